@@ -1,0 +1,22 @@
+// Builds the native addon with node-gyp against the headers of the running Node,
+// so no header download is attempted (the machine is offline apart from registries).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const nativeDir = path.join(root, 'native');
+if (!existsSync(path.join(nativeDir, 'binding.gyp'))) {
+  console.error('native/binding.gyp not found');
+  process.exit(1);
+}
+const nodedir = path.resolve(process.execPath, '../..');
+const gyp = process.env.npm_config_node_gyp;
+const [cmd, args] = gyp
+  ? [process.execPath, [gyp]]
+  : ['node-gyp', []];
+const r = spawnSync(cmd, [...args, 'rebuild', `--nodedir=${nodedir}`, `--directory=${nativeDir}`], {
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);
