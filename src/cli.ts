@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * vipd command line: `run` (foreground daemon, pino JSON logs), `check-config`, `--help`, `--version`.
+ * Exit codes: 0 ok; 2 configuration refused (every error printed as file:line:col); 1 cannot start.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from './core/config/load.js';
+import { formatIssue } from './core/config/yaml.js';
+import { Daemon } from './daemon/daemon.js';
+import { createLogger } from './log.js';
+
+const HELP = `vipd — VRRP failover agent (keepalived-compatible)
+
+Usage:
+  vipd run -f FILE [--log-level LEVEL]   run in the foreground, JSON logs on stdout
+  vipd check-config -f FILE              validate FILE; exit 0 (warnings only) or 2 (errors)
+  vipd --help | --version
+
+Signals (run): SIGTERM/SIGINT send priority-0 adverts, remove the VIPs, run notify_stop, exit 0.
+`;
+
+function version(): string {
+  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../package.json');
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string', short: 'f' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`vipd ${version()}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (command !== 'run' && command !== 'check-config') {
+    process.stderr.write(command ? `unknown command: ${command}\n\n${HELP}` : HELP);
+    return 2;
+  }
+  if (!values.file) {
+    process.stderr.write(`vipd ${command}: -f FILE is required\n`);
+    return 2;
+  }
+  const loaded = await loadConfigFile(values.file);
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+  for (const e of loaded.errors) process.stderr.write(`error: ${formatIssue(e)}\n`);
+  if (loaded.errors.length > 0 || !loaded.config) return 2;
+  if (command === 'check-config') {
+    process.stdout.write(`${values.file}: configuration OK (${loaded.config.instances.length} instances)\n`);
+    return 0;
+  }
+  return run(loaded.config, values['log-level']);
+}
+
+async function run(config: NonNullable<Awaited<ReturnType<typeof loadConfigFile>>['config']>, level?: string) {
+  const log = createLogger(level);
+  const { createRealEdges } = await import('./edges/index.js');
+  const daemon = new Daemon(config, await createRealEdges(), log);
+
+  let crashed = false;
+  const crash = (err: unknown) => {
+    if (crashed) return;
+    crashed = true;
+    log.fatal({ err }, 'vipd crashed; releasing VIPs');
+    const deadline = setTimeout(() => process.exit(1), 2000);
+    void daemon.emergencyRelease().finally(() => {
+      clearTimeout(deadline);
+      process.exit(1);
+    });
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+
+  const stopped = new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stop requested');
+      void daemon.stop().then(() => resolve(0));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  // Reload arrives with a later issue; until then SIGHUP must not kill the daemon and strand its VIPs.
+  process.on('SIGHUP', () => log.warn('SIGHUP: configuration reload is not supported yet; keeping the running config'));
+
+  try {
+    await daemon.start();
+  } catch (err) {
+    log.error({ err }, 'vipd cannot start');
+    await daemon.emergencyRelease();
+    return 1;
+  }
+  return stopped;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`vipd: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

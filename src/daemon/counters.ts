@@ -1,0 +1,39 @@
+/**
+ * Per-instance statistics, named after keepalived's JSON stats (advert_rcvd, become_master, ...)
+ * so status and metrics can offer both vocabularies. Drop reasons are the codec's closed list.
+ */
+import type { AcceptNote, DropReason } from '../core/codec/advert.js';
+
+export class InstanceCounters {
+  advertRcvd = 0;
+  advertSent = 0;
+  becomeMaster = 0;
+  releaseMaster = 0;
+  priZeroRcvd = 0;
+  priZeroSent = 0;
+  garpSent = 0;
+  readonly drops = new Map<DropReason, number>();
+  readonly notes = new Map<AcceptNote, number>();
+
+  drop(reason: DropReason): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+  }
+
+  note(note: AcceptNote): void {
+    this.notes.set(note, (this.notes.get(note) ?? 0) + 1);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      advert_rcvd: this.advertRcvd,
+      advert_sent: this.advertSent,
+      become_master: this.becomeMaster,
+      release_master: this.releaseMaster,
+      pri_zero_rcvd: this.priZeroRcvd,
+      pri_zero_sent: this.priZeroSent,
+      garp_sent: this.garpSent,
+      rx_dropped: Object.fromEntries(this.drops),
+      rx_accepted_with_note: Object.fromEntries(this.notes),
+    };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * One raw VRRP socket per (interface, family), shared by every instance on it: the kernel hands each
+ * raw socket every protocol-112 packet anyway, so one socket and a VRID lookup avoid counting the
+ * same packet as "VRID not ours" once per instance. Drops without an instance to blame (bad IP header,
+ * unknown VRID) are counted on the receiver itself, like RFC 6527's router-wide counters.
+ */
+import { type DecodeResult, decodeAdvert, type ReceiveExpectation } from '../core/codec/advert.js';
+import { decodeIpv4Datagram } from '../core/codec/ipv4.js';
+import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
+import { InstanceCounters } from './counters.js';
+
+export interface AdvertSink {
+  readonly vrid: number;
+  readonly counters: InstanceCounters;
+  expectation(): ReceiveExpectation;
+  onAdvert(result: Extract<DecodeResult, { ok: true }>, packet: ReceivedPacket): void;
+  onDrop(result: Extract<DecodeResult, { ok: false }>, packet: ReceivedPacket): void;
+}
+
+export class Receiver {
+  readonly routerCounters = new InstanceCounters();
+  private readonly sinks = new Map<number, AdvertSink>();
+
+  constructor(
+    readonly ifname: string,
+    readonly family: Family,
+    readonly port: VrrpPort,
+  ) {
+    port.onPacket((p) => this.receive(p));
+  }
+
+  attach(sink: AdvertSink): void {
+    if (this.sinks.has(sink.vrid)) throw new Error(`VRID ${sink.vrid} is used twice on ${this.ifname} IPv${this.family}`);
+    this.sinks.set(sink.vrid, sink);
+  }
+
+  detach(sink: AdvertSink): void {
+    if (this.sinks.get(sink.vrid) === sink) this.sinks.delete(sink.vrid);
+  }
+
+  get empty(): boolean {
+    return this.sinks.size === 0;
+  }
+
+  private receive(packet: ReceivedPacket): void {
+    let message = packet.data;
+    let rx = { family: packet.family, src: packet.src, dst: packet.dst, ttl: packet.ttl };
+    if (packet.family === 4) {
+      const ip = decodeIpv4Datagram(packet.data);
+      if (!ip.ok) {
+        this.routerCounters.drop(ip.reason);
+        return;
+      }
+      message = ip.payload;
+      rx = { family: 4, src: ip.src, dst: ip.dst, ttl: ip.ttl };
+    }
+    const result = decodeAdvert(message, rx, (vrid) => this.sinks.get(vrid)?.expectation());
+    const vrid = message.length > 1 ? message[1] : undefined;
+    const sink = vrid === undefined ? undefined : this.sinks.get(vrid);
+    if (result.ok) {
+      sink?.onAdvert(result, packet);
+      return;
+    }
+    if (sink) sink.onDrop(result, packet);
+    else this.routerCounters.drop(result.reason);
+  }
+}

@@ -1,0 +1,30 @@
+/** The real edges, gathered for the daemon: the native addon, rtnetlink and the script runner. */
+import type { DaemonEdges } from '../daemon/daemon.js';
+import { createTimer, monotonicNow } from './hr-timer.js';
+import { createAddressPort, createLinkWatcher, primaryAddress } from './netlink.js';
+import { runScript } from './scripts.js';
+import { openFrameSocket } from './frame-socket.js';
+import { openVrrpSocket } from './vrrp-socket.js';
+
+export async function createRealEdges(): Promise<DaemonEdges> {
+  const clock = { now: monotonicNow };
+  return {
+    clock,
+    addresses: createAddressPort(),
+    links: await createLinkWatcher(),
+    primaryAddress,
+    openVrrpSocket: (opts) => openVrrpSocket(opts, clock.now),
+    openFrameSocket,
+    createTimer,
+    runScript: (argv, { timeoutMs, log }) =>
+      new Promise<void>((resolve) => {
+        runScript(argv, {
+          timeoutMs,
+          onExit: (r) => {
+            log.info({ argv, ...r }, 'notify script finished');
+            resolve();
+          },
+        });
+      }),
+  };
+}
