@@ -12,11 +12,14 @@ if (!existsSync(path.join(nativeDir, 'binding.gyp'))) {
   process.exit(1);
 }
 const nodedir = path.resolve(process.execPath, '../..');
-const gyp = process.env.npm_config_node_gyp;
-const [cmd, args] = gyp
-  ? [process.execPath, [gyp]]
-  : ['node-gyp', []];
-const r = spawnSync(cmd, [...args, 'rebuild', `--nodedir=${nodedir}`, `--directory=${nativeDir}`], {
+// npm tells its scripts where its bundled node-gyp is; run by hand, look for it beside npm.
+const bundled = path.resolve(process.execPath, '../../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+const gyp = process.env.npm_config_node_gyp ?? (existsSync(bundled) ? bundled : undefined);
+if (!gyp) {
+  console.error('node-gyp not found: run `npm run install`, or install node-gyp');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, `--directory=${nativeDir}`], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);

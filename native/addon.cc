@@ -1,0 +1,172 @@
+// Module entry and shared helpers: errors, callbacks into JS, the polled fd, plus two small free functions
+// (interfaceIndex, monotonicNow).
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+namespace vipd {
+
+Napi::Error ErrnoError(Napi::Env env, int err, const std::string& syscall) {
+  char name[64];
+  uv_err_name_r(-err, name, sizeof(name));
+  char desc[256];
+  uv_strerror_r(-err, desc, sizeof(desc));
+  Napi::Error e = Napi::Error::New(env, syscall + " " + name + ": " + desc);
+  e.Set("code", Napi::String::New(env, name));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  return e;
+}
+
+double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsFunction()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a function");
+  return info[i].As<Napi::Function>();
+}
+
+bool CallBack(Napi::Env env, Napi::FunctionReference& fn, Napi::Object self,
+              const std::initializer_list<napi_value>& args) {
+  if (fn.IsEmpty()) return true;
+  try {
+    // MakeCallback, not Call: we are entered from libuv, so Node must run nextTicks and microtasks after it.
+    fn.MakeCallback(self, args);
+    return true;
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(env, e.Value());
+    return false;
+  }
+}
+
+struct PolledFd::Handle {
+  uv_poll_t poll;  // first member: a uv_handle_t* of it is a Handle*
+  napi_async_cleanup_hook_handle hook = nullptr;
+};
+
+void PolledFd::Start(Napi::Env env, int fd, uv_poll_cb cb, void* data) {
+  fd_ = fd;
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    Close();
+    throw Napi::Error::New(env, "napi_get_uv_event_loop failed");
+  }
+  auto* h = new Handle;
+  int err = uv_poll_init(loop, &h->poll, fd);
+  if (err != 0) {
+    delete h;  // never initialised, so not closed
+    Close();
+    throw ErrnoError(env, -err, "uv_poll_init");
+  }
+  handle_ = h;
+  h->poll.data = data;
+  if (napi_add_async_cleanup_hook(env, OnTeardown, this, &h->hook) != napi_ok) h->hook = nullptr;
+  err = uv_poll_start(&h->poll, UV_READABLE, cb);
+  if (err != 0) {
+    Close();
+    throw ErrnoError(env, -err, "uv_poll_start");
+  }
+}
+
+// Stops and closes the handle, which is freed in its close callback. A hook still set there belongs to an
+// environment teardown waiting for this close: removing it tells Node the step is done.
+void PolledFd::CloseHandle(Handle* h) {
+  uv_poll_stop(&h->poll);
+  h->poll.data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), [](uv_handle_t* uvh) {
+    auto* closed = reinterpret_cast<Handle*>(uvh);
+    napi_async_cleanup_hook_handle hook = closed->hook;
+    delete closed;
+    if (hook != nullptr) napi_remove_async_cleanup_hook(hook);
+  });
+}
+
+void PolledFd::Close() {
+  if (handle_ != nullptr) {
+    if (handle_->hook != nullptr) napi_remove_async_cleanup_hook(handle_->hook);
+    handle_->hook = nullptr;
+    CloseHandle(handle_);
+    handle_ = nullptr;
+  }
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+void PolledFd::OnTeardown(napi_async_cleanup_hook_handle hook, void* arg) {
+  auto* self = static_cast<PolledFd*>(arg);
+  Handle* h = self->handle_;
+  if (h == nullptr) {  // not expected: Close() removes the hook
+    napi_remove_async_cleanup_hook(hook);
+    return;
+  }
+  self->handle_ = nullptr;
+  h->hook = hook;  // removed by the close callback, which tells Node the teardown step is done
+  CloseHandle(h);
+  if (self->fd_ >= 0) ::close(self->fd_);
+  self->fd_ = -1;
+}
+
+void CleanupHook::Add(Napi::Env env, void (*fn)(void*), void* arg) {
+  fn_ = fn;
+  arg_ = arg;
+  if (napi_add_env_cleanup_hook(env, Run, this) == napi_ok) env_ = env;
+}
+
+void CleanupHook::Remove() {
+  if (env_ == nullptr) return;
+  napi_remove_env_cleanup_hook(env_, Run, this);
+  env_ = nullptr;
+}
+
+void CleanupHook::Run(void* self) {
+  auto* hook = static_cast<CleanupHook*>(self);
+  hook->env_ = nullptr;  // Node drops the hook after running it
+  hook->fn_(hook->arg_);
+}
+
+namespace {
+
+// interfaceIndex(name: string): number — if_nametoindex; throws ENODEV for an unknown name.
+Napi::Value InterfaceIndex(const Napi::CallbackInfo& info) {
+  std::string name = ArgString(info, 0, "name");
+  unsigned idx = if_nametoindex(name.c_str());
+  if (idx == 0) throw ErrnoError(info.Env(), errno, "if_nametoindex");
+  return Napi::Number::New(info.Env(), idx);
+}
+
+// monotonicNow(): number — CLOCK_MONOTONIC in milliseconds (fractional); HrTimer deadlines use this clock.
+Napi::Value MonotonicNow(const Napi::CallbackInfo& info) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return Napi::Number::New(info.Env(), static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6);
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndex>(env, "interfaceIndex"));
+  exports.Set("monotonicNow", Napi::Function::New<MonotonicNow>(env, "monotonicNow"));
+  InitVrrpSocket(env, exports);
+  InitPacketSocket(env, exports);
+  InitHrTimer(env, exports);
+  return exports;
+}
+
+}  // namespace vipd
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return vipd::Init(env, exports); }
+
+NODE_API_MODULE(vipd_native, InitModule)

@@ -1,0 +1,309 @@
+// VrrpSocket: a raw IPv4/IPv6 socket for IP protocol 112 (VRRP), read with recvmsg in a uv_poll watcher.
+//
+//   new VrrpSocket(family: 4 | 6, onMessage(data, src, dst, ttl, ifindex), onError?(err))
+//   bindDevice(ifname) / joinGroup(group, ifindex) / leaveGroup(group, ifindex) / setMulticastInterface(ifindex)
+//   send(data, dst, ifindex, src | null, ttl): number   close()   ref()   unref()
+//
+// IPv4 delivers the whole datagram (IP header included), IPv6 only the payload. No IPV6_CHECKSUM: checksums
+// are computed and verified in TypeScript, so bad ones can be counted rather than silently dropped.
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <vector>
+
+#include "common.h"
+
+namespace vipd {
+namespace {
+
+constexpr int kProtoVrrp = 112;
+constexpr int kTosVrrp = 0xC0;      // DSCP CS6 (network control), as keepalived
+constexpr int kMaxPerWakeup = 256;  // bounds one drain; level-triggered poll calls again if more remain
+
+union Sockaddr {
+  sockaddr sa;
+  sockaddr_in v4;
+  sockaddr_in6 v6;
+};
+
+class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports) {
+    exports.Set("VrrpSocket", DefineClass(env, "VrrpSocket",
+                                          {
+                                              InstanceMethod<&VrrpSocket::BindDevice>("bindDevice"),
+                                              InstanceMethod<&VrrpSocket::JoinGroup>("joinGroup"),
+                                              InstanceMethod<&VrrpSocket::LeaveGroup>("leaveGroup"),
+                                              InstanceMethod<&VrrpSocket::SetMulticastInterface>("setMulticastInterface"),
+                                              InstanceMethod<&VrrpSocket::Send>("send"),
+                                              InstanceMethod<&VrrpSocket::Close>("close"),
+                                              InstanceMethod<&VrrpSocket::RefHandle>("ref"),
+                                              InstanceMethod<&VrrpSocket::UnrefHandle>("unref"),
+                                          }));
+  }
+
+  explicit VrrpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSocket>(info) {
+    Napi::Env env = info.Env();
+    double family = ArgNumber(info, 0, "family");
+    if (family != 4 && family != 6) throw Napi::TypeError::New(env, "family must be 4 or 6");
+    v6_ = family == 6;
+    on_message_ = Napi::Persistent(ArgFunction(info, 1, "onMessage"));
+    if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) {
+      on_error_ = Napi::Persistent(ArgFunction(info, 2, "onError"));
+    }
+
+    int fd = socket(v6_ ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kProtoVrrp);
+    if (fd < 0) throw ErrnoError(env, errno, "socket");
+    poll_.Start(env, fd, OnReadable, this);  // owns fd from here on, also when an option below fails
+    if (v6_) {
+      SetInt(env, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT");
+      SetInt(env, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+      SetInt(env, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS");
+      SetInt(env, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS");
+      SetInt(env, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP");
+      SetInt(env, IPPROTO_IPV6, IPV6_TCLASS, kTosVrrp, "IPV6_TCLASS");
+    } else {
+      SetInt(env, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL");
+      SetInt(env, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
+      SetInt(env, IPPROTO_IP, IP_TOS, kTosVrrp, "IP_TOS");
+      SetInt(env, IPPROTO_IP, IP_TTL, 255, "IP_TTL");
+      SetInt(env, IPPROTO_IP, IP_MULTICAST_TTL, 255, "IP_MULTICAST_TTL");
+      SetInt(env, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP");
+    }
+    buf_.resize(65536);
+    Ref();  // the JS object stays alive while the socket is open (callbacks need it)
+  }
+
+ private:
+  void CheckOpen(Napi::Env env) {
+    if (!poll_.open()) throw ErrnoError(env, EBADF, "VrrpSocket (closed)");
+  }
+
+  void SetOpt(Napi::Env env, int level, int name, const void* val, socklen_t len, const char* what) {
+    if (setsockopt(poll_.fd(), level, name, val, len) < 0) {
+      throw ErrnoError(env, errno, std::string("setsockopt(") + what + ")");
+    }
+  }
+
+  void SetInt(Napi::Env env, int level, int name, int val, const char* what) {
+    SetOpt(env, level, name, &val, sizeof(val), what);
+  }
+
+  // Parses an address of this socket's family into out (in_addr or in6_addr); an IPv6 zone (%eth0) is ignored.
+  void ParseAddr(Napi::Env env, std::string text, void* out, const char* what) {
+    if (v6_) text = text.substr(0, text.find('%'));
+    if (inet_pton(v6_ ? AF_INET6 : AF_INET, text.c_str(), out) != 1) {
+      throw Napi::TypeError::New(env, std::string(what) + ": not an IPv" + (v6_ ? "6" : "4") + " address: " + text);
+    }
+  }
+
+  void BindDevice(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = ArgString(info, 0, "ifname");
+    CheckOpen(env);
+    SetOpt(env, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(), name.size(), "SO_BINDTODEVICE");
+  }
+
+  void Membership(const Napi::CallbackInfo& info, bool join) {
+    Napi::Env env = info.Env();
+    std::string group = ArgString(info, 0, "group");
+    int ifindex = static_cast<int>(ArgNumber(info, 1, "ifindex"));
+    CheckOpen(env);
+    if (v6_) {
+      ipv6_mreq mreq{};
+      ParseAddr(env, group, &mreq.ipv6mr_multiaddr, "group");
+      mreq.ipv6mr_interface = ifindex;
+      SetOpt(env, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &mreq, sizeof(mreq),
+             join ? "IPV6_JOIN_GROUP" : "IPV6_LEAVE_GROUP");
+    } else {
+      ip_mreqn mreq{};
+      ParseAddr(env, group, &mreq.imr_multiaddr, "group");
+      mreq.imr_ifindex = ifindex;
+      SetOpt(env, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mreq, sizeof(mreq),
+             join ? "IP_ADD_MEMBERSHIP" : "IP_DROP_MEMBERSHIP");
+    }
+  }
+
+  void JoinGroup(const Napi::CallbackInfo& info) { Membership(info, true); }
+  void LeaveGroup(const Napi::CallbackInfo& info) { Membership(info, false); }
+
+  void SetMulticastInterface(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int ifindex = static_cast<int>(ArgNumber(info, 0, "ifindex"));
+    CheckOpen(env);
+    if (v6_) {
+      SetInt(env, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF");
+    } else {
+      ip_mreqn mreq{};
+      mreq.imr_ifindex = ifindex;
+      SetOpt(env, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq), "IP_MULTICAST_IF");
+    }
+  }
+
+  // send(data, dst, ifindex, src | null, ttl): sendmsg with IP(V6)_PKTINFO (source, interface) and a
+  // per-message TTL / hop limit (IP_TTL / IPV6_HOPLIMIT). Returns the bytes sent.
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "data must be a Buffer");
+    auto data = info[0].As<Napi::Buffer<uint8_t>>();
+    std::string dst = ArgString(info, 1, "dst");
+    int ifindex = static_cast<int>(ArgNumber(info, 2, "ifindex"));
+    bool has_src = info[3].IsString();
+    if (!has_src && !info[3].IsNull() && !info[3].IsUndefined()) {
+      throw Napi::TypeError::New(env, "src must be a string or null");
+    }
+    int ttl = static_cast<int>(ArgNumber(info, 4, "ttl"));
+    CheckOpen(env);
+
+    Sockaddr to{};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int))] = {};
+    iovec iov{data.Data(), data.Length()};
+    msghdr msg{};
+    msg.msg_name = &to;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    size_t used = 0;
+    if (v6_) {
+      to.v6.sin6_family = AF_INET6;
+      ParseAddr(env, dst, &to.v6.sin6_addr, "dst");
+      to.v6.sin6_scope_id = ifindex;  // used by the kernel only for link-local destinations
+      msg.msg_namelen = sizeof(to.v6);
+      in6_pktinfo pi{};
+      if (has_src) ParseAddr(env, info[3].As<Napi::String>().Utf8Value(), &pi.ipi6_addr, "src");
+      pi.ipi6_ifindex = ifindex;
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(pi));
+      memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+      used = CMSG_SPACE(sizeof(pi));
+      c = CMSG_NXTHDR(&msg, c);
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_HOPLIMIT;
+    } else {
+      to.v4.sin_family = AF_INET;
+      ParseAddr(env, dst, &to.v4.sin_addr, "dst");
+      msg.msg_namelen = sizeof(to.v4);
+      in_pktinfo pi{};
+      if (has_src) ParseAddr(env, info[3].As<Napi::String>().Utf8Value(), &pi.ipi_spec_dst, "src");
+      pi.ipi_ifindex = ifindex;
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(pi));
+      memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+      used = CMSG_SPACE(sizeof(pi));
+      c = CMSG_NXTHDR(&msg, c);
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_TTL;
+    }
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &ttl, sizeof(int));
+    // Only now shrink msg_controllen: CMSG_NXTHDR above checks against it.
+    msg.msg_controllen = used + CMSG_SPACE(sizeof(int));
+
+    ssize_t n = sendmsg(poll_.fd(), &msg, 0);  // non-blocking: EAGAIN (full send buffer) is thrown too
+    if (n < 0) throw ErrnoError(env, errno, "sendmsg");
+    return Napi::Number::New(env, static_cast<double>(n));
+  }
+
+  static void OnReadable(uv_poll_t* handle, int status, int events) {
+    auto* self = static_cast<VrrpSocket*>(handle->data);
+    if (self == nullptr) return;
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    Napi::Object me = self->Value();  // keeps the object alive even if a callback closes it
+    if (status < 0) {
+      self->ReportError(me, ErrnoError(env, -status, "uv_poll"));
+      return;
+    }
+    for (int i = 0; i < kMaxPerWakeup && self->poll_.open(); i++) {
+      Napi::HandleScope inner(env);
+      if (!self->ReceiveOne(me)) break;
+    }
+  }
+
+  void ReportError(Napi::Object me, Napi::Error err) {
+    CallBack(Env(), on_error_, me, {err.Value()});
+  }
+
+  // Reads one datagram and hands it to onMessage. Returns false when the queue is empty or on error.
+  bool ReceiveOne(Napi::Object me) {
+    Napi::Env env = Env();
+    Sockaddr from{};
+    alignas(cmsghdr) char control[256];
+    iovec iov{buf_.data(), buf_.size()};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof(from);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(poll_.fd(), &msg, 0);
+    if (n < 0) {
+      // EINTR: the level-triggered watcher calls again for whatever is still queued.
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ReportError(me, ErrnoError(env, errno, "recvmsg"));
+      return false;
+    }
+
+    int ttl = -1;
+    int ifindex = 0;
+    char src[INET6_ADDRSTRLEN] = "";
+    char dst[INET6_ADDRSTRLEN] = "";
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
+        memcpy(&ttl, CMSG_DATA(c), sizeof(int));
+      } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        in_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+        ifindex = pi.ipi_ifindex;
+        inet_ntop(AF_INET, &pi.ipi_addr, dst, sizeof(dst));
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
+        memcpy(&ttl, CMSG_DATA(c), sizeof(int));
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+        ifindex = static_cast<int>(pi.ipi6_ifindex);
+        inet_ntop(AF_INET6, &pi.ipi6_addr, dst, sizeof(dst));
+      }
+    }
+    if (v6_) {
+      inet_ntop(AF_INET6, &from.v6.sin6_addr, src, sizeof(src));
+    } else {
+      inet_ntop(AF_INET, &from.v4.sin_addr, src, sizeof(src));
+      if (ttl < 0 && n >= 9) ttl = buf_[8];  // the header's TTL byte
+    }
+    CallBack(env, on_message_, me,
+             {Napi::Buffer<uint8_t>::Copy(env, buf_.data(), static_cast<size_t>(n)), Napi::String::New(env, src),
+              Napi::String::New(env, dst), Napi::Number::New(env, ttl), Napi::Number::New(env, ifindex)});
+    return true;
+  }
+
+  void Close(const Napi::CallbackInfo& info) {
+    if (!poll_.open()) return;
+    poll_.Close();
+    on_message_.Reset();  // break the cycle callback -> closure -> this object
+    on_error_.Reset();
+    Unref();  // may now be garbage collected
+  }
+
+  void RefHandle(const Napi::CallbackInfo& info) { poll_.Ref(); }
+  void UnrefHandle(const Napi::CallbackInfo& info) { poll_.Unref(); }
+
+  bool v6_ = false;
+  PolledFd poll_;
+  Napi::FunctionReference on_message_;
+  Napi::FunctionReference on_error_;
+  std::vector<uint8_t> buf_;
+};
+
+}  // namespace
+
+void InitVrrpSocket(Napi::Env env, Napi::Object exports) { VrrpSocket::Init(env, exports); }
+
+}  // namespace vipd

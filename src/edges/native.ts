@@ -1,0 +1,87 @@
+/**
+ * Typed access to the native addon (native/*.cc, built by scripts/build-addon.mjs into
+ * native/build/Release/vipd_native.node). The addon only wraps syscalls: raw VRRP sockets with recvmsg
+ * ancillary data, a send-only AF_PACKET socket and a timerfd timer, each watched by uv_poll on Node's loop.
+ * The relative path is the same from src/edges (tsx) and dist/edges (compiled).
+ *
+ * Errors thrown by the addon (and passed to onError) are `Error`s shaped like Node's ErrnoException:
+ * `code` ('ENODEV'), `errno` (positive, as in os.constants.errno), `syscall` ('setsockopt(IP_ADD_MEMBERSHIP)')
+ * and message "<syscall> <CODE>: <description>". Bad argument types throw a TypeError.
+ */
+import { createRequire } from 'node:module';
+
+export interface NativeErrnoError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
+
+export type VrrpMessageListener = (data: Buffer, src: string, dst: string, ttl: number, ifindex: number) => void;
+
+/** Raw socket for IP protocol 112. IPv4 delivers the whole datagram (IP header included); IPv6 the payload. */
+export interface NativeVrrpSocket {
+  /** SO_BINDTODEVICE. */
+  bindDevice(ifname: string): void;
+  /** IP_ADD_MEMBERSHIP (ip_mreqn) / IPV6_JOIN_GROUP on the interface. */
+  joinGroup(group: string, ifindex: number): void;
+  /** IP_DROP_MEMBERSHIP / IPV6_LEAVE_GROUP. */
+  leaveGroup(group: string, ifindex: number): void;
+  /** IP_MULTICAST_IF (ip_mreqn) / IPV6_MULTICAST_IF. */
+  setMulticastInterface(ifindex: number): void;
+  /**
+   * sendmsg with IP_PKTINFO / IPV6_PKTINFO (interface, and source unless null) and a per-message TTL or hop
+   * limit. Returns the bytes sent; throws on failure (e.g. EINVAL for a source that is not local).
+   */
+  send(data: Buffer, dst: string, ifindex: number, src: string | null, ttl: number): number;
+  /** Stops receiving and closes the fd. Idempotent; no callback runs afterwards. */
+  close(): void;
+  /** Whether the open socket keeps the event loop alive (default: it does). */
+  ref(): void;
+  unref(): void;
+}
+
+export interface NativeVrrpSocketConstructor {
+  new (family: 4 | 6, onMessage: VrrpMessageListener, onError?: (err: NativeErrnoError) => void): NativeVrrpSocket;
+}
+
+/** Send-only AF_PACKET socket bound to one interface (protocol 0: nothing is ever queued for reading). */
+export interface NativePacketSocket {
+  /** Sends one whole Ethernet frame (destination MAC first). Returns the bytes sent. */
+  send(frame: Buffer): number;
+  close(): void;
+}
+
+export interface NativePacketSocketConstructor {
+  new (ifindex: number): NativePacketSocket;
+}
+
+/** One-shot timerfd on CLOCK_MONOTONIC; keeps the process alive only while armed. */
+export interface NativeHrTimer {
+  /** Fires once when monotonicNow() reaches `monotonicMs` (fractional ms); re-arming replaces the deadline. */
+  armAt(monotonicMs: number): void;
+  disarm(): void;
+  close(): void;
+}
+
+export interface NativeHrTimerConstructor {
+  new (callback: () => void): NativeHrTimer;
+}
+
+export interface NativeBinding {
+  VrrpSocket: NativeVrrpSocketConstructor;
+  PacketSocket: NativePacketSocketConstructor;
+  HrTimer: NativeHrTimerConstructor;
+  /** if_nametoindex; throws ENODEV for an unknown name. */
+  interfaceIndex(name: string): number;
+  /** CLOCK_MONOTONIC in milliseconds, fractional. The clock of HrTimer deadlines. */
+  monotonicNow(): number;
+}
+
+const require = createRequire(import.meta.url);
+
+export const native = require('../../native/build/Release/vipd_native.node') as NativeBinding;
+
+/** Narrows an unknown thrown value to the addon's errno-shaped error. */
+export function isErrnoError(err: unknown): err is NativeErrnoError {
+  return err instanceof Error && typeof (err as Partial<NativeErrnoError>).code === 'string' && 'syscall' in err;
+}
