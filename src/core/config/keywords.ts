@@ -1,0 +1,209 @@
+/**
+ * keepalived keywords vipd recognises but whose behaviour is not built yet. Using one is an error ("X is not
+ * supported yet"), never a silent no-op: a failover agent that quietly drops a track_script or a use_vmac runs a
+ * different failover than the one its operator wrote. Anything neither supported nor listed here is an
+ * "unknown keyword". Sources: keepalived.conf(5) and vrrp_parser.c / global_parser.c at 9cbce3e2.
+ */
+
+/** Top-level blocks. */
+export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
+  'vrrp_sync_group',
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_file',
+  'vrrp_track_process',
+  'track_process',
+  'bfd_instance',
+  'garp_group',
+  'static_ipaddress',
+  'static_routes',
+  'static_rules',
+  'track_group',
+  'linkbeat_interfaces',
+  'interface_up_down_delays',
+  'virtual_server',
+  'virtual_server_group',
+  'include',
+  'includer',
+  'includem',
+  'includew',
+  'includeb',
+  'includea',
+  'net_namespace',
+]);
+
+/** global_defs keywords (VRRP, process and notification side). */
+export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
+  'vrrp_mcast_group4',
+  'vrrp_mcast_group6',
+  'default_interface',
+  'vrrp_garp_interval',
+  'vrrp_gna_interval',
+  'vrrp_min_garp',
+  'vrrp_garp_extra_if',
+  'vrrp_skip_check_adv_addr',
+  'vrrp_notify_priority_changes',
+  'vrrp_owner_ignore_adverts',
+  'notify_fifo',
+  'notify_fifo_script',
+  'vrrp_notify_fifo',
+  'vrrp_notify_fifo_script',
+  'lvs_notify_fifo',
+  'lvs_notify_fifo_script',
+  'fifo_write_vrrp_states_on_reload',
+  'dynamic_interfaces',
+  'vrrp_startup_delay',
+  'vrrp_delay_after_boot',
+  'max_auto_priority',
+  'min_auto_priority_delay',
+  'vrrp_priority',
+  'vrrp_rt_priority',
+  'vrrp_no_swap',
+  'vrrp_cpu_affinity',
+  'vrrp_rlimit_rttime',
+  'lvs_sync_daemon',
+  'notification_email',
+  'notification_email_from',
+  'smtp_server',
+  'smtp_helo_name',
+  'smtp_connect_timeout',
+  'smtp_alert',
+  'smtp_alert_vrrp',
+  'no_email_faults',
+  'nftables',
+  'vrrp_iptables',
+  'vrrp_ipsets',
+  'nftables_priority',
+  'nftables_counters',
+  'nftables_ifindex',
+  'disable_local_igmp',
+  'vmac_prefix',
+  'vmac_addr_prefix',
+  'log_unknown_vrids',
+  'vrrp_rx_bufs_policy',
+  'vrrp_rx_bufs_multiplier',
+  'vrrp_netlink_cmd_rcv_bufs',
+  'vrrp_netlink_cmd_rcv_bufs_force',
+  'vrrp_netlink_monitor_rcv_bufs',
+  'vrrp_netlink_monitor_rcv_bufs_force',
+  'reload_check_config',
+  'reload_time_file',
+  'reload_repeat',
+  'reload_file',
+  'state_dump_file',
+  'stats_dump_file',
+  'json_dump_file',
+  'data_use_instance',
+  'json_version',
+  'net_namespace',
+  'instance',
+  'use_pid_dir',
+  'child_wait_time',
+  'startup_script',
+  'startup_script_timeout',
+  'shutdown_script',
+  'shutdown_script_timeout',
+  'enable_snmp_vrrp',
+  'enable_snmp_rfc',
+  'enable_snmp_rfcv2',
+  'enable_snmp_rfcv3',
+  'enable_traps',
+  'snmp_socket',
+  'enable_dbus',
+  'dbus_service_name',
+  'linkbeat_use_polling',
+  'linkbeat_interfaces',
+  'umask',
+  'random_seed',
+  'include_check',
+  'config_save_dir',
+  'tmp_config_directory',
+  'iproute_usr_dir',
+  'iproute_etc_dir',
+]);
+
+/** vrrp_instance keywords. */
+export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
+  'track_script',
+  'track_interface',
+  'track_file',
+  'track_process',
+  'track_bfd',
+  'use_vmac',
+  'vmac_xmit_base',
+  'use_vmac_addr',
+  'use_ipvlan',
+  'virtual_ipaddress_excluded',
+  'no_virtual_ipaddress',
+  'virtual_routes',
+  'virtual_rules',
+  'auth_hmac',
+  'mcast_src_ip',
+  'mcast_dst_ip',
+  'unicast_ttl',
+  'unicast_fault_no_peer',
+  'track_src_ip',
+  'vrf',
+  'promote_secondaries',
+  'no_accept',
+  'dont_track_primary',
+  'garp_extra_if',
+  'timer_expired_backup',
+  'owner_ignore_adverts',
+  'old_unicast_checksum',
+  'skip_check_adv_addr',
+  'native_ipv6',
+  'debug',
+  'kernel_rx_buf_size',
+  'linkbeat_use_polling',
+  'notify_deleted',
+  'notify_master_rx_lower_pri',
+  'notify_priority_changes',
+  'smtp_alert',
+  'lvs_sync_daemon_interface',
+]);
+
+/** Instance keyword → its global_defs form, for "belongs in global_defs" hints (and the reverse). */
+export const INSTANCE_TO_GLOBAL: Readonly<Record<string, string>> = {
+  garp_master_delay: 'vrrp_garp_master_delay',
+  garp_master_repeat: 'vrrp_garp_master_repeat',
+  garp_master_refresh: 'vrrp_garp_master_refresh',
+  garp_master_refresh_repeat: 'vrrp_garp_master_refresh_repeat',
+  garp_lower_prio_delay: 'vrrp_garp_lower_prio_delay',
+  garp_lower_prio_repeat: 'vrrp_garp_lower_prio_repeat',
+  lower_prio_no_advert: 'vrrp_lower_prio_no_advert',
+  higher_prio_send_advert: 'vrrp_higher_prio_send_advert',
+  check_unicast_src: 'vrrp_check_unicast_src',
+  down_timer_adverts: 'vrrp_down_timer_adverts',
+  version: 'vrrp_version',
+  strict_mode: 'vrrp_strict',
+};
+
+/** A close known keyword for a typo (edit distance ≤ 2, or a prefix of 5+ characters), or undefined. */
+export function suggest(word: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const k of known) {
+    const prefix = Math.min(word.length, k.length) >= 5 && (k.startsWith(word) || word.startsWith(k));
+    const d = prefix ? 1.5 : distance(word, k);
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return bestD <= 2 ? best : undefined;
+}
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}

@@ -1,0 +1,133 @@
+/**
+ * One keepalived `virtual_ipaddress` line → AddressSpec:
+ *
+ *   IP[/prefix] [brd|broadcast IP|+|-] [dev IF] [scope global|site|link|host|nowhere] [label LABEL]
+ *
+ * Defaults as keepalived: prefix /32 (IPv4) or /128 (IPv6); dev = the instance interface. keepalived options
+ * whose behaviour vipd has not built yet (peer, use_vmac, no_track, -nodad, ...) are refused as "not supported
+ * yet"; anything else is an unknown option. keepalived merely logs and ignores a broadcast, scope or label on
+ * an IPv6 address; vipd refuses them, as it refuses every setting it would otherwise drop.
+ */
+import { addressFamily, canonicalAddress, isMulticast } from '../codec/ip-address.js';
+import type { AddressSpec } from '../ports.js';
+
+export type VipParseResult = { ok: true; spec: AddressSpec; warnings: string[] } | { ok: false; error: string };
+
+export const VIP_SCOPES = ['global', 'site', 'link', 'host', 'nowhere'] as const;
+
+/** keepalived virtual_ipaddress options that vipd knows but does not implement yet. */
+const UNSUPPORTED_OPTIONS = new Set([
+  'peer',
+  'home',
+  '-nodad',
+  'mngtmpaddr',
+  'noprefixroute',
+  'autojoin',
+  'no_track',
+  'track_group',
+  'use_vmac',
+  'preferred_lft',
+]);
+
+/** Linux interface names: 1..15 bytes, no whitespace, '/' or ':' (':' is allowed in labels only). */
+const IFNAME = /^[^\s/:]{1,15}$/;
+const LABEL = /^[^\s/]{1,15}$/;
+
+export function isValidIfName(name: string): boolean {
+  return IFNAME.test(name) && name !== '.' && name !== '..';
+}
+
+/**
+ * Parses one line. `defaultDev` is the instance interface. Errors name the offending word and the line's
+ * address, e.g. `unknown option "bogus" in virtual_ipaddress "10.0.0.1/24 bogus"`.
+ */
+export function parseVip(line: string, defaultDev: string): VipParseResult {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  const quoted = `"${line.trim()}"`;
+  const fail = (error: string): VipParseResult => ({ ok: false, error });
+  const first = words[0];
+  if (first === undefined) return fail('empty virtual_ipaddress entry');
+
+  const slash = first.indexOf('/');
+  const addrText = slash < 0 ? first : first.slice(0, slash);
+  if (addrText.includes('%')) return fail(`virtual_ipaddress ${quoted}: an address zone (%...) is not allowed`);
+  const family = addressFamily(addrText);
+  if (!family) return fail(`virtual_ipaddress ${quoted}: "${addrText}" is not an IPv4 or IPv6 address`);
+  const maxPrefix = family === 4 ? 32 : 128;
+  let prefix = maxPrefix;
+  if (slash >= 0) {
+    const p = first.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p) || Number(p) < 1 || Number(p) > maxPrefix) {
+      return fail(`virtual_ipaddress ${quoted}: prefix length "/${p}" must be 1–${maxPrefix}`);
+    }
+    prefix = Number(p);
+  }
+  const address = canonicalAddress(addrText);
+  if (isMulticast(address)) return fail(`virtual_ipaddress ${quoted}: ${address} is a multicast address`);
+  if (address === '0.0.0.0' || address === '::') {
+    return fail(`virtual_ipaddress ${quoted}: ${address} is the unspecified address`);
+  }
+
+  const spec: AddressSpec = { family, address, prefix, dev: defaultDev };
+  const seen = new Set<string>();
+  for (let i = 1; i < words.length; i++) {
+    const opt = words[i] as string;
+    const name = opt === 'broadcast' ? 'brd' : opt;
+    if (UNSUPPORTED_OPTIONS.has(opt))
+      return fail(`virtual_ipaddress option ${opt} is not supported yet (in ${quoted})`);
+    if (!['brd', 'dev', 'scope', 'label'].includes(name)) {
+      return fail(`unknown option "${opt}" in virtual_ipaddress ${quoted}`);
+    }
+    if (seen.has(name)) return fail(`virtual_ipaddress ${quoted}: ${opt} is given twice`);
+    seen.add(name);
+    const value = words[i + 1];
+    if (value === undefined) return fail(`virtual_ipaddress ${quoted}: ${opt} needs a value`);
+    i++;
+    switch (name) {
+      case 'dev':
+        if (!isValidIfName(value)) return fail(`virtual_ipaddress ${quoted}: "${value}" is not an interface name`);
+        spec.dev = value;
+        break;
+      case 'scope':
+        if (family === 6) return fail(`virtual_ipaddress ${quoted}: scope applies to IPv4 addresses only`);
+        if (!(VIP_SCOPES as readonly string[]).includes(value)) {
+          return fail(`virtual_ipaddress ${quoted}: scope must be one of ${VIP_SCOPES.join(', ')}, not "${value}"`);
+        }
+        spec.scope = value as AddressSpec['scope'];
+        break;
+      case 'label':
+        if (family === 6) return fail(`virtual_ipaddress ${quoted}: label applies to IPv4 addresses only`);
+        if (!LABEL.test(value)) return fail(`virtual_ipaddress ${quoted}: label "${value}" must be 1–15 characters`);
+        spec.label = value;
+        break;
+      case 'brd': {
+        if (family === 6) return fail(`virtual_ipaddress ${quoted}: IPv6 addresses have no broadcast address`);
+        const b = broadcastOf(address, prefix, value);
+        if (typeof b !== 'string') return fail(`virtual_ipaddress ${quoted}: ${b.error}`);
+        spec.broadcast = b;
+        break;
+      }
+    }
+  }
+  const warnings: string[] = [];
+  if (spec.label !== undefined && spec.dev && !spec.label.startsWith(`${spec.dev}:`) && spec.label !== spec.dev) {
+    warnings.push(
+      `virtual_ipaddress ${quoted}: label "${spec.label}" should have the form "${spec.dev}:NAME" (ifconfig-style alias)`,
+    );
+  }
+  return { ok: true, spec, warnings };
+}
+
+/** `brd IP`, or `+` / `-` (host bits set / cleared, as keepalived and ip(8); only for prefixes up to /30). */
+function broadcastOf(address: string, prefix: number, value: string): string | { error: string } {
+  if (value === '+' || value === '-') {
+    if (prefix > 30) return { error: `brd ${value} needs a prefix of /30 or shorter, not /${prefix}` };
+    const a = address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    const hostMask = 2 ** (32 - prefix) - 1;
+    const net = a - (a % (hostMask + 1));
+    const b = value === '+' ? net + hostMask : net;
+    return [24, 16, 8, 0].map((s) => Math.floor(b / 2 ** s) % 256).join('.');
+  }
+  if (addressFamily(value) !== 4 || value.includes('%')) return { error: `brd "${value}" is not an IPv4 address` };
+  return canonicalAddress(value);
+}
