@@ -1,0 +1,53 @@
+/**
+ * The IPv4 header as a raw IPv4 socket delivers it (header included, RFC 791), checked before the VRRP
+ * message behind it is looked at: the receive checks need the header's TTL and addresses (R1, R6) and
+ * the total length (R2).
+ */
+import { VRRP_PROTOCOL } from './checksum.js';
+import { formatAddress } from './ip-address.js';
+import { type Drop, drop } from './reasons.js';
+
+export { decodeIpv6Header, type Ipv6Header } from './ipv6.js';
+
+const MIN_HEADER = 20;
+/** IPsec AH (RFC 4302): VRRPv2 `auth_type AH` puts it between the IP header and the VRRP message. */
+const AH_PROTOCOL = 51;
+const MORE_FRAGMENTS = 0x2000;
+const FRAGMENT_OFFSET = 0x1fff;
+
+export interface Ipv4Datagram {
+  ok: true;
+  src: string;
+  dst: string;
+  ttl: number;
+  /** The type-of-service byte (keepalived sends 0xc0, internetwork control). */
+  tos: number;
+  /** The bytes the total length covers after the header: Ethernet padding is cut off. */
+  payload: Buffer;
+}
+
+export function decodeIpv4Datagram(buf: Buffer): Ipv4Datagram | Drop {
+  if (buf.length < MIN_HEADER) return drop('packet_length', `${buf.length} bytes, shorter than an IPv4 header`);
+  const version = buf.readUInt8(0) >> 4;
+  if (version !== 4) return drop('ip_header', `IP version ${version} on an IPv4 socket`);
+  const headerLength = (buf.readUInt8(0) & 0x0f) * 4;
+  if (headerLength < MIN_HEADER) return drop('ip_header', `IHL ${headerLength / 4} below 5`);
+  if (headerLength > buf.length) return drop('packet_length', `IHL ${headerLength / 4} beyond ${buf.length} bytes`);
+  const totalLength = buf.readUInt16BE(2);
+  if (totalLength < headerLength) return drop('ip_header', `total length ${totalLength} inside the header`);
+  // R2: bytes missing from what the header announces; more bytes than announced is link padding.
+  if (totalLength > buf.length) return drop('packet_length', `total length ${totalLength}, ${buf.length} bytes read`);
+  // A raw socket only ever sees reassembled datagrams, so a fragment here is a forged or broken packet.
+  if ((buf.readUInt16BE(6) & (MORE_FRAGMENTS | FRAGMENT_OFFSET)) !== 0) return drop('ip_header', 'a fragment');
+  const protocol = buf.readUInt8(9);
+  if (protocol === AH_PROTOCOL) return drop('auth_unsupported', 'IPsec AH authentication');
+  if (protocol !== VRRP_PROTOCOL) return drop('ip_header', `protocol ${protocol}, expected ${VRRP_PROTOCOL}`);
+  return {
+    ok: true,
+    src: formatAddress(buf.subarray(12, 16)),
+    dst: formatAddress(buf.subarray(16, 20)),
+    ttl: buf.readUInt8(8),
+    tos: buf.readUInt8(1),
+    payload: buf.subarray(headerLength, totalLength),
+  };
+}
