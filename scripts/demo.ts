@@ -1,6 +1,6 @@
 /**
  * `npm run demo` (as root): builds a LAN of network namespaces on one bridge, starts vipd on two routers
- * and a client that keeps pinging the VIP, kills the master with SIGKILL, and prints a timeline: state
+ * and a client that keeps pinging the VIP, kills the master host (SIGKILL and link down), and prints a timeline: state
  * changes, failover time against Master_Down_Interval (from a capture on the client), and the probe gap.
  * Everything is torn down at the end, and on Ctrl-C.
  */
@@ -44,9 +44,11 @@ async function main(): Promise<void> {
     const cap = await startCapture(lab, 'client', 'eth0', 'ip proto 112 or arp');
     await sleep(1000);
 
+    // The master host dies: vipd gets no chance to clean up, and its NIC goes quiet.
     const killedAt = Date.now();
-    r1.signal('SIGKILL');
-    say('SIGKILL sent to vipd on r1 (the master)');
+    r1.hardKill();
+    lab.exec('r1', 'ip', 'link', 'set', 'eth0', 'down');
+    say('master host r1 dies: vipd SIGKILLed and its link cut');
     await waitFor(() => (r2.state() === 'MASTER' ? true : undefined), 10_000, 5, 'r2 MASTER');
     say('r2 is MASTER');
     await sleep(1000);
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     const events = [
       ...r1.transitions().map((t) => ({ ...t, host: 'r1' })),
       ...r2.transitions().map((t) => ({ ...t, host: 'r2' })),
-      { host: 'r1', from: '', to: 'killed', cause: 'SIGKILL', time: killedAt },
+      { host: 'r1', from: '', to: 'dead', cause: 'SIGKILL + link down', time: killedAt },
     ].sort((a, b) => a.time - b.time);
     for (const e of events) console.log(`${stamp(e.time)}  ${e.host}  ${e.from ? `${e.from} -> ` : ''}${e.to}  (${e.cause})`);
 
@@ -79,7 +81,8 @@ async function main(): Promise<void> {
     for (let i = 1; i < replies.length; i++) worst = Math.max(worst, (replies[i]! - replies[i - 1]!) * 1000);
     console.log('\nClient probe (ping every 10 ms):');
     console.log(`  ${replies.length} replies; longest gap between replies: ${worst.toFixed(1)} ms`);
-    console.log(`  VIP now on: ${[r1, r2].filter((r) => r.heldVips().includes(VIP)).map((r) => r.host).join(', ') || 'nobody'}`);
+    const holders = [r1, r2].filter((r) => r.heldVips().includes(VIP)).map((r) => r.host);
+    console.log(`  VIP configured on: ${holders.join(', ') || 'nobody'} (r1's stale copy is on a dead link)`);
   } finally {
     lab.destroy();
     console.log('\nlab torn down');

@@ -4,6 +4,23 @@
  */
 import type { AcceptNote, DropReason } from '../core/codec/advert.js';
 
+/** Timer lateness in ms: how long after its deadline a timer callback ran (event-loop health). */
+export class LatenessStats {
+  count = 0;
+  maxMs = 0;
+  sumMs = 0;
+
+  record(ms: number): void {
+    this.count++;
+    this.sumMs += ms;
+    if (ms > this.maxMs) this.maxMs = ms;
+  }
+
+  toJSON(): Record<string, number> {
+    return { count: this.count, max_ms: this.maxMs, mean_ms: this.count ? this.sumMs / this.count : 0 };
+  }
+}
+
 export class InstanceCounters {
   advertRcvd = 0;
   advertSent = 0;
@@ -12,6 +29,8 @@ export class InstanceCounters {
   priZeroRcvd = 0;
   priZeroSent = 0;
   garpSent = 0;
+  sendErrors = 0;
+  readonly timerLateness = new LatenessStats();
   readonly drops = new Map<DropReason, number>();
   readonly notes = new Map<AcceptNote, number>();
 
@@ -32,6 +51,8 @@ export class InstanceCounters {
       pri_zero_rcvd: this.priZeroRcvd,
       pri_zero_sent: this.priZeroSent,
       garp_sent: this.garpSent,
+      send_errors: this.sendErrors,
+      timer_lateness: this.timerLateness.toJSON(),
       rx_dropped: Object.fromEntries(this.drops),
       rx_accepted_with_note: Object.fromEntries(this.notes),
     };

@@ -28,6 +28,7 @@ export class StartupError extends Error {
 }
 
 const NOTIFY_TIMEOUT_MS = 10_000;
+const PRIMARY_ADDRESS_ATTEMPTS = 30;
 
 export class Daemon {
   readonly instances: InstanceRunner[] = [];
@@ -63,7 +64,7 @@ export class Daemon {
   }
 
   private async createInstance(c: InstanceConfig, link: LinkInfo): Promise<InstanceRunner> {
-    const primary = c.unicastSrcIp ?? (await this.edges.primaryAddress(c.interface, c.family));
+    const primary = c.unicastSrcIp ?? (await this.waitForPrimaryAddress(c));
     if (!primary) {
       const what = c.family === 4 ? 'an IPv4 address' : 'a link-local IPv6 address';
       throw new StartupError(`instance ${c.name}: interface ${c.interface} has no ${what} to send adverts from`);
@@ -84,6 +85,16 @@ export class Daemon {
       },
       log,
     );
+  }
+
+  /** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): wait for it, bounded. */
+  private async waitForPrimaryAddress(c: InstanceConfig): Promise<string | undefined> {
+    for (let attempt = 0; attempt < PRIMARY_ADDRESS_ATTEMPTS; attempt++) {
+      const a = await this.edges.primaryAddress(c.interface, c.family);
+      if (a) return a;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return undefined;
   }
 
   private receiverFor(c: InstanceConfig, link: LinkInfo): Receiver {

@@ -9,7 +9,8 @@ import type { InstanceConfig } from '../core/config/model.js';
 import type { AddressPort, AddressSpec, FramePort, ReceivedPacket, TimerPort } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
-import type { InstanceParams, TimerName, VrrpAction, VrrpEvent } from '../core/vrrp/types.js';
+import type { InstanceParams, NotifyState, TimerName, VrrpAction, VrrpEvent } from '../core/vrrp/types.js';
+import { notifyArgv } from '../edges/scripts.js';
 import type { Logger } from '../log.js';
 import { InstanceCounters } from './counters.js';
 import type { AdvertSink, Receiver } from './receiver.js';
@@ -35,7 +36,7 @@ const MULTICAST_GROUP = { 4: '224.0.0.18', 6: 'ff02::12' } as const;
 export class InstanceRunner implements AdvertSink {
   readonly counters = new InstanceCounters();
   readonly machine: VrrpMachine;
-  private readonly timers = new Map<TimerName, { port: TimerPort; gen: number }>();
+  private readonly timers = new Map<TimerName, { port: TimerPort; gen: number; at: number }>();
   /** VIPs this process added (not those that were already present): the only ones it removes. */
   private readonly ownedVips = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
@@ -106,8 +107,6 @@ export class InstanceRunner implements AdvertSink {
   /** Link of the instance interface changed: down is a fault source (RFC: interface down → FAULT). */
   linkChanged(up: boolean): void {
     this.dispatch({ type: 'fault', source: `interface:${this.config.interface}`, on: !up }, up ? 'link up' : 'link down');
-    // The kernel deletes IPv6 addresses when a link goes down; a master whose link returns re-adds them.
-    if (up && this.machine.state === 'MASTER') this.enqueue(() => this.addVips());
   }
 
   /** Sends priority 0 (if master), removes VIPs, runs STOP notifies; resolves when all that is done. */
@@ -172,10 +171,23 @@ export class InstanceRunner implements AdvertSink {
         message = this.encode(priority, dst);
         this.advertCache.set(key, message);
       }
-      this.receiver.port.send(message, dst, { src: this.runtime.primaryAddress });
+      if (!this.trySend(() => this.receiver.port.send(message, dst, { src: this.runtime.primaryAddress }), 'advert'))
+        return;
     }
     this.counters.advertSent++;
     if (priority === 0) this.counters.priZeroSent++;
+  }
+
+  /** A send can fail while a link flaps (ENETUNREACH): log it and go on; the link watcher drives FAULT. */
+  private trySend(send: () => void, what: string): boolean {
+    try {
+      send();
+      return true;
+    } catch (err) {
+      this.counters.sendErrors++;
+      this.log.warn({ err, what }, 'send failed');
+      return false;
+    }
   }
 
   private encode(priority: number, dst: string): Buffer {
@@ -237,19 +249,13 @@ export class InstanceRunner implements AdvertSink {
     );
     for (let i = 0; i < repeat; i++) {
       for (const f of frames) {
-        this.edges.frames.send(f);
-        this.counters.garpSent++;
+        if (this.trySend(() => this.edges.frames.send(f), 'gratuitous ARP/NA')) this.counters.garpSent++;
       }
     }
   }
 
-  private notify(state: string, priority: number): void {
-    const n = this.config.notify;
-    const specific = { MASTER: n.master, BACKUP: n.backup, FAULT: n.fault, STOP: n.stop }[state];
-    const runs: string[][] = [];
-    if (specific) runs.push(specific);
-    if (n.generic) runs.push([...n.generic, 'INSTANCE', this.config.name, state, String(priority)]);
-    for (const argv of runs) {
+  private notify(state: NotifyState, priority: number): void {
+    for (const argv of notifyArgv(this.config.notify, this.config.name, state, priority)) {
       const p = this.edges.runScript(argv, state);
       this.pendingScripts.add(p);
       void p.finally(() => this.pendingScripts.delete(p));
@@ -259,14 +265,25 @@ export class InstanceRunner implements AdvertSink {
   private armTimer(name: TimerName, at: number, gen: number): void {
     let t = this.timers.get(name);
     if (!t) {
-      const entry = { gen, port: this.edges.createTimer(() => this.dispatch({ type: 'timer', timer: name, gen: entry.gen })) };
+      const entry = { gen, at, port: this.edges.createTimer(() => this.timerFired(name, entry)) };
       t = entry;
       this.timers.set(name, entry);
     }
     t.gen = gen;
+    t.at = at;
     t.port.armAt(at);
   }
+
+  private timerFired(name: TimerName, entry: { gen: number; at: number }): void {
+    const lateMs = this.edges.clock.now() - entry.at;
+    this.counters.timerLateness.record(lateMs);
+    if (lateMs > TIMER_LATE_WARN_MS) this.log.warn({ timer: name, lateMs }, 'timer fired late');
+    this.dispatch({ type: 'timer', timer: name, gen: entry.gen });
+  }
 }
+
+/** A timer this late means the event loop was blocked; on a 10 ms advert interval that is visible on the wire. */
+const TIMER_LATE_WARN_MS = 5;
 
 function vipKey(v: AddressSpec): string {
   return `${v.dev}/${v.address}/${v.prefix}`;

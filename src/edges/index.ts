@@ -20,6 +20,7 @@ export async function createRealEdges(): Promise<DaemonEdges> {
       new Promise<void>((resolve) => {
         runScript(argv, {
           timeoutMs,
+          logger: log,
           onExit: (r) => {
             log.info({ argv, ...r }, 'notify script finished');
             resolve();

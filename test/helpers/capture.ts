@@ -16,7 +16,19 @@ export interface Capture {
 
 export async function startCapture(lab: Lab, nsOrHost: string, iface: string, filter: string): Promise<Capture> {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipd-cap-')), 'capture.pcap');
-  const child = lab.spawn(nsOrHost, 'tcpdump', ['-U', '-n', '-i', iface, '--time-stamp-precision=micro', '-w', file, filter]);
+  const child = lab.spawn(nsOrHost, 'tcpdump', [
+    '-U',
+    '--immediate-mode',
+    '-n',
+    '-Z',
+    'root',
+    '-i',
+    iface,
+    '--time-stamp-precision=micro',
+    '-w',
+    file,
+    filter,
+  ]);
   let err = '';
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 5000);
@@ -40,6 +52,7 @@ export async function startCapture(lab: Lab, nsOrHost: string, iface: string, fi
         const exited = once(child, 'exit');
         child.kill('SIGINT');
         await exited;
+        if (process.env.VIPD_DEBUG_CAPTURE) console.error(err);
       }
       return file;
     },

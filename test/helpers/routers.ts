@@ -1,6 +1,6 @@
 /**
  * Runs VRRP routers inside lab hosts for integration tests, the demo and the benchmark:
- * vipd (from source, through tsx) and a real keepalived, each with its own temp directory
+ * vipd (the build in dist/, made by the test global setup or `npm run build`) and a real keepalived, each with its own temp directory
  * for config, pid files and notify output. Every process is owned by the Lab and dies with it.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -110,7 +110,7 @@ export class VipdRouter extends Router {
     const child = this.lab.spawn(
       this.host,
       process.execPath,
-      ['--import', 'tsx', path.join(repoRoot, 'src/cli.ts'), 'run', '-f', cfg, '--log-level', 'debug'],
+      [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg, '--log-level', 'debug'],
       { cwd: repoRoot },
     );
     this.capture(child);
