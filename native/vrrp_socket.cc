@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <vector>
 
@@ -73,6 +74,9 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       SetInt(env, IPPROTO_IP, IP_MULTICAST_TTL, 255, "IP_MULTICAST_TTL");
       SetInt(env, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP");
     }
+    // Kernel arrival timestamps: the master-down timer must count from when the advert arrived,
+    // not from when the event loop got round to reading it.
+    SetInt(env, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
     buf_.resize(65536);
     Ref();  // the JS object stays alive while the socket is open (callbacks need it)
   }
@@ -231,6 +235,17 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     CallBack(Env(), on_error_, me, {err.Value()});
   }
 
+  // The kernel stamps packets with CLOCK_REALTIME; move the stamp onto CLOCK_MONOTONIC (the daemon's clock)
+  // by the current offset between the two. Exact unless the wall clock is stepped in between (microseconds).
+  static double RealtimeToMonotonicMs(const timespec& stamp) {
+    timespec real_now, mono_now;
+    clock_gettime(CLOCK_REALTIME, &real_now);
+    clock_gettime(CLOCK_MONOTONIC, &mono_now);
+    double age_ms = (real_now.tv_sec - stamp.tv_sec) * 1e3 + (real_now.tv_nsec - stamp.tv_nsec) / 1e6;
+    if (age_ms < 0) age_ms = 0;  // a wall-clock step backwards: fall back to "now"
+    return mono_now.tv_sec * 1e3 + mono_now.tv_nsec / 1e6 - age_ms;
+  }
+
   // Reads one datagram and hands it to onMessage. Returns false when the queue is empty or on error.
   bool ReceiveOne(Napi::Object me) {
     Napi::Env env = Env();
@@ -253,6 +268,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
 
     int ttl = -1;
     int ifindex = 0;
+    double arrival_ms = 0;  // monotonic; 0 = unknown
     char src[INET6_ADDRSTRLEN] = "";
     char dst[INET6_ADDRSTRLEN] = "";
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
@@ -263,6 +279,10 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
         memcpy(&pi, CMSG_DATA(c), sizeof(pi));
         ifindex = pi.ipi_ifindex;
         inet_ntop(AF_INET, &pi.ipi_addr, dst, sizeof(dst));
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec arrival;
+        memcpy(&arrival, CMSG_DATA(c), sizeof(arrival));
+        arrival_ms = RealtimeToMonotonicMs(arrival);
       } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
         memcpy(&ttl, CMSG_DATA(c), sizeof(int));
       } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
@@ -280,7 +300,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     }
     CallBack(env, on_message_, me,
              {Napi::Buffer<uint8_t>::Copy(env, buf_.data(), static_cast<size_t>(n)), Napi::String::New(env, src),
-              Napi::String::New(env, dst), Napi::Number::New(env, ttl), Napi::Number::New(env, ifindex)});
+              Napi::String::New(env, dst), Napi::Number::New(env, ttl), Napi::Number::New(env, ifindex),
+              Napi::Number::New(env, arrival_ms)});
     return true;
   }
 

@@ -77,7 +77,9 @@ async function main(): Promise<void> {
   const intervals = (process.argv[3] ?? '1,0.1,0.01').split(',').map(Number);
   const impls = (process.argv[4] ?? 'vipd,keepalived').split(',') as ('vipd' | 'keepalived')[];
   console.log(`bench-failover: ${rounds} rounds; kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`);
-  console.log('impl        advert_int  gap/Master_Down_Interval                      first GARP after first advert (ms)');
+  console.log(
+    'impl        advert_int  gap/Master_Down_Interval                      first GARP after first advert (ms)',
+  );
   for (const intervalS of intervals) {
     for (const impl of impls) {
       const results: Round[] = [];

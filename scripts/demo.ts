@@ -61,7 +61,8 @@ async function main(): Promise<void> {
       ...r2.transitions().map((t) => ({ ...t, host: 'r2' })),
       { host: 'r1', from: '', to: 'dead', cause: 'SIGKILL + link down', time: killedAt },
     ].sort((a, b) => a.time - b.time);
-    for (const e of events) console.log(`${stamp(e.time)}  ${e.host}  ${e.from ? `${e.from} -> ` : ''}${e.to}  (${e.cause})`);
+    for (const e of events)
+      console.log(`${stamp(e.time)}  ${e.host}  ${e.from ? `${e.from} -> ` : ''}${e.to}  (${e.cause})`);
 
     const adverts = vrrpAdverts(frames);
     const lastR1 = adverts.filter((a) => a.src === lab.host('r1').ipv4).at(-1);

@@ -14,6 +14,7 @@ import { notifyArgv } from '../edges/scripts.js';
 import type { Logger } from '../log.js';
 import { InstanceCounters } from './counters.js';
 import type { AdvertSink, Receiver } from './receiver.js';
+import { rehearseFailover } from './warmup.js';
 
 export interface InstanceEdges {
   clock: Clock;
@@ -37,13 +38,20 @@ export class InstanceRunner implements AdvertSink {
   readonly counters = new InstanceCounters();
   readonly machine: VrrpMachine;
   private readonly timers = new Map<TimerName, { port: TimerPort; gen: number; at: number }>();
-  /** VIPs this process added (not those that were already present): the only ones it removes. */
-  private readonly ownedVips = new Set<string>();
+  /**
+   * Per VIP, whether this process added it (not one that was already present): the only ones it removes.
+   * A promise, because the add is sent at once and its answer comes later.
+   */
+  private readonly ownedVips = new Map<string, Promise<boolean>>();
+  /** Serialises address changes: a removal waits for the adds before it, an add for the removals before it. */
   private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
   private readonly destinations: string[];
   private readonly checksumMode: ChecksumMode;
   private readonly advertCache = new Map<string, Buffer>();
   private readonly pendingScripts = new Set<Promise<void>>();
+  /** One gratuitous ARP / unsolicited NA per VIP, built once: the MAC and VIPs do not change while running. */
+  private readonly garpFrames: Buffer[];
 
   constructor(
     readonly config: InstanceConfig,
@@ -52,10 +60,22 @@ export class InstanceRunner implements AdvertSink {
     private readonly edges: InstanceEdges,
     private readonly log: Logger,
   ) {
-    this.machine = new VrrpMachine(instanceParams(config, runtime.primaryAddress));
+    const params = instanceParams(config, runtime.primaryAddress);
+    rehearseFailover(params);
+    this.machine = new VrrpMachine(params);
     this.destinations = config.unicastPeers.length > 0 ? config.unicastPeers : [MULTICAST_GROUP[config.family]];
     this.checksumMode = config.v3ChecksumAsV2 ? 'message-only' : 'pseudo-header';
     receiver.attach(this);
+    this.garpFrames = config.vips.map((v) =>
+      v.family === 4
+        ? encodeGarp(runtime.mac, v.address)
+        : encodeUnsolicitedNa(runtime.mac, v.address, { router: runtime.ipv6Router }),
+    );
+    // Encode the adverts this instance will send now, not on the first takeover.
+    for (const dst of this.destinations) {
+      for (const priority of [config.priority, 0])
+        this.advertCache.set(`${priority}/${dst}`, this.encode(priority, dst));
+    }
   }
 
   get vrid(): number {
@@ -80,8 +100,8 @@ export class InstanceRunner implements AdvertSink {
     this.dispatch({ type: 'startup' }, 'startup');
   }
 
-  dispatch(event: VrrpEvent, why?: string): void {
-    const actions = this.machine.handle(event, this.edges.clock.now());
+  dispatch(event: VrrpEvent, why?: string, now = this.edges.clock.now()): void {
+    const actions = this.machine.handle(event, now);
     for (const action of actions) this.perform(action, why);
   }
 
@@ -91,12 +111,12 @@ export class InstanceRunner implements AdvertSink {
     for (const n of notes) this.counters.note(n);
     if (advert.priority === 0) this.counters.priZeroRcvd++;
     if (notes.length > 0) this.log.debug({ notes, src: packet.src }, 'advert accepted with notes');
-    this.dispatch({
-      type: 'advert',
-      priority: advert.priority,
-      maxAdverIntervalMs: advert.maxAdverIntervalMs,
-      src: packet.src,
-    });
+    // Timers restart from the kernel's arrival time of the advert, not from when it was read.
+    this.dispatch(
+      { type: 'advert', priority: advert.priority, maxAdverIntervalMs: advert.maxAdverIntervalMs, src: packet.src },
+      undefined,
+      packet.at,
+    );
   }
 
   onDrop(result: Extract<DecodeResult, { ok: false }>, packet: ReceivedPacket): void {
@@ -106,7 +126,10 @@ export class InstanceRunner implements AdvertSink {
 
   /** Link of the instance interface changed: down is a fault source (RFC: interface down → FAULT). */
   linkChanged(up: boolean): void {
-    this.dispatch({ type: 'fault', source: `interface:${this.config.interface}`, on: !up }, up ? 'link up' : 'link down');
+    this.dispatch(
+      { type: 'fault', source: `interface:${this.config.interface}`, on: !up },
+      up ? 'link up' : 'link down',
+    );
   }
 
   /** Sends priority 0 (if master), removes VIPs, runs STOP notifies; resolves when all that is done. */
@@ -144,7 +167,8 @@ export class InstanceRunner implements AdvertSink {
         this.enqueue(() => this.removeVips());
         return;
       case 'garp':
-        this.enqueue(async () => this.sendGarps(action.repeat));
+        // Queued behind add-vips, whose requests the kernel has applied by the time their sendmsg returned.
+        this.enqueue(() => this.sendGarps(action.repeat));
         return;
       case 'notify':
         this.notify(action.state, action.priority);
@@ -207,33 +231,58 @@ export class InstanceRunner implements AdvertSink {
     );
   }
 
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((err: unknown) => {
-      this.log.error({ err }, 'address operation failed');
+  /**
+   * Runs address work in order. When nothing is pending the task starts right here, synchronously, so
+   * the VIPs and GARPs of a takeover follow the advert within the same turn instead of after the logging.
+   */
+  private enqueue(task: () => Promise<void> | void): void {
+    const failed = (err: unknown) => this.log.error({ err }, 'address operation failed');
+    if (this.queued === 0) {
+      let result: Promise<void> | void;
+      try {
+        result = task();
+      } catch (err) {
+        failed(err);
+        return;
+      }
+      if (!(result instanceof Promise)) return; // finished synchronously: nothing to wait for
+      this.track(result.catch(failed));
+      return;
+    }
+    this.track(this.queue.then(task).catch(failed));
+  }
+
+  private track(p: Promise<void>): void {
+    this.queued++;
+    this.queue = p.finally(() => {
+      this.queued--;
     });
   }
 
-  private async addVips(): Promise<void> {
-    // Every request is issued before any is awaited: netlink applies each one inside its sendmsg, so the
-    // kernel holds all VIPs before the GARPs queued behind this task go out.
-    const results = await Promise.allSettled(this.config.vips.map((v) => this.edges.addresses.add(v)));
-    results.forEach((r, i) => {
-      const spec = this.config.vips[i] as AddressSpec;
-      if (r.status === 'fulfilled') {
-        if (r.value === 'added') this.ownedVips.add(vipKey(spec));
-      } else {
-        this.log.error({ err: r.reason, vip: spec.address, dev: spec.dev }, 'cannot add VIP');
-      }
-    });
+  /** Sends every add at once without waiting for the answers; ownership is settled when they come. */
+  private addVips(): void {
+    for (const spec of this.config.vips) {
+      const owned = this.edges.addresses.add(spec).then(
+        (r) => r === 'added',
+        (err: unknown) => {
+          this.log.error({ err, vip: spec.address, dev: spec.dev }, 'cannot add VIP');
+          return false;
+        },
+      );
+      const previous = this.ownedVips.get(vipKey(spec));
+      // Re-adding what we already own keeps it ours even though the kernel now answers "present".
+      this.ownedVips.set(vipKey(spec), previous ? Promise.all([previous, owned]).then(([a, b]) => a || b) : owned);
+    }
   }
 
   private async removeVips(): Promise<void> {
-    const owned = this.config.vips.filter((v) => this.ownedVips.has(vipKey(v)));
-    await Promise.allSettled(
-      owned.map(async (v) => {
+    await Promise.all(
+      this.config.vips.map(async (v) => {
+        const owned = this.ownedVips.get(vipKey(v));
+        if (!owned || !(await owned)) return;
+        this.ownedVips.delete(vipKey(v));
         try {
           await this.edges.addresses.remove(v);
-          this.ownedVips.delete(vipKey(v));
         } catch (err) {
           this.log.error({ err, vip: v.address, dev: v.dev }, 'cannot remove VIP');
         }
@@ -242,21 +291,17 @@ export class InstanceRunner implements AdvertSink {
   }
 
   private sendGarps(repeat: number): void {
-    const frames = this.config.vips.map((v) =>
-      v.family === 4
-        ? encodeGarp(this.runtime.mac, v.address)
-        : encodeUnsolicitedNa(this.runtime.mac, v.address, { router: this.runtime.ipv6Router }),
-    );
     for (let i = 0; i < repeat; i++) {
-      for (const f of frames) {
+      for (const f of this.garpFrames) {
         if (this.trySend(() => this.edges.frames.send(f), 'gratuitous ARP/NA')) this.counters.garpSent++;
       }
     }
   }
 
+  /** Spawning is a synchronous fork/exec of a few ms: it runs after the adverts, VIPs and GARPs are out. */
   private notify(state: NotifyState, priority: number): void {
     for (const argv of notifyArgv(this.config.notify, this.config.name, state, priority)) {
-      const p = this.edges.runScript(argv, state);
+      const p = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.edges.runScript(argv, state));
       this.pendingScripts.add(p);
       void p.finally(() => this.pendingScripts.delete(p));
     }

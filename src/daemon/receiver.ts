@@ -30,7 +30,8 @@ export class Receiver {
   }
 
   attach(sink: AdvertSink): void {
-    if (this.sinks.has(sink.vrid)) throw new Error(`VRID ${sink.vrid} is used twice on ${this.ifname} IPv${this.family}`);
+    if (this.sinks.has(sink.vrid))
+      throw new Error(`VRID ${sink.vrid} is used twice on ${this.ifname} IPv${this.family}`);
     this.sinks.set(sink.vrid, sink);
   }
 

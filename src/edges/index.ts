@@ -1,9 +1,9 @@
 /** The real edges, gathered for the daemon: the native addon, rtnetlink and the script runner. */
 import type { DaemonEdges } from '../daemon/daemon.js';
+import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
 import { createAddressPort, createLinkWatcher, primaryAddress } from './netlink.js';
 import { runScript } from './scripts.js';
-import { openFrameSocket } from './frame-socket.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
 export async function createRealEdges(): Promise<DaemonEdges> {

@@ -16,7 +16,15 @@ export interface NativeErrnoError extends Error {
   syscall: string;
 }
 
-export type VrrpMessageListener = (data: Buffer, src: string, dst: string, ttl: number, ifindex: number) => void;
+/** `arrivalMs`: the kernel's receive timestamp on the monotonic clock (0 when the kernel gave none). */
+export type VrrpMessageListener = (
+  data: Buffer,
+  src: string,
+  dst: string,
+  ttl: number,
+  ifindex: number,
+  arrivalMs: number,
+) => void;
 
 /** Raw socket for IP protocol 112. IPv4 delivers the whole datagram (IP header included); IPv6 the payload. */
 export interface NativeVrrpSocket {

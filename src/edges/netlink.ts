@@ -10,7 +10,7 @@
  *
  * A netlink socket belongs to the network namespace of the process that opened it.
  */
-import { AttrStream, FlagsNew, rt } from 'netlink';
+import { AttrStream, FlagsNew, formatMessage, rt } from 'netlink';
 import { addressFamily, formatAddress, isLinkLocal6, parseAddress } from '../core/codec/ip-address.js';
 import type { AddressPort, AddressSpec, Family, LinkInfo, LinkWatcher } from '../core/ports.js';
 import { errnoError, NetlinkError, type RtReply, RtRequester, RtSubscriber, toNetlinkError } from './netlink-socket.js';
@@ -90,6 +90,16 @@ function body(kind: 'address' | 'link', data: rt.Address | rt.Link, attrs: objec
   return out.bufs;
 }
 
+/**
+ * Formats (and discards) one RTM_NEWADDR so the first real add runs compiled code: on a takeover the
+ * gratuitous ARPs wait for the adds, and the cold formatting path cost about half a millisecond there.
+ */
+function warmAddressFormatting(): void {
+  const loopback = Buffer.from([127, 0, 0, 1]);
+  const msg = body('address', { family: afOf(4), prefixlen: 32, scope: 0, index: 1 }, { local: loopback, label: 'lo' });
+  formatMessage({ type: rt.MessageType.NEWADDR, flags: FlagsNew.CREATE, seq: 0, port: 0, data: msg });
+}
+
 /** Resolves a device name to its ifindex (RTM_GETLINK by IFLA_IFNAME). ENODEV when it does not exist. */
 async function linkByName(sock: RtRequester, name: string, what: string): Promise<rt.LinkMessage> {
   if (!validName(name)) throw errnoError(what, 19 /* ENODEV */);
@@ -134,6 +144,28 @@ export interface NetlinkOptions {
  */
 export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort {
   const sock = new RtRequester(opts.timeoutMs);
+  // ifindex by device name. With the index known, add() sends RTM_NEWADDR before it returns, and the kernel
+  // applies it inside that sendmsg: a GARP sent right after add() already finds the VIP in place.
+  // A device that was deleted and recreated gets a new index: ENODEV drops the entry and the call retries.
+  const indexes = new Map<string, number>();
+  const indexOf = (dev: string, what: string): number | Promise<number> =>
+    indexes.get(dev) ??
+    linkByName(sock, dev, what).then((link) => {
+      const index = link.data.index ?? 0;
+      indexes.set(dev, index);
+      return index;
+    });
+  const withIndex = async <T>(dev: string, what: string, op: (index: number) => Promise<T>): Promise<T> => {
+    const cached = indexes.get(dev);
+    try {
+      return await op(await indexOf(dev, what));
+    } catch (err) {
+      if (cached === undefined || toNetlinkError(what, err).code !== 'ENODEV') throw err;
+      indexes.delete(dev);
+      return op(await indexOf(dev, what));
+    }
+  };
+  warmAddressFormatting();
   return {
     /**
      * RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL. IPv4: IFA_LOCAL and IFA_ADDRESS, IFA_LABEL, IFA_BROADCAST
@@ -141,36 +173,43 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
      * ignores label and broadcast. EEXIST resolves 'present' (this call did not add it: do not remove it
      * later). IPv4 "exists" means same address and prefix; IPv6 means same address, whatever the prefix.
      */
-    async add(spec) {
+    add(spec) {
       const what = `cannot add ${describe(spec)} to ${spec.dev}`;
-      const bytes = checkSpec(spec, what);
-      const link = await linkByName(sock, spec.dev, what);
+      let bytes: Buffer;
+      try {
+        bytes = checkSpec(spec, what);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       const v4 = spec.family === 4;
-      const data: rt.Address = {
-        family: afOf(spec.family),
-        prefixlen: spec.prefix,
-        scope: v4 ? SCOPES[spec.scope ?? 'global'] : 0,
-        index: link.data.index ?? 0,
-        ...(v4 ? {} : { flags: { nodad: true } }),
-      };
       const attrs: rt.AddressAttrs = { local: bytes, address: bytes };
       if (v4 && spec.label !== undefined) attrs.label = spec.label;
       if (v4 && spec.broadcast !== undefined) {
         attrs.broadcast = spec.broadcast === '+' ? hostBitsSet(bytes, spec.prefix) : parseAddress(spec.broadcast);
       }
-      try {
-        await sock.request({
-          type: rt.MessageType.NEWADDR,
-          body: body('address', data, attrs),
-          flags: FlagsNew.CREATE | FlagsNew.EXCL,
-          what,
-        });
-        return 'added';
-      } catch (err) {
-        const e = toNetlinkError(what, err);
-        if (e.code === 'EEXIST') return 'present';
-        throw e;
-      }
+      const addAt = async (index: number): Promise<'added' | 'present'> => {
+        const data: rt.Address = {
+          family: afOf(spec.family),
+          prefixlen: spec.prefix,
+          scope: v4 ? SCOPES[spec.scope ?? 'global'] : 0,
+          index,
+          ...(v4 ? {} : { flags: { nodad: true } }),
+        };
+        try {
+          await sock.request({
+            type: rt.MessageType.NEWADDR,
+            body: body('address', data, attrs),
+            flags: FlagsNew.CREATE | FlagsNew.EXCL,
+            what,
+          });
+          return 'added';
+        } catch (err) {
+          const e = toNetlinkError(what, err);
+          if (e.code === 'EEXIST') return 'present';
+          throw e;
+        }
+      };
+      return withIndex(spec.dev, what, addAt);
     },
 
     /**
@@ -180,14 +219,7 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
     async remove(spec) {
       const what = `cannot remove ${describe(spec)} from ${spec.dev}`;
       const bytes = checkSpec(spec, what);
-      let index: number;
-      try {
-        index = (await linkByName(sock, spec.dev, what)).data.index ?? 0;
-      } catch (err) {
-        if (toNetlinkError(what, err).code === 'ENODEV') return 'absent';
-        throw err;
-      }
-      try {
+      const removeAt = async (index: number): Promise<'removed' | 'absent'> => {
         await sock.request({
           type: rt.MessageType.DELADDR,
           body: body(
@@ -198,6 +230,9 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
           what,
         });
         return 'removed';
+      };
+      try {
+        return await withIndex(spec.dev, what, removeAt);
       } catch (err) {
         const e = toNetlinkError(what, err);
         if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOENT' || e.code === 'ESRCH' || e.code === 'ENODEV') {

@@ -23,15 +23,16 @@ export interface VrrpSocketOptions {
 /**
  * Opens the socket (throws an errno-shaped error: EPERM without CAP_NET_RAW, ENODEV for a bad interface).
  * Received packets: IPv4 `data` holds the whole datagram, header included; IPv6 `data` is the VRRP message.
- * `at` is taken from `clock` when the packet is read.
+ * `at` is the kernel's arrival timestamp (SO_TIMESTAMPNS) on the monotonic clock, or `clock()` without one.
  */
 export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis): VrrpPort {
   const { family, ifindex } = opts;
   const listeners: ((packet: ReceivedPacket) => void)[] = [];
   const sock = new native.VrrpSocket(
     family,
-    (data, src, dst, ttl, rxIfindex) => {
-      const packet: ReceivedPacket = { family, data, src, dst, ttl, ifindex: rxIfindex, at: clock() };
+    (data, src, dst, ttl, rxIfindex, arrivalMs) => {
+      const at = arrivalMs > 0 ? arrivalMs : clock();
+      const packet: ReceivedPacket = { family, data, src, dst, ttl, ifindex: rxIfindex, at };
       for (const l of listeners) l(packet);
     },
     opts.onError,

@@ -137,8 +137,14 @@ export class Lab {
   /** IPv4 addresses currently on a host's device. */
   addresses(nsOrHost: string, dev = 'eth0', family: 4 | 6 = 4): string[] {
     const out = this.tryExec(nsOrHost, 'ip', '-j', `-${family}`, 'addr', 'show', 'dev', dev) ?? '[]';
-    const parsed = JSON.parse(out) as { addr_info?: { local: string }[] }[];
-    return parsed.flatMap((l) => (l.addr_info ?? []).map((a) => a.local));
+    const parsed = JSON.parse(out) as { addr_info?: { local?: string }[] }[];
+    // `ip -j` may list empty objects for filtered-out addresses.
+    return parsed.flatMap((l) => (l.addr_info ?? []).map((a) => a.local).filter((a): a is string => Boolean(a)));
+  }
+
+  /** The host's IPv6 link-local address on a device (the VRRPv3 IPv6 advert source). */
+  linkLocal(nsOrHost: string, dev = 'eth0'): string | undefined {
+    return this.addresses(nsOrHost, dev, 6).find((a) => a.startsWith('fe80:'));
   }
 
   /** Kills every process started here and deletes every namespace. Safe to call twice. */

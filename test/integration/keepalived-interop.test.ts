@@ -23,8 +23,22 @@ interface Case {
 const cases: Case[] = [
   { title: 'VRRPv3 IPv4', family: 4, version: 3, advertInt: 0.1, vips: ['192.0.2.100/24', '192.0.2.101/24'] },
   { title: 'VRRPv3 IPv6', family: 6, version: 3, advertInt: 0.1, vips: ['2001:db8::100/64'] },
-  { title: 'VRRPv2 IPv4 PASS auth', family: 4, version: 2, advertInt: 1, vips: ['192.0.2.100/24'], authPass: 'secret12' },
-  { title: 'VRRPv3 IPv4 unicast peers', family: 4, version: 3, advertInt: 0.1, vips: ['192.0.2.100/24'], unicast: true },
+  {
+    title: 'VRRPv2 IPv4 PASS auth',
+    family: 4,
+    version: 2,
+    advertInt: 1,
+    vips: ['192.0.2.100/24'],
+    authPass: 'secret12',
+  },
+  {
+    title: 'VRRPv3 IPv4 unicast peers',
+    family: 4,
+    version: 3,
+    advertInt: 0.1,
+    vips: ['192.0.2.100/24'],
+    unicast: true,
+  },
 ];
 
 function hasKeepalived(): boolean {
@@ -60,9 +74,6 @@ describe.skipIf(!canRunNetns() || !hasKeepalived())('interop with keepalived 2.2
     ])('%s master, %s backup: one master, VIP moves on stop, checksums Good', async (masterKind, backupKind) => {
       lab = Lab.create('ka', ['r1', 'r2', 'client']);
       const addrOf = (h: string) => (c.family === 4 ? lab.host(h).ipv4 : lab.host(h).ipv6);
-      const linkLocal = (h: string) =>
-        (JSON.parse(lab.exec(h, 'ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link'))[0]?.addr_info?.[0]
-          ?.local as string) ?? '';
       const opts = (host: string, peer: string, priority: number): RouterOptions => ({
         name: 'VI_1',
         vrid: 61,
@@ -100,8 +111,9 @@ describe.skipIf(!canRunNetns() || !hasKeepalived())('interop with keepalived 2.2
       const file = await cap.stop();
 
       const vipdHost = masterKind === 'vipd' ? 'r1' : 'r2';
-      const vipdSrc = c.family === 4 ? addrOf(vipdHost) : linkLocal(vipdHost);
-      const verdicts = tsharkChecksums(file, c.family, vipdSrc);
+      const vipdSrc = c.family === 4 ? addrOf(vipdHost) : lab.linkLocal(vipdHost);
+      expect(vipdSrc).toBeTruthy();
+      const verdicts = tsharkChecksums(file, c.family, vipdSrc ?? '');
       expect(verdicts.length).toBeGreaterThan(0);
       expect(new Set(verdicts)).toEqual(new Set(['1']));
     });

@@ -8,9 +8,9 @@ import { decodeGarp } from '../../src/core/codec/frames.js';
 import { masterDownIntervalMs, skewTimeMs } from '../../src/core/vrrp/timers.js';
 import { startCapture } from '../helpers/capture.js';
 import { canRunNetns, Lab, waitFor } from '../helpers/netns.js';
-import { vrrpAdverts } from '../helpers/wire.js';
 import { readPcap } from '../helpers/pcap.js';
 import { VipdRouter } from '../helpers/routers.js';
+import { vrrpAdverts } from '../helpers/wire.js';
 
 const VIP = '192.0.2.100';
 const INTERVAL_S = 0.1;
