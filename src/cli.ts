@@ -96,6 +96,14 @@ async function run(config: NonNullable<Awaited<ReturnType<typeof loadConfigFile>
   // Reload arrives with a later issue; until then SIGHUP must not kill the daemon and strand its VIPs.
   process.on('SIGHUP', () => log.warn('SIGHUP: configuration reload is not supported yet; keeping the running config'));
 
+  // Fault injection for the crash-path test: an uncaught exception this many ms after start-up.
+  const crashAfter = Number(process.env.VIPD_INJECT_CRASH_AFTER_MS);
+  if (crashAfter > 0) {
+    setTimeout(() => {
+      throw new Error('injected crash (VIPD_INJECT_CRASH_AFTER_MS)');
+    }, crashAfter).unref();
+  }
+
   try {
     await daemon.start();
   } catch (err) {

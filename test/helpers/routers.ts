@@ -104,14 +104,14 @@ abstract class Router {
 }
 
 export class VipdRouter extends Router {
-  start(): this {
+  start(env: Record<string, string> = {}): this {
     const cfg = path.join(this.dir, 'vipd.yaml');
     writeFileSync(cfg, vipdYaml(this.opts, this.dir));
     const child = this.lab.spawn(
       this.host,
       process.execPath,
       [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg, '--log-level', 'debug'],
-      { cwd: repoRoot },
+      { cwd: repoRoot, env: { ...process.env, ...env } },
     );
     this.capture(child);
     return this;

@@ -1,0 +1,68 @@
+/** The command line as a user meets it: help, version, check-config exit codes and error locations. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/routers.js';
+
+const cli = path.join(repoRoot, 'dist/cli.js');
+const vipd = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
+
+function file(name: string, text: string): string {
+  const p = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipd-cli-')), name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('vipd command line', () => {
+  it('--help lists the commands and --version prints the package version', () => {
+    const help = vipd('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('vipd run -f FILE');
+    expect(help.stdout).toContain('vipd check-config -f FILE');
+    const version = vipd('--version');
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^vipd \d+\.\d+\.\d+$/);
+  });
+
+  it('check-config exits 0 on the shipped example', () => {
+    const r = vipd('check-config', '-f', path.join(repoRoot, 'conf/vipd.example.yaml'));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('configuration OK');
+  });
+
+  it('check-config exits 2 and prints every error with file:line:col', () => {
+    const f = file(
+      'broken.yaml',
+      [
+        'vrrp_instance:',
+        '  VI_1:',
+        '    interface: eth0',
+        '    virtual_router_id: 300',
+        '    priority: 100',
+        '    virtual_ipaddress: [ "192.0.2.100/24" ]',
+        '    bogus_keyword: 1',
+        '',
+      ].join('\n'),
+    );
+    const r = vipd('check-config', '-f', f);
+    expect(r.status).toBe(2);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(new RegExp(`^error: ${f}:4:\\d+: .*virtual_router_id`));
+    expect(errors[1]).toMatch(new RegExp(`^error: ${f}:7:\\d+: .*bogus_keyword`));
+  });
+
+  it('run refuses a broken configuration with exit 2 before touching anything', () => {
+    const r = vipd('run', '-f', file('empty.yaml', 'vrrp_instance: 3\n'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/empty\.yaml:1:\d+/);
+  });
+
+  it('an unknown command or a missing -f is a usage error (exit 2)', () => {
+    expect(vipd('frobnicate').status).toBe(2);
+    expect(vipd('run').status).toBe(2);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * One vipd in a namespace, real kernel: what it does to addresses and processes around its own life.
+ * Only VIPs it added are removed; a crash still releases them; SIGINT stops like SIGTERM; SIGHUP does
+ * not kill it; the interface going down is FAULT (VIPs released) and coming back is BACKUP, then MASTER.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCapture } from '../helpers/capture.js';
+import { canRunNetns, Lab, waitFor } from '../helpers/netns.js';
+import { readPcap } from '../helpers/pcap.js';
+import { VipdRouter } from '../helpers/routers.js';
+import { vrrpAdverts } from '../helpers/wire.js';
+
+const VIP = '192.0.2.100';
+const OTHER_VIP = '192.0.2.101';
+
+describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
+  let lab: Lab;
+  afterEach(() => lab?.destroy());
+
+  function single(extra: Partial<{ vips: string[] }> = {}) {
+    lab = Lab.create('life', ['r1', 'client']);
+    return new VipdRouter(lab, 'r1', {
+      name: 'VI_1',
+      vrid: 71,
+      priority: 150,
+      advertInt: 0.1,
+      version: 3,
+      vips: [`${VIP}/24`],
+      ...extra,
+    });
+  }
+
+  const master = (r: VipdRouter) =>
+    waitFor(() => (r.state() === 'MASTER' && r.heldVips().length === r.opts.vips.length ? true : undefined), 5000);
+
+  it('removes on stop only the VIPs it added, never one that was already there', async () => {
+    const r1 = single({ vips: [`${VIP}/24`, `${OTHER_VIP}/24`] });
+    lab.exec('r1', 'ip', 'addr', 'add', `${OTHER_VIP}/24`, 'dev', 'eth0');
+    r1.start();
+    await master(r1);
+    r1.signal('SIGTERM');
+    expect(await r1.exited(5000)).toBe(0);
+    expect(lab.addresses('r1')).not.toContain(VIP);
+    expect(lab.addresses('r1')).toContain(OTHER_VIP);
+  });
+
+  it('a crash (uncaught exception) sends priority 0, removes the VIPs and exits 1', async () => {
+    const r1 = single();
+    const cap = await startCapture(lab, 'client', 'eth0', 'ip proto 112');
+    r1.start({ VIPD_INJECT_CRASH_AFTER_MS: '1500' });
+    await master(r1);
+    expect(await r1.exited(5000)).toBe(1);
+    expect(lab.addresses('r1')).not.toContain(VIP);
+    expect(r1.log).toContain('vipd crashed; releasing VIPs');
+    const adverts = vrrpAdverts(readPcap(await cap.stop()));
+    expect(adverts.at(-1)?.priority).toBe(0);
+  });
+
+  it('SIGINT stops like SIGTERM; SIGHUP keeps it running with its VIPs', async () => {
+    const r1 = single();
+    r1.start();
+    await master(r1);
+    r1.signal('SIGHUP');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(r1.state()).toBe('MASTER');
+    expect(r1.heldVips()).toEqual([VIP]);
+    expect(r1.log).toContain('configuration reload is not supported yet');
+    r1.signal('SIGINT');
+    expect(await r1.exited(5000)).toBe(0);
+    expect(r1.heldVips()).toEqual([]);
+    expect(r1.notifications()).toContain('INSTANCE VI_1 STOP 150');
+  });
+
+  it('interface down is FAULT with the VIPs released; up again is BACKUP, then MASTER', async () => {
+    const r1 = single();
+    r1.start();
+    await master(r1);
+    lab.exec('r1', 'ip', 'link', 'set', 'eth0', 'down');
+    await waitFor(() => (r1.state() === 'FAULT' ? true : undefined), 2000, 10, 'FAULT');
+    expect(lab.addresses('r1')).not.toContain(VIP);
+    expect(r1.notifications()).toContain('INSTANCE VI_1 FAULT 150');
+    lab.exec('r1', 'ip', 'link', 'set', 'eth0', 'up');
+    await waitFor(
+      () => (r1.transitions().some((t) => t.from === 'FAULT' && t.to === 'BACKUP') ? true : undefined),
+      2000,
+    );
+    await master(r1);
+    const t = r1.transitions();
+    expect(t.map((x) => x.to).slice(-3)).toEqual(['FAULT', 'BACKUP', 'MASTER']);
+  });
+});
