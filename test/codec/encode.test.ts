@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type AdvertFields, decodeAdvert, encodeAdvert } from '../../src/core/codec/advert.js';
-import { expectationOf } from './fixtures.js';
+import { expectationOf, prng } from './fixtures.js';
 
 const V4 = { family: 4 as const, src: '192.0.2.1', dst: '224.0.0.18' };
 const V6 = { family: 6 as const, src: 'fe80::1', dst: 'ff02::12' };
-
-/** mulberry32, seeded so a failing case reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('encodeAdvert', () => {
   it('RFC9568-5.2 v3 layout: version/type, VRID, priority, count, rsvd+interval in cs, checksum, addresses', () => {

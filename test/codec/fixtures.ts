@@ -132,3 +132,15 @@ export function permissiveFor(message: Buffer): (vrid: number) => ReceiveExpecta
   if (version === 2 && message.length >= 5 && message.readUInt8(4) === 1) e.authType = 1;
   return () => e;
 }
+
+/** A small seeded PRNG (mulberry32): random tests that fail the same way every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

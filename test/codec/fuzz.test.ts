@@ -7,19 +7,7 @@ import { DROP_REASONS, decodeAdvert, type ReceiveExpectation, type RxInfo } from
 import { decodeEthernetFrame } from '../../src/core/codec/ethernet.js';
 import { decodeGarp, decodeUnsolicitedNa } from '../../src/core/codec/frames.js';
 import { decodeIpv4Datagram, decodeIpv6Header } from '../../src/core/codec/ipv4.js';
-import { expectationOf, keepalivedVectors, vrrpInFrame } from './fixtures.js';
-
-/** mulberry32: a tiny seeded PRNG, enough to spread inputs reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { expectationOf, keepalivedVectors, prng, vrrpInFrame } from './fixtures.js';
 
 const random = prng(0x5eed);
 const int = (n: number) => Math.floor(random() * n);

@@ -2,6 +2,7 @@
  * Packet capture inside a lab namespace with tcpdump (µs timestamps), read back as pcap.
  * Used to check what vipd actually put on the wire: advert timing, checksums, gratuitous ARP.
  */
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -29,9 +30,29 @@ export async function startCapture(lab: Lab, nsOrHost: string, iface: string, fi
     file,
     filter,
   ]);
+  const stderr = untilListening(child);
+  await stderr.ready.catch((e: unknown) => {
+    throw new Error(`${e instanceof Error ? e.message : e}`);
+  });
+  return {
+    file,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGINT');
+        await exited;
+        if (process.env.VIPD_DEBUG_CAPTURE) console.error(stderr.text());
+      }
+      return file;
+    },
+  };
+}
+
+/** Collects tcpdump's stderr and resolves `ready` once it reports it is listening (rejects after timeoutMs). */
+export function untilListening(child: ChildProcess, timeoutMs = 5000): { ready: Promise<void>; text: () => string } {
   let err = '';
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 5000);
+    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), timeoutMs);
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
       if (err.includes('listening on')) {
@@ -44,17 +65,6 @@ export async function startCapture(lab: Lab, nsOrHost: string, iface: string, fi
       reject(new Error(`tcpdump exited with ${code}: ${err}`));
     });
   });
-  await ready;
-  return {
-    file,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGINT');
-        await exited;
-        if (process.env.VIPD_DEBUG_CAPTURE) console.error(err);
-      }
-      return file;
-    },
-  };
+  ready.catch(() => {}); // the caller awaits it; a later exit must not become an unhandled rejection
+  return { ready, text: () => err };
 }

@@ -5,7 +5,9 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { untilListening } from './capture.js';
 import type { Lab } from './netns.js';
+import { readPcap } from './pcap.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -125,42 +127,20 @@ export async function captureOnce(
 ): Promise<PcapCapture> {
   const child = lab.spawn(host, 'tcpdump', ['-U', '-n', '-i', 'eth0', '-c', String(count), '-w', '-', filter]);
   const chunks: Buffer[] = [];
-  let err = '';
+  const stderr = untilListening(child);
   child.stdout?.on('data', (d: Buffer) => chunks.push(d));
   const packets = new Promise<Buffer[]>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`tcpdump ${filter} saw fewer than ${count} packets in ${timeoutMs} ms: ${err}`));
+      reject(new Error(`tcpdump ${filter} saw fewer than ${count} packets in ${timeoutMs} ms: ${stderr.text()}`));
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve(parsePcap(Buffer.concat(chunks)));
-      else reject(new Error(`tcpdump exited with ${code}: ${err}`));
+      if (code === 0) resolve(readPcap(Buffer.concat(chunks)).map((r) => r.data));
+      else reject(new Error(`tcpdump exited with ${code}: ${stderr.text()}`));
     });
   });
   packets.catch(() => {}); // observed by the caller; avoid an unhandled rejection if it never awaits
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 5_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  await stderr.ready;
   return { packets };
-}
-
-/** Parses a classic little-endian pcap stream (what tcpdump writes on Linux) into packet payloads. */
-export function parsePcap(data: Buffer): Buffer[] {
-  const packets: Buffer[] = [];
-  if (data.length < 24 || data.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error('not a little-endian pcap');
-  let off = 24;
-  while (off + 16 <= data.length) {
-    const incl = data.readUInt32LE(off + 8);
-    packets.push(data.subarray(off + 16, off + 16 + incl));
-    off += 16 + incl;
-  }
-  return packets;
 }
