@@ -4,6 +4,7 @@
  * into fault events, and on stop releases everything in keepalived's order (priority 0, VIPs, notify).
  */
 import { readFileSync } from 'node:fs';
+import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
 import type { AddressPort, Family, FramePort, LinkInfo, LinkWatcher, TimerPort, VrrpPort } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
@@ -69,6 +70,7 @@ export class Daemon {
       const what = c.family === 4 ? 'an IPv4 address' : 'a link-local IPv6 address';
       throw new StartupError(`instance ${c.name}: interface ${c.interface} has no ${what} to send adverts from`);
     }
+    await this.checkVipDevices(c);
     const receiver = this.receiverFor(c, link);
     const frames = this.frameSocketFor(link.index);
     const log = this.log.child({ instance: c.name, vrid: c.vrid, interface: c.interface, family: `ipv${c.family}` });
@@ -85,6 +87,22 @@ export class Daemon {
       },
       log,
     );
+  }
+
+  /**
+   * Lists the addresses of every VIP device once: a VIP already there is reported (vipd will not remove what
+   * it did not add), and the device's index is cached so that adds on a takeover need no lookup first.
+   */
+  private async checkVipDevices(c: InstanceConfig): Promise<void> {
+    for (const dev of new Set(c.vips.map((v) => v.dev))) {
+      const listed = await this.edges.addresses.list(dev, c.family);
+      const present = new Set(listed.map((a) => canonicalAddress(a.address)));
+      for (const v of c.vips) {
+        if (v.dev === dev && present.has(canonicalAddress(v.address))) {
+          this.log.warn({ instance: c.name, vip: v.address, dev }, 'VIP already present: vipd will not remove it');
+        }
+      }
+    }
   }
 
   /** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): wait for it, bounded. */

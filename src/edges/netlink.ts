@@ -155,15 +155,15 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
       indexes.set(dev, index);
       return index;
     });
-  const withIndex = async <T>(dev: string, what: string, op: (index: number) => Promise<T>): Promise<T> => {
+  // With the index cached, op runs (and sends) before withIndex returns; only a retry after ENODEV waits.
+  const withIndex = <T>(dev: string, what: string, op: (index: number) => Promise<T>): Promise<T> => {
     const cached = indexes.get(dev);
-    try {
-      return await op(await indexOf(dev, what));
-    } catch (err) {
+    const first = cached !== undefined ? op(cached) : Promise.resolve(indexOf(dev, what)).then(op);
+    return first.catch((err: unknown) => {
       if (cached === undefined || toNetlinkError(what, err).code !== 'ENODEV') throw err;
       indexes.delete(dev);
-      return op(await indexOf(dev, what));
-    }
+      return Promise.resolve(indexOf(dev, what)).then(op);
+    });
   };
   warmAddressFormatting();
   return {
@@ -245,7 +245,9 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
     /** Addresses of one family on a device, in kernel order (for IPv4: primaries before secondaries). */
     async list(dev, family) {
       const what = `cannot list IPv${family} addresses of ${dev}`;
+      // Also primes the ifindex cache, so later adds on this device go out synchronously.
       const link = await linkByName(sock, dev, what);
+      indexes.set(dev, link.data.index ?? 0);
       return listAddresses(sock, link.data.index ?? 0, family, what);
     },
 
