@@ -52,6 +52,8 @@ export class InstanceRunner implements AdvertSink {
   private readonly pendingScripts = new Set<Promise<void>>();
   /** One gratuitous ARP / unsolicited NA per VIP, built once: the MAC and VIPs do not change while running. */
   private readonly garpFrames: Buffer[];
+  /** What a received advert is checked against; fixed for the life of the instance (no per-packet object). */
+  private readonly receiveExpectation: ReceiveExpectation;
 
   constructor(
     readonly config: InstanceConfig,
@@ -65,6 +67,16 @@ export class InstanceRunner implements AdvertSink {
     this.machine = new VrrpMachine(params);
     this.destinations = config.unicastPeers.length > 0 ? config.unicastPeers : [MULTICAST_GROUP[config.family]];
     this.checksumMode = config.v3ChecksumAsV2 ? 'message-only' : 'pseudo-header';
+    this.receiveExpectation = {
+      version: config.version,
+      priority: config.priority,
+      advertIntervalMs: config.advertIntervalMs,
+      addresses: config.vips.map((v) => v.address),
+      authType: config.auth ? 1 : 0,
+      authPassword: config.auth?.password,
+      unicastPeers: config.unicastPeers,
+      checkUnicastSrc: config.checkUnicastSrc,
+    };
     receiver.attach(this);
     this.garpFrames = config.vips.map((v) =>
       v.family === 4
@@ -83,17 +95,7 @@ export class InstanceRunner implements AdvertSink {
   }
 
   expectation(): ReceiveExpectation {
-    const c = this.config;
-    return {
-      version: c.version,
-      priority: c.priority,
-      advertIntervalMs: c.advertIntervalMs,
-      addresses: c.vips.map((v) => v.address),
-      authType: c.auth ? 1 : 0,
-      authPassword: c.auth?.password,
-      unicastPeers: c.unicastPeers,
-      checkUnicastSrc: c.checkUnicastSrc,
-    };
+    return this.receiveExpectation;
   }
 
   start(): void {

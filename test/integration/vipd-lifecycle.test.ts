@@ -4,10 +4,11 @@
  * not kill it; the interface going down is FAULT (VIPs released) and coming back is BACKUP, then MASTER.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeUnsolicitedNa } from '../../src/core/codec/frames.js';
 import { startCapture } from '../helpers/capture.js';
 import { canRunNetns, Lab, waitFor } from '../helpers/netns.js';
 import { readPcap } from '../helpers/pcap.js';
-import { VipdRouter } from '../helpers/routers.js';
+import { type RouterOptions, VipdRouter } from '../helpers/routers.js';
 import { vrrpAdverts } from '../helpers/wire.js';
 
 const VIP = '192.0.2.100';
@@ -17,7 +18,7 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
   let lab: Lab;
   afterEach(() => lab?.destroy());
 
-  function single(extra: Partial<{ vips: string[] }> = {}) {
+  function single(extra: Partial<RouterOptions> = {}) {
     lab = Lab.create('life', ['r1', 'client']);
     return new VipdRouter(lab, 'r1', {
       name: 'VI_1',
@@ -69,6 +70,30 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     expect(await r1.exited(5000)).toBe(0);
     expect(r1.heldVips()).toEqual([]);
     expect(r1.notifications()).toContain('INSTANCE VI_1 STOP 150');
+  });
+
+  it('IPv6: the master adds the VIP without DAD and announces it with unsolicited NAs (Override, our MAC)', async () => {
+    const vip6 = '2001:db8::100';
+    const r1v6 = single({ family: 6, vips: [`${vip6}/64`] });
+    lab.exec('r1', 'sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=1'); // so that "not tentative" proves nodad
+    const cap = await startCapture(lab, 'client', 'eth0', 'icmp6 and ip6[40] == 136');
+    r1v6.start();
+    await waitFor(() => (r1v6.state() === 'MASTER' && r1v6.heldVips().includes(vip6) ? true : undefined), 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const nas = readPcap(await cap.stop())
+      .map((f) => decodeUnsolicitedNa(f.data))
+      .filter((na) => na?.target === vip6);
+    const mac = JSON.parse(lab.exec('r1', 'ip', '-j', 'link', 'show', 'dev', 'eth0'))[0].address as string;
+    expect(nas.length).toBe(5); // garp_master_repeat
+    for (const na of nas) {
+      expect(na?.override).toBe(true);
+      expect(na?.checksumValid).toBe(true);
+      expect(na?.hopLimit).toBe(255);
+      expect(na?.targetMac).toBe(mac);
+    }
+    const flags = JSON.parse(lab.exec('r1', 'ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0'))[0].addr_info;
+    const vipInfo = flags.find((a: { local?: string }) => a.local === vip6);
+    expect(vipInfo?.tentative).toBeUndefined();
   });
 
   it('interface down is FAULT with the VIPs released; up again is BACKUP, then MASTER', async () => {
