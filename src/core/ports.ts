@@ -58,6 +58,8 @@ export interface AddressPort {
   remove(spec: AddressSpec): Promise<'removed' | 'absent'>;
   /** Lists addresses on a device. */
   list(dev: string, family: Family): Promise<{ address: string; prefix: number }[]>;
+  /** Exercises the add path once without changing anything, so the first takeover runs compiled code. */
+  warmUp?(): Promise<void>;
   close(): void;
 }
 

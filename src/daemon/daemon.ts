@@ -45,6 +45,7 @@ export class Daemon {
   ) {}
 
   async start(): Promise<void> {
+    await this.edges.addresses.warmUp?.();
     const links = new Map<string, LinkInfo>();
     for (const c of this.config.instances) {
       const link = links.get(c.interface) ?? (await this.edges.links.get(c.interface));

@@ -10,7 +10,7 @@
  *
  * A netlink socket belongs to the network namespace of the process that opened it.
  */
-import { AttrStream, FlagsNew, formatMessage, rt } from 'netlink';
+import { AttrStream, FlagsNew, rt } from 'netlink';
 import { addressFamily, formatAddress, isLinkLocal6, parseAddress } from '../core/codec/ip-address.js';
 import type { AddressPort, AddressSpec, Family, LinkInfo, LinkWatcher } from '../core/ports.js';
 import { errnoError, NetlinkError, type RtReply, RtRequester, RtSubscriber, toNetlinkError } from './netlink-socket.js';
@@ -90,14 +90,52 @@ function body(kind: 'address' | 'link', data: rt.Address | rt.Link, attrs: objec
   return out.bufs;
 }
 
+/** An RTM_NEWADDR for `spec`, waiting only for its interface index. */
+function newAddressMessage(spec: AddressSpec, what: string): (index: number) => Uint8Array[] {
+  const bytes = checkSpec(spec, what);
+  const v4 = spec.family === 4;
+  const attrs: rt.AddressAttrs = { local: bytes, address: bytes };
+  if (v4 && spec.label !== undefined) attrs.label = spec.label;
+  if (v4 && spec.broadcast !== undefined) {
+    attrs.broadcast = spec.broadcast === '+' ? hostBitsSet(bytes, spec.prefix) : parseAddress(spec.broadcast);
+  }
+  return (index) =>
+    body(
+      'address',
+      {
+        family: afOf(spec.family),
+        prefixlen: spec.prefix,
+        scope: v4 ? SCOPES[spec.scope ?? 'global'] : 0,
+        index,
+        ...(v4 ? {} : { flags: { nodad: true } }),
+      },
+      attrs,
+    );
+}
+
 /**
- * Formats (and discards) one RTM_NEWADDR so the first real add runs compiled code: on a takeover the
- * gratuitous ARPs wait for the adds, and the cold formatting path cost about half a millisecond there.
+ * RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL; sent before this returns (the kernel applies it inside sendmsg).
+ * EEXIST resolves 'present'.
  */
-function warmAddressFormatting(): void {
-  const loopback = Buffer.from([127, 0, 0, 1]);
-  const msg = body('address', { family: afOf(4), prefixlen: 32, scope: 0, index: 1 }, { local: loopback, label: 'lo' });
-  formatMessage({ type: rt.MessageType.NEWADDR, flags: FlagsNew.CREATE, seq: 0, port: 0, data: msg });
+async function requestNewAddress(
+  sock: RtRequester,
+  message: (index: number) => Uint8Array[],
+  index: number,
+  what: string,
+): Promise<'added' | 'present'> {
+  try {
+    await sock.request({
+      type: rt.MessageType.NEWADDR,
+      body: message(index),
+      flags: FlagsNew.CREATE | FlagsNew.EXCL,
+      what,
+    });
+    return 'added';
+  } catch (err) {
+    const e = toNetlinkError(what, err);
+    if (e.code === 'EEXIST') return 'present';
+    throw e;
+  }
 }
 
 /** Resolves a device name to its ifindex (RTM_GETLINK by IFLA_IFNAME). ENODEV when it does not exist. */
@@ -165,7 +203,6 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
       return Promise.resolve(indexOf(dev, what)).then(op);
     });
   };
-  warmAddressFormatting();
   return {
     /**
      * RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL. IPv4: IFA_LOCAL and IFA_ADDRESS, IFA_LABEL, IFA_BROADCAST
@@ -175,41 +212,27 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
      */
     add(spec) {
       const what = `cannot add ${describe(spec)} to ${spec.dev}`;
-      let bytes: Buffer;
       try {
-        bytes = checkSpec(spec, what);
+        const message = newAddressMessage(spec, what);
+        return withIndex(spec.dev, what, (index) => requestNewAddress(sock, message, index, what));
       } catch (err) {
         return Promise.reject(err);
       }
-      const v4 = spec.family === 4;
-      const attrs: rt.AddressAttrs = { local: bytes, address: bytes };
-      if (v4 && spec.label !== undefined) attrs.label = spec.label;
-      if (v4 && spec.broadcast !== undefined) {
-        attrs.broadcast = spec.broadcast === '+' ? hostBitsSet(bytes, spec.prefix) : parseAddress(spec.broadcast);
+    },
+
+    /**
+     * Runs the whole add path once against ifindex 0, which the kernel refuses with ENODEV before it looks at
+     * anything else: nothing changes, and the first real add on a takeover then runs compiled code.
+     */
+    async warmUp() {
+      for (const [family, address] of [
+        [4, '192.0.2.1'],
+        [6, '2001:db8::1'],
+      ] as const) {
+        const spec: AddressSpec = { family, address, prefix: family === 4 ? 32 : 128, dev: 'lo' };
+        const what = 'warm-up add on ifindex 0';
+        await requestNewAddress(sock, newAddressMessage(spec, what), 0, what).catch(() => undefined);
       }
-      const addAt = async (index: number): Promise<'added' | 'present'> => {
-        const data: rt.Address = {
-          family: afOf(spec.family),
-          prefixlen: spec.prefix,
-          scope: v4 ? SCOPES[spec.scope ?? 'global'] : 0,
-          index,
-          ...(v4 ? {} : { flags: { nodad: true } }),
-        };
-        try {
-          await sock.request({
-            type: rt.MessageType.NEWADDR,
-            body: body('address', data, attrs),
-            flags: FlagsNew.CREATE | FlagsNew.EXCL,
-            what,
-          });
-          return 'added';
-        } catch (err) {
-          const e = toNetlinkError(what, err);
-          if (e.code === 'EEXIST') return 'present';
-          throw e;
-        }
-      };
-      return withIndex(spec.dev, what, addAt);
     },
 
     /**
