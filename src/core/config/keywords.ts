@@ -1,8 +1,17 @@
 /**
- * keepalived keywords vipd recognises but whose behaviour is not built yet. Using one is an error ("X is not
- * supported yet"), never a silent no-op: a failover agent that quietly drops a track_script or a use_vmac runs a
- * different failover than the one its operator wrote. Anything neither supported nor listed here is an
- * "unknown keyword". Sources: keepalived.conf(5) and vrrp_parser.c / global_parser.c at 9cbce3e2.
+ * keepalived keywords vipd recognises but whose behaviour is not built yet: THE central list. Using one is an
+ * error ("X is not supported yet", at the keyword), never a silent no-op: a failover agent that quietly drops a
+ * track_script or a use_vmac runs a different failover than the one its operator wrote. Anything neither
+ * supported nor listed here is an "unknown keyword". Sources: keepalived.conf(5) and vrrp_parser.c /
+ * global_parser.c at 9cbce3e2.
+ *
+ * Two kinds of entries (schema.ts tells them apart by whether its schema has the keyword):
+ * - *modelled*: the schema parses and checks the value into the model anyway (so check-config reports errors
+ *   inside it and convert round-trips), then refuses it. A flag keyword set to false (`use_vmac: false`,
+ *   `vrrp_strict: false`) describes what vipd already does and is accepted. When a feature lands, delete its
+ *   keyword here and the daemon reads the model field.
+ * - *not modelled*: refused without looking at the value.
+ * Besides these, `accept: false` is refused with its own message (vipd never installs no_accept rules).
  */
 
 /** Top-level blocks. */
@@ -34,6 +43,7 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
+  'vrrp_strict',
   'vrrp_mcast_group4',
   'vrrp_mcast_group6',
   'default_interface',
@@ -147,6 +157,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'promote_secondaries',
   'no_accept',
   'dont_track_primary',
+  'strict_mode',
   'garp_extra_if',
   'timer_expired_backup',
   'owner_ignore_adverts',
@@ -161,6 +172,19 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'notify_priority_changes',
   'smtp_alert',
   'lvs_sync_daemon_interface',
+]);
+
+/** vrrp_sync_group keywords other than group and notify_* (which are modelled, the block being refused whole). */
+export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set([
+  'track_interface',
+  'track_script',
+  'track_file',
+  'track_process',
+  'track_bfd',
+  'notify_priority_changes',
+  'smtp_alert',
+  'sync_group_tracking_weight',
+  'global_tracking',
 ]);
 
 /** Instance keyword → its global_defs form, for "belongs in global_defs" hints (and the reverse). */

@@ -7,7 +7,7 @@
 import type { AddressSpec, Family } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
 
-/** Where something was written: 1-based line and column of the YAML key. */
+/** Where something was written: 1-based line and column of the YAML key (or keepalived.conf keyword). */
 export interface SourceLocation {
   file: string;
   line: number;
@@ -45,6 +45,91 @@ export interface GlobalDefs {
   scriptUser?: ScriptUser | undefined;
   /** `enable_script_security`: parsed; enforced in a later issue. */
   enableScriptSecurity: boolean;
+  /** `vrrp_garp_interval` (0 = no pacing), in ms with µs resolution. Not supported yet. */
+  garpIntervalMs: number;
+  /** `vrrp_gna_interval` (0 = no pacing), in ms with µs resolution. Not supported yet. */
+  gnaIntervalMs: number;
+  /** `vrrp_strict` (false). Not supported yet when true. */
+  vrrpStrict: boolean;
+}
+
+/**
+ * One `track_interface` line `IF [weight ±N [reverse]]`. Weight 0 (the default): IF down → FAULT; otherwise
+ * the weight is added while IF is up (positive) or while it is down (negative); `reverse` flips both.
+ */
+export interface TrackInterface {
+  interface: string;
+  /** −253..253. */
+  weight: number;
+  reverse: boolean;
+  source: SourceLocation;
+}
+
+/** One `track_script` line, resolved: the weight and reverse default to the vrrp_script's. */
+export interface TrackScriptRef {
+  /** The vrrp_script name (it exists: the loader checks the reference). */
+  script: string;
+  /** −253..253. */
+  weight: number;
+  reverse: boolean;
+  source: SourceLocation;
+}
+
+/** One `track_file` line, resolved: the weight and reverse default to the track_file's. */
+export interface TrackFileRef {
+  /** The track_file name (it exists). */
+  file: string;
+  /** −254..254. */
+  weight: number;
+  reverse: boolean;
+  source: SourceLocation;
+}
+
+/** `vrrp_script NAME { ... }`, with keepalived's defaults. */
+export interface VrrpScriptConfig {
+  name: string;
+  /** `script`, split into argv as keepalived splits it. */
+  command: string[];
+  /** `interval` (1 s). */
+  intervalMs: number;
+  /** `timeout` (= the interval). */
+  timeoutMs: number;
+  /** `weight` (0: fall failures → FAULT), −253..253. */
+  weight: number;
+  /** `weight N reverse`. */
+  reverse: boolean;
+  /** `rise` (1). */
+  rise: number;
+  /** `fall` (1). */
+  fall: number;
+  /** `user USER[:GROUP]`; unset = global_defs script_user. */
+  user?: ScriptUser | undefined;
+  /** `init_fail`: start in the failed state (false). */
+  initFail: boolean;
+  source: SourceLocation;
+}
+
+/** `track_file NAME { ... }` (or the deprecated `vrrp_track_file NAME`). */
+export interface TrackFileConfig {
+  name: string;
+  /** `file PATH`. */
+  path: string;
+  /** `weight N [reverse]` (1), −254..254. */
+  weight: number;
+  reverse: boolean;
+  /** `init_file [VALUE] [overwrite]`: create (or with overwrite, always write) the file with VALUE (0). */
+  initFile?: { value: number; overwrite: boolean } | undefined;
+  source: SourceLocation;
+}
+
+/** `vrrp_sync_group NAME { group { VI_1 VI_2 } notify_* }`. */
+export interface SyncGroupConfig {
+  name: string;
+  /** Member instance names (they exist, and each is in one group only). */
+  instances: string[];
+  /** Group notifies; the generic one gets `GROUP <name> <STATE> 0` appended. */
+  notify: NotifyScripts;
+  source: SourceLocation;
 }
 
 /**
@@ -97,6 +182,28 @@ export interface InstanceConfig {
   v3ChecksumAsV2: boolean;
   /** In unicast mode, drop adverts whose source is not a listed peer. */
   checkUnicastSrc: boolean;
+  /** `accept` (true) / `no_accept`. vipd never installs no_accept firewall rules: false is not supported yet. */
+  accept: boolean;
+  /** `dont_track_primary` (false): vipd tracks the instance interface; true is not supported yet. */
+  dontTrackPrimary: boolean;
+  /** `strict_mode`, defaulting to global_defs `vrrp_strict` (false). Not supported yet when true. */
+  strictMode: boolean;
+  /** `track_interface` (not supported yet). */
+  trackInterfaces: TrackInterface[];
+  /** `track_script` (not supported yet). */
+  trackScripts: TrackScriptRef[];
+  /** `track_file` (not supported yet). */
+  trackFiles: TrackFileRef[];
+  /** `virtual_ipaddress_excluded` (not supported yet): managed like VIPs, never in adverts; any family. */
+  excludedVips: AddressSpec[];
+  /** `virtual_routes` lines, whitespace-normalised `ip route` syntax (not supported yet). */
+  virtualRoutes: string[];
+  /** `virtual_rules` lines, whitespace-normalised `ip rule` syntax (not supported yet). */
+  virtualRules: string[];
+  /** `use_vmac [NAME]` (not supported yet); the name defaults to `vrrp.<vrid>`. */
+  useVmac?: { ifname: string } | undefined;
+  /** `vmac_xmit_base` (false; not supported yet when true). */
+  vmacXmitBase: boolean;
   /** Where the instance is defined (its name key). */
   source: SourceLocation;
 }
@@ -104,4 +211,10 @@ export interface InstanceConfig {
 export interface VipdConfig {
   globalDefs: GlobalDefs;
   instances: InstanceConfig[];
+  /** `vrrp_sync_group` blocks (not supported yet), in file order. */
+  syncGroups: SyncGroupConfig[];
+  /** `vrrp_script` blocks (not supported yet), in file order. */
+  scripts: VrrpScriptConfig[];
+  /** `track_file` / `vrrp_track_file` blocks (not supported yet), in file order. */
+  trackFiles: TrackFileConfig[];
 }

@@ -1,15 +1,49 @@
 /**
- * Validation of the YAML configuration tree and its mapping onto the model (model.ts), with keepalived's
- * defaults applied.
+ * Validation of the configuration tree and its mapping onto the model (model.ts), with keepalived's defaults
+ * applied.
  *
  * Why zod: the schema is written in TypeScript, so the raw shape of each section is *inferred* from it
  * (z.output) rather than restated by hand beside a JSON Schema; its issues carry a precise path (section →
- * keyword → list index) that yaml.ts turns into file:line:col; and it reports every failing field of an object
- * at once, which is what "all errors in one run" needs. Each keyword's schema checks the value on its own
- * (type, range, syntax); the rules that relate keywords (versions, families, preemption, unicast,
- * uniqueness) are plain code below, run on whatever parsed, so one bad value never hides another error.
+ * keyword → list index) that the front end turns into file:line:col; and it reports every failing field of an
+ * object at once, which is what "all errors in one run" needs. Each keyword's schema checks the value on its own
+ * (type, range, syntax); the rules that relate keywords (versions, families, preemption, unicast, uniqueness,
+ * references between blocks) are plain code below, run on whatever parsed, so one bad value never hides another
+ * error.
  *
- * The tree is YAML-agnostic: positions come from the `locate` callback the caller provides.
+ * ## The tree contract (what every front end hands to validateConfig)
+ *
+ * The tree is plain data (JSON-like), front-end agnostic: the YAML loader (yaml.ts) produces it with
+ * `doc.toJS()`, and the keepalived.conf reader produces the same shape. Positions come from the `locate`
+ * callback, which may name another file (an `include`d one) per issue. Keyword names are keepalived's.
+ *
+ *   {
+ *     global_defs:      { KEYWORD: VALUE, ... },
+ *     vrrp_instance:    { NAME: { KEYWORD: VALUE, ..., authentication: { auth_type: ..., auth_pass: ... } } },
+ *     vrrp_sync_group:  { NAME: { group: [LINE, ...], notify_master: CMD, ... } },
+ *     vrrp_script:      { NAME: { script: CMD, interval: N, weight: N | "N reverse", ... } },
+ *     track_file:       { NAME: { file: PATH, weight: N | "N reverse", init_file: true | N | "N overwrite" } },
+ *     vrrp_track_file:  { NAME: { ... as track_file ... } },
+ *   }
+ *
+ * - *Named blocks* (`vrrp_instance NAME { }`, `vrrp_sync_group`, `vrrp_script`, `track_file`,
+ *   `vrrp_track_file`) are maps from the block kind to a map from NAME to the block's own map. Keys keep the
+ *   file's order (it is the instances' order).
+ * - *Sub-blocks of keywords* (`global_defs { }`, `authentication { }`) are maps.
+ * - *Scalar keywords* (`priority 100`) map to the value: a number when the value is one numeric word (`100`,
+ *   `-2`, `0.5`), else the text of the rest of the line as written after unquoting, e.g. `"/bin/x 'a b'"` for a
+ *   notify or script command (the schema splits commands itself), `"-2 reverse"` for a weight with an option.
+ *   Text that looks like a number but must stay text (auth_pass 1111) is accepted as text from the reader;
+ *   YAML writers quote it.
+ * - *Flags* (`nopreempt`, `accept`, `dont_track_primary`, `init_fail`, `vmac_xmit_base`, `vrrp_strict`)
+ *   map to `true` when written bare (YAML's bare `nopreempt:` is null, which also means true); a value
+ *   `on|off|true|false|yes|no` is accepted as a boolean or as that text. Keywords with an optional argument
+ *   (`use_vmac [NAME]`, `init_file [N] [overwrite]`) are `true` when bare, else the argument text / number.
+ * - *List blocks* (`virtual_ipaddress { }`, `virtual_ipaddress_excluded`, `virtual_routes`, `virtual_rules`,
+ *   `unicast_peer`, `track_interface`, `track_script`, `track_file`, sync group `group`) are arrays with one
+ *   string per keepalived line, as written (`"10.0.0.1/24 dev eth0 label eth0:1"`, `"eth1 weight -2"`,
+ *   `"chk_haproxy weight 2 reverse"`). A single string stands for a one-line list. `group` lines may hold
+ *   several names (`"VI_1 VI_2"`).
+ * - Anything else keeps keepalived's keyword and the plain value; unknown keywords are reported, never dropped.
  */
 import { z } from 'zod';
 import { addressFamily, canonicalAddress, isLinkLocal6 } from '../codec/ip-address.js';
@@ -21,17 +55,52 @@ import {
   suggest,
   UNSUPPORTED_GLOBAL,
   UNSUPPORTED_INSTANCE,
+  UNSUPPORTED_SYNC_GROUP,
   UNSUPPORTED_TOP_LEVEL,
 } from './keywords.js';
-import type { ConfigIssue, GlobalDefs, InstanceConfig, NotifyScripts, VipdConfig } from './model.js';
+import type {
+  ConfigIssue,
+  GlobalDefs,
+  InstanceConfig,
+  NotifyScripts,
+  SyncGroupConfig,
+  TrackFileConfig,
+  TrackFileRef,
+  TrackInterface,
+  TrackScriptRef,
+  VipdConfig,
+  VrrpScriptConfig,
+} from './model.js';
+import {
+  normaliseLine,
+  parseInitFile,
+  parseTrackLine,
+  parseUserSpec,
+  parseWeightSpec,
+  type TrackerKind,
+  type TrackLine,
+  WEIGHT_MAX,
+} from './tracking.js';
 import { isValidIfName, parseVip } from './vip.js';
 
 export type PathSegment = string | number;
-/** Position of the key (`target: 'key'`) or of the value at `path` in the source file. */
-export type Locator = (path: readonly PathSegment[], target: 'key' | 'value') => { line: number; col: number };
+/**
+ * Position of the key (`target: 'key'`) or of the value at `path`. `file` names the file it is in when that is
+ * not the main file (an included one); omitted, the main file passed to validateConfig is used.
+ */
+export type Locator = (
+  path: readonly PathSegment[],
+  target: 'key' | 'value',
+) => { file?: string | undefined; line: number; col: number };
 
 export interface ValidationResult {
+  /** Present only when there are no errors: what the daemon runs. */
   config?: VipdConfig | undefined;
+  /**
+   * The complete model, present when every error is a "not supported yet" refusal of something the model holds
+   * (track_script, vrrp_sync_group, use_vmac, ...). For check-config and convert; never for running.
+   */
+  model?: VipdConfig | undefined;
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
 }
@@ -53,6 +122,12 @@ export const DEFAULTS = {
   higherPrioSendAdvert: false,
   checkUnicastSrc: false,
   v3ChecksumAsV2: false,
+  accept: true,
+  scriptIntervalSeconds: 1,
+  scriptWeight: 0,
+  scriptRise: 1,
+  scriptFall: 1,
+  trackFileWeight: 1,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -126,6 +201,52 @@ const garpDelay = wholeNumber(0, 4294); // keepalived: unsigned seconds up to UI
 const garpRepeat = wholeNumber(1, 100);
 const garpLowerRepeat = wholeNumber(0, 100);
 const garpRefresh = wholeNumber(0, 86400);
+/** GARP / NA pacing: seconds with µs resolution (keepalived warns from 1 s). */
+const pacing = seconds(0, 4294);
+
+/** One keepalived line per entry: a list of text lines, or a single line. */
+const lines = (what: string) => listOf(z.string({ error: `must be text like ${what}` }), `lines like ${what}`);
+
+/** `weight N [reverse]` of a tracker block. */
+const weightSpec = (max: number) =>
+  z.unknown().transform((v, ctx) => {
+    const w = parseWeightSpec(v, max);
+    if (w) return w;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a whole number from -${max} to ${max}, optionally followed by reverse`,
+    });
+    return z.NEVER;
+  });
+
+/** `use_vmac [NAME]`: a flag, or the VMAC interface name. */
+const vmacSpec = z
+  .union([z.boolean(), z.null(), z.string()], { error: 'must be true or an interface name' })
+  .transform((v, ctx): { name?: string } | false => {
+    if (v === null || v === true) return {};
+    if (v === false) return false;
+    const word = v.toLowerCase();
+    if (TRUE_WORDS.has(word)) return {};
+    if (FALSE_WORDS.has(word)) return false;
+    if (/\s/.test(v.trim())) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          '{kw} takes at most an interface name (a MAC address, netlink_notify_msg or group is not supported yet)',
+      });
+      return z.NEVER;
+    }
+    if (!isValidIfName(v.trim())) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be true or an interface name (1–15 characters, no spaces, "/" or ":")',
+      });
+      return z.NEVER;
+    }
+    return { name: v.trim() };
+  });
+
+const scriptSeconds = seconds(0.001, 4294);
 
 export const globalDefsSchema = z
   .object({
@@ -147,6 +268,8 @@ export const globalDefsSchema = z
       .regex(/^[^:\s]+(:[^:\s]+)?$/, { error: 'must be USER or USER:GROUP' }),
     enable_script_security: flag,
     vrrp_strict: flag,
+    vrrp_garp_interval: pacing,
+    vrrp_gna_interval: pacing,
   })
   .partial();
 
@@ -195,7 +318,56 @@ export const instanceSchema = z
     check_unicast_src: flag,
     v3_checksum_as_v2: flag,
     accept: flag,
+    no_accept: flag,
     strict_mode: flag,
+    dont_track_primary: flag,
+    track_interface: lines('"eth1 weight -2"'),
+    track_script: lines('"chk_haproxy weight 2"'),
+    track_file: lines('"tf_1 weight 10"'),
+    virtual_ipaddress_excluded: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
+    virtual_routes: lines('"10.1.0.0/16 via 10.0.0.254"'),
+    virtual_rules: lines('"from 10.0.0.0/24 table 100"'),
+    use_vmac: vmacSpec,
+    vmac_xmit_base: flag,
+  })
+  .partial();
+
+export const vrrpScriptSchema = z
+  .object({
+    script: command,
+    interval: scriptSeconds,
+    timeout: scriptSeconds,
+    weight: weightSpec(WEIGHT_MAX.track_script),
+    rise: wholeNumber(1, 2147483647),
+    fall: wholeNumber(1, 2147483647),
+    user: z
+      .string({ error: 'must be USER, USER GROUP or USER:GROUP' })
+      .refine((s) => parseUserSpec(s) !== undefined, { error: 'must be USER, USER GROUP or USER:GROUP' }),
+    init_fail: flag,
+  })
+  .partial();
+
+export const trackFileSchema = z
+  .object({
+    file: z.string({ error: 'must be a file path' }).min(1, { error: 'must not be empty' }),
+    weight: weightSpec(WEIGHT_MAX.track_file),
+    init_file: z.unknown().transform((v, ctx) => {
+      const r = parseInitFile(v);
+      if (r !== undefined) return r;
+      ctx.addIssue({ code: 'custom', message: 'must be true, a whole number, or "N overwrite"' });
+      return z.NEVER;
+    }),
+  })
+  .partial();
+
+export const syncGroupSchema = z
+  .object({
+    group: lines('"VI_1" (vrrp_instance names)'),
+    notify_master: command,
+    notify_backup: command,
+    notify_fault: command,
+    notify_stop: command,
+    notify: command,
   })
   .partial();
 
@@ -209,6 +381,8 @@ type Issues = { errors: ConfigIssue[]; warnings: ConfigIssue[] };
 class Reporter {
   readonly errors: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
+  /** How many of the errors are "not supported yet" refusals of something the model holds. */
+  private gated = 0;
   private readonly seen = new Set<string>();
 
   constructor(
@@ -216,8 +390,18 @@ class Reporter {
     private readonly locate: Locator,
   ) {}
 
+  /** Errors other than the "not supported yet" refusals of modelled keywords. */
+  get realErrors(): number {
+    return this.errors.length - this.gated;
+  }
+
   error(path: readonly PathSegment[], target: 'key' | 'value', message: string): void {
     this.push(this.errors, path, target, message);
+  }
+
+  /** A "not supported yet" refusal of something the model still holds (see ValidationResult.model). */
+  unsupported(path: readonly PathSegment[], target: 'key' | 'value', message: string): void {
+    if (this.push(this.errors, path, target, message)) this.gated++;
   }
 
   warn(path: readonly PathSegment[], target: 'key' | 'value', message: string): void {
@@ -225,15 +409,17 @@ class Reporter {
   }
 
   at(path: readonly PathSegment[], target: 'key' | 'value') {
-    return { file: this.file, ...this.locate(path, target) };
+    const { file, line, col } = this.locate(path, target);
+    return { file: file ?? this.file, line, col };
   }
 
   private push(list: ConfigIssue[], path: readonly PathSegment[], target: 'key' | 'value', message: string) {
     const issue = { ...this.at(path, target), message };
-    const id = `${issue.line}:${issue.col}:${message}`;
-    if (this.seen.has(id)) return;
+    const id = `${issue.file}:${issue.line}:${issue.col}:${message}`;
+    if (this.seen.has(id)) return false;
     this.seen.add(id);
     list.push(issue);
+    return true;
   }
 }
 
@@ -286,6 +472,7 @@ function parseSection<S extends z.ZodObject>(
     }
     invalid.add(key);
     if (spec.unsupported.has(key)) {
+      // Not modelled: refused without reading the value, and no model can hold it.
       report.error([...path, key], 'key', `${key} is not supported yet`);
       continue;
     }
@@ -295,32 +482,62 @@ function parseSection<S extends z.ZodObject>(
     report.error([...path, key], 'key', `unknown keyword ${key} in ${spec.where}${tail}`);
   }
   const first = spec.schema.safeParse(accepted);
-  if (first.success) return { data: first.data, invalid };
-  for (const issue of first.error.issues) {
-    const rel = issue.path as PathSegment[];
-    const key = String(rel[0]);
-    invalid.add(key);
-    const last = rel[rel.length - 1];
-    const label = typeof last === 'number' && rel.length >= 2 ? `${key} entry ${last + 1}` : key;
-    const message = issue.message.startsWith('must')
-      ? `${label} ${issue.message}, got ${describe(valueAt(accepted, rel))}`
-      : issue.message.replaceAll('{kw}', label);
-    report.error([...path, ...rel], 'value', message);
+  let data = {} as z.output<S>;
+  if (first.success) data = first.data;
+  else {
+    for (const issue of first.error.issues) {
+      const rel = issue.path as PathSegment[];
+      const key = String(rel[0]);
+      invalid.add(key);
+      const last = rel[rel.length - 1];
+      const label = typeof last === 'number' && rel.length >= 2 ? `${key} entry ${last + 1}` : key;
+      const message = issue.message.startsWith('must')
+        ? `${label} ${issue.message}, got ${describe(valueAt(accepted, rel))}`
+        : issue.message.replaceAll('{kw}', label);
+      report.error([...path, ...rel], 'value', message);
+    }
+    const rest = Object.fromEntries(Object.entries(accepted).filter(([k]) => !invalid.has(k)));
+    const second = spec.schema.safeParse(rest);
+    if (second.success) data = second.data;
   }
-  const rest = Object.fromEntries(Object.entries(accepted).filter(([k]) => !invalid.has(k)));
-  const second = spec.schema.safeParse(rest);
-  return { data: (second.success ? second.data : {}) as z.output<S>, invalid };
+  // Modelled but not built yet: parsed above (errors inside are reported), then refused. A flag set to false
+  // says what vipd already does and passes.
+  for (const key of Object.keys(accepted)) {
+    if (spec.unsupported.has(key) && (data as Record<string, unknown>)[key] !== false) {
+      report.unsupported([...path, key], 'key', `${key} is not supported yet`);
+    }
+  }
+  return { data, invalid };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Validates the whole configuration tree (plain data from the YAML document). */
+/** Top-level blocks the model holds (each refused as "not supported yet" until its feature lands). */
+const MODELLED_TOP_LEVEL = ['vrrp_sync_group', 'vrrp_script', 'track_file', 'vrrp_track_file'] as const;
+
+/** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
+interface Context {
+  globalDefs: GlobalDefs;
+  scriptNames: ReadonlySet<string>;
+  scripts: ReadonlyMap<string, VrrpScriptConfig>;
+  trackFileNames: ReadonlySet<string>;
+  trackFiles: ReadonlyMap<string, TrackFileConfig>;
+}
+
+/** Validates the whole configuration tree (plain data, see the contract at the top of this file). */
 export function validateConfig(root: unknown, file: string, locate: Locator): ValidationResult {
   const report = new Reporter(file, locate);
   const result = (config?: VipdConfig): ValidationResult => {
-    const byPos = (a: ConfigIssue, b: ConfigIssue) => a.line - b.line || a.col - b.col;
+    const byPos = (a: ConfigIssue, b: ConfigIssue) =>
+      (a.file === b.file ? 0 : a.file === file ? -1 : b.file === file ? 1 : a.file < b.file ? -1 : 1) ||
+      a.line - b.line ||
+      a.col - b.col;
     const issues: Issues = { errors: report.errors.sort(byPos), warnings: report.warnings.sort(byPos) };
-    return { config: issues.errors.length === 0 ? config : undefined, ...issues };
+    return {
+      config: issues.errors.length === 0 ? config : undefined,
+      model: report.realErrors === 0 ? config : undefined,
+      ...issues,
+    };
   };
 
   if (root === null || root === undefined) {
@@ -332,32 +549,226 @@ export function validateConfig(root: unknown, file: string, locate: Locator): Va
     return result();
   }
 
+  const modelled = new Set<string>(MODELLED_TOP_LEVEL);
   for (const key of Object.keys(root)) {
     if (key === 'global_defs' || key === 'vrrp_instance') continue;
-    if (UNSUPPORTED_TOP_LEVEL.has(key)) report.error([key], 'key', `${key} is not supported yet`);
-    else {
-      const close = suggest(key, ['global_defs', 'vrrp_instance']);
+    if (UNSUPPORTED_TOP_LEVEL.has(key)) {
+      if (modelled.has(key)) report.unsupported([key], 'key', `${key} is not supported yet`);
+      else report.error([key], 'key', `${key} is not supported yet`);
+    } else {
+      const close = suggest(key, ['global_defs', 'vrrp_instance', ...MODELLED_TOP_LEVEL]);
       const tail = close ? ` (did you mean ${close}?)` : '';
       report.error([key], 'key', `unknown top-level keyword ${key}${tail}`);
     }
   }
 
   const globalDefs = buildGlobalDefs(root.global_defs, report);
+  const scriptBlocks = namedBlocks(root, 'vrrp_script', report);
+  const scripts = new Map<string, VrrpScriptConfig>();
+  for (const [name, body] of scriptBlocks) {
+    const sc = buildScript(name, body, report);
+    if (sc) scripts.set(name, sc);
+  }
+  const trackFileNames = new Map<string, string>(); // name → the block kind it was defined in
+  const trackFiles = new Map<string, TrackFileConfig>();
+  for (const kind of ['track_file', 'vrrp_track_file'] as const) {
+    for (const [name, body] of namedBlocks(root, kind, report)) {
+      const prev = trackFileNames.get(name);
+      if (prev !== undefined) {
+        report.error(
+          [kind, name],
+          'key',
+          `${kind} ${name} is already defined as ${prev} ${name} (line ${report.at([prev, name], 'key').line})`,
+        );
+        continue;
+      }
+      trackFileNames.set(name, kind);
+      const tf = buildTrackFile(kind, name, body, report);
+      if (tf) trackFiles.set(name, tf);
+    }
+  }
+  const ctx: Context = {
+    globalDefs,
+    scriptNames: new Set(scriptBlocks.keys()),
+    scripts,
+    trackFileNames: new Set(trackFileNames.keys()),
+    trackFiles,
+  };
 
   const instancesNode = root.vrrp_instance;
   const instances: InstanceConfig[] = [];
+  let instanceNames: string[] = [];
   if (instancesNode === undefined) {
     report.error([], 'value', 'no vrrp_instance is configured');
   } else if (!isMap(instancesNode) || Object.keys(instancesNode).length === 0) {
     report.error(['vrrp_instance'], 'value', 'vrrp_instance must be a map of instance names to their settings');
   } else {
+    instanceNames = Object.keys(instancesNode);
     for (const [name, body] of Object.entries(instancesNode)) {
-      const inst = buildInstance(name, body, globalDefs, report);
+      const inst = buildInstance(name, body, ctx, report);
       if (inst) instances.push(inst);
     }
     checkUnique(instances, report);
   }
-  return result({ globalDefs, instances });
+
+  const syncGroups: SyncGroupConfig[] = [];
+  const memberOf = new Map<string, { group: string; line: number }>();
+  for (const [name, body] of namedBlocks(root, 'vrrp_sync_group', report)) {
+    const sg = buildSyncGroup(name, body, new Set(instanceNames), memberOf, report);
+    if (sg) syncGroups.push(sg);
+  }
+  return result({
+    globalDefs,
+    instances,
+    syncGroups,
+    scripts: [...scripts.values()],
+    trackFiles: [...trackFiles.values()],
+  });
+}
+
+/**
+ * The NAME → body entries of a named-block kind (`vrrp_script: { chk: {...} }`), after checking the shape and
+ * the names. Bodies that are not maps are reported here and left out.
+ */
+function namedBlocks(
+  root: Record<string, unknown>,
+  kind: string,
+  report: Reporter,
+): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const node = root[kind];
+  if (node === undefined) return out;
+  if (!isMap(node)) {
+    report.error([kind], 'value', `${kind} must be a map of names to their settings`);
+    return out;
+  }
+  for (const [name, body] of Object.entries(node)) {
+    if (!/^\S+$/.test(name)) {
+      report.error([kind, name], 'key', `${kind} name ${JSON.stringify(name)} must be one word (no spaces)`);
+    } else if (!isMap(body)) {
+      report.error([kind, name], 'key', `${kind} ${name} must be a map of keywords`);
+    } else out.set(name, body);
+  }
+  return out;
+}
+
+function buildScript(name: string, body: Record<string, unknown>, report: Reporter): VrrpScriptConfig | undefined {
+  const base = ['vrrp_script', name];
+  const where = `vrrp_script ${name}`;
+  const before = report.realErrors;
+  const { data: r, invalid } = parseSection(
+    body,
+    base,
+    { schema: vrrpScriptSchema, where, unsupported: new Set() },
+    report,
+  );
+  if (!Object.hasOwn(body, 'script')) report.error(base, 'key', `${where} has no script`);
+  if (invalid.size > 0 || report.realErrors > before || r.script === undefined) return undefined;
+  const intervalMs = toMs(r.interval ?? DEFAULTS.scriptIntervalSeconds);
+  const user = r.user !== undefined ? parseUserSpec(r.user) : undefined;
+  return {
+    name,
+    command: r.script,
+    intervalMs,
+    timeoutMs: r.timeout !== undefined ? toMs(r.timeout) : intervalMs,
+    weight: r.weight?.weight ?? DEFAULTS.scriptWeight,
+    reverse: r.weight?.reverse ?? false,
+    rise: r.rise ?? DEFAULTS.scriptRise,
+    fall: r.fall ?? DEFAULTS.scriptFall,
+    user,
+    initFail: r.init_fail ?? false,
+    source: report.at(base, 'key'),
+  };
+}
+
+function buildTrackFile(
+  kind: 'track_file' | 'vrrp_track_file',
+  name: string,
+  body: Record<string, unknown>,
+  report: Reporter,
+): TrackFileConfig | undefined {
+  const base = [kind, name];
+  const where = `${kind} ${name}`;
+  const before = report.realErrors;
+  const { data: r, invalid } = parseSection(
+    body,
+    base,
+    { schema: trackFileSchema, where, unsupported: new Set() },
+    report,
+  );
+  if (!Object.hasOwn(body, 'file')) report.error(base, 'key', `${where} has no file`);
+  if (invalid.size > 0 || report.realErrors > before || r.file === undefined) return undefined;
+  return {
+    name,
+    path: r.file,
+    weight: r.weight?.weight ?? DEFAULTS.trackFileWeight,
+    reverse: r.weight?.reverse ?? false,
+    initFile: r.init_file === false ? undefined : r.init_file,
+    source: report.at(base, 'key'),
+  };
+}
+
+function buildSyncGroup(
+  name: string,
+  body: Record<string, unknown>,
+  instanceNames: ReadonlySet<string>,
+  memberOf: Map<string, { group: string; line: number }>,
+  report: Reporter,
+): SyncGroupConfig | undefined {
+  const base = ['vrrp_sync_group', name];
+  const where = `vrrp_sync_group ${name}`;
+  const before = report.realErrors;
+  const { data: r, invalid } = parseSection(
+    body,
+    base,
+    { schema: syncGroupSchema, where, unsupported: UNSUPPORTED_SYNC_GROUP },
+    report,
+  );
+  if (!Object.hasOwn(body, 'group')) report.error(base, 'key', `${where} has no group (its vrrp_instance names)`);
+  const members: string[] = [];
+  (r.group ?? []).forEach((line, i) => {
+    const at = ['vrrp_sync_group', name, 'group', i];
+    const words = line.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) report.error(at, 'value', `empty group entry in ${where}`);
+    for (const inst of words) {
+      if (!instanceNames.has(inst)) {
+        const close = suggest(inst, instanceNames);
+        const tail = close ? ` (did you mean ${close}?)` : '';
+        report.error(at, 'value', `${where}: there is no vrrp_instance ${inst}${tail}`);
+        continue;
+      }
+      const prev = memberOf.get(inst);
+      if (prev?.group === name) report.error(at, 'value', `${where}: ${inst} is listed twice`);
+      else if (prev) {
+        report.error(
+          at,
+          'value',
+          `${where}: vrrp_instance ${inst} is already in vrrp_sync_group ${prev.group} (line ${prev.line}); an instance can be in one group only`,
+        );
+      } else {
+        memberOf.set(inst, { group: name, line: report.at(at, 'value').line });
+        members.push(inst);
+      }
+    }
+  });
+  if (invalid.size > 0 || report.realErrors > before) return undefined;
+  return {
+    name,
+    instances: members,
+    notify: {
+      master: r.notify_master,
+      backup: r.notify_backup,
+      fault: r.notify_fault,
+      stop: r.notify_stop,
+      generic: r.notify,
+    },
+    source: report.at(base, 'key'),
+  };
+}
+
+/** Seconds → milliseconds, keeping keepalived's µs resolution. */
+function toMs(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e3;
 }
 
 function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
@@ -376,7 +787,6 @@ function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
       ).data;
     }
   }
-  if (g.vrrp_strict === true) report.error(['global_defs', 'vrrp_strict'], 'key', 'vrrp_strict is not supported yet');
   const masterDelayMs = (g.vrrp_garp_master_delay ?? DEFAULTS.garpMasterDelaySeconds) * 1000;
   const masterRepeat = g.vrrp_garp_master_repeat ?? DEFAULTS.garpMasterRepeat;
   const [user, group] = g.script_user?.split(':') ?? [];
@@ -400,10 +810,14 @@ function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     v3ChecksumAsV2: g.v3_checksum_as_v2 ?? DEFAULTS.v3ChecksumAsV2,
     scriptUser: user ? { user, group } : undefined,
     enableScriptSecurity: g.enable_script_security ?? false,
+    garpIntervalMs: toMs(g.vrrp_garp_interval ?? 0),
+    gnaIntervalMs: toMs(g.vrrp_gna_interval ?? 0),
+    vrrpStrict: g.vrrp_strict ?? false,
   };
 }
 
-function buildInstance(name: string, body: unknown, g: GlobalDefs, report: Reporter): InstanceConfig | undefined {
+function buildInstance(name: string, body: unknown, ctx: Context, report: Reporter): InstanceConfig | undefined {
+  const g = ctx.globalDefs;
   const base = ['vrrp_instance', name] as const;
   const where = `vrrp_instance ${name}`;
   if (!/^\S+$/.test(name)) {
@@ -423,7 +837,7 @@ function buildInstance(name: string, body: unknown, g: GlobalDefs, report: Repor
     { schema: instanceSchema, where, unsupported: UNSUPPORTED_INSTANCE, hints },
     report,
   );
-  const errorsBefore = report.errors.length;
+  const errorsBefore = report.realErrors;
   const p = (key: string) => [...base, key];
   const has = (key: string) => Object.hasOwn(body, key);
 
@@ -434,13 +848,14 @@ function buildInstance(name: string, body: unknown, g: GlobalDefs, report: Repor
     report.error(base, 'key', `${where} has no virtual_ipaddress (no_virtual_ipaddress is not supported yet)`);
   }
   if (r.accept === false) {
-    report.error(
+    report.unsupported(
       p('accept'),
       'value',
       'accept: false (no_accept) is not supported yet; vipd always runs in accept mode',
     );
   }
-  if (r.strict_mode === true) report.error(p('strict_mode'), 'key', 'strict_mode is not supported yet');
+  if (r.accept === true && r.no_accept === true)
+    report.error(p('no_accept'), 'key', 'no_accept contradicts accept: true');
 
   const ifname = r.interface ?? '';
   const vips = buildVips(r, ifname, base, report);
@@ -531,7 +946,44 @@ function buildInstance(name: string, body: unknown, g: GlobalDefs, report: Repor
     lowerPrioRepeat: r.garp_lower_prio_repeat ?? g.garp.lowerPrioRepeat,
   };
 
-  if (invalid.size > 0 || report.errors.length > errorsBefore) return undefined;
+  const trackInterfaces = buildTrackers('track_interface', r.track_interface, base, report, (t, source) => ({
+    interface: t.name,
+    weight: t.weight ?? 0,
+    reverse: t.reverse ?? false,
+    source,
+  })) satisfies (TrackInterface | undefined)[];
+  const trackScripts = buildTrackers('track_script', r.track_script, base, report, (t, source, at) => {
+    if (!ctx.scriptNames.has(t.name)) {
+      const close = suggest(t.name, ctx.scriptNames);
+      report.error(
+        at,
+        'value',
+        `track_script ${t.name}: there is no vrrp_script ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
+      );
+      return undefined;
+    }
+    const sc = ctx.scripts.get(t.name);
+    if (!sc) return undefined; // the vrrp_script itself is in error (reported there)
+    return { script: t.name, ...resolveWeight(t, sc), source };
+  }) satisfies (TrackScriptRef | undefined)[];
+  const trackFiles = buildTrackers('track_file', r.track_file, base, report, (t, source, at) => {
+    if (!ctx.trackFileNames.has(t.name)) {
+      const close = suggest(t.name, ctx.trackFileNames);
+      report.error(
+        at,
+        'value',
+        `track_file ${t.name}: there is no track_file ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
+      );
+      return undefined;
+    }
+    const tf = ctx.trackFiles.get(t.name);
+    if (!tf) return undefined;
+    return { file: t.name, ...resolveWeight(t, tf), source };
+  }) satisfies (TrackFileRef | undefined)[];
+  const excludedVips = buildExcludedVips(r.virtual_ipaddress_excluded, vips, ifname, base, report);
+
+  if (invalid.size > 0 || report.realErrors > errorsBefore) return undefined;
+  if ([trackInterfaces, trackScripts, trackFiles].some((l) => l.includes(undefined))) return undefined;
   return {
     name,
     state,
@@ -554,8 +1006,99 @@ function buildInstance(name: string, body: unknown, g: GlobalDefs, report: Repor
     higherPrioSendAdvert: r.higher_prio_send_advert ?? g.higherPrioSendAdvert,
     v3ChecksumAsV2: r.v3_checksum_as_v2 ?? g.v3ChecksumAsV2,
     checkUnicastSrc: r.check_unicast_src ?? g.checkUnicastSrc,
+    accept: r.no_accept === true ? false : (r.accept ?? DEFAULTS.accept),
+    dontTrackPrimary: r.dont_track_primary ?? false,
+    strictMode: r.strict_mode ?? g.vrrpStrict,
+    trackInterfaces: trackInterfaces as TrackInterface[],
+    trackScripts: trackScripts as TrackScriptRef[],
+    trackFiles: trackFiles as TrackFileRef[],
+    excludedVips,
+    virtualRoutes: (r.virtual_routes ?? []).map(normaliseLine),
+    virtualRules: (r.virtual_rules ?? []).map(normaliseLine),
+    useVmac: r.use_vmac ? { ifname: r.use_vmac.name ?? `vrrp.${r.virtual_router_id}` } : undefined,
+    vmacXmitBase: r.vmac_xmit_base ?? false,
     source: report.at(base, 'key'),
   };
+}
+
+/**
+ * The weight and reverse of a tracker line: the line's, else the block's. A line that gives a weight but no
+ * reverse is not reversed (keepalived reads `reverse` only as part of the line's weight clause).
+ */
+function resolveWeight(
+  t: TrackLine,
+  block: { weight: number; reverse: boolean },
+): { weight: number; reverse: boolean } {
+  if (t.weight !== undefined) return { weight: t.weight, reverse: t.reverse ?? false };
+  return { weight: block.weight, reverse: t.reverse ?? block.reverse };
+}
+
+/**
+ * Parses the lines of one tracker list. `make` resolves a line (and reports a bad reference, returning
+ * undefined). A name listed twice is an error. Returns one element per line, undefined for a line in error.
+ */
+function buildTrackers<T>(
+  kind: TrackerKind,
+  lines: string[] | undefined,
+  base: readonly PathSegment[],
+  report: Reporter,
+  make: (t: TrackLine, source: ReturnType<Reporter['at']>, at: PathSegment[]) => T | undefined,
+): (T | undefined)[] {
+  const seen = new Set<string>();
+  return (lines ?? []).map((line, i) => {
+    const at = [...base, kind, i];
+    const res = parseTrackLine(kind, line);
+    if (!res.ok) {
+      report.error(at, 'value', res.error);
+      return undefined;
+    }
+    if (seen.has(res.value.name)) {
+      report.error(at, 'value', `${kind} ${res.value.name} is listed twice`);
+      return undefined;
+    }
+    seen.add(res.value.name);
+    return make(res.value, report.at(at, 'value'), at);
+  });
+}
+
+/** virtual_ipaddress_excluded: VIP line syntax, any family, never also a VIP. */
+function buildExcludedVips(
+  lines: string[] | undefined,
+  vips: AddressSpec[],
+  ifname: string,
+  base: readonly PathSegment[],
+  report: Reporter,
+): AddressSpec[] {
+  const out: AddressSpec[] = [];
+  const key = [...base, 'virtual_ipaddress_excluded'];
+  const seen = new Map<string, number>();
+  const asVip = new Set(vips.map((v) => v.address));
+  (lines ?? []).forEach((line, i) => {
+    const res = parseVip(line, ifname);
+    if (!res.ok) {
+      report.error([...key, i], 'value', res.error.replace(/virtual_ipaddress\b/, 'virtual_ipaddress_excluded'));
+      return;
+    }
+    for (const w of res.warnings)
+      report.warn([...key, i], 'value', w.replace(/virtual_ipaddress\b/, 'virtual_ipaddress_excluded'));
+    const v = res.spec;
+    const dup = seen.get(v.address);
+    if (dup !== undefined) {
+      report.error(
+        [...key, i],
+        'value',
+        `virtual_ipaddress_excluded ${v.address} is listed twice (entries ${dup + 1} and ${i + 1})`,
+      );
+      return;
+    }
+    if (asVip.has(v.address)) {
+      report.error([...key, i], 'value', `virtual_ipaddress_excluded ${v.address} is also in virtual_ipaddress`);
+      return;
+    }
+    seen.set(v.address, i);
+    out.push(v);
+  });
+  return out;
 }
 
 function buildVips(r: RawInstance, ifname: string, base: readonly PathSegment[], report: Reporter): AddressSpec[] {

@@ -24,6 +24,11 @@ export type { ConfigIssue } from './model.js';
 export interface ParseResult {
   /** Present only when there are no errors. */
   config?: VipdConfig | undefined;
+  /**
+   * The complete model even though some keywords are "not supported yet" (every error is such a refusal):
+   * for check-config and convert, never for running. Equal to `config` when there are no errors.
+   */
+  model?: VipdConfig | undefined;
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
 }
@@ -55,7 +60,12 @@ export function parseYamlConfig(text: string, file: string): ParseResult {
     return { errors: [{ file, line: 1, col: 1, message: `YAML: ${(err as Error).message}` }], warnings };
   }
   const result = validateConfig(tree, file, locator(doc, pos));
-  return { config: result.config, errors: result.errors, warnings: [...warnings, ...result.warnings] };
+  return {
+    config: result.config,
+    model: result.model,
+    errors: result.errors,
+    warnings: [...warnings, ...result.warnings],
+  };
 }
 
 function yamlMessage(message: string): string {

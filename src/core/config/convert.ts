@@ -1,0 +1,232 @@
+/**
+ * `convert`: configuration → vipd YAML (keepalived keyword names, the layout of conf/vipd.example.yaml).
+ *
+ * Two entry points, by design:
+ * - `convertTreeToYaml(tree)` prints a *tree* (the plain shape of schema.ts's contract, e.g. what the
+ *   keepalived.conf reader produces). It needs no validation, so a file with errors, unknown keywords or
+ *   not-supported-yet ones converts as written: convert first, fix with check-config later. This is what the
+ *   CLI's `convert` uses.
+ * - `toYaml(config)` prints a *model*: `modelToTree` maps it back to keepalived keywords, writing a keyword only
+ *   where the value differs from what the loader would derive anyway (the default, or the global_defs value an
+ *   instance inherits). `parseYamlConfig(toYaml(c))` gives back `c` (modulo `source` positions); for a model
+ *   holding not-supported-yet features (ParseResult.model) it comes back as `model` again.
+ *
+ * Both print with the `yaml` package, which quotes any text YAML would read as something else (`"1111"`).
+ */
+import { stringify } from 'yaml';
+import type { AddressSpec } from '../ports.js';
+import type { GarpParams } from '../vrrp/types.js';
+import type { InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
+import { DEFAULTS } from './schema.js';
+
+type Tree = Record<string, unknown>;
+
+/** Prints a configuration tree as vipd YAML. Block maps are written in block style, lines as YAML lists. */
+export function convertTreeToYaml(tree: unknown): string {
+  return stringify(tree, { lineWidth: 0, indent: 2, nullStr: '' });
+}
+
+/** The vipd YAML of a model (see the module comment for the round-trip guarantee). */
+export function toYaml(config: VipdConfig): string {
+  return convertTreeToYaml(modelToTree(config));
+}
+
+/** A model as a configuration tree (the inverse of validateConfig, up to defaults and positions). */
+export function modelToTree(config: VipdConfig): Tree {
+  const g = config.globalDefs;
+  const tree: Tree = {};
+  const gd: Tree = {};
+  put(gd, 'router_id', g.routerId);
+  if (g.vrrpVersion !== DEFAULTS.vrrpVersion) gd.vrrp_version = g.vrrpVersion;
+  const dg = defaultGarp();
+  putGarp(gd, 'vrrp_', g.garp, dg);
+  if (g.garp.lowerPrioDelayMs !== g.garp.masterDelayMs) gd.vrrp_garp_lower_prio_delay = s(g.garp.lowerPrioDelayMs);
+  if (g.garp.lowerPrioRepeat !== g.garp.masterRepeat) gd.vrrp_garp_lower_prio_repeat = g.garp.lowerPrioRepeat;
+  if (g.garpIntervalMs !== 0) gd.vrrp_garp_interval = s(g.garpIntervalMs);
+  if (g.gnaIntervalMs !== 0) gd.vrrp_gna_interval = s(g.gnaIntervalMs);
+  if (g.downTimerAdverts !== DEFAULTS.downTimerAdverts) gd.vrrp_down_timer_adverts = g.downTimerAdverts;
+  if (g.lowerPrioNoAdvert) gd.vrrp_lower_prio_no_advert = true;
+  if (g.higherPrioSendAdvert) gd.vrrp_higher_prio_send_advert = true;
+  if (g.checkUnicastSrc) gd.vrrp_check_unicast_src = true;
+  if (g.v3ChecksumAsV2) gd.v3_checksum_as_v2 = true;
+  if (g.scriptUser) gd.script_user = userText(g.scriptUser, ':');
+  if (g.enableScriptSecurity) gd.enable_script_security = true;
+  if (g.vrrpStrict) gd.vrrp_strict = true;
+  if (Object.keys(gd).length > 0) tree.global_defs = gd;
+
+  if (config.scripts.length > 0) {
+    tree.vrrp_script = Object.fromEntries(
+      config.scripts.map((sc) => {
+        const b: Tree = { script: joinCommand(sc.command) };
+        if (sc.intervalMs !== DEFAULTS.scriptIntervalSeconds * 1000) b.interval = s(sc.intervalMs);
+        if (sc.timeoutMs !== sc.intervalMs) b.timeout = s(sc.timeoutMs);
+        if (sc.weight !== DEFAULTS.scriptWeight || sc.reverse) b.weight = weightText(sc.weight, sc.reverse);
+        if (sc.rise !== DEFAULTS.scriptRise) b.rise = sc.rise;
+        if (sc.fall !== DEFAULTS.scriptFall) b.fall = sc.fall;
+        if (sc.user) b.user = userText(sc.user, ' ');
+        if (sc.initFail) b.init_fail = true;
+        return [sc.name, b];
+      }),
+    );
+  }
+  if (config.trackFiles.length > 0) {
+    tree.track_file = Object.fromEntries(
+      config.trackFiles.map((tf) => {
+        const b: Tree = { file: tf.path };
+        if (tf.weight !== DEFAULTS.trackFileWeight || tf.reverse) b.weight = weightText(tf.weight, tf.reverse);
+        if (tf.initFile) {
+          const { value, overwrite } = tf.initFile;
+          b.init_file = overwrite ? `${value} overwrite` : value === 0 ? true : value;
+        }
+        return [tf.name, b];
+      }),
+    );
+  }
+
+  tree.vrrp_instance = Object.fromEntries(config.instances.map((i) => [i.name, instanceTree(i, config)]));
+
+  if (config.syncGroups.length > 0) {
+    tree.vrrp_sync_group = Object.fromEntries(
+      config.syncGroups.map((sg) => {
+        const b: Tree = { group: [...sg.instances] };
+        putNotify(b, sg.notify);
+        return [sg.name, b];
+      }),
+    );
+  }
+  return tree;
+}
+
+function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
+  const g = config.globalDefs;
+  const b: Tree = {
+    state: i.state,
+    interface: i.interface,
+    virtual_router_id: i.vrid,
+    priority: i.priority,
+  };
+  // IPv6 forces version 3 whatever global_defs says.
+  const derivedVersion = i.family === 6 ? 3 : g.vrrpVersion;
+  if (i.version !== derivedVersion) b.version = i.version;
+  if (i.advertIntervalMs !== DEFAULTS.advertIntSeconds * 1000) b.advert_int = s(i.advertIntervalMs);
+  if (!i.preempt) b.nopreempt = true;
+  if (i.preemptDelayMs !== 0) b.preempt_delay = s(i.preemptDelayMs);
+  put(b, 'unicast_src_ip', i.unicastSrcIp);
+  if (i.unicastPeers.length > 0) b.unicast_peer = [...i.unicastPeers];
+  if (i.auth) b.authentication = { auth_type: i.auth.type, auth_pass: i.auth.password };
+  b.virtual_ipaddress = i.vips.map((v) => vipLine(v, i.interface));
+  if (i.excludedVips.length > 0) b.virtual_ipaddress_excluded = i.excludedVips.map((v) => vipLine(v, i.interface));
+  if (i.virtualRoutes.length > 0) b.virtual_routes = [...i.virtualRoutes];
+  if (i.virtualRules.length > 0) b.virtual_rules = [...i.virtualRules];
+  if (i.trackInterfaces.length > 0) {
+    b.track_interface = i.trackInterfaces.map((t) => trackLine(t.interface, t.weight, t.reverse, 0));
+  }
+  if (i.trackScripts.length > 0) {
+    b.track_script = i.trackScripts.map((t) => trackLine(t.script, t.weight, t.reverse));
+  }
+  if (i.trackFiles.length > 0) b.track_file = i.trackFiles.map((t) => trackLine(t.file, t.weight, t.reverse));
+  putNotify(b, i.notify);
+  putGarp(b, '', i.garp, g.garp);
+  if (i.garp.lowerPrioDelayMs !== g.garp.lowerPrioDelayMs) b.garp_lower_prio_delay = s(i.garp.lowerPrioDelayMs);
+  if (i.garp.lowerPrioRepeat !== g.garp.lowerPrioRepeat) b.garp_lower_prio_repeat = i.garp.lowerPrioRepeat;
+  if (i.downTimerAdverts !== g.downTimerAdverts) b.down_timer_adverts = i.downTimerAdverts;
+  if (i.lowerPrioNoAdvert !== g.lowerPrioNoAdvert) b.lower_prio_no_advert = i.lowerPrioNoAdvert;
+  if (i.higherPrioSendAdvert !== g.higherPrioSendAdvert) b.higher_prio_send_advert = i.higherPrioSendAdvert;
+  if (i.checkUnicastSrc !== g.checkUnicastSrc) b.check_unicast_src = i.checkUnicastSrc;
+  if (i.v3ChecksumAsV2 !== g.v3ChecksumAsV2) b.v3_checksum_as_v2 = i.v3ChecksumAsV2;
+  if (!i.accept) b.no_accept = true;
+  if (i.dontTrackPrimary) b.dont_track_primary = true;
+  if (i.strictMode !== g.vrrpStrict) b.strict_mode = i.strictMode;
+  if (i.useVmac) b.use_vmac = i.useVmac.ifname;
+  if (i.vmacXmitBase) b.vmac_xmit_base = true;
+  return b;
+}
+
+function defaultGarp(): GarpParams {
+  const masterDelayMs = DEFAULTS.garpMasterDelaySeconds * 1000;
+  return {
+    masterDelayMs,
+    masterRepeat: DEFAULTS.garpMasterRepeat,
+    masterRefreshMs: DEFAULTS.garpMasterRefreshSeconds * 1000,
+    masterRefreshRepeat: DEFAULTS.garpMasterRefreshRepeat,
+    lowerPrioDelayMs: masterDelayMs,
+    lowerPrioRepeat: DEFAULTS.garpMasterRepeat,
+  };
+}
+
+/** The four master GARP keywords (`garp_master_*` or `vrrp_garp_master_*`) that differ from `base`. */
+function putGarp(b: Tree, prefix: string, garp: GarpParams, base: GarpParams): void {
+  if (garp.masterDelayMs !== base.masterDelayMs) b[`${prefix}garp_master_delay`] = s(garp.masterDelayMs);
+  if (garp.masterRepeat !== base.masterRepeat) b[`${prefix}garp_master_repeat`] = garp.masterRepeat;
+  if (garp.masterRefreshMs !== base.masterRefreshMs) b[`${prefix}garp_master_refresh`] = s(garp.masterRefreshMs);
+  if (garp.masterRefreshRepeat !== base.masterRefreshRepeat) {
+    b[`${prefix}garp_master_refresh_repeat`] = garp.masterRefreshRepeat;
+  }
+}
+
+function putNotify(b: Tree, n: NotifyScripts): void {
+  const keys = [
+    ['notify_master', n.master],
+    ['notify_backup', n.backup],
+    ['notify_fault', n.fault],
+    ['notify_stop', n.stop],
+    ['notify', n.generic],
+  ] as const;
+  for (const [k, argv] of keys) if (argv) b[k] = joinCommand(argv);
+}
+
+function put(b: Tree, key: string, value: unknown): void {
+  if (value !== undefined) b[key] = value;
+}
+
+/** Milliseconds → seconds, dropping float noise below the µs. */
+function s(ms: number): number {
+  return Math.round(ms * 1000) / 1e6;
+}
+
+function userText(u: ScriptUser, sep: string): string {
+  return u.group !== undefined ? `${u.user}${sep}${u.group}` : u.user;
+}
+
+function weightText(weight: number, reverse: boolean): number | string {
+  return reverse ? `${weight} reverse` : weight;
+}
+
+function trackLine(name: string, weight: number, reverse: boolean, defaultWeight?: number): string {
+  // Tracker lines always spell out the resolved weight (the block default is already folded into the model),
+  // except a track_interface with weight 0 and no reverse, which is the bare interface.
+  if (defaultWeight !== undefined && weight === defaultWeight && !reverse) return name;
+  return `${name} weight ${weight}${reverse ? ' reverse' : ''}`;
+}
+
+/** One virtual_ipaddress line for an AddressSpec; `dev` only when it is not the instance interface. */
+export function vipLine(v: AddressSpec, instanceInterface: string): string {
+  let line = `${v.address}/${v.prefix}`;
+  if (v.broadcast !== undefined) line += ` brd ${v.broadcast}`;
+  if (v.dev !== instanceInterface) line += ` dev ${v.dev}`;
+  if (v.scope !== undefined) line += ` scope ${v.scope}`;
+  if (v.label !== undefined) line += ` label ${v.label}`;
+  return line;
+}
+
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * argv → a command line that command.ts's splitCommand (keepalived's splitting) turns back into the same argv.
+ * Plain words stay bare; others are double-quoted with `\` escapes, control characters as 3-digit octal.
+ */
+export function joinCommand(argv: readonly string[]): string {
+  return argv
+    .map((w) => {
+      if (PLAIN_WORD.test(w)) return w;
+      let out = '"';
+      for (const ch of w) {
+        const c = ch.codePointAt(0) as number;
+        if (ch === '\\' || ch === '"') out += `\\${ch}`;
+        else if (c < 0x20 || c === 0x7f) out += `\\${c.toString(8).padStart(3, '0')}`;
+        else out += ch;
+      }
+      return `${out}"`;
+    })
+    .join(' ');
+}

@@ -1,0 +1,108 @@
+/**
+ * Parsers for the tracker lines of a vrrp_instance and for the small multi-word values of the tracker blocks,
+ * all in keepalived's syntax (keepalived.conf(5), vrrp_parser.c / vrrp_track.c at 9cbce3e2):
+ *
+ *   track_interface { IF [weight ±253] [reverse] }
+ *   track_script    { NAME [weight ±253] [reverse|noreverse] }
+ *   track_file      { NAME [weight ±254] [reverse] }
+ *   vrrp_script NAME { weight ±253 [reverse] }     track_file NAME { weight ±254 [reverse]; init_file [N] [overwrite] }
+ *
+ * Pure: each returns the parsed value or one error message naming the offending word and the whole line.
+ */
+import { isValidIfName } from './vip.js';
+
+export type LineResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** A tracker line as written: weight and reverse are undefined when the line does not give them. */
+export interface TrackLine {
+  name: string;
+  weight?: number | undefined;
+  reverse?: boolean | undefined;
+}
+
+export type TrackerKind = 'track_interface' | 'track_script' | 'track_file';
+
+/** The weight bound of each tracker kind (keepalived: ±253 for interfaces and scripts, ±254 for files). */
+export const WEIGHT_MAX: Readonly<Record<TrackerKind, number>> = {
+  track_interface: 253,
+  track_script: 253,
+  track_file: 254,
+};
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** One tracker line. `noreverse` is keepalived's for track_script only. */
+export function parseTrackLine(kind: TrackerKind, line: string): LineResult<TrackLine> {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  const quoted = `"${line.trim()}"`;
+  const fail = (error: string): LineResult<TrackLine> => ({ ok: false, error });
+  const name = words[0];
+  if (name === undefined) return fail(`empty ${kind} entry`);
+  if (kind === 'track_interface' && !isValidIfName(name)) {
+    return fail(`${kind} ${quoted}: "${name}" is not an interface name`);
+  }
+  const out: TrackLine = { name };
+  const max = WEIGHT_MAX[kind];
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i] as string;
+    if (w === 'weight') {
+      if (out.weight !== undefined) return fail(`${kind} ${quoted}: weight is given twice`);
+      const v = words[i + 1];
+      if (v === undefined) return fail(`${kind} ${quoted}: weight needs a value`);
+      if (!INTEGER.test(v) || Math.abs(Number(v)) > max) {
+        return fail(`${kind} ${quoted}: weight must be a whole number from -${max} to ${max}, not "${v}"`);
+      }
+      out.weight = Number(v);
+      i++;
+    } else if (w === 'reverse' || (w === 'noreverse' && kind === 'track_script')) {
+      if (out.reverse !== undefined) return fail(`${kind} ${quoted}: ${w} is given twice`);
+      out.reverse = w === 'reverse';
+    } else {
+      return fail(`unknown option "${w}" in ${kind} ${quoted}`);
+    }
+  }
+  return { ok: true, value: out };
+}
+
+/** `weight N [reverse]` of a vrrp_script or track_file block: a number, or text "N reverse". */
+export function parseWeightSpec(value: unknown, max: number): { weight: number; reverse: boolean } | undefined {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && Math.abs(value) <= max ? { weight: value, reverse: false } : undefined;
+  }
+  if (typeof value !== 'string') return undefined;
+  const words = value.trim().split(/\s+/);
+  const [n, rev, ...rest] = words;
+  if (n === undefined || !INTEGER.test(n) || Math.abs(Number(n)) > max || rest.length > 0) return undefined;
+  if (rev !== undefined && rev !== 'reverse') return undefined;
+  return { weight: Number(n), reverse: rev === 'reverse' };
+}
+
+/** `init_file [VALUE] [overwrite]`: bare (`true` / nothing), a number, or text like "5 overwrite"; false = none. */
+export function parseInitFile(value: unknown): { value: number; overwrite: boolean } | false | undefined {
+  if (value === null || value === true) return { value: 0, overwrite: false };
+  if (value === false) return false;
+  if (typeof value === 'number') return Number.isInteger(value) ? { value, overwrite: false } : undefined;
+  if (typeof value !== 'string') return undefined;
+  const out = { value: 0, overwrite: false };
+  let seenValue = false;
+  for (const w of value.trim().split(/\s+/).filter(Boolean)) {
+    if (w === 'overwrite' && !out.overwrite) out.overwrite = true;
+    else if (INTEGER.test(w) && !seenValue) {
+      out.value = Number(w);
+      seenValue = true;
+    } else return undefined;
+  }
+  return out;
+}
+
+/** `user USER [GROUP]` / `USER:GROUP` (keepalived writes the group after a space; vipd also takes a colon). */
+export function parseUserSpec(value: string): { user: string; group?: string | undefined } | undefined {
+  const m = /^([^:\s]+)(?:[:\s]+([^:\s]+))?$/.exec(value.trim());
+  if (!m) return undefined;
+  return m[2] === undefined ? { user: m[1] as string } : { user: m[1] as string, group: m[2] };
+}
+
+/** A route or rule line, whitespace-normalised (kept raw: parsed when virtual_routes/rules are built). */
+export function normaliseLine(line: string): string {
+  return line.trim().split(/\s+/).filter(Boolean).join(' ');
+}
