@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AddressSpec } from '../../src/core/ports.js';
-import { type ProbeRun, results, runOps } from '../helpers/netlink-probe.js';
+import { CWD, type ProbeRun, results, runOps } from '../helpers/netlink-probe.js';
 import { canRunNetns, Lab } from '../helpers/netns.js';
 
 interface IpAddrInfo {
@@ -211,7 +211,7 @@ describe.skipIf(!canRunNetns())('netlink address port (namespaces)', () => {
         'ops',
         JSON.stringify([{ op: 'add', spec: vip4 }]),
       ],
-      { cwd: '/work/main' },
+      { cwd: CWD },
     );
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {

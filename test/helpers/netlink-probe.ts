@@ -9,8 +9,9 @@
  * Every line carries `t`: wall-clock milliseconds with sub-millisecond precision (timeOrigin + now()).
  */
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AddressSpec, Family } from '../../src/core/ports.js';
 import {
   createAddressPort,
@@ -105,7 +106,8 @@ async function probeWatch(): Promise<void> {
 // Test side: spawning the probe in a lab namespace.
 
 const PROBE = ['--import', 'tsx', 'test/helpers/netlink-probe.ts'];
-const CWD = '/work/main';
+/** The repository root, wherever it is checked out (the probe is started from there). */
+export const CWD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface ProbeRun {
   code: number | null;

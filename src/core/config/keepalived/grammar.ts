@@ -1,0 +1,210 @@
+/**
+ * How each keepalived keyword maps onto the plain tree that schema.ts validates (the same tree the YAML front
+ * end produces). Per block kind: which keywords open named blocks, plain sections, or list blocks; which are
+ * commands; which keepalived features vipd leaves out on purpose (warned, never silently dropped). Any other
+ * keyword goes into the tree as written, so the schema can call it unknown or "not supported yet".
+ */
+
+export type Context = 'top' | 'global_defs' | 'vrrp_instance' | 'vrrp_sync_group' | 'vrrp_script' | 'section';
+
+export type Rule =
+  /** `KW NAME { ... }` → tree[KW][NAME] = map (in context `ctx`). */
+  | { kind: 'named'; ctx: Context }
+  /** `KW { ... }` → tree[KW] = map. */
+  | { kind: 'section'; ctx: Context }
+  /** `KW { line \n line }` → tree[KW] = ["line", "line"]. */
+  | { kind: 'list' }
+  /** Left out of the tree with a warning "keyword KW is not used by vipd (WHY)". */
+  | { kind: 'ignored'; why: string };
+
+const LVS = 'LVS';
+const SMTP = 'SMTP';
+const SNMP = 'SNMP';
+const DBUS = 'D-Bus';
+const BFD = 'BFD';
+const PROCESS = 'keepalived process settings';
+
+const ignore = (why: string, ...kws: string[]): [string, Rule][] => kws.map((k) => [k, { kind: 'ignored', why }]);
+const lists = (...kws: string[]): [string, Rule][] => kws.map((k) => [k, { kind: 'list' }]);
+
+const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['global_defs', { kind: 'section', ctx: 'global_defs' }],
+  ['vrrp_instance', { kind: 'named', ctx: 'vrrp_instance' }],
+  ['vrrp_sync_group', { kind: 'named', ctx: 'vrrp_sync_group' }],
+  ['vrrp_script', { kind: 'named', ctx: 'vrrp_script' }],
+  ['track_file', { kind: 'named', ctx: 'section' }],
+  ['vrrp_track_file', { kind: 'named', ctx: 'section' }],
+  ...ignore(LVS, 'virtual_server', 'virtual_server_group', 'SSL', 'net_namespace_ipvs'),
+  // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
+  // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".
+  ...ignore(PROCESS, 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'),
+]);
+
+const GLOBAL: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ...ignore(
+    SMTP,
+    'notification_email',
+    'notification_email_from',
+    'smtp_server',
+    'smtp_helo_name',
+    'smtp_connect_timeout',
+    'smtp_alert',
+    'smtp_alert_vrrp',
+    'smtp_alert_checker',
+    'no_email_faults',
+  ),
+  ...ignore(
+    LVS,
+    'lvs_id',
+    'lvs_sync_daemon',
+    'lvs_timeouts',
+    'lvs_flush',
+    'lvs_flush_onstop',
+    'lvs_notify_fifo',
+    'lvs_notify_fifo_script',
+    'checker_log_all_failures',
+    'checker_process_name',
+    'checker_priority',
+    'checker_rt_priority',
+    'checker_no_swap',
+    'checker_cpu_affinity',
+    'checker_rlimit_rttime',
+    'net_namespace_ipvs',
+  ),
+  ...ignore(
+    SNMP,
+    'enable_snmp_vrrp',
+    'enable_snmp_keepalived',
+    'enable_snmp_checker',
+    'enable_snmp_rfc',
+    'enable_snmp_rfcv2',
+    'enable_snmp_rfcv3',
+    'enable_traps',
+    'snmp_socket',
+  ),
+  ...ignore(DBUS, 'enable_dbus', 'dbus_service_name', 'enable_dbus_create_instance'),
+  ...ignore(
+    BFD,
+    'bfd_process_name',
+    'bfd_priority',
+    'bfd_rt_priority',
+    'bfd_no_swap',
+    'bfd_cpu_affinity',
+    'bfd_rlimit_rttime',
+  ),
+  ...ignore(
+    PROCESS,
+    'process_names',
+    'process_name',
+    'vrrp_process_name',
+    'tmp_config_directory',
+    'config_save_dir',
+    'namespace_with_ipsets',
+    'use_pid_dir',
+    'child_wait_time',
+  ),
+]);
+
+const TRACKERS = ['track_interface', 'track_script', 'track_file', 'track_process', 'track_bfd'];
+
+const INSTANCE: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['authentication', { kind: 'section', ctx: 'section' }],
+  ['auth_hmac', { kind: 'section', ctx: 'section' }],
+  ...lists(
+    'virtual_ipaddress',
+    'virtual_ipaddress_excluded',
+    'unicast_peer',
+    'virtual_routes',
+    'virtual_rules',
+    ...TRACKERS,
+  ),
+  ...ignore(SMTP, 'smtp_alert'),
+  ...ignore(LVS, 'lvs_sync_daemon_interface'),
+]);
+
+const SYNC_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ...lists('group', ...TRACKERS),
+  ...ignore(SMTP, 'smtp_alert'),
+]);
+
+const NONE: ReadonlyMap<string, Rule> = new Map();
+
+export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
+  const table =
+    ctx === 'top'
+      ? TOP
+      : ctx === 'global_defs'
+        ? GLOBAL
+        : ctx === 'vrrp_instance'
+          ? INSTANCE
+          : ctx === 'vrrp_sync_group'
+            ? SYNC_GROUP
+            : NONE;
+  return table.get(keyword);
+}
+
+/**
+ * Commands (`notify_master "/path/x.sh arg"`, `script "..."`): the first word, without its double quotes and
+ * with its backslash escapes left for command.ts's splitter, which splits it into argv as keepalived does.
+ * Words after it are keepalived's `[username [groupname]]`.
+ */
+export const COMMANDS: ReadonlySet<string> = new Set([
+  'notify',
+  'notify_master',
+  'notify_backup',
+  'notify_fault',
+  'notify_stop',
+  'notify_deleted',
+  'notify_master_rx_lower_pri',
+  'script',
+  'startup_script',
+  'shutdown_script',
+  'notify_fifo_script',
+  'vrrp_notify_fifo_script',
+]);
+
+/** Keywords whose single value stays text even when it looks like a number (`auth_pass 1111`). */
+export const TEXT_VALUES: ReadonlySet<string> = new Set([
+  'auth_pass',
+  'auth_type',
+  'router_id',
+  'interface',
+  'state',
+  'unicast_src_ip',
+  'mcast_src_ip',
+  'mcast_dst_ip',
+  'script_user',
+  'user',
+  'use_vmac',
+  'vrf',
+  'file',
+  'net_namespace',
+  'default_interface',
+  'vrrp_mcast_group4',
+  'vrrp_mcast_group6',
+  'vmac_prefix',
+  'vmac_addr_prefix',
+  'notify_fifo',
+  'vrrp_notify_fifo',
+]);
+
+/** Top-level keywords that only keepalived.conf has: used by looksLikeKeepalivedConf. */
+export const TOP_LEVEL_WORDS: ReadonlySet<string> = new Set([
+  'global_defs',
+  'vrrp_instance',
+  'vrrp_sync_group',
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_file',
+  'virtual_server',
+  'virtual_server_group',
+  'static_ipaddress',
+  'static_routes',
+  'static_rules',
+  'vrrp_track_process',
+  'bfd_instance',
+  'linkbeat_interfaces',
+  'garp_group',
+  'net_namespace',
+  'include',
+]);

@@ -1,0 +1,191 @@
+/**
+ * Statements → the plain tree schema.ts validates, plus a locator that gives the file:line:col of any key or
+ * value in it. The shapes (see grammar.ts for which keyword is which):
+ * - named block `vrrp_instance VI_1 { ... }` → `{ vrrp_instance: { VI_1: { ... } } }`;
+ * - section `global_defs { ... }`, `authentication { ... }` → `{ global_defs: { ... } }`;
+ * - list block `virtual_ipaddress { 10.0.0.1/24 dev eth0 }` → `{ virtual_ipaddress: ["10.0.0.1/24 dev eth0"] }`
+ *   (one string per line, words joined by one space; repeated blocks append);
+ * - `nopreempt` (no value) → `true`; `priority 100` → `100` (a number when it reads as one, except for the
+ *   keywords of grammar.TEXT_VALUES); `lvs_sync_daemon eth0 inst VI_1` → `"eth0 inst VI_1"`;
+ * - commands `notify_master "/x.sh a b"` → `"/x.sh a b"`, for command.ts to split.
+ */
+import type { PathSegment } from '../schema.js';
+import { COMMANDS, type Context, ruleFor, TEXT_VALUES } from './grammar.js';
+import type { Statement } from './syntax.js';
+import type { ConfigIssue, Pos, SourceLocation, Token } from './types.js';
+
+/** Like schema.ts's Locator, with the file too (an `include`d file is not the main one). */
+export type KeepalivedLocator = (path: readonly PathSegment[], target: 'key' | 'value') => SourceLocation;
+
+export type Tree = Record<string, unknown>;
+
+const NUMERIC = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
+
+const isMap = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Sets a property even when it is named `__proto__`. */
+function put(obj: Tree, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+export function mapStatements(
+  statements: readonly Statement[],
+  file: string,
+  errors: ConfigIssue[],
+  warnings: ConfigIssue[],
+): { tree: Tree; locate: KeepalivedLocator } {
+  const locs = new Map<string, { key: Pos; value: Pos }>();
+  const keyOf = (path: readonly PathSegment[]) => JSON.stringify(path.map(String));
+  const mark = (path: readonly PathSegment[], key: Pos, value: Pos = key) => {
+    if (!locs.has(keyOf(path))) locs.set(keyOf(path), { key, value });
+  };
+  const error = (pos: Pos, message: string) => errors.push({ ...pos, message });
+  const warn = (pos: Pos, message: string) => warnings.push({ ...pos, message });
+  const lineOf = (path: readonly PathSegment[]) => locs.get(keyOf(path))?.key.line;
+
+  const scalar = (kw: string, args: Token[]): unknown => {
+    const first = args[0];
+    if (!first) return true;
+    if (COMMANDS.has(kw)) {
+      const extra = args.slice(1);
+      if (extra.length > 0) {
+        error(
+          (extra[0] as Token).pos,
+          `${kw}: running the script as user ${extra.map((t) => t.value).join(' ')} is not supported yet ` +
+            `(to give the script arguments, quote the whole command: ${kw} "${first.value} ${extra.map((t) => t.value).join(' ')}")`,
+        );
+      }
+      return stripQuotes(first.raw);
+    }
+    if (args.length === 1) return !TEXT_VALUES.has(kw) && NUMERIC.test(first.value) ? Number(first.value) : first.value;
+    return args.map((t) => t.value).join(' ');
+  };
+
+  const mapBody = (body: readonly Statement[], ctx: Context, obj: Tree, path: readonly PathSegment[]): void => {
+    for (const st of body) {
+      const kwTok = st.keyword;
+      const kw = kwTok.value;
+      const rule = ruleFor(ctx, kw);
+      const here = [...path, kw];
+      if (rule?.kind === 'ignored') {
+        warn(kwTok.pos, `keyword ${kw} is not used by vipd (${rule.why})`);
+        continue;
+      }
+      const existing = Object.hasOwn(obj, kw) ? obj[kw] : undefined;
+      if (rule?.kind === 'named' || (!rule && st.block && st.args.length === 1)) {
+        const name = st.args[0];
+        if (!st.block) {
+          error(kwTok.pos, `${[kw, ...st.args.map((t) => t.value)].join(' ')} needs a { ... } block`);
+          continue;
+        }
+        if (!name) {
+          error(kwTok.pos, `${kw} needs a name before its {`);
+          continue;
+        }
+        if (st.args.length > 1) {
+          error((st.args[1] as Token).pos, `${kw} takes one name, got ${st.args.map((t) => t.value).join(' ')}`);
+          continue;
+        }
+        if (existing !== undefined && !isMap(existing)) {
+          error(kwTok.pos, `${kw} is used both as a setting and as a block`);
+          continue;
+        }
+        const group: Tree = existing ?? {};
+        if (!existing) put(obj, kw, group);
+        mark(here, kwTok.pos);
+        if (Object.hasOwn(group, name.value)) {
+          error(name.pos, `${kw} ${name.value} is defined twice (first at line ${lineOf([...here, name.value])})`);
+          continue;
+        }
+        const inner: Tree = {};
+        put(group, name.value, inner);
+        mark([...here, name.value], name.pos, st.block.open.pos);
+        mapBody(st.block.body, rule?.kind === 'named' ? rule.ctx : 'section', inner, [...here, name.value]);
+        continue;
+      }
+      if (rule?.kind === 'section' || (!rule && st.block)) {
+        if (!st.block) {
+          error(kwTok.pos, `${kw} needs a { ... } block`);
+          continue;
+        }
+        if (st.args.length > 0) {
+          error((st.args[0] as Token).pos, `${kw} takes no name: write ${kw} { ... }`);
+          continue;
+        }
+        if (existing !== undefined && !isMap(existing)) {
+          error(kwTok.pos, `${kw} is used both as a setting and as a block`);
+          continue;
+        }
+        const inner: Tree = existing ?? {};
+        if (!existing) put(obj, kw, inner);
+        mark(here, kwTok.pos, st.block.open.pos);
+        mapBody(st.block.body, rule?.kind === 'section' ? rule.ctx : 'section', inner, here);
+        continue;
+      }
+      if (rule?.kind === 'list') {
+        if (!st.block) {
+          const tail = st.args.length > 0 ? `: write ${kw} { ${st.args.map((t) => t.value).join(' ')} }` : '';
+          error(kwTok.pos, `${kw} needs a { ... } block${tail}`);
+          continue;
+        }
+        if (st.args.length > 0) {
+          error((st.args[0] as Token).pos, `${kw} takes its entries inside { ... }, not before it`);
+          continue;
+        }
+        if (existing !== undefined && !Array.isArray(existing)) {
+          error(kwTok.pos, `${kw} is used both as a setting and as a list`);
+          continue;
+        }
+        const list: unknown[] = existing ?? [];
+        if (!existing) put(obj, kw, list);
+        mark(here, kwTok.pos, st.block.open.pos);
+        for (const entry of st.block.body) {
+          if (entry.block) {
+            error(entry.block.open.pos, `an entry of ${kw} cannot open a { ... } block`);
+            continue;
+          }
+          mark([...here, list.length], entry.keyword.pos);
+          list.push([entry.keyword, ...entry.args].map((t) => t.value).join(' '));
+        }
+        continue;
+      }
+      // A setting: flag, number, text or command.
+      if (existing !== undefined) {
+        if (isMap(existing) || Array.isArray(existing)) {
+          error(kwTok.pos, `${kw} is used both as a block and as a setting`);
+          continue;
+        }
+        warn(kwTok.pos, `${kw} is set again; this value replaces the one at line ${lineOf(here)}`);
+        locs.delete(keyOf(here));
+      }
+      put(obj, kw, scalar(kw, st.args));
+      mark(here, kwTok.pos, st.args[0]?.pos ?? kwTok.pos);
+    }
+  };
+
+  const tree: Tree = {};
+  mapBody(statements, 'top', tree, []);
+  const root: SourceLocation = statements[0]?.keyword.pos ?? { file, line: 1, col: 1 };
+  const locate: KeepalivedLocator = (path, target) => {
+    for (let k = path.length; k > 0; k--) {
+      const e = locs.get(keyOf(path.slice(0, k)));
+      if (e) return { ...(k === path.length ? e[target] : e.key) };
+    }
+    return { ...root };
+  };
+  return { tree, locate };
+}
+
+/** A word as written, minus its (unescaped) double quotes: escapes stay for command.ts to decode. */
+function stripQuotes(raw: string): string {
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i] as string;
+    if (c === '\\' && i + 1 < raw.length) {
+      out += c + raw[++i];
+      continue;
+    }
+    if (c !== '"') out += c;
+  }
+  return out;
+}
