@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from './core/config/load.js';
+import type { VipdConfig } from './core/config/model.js';
 import { formatIssue } from './core/config/yaml.js';
 import { Daemon } from './daemon/daemon.js';
+import { type ConfigFormat, convertConfigFile, loadConfigFile } from './edges/config-files.js';
 import { createLogger } from './log.js';
 
 const HELP = `vipd — VRRP failover agent (keepalived-compatible)
@@ -17,7 +18,12 @@ const HELP = `vipd — VRRP failover agent (keepalived-compatible)
 Usage:
   vipd run -f FILE [--log-level LEVEL]   run in the foreground, JSON logs on stdout
   vipd check-config -f FILE              validate FILE; exit 0 (warnings only) or 2 (errors)
+  vipd convert [-f] FILE                 print FILE (keepalived.conf) as vipd YAML on stdout
   vipd --help | --version
+
+FILE is a keepalived.conf or a vipd YAML file, told apart by content, or:
+  --format keepalived|yaml               force the format
+  -i, --config-id ID                     keepalived's config id for @ID lines (default: short host name)
 
 Signals (run): SIGTERM/SIGINT send priority-0 adverts, remove the VIPs, run notify_stop, exit 0.
 `;
@@ -34,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       file: { type: 'string', short: 'f' },
       'log-level': { type: 'string' },
+      format: { type: 'string' },
+      'config-id': { type: 'string', short: 'i' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -47,26 +55,45 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
-  if (command !== 'run' && command !== 'check-config') {
+  if (command !== 'run' && command !== 'check-config' && command !== 'convert') {
     process.stderr.write(command ? `unknown command: ${command}\n\n${HELP}` : HELP);
     return 2;
   }
-  if (!values.file) {
+  const file = values.file ?? (command === 'convert' ? positionals[1] : undefined);
+  if (!file) {
     process.stderr.write(`vipd ${command}: -f FILE is required\n`);
     return 2;
   }
-  const loaded = await loadConfigFile(values.file);
+  const format = values.format;
+  if (format !== undefined && format !== 'yaml' && format !== 'keepalived') {
+    process.stderr.write(`vipd: --format must be keepalived or yaml, not ${format}\n`);
+    return 2;
+  }
+  const opts = { format: format as ConfigFormat | undefined, configId: values['config-id'] };
+  if (command === 'convert') return convert(file, opts);
+  const loaded = await loadConfigFile(file, opts);
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
   for (const e of loaded.errors) process.stderr.write(`error: ${formatIssue(e)}\n`);
   if (loaded.errors.length > 0 || !loaded.config) return 2;
   if (command === 'check-config') {
-    process.stdout.write(`${values.file}: configuration OK (${loaded.config.instances.length} instances)\n`);
+    process.stdout.write(`${file}: configuration OK (${loaded.format}, ${loaded.config.instances.length} instances)\n`);
     return 0;
   }
   return run(loaded.config, values['log-level']);
 }
 
-async function run(config: NonNullable<Awaited<ReturnType<typeof loadConfigFile>>['config']>, level?: string) {
+/** Prints the YAML; what check-config would refuse in it goes to stderr. Exit 2 only when nothing could be read. */
+async function convert(file: string, opts: { format?: ConfigFormat | undefined; configId?: string | undefined }) {
+  const r = await convertConfigFile(file, opts);
+  for (const w of r.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+  for (const e of r.errors) process.stderr.write(`error: ${formatIssue(e)}\n`);
+  if (r.yaml === undefined) return 2;
+  for (const i of r.issues) process.stderr.write(`check-config will say: ${formatIssue(i)}\n`);
+  process.stdout.write(r.yaml);
+  return 0;
+}
+
+async function run(config: VipdConfig, level?: string) {
   const log = createLogger(level);
   const { createRealEdges } = await import('./edges/index.js');
   const daemon = new Daemon(config, await createRealEdges(), log);

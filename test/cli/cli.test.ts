@@ -65,4 +65,55 @@ describe('vipd command line', () => {
     expect(vipd('frobnicate').status).toBe(2);
     expect(vipd('run').status).toBe(2);
   });
+
+  it('reads a keepalived.conf directly, chosen by content or by --format', () => {
+    const conf = file(
+      'keepalived.conf',
+      [
+        '! an existing keepalived configuration',
+        'global_defs {',
+        '  router_id lb1',
+        '  smtp_server 127.0.0.1',
+        '}',
+        'vrrp_instance VI_1 {',
+        '  state BACKUP',
+        '  interface eth0',
+        '  virtual_router_id 51',
+        '  priority 150',
+        '  virtual_ipaddress {',
+        '    192.0.2.100/24 dev eth0 label eth0:1',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const ok = vipd('check-config', '-f', conf);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('configuration OK (keepalived, 1 instances)');
+    expect(ok.stderr).toMatch(new RegExp(`warning: ${conf}:4:3: keyword smtp_server is not used by vipd`));
+    const forced = vipd('check-config', '--format', 'yaml', '-f', conf);
+    expect(forced.status).toBe(2);
+    expect(vipd('check-config', '--format', 'json', '-f', conf).status).toBe(2);
+  });
+
+  it('convert prints YAML that check-config accepts, and reports what it would refuse', () => {
+    const conf = file(
+      'keepalived.conf',
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n  nopreempt\n  virtual_ipaddress {\n    192.0.2.7\n  }\n}\n',
+    );
+    const r = vipd('convert', conf);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('nopreempt: true');
+    const yamlFile = file('converted.yaml', r.stdout);
+    expect(vipd('check-config', '-f', yamlFile).status).toBe(0);
+    const refused = file(
+      'refused.conf',
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n  use_vmac\n}\n',
+    );
+    const c = vipd('convert', refused);
+    expect(c.status).toBe(0);
+    expect(c.stderr).toContain('check-config will say:');
+    expect(c.stderr).toContain('use_vmac is not supported yet');
+    expect(vipd('convert', file('broken.conf', 'vrrp_instance VI_1 {\n')).status).toBe(2);
+  });
 });

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../src/core/config/load.js';
 import type { InstanceConfig, VipdConfig } from '../../src/core/config/model.js';
 import { formatIssue, parseYamlConfig } from '../../src/core/config/yaml.js';
+import { loadConfigFile } from '../../src/edges/config-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -578,11 +578,6 @@ const BROKEN: [string, string, string | string[]][] = [
     "5:40: virtual_ipaddress 2001:db8::1 is IPv6 but the instance's first address 10.0.0.100 is IPv4: all addresses of an instance must be one family (use one instance per family)",
   ],
   [
-    'duplicate VIP',
-    base('', '[10.0.0.100/24, 10.0.0.100/32]'),
-    '5:40: virtual_ipaddress 10.0.0.100 is listed twice (entries 1 and 2)',
-  ],
-  [
     'unknown VIP option',
     base('', '["10.0.0.100/24 dev eth0 bogus"]'),
     '5:25: unknown option "bogus" in virtual_ipaddress "10.0.0.100/24 dev eth0 bogus"',
@@ -690,7 +685,6 @@ const BROKEN: [string, string, string | string[]][] = [
     'vrrp_instance:\n  VI_1: eth0\n',
     '2:3: vrrp_instance VI_1 must be a map of keywords (interface, virtual_router_id, ...)',
   ],
-  ['no vrrp_instance', 'global_defs:\n  router_id: lb1\n', '1:1: no vrrp_instance is configured'],
   ['empty file', '', '1:1: the configuration is empty: it needs at least one vrrp_instance'],
   // --- issue 3 keywords: parsed, checked, then refused as not supported yet ---
   [
@@ -975,5 +969,24 @@ describe('formatIssue', () => {
     expect(formatIssue({ file: '/etc/vipd/vipd.yaml', line: 12, col: 5, message: 'boom' })).toBe(
       '/etc/vipd/vipd.yaml:12:5: boom',
     );
+  });
+});
+
+describe('YAML configuration: accepted with a warning (as keepalived accepts them)', () => {
+  it('a VIP listed twice: the repeat is ignored, with its position', () => {
+    const r = parseYamlConfig(base('', '[10.0.0.100/24, 10.0.0.100/32]'), 'test.yaml');
+    expect(r.errors).toEqual([]);
+    expect(r.config?.instances[0]?.vips.map((v) => `${v.address}/${v.prefix}`)).toEqual(['10.0.0.100/24']);
+    expect(r.warnings.map((w) => `${w.line}:${w.col}: ${w.message}`)).toContain(
+      '5:40: virtual_ipaddress 10.0.0.100 is listed twice (entries 1 and 2); the repeat is ignored',
+    );
+  });
+
+  it('no vrrp_instance (a checker-only keepalived file): nothing to do, said as a warning', () => {
+    const r = parseYamlConfig('global_defs:\n  router_id: lb1\n', 'test.yaml');
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => `${w.line}:${w.col}: ${w.message}`)).toEqual([
+      '1:1: no vrrp_instance is configured: vipd has nothing to do',
+    ]);
   });
 });

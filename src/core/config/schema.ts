@@ -599,7 +599,8 @@ export function validateConfig(root: unknown, file: string, locate: Locator): Va
   const instances: InstanceConfig[] = [];
   let instanceNames: string[] = [];
   if (instancesNode === undefined) {
-    report.error([], 'value', 'no vrrp_instance is configured');
+    // keepalived runs checker-only files; vipd has nothing to do with one, which is worth saying, not refusing.
+    report.warn([], 'value', 'no vrrp_instance is configured: vipd has nothing to do');
   } else if (!isMap(instancesNode) || Object.keys(instancesNode).length === 0) {
     report.error(['vrrp_instance'], 'value', 'vrrp_instance must be a map of instance names to their settings');
   } else {
@@ -1133,10 +1134,11 @@ function buildVips(r: RawInstance, ifname: string, base: readonly PathSegment[],
     }
     const dup = seen.get(v.address);
     if (dup !== undefined) {
-      report.error(
+      // keepalived keeps the first and ignores the repeat (its own sample keepalived.conf.vrrp has one).
+      report.warn(
         [...key, i],
         'value',
-        `virtual_ipaddress ${v.address} is listed twice (entries ${dup + 1} and ${i + 1})`,
+        `virtual_ipaddress ${v.address} is listed twice (entries ${dup + 1} and ${i + 1}); the repeat is ignored`,
       );
       return;
     }

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createFsHost } from '../../../src/core/config/keepalived/fs-host.js';
 import { looksLikeKeepalivedConf, parseKeepalivedConfig } from '../../../src/core/config/keepalived/index.js';
+import { createFsHost } from '../../../src/edges/config-host.js';
 
 /** keepalived's own samples, read in place from the shared folder beside the repository. */
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/keepalived-samples');
@@ -38,7 +38,8 @@ const WARNED: Record<string, string[]> = {
   'keepalived.conf.virtualhost': [...SMTP_GLOBALS, 'virtual_server'],
   'keepalived.conf.vrrp': [...SMTP_GLOBALS, 'smtp_alert'],
   'keepalived.conf.vrrp.localcheck': [],
-  'keepalived.conf.vrrp.lvs_syncd': ['lvs_sync_daemon_interface', 'virtual_server'],
+  // VI_2 and VI_3 stand bare in its sync group: read as members, with a warning each.
+  'keepalived.conf.vrrp.lvs_syncd': ['VI_2', 'VI_3', 'lvs_sync_daemon_interface', 'virtual_server'],
   'keepalived.conf.vrrp.routes': [],
   'keepalived.conf.vrrp.rules': [],
   'keepalived.conf.vrrp.scripts': ['smtp_alert'],

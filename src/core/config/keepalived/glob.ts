@@ -1,7 +1,7 @@
 /**
  * The glob of keepalived's `include` (glob(3) with GLOB_BRACE): `{a,b}` brace expansion first (it may span
  * `/`), then per path segment `*`, `?` and `[...]` (`[!...]` / `[^...]` negate), never matching `/`; a leading
- * `.` is matched only explicitly. Pure: fs-host.ts walks directories with it, tests match in-memory paths.
+ * `.` is matched only explicitly. Pure: src/edges/config-host.ts walks directories with it, tests match in-memory paths.
  */
 
 /** True when the pattern needs globbing rather than a plain read. */

@@ -1,7 +1,7 @@
 /**
  * The keepalived.conf front end: reads keepalived's own configuration language into the same plain tree the
  * YAML front end (yaml.ts) produces, so that schema.ts's validateConfig checks both. Pure: files named by
- * `include` come through the injected host (fs-host.ts for the real file system).
+ * `include` come through the injected host (src/edges/config-host.ts for the real file system).
  *
  * Layers: reader.ts (lines, includes, @id conditionals, $definitions, ~SEQ, substitution) → lexer.ts (tokens)
  * → syntax.ts (statements and blocks) → mapper.ts with grammar.ts (the tree and the locator).
@@ -49,7 +49,12 @@ export function parseKeepalivedToConfig(text: string, file: string, opts: Keepal
   const parsed = parseKeepalivedConfig(text, file, opts);
   if (parsed.errors.length > 0) return { errors: parsed.errors, warnings: parsed.warnings };
   const result = validateConfig(parsed.tree, file, toLocator(parsed.locate));
-  return { config: result.config, errors: result.errors, warnings: [...parsed.warnings, ...result.warnings] };
+  return {
+    config: result.config,
+    model: result.model,
+    errors: result.errors,
+    warnings: [...parsed.warnings, ...result.warnings],
+  };
 }
 
 /**

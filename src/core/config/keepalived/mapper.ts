@@ -71,6 +71,18 @@ export function mapStatements(
         warn(kwTok.pos, `keyword ${kw} is not used by vipd (${rule.why})`);
         continue;
       }
+      // keepalived's own sample keepalived.conf.vrrp.lvs_syncd lists sync-group members bare, without group { }:
+      // read them as members (with a warning) rather than refuse a file users may have copied.
+      if (!rule && ctx === 'vrrp_sync_group' && !st.block && st.args.length === 0) {
+        warn(kwTok.pos, `keyword ${kw} is taken as a member of the sync group: write it inside group { ... }`);
+        const members = Object.hasOwn(obj, 'group') ? obj.group : undefined;
+        const list: unknown[] = Array.isArray(members) ? members : [];
+        if (!Array.isArray(members)) put(obj, 'group', list);
+        if (!Array.isArray(members)) mark([...path, 'group'], kwTok.pos);
+        mark([...path, 'group', list.length], kwTok.pos);
+        list.push(kw);
+        continue;
+      }
       const existing = Object.hasOwn(obj, kw) ? obj[kw] : undefined;
       if (rule?.kind === 'named' || (!rule && st.block && st.args.length === 1)) {
         const name = st.args[0];

@@ -8,7 +8,7 @@ export type Pos = SourceLocation;
 
 /**
  * The outside world the reader needs, injected so that the core stays pure: tests pass an in-memory fake,
- * the daemon and CLI pass fs-host.ts.
+ * the daemon and CLI pass src/edges/config-host.ts.
  */
 export interface ConfigHost {
   /** The text of a file, or undefined when it cannot be read. */

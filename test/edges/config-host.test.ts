@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFsHost } from '../../../src/core/config/keepalived/fs-host.js';
+import { createFsHost } from '../../src/edges/config-host.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vipd-kfs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('fs-host', () => {
+describe('config-host (the real file system)', () => {
   it('reads files and globs one directory level per segment, with braces, sorted', () => {
     mkdirSync(join(root, 'conf.d/sub'), { recursive: true });
     for (const f of [

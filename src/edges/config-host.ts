@@ -4,9 +4,9 @@
  * level at a time. Results are sorted, as glob(3) sorts them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { expandBraces, hasMagic, segmentRegExp } from './glob.js';
-import { isAbsolute, resolvePath } from './paths.js';
-import type { ConfigHost } from './types.js';
+import { expandBraces, hasMagic, segmentRegExp } from '../core/config/keepalived/glob.js';
+import { isAbsolute, resolvePath } from '../core/config/keepalived/paths.js';
+import type { ConfigHost } from '../core/config/keepalived/types.js';
 
 export function createFsHost(): ConfigHost {
   return {
