@@ -1,0 +1,24 @@
+/** One attempt of any check type, by its spec (defaults applied here). Never rejects. */
+import type { CheckResult } from '../../core/tracking/types.js';
+import { httpProbe } from './http.js';
+import { miscProbe } from './misc.js';
+import { type CheckSpec, withDefaults } from './spec.js';
+import { tcpProbe } from './tcp.js';
+
+export function probe(spec: CheckSpec, signal: AbortSignal = new AbortController().signal): Promise<CheckResult> {
+  let s: ReturnType<typeof withDefaults>;
+  try {
+    s = withDefaults(spec);
+  } catch (err) {
+    return Promise.resolve({ ok: false, reason: `bad spec: ${(err as Error).message}`, latencyMs: 0 });
+  }
+  switch (s.type) {
+    case 'TCP_CHECK':
+      return tcpProbe(s, signal);
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      return httpProbe(s, signal);
+    case 'MISC_CHECK':
+      return miscProbe(s, signal);
+  }
+}

@@ -1,0 +1,52 @@
+import net from 'node:net';
+
+/** Short failure reasons from socket errors, shared by the TCP and HTTP/SSL probes. */
+
+const NET_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'refused',
+  ETIMEDOUT: 'timeout',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  EHOSTDOWN: 'unreachable',
+  ENETDOWN: 'unreachable',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+};
+
+/** 'refused', 'timeout', 'unreachable', 'reset', or 'bind: EADDRINUSE' / 'error: EINVAL' and the like. */
+export function netReason(err: unknown, bound: boolean): string {
+  const code = errCode(err);
+  const known = NET_REASONS[code];
+  if (known) return known;
+  if (bound && (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EINVAL' || code === 'EACCES'))
+    return `bind: ${code}`;
+  return `error: ${code}`;
+}
+
+export function errCode(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (e && typeof e.code === 'string' && e.code !== '') return e.code;
+  if (e && typeof e.message === 'string' && e.message !== '') return e.message;
+  return String(err);
+}
+
+/** Elapsed milliseconds since `start` (a performance.now() value), rounded to µs. */
+export function since(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000;
+}
+
+/** Checks connect_ip / bindto are IP literals (no DNS) and the ports are in range; returns a reason or undefined. */
+export function badEndpoint(o: {
+  connectIp: string;
+  connectPort: number;
+  bindto?: string | undefined;
+  bindPort?: number | undefined;
+}): string | undefined {
+  if (net.isIP(o.connectIp) === 0) return `bad address: ${o.connectIp}`;
+  if (!Number.isInteger(o.connectPort) || o.connectPort < 1 || o.connectPort > 65535)
+    return `bad port: ${o.connectPort}`;
+  if (o.bindto !== undefined && net.isIP(o.bindto) === 0) return `bad address: ${o.bindto}`;
+  if (o.bindPort !== undefined && (!Number.isInteger(o.bindPort) || o.bindPort < 0 || o.bindPort > 65535))
+    return `bad port: ${o.bindPort}`;
+  return undefined;
+}

@@ -1,0 +1,186 @@
+/**
+ * What a health check is: keepalived's checker options (keepalived.md §2) and vrrp_script (§1d) in camelCase,
+ * with every time in milliseconds (keepalived writes seconds). `withDefaults()` applies keepalived's defaults:
+ * connect_timeout 5 s; delay_loop 60 s; retry 1 (MISC_CHECK 0); delay_before_retry 3 s for HTTP_GET/SSL_GET,
+ * 1 s otherwise; warmup = delay_loop (a random first delay up to it; 0 disables); misc_timeout = delay_loop.
+ */
+
+/** keepalived's connect_timeout default (5 s). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** keepalived's delay_loop default (60 s). */
+export const DEFAULT_DELAY_LOOP_MS = 60_000;
+/** Bound on an HTTP_GET/SSL_GET response body; a bigger body fails the check ('body too large'). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Scheduling options every checker has. */
+export interface CheckTiming {
+  /** delay_loop (vrrp_script: interval): from the end of one run to the start of the next. */
+  delayLoopMs?: number | undefined;
+  /** retry (legacy nb_get_retry): extra attempts after a failed one, within the same run. */
+  retry?: number | undefined;
+  /** delay_before_retry: pause between two attempts of one run. */
+  delayBeforeRetryMs?: number | undefined;
+  /** warmup: the first run starts at a random delay in [0, warmup]. */
+  warmupMs?: number | undefined;
+}
+
+/** Options of the network checkers (TCP_CHECK, HTTP_GET, SSL_GET). */
+export interface NetCheckOptions extends CheckTiming {
+  /** connect_ip: IPv4 or IPv6 literal. */
+  connectIp: string;
+  /** connect_port. */
+  connectPort: number;
+  /** bindto: local source address. */
+  bindto?: string | undefined;
+  /** bind_port: local source port. */
+  bindPort?: number | undefined;
+  /** connect_timeout: TCP connect; for HTTP/SSL the connect plus the whole response (one deadline). */
+  connectTimeoutMs?: number | undefined;
+}
+
+export interface TcpCheckSpec extends NetCheckOptions {
+  type: 'TCP_CHECK';
+}
+
+/** One `url { }` block of HTTP_GET / SSL_GET. */
+export interface HttpUrl {
+  path: string;
+  /** status_code: accepted statuses, single codes or inclusive [from, to] ranges (default 200..299). */
+  statusCode?: readonly (number | readonly [number, number])[] | undefined;
+  /** digest: MD5 of the body, lowercase or uppercase hex (as genhash prints it). */
+  digest?: string | undefined;
+  /** regex: JavaScript RegExp source the body must match (keepalived uses pcre2). */
+  regex?: string | undefined;
+  /** regex_no_match: the body must NOT match `regex`. */
+  regexNoMatch?: boolean | undefined;
+  /** virtualhost for this url (overrides the checker's). */
+  virtualhost?: string | undefined;
+}
+
+export interface HttpCheckSpec extends NetCheckOptions {
+  type: 'HTTP_GET' | 'SSL_GET';
+  /** All urls must pass, fetched one after the other. */
+  urls: readonly HttpUrl[];
+  /** virtualhost: Host header (default connect_ip), also the SNI name when enable_sni is set. */
+  virtualhost?: string | undefined;
+  /** SSL_GET enable_sni: send a server name (sni_name, else the virtualhost). */
+  enableSni?: boolean | undefined;
+  /** SSL_GET sni_name. */
+  sniName?: string | undefined;
+  /** SSL_GET: verify the server certificate (keepalived does not: default false). */
+  verifyCert?: boolean | undefined;
+  /** SSL_GET with verifyCert: extra trusted CA certificates (PEM). */
+  ca?: string | Buffer | undefined;
+  /** Largest body accepted (default 1 MiB). */
+  maxBodyBytes?: number | undefined;
+}
+
+export interface MiscCheckSpec extends CheckTiming {
+  type: 'MISC_CHECK';
+  /** misc_path / vrrp_script `script`, already split into argv (see splitCommand). */
+  miscPath: readonly string[];
+  /** misc_timeout / vrrp_script timeout (default delay_loop). */
+  miscTimeoutMs?: number | undefined;
+  /** misc_dynamic: exit 2..255 = up with dynamicWeight status - 2. */
+  miscDynamic?: boolean | undefined;
+  /** user / script_user. */
+  uid?: number | undefined;
+  gid?: number | undefined;
+  /** Environment to start from (default process.env). */
+  env?: Record<string, string | undefined> | undefined;
+  /** SIGTERM → SIGKILL grace after a timeout (keepalived: 2 s). */
+  killGraceMs?: number | undefined;
+}
+
+export type CheckSpec = TcpCheckSpec | HttpCheckSpec | MiscCheckSpec;
+export type CheckType = CheckSpec['type'];
+
+type Required2<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undefined> };
+type TimingKeys = 'delayLoopMs' | 'retry' | 'delayBeforeRetryMs' | 'warmupMs';
+
+export type ResolvedTcpCheck = Required2<TcpCheckSpec, TimingKeys | 'connectTimeoutMs'>;
+export type ResolvedHttpCheck = Required2<
+  HttpCheckSpec,
+  TimingKeys | 'connectTimeoutMs' | 'enableSni' | 'verifyCert' | 'maxBodyBytes'
+>;
+export type ResolvedMiscCheck = Required2<MiscCheckSpec, TimingKeys | 'miscTimeoutMs' | 'miscDynamic'>;
+export type ResolvedCheckSpec = ResolvedTcpCheck | ResolvedHttpCheck | ResolvedMiscCheck;
+
+/** A spec with keepalived's defaults filled in. Pure; throws on an empty url list or an empty misc_path. */
+export function withDefaults(spec: TcpCheckSpec): ResolvedTcpCheck;
+export function withDefaults(spec: HttpCheckSpec): ResolvedHttpCheck;
+export function withDefaults(spec: MiscCheckSpec): ResolvedMiscCheck;
+export function withDefaults(spec: CheckSpec): ResolvedCheckSpec;
+export function withDefaults(spec: CheckSpec): ResolvedCheckSpec {
+  const delayLoopMs = spec.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
+  const timing = {
+    delayLoopMs,
+    warmupMs: spec.warmupMs ?? delayLoopMs,
+  };
+  switch (spec.type) {
+    case 'TCP_CHECK':
+      return {
+        ...spec,
+        ...timing,
+        retry: spec.retry ?? 1,
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? 1000,
+        connectTimeoutMs: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      };
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      if (spec.urls.length === 0) throw new TypeError(`${spec.type}: at least one url is needed`);
+      return {
+        ...spec,
+        ...timing,
+        retry: spec.retry ?? 1,
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? 3000,
+        connectTimeoutMs: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        enableSni: spec.enableSni ?? false,
+        verifyCert: spec.verifyCert ?? false,
+        maxBodyBytes: spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      };
+    case 'MISC_CHECK':
+      if (spec.miscPath.length === 0 || spec.miscPath[0] === '') throw new TypeError('MISC_CHECK: empty misc_path');
+      return {
+        ...spec,
+        ...timing,
+        retry: spec.retry ?? 0,
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? 1000,
+        miscTimeoutMs: spec.miscTimeoutMs ?? delayLoopMs,
+        miscDynamic: spec.miscDynamic ?? false,
+      };
+  }
+}
+
+/** vrrp_script options (keepalived.md §1d), all times in ms. */
+export interface VrrpScriptOptions {
+  /** `script`, already split into argv. */
+  script: readonly string[];
+  /** interval (default 1 s). */
+  intervalMs?: number | undefined;
+  /** timeout (default = interval). */
+  timeoutMs?: number | undefined;
+  uid?: number | undefined;
+  gid?: number | undefined;
+  env?: Record<string, string | undefined> | undefined;
+}
+
+/**
+ * A vrrp_script as a MISC_CHECK: interval 1 s, timeout = interval, no retry, no warmup (the first run starts
+ * at once), no dynamic weight. rise/fall are the tracker's business, not the engine's.
+ */
+export function vrrpScriptSpec(o: VrrpScriptOptions): ResolvedMiscCheck {
+  const intervalMs = o.intervalMs ?? 1000;
+  return withDefaults({
+    type: 'MISC_CHECK',
+    miscPath: o.script,
+    delayLoopMs: intervalMs,
+    miscTimeoutMs: o.timeoutMs ?? intervalMs,
+    retry: 0,
+    warmupMs: 0,
+    miscDynamic: false,
+    uid: o.uid,
+    gid: o.gid,
+    env: o.env,
+  });
+}
