@@ -119,6 +119,7 @@ describe('YAML configuration: valid files', () => {
           trackInterfaces: [],
           trackScripts: [],
           trackFiles: [],
+          trackChecks: [],
           excludedVips: [],
           virtualRoutes: [],
           virtualRules: [],
@@ -129,6 +130,7 @@ describe('YAML configuration: valid files', () => {
       syncGroups: [],
       scripts: [],
       trackFiles: [],
+      checks: [],
     } satisfies VipdConfig);
   });
 

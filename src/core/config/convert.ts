@@ -16,7 +16,7 @@
 import { stringify } from 'yaml';
 import type { AddressSpec } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
-import type { InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
+import type { CheckConfig, InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
 import { DEFAULTS } from './schema.js';
 
 type Tree = Record<string, unknown>;
@@ -83,6 +83,10 @@ export function modelToTree(config: VipdConfig): Tree {
     );
   }
 
+  if (config.checks.length > 0) {
+    tree.vrrp_check = Object.fromEntries(config.checks.map((c) => [c.name, checkTree(c)]));
+  }
+
   tree.vrrp_instance = Object.fromEntries(config.instances.map((i) => [i.name, instanceTree(i, config)]));
 
   if (config.syncGroups.length > 0) {
@@ -125,6 +129,7 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
     b.track_script = i.trackScripts.map((t) => trackLine(t.script, t.weight, t.reverse));
   }
   if (i.trackFiles.length > 0) b.track_file = i.trackFiles.map((t) => trackLine(t.file, t.weight, t.reverse));
+  if (i.trackChecks.length > 0) b.track_check = i.trackChecks.map((t) => trackLine(t.name, t.weight, t.reverse));
   putNotify(b, i.notify);
   putGarp(b, '', i.garp, g.garp);
   if (i.garp.lowerPrioDelayMs !== g.garp.lowerPrioDelayMs) b.garp_lower_prio_delay = s(i.garp.lowerPrioDelayMs);
@@ -139,6 +144,52 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.strictMode !== g.vrrpStrict) b.strict_mode = i.strictMode;
   if (i.useVmac) b.use_vmac = i.useVmac.ifname;
   if (i.vmacXmitBase) b.vmac_xmit_base = true;
+  return b;
+}
+
+/** A vrrp_check block: the checker's options, then the block's timing, each only where not the default. */
+function checkTree(c: CheckConfig): Tree {
+  const sp = c.spec;
+  const k: Tree = {};
+  const http = sp.type === 'HTTP_GET' || sp.type === 'SSL_GET';
+  if (sp.type === 'MISC_CHECK') {
+    k.misc_path = joinCommand(sp.command);
+    if (sp.timeoutMs !== c.delayLoopMs) k.misc_timeout = s(sp.timeoutMs);
+    if (sp.dynamic) k.misc_dynamic = true;
+    if (sp.user) k.user = userText(sp.user, ' ');
+  } else {
+    if (sp.connectIp !== DEFAULTS.checkConnectIp) k.connect_ip = sp.connectIp;
+    const port = sp.type === 'HTTP_GET' ? DEFAULTS.httpPort : sp.type === 'SSL_GET' ? DEFAULTS.sslPort : undefined;
+    if (sp.connectPort !== port) k.connect_port = sp.connectPort;
+    put(k, 'bindto', sp.bindto);
+    if (sp.connectTimeoutMs !== DEFAULTS.checkConnectTimeoutSeconds * 1000) k.connect_timeout = s(sp.connectTimeoutMs);
+  }
+  if (sp.type === 'HTTP_GET' || sp.type === 'SSL_GET') {
+    k.url = sp.urls.map((u) => {
+      const ut: Tree = { path: u.path };
+      const codes = u.statusCodes.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(' ');
+      if (codes !== '200-299') ut.status_code = /^\d+$/.test(codes) ? Number(codes) : codes;
+      put(ut, 'digest', u.digest);
+      put(ut, 'regex', u.regex);
+      put(ut, 'virtualhost', u.virtualhost);
+      return ut;
+    });
+    put(k, 'virtualhost', sp.virtualhost);
+    if (sp.enableSni) k.enable_sni = true;
+    put(k, 'sni_name', sp.sniName);
+    if (sp.verifyCert) k.verify_cert = true;
+  }
+  const b: Tree = { [sp.type]: k };
+  if (c.delayLoopMs !== DEFAULTS.checkDelayLoopSeconds * 1000) b.delay_loop = s(c.delayLoopMs);
+  if (c.weight !== DEFAULTS.checkWeight || c.reverse) b.weight = weightText(c.weight, c.reverse);
+  if (c.rise !== DEFAULTS.checkRise) b.rise = c.rise;
+  if (c.fall !== DEFAULTS.checkFall) b.fall = c.fall;
+  const retry = sp.type === 'MISC_CHECK' ? DEFAULTS.miscCheckRetry : DEFAULTS.checkRetry;
+  if (c.retry !== retry) b.retry = c.retry;
+  const dbr = http ? DEFAULTS.httpDelayBeforeRetrySeconds : DEFAULTS.checkDelayBeforeRetrySeconds;
+  if (c.delayBeforeRetryMs !== dbr * 1000) b.delay_before_retry = s(c.delayBeforeRetryMs);
+  if (c.warmupMs !== DEFAULTS.checkWarmupSeconds * 1000) b.warmup = s(c.warmupMs);
+  if (c.initFail) b.init_fail = true;
   return b;
 }
 

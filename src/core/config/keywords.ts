@@ -12,7 +12,24 @@
  *   keyword here and the daemon reads the model field.
  * - *not modelled*: refused without looking at the value.
  * Besides these, `accept: false` is refused with its own message (vipd never installs no_accept rules).
+ *
+ * The trackers (TRACKER_TOP_LEVEL, TRACKER_INSTANCE) are listed here too but switched as one: while
+ * TRACKERS_SUPPORTED is false they are refused like the rest; set to true, validateConfig stops refusing exactly
+ * those keywords (and nothing else). `vrrp_check` / `track_check` are vipd's own (keepalived's checkers as VRRP
+ * trackers), not keepalived keywords.
  */
+
+/**
+ * The one switch for trackers (vrrp_script, track_file, vrrp_check and the instance track_* lists). Flip it to
+ * true once the daemon runs them; validateConfig's `options.trackers` overrides it (tests).
+ */
+export const TRACKERS_SUPPORTED: boolean = false;
+
+/** Top-level tracker blocks, refused while trackers are not supported. */
+export const TRACKER_TOP_LEVEL: readonly string[] = ['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_check'];
+
+/** vrrp_instance tracker lists, refused while trackers are not supported. */
+export const TRACKER_INSTANCE: readonly string[] = ['track_script', 'track_interface', 'track_file', 'track_check'];
 
 /** Top-level blocks. */
 export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
@@ -20,6 +37,7 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'vrrp_script',
   'track_file',
   'vrrp_track_file',
+  'vrrp_check',
   'vrrp_track_process',
   'track_process',
   'bfd_instance',
@@ -137,6 +155,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'track_script',
   'track_interface',
   'track_file',
+  'track_check',
   'track_process',
   'track_bfd',
   'use_vmac',
@@ -186,6 +205,37 @@ export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set([
   'sync_group_tracking_weight',
   'global_tracking',
 ]);
+
+/** keepalived checker options a vrrp_check's checker block does not have (yet). */
+export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set([
+  'bind_port',
+  'bind_if',
+  'fwmark',
+  'alpha',
+  'log_all_failures',
+  'nb_get_retry',
+  'http_protocol',
+  'fast_recovery',
+  'tls_compliant',
+]);
+
+/** keepalived `url { }` options vipd does not have (yet). */
+export const UNSUPPORTED_URL: ReadonlySet<string> = new Set([
+  'regex_no_match',
+  'regex_options',
+  'regex_min_offset',
+  'regex_max_offset',
+  'regex_stack',
+]);
+
+/** `set` without the tracker keywords `trackers` when trackers are supported, else `set` itself. */
+export function withTrackers(
+  set: ReadonlySet<string>,
+  trackers: readonly string[],
+  supported: boolean,
+): ReadonlySet<string> {
+  return supported ? new Set([...set].filter((k) => !trackers.includes(k))) : set;
+}
 
 /** Instance keyword → its global_defs form, for "belongs in global_defs" hints (and the reverse). */
 export const INSTANCE_TO_GLOBAL: Readonly<Record<string, string>> = {

@@ -122,6 +122,97 @@ export interface TrackFileConfig {
   source: SourceLocation;
 }
 
+/** One `track_check` line (vipd): the weight and reverse default to the vrrp_check's. */
+export interface TrackCheckRef {
+  /** The vrrp_check name (it exists). */
+  name: string;
+  /** −253..253. */
+  weight: number;
+  reverse: boolean;
+  source: SourceLocation;
+}
+
+/** What TCP_CHECK, HTTP_GET and SSL_GET connect to. */
+export interface CheckConnection {
+  /** `connect_ip` (127.0.0.1: a vrrp_check has no real server to inherit one from). */
+  connectIp: string;
+  /** `connect_port` (HTTP_GET 80, SSL_GET 443; TCP_CHECK requires it). */
+  connectPort: number;
+  /** `bindto`: the source address. */
+  bindto?: string | undefined;
+  /** `connect_timeout` (5 s), in the checker or the vrrp_check block (the checker's wins). */
+  connectTimeoutMs: number;
+}
+
+export interface TcpCheckSpec extends CheckConnection {
+  type: 'TCP_CHECK';
+}
+
+/** One `url { ... }` of an HTTP_GET / SSL_GET: every url must pass. */
+export interface HttpUrl {
+  /** `path`, starting with /. */
+  path: string;
+  /** `status_code`: inclusive ranges ([[200, 299]] when none is given). */
+  statusCodes: [number, number][];
+  /** `digest`: MD5 of the body, 32 lowercase hex digits. */
+  digest?: string | undefined;
+  /** `regex`: the body must match (JavaScript syntax; keepalived's is PCRE2). */
+  regex?: string | undefined;
+  /** `virtualhost`: Host header for this url (else the check's). */
+  virtualhost?: string | undefined;
+}
+
+export interface HttpCheckSpec extends CheckConnection {
+  type: 'HTTP_GET' | 'SSL_GET';
+  urls: HttpUrl[];
+  /** `virtualhost`: Host header (default: connect_ip[:port]). */
+  virtualhost?: string | undefined;
+  /** `enable_sni` (SSL_GET; false). */
+  enableSni: boolean;
+  /** `sni_name` (SSL_GET; default: the virtualhost). */
+  sniName?: string | undefined;
+  /** `verify_cert` (SSL_GET, vipd; false, as keepalived does not verify either). */
+  verifyCert: boolean;
+}
+
+export interface MiscCheckSpec {
+  type: 'MISC_CHECK';
+  /** `misc_path`, split into argv like a vrrp_script. Exit 0 = up. */
+  command: string[];
+  /** `misc_timeout` (= delay_loop). */
+  timeoutMs: number;
+  /** `misc_dynamic`: exit 2..255 = up with weight status − 2 (false). */
+  dynamic: boolean;
+  /** `user USER[:GROUP]`; unset = global_defs script_user. */
+  user?: ScriptUser | undefined;
+}
+
+export type CheckSpec = TcpCheckSpec | HttpCheckSpec | MiscCheckSpec;
+
+/** `vrrp_check NAME { <one checker> ... }` (vipd): a keepalived checker used as a VRRP tracker. */
+export interface CheckConfig {
+  name: string;
+  spec: CheckSpec;
+  /** `delay_loop` (2 s: keepalived's 60 s is for LVS real servers, far too slow to fail over on). */
+  delayLoopMs: number;
+  /** `weight N [reverse]` (0: fall failed runs → FAULT), −253..253. */
+  weight: number;
+  reverse: boolean;
+  /** `rise` (1). */
+  rise: number;
+  /** `fall` (1). */
+  fall: number;
+  /** `retry`: extra attempts inside one run before it fails (1; MISC_CHECK 0). */
+  retry: number;
+  /** `delay_before_retry` (HTTP_GET / SSL_GET 3 s, others 1 s). */
+  delayBeforeRetryMs: number;
+  /** `warmup`: the first run waits a random time up to this (0: at once). */
+  warmupMs: number;
+  /** `init_fail`: start in the failed state (false). */
+  initFail: boolean;
+  source: SourceLocation;
+}
+
 /** `vrrp_sync_group NAME { group { VI_1 VI_2 } notify_* }`. */
 export interface SyncGroupConfig {
   name: string;
@@ -194,6 +285,8 @@ export interface InstanceConfig {
   trackScripts: TrackScriptRef[];
   /** `track_file` (not supported yet). */
   trackFiles: TrackFileRef[];
+  /** `track_check` (vipd; not supported yet). */
+  trackChecks: TrackCheckRef[];
   /** `virtual_ipaddress_excluded` (not supported yet): managed like VIPs, never in adverts; any family. */
   excludedVips: AddressSpec[];
   /** `virtual_routes` lines, whitespace-normalised `ip route` syntax (not supported yet). */
@@ -215,6 +308,11 @@ export interface VipdConfig {
   syncGroups: SyncGroupConfig[];
   /** `vrrp_script` blocks (not supported yet), in file order. */
   scripts: VrrpScriptConfig[];
-  /** `track_file` / `vrrp_track_file` blocks (not supported yet), in file order. */
+  /**
+   * `track_file` / `vrrp_track_file` blocks (not supported yet), in file order, then one per file path that a
+   * `track_file` line names directly (vipd: `/run/x weight 1`), named by the path.
+   */
   trackFiles: TrackFileConfig[];
+  /** `vrrp_check` blocks (vipd; not supported yet), in file order. */
+  checks: CheckConfig[];
 }

@@ -23,7 +23,10 @@
  *     vrrp_script:      { NAME: { script: CMD, interval: N, weight: N | "N reverse", ... } },
  *     track_file:       { NAME: { file: PATH, weight: N | "N reverse", init_file: true | N | "N overwrite" } },
  *     vrrp_track_file:  { NAME: { ... as track_file ... } },
+ *     vrrp_check:       { NAME: { HTTP_GET: { connect_port: N, url: [{ path: P, ... }] }, delay_loop: N, ... } },
  *   }
+ *
+ * Tracker list entries (track_interface/script/file/check) may also be one-key maps `{ NAME: { weight, reverse } }`.
  *
  * - *Named blocks* (`vrrp_instance NAME { }`, `vrrp_sync_group`, `vrrp_script`, `track_file`,
  *   `vrrp_track_file`) are maps from the block kind to a map from NAME to the block's own map. Keys keep the
@@ -53,17 +56,27 @@ import { CommandSyntaxError, splitCommand } from './command.js';
 import {
   INSTANCE_TO_GLOBAL,
   suggest,
+  TRACKER_INSTANCE,
+  TRACKER_TOP_LEVEL,
+  TRACKERS_SUPPORTED,
+  UNSUPPORTED_CHECKER,
   UNSUPPORTED_GLOBAL,
   UNSUPPORTED_INSTANCE,
   UNSUPPORTED_SYNC_GROUP,
   UNSUPPORTED_TOP_LEVEL,
+  UNSUPPORTED_URL,
+  withTrackers,
 } from './keywords.js';
 import type {
+  CheckConfig,
+  CheckSpec,
   ConfigIssue,
   GlobalDefs,
+  HttpUrl,
   InstanceConfig,
   NotifyScripts,
   SyncGroupConfig,
+  TrackCheckRef,
   TrackFileConfig,
   TrackFileRef,
   TrackInterface,
@@ -74,7 +87,7 @@ import type {
 import {
   normaliseLine,
   parseInitFile,
-  parseTrackLine,
+  parseTrackEntry,
   parseUserSpec,
   parseWeightSpec,
   type TrackerKind,
@@ -128,6 +141,21 @@ export const DEFAULTS = {
   scriptRise: 1,
   scriptFall: 1,
   trackFileWeight: 1,
+  // vrrp_check (vipd): keepalived's checker defaults (keepalived.md §2), except delay_loop (60 s there, for
+  // LVS real servers) and warmup (random up to delay_loop there): a VRRP tracker wants a verdict in seconds.
+  checkDelayLoopSeconds: 2,
+  checkWeight: 0,
+  checkRise: 1,
+  checkFall: 1,
+  checkConnectTimeoutSeconds: 5,
+  checkRetry: 1,
+  miscCheckRetry: 0,
+  httpDelayBeforeRetrySeconds: 3,
+  checkDelayBeforeRetrySeconds: 1,
+  checkWarmupSeconds: 0,
+  checkConnectIp: '127.0.0.1',
+  httpPort: 80,
+  sslPort: 443,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -248,6 +276,13 @@ const vmacSpec = z
 
 const scriptSeconds = seconds(0.001, 4294);
 
+/** Tracker entries: keepalived lines, or `{ NAME: { weight, reverse } }` maps (checked by parseTrackEntry). */
+const trackEntries = listOf(z.unknown(), 'lines like "eth1 weight -2" or maps like { eth1: { weight: -2 } }');
+
+const userSpec = z
+  .string({ error: 'must be USER, USER GROUP or USER:GROUP' })
+  .refine((s) => parseUserSpec(s) !== undefined, { error: 'must be USER, USER GROUP or USER:GROUP' });
+
 export const globalDefsSchema = z
   .object({
     router_id: text,
@@ -321,9 +356,10 @@ export const instanceSchema = z
     no_accept: flag,
     strict_mode: flag,
     dont_track_primary: flag,
-    track_interface: lines('"eth1 weight -2"'),
-    track_script: lines('"chk_haproxy weight 2"'),
-    track_file: lines('"tf_1 weight 10"'),
+    track_interface: trackEntries,
+    track_script: trackEntries,
+    track_file: trackEntries,
+    track_check: trackEntries,
     virtual_ipaddress_excluded: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
     virtual_routes: lines('"10.1.0.0/16 via 10.0.0.254"'),
     virtual_rules: lines('"from 10.0.0.0/24 table 100"'),
@@ -340,9 +376,108 @@ export const vrrpScriptSchema = z
     weight: weightSpec(WEIGHT_MAX.track_script),
     rise: wholeNumber(1, 2147483647),
     fall: wholeNumber(1, 2147483647),
-    user: z
-      .string({ error: 'must be USER, USER GROUP or USER:GROUP' })
-      .refine((s) => parseUserSpec(s) !== undefined, { error: 'must be USER, USER GROUP or USER:GROUP' }),
+    user: userSpec,
+    init_fail: flag,
+  })
+  .partial();
+
+// vrrp_check (vipd): keepalived's checker blocks, as VRRP trackers.
+
+/** The checker blocks a vrrp_check may hold (exactly one). */
+export const CHECKER_TYPES = ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK'] as const;
+type CheckerType = (typeof CHECKER_TYPES)[number];
+
+const STATUS_ERROR = 'must be HTTP status codes (100–599) like 200, "200-299 301" or [200, 301]';
+
+/** `status_code 200-299 301` → inclusive ranges. */
+const statusCodes = z.unknown().transform((v, ctx): [number, number][] => {
+  const words = (Array.isArray(v) ? v : [v]).flatMap((w) =>
+    typeof w === 'number' ? [String(w)] : typeof w === 'string' ? w.trim().split(/[\s,]+/) : [''],
+  );
+  const out: [number, number][] = [];
+  for (const w of words) {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(w);
+    const lo = Number(m?.[1]);
+    const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+    if (!m || lo < 100 || hi > 599 || hi < lo) {
+      ctx.addIssue({ code: 'custom', message: STATUS_ERROR });
+      return z.NEVER;
+    }
+    out.push([lo, hi]);
+  }
+  if (out.length === 0) {
+    ctx.addIssue({ code: 'custom', message: STATUS_ERROR });
+    return z.NEVER;
+  }
+  return out;
+});
+
+export const urlSchema = z
+  .object({
+    path: z
+      .string({ error: 'must be a URL path starting with /' })
+      .regex(/^\/\S*$/, { error: 'must be a URL path starting with / (no spaces)' }),
+    status_code: statusCodes,
+    digest: z
+      .string({ error: 'must be an MD5 digest (32 hex digits)' })
+      .regex(/^[0-9a-fA-F]{32}$/, { error: 'must be an MD5 digest (32 hex digits)' })
+      .transform((d) => d.toLowerCase()),
+    regex: z.string({ error: 'must be a regular expression (text)' }).refine(
+      (r) => {
+        try {
+          new RegExp(r);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be a valid regular expression (JavaScript syntax)' },
+    ),
+    virtualhost: text,
+  })
+  .partial();
+
+/** Timing keywords: in the vrrp_check block, or (as keepalived writes them) in the checker; the checker's win. */
+const checkTimingFields = {
+  delay_loop: scriptSeconds,
+  retry: wholeNumber(0, 100),
+  delay_before_retry: seconds(0, 4294),
+  warmup: seconds(0, 4294),
+};
+const connectFields = {
+  connect_ip: address,
+  connect_port: wholeNumber(1, 65535),
+  bindto: address,
+  connect_timeout: scriptSeconds,
+};
+const httpFields = { ...checkTimingFields, ...connectFields, url: z.unknown(), virtualhost: text };
+
+export const checkerSchemas = {
+  TCP_CHECK: z.object({ ...checkTimingFields, ...connectFields }).partial(),
+  HTTP_GET: z.object(httpFields).partial(),
+  SSL_GET: z.object({ ...httpFields, enable_sni: flag, sni_name: text, verify_cert: flag }).partial(),
+  MISC_CHECK: z
+    .object({
+      ...checkTimingFields,
+      misc_path: command,
+      misc_timeout: scriptSeconds,
+      misc_dynamic: flag,
+      user: userSpec,
+    })
+    .partial(),
+} as const;
+
+export const vrrpCheckSchema = z
+  .object({
+    TCP_CHECK: z.unknown(),
+    HTTP_GET: z.unknown(),
+    SSL_GET: z.unknown(),
+    MISC_CHECK: z.unknown(),
+    ...checkTimingFields,
+    connect_timeout: scriptSeconds,
+    weight: weightSpec(WEIGHT_MAX.track_check),
+    rise: wholeNumber(1, 2147483647),
+    fall: wholeNumber(1, 2147483647),
     init_fail: flag,
   })
   .partial();
@@ -513,7 +648,7 @@ function parseSection<S extends z.ZodObject>(
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Top-level blocks the model holds (each refused as "not supported yet" until its feature lands). */
-const MODELLED_TOP_LEVEL = ['vrrp_sync_group', 'vrrp_script', 'track_file', 'vrrp_track_file'] as const;
+const MODELLED_TOP_LEVEL = ['vrrp_sync_group', 'vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_check'] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
 interface Context {
@@ -522,10 +657,28 @@ interface Context {
   scripts: ReadonlyMap<string, VrrpScriptConfig>;
   trackFileNames: ReadonlySet<string>;
   trackFiles: ReadonlyMap<string, TrackFileConfig>;
+  /** track_file entries naming a file path directly (vipd), by path: filled in as instances are built. */
+  implicitFiles: Map<string, TrackFileConfig>;
+  checkNames: ReadonlySet<string>;
+  checks: ReadonlyMap<string, CheckConfig>;
+  /** The instance keywords refused as not supported yet (the tracker lists depend on the switch). */
+  unsupportedInstance: ReadonlySet<string>;
+}
+
+export interface ValidateOptions {
+  /** Trackers are supported (not refused): defaults to keywords.ts's TRACKERS_SUPPORTED. */
+  trackers?: boolean | undefined;
 }
 
 /** Validates the whole configuration tree (plain data, see the contract at the top of this file). */
-export function validateConfig(root: unknown, file: string, locate: Locator): ValidationResult {
+export function validateConfig(
+  root: unknown,
+  file: string,
+  locate: Locator,
+  options: ValidateOptions = {},
+): ValidationResult {
+  const trackers = options.trackers ?? TRACKERS_SUPPORTED;
+  const unsupportedTop = withTrackers(UNSUPPORTED_TOP_LEVEL, TRACKER_TOP_LEVEL, trackers);
   const report = new Reporter(file, locate);
   const result = (config?: VipdConfig): ValidationResult => {
     const byPos = (a: ConfigIssue, b: ConfigIssue) =>
@@ -552,10 +705,10 @@ export function validateConfig(root: unknown, file: string, locate: Locator): Va
   const modelled = new Set<string>(MODELLED_TOP_LEVEL);
   for (const key of Object.keys(root)) {
     if (key === 'global_defs' || key === 'vrrp_instance') continue;
-    if (UNSUPPORTED_TOP_LEVEL.has(key)) {
+    if (unsupportedTop.has(key)) {
       if (modelled.has(key)) report.unsupported([key], 'key', `${key} is not supported yet`);
       else report.error([key], 'key', `${key} is not supported yet`);
-    } else {
+    } else if (!modelled.has(key)) {
       const close = suggest(key, ['global_defs', 'vrrp_instance', ...MODELLED_TOP_LEVEL]);
       const tail = close ? ` (did you mean ${close}?)` : '';
       report.error([key], 'key', `unknown top-level keyword ${key}${tail}`);
@@ -587,12 +740,22 @@ export function validateConfig(root: unknown, file: string, locate: Locator): Va
       if (tf) trackFiles.set(name, tf);
     }
   }
+  const checkBlocks = namedBlocks(root, 'vrrp_check', report);
+  const checks = new Map<string, CheckConfig>();
+  for (const [name, body] of checkBlocks) {
+    const c = buildCheck(name, body, report);
+    if (c) checks.set(name, c);
+  }
   const ctx: Context = {
     globalDefs,
     scriptNames: new Set(scriptBlocks.keys()),
     scripts,
     trackFileNames: new Set(trackFileNames.keys()),
     trackFiles,
+    implicitFiles: new Map(),
+    checkNames: new Set(checkBlocks.keys()),
+    checks,
+    unsupportedInstance: withTrackers(UNSUPPORTED_INSTANCE, TRACKER_INSTANCE, trackers),
   };
 
   const instancesNode = root.vrrp_instance;
@@ -623,7 +786,8 @@ export function validateConfig(root: unknown, file: string, locate: Locator): Va
     instances,
     syncGroups,
     scripts: [...scripts.values()],
-    trackFiles: [...trackFiles.values()],
+    trackFiles: [...trackFiles.values(), ...ctx.implicitFiles.values()],
+    checks: [...checks.values()],
   });
 }
 
@@ -707,6 +871,178 @@ function buildTrackFile(
     initFile: r.init_file === false ? undefined : r.init_file,
     source: report.at(base, 'key'),
   };
+}
+
+/** `vrrp_check NAME { <one checker> ... }` (vipd). */
+function buildCheck(name: string, body: Record<string, unknown>, report: Reporter): CheckConfig | undefined {
+  const base = ['vrrp_check', name];
+  const where = `vrrp_check ${name}`;
+  const before = report.realErrors;
+  const { data: r, invalid } = parseSection(
+    body,
+    base,
+    { schema: vrrpCheckSchema, where, unsupported: new Set() },
+    report,
+  );
+  const types = CHECKER_TYPES.filter((t) => Object.hasOwn(body, t));
+  const type = types[0];
+  if (type === undefined) {
+    report.error(base, 'key', `${where} has no checker: give one of ${CHECKER_TYPES.join(', ')}`);
+    return undefined;
+  }
+  if (types.length > 1) {
+    report.error(
+      [...base, types[1] as string],
+      'key',
+      `${where} has more than one checker (${types.join(', ')}); use one vrrp_check each`,
+    );
+    return undefined;
+  }
+  const at = [...base, type];
+  const node = body[type];
+  if (node !== null && !isMap(node)) {
+    report.error(at, 'value', `${type} in ${where} must be a map of its options`);
+    return undefined;
+  }
+  const { data: c, invalid: badChecker } = parseSection(
+    node ?? {},
+    at,
+    { schema: checkerSchemas[type], where: `${type} of ${where}`, unsupported: UNSUPPORTED_CHECKER },
+    report,
+  );
+  const k = c as Partial<Record<string, unknown>> & z.output<(typeof checkerSchemas)['TCP_CHECK']>;
+  const delayLoopMs = toMs(k.delay_loop ?? r.delay_loop ?? DEFAULTS.checkDelayLoopSeconds);
+  const spec = buildCheckSpec(type, c, node ?? {}, r.connect_timeout, delayLoopMs, at, where, report);
+  if (invalid.size > 0 || badChecker.size > 0 || report.realErrors > before || !spec) return undefined;
+  const http = type === 'HTTP_GET' || type === 'SSL_GET';
+  return {
+    name,
+    spec,
+    delayLoopMs,
+    weight: r.weight?.weight ?? DEFAULTS.checkWeight,
+    reverse: r.weight?.reverse ?? false,
+    rise: r.rise ?? DEFAULTS.checkRise,
+    fall: r.fall ?? DEFAULTS.checkFall,
+    retry: k.retry ?? r.retry ?? (type === 'MISC_CHECK' ? DEFAULTS.miscCheckRetry : DEFAULTS.checkRetry),
+    delayBeforeRetryMs: toMs(
+      k.delay_before_retry ??
+        r.delay_before_retry ??
+        (http ? DEFAULTS.httpDelayBeforeRetrySeconds : DEFAULTS.checkDelayBeforeRetrySeconds),
+    ),
+    warmupMs: toMs(k.warmup ?? r.warmup ?? DEFAULTS.checkWarmupSeconds),
+    initFail: r.init_fail ?? false,
+    source: report.at(base, 'key'),
+  };
+}
+
+function buildCheckSpec(
+  type: CheckerType,
+  data: Record<string, unknown>,
+  node: Record<string, unknown>,
+  blockConnectTimeout: number | undefined,
+  delayLoopMs: number,
+  at: readonly PathSegment[],
+  where: string,
+  report: Reporter,
+): CheckSpec | undefined {
+  if (type === 'MISC_CHECK') {
+    const d = data as z.output<(typeof checkerSchemas)['MISC_CHECK']>;
+    if (!Object.hasOwn(node, 'misc_path')) report.error(at, 'key', `MISC_CHECK of ${where} has no misc_path`);
+    if (d.misc_path === undefined) return undefined;
+    if (blockConnectTimeout !== undefined) {
+      report.error(
+        [...at.slice(0, -1), 'connect_timeout'],
+        'key',
+        `connect_timeout does not apply to MISC_CHECK (use misc_timeout)`,
+      );
+    }
+    return {
+      type,
+      command: d.misc_path,
+      timeoutMs: d.misc_timeout !== undefined ? toMs(d.misc_timeout) : delayLoopMs,
+      dynamic: d.misc_dynamic ?? false,
+      user: d.user !== undefined ? parseUserSpec(d.user) : undefined,
+    };
+  }
+  const d = data as z.output<(typeof checkerSchemas)['SSL_GET']>;
+  const connection = {
+    connectIp: d.connect_ip ?? DEFAULTS.checkConnectIp,
+    connectPort:
+      d.connect_port ?? (type === 'HTTP_GET' ? DEFAULTS.httpPort : type === 'SSL_GET' ? DEFAULTS.sslPort : 0),
+    bindto: d.bindto,
+    connectTimeoutMs: toMs(d.connect_timeout ?? blockConnectTimeout ?? DEFAULTS.checkConnectTimeoutSeconds),
+  };
+  if (type === 'TCP_CHECK') {
+    if (!Object.hasOwn(node, 'connect_port')) report.error(at, 'key', `TCP_CHECK of ${where} has no connect_port`);
+    if (d.connect_port === undefined) return undefined;
+    return { type, ...connection };
+  }
+  const urls = buildUrls(node.url, Object.hasOwn(node, 'url'), [...at, 'url'], `${type} of ${where}`, report);
+  if (!urls) return undefined;
+  if (d.bindto !== undefined && addressFamily(d.bindto) !== addressFamily(connection.connectIp)) {
+    report.error(
+      [...at, 'bindto'],
+      'value',
+      `bindto ${d.bindto} is not the family of connect_ip ${connection.connectIp}`,
+    );
+  }
+  return {
+    type,
+    ...connection,
+    urls,
+    virtualhost: d.virtualhost,
+    enableSni: d.enable_sni ?? false,
+    sniName: d.sni_name,
+    verifyCert: d.verify_cert ?? false,
+  };
+}
+
+/** `url { ... }` blocks: a list of maps, or one map. */
+function buildUrls(
+  node: unknown,
+  present: boolean,
+  at: readonly PathSegment[],
+  where: string,
+  report: Reporter,
+): HttpUrl[] | undefined {
+  if (!present) {
+    report.error(at.slice(0, -1), 'key', `${where} has no url (url: [{ path: /health, status_code: 200 }])`);
+    return undefined;
+  }
+  const entries = Array.isArray(node) ? node : [node];
+  if (entries.length === 0) {
+    report.error(at, 'value', `url of ${where} is empty`);
+    return undefined;
+  }
+  const out: HttpUrl[] = [];
+  let ok = true;
+  entries.forEach((entry, i) => {
+    const here = Array.isArray(node) ? [...at, i] : [...at];
+    if (!isMap(entry)) {
+      report.error(here, 'value', `url of ${where} must be a map like { path: /health, status_code: 200 }`);
+      ok = false;
+      return;
+    }
+    const { data: u, invalid } = parseSection(
+      entry,
+      here,
+      { schema: urlSchema, where: `url of ${where}`, unsupported: UNSUPPORTED_URL },
+      report,
+    );
+    if (!Object.hasOwn(entry, 'path')) report.error(here, 'key', `url of ${where} has no path`);
+    if (invalid.size > 0 || u.path === undefined) {
+      ok = false;
+      return;
+    }
+    out.push({
+      path: u.path,
+      statusCodes: u.status_code ?? [[200, 299]],
+      digest: u.digest,
+      regex: u.regex,
+      virtualhost: u.virtualhost,
+    });
+  });
+  return ok ? out : undefined;
 }
 
 function buildSyncGroup(
@@ -835,7 +1171,7 @@ function buildInstance(name: string, body: unknown, ctx: Context, report: Report
   const { data: r, invalid } = parseSection(
     body,
     base,
-    { schema: instanceSchema, where, unsupported: UNSUPPORTED_INSTANCE, hints },
+    { schema: instanceSchema, where, unsupported: ctx.unsupportedInstance, hints },
     report,
   );
   const errorsBefore = report.realErrors;
@@ -968,6 +1304,15 @@ function buildInstance(name: string, body: unknown, ctx: Context, report: Report
     return { script: t.name, ...resolveWeight(t, sc), source };
   }) satisfies (TrackScriptRef | undefined)[];
   const trackFiles = buildTrackers('track_file', r.track_file, base, report, (t, source, at) => {
+    if (!ctx.trackFileNames.has(t.name) && t.name.startsWith('/')) {
+      // vipd: a file path stands for a track_file block of that name with keepalived's defaults.
+      let tf = ctx.implicitFiles.get(t.name);
+      if (!tf) {
+        tf = { name: t.name, path: t.name, weight: DEFAULTS.trackFileWeight, reverse: false, source };
+        ctx.implicitFiles.set(t.name, tf);
+      }
+      return { file: t.name, ...resolveWeight(t, tf), source };
+    }
     if (!ctx.trackFileNames.has(t.name)) {
       const close = suggest(t.name, ctx.trackFileNames);
       report.error(
@@ -981,10 +1326,24 @@ function buildInstance(name: string, body: unknown, ctx: Context, report: Report
     if (!tf) return undefined;
     return { file: t.name, ...resolveWeight(t, tf), source };
   }) satisfies (TrackFileRef | undefined)[];
+  const trackChecks = buildTrackers('track_check', r.track_check, base, report, (t, source, at) => {
+    if (!ctx.checkNames.has(t.name)) {
+      const close = suggest(t.name, ctx.checkNames);
+      report.error(
+        at,
+        'value',
+        `track_check ${t.name}: there is no vrrp_check ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
+      );
+      return undefined;
+    }
+    const c = ctx.checks.get(t.name);
+    if (!c) return undefined;
+    return { name: t.name, ...resolveWeight(t, c), source };
+  }) satisfies (TrackCheckRef | undefined)[];
   const excludedVips = buildExcludedVips(r.virtual_ipaddress_excluded, vips, ifname, base, report);
 
   if (invalid.size > 0 || report.realErrors > errorsBefore) return undefined;
-  if ([trackInterfaces, trackScripts, trackFiles].some((l) => l.includes(undefined))) return undefined;
+  if ([trackInterfaces, trackScripts, trackFiles, trackChecks].some((l) => l.includes(undefined))) return undefined;
   return {
     name,
     state,
@@ -1013,6 +1372,7 @@ function buildInstance(name: string, body: unknown, ctx: Context, report: Report
     trackInterfaces: trackInterfaces as TrackInterface[],
     trackScripts: trackScripts as TrackScriptRef[],
     trackFiles: trackFiles as TrackFileRef[],
+    trackChecks: trackChecks as TrackCheckRef[],
     excludedVips,
     virtualRoutes: (r.virtual_routes ?? []).map(normaliseLine),
     virtualRules: (r.virtual_rules ?? []).map(normaliseLine),
@@ -1040,7 +1400,7 @@ function resolveWeight(
  */
 function buildTrackers<T>(
   kind: TrackerKind,
-  lines: string[] | undefined,
+  lines: unknown[] | undefined,
   base: readonly PathSegment[],
   report: Reporter,
   make: (t: TrackLine, source: ReturnType<Reporter['at']>, at: PathSegment[]) => T | undefined,
@@ -1048,7 +1408,7 @@ function buildTrackers<T>(
   const seen = new Set<string>();
   return (lines ?? []).map((line, i) => {
     const at = [...base, kind, i];
-    const res = parseTrackLine(kind, line);
+    const res = parseTrackEntry(kind, line);
     if (!res.ok) {
       report.error(at, 'value', res.error);
       return undefined;

@@ -20,18 +20,62 @@ export interface TrackLine {
   reverse?: boolean | undefined;
 }
 
-export type TrackerKind = 'track_interface' | 'track_script' | 'track_file';
+export type TrackerKind = 'track_interface' | 'track_script' | 'track_file' | 'track_check';
 
 /** The weight bound of each tracker kind (keepalived: ±253 for interfaces and scripts, ±254 for files). */
 export const WEIGHT_MAX: Readonly<Record<TrackerKind, number>> = {
   track_interface: 253,
   track_script: 253,
   track_file: 254,
+  track_check: 253,
 };
 
 const INTEGER = /^[+-]?\d+$/;
 
-/** One tracker line. `noreverse` is keepalived's for track_script only. */
+/**
+ * One tracker entry: a keepalived line (`"eth1 weight -20 reverse"`), or vipd's YAML map form with one key, the
+ * name: `{ eth1: { weight: -20, reverse: true } }` (`{ eth1: }` / `{ eth1: {} }` give neither). In the map
+ * form `reverse: false` is an explicit noreverse, for every kind.
+ */
+export function parseTrackEntry(kind: TrackerKind, entry: unknown): LineResult<TrackLine> {
+  if (typeof entry === 'string') return parseTrackLine(kind, entry);
+  const fail = (error: string): LineResult<TrackLine> => ({ ok: false, error });
+  const shape = `a line like "NAME weight N" or a map { NAME: { weight: N, reverse: true } }`;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    return fail(`${kind} entry must be ${shape}`);
+  const keys = Object.keys(entry);
+  const name = keys[0];
+  if (name === undefined || keys.length !== 1) {
+    return fail(`${kind} entry must be ${shape}, with exactly one name (got ${keys.length})`);
+  }
+  if (/\s/.test(name) || name === '') return fail(`${kind} ${JSON.stringify(name)}: the name must be one word`);
+  if (kind === 'track_interface' && !isValidIfName(name)) {
+    return fail(`${kind} ${name}: "${name}" is not an interface name`);
+  }
+  const opts = (entry as Record<string, unknown>)[name];
+  if (opts === null || opts === true) return { ok: true, value: { name } };
+  if (typeof opts !== 'object' || Array.isArray(opts)) {
+    return fail(`${kind} ${name}: its options must be a map like { weight: N, reverse: true }`);
+  }
+  const out: TrackLine = { name };
+  const max = WEIGHT_MAX[kind];
+  for (const [k, v] of Object.entries(opts as Record<string, unknown>)) {
+    if (k === 'weight') {
+      if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > max) {
+        return fail(`${kind} ${name}: weight must be a whole number from -${max} to ${max}, got ${JSON.stringify(v)}`);
+      }
+      out.weight = v;
+    } else if (k === 'reverse') {
+      if (typeof v !== 'boolean' && v !== null) return fail(`${kind} ${name}: reverse must be true or false`);
+      out.reverse = v !== false;
+    } else {
+      return fail(`unknown option "${k}" in ${kind} ${name} (weight and reverse are the options)`);
+    }
+  }
+  return { ok: true, value: out };
+}
+
+/** One tracker line. `noreverse` is keepalived's for track_script only (vipd: track_check too). */
 export function parseTrackLine(kind: TrackerKind, line: string): LineResult<TrackLine> {
   const words = line.trim().split(/\s+/).filter(Boolean);
   const quoted = `"${line.trim()}"`;
@@ -54,7 +98,7 @@ export function parseTrackLine(kind: TrackerKind, line: string): LineResult<Trac
       }
       out.weight = Number(v);
       i++;
-    } else if (w === 'reverse' || (w === 'noreverse' && kind === 'track_script')) {
+    } else if (w === 'reverse' || (w === 'noreverse' && (kind === 'track_script' || kind === 'track_check'))) {
       if (out.reverse !== undefined) return fail(`${kind} ${quoted}: ${w} is given twice`);
       out.reverse = w === 'reverse';
     } else {

@@ -17,7 +17,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { ConfigIssue, VipdConfig } from './model.js';
-import { type Locator, type PathSegment, validateConfig } from './schema.js';
+import { type Locator, type PathSegment, type ValidateOptions, validateConfig } from './schema.js';
 
 export type { ConfigIssue } from './model.js';
 
@@ -38,8 +38,11 @@ export function formatIssue(i: ConfigIssue): string {
   return `${i.file}:${i.line}:${i.col}: ${i.message}`;
 }
 
-/** Parses and validates a YAML configuration. Pure: `file` is only used in the issues. */
-export function parseYamlConfig(text: string, file: string): ParseResult {
+/**
+ * Parses and validates a YAML configuration. Pure: `file` is only used in the issues. `options` go to
+ * validateConfig (tests: `{ trackers: true }`).
+ */
+export function parseYamlConfig(text: string, file: string, options?: ValidateOptions): ParseResult {
   const lineCounter = new LineCounter();
   // merge: `<<: *anchor` lets one instance reuse another's settings (YAML 1.1 merge keys).
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
@@ -59,7 +62,7 @@ export function parseYamlConfig(text: string, file: string): ParseResult {
     // e.g. an alias expanding beyond maxAliasCount ("billion laughs").
     return { errors: [{ file, line: 1, col: 1, message: `YAML: ${(err as Error).message}` }], warnings };
   }
-  const result = validateConfig(tree, file, locator(doc, pos));
+  const result = validateConfig(tree, file, locator(doc, pos), options);
   return {
     config: result.config,
     model: result.model,

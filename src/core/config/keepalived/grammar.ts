@@ -5,13 +5,23 @@
  * keyword goes into the tree as written, so the schema can call it unknown or "not supported yet".
  */
 
-export type Context = 'top' | 'global_defs' | 'vrrp_instance' | 'vrrp_sync_group' | 'vrrp_script' | 'section';
+export type Context =
+  | 'top'
+  | 'global_defs'
+  | 'vrrp_instance'
+  | 'vrrp_sync_group'
+  | 'vrrp_script'
+  | 'vrrp_check'
+  | 'checker'
+  | 'section';
 
 export type Rule =
   /** `KW NAME { ... }` → tree[KW][NAME] = map (in context `ctx`). */
   | { kind: 'named'; ctx: Context }
   /** `KW { ... }` → tree[KW] = map. */
   | { kind: 'section'; ctx: Context }
+  /** `KW { ... }`, repeatable → tree[KW] = [map, map] (a checker's `url { }` blocks). */
+  | { kind: 'sectionList'; ctx: Context }
   /** `KW { line \n line }` → tree[KW] = ["line", "line"]. */
   | { kind: 'list' }
   /** Left out of the tree with a warning "keyword KW is not used by vipd (WHY)". */
@@ -34,6 +44,7 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['vrrp_script', { kind: 'named', ctx: 'vrrp_script' }],
   ['track_file', { kind: 'named', ctx: 'section' }],
   ['vrrp_track_file', { kind: 'named', ctx: 'section' }],
+  ['vrrp_check', { kind: 'named', ctx: 'vrrp_check' }],
   ...ignore(LVS, 'virtual_server', 'virtual_server_group', 'SSL', 'net_namespace_ipvs'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".
@@ -117,10 +128,18 @@ const INSTANCE: ReadonlyMap<string, Rule> = new Map<string, Rule>([
     'virtual_routes',
     'virtual_rules',
     ...TRACKERS,
+    'track_check',
   ),
   ...ignore(SMTP, 'smtp_alert'),
   ...ignore(LVS, 'lvs_sync_daemon_interface'),
 ]);
+
+/** vipd's `vrrp_check NAME { HTTP_GET { ... url { ... } url { ... } } delay_loop 2 ... }`. */
+const VRRP_CHECK: ReadonlyMap<string, Rule> = new Map<string, Rule>(
+  ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK'].map((k) => [k, { kind: 'section', ctx: 'checker' }]),
+);
+
+const CHECKER: ReadonlyMap<string, Rule> = new Map<string, Rule>([['url', { kind: 'sectionList', ctx: 'section' }]]);
 
 const SYNC_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ...lists('group', ...TRACKERS),
@@ -139,7 +158,11 @@ export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
           ? INSTANCE
           : ctx === 'vrrp_sync_group'
             ? SYNC_GROUP
-            : NONE;
+            : ctx === 'vrrp_check'
+              ? VRRP_CHECK
+              : ctx === 'checker'
+                ? CHECKER
+                : NONE;
   return table.get(keyword);
 }
 
@@ -161,6 +184,7 @@ export const COMMANDS: ReadonlySet<string> = new Set([
   'shutdown_script',
   'notify_fifo_script',
   'vrrp_notify_fifo_script',
+  'misc_path',
 ]);
 
 /** Keywords whose single value stays text even when it looks like a number (`auth_pass 1111`). */
@@ -186,6 +210,13 @@ export const TEXT_VALUES: ReadonlySet<string> = new Set([
   'vmac_addr_prefix',
   'notify_fifo',
   'vrrp_notify_fifo',
+  'connect_ip',
+  'bindto',
+  'path',
+  'digest',
+  'regex',
+  'virtualhost',
+  'sni_name',
 ]);
 
 /** Top-level keywords that only keepalived.conf has: used by looksLikeKeepalivedConf. */
@@ -196,6 +227,7 @@ export const TOP_LEVEL_WORDS: ReadonlySet<string> = new Set([
   'vrrp_script',
   'track_file',
   'vrrp_track_file',
+  'vrrp_check',
   'virtual_server',
   'virtual_server_group',
   'static_ipaddress',

@@ -7,7 +7,7 @@
  * → syntax.ts (statements and blocks) → mapper.ts with grammar.ts (the tree and the locator).
  */
 
-import { type Locator, validateConfig } from '../schema.js';
+import { type Locator, type ValidateOptions, validateConfig } from '../schema.js';
 import type { ParseResult } from '../yaml.js';
 import { TOP_LEVEL_WORDS } from './grammar.js';
 import { type KeepalivedLocator, mapStatements, type Tree } from './mapper.js';
@@ -45,10 +45,15 @@ export function toLocator(locate: KeepalivedLocator): Locator {
 }
 
 /** Parses and validates: the keepalived.conf counterpart of parseYamlConfig. Stops after syntax errors. */
-export function parseKeepalivedToConfig(text: string, file: string, opts: KeepalivedOptions): ParseResult {
+export function parseKeepalivedToConfig(
+  text: string,
+  file: string,
+  opts: KeepalivedOptions,
+  validate?: ValidateOptions,
+): ParseResult {
   const parsed = parseKeepalivedConfig(text, file, opts);
   if (parsed.errors.length > 0) return { errors: parsed.errors, warnings: parsed.warnings };
-  const result = validateConfig(parsed.tree, file, toLocator(parsed.locate));
+  const result = validateConfig(parsed.tree, file, toLocator(parsed.locate), validate);
   return {
     config: result.config,
     model: result.model,

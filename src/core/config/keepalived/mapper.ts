@@ -5,6 +5,7 @@
  * - section `global_defs { ... }`, `authentication { ... }` → `{ global_defs: { ... } }`;
  * - list block `virtual_ipaddress { 10.0.0.1/24 dev eth0 }` → `{ virtual_ipaddress: ["10.0.0.1/24 dev eth0"] }`
  *   (one string per line, words joined by one space; repeated blocks append);
+ * - repeatable section `url { ... } url { ... }` (in a vrrp_check's checker) → `{ url: [{ ... }, { ... }] }`;
  * - `nopreempt` (no value) → `true`; `priority 100` → `100` (a number when it reads as one, except for the
  *   keywords of grammar.TEXT_VALUES); `lvs_sync_daemon eth0 inst VI_1` → `"eth0 inst VI_1"`;
  * - commands `notify_master "/x.sh a b"` → `"/x.sh a b"`, for command.ts to split.
@@ -132,6 +133,24 @@ export function mapStatements(
         if (!existing) put(obj, kw, inner);
         mark(here, kwTok.pos, st.block.open.pos);
         mapBody(st.block.body, rule?.kind === 'section' ? rule.ctx : 'section', inner, here);
+        continue;
+      }
+      if (rule?.kind === 'sectionList') {
+        if (!st.block || st.args.length > 0) {
+          error(kwTok.pos, `${kw} needs a { ... } block and no name`);
+          continue;
+        }
+        if (existing !== undefined && !Array.isArray(existing)) {
+          error(kwTok.pos, `${kw} is used both as a setting and as a block`);
+          continue;
+        }
+        const list: unknown[] = existing ?? [];
+        if (!existing) put(obj, kw, list);
+        if (!existing) mark(here, kwTok.pos, st.block.open.pos);
+        const inner: Tree = {};
+        mark([...here, list.length], kwTok.pos, st.block.open.pos);
+        list.push(inner);
+        mapBody(st.block.body, rule.ctx, inner, [...here, list.length - 1]);
         continue;
       }
       if (rule?.kind === 'list') {
