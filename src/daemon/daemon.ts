@@ -11,6 +11,7 @@ import type { Clock } from '../core/time.js';
 import type { Logger } from '../log.js';
 import { InstanceRunner } from './instance.js';
 import { Receiver } from './receiver.js';
+import { type TrackerEdges, TrackerError, Trackers } from './trackers.js';
 
 /** Everything the daemon needs from the outside world; tests may pass fakes. */
 export interface DaemonEdges {
@@ -22,6 +23,7 @@ export interface DaemonEdges {
   openFrameSocket(ifindex: number): FramePort;
   createTimer(onFire: () => void): TimerPort;
   runScript(argv: string[], opts: { timeoutMs: number; log: Logger }): Promise<void>;
+  trackers: TrackerEdges;
 }
 
 export class StartupError extends Error {
@@ -36,13 +38,16 @@ export class Daemon {
   private readonly receivers = new Map<string, Receiver>();
   private readonly frameSockets = new Map<number, FramePort>();
   private unsubscribeLinks: (() => void) | undefined;
+  private readonly trackers: Trackers;
   private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly config: VipdConfig,
     private readonly edges: DaemonEdges,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.trackers = new Trackers(config, edges.trackers, log);
+  }
 
   async start(): Promise<void> {
     await this.edges.addresses.warmUp?.();
@@ -54,9 +59,22 @@ export class Daemon {
       const runner = await this.createInstance(c, link);
       this.instances.push(runner);
     }
+    for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
+    for (const name of new Set(this.config.instances.flatMap((c) => c.trackInterfaces.map((t) => t.interface)))) {
+      const link = links.get(name) ?? (await this.edges.links.get(name));
+      if (!link) this.log.warn({ interface: name }, 'tracked interface does not exist: counted as down');
+      this.trackers.linkChanged(name, link?.up ?? false);
+    }
     this.unsubscribeLinks = this.edges.links.onChange((link) => {
+      this.trackers.linkChanged(link.name, link.up);
       for (const r of this.instances) if (r.config.interface === link.name) r.linkChanged(link.up);
     });
+    try {
+      this.trackers.start();
+    } catch (err) {
+      if (err instanceof TrackerError) throw new StartupError(err.message);
+      throw err;
+    }
     for (const r of this.instances) {
       r.start();
       const link = links.get(r.config.interface);
@@ -144,6 +162,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('vipd stopping');
+      await this.trackers.stop();
       await Promise.allSettled(this.instances.map((r) => r.stop()));
       this.closeEdges();
       this.log.info('vipd stopped');
@@ -153,6 +172,7 @@ export class Daemon {
 
   /** On a crash: send priority 0 where master and remove every VIP this process added. */
   async emergencyRelease(): Promise<void> {
+    void this.trackers.stop();
     await Promise.allSettled(this.instances.map((r) => r.emergencyRelease()));
     this.closeEdges();
   }

@@ -8,6 +8,7 @@ import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import type { InstanceConfig } from '../core/config/model.js';
 import type { AddressPort, AddressSpec, FramePort, ReceivedPacket, TimerPort } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
+import type { EffectivePriority } from '../core/tracking/priority.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
 import type { InstanceParams, NotifyState, TimerName, VrrpAction, VrrpEvent } from '../core/vrrp/types.js';
 import { notifyArgv } from '../edges/scripts.js';
@@ -46,6 +47,8 @@ export class InstanceRunner implements AdvertSink {
   /** Serialises address changes: a removal waits for the adds before it, an add for the removals before it. */
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
+  private started = false;
+  private trackerResult: EffectivePriority | undefined;
   private readonly destinations: string[];
   private readonly checksumMode: ChecksumMode;
   private readonly advertCache = new Map<string, Buffer>();
@@ -99,7 +102,17 @@ export class InstanceRunner implements AdvertSink {
   }
 
   start(): void {
+    this.started = true;
     this.dispatch({ type: 'startup' }, 'startup');
+    if (this.trackerResult) this.trackersChanged(this.trackerResult);
+  }
+
+  /** Trackers changed what this instance is worth: a new effective priority, or a tracker fault on or off. */
+  trackersChanged(result: EffectivePriority): void {
+    this.trackerResult = result;
+    if (!this.started) return; // applied right after start-up
+    this.dispatch({ type: 'priority', effective: result.priority }, 'trackers');
+    this.dispatch({ type: 'fault', source: 'trackers', on: result.fault !== undefined }, result.fault ?? 'trackers');
   }
 
   dispatch(event: VrrpEvent, why?: string, now = this.edges.clock.now()): void {

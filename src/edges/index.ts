@@ -4,6 +4,7 @@ import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
 import { createAddressPort, createLinkWatcher, primaryAddress } from './netlink.js';
 import { runScript } from './scripts.js';
+import { createTrackerEdges } from './tracker-edges.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
 export async function createRealEdges(): Promise<DaemonEdges> {
@@ -16,6 +17,7 @@ export async function createRealEdges(): Promise<DaemonEdges> {
     openVrrpSocket: (opts) => openVrrpSocket(opts, clock.now),
     openFrameSocket,
     createTimer,
+    trackers: createTrackerEdges(),
     runScript: (argv, { timeoutMs, log }) =>
       new Promise<void>((resolve) => {
         runScript(argv, {

@@ -489,7 +489,8 @@ ${BASE}    track_check: [s, "t weight 4", "m weight -2 reverse", h]
 });
 
 describe('TRACKERS_SUPPORTED', () => {
-  it('is off until the daemon runs trackers', () => expect(TRACKERS_SUPPORTED).toBe(false));
+  it('is on: the daemon runs trackers (test/integration/trackers.test.ts)', () =>
+    expect(TRACKERS_SUPPORTED).toBe(true));
 
   it('off: every tracker keyword is refused, the model is still there', () => {
     const r = yaml(
@@ -512,8 +513,8 @@ describe('TRACKERS_SUPPORTED', () => {
     );
   });
 
-  it('the default follows the switch (off)', () => {
-    expect(parseYamlConfig(BRIEF, 'x.yaml').errors.length).toBe(6);
+  it('the default follows the switch (on)', () => {
+    expect(parseYamlConfig(BRIEF, 'x.yaml').errors).toEqual([]);
   });
 
   it('on: exactly those keywords stop being refused', () => {

@@ -482,11 +482,6 @@ const BROKEN: [string, string, string | string[]][] = [
     `global_defs:\n  garp_master_delay: 10\n${base()}`,
     '2:3: unknown keyword garp_master_delay in global_defs (the global_defs form is vrrp_garp_master_delay)',
   ],
-  [
-    'track_script not built yet',
-    `${base('    track_script: [chk_haproxy]\n')}vrrp_script:\n  chk_haproxy: { script: /bin/true }\n`,
-    ['6:5: track_script is not supported yet', '7:1: vrrp_script is not supported yet'],
-  ],
   ['use_vmac not built yet', base('    use_vmac: true\n'), '6:5: use_vmac is not supported yet'],
   [
     'vrrp_sync_group not built yet',
@@ -692,127 +687,92 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'track_interface weight out of range',
     base('    track_interface: ["eth1 weight 254"]\n'),
-    [
-      '6:5: track_interface is not supported yet',
-      '6:23: track_interface "eth1 weight 254": weight must be a whole number from -253 to 253, not "254"',
-    ],
+    ['6:23: track_interface "eth1 weight 254": weight must be a whole number from -253 to 253, not "254"'],
   ],
   [
     'track_interface with a bad interface name',
     base('    track_interface: [eth0, "eth/1"]\n'),
-    ['6:5: track_interface is not supported yet', '6:29: track_interface "eth/1": "eth/1" is not an interface name'],
+    ['6:29: track_interface "eth/1": "eth/1" is not an interface name'],
   ],
   [
     'track_interface unknown option',
     base('    track_interface: ["eth1 wieght 2"]\n'),
-    ['6:5: track_interface is not supported yet', '6:23: unknown option "wieght" in track_interface "eth1 wieght 2"'],
+    ['6:23: unknown option "wieght" in track_interface "eth1 wieght 2"'],
   ],
   [
     'track_interface listed twice',
     base('    track_interface: [eth1, "eth1 weight 2"]\n'),
-    ['6:5: track_interface is not supported yet', '6:29: track_interface eth1 is listed twice'],
+    ['6:29: track_interface eth1 is listed twice'],
   ],
   [
     'track_script naming no vrrp_script',
     `${base('    track_script: [chk_haproxx]\n')}vrrp_script:\n  chk_haproxy: { script: /bin/true }\n`,
-    [
-      '6:5: track_script is not supported yet',
-      '6:20: track_script chk_haproxx: there is no vrrp_script chk_haproxx (did you mean chk_haproxy?)',
-      '7:1: vrrp_script is not supported yet',
-    ],
+    ['6:20: track_script chk_haproxx: there is no vrrp_script chk_haproxx (did you mean chk_haproxy?)'],
   ],
   [
     'track_script noreverse and weight',
     `${base('    track_script: ["chk weight -254 noreverse"]\n')}vrrp_script:\n  chk: { script: /bin/true }\n`,
-    [
-      '6:5: track_script is not supported yet',
-      '6:20: track_script "chk weight -254 noreverse": weight must be a whole number from -253 to 253, not "-254"',
-      '7:1: vrrp_script is not supported yet',
-    ],
+    ['6:20: track_script "chk weight -254 noreverse": weight must be a whole number from -253 to 253, not "-254"'],
   ],
   [
     'track_file naming no track_file',
     `${base('    track_file: [tf_2]\n')}track_file:\n  tf_1: { file: /run/tf_1 }\n`,
-    [
-      '6:5: track_file is not supported yet',
-      '6:18: track_file tf_2: there is no track_file tf_2 (did you mean tf_1?)',
-      '7:1: track_file is not supported yet',
-    ],
+    ['6:18: track_file tf_2: there is no track_file tf_2 (did you mean tf_1?)'],
   ],
   [
     'track_file weight 255',
     `${base('    track_file: ["tf_1 weight 255"]\n')}track_file:\n  tf_1: { file: /run/tf_1 }\n`,
-    [
-      '6:5: track_file is not supported yet',
-      '6:18: track_file "tf_1 weight 255": weight must be a whole number from -254 to 254, not "255"',
-      '7:1: track_file is not supported yet',
-    ],
+    ['6:18: track_file "tf_1 weight 255": weight must be a whole number from -254 to 254, not "255"'],
   ],
   [
     'vrrp_script weight out of range',
     `${base()}vrrp_script:\n  chk: { script: /bin/true, weight: 300 }\n`,
-    [
-      '6:1: vrrp_script is not supported yet',
-      '7:37: weight must be a whole number from -253 to 253, optionally followed by reverse, got 300',
-    ],
+    ['7:37: weight must be a whole number from -253 to 253, optionally followed by reverse, got 300'],
   ],
   [
     'vrrp_script weight with a bad option',
     `${base()}vrrp_script:\n  chk: { script: /bin/true, weight: "-2 backwards" }\n`,
-    [
-      '6:1: vrrp_script is not supported yet',
-      '7:37: weight must be a whole number from -253 to 253, optionally followed by reverse, got "-2 backwards"',
-    ],
+    ['7:37: weight must be a whole number from -253 to 253, optionally followed by reverse, got "-2 backwards"'],
   ],
   [
     'vrrp_script without script',
     `${base()}vrrp_script:\n  chk: { interval: 2 }\n`,
-    ['6:1: vrrp_script is not supported yet', '7:3: vrrp_script chk has no script'],
+    ['7:3: vrrp_script chk has no script'],
   ],
   [
     'vrrp_script interval zero',
     `${base()}vrrp_script:\n  chk: { script: /bin/true, interval: 0 }\n`,
-    ['6:1: vrrp_script is not supported yet', '7:39: interval must be a number of seconds from 0.001 to 4294, got 0'],
+    ['7:39: interval must be a number of seconds from 0.001 to 4294, got 0'],
   ],
   [
     'vrrp_script fall zero',
     `${base()}vrrp_script:\n  chk: { script: /bin/true, fall: 0 }\n`,
-    ['6:1: vrrp_script is not supported yet', '7:35: fall must be a whole number from 1 to 2147483647, got 0'],
+    ['7:35: fall must be a whole number from 1 to 2147483647, got 0'],
   ],
   [
     'vrrp_script unknown keyword',
     `${base()}vrrp_script:\n  chk: { script: /bin/true, intervall: 2 }\n`,
-    [
-      '6:1: vrrp_script is not supported yet',
-      '7:29: unknown keyword intervall in vrrp_script chk (did you mean interval?)',
-    ],
+    ['7:29: unknown keyword intervall in vrrp_script chk (did you mean interval?)'],
   ],
   [
     'vrrp_script with an unterminated quote',
     `${base()}vrrp_script:\n  chk: { script: "/bin/x 'a" }\n`,
-    ['6:1: vrrp_script is not supported yet', "7:18: script: missing terminating ' quote in: /bin/x 'a"],
+    ["7:18: script: missing terminating ' quote in: /bin/x 'a"],
   ],
   [
     'track_file block without file',
     `${base()}vrrp_track_file:\n  tf: { weight: 2 }\n`,
-    ['6:1: vrrp_track_file is not supported yet', '7:3: vrrp_track_file tf has no file'],
+    ['7:3: vrrp_track_file tf has no file'],
   ],
   [
     'track_file defined twice (track_file and vrrp_track_file)',
     `${base()}track_file:\n  tf: { file: /a }\nvrrp_track_file:\n  tf: { file: /b }\n`,
-    [
-      '6:1: track_file is not supported yet',
-      '8:1: vrrp_track_file is not supported yet',
-      '9:3: vrrp_track_file tf is already defined as track_file tf (line 7)',
-    ],
+    ['9:3: vrrp_track_file tf is already defined as track_file tf (line 7)'],
   ],
   [
     'track_file init_file with a bad option',
     `${base()}track_file:\n  tf: { file: /a, init_file: "5 always" }\n`,
-    [
-      '6:1: track_file is not supported yet',
-      '7:30: init_file must be true, a whole number, or "N overwrite", got "5 always"',
-    ],
+    ['7:30: init_file must be true, a whole number, or "N overwrite", got "5 always"'],
   ],
   [
     'sync group member that is not an instance',
@@ -901,7 +861,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'vrrp_script name with a space',
     `${base()}vrrp_script:\n  "chk 1": { script: /bin/true }\n`,
-    ['6:1: vrrp_script is not supported yet', '7:3: vrrp_script name "chk 1" must be one word (no spaces)'],
+    ['7:3: vrrp_script name "chk 1" must be one word (no spaces)'],
   ],
   ['YAML: duplicate key', base('    interface: eth1\n'), '6:5: YAML: Map keys must be unique'],
   [
@@ -938,13 +898,11 @@ describe('YAML configuration: all errors at once', () => {
       '6:12: state must be MASTER or BACKUP, got "ACTIVE"',
       '8:24: virtual_router_id must be a whole number from 1 to 255, got 300',
       '9:17: advert_int 0.5 must be whole seconds from 1 to 255 for VRRPv2 (version: 3 allows 0.01 s steps)',
-      '10:5: track_script is not supported yet',
       '13:9: virtual_ipaddress "10.0.0.101/24 label": label needs a value',
       "14:9: virtual_ipaddress 2001:db8::1 is IPv6 but the instance's first address 10.0.0.100 is IPv4: all addresses of an instance must be one family (use one instance per family)",
       '15:5: unicast_src_ip needs unicast_peer (in multicast mode adverts come from the interface address; mcast_src_ip is not supported yet)',
       '16:3: vrrp_instance VI_2 has no interface',
       '19:5: authentication is for VRRPv2 only; this instance is version 3',
-      '21:1: vrrp_script is not supported yet',
     ]);
     expect(formatIssue(r.errors[0]!)).toBe(
       `${file}:2:3: unknown keyword routerid in global_defs (did you mean router_id?)`,

@@ -40,6 +40,8 @@ export interface RouterOptions {
   garpMasterDelay?: number;
   /** Extra instance lines / keys, already in the target syntax. */
   extra?: string[];
+  /** Extra top-level YAML (vipd only), e.g. vrrp_check blocks. */
+  topLevel?: string;
 }
 
 abstract class Router {
@@ -232,7 +234,7 @@ export function vipdYaml(o: RouterOptions, dir: string): string {
   if (o.unicastSrcIp) lines.push(`    unicast_src_ip: ${o.unicastSrcIp}`);
   if (o.garpMasterDelay !== undefined) lines.push(`    garp_master_delay: ${o.garpMasterDelay}`);
   for (const e of o.extra ?? []) lines.push(`    ${e}`);
-  return `${lines.join('\n')}\n`;
+  return `${o.topLevel ?? ''}${lines.join('\n')}\n`;
 }
 
 export function keepalivedConf(o: RouterOptions, dir: string): string {

@@ -23,7 +23,7 @@
  * The one switch for trackers (vrrp_script, track_file, vrrp_check and the instance track_* lists). Flip it to
  * true once the daemon runs them; validateConfig's `options.trackers` overrides it (tests).
  */
-export const TRACKERS_SUPPORTED: boolean = false;
+export const TRACKERS_SUPPORTED: boolean = true;
 
 /** Top-level tracker blocks, refused while trackers are not supported. */
 export const TRACKER_TOP_LEVEL: readonly string[] = ['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_check'];

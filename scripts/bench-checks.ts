@@ -1,0 +1,104 @@
+/**
+ * Health-check benchmark (not a test): one vipd in a namespace runs N HTTP_GET vrrp_checks at delay_loop 1 s
+ * against a local HTTP server, while a VRRP instance of the same process advertises every 10 ms.
+ * For N = 100, 1000, 5000 it prints checks per second answered by the server, vipd's CPU (share of one core,
+ * from /proc), and how late the 10 ms adverts were (from a capture: inter-advert gap − 10 ms).
+ *
+ *   npm run bench:checks -- [N,N,...] [seconds=10]
+ */
+import { readFileSync } from 'node:fs';
+import { startCapture } from '../test/helpers/capture.js';
+import { canRunNetns, Lab, waitFor } from '../test/helpers/netns.js';
+import { readPcap } from '../test/helpers/pcap.js';
+import { VipdRouter } from '../test/helpers/routers.js';
+import { vrrpAdverts } from '../test/helpers/wire.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CLK_TCK = 100;
+
+const COUNTING_SERVER = `
+let n = 0;
+require('node:http').createServer((q, s) => { n++; s.end('ok'); }).listen(8080, '127.0.0.1', () => console.log('listening'));
+setInterval(() => console.log('count ' + n), 1000);
+`;
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+}
+
+function checkBlocks(n: number): string {
+  const lines = ['vrrp_check:'];
+  for (let i = 0; i < n; i++) {
+    lines.push(`  c${i}:`);
+    lines.push(
+      `    HTTP_GET: { connect_ip: 127.0.0.1, connect_port: 8080, url: [{ path: /h${i}, status_code: 200 }] }`,
+    );
+    lines.push('    delay_loop: 1');
+    lines.push('    weight: -1');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function run(n: number, seconds: number): Promise<string> {
+  const lab = Lab.create('bchk', ['r1', 'client']);
+  try {
+    const server = lab.spawn('r1', process.execPath, ['-e', COUNTING_SERVER]);
+    let counts: number[] = [];
+    server.stdout?.on('data', (d: Buffer) => {
+      for (const m of d.toString().matchAll(/count (\d+)/g)) counts.push(Number(m[1]));
+    });
+    await waitFor(() => (counts.length > 0 ? true : undefined), 5000, 20, 'server');
+    const names = Array.from({ length: n }, (_, i) => `c${i}`).join(', ');
+    const r1 = new VipdRouter(lab, 'r1', {
+      name: 'VI_1',
+      vrid: 51,
+      priority: 150,
+      advertInt: 0.01,
+      version: 3,
+      vips: ['192.0.2.100/24'],
+      topLevel: checkBlocks(n),
+      extra: [`track_check: [${names}]`],
+    }).start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 30_000, 20, 'vipd master');
+    await sleep(2000); // warm-up spreads the checks over the first delay_loop
+    const cap = await startCapture(lab, 'client', 'eth0', 'ip proto 112');
+    counts = [];
+    const cpu0 = cpuSeconds(r1.pid as number);
+    const t0 = Date.now();
+    await sleep(seconds * 1000);
+    const cpu1 = cpuSeconds(r1.pid as number);
+    const wall = (Date.now() - t0) / 1000;
+    const adverts = vrrpAdverts(readPcap(await cap.stop()));
+    let worstLate = 0;
+    const lates: number[] = [];
+    for (let i = 1; i < adverts.length; i++) {
+      const late = ((adverts[i] as { ts: number }).ts - (adverts[i - 1] as { ts: number }).ts) * 1000 - 10;
+      lates.push(late);
+      worstLate = Math.max(worstLate, late);
+    }
+    lates.sort((a, b) => a - b);
+    const p99 = lates[Math.floor(lates.length * 0.99)] ?? Number.NaN;
+    const rate = counts.length > 1 ? ((counts.at(-1) as number) - (counts[0] as number)) / (counts.length - 1) : 0;
+    return `N=${String(n).padEnd(5)} checks/s ${rate.toFixed(0).padStart(5)}  CPU ${((100 * (cpu1 - cpu0)) / wall).toFixed(1).padStart(5)} % of one core  adverts ${adverts.length}  late p99 ${p99.toFixed(3)} ms  max ${worstLate.toFixed(3)} ms`;
+  } finally {
+    lab.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!canRunNetns()) {
+    console.error('bench-checks needs root and iproute2');
+    process.exitCode = 1;
+    return;
+  }
+  const ns = (process.argv[2] ?? '100,1000,5000').split(',').map(Number);
+  const seconds = Number(process.argv[3] ?? 10);
+  console.log(`bench-checks: HTTP_GET at delay_loop 1 s, ${seconds} s per N, VRRP adverts every 10 ms alongside`);
+  for (const n of ns) console.log(await run(n, seconds));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,215 @@
+/**
+ * Runs the trackers of a configuration and tells each instance what they add up to. vrrp_script and
+ * vrrp_check runs come from the check engine (src/edges/checks), interfaces from the link watcher, files
+ * from a file watch; rise/fall and the weight rules are the pure ones of src/core/tracking. An instance is
+ * told only when its effective priority or its tracker fault changes.
+ */
+import type { CheckConfig as CheckModel, InstanceConfig, ScriptUser, VipdConfig } from '../core/config/model.js';
+import { HealthCounter } from '../core/tracking/health.js';
+import { type EffectivePriority, effectivePriority } from '../core/tracking/priority.js';
+import { type CheckResult, type TrackerBinding, type TrackerState, trackerKey } from '../core/tracking/types.js';
+import type { CheckHandle, CheckSpec as EngineSpec } from '../edges/checks/index.js';
+import type { Logger } from '../log.js';
+
+export interface TrackerEdges {
+  /** Starts nothing yet: the caller starts the returned handle. */
+  createCheck(
+    spec: EngineSpec,
+    intervalMs: number,
+    timing: CheckTiming,
+    onResult: (r: CheckResult) => void,
+  ): CheckHandle;
+  /** Calls back on every change of the file; returns the unwatch function. */
+  watchFile(path: string, onChange: () => void): () => void;
+  readFile(path: string): string | undefined;
+  writeFile(path: string, text: string): void;
+  /** Why a script may not run under enable_script_security, or undefined when it may. */
+  scriptSecurity(path: string): string | undefined;
+  /** uid/gid of a user (and group), or undefined when unknown. */
+  resolveUser(user: ScriptUser): { uid: number; gid: number } | undefined;
+}
+
+export interface CheckTiming {
+  retry: number;
+  delayBeforeRetryMs: number;
+  warmupMs: number;
+}
+
+export class TrackerError extends Error {
+  readonly code = 'VIPD_ERR_TRACKER';
+}
+
+interface Consumer {
+  name: string;
+  base: number;
+  bindings: TrackerBinding[];
+  last: EffectivePriority | undefined;
+  apply(result: EffectivePriority): void;
+}
+
+export class Trackers {
+  private readonly states = new Map<string, TrackerState>();
+  private readonly counters = new Map<string, HealthCounter>();
+  private readonly consumers: Consumer[] = [];
+  private readonly checks: CheckHandle[] = [];
+  private readonly unwatch: (() => void)[] = [];
+
+  constructor(
+    private readonly config: VipdConfig,
+    private readonly edges: TrackerEdges,
+    private readonly log: Logger,
+  ) {}
+
+  /** Registers an instance; `apply` gets its first effective priority now and every change later. */
+  bind(instance: InstanceConfig, apply: (result: EffectivePriority) => void): void {
+    const consumer: Consumer = {
+      name: instance.name,
+      base: instance.priority,
+      bindings: bindingsOf(instance),
+      last: undefined,
+      apply,
+    };
+    this.consumers.push(consumer);
+    this.update(consumer);
+  }
+
+  /** Starts every script, check and file watch that some instance tracks. Throws TrackerError when one cannot run. */
+  start(): void {
+    const used = new Set(this.consumers.flatMap((c) => c.bindings.map((b) => trackerKey(b))));
+    for (const s of this.config.scripts) {
+      if (!used.has(trackerKey({ kind: 'script', name: s.name }))) continue;
+      const [path] = s.command;
+      const insecure =
+        this.config.globalDefs.enableScriptSecurity && path ? this.edges.scriptSecurity(path) : undefined;
+      if (insecure) throw new TrackerError(`vrrp_script ${s.name}: refused by enable_script_security: ${insecure}`);
+      const ids = this.ids(s.user, `vrrp_script ${s.name}`);
+      const spec: EngineSpec = { type: 'MISC_CHECK', miscPath: s.command, miscTimeoutMs: s.timeoutMs, ...ids };
+      this.runCheck('script', s.name, spec, s.intervalMs, { retry: 0, delayBeforeRetryMs: 0, warmupMs: 0 }, s);
+    }
+    for (const c of this.config.checks) {
+      if (!used.has(trackerKey({ kind: 'check', name: c.name }))) continue;
+      this.runCheck('check', c.name, this.engineSpec(c), c.delayLoopMs, c, c);
+    }
+    for (const f of this.config.trackFiles) {
+      if (!used.has(trackerKey({ kind: 'file', name: f.name }))) continue;
+      if (f.initFile && (f.initFile.overwrite || this.edges.readFile(f.path) === undefined)) {
+        this.edges.writeFile(f.path, `${f.initFile.value}\n`);
+      }
+      const read = () => this.fileChanged(f.name, f.path);
+      this.unwatch.push(this.edges.watchFile(f.path, read));
+      read();
+    }
+  }
+
+  /** The link watcher's view of an interface (track_interface, and the instance's own interface). */
+  linkChanged(ifname: string, up: boolean): void {
+    this.set(trackerKey({ kind: 'interface', name: ifname }), { up });
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unwatch.splice(0)) u();
+    await Promise.allSettled(this.checks.splice(0).map((c) => c.stop()));
+  }
+
+  private runCheck(
+    kind: 'script' | 'check',
+    name: string,
+    spec: EngineSpec,
+    intervalMs: number,
+    timing: CheckTiming,
+    health: { rise: number; fall: number; initFail: boolean },
+  ): void {
+    const key = trackerKey({ kind, name });
+    const counter = new HealthCounter({ rise: health.rise, fall: health.fall, initFail: health.initFail });
+    this.counters.set(key, counter);
+    this.set(key, { up: counter.up });
+    const handle = this.edges.createCheck(spec, intervalMs, timing, (r) => {
+      const change = counter.record(r.ok);
+      if (change)
+        this.log.info({ tracker: key, state: change, reason: r.reason, latencyMs: r.latencyMs }, 'tracker changed');
+      const prev = this.states.get(key);
+      if (change || prev?.dynamicWeight !== r.dynamicWeight)
+        this.set(key, { up: counter.up, dynamicWeight: r.dynamicWeight });
+    });
+    this.checks.push(handle);
+    handle.start();
+  }
+
+  private fileChanged(name: string, path: string): void {
+    const text = this.edges.readFile(path);
+    // keepalived: a missing or unreadable file counts as 0; so does text that is not a number.
+    const value = Number.parseInt(text?.trim() ?? '', 10);
+    this.set(trackerKey({ kind: 'file', name }), { up: true, value: Number.isFinite(value) ? value : 0 });
+  }
+
+  private set(key: string, state: TrackerState): void {
+    this.states.set(key, state);
+    for (const c of this.consumers) if (c.bindings.some((b) => trackerKey(b) === key)) this.update(c);
+  }
+
+  private update(c: Consumer): void {
+    const result = effectivePriority(c.base, c.bindings, this.states);
+    if (c.last && c.last.priority === result.priority && c.last.fault === result.fault) return;
+    c.last = result;
+    c.apply(result);
+  }
+
+  private ids(user: ScriptUser | undefined, what: string): { uid?: number; gid?: number } {
+    const u = user ?? this.config.globalDefs.scriptUser;
+    if (!u) return {};
+    const ids = this.edges.resolveUser(u);
+    if (!ids) throw new TrackerError(`${what}: unknown user ${u.user}${u.group ? `:${u.group}` : ''}`);
+    return ids;
+  }
+
+  /** The configuration model's checker, in the engine's terms. */
+  private engineSpec(c: CheckModel): EngineSpec {
+    const s = c.spec;
+    if (s.type === 'MISC_CHECK') {
+      return {
+        type: 'MISC_CHECK',
+        miscPath: s.command,
+        miscTimeoutMs: s.timeoutMs,
+        miscDynamic: s.dynamic,
+        ...this.ids(s.user, `vrrp_check ${c.name}`),
+      };
+    }
+    const net = {
+      connectIp: s.connectIp,
+      connectPort: s.connectPort,
+      bindto: s.bindto,
+      connectTimeoutMs: s.connectTimeoutMs,
+    };
+    if (s.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...net };
+    return {
+      type: s.type,
+      ...net,
+      urls: s.urls.map((u) => ({
+        path: u.path,
+        statusCode: u.statusCodes,
+        digest: u.digest,
+        regex: u.regex,
+        virtualhost: u.virtualhost,
+      })),
+      virtualhost: s.virtualhost,
+      enableSni: s.enableSni,
+      sniName: s.sniName,
+      verifyCert: s.verifyCert,
+    };
+  }
+}
+
+/** The trackers of one instance, with the weights the loader resolved (line over block). */
+function bindingsOf(i: InstanceConfig): TrackerBinding[] {
+  return [
+    ...i.trackInterfaces.map((t) => ({
+      kind: 'interface' as const,
+      name: t.interface,
+      weight: t.weight,
+      reverse: t.reverse,
+    })),
+    ...i.trackScripts.map((t) => ({ kind: 'script' as const, name: t.script, weight: t.weight, reverse: t.reverse })),
+    ...i.trackFiles.map((t) => ({ kind: 'file' as const, name: t.file, weight: t.weight, reverse: t.reverse })),
+    ...i.trackChecks.map((t) => ({ kind: 'check' as const, name: t.name, weight: t.weight, reverse: t.reverse })),
+  ];
+}
