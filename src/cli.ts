@@ -96,7 +96,7 @@ async function convert(file: string, opts: { format?: ConfigFormat | undefined; 
 async function run(config: VipdConfig, level?: string) {
   const log = createLogger(level);
   const { createRealEdges } = await import('./edges/index.js');
-  const daemon = new Daemon(config, await createRealEdges(), log);
+  const daemon = new Daemon(config, await createRealEdges(log), log);
 
   let crashed = false;
   const crash = (err: unknown) => {

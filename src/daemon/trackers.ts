@@ -27,6 +27,8 @@ export interface TrackerEdges {
   scriptSecurity(path: string): string | undefined;
   /** uid/gid of a user (and group), or undefined when unknown. */
   resolveUser(user: ScriptUser): { uid: number; gid: number } | undefined;
+  /** Releases what the edges hold (the check thread). */
+  close?(): Promise<void>;
 }
 
 export interface CheckTiming {
@@ -109,6 +111,7 @@ export class Trackers {
   async stop(): Promise<void> {
     for (const u of this.unwatch.splice(0)) u();
     await Promise.allSettled(this.checks.splice(0).map((c) => c.stop()));
+    await this.edges.close?.();
   }
 
   private runCheck(

@@ -1,5 +1,6 @@
 /** The real edges, gathered for the daemon: the native addon, rtnetlink and the script runner. */
 import type { DaemonEdges } from '../daemon/daemon.js';
+import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
 import { createAddressPort, createLinkWatcher, primaryAddress } from './netlink.js';
@@ -7,7 +8,7 @@ import { runScript } from './scripts.js';
 import { createTrackerEdges } from './tracker-edges.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
-export async function createRealEdges(): Promise<DaemonEdges> {
+export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
   const clock = { now: monotonicNow };
   return {
     clock,
@@ -17,7 +18,7 @@ export async function createRealEdges(): Promise<DaemonEdges> {
     openVrrpSocket: (opts) => openVrrpSocket(opts, clock.now),
     openFrameSocket,
     createTimer,
-    trackers: createTrackerEdges(),
+    trackers: createTrackerEdges(log),
     runScript: (argv, { timeoutMs, log }) =>
       new Promise<void>((resolve) => {
         runScript(argv, {

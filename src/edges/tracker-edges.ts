@@ -1,16 +1,20 @@
 /**
- * The real TrackerEdges: the check engine for scripts and checks, an inotify watch (fs.watch on the file's
+ * The real TrackerEdges: the check engine on its own thread for scripts and checks, an inotify watch (fs.watch on the file's
  * directory, so a file replaced by rename keeps being watched) for track_file, and /etc/passwd, /etc/group
  * for script users.
  */
 import { type FSWatcher, readFileSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TrackerEdges } from '../daemon/trackers.js';
-import { checkScriptSecurity, createCheck } from './checks/index.js';
+import type { Logger } from '../log.js';
+import { CheckThread } from './check-thread.js';
+import { checkScriptSecurity } from './checks/index.js';
 
-export function createTrackerEdges(): TrackerEdges {
+export function createTrackerEdges(log?: Logger): TrackerEdges {
+  const thread = new CheckThread(log);
   return {
-    createCheck: (spec, intervalMs, timing, onResult) => createCheck(spec, { intervalMs, ...timing, onResult }),
+    createCheck: (spec, intervalMs, timing, onResult) => thread.createCheck(spec, { intervalMs, ...timing }, onResult),
+    close: () => thread.close(),
     watchFile(file, onChange) {
       let watcher: FSWatcher | undefined;
       try {

@@ -1,0 +1,25 @@
+/**
+ * The check engine's thread: runs the schedulers and probes that the daemon asks for and posts each result
+ * back. Health checks can cost a core at a few thousand per second; here they cannot delay a VRRP advert.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { CheckHandle } from './scheduler.js';
+import { createCheck } from './scheduler.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker-main.ts runs as a worker thread');
+const handles = new Map<number, CheckHandle>();
+const reply = (m: WorkerReply) => port.postMessage(m);
+
+port.on('message', (m: WorkerRequest) => {
+  if (m.op === 'start') {
+    const handle = createCheck(m.spec, { ...m.opts, onResult: (result) => reply({ id: m.id, result }) });
+    handles.set(m.id, handle);
+    handle.start();
+    return;
+  }
+  const handle = handles.get(m.id);
+  handles.delete(m.id);
+  void (handle?.stop() ?? Promise.resolve()).then(() => reply({ id: m.id, stopped: true }));
+});

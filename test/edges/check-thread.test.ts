@@ -1,0 +1,55 @@
+/** The check engine on its own thread: results come back, stop() settles, close() ends the thread. */
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/core/tracking/types.js';
+import { CheckThread } from '../../src/edges/check-thread.js';
+
+describe('CheckThread', () => {
+  let server: Server | undefined;
+  let thread: CheckThread | undefined;
+  afterEach(async () => {
+    await thread?.close();
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  });
+
+  it('runs a TCP_CHECK on the thread and reports each run; nothing after stop()', async () => {
+    server = createServer((s) => s.destroy());
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    thread = new CheckThread();
+    const results: CheckResult[] = [];
+    const handle = thread.createCheck(
+      { type: 'TCP_CHECK', connectIp: '127.0.0.1', connectPort: port, connectTimeoutMs: 1000 },
+      { intervalMs: 20, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0 },
+      (r) => results.push(r),
+    );
+    handle.start();
+    expect(handle.running).toBe(true);
+    for (let i = 0; i < 200 && results.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(results.length).toBeGreaterThanOrEqual(3);
+    expect(results.every((r) => r.ok && r.reason === 'ok')).toBe(true);
+    await handle.stop();
+    const after = results.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(results.length).toBe(after);
+  });
+
+  it('reports failures from the thread too (refused)', async () => {
+    server = createServer();
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((r) => server?.close(r));
+    server = undefined;
+    thread = new CheckThread();
+    const result = await new Promise<CheckResult>((resolve) => {
+      thread
+        ?.createCheck(
+          { type: 'TCP_CHECK', connectIp: '127.0.0.1', connectPort: port, connectTimeoutMs: 1000 },
+          { intervalMs: 1000, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0 },
+          resolve,
+        )
+        .start();
+    });
+    expect(result).toMatchObject({ ok: false, reason: 'refused' });
+  });
+});
