@@ -5,7 +5,7 @@
  * comes back, the master preempts back after rise × delay_loop.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,31 @@ describe.skipIf(!canRunNetns())('trackers drive the VIP (vrrp_check HTTP_GET, we
       const changes = seen.filter((p, i) => i === 0 || p !== seen[i - 1]);
       expect(changes).toEqual([150, 157, 137, 107]);
       expect(r1.state()).toBe('MASTER');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('enable_script_security: a script in a directory anyone may write is refused, vipd does not start', async () => {
+    lab = Lab.create('trk3', ['r1']);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-insecure-'));
+    const script = path.join(dir, 'check.sh');
+    writeFileSync(script, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    chmodSync(dir, 0o777); // world-writable, no sticky bit: anyone could swap the script
+    try {
+      const r1 = new VipdRouter(lab, 'r1', {
+        name: 'VI_1',
+        vrid: 83,
+        priority: 150,
+        advertInt: ADVERT_S,
+        version: 3,
+        vips: [`${VIP}/24`],
+        topLevel: `global_defs:\n  enable_script_security: true\nvrrp_script:\n  chk:\n    script: ${script}\n`,
+        extra: ['track_script: [chk]'],
+      }).start();
+      expect(await r1.exited(10_000)).toBe(1);
+      expect(r1.log).toContain('refused by enable_script_security');
+      expect(r1.heldVips()).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
