@@ -17,7 +17,8 @@ export class CommandSyntaxError extends Error {
 }
 
 const WHITE = ' \t\f\n\r\v';
-const SIMPLE_ESCAPES: Record<string, string> = {
+/** keepalived's one-letter C escapes, shared by the command splitter and the keepalived.conf lexer. */
+export const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   a: '\x07',
   b: '\b',
   E: '\x1b',

@@ -4,6 +4,8 @@
  * \r \t \v \NNN \xHH \cC are decoded and any other \C stands for C. Outside quotes a backslash is kept as is.
  * Every token keeps the position of its first character.
  */
+
+import { SIMPLE_ESCAPES } from '../command.js';
 import type { ConfigIssue, Pos, Token } from './types.js';
 
 /** A piece of text with the source position of every character (substituted text gets its reference's). */
@@ -50,17 +52,6 @@ export function stripComment(t: Text): Text {
   }
   return t;
 }
-
-const ESCAPES: Record<string, string> = {
-  a: '\x07',
-  b: '\b',
-  E: '\x1b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  v: '\v',
-};
 
 /** Splits a logical line into tokens. `line` is the logical line index stored in each token. */
 export function tokenize(t: Text, line: number, errors: ConfigIssue[]): Token[] {
@@ -135,5 +126,5 @@ function decodeEscape(s: string, i: number): [string, number] {
     return [String.fromCharCode(v & 0xff), j];
   }
   if (e === 'c' && i + 1 < s.length) return [String.fromCharCode((s.charCodeAt(i + 1) & 0x1f) >>> 0), i + 2];
-  return [ESCAPES[e] ?? e, i + 1];
+  return [SIMPLE_ESCAPES[e] ?? e, i + 1];
 }
