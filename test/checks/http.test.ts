@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResponseReader, requestBytes } from '../../src/edges/checks/http-wire.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   type HttpCheckSpec,
@@ -10,7 +11,16 @@ import {
   httpProbe,
   probe,
 } from '../../src/edges/checks/index.js';
-import { close, expectNoLeaks, freePort, listen, snapshot, trackSockets, unacceptingListener } from './helpers.js';
+import {
+  close,
+  expectNoLeaks,
+  freePort,
+  listen,
+  snapshot,
+  trackSockets,
+  unacceptingListener,
+  waitFor,
+} from './helpers.js';
 
 const BODY = 'hello from the real server\n';
 const BODY_MD5 = createHash('md5').update(BODY).digest('hex');
@@ -308,5 +318,264 @@ describe('HTTP_GET', () => {
       reason: 'bad spec: HTTP_GET: at least one url is needed',
     });
     await expectNoLeaks(before);
+  });
+});
+
+/** A raw loopback server: `respond` gets each accepted socket once the request head is in. */
+async function rawServer(
+  respond: (s: net.Socket) => void,
+): Promise<{ port: number; closed: () => number; stop(): Promise<void> }> {
+  let closedCount = 0;
+  const srv = net.createServer((s) => {
+    s.setNoDelay(true);
+    s.on('error', () => {});
+    s.on('close', () => closedCount++);
+    let head = '';
+    const onData = (d: Buffer) => {
+      head += d.toString('latin1');
+      if (head.includes('\r\n\r\n')) {
+        s.off('data', onData);
+        respond(s);
+      }
+    };
+    s.on('data', onData);
+  });
+  const sockets = trackSockets(srv);
+  const p = await listen(srv);
+  return {
+    port: p,
+    closed: () => closedCount,
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await close(srv);
+    },
+  };
+}
+
+/** Writes `bytes` in pieces of `step` bytes, `gapMs` apart (so that each piece is its own TCP segment). */
+function dribble(s: net.Socket, bytes: Buffer, step: number, gapMs: number, then?: () => void): void {
+  let at = 0;
+  const next = () => {
+    if (s.destroyed) return;
+    if (at >= bytes.length) {
+      then?.();
+      return;
+    }
+    s.write(bytes.subarray(at, at + step));
+    at += step;
+    setTimeout(next, gapMs);
+  };
+  next();
+}
+
+const CHUNKED_RESPONSE = Buffer.from(
+  'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+    `5;ext=1\r\n${BODY.slice(0, 5)}\r\n` +
+    `${(BODY.length - 5).toString(16).toUpperCase()}\r\n${BODY.slice(5)}\r\n` +
+    '0\r\nX-Trailer: yes\r\n\r\n',
+  'latin1',
+);
+
+describe('HTTP_GET wire (lean client over node:net)', () => {
+  it('fails at once on an unaccepted status line, without waiting for the headers or the body', async () => {
+    const srv = await rawServer((s) => s.write('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/pl')); // never ends
+    try {
+      const t0 = performance.now();
+      const r = await check([{ path: '/' }], { connectPort: srv.port, connectTimeoutMs: 3000 });
+      expect(r).toMatchObject({ ok: false, reason: 'status 503' });
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(await waitFor(() => srv.closed() === 1, 2000)).toBe(true); // the client hung up
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('is done once the declared body is in, without waiting for the server to close', async () => {
+    const srv = await rawServer((s) => s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`));
+    try {
+      const t0 = performance.now();
+      expect(await check([{ path: '/', digest: BODY_MD5 }], { connectPort: srv.port })).toMatchObject({ ok: true });
+      expect(performance.now() - t0).toBeLessThan(1000);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('reads a status line, headers and a chunked body split across many TCP segments (digest and regex)', async () => {
+    const srv = await rawServer((s) => dribble(s, CHUNKED_RESPONSE, 3, 2, () => s.end()));
+    try {
+      expect(
+        await check([{ path: '/', digest: BODY_MD5, regex: 'real server' }], { connectPort: srv.port }),
+      ).toMatchObject({ ok: true, reason: 'ok' });
+      expect(await check([{ path: '/' }], { connectPort: srv.port })).toMatchObject({ ok: true });
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('reads a status line split in two segments mid-code, and judges it', async () => {
+    const srv = await rawServer((s) => {
+      s.write('HTTP/1.1 4');
+      setTimeout(() => s.end('04 Not Found\r\nContent-Length: 0\r\n\r\n'), 30);
+    });
+    try {
+      expect(await check([{ path: '/' }], { connectPort: srv.port })).toMatchObject({
+        ok: false,
+        reason: 'status 404',
+      });
+      expect(await check([{ path: '/', statusCode: [404] }], { connectPort: srv.port })).toMatchObject({ ok: true });
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('skips an interim 100 Continue and reads a body delimited by the close (HTTP/1.0)', async () => {
+    const srv = await rawServer((s) => s.end(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\n\r\n${BODY}`));
+    try {
+      expect(await check([{ path: '/', digest: BODY_MD5 }], { connectPort: srv.port })).toMatchObject({ ok: true });
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it("fails a malformed response with 'bad response: HPE_...'", async () => {
+    const garbage = await rawServer((s) => s.end('SSH-2.0-OpenSSH_9.6\r\n'));
+    const hugeHead = await rawServer((s) =>
+      s.end(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`),
+    );
+    const badChunk = await rawServer((s) => s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'));
+    try {
+      expect(await check([{ path: '/' }], { connectPort: garbage.port })).toMatchObject({
+        ok: false,
+        reason: 'bad response: HPE_INVALID_CONSTANT',
+      });
+      expect(await check([{ path: '/' }], { connectPort: hugeHead.port })).toMatchObject({
+        ok: false,
+        reason: 'bad response: HPE_HEADER_OVERFLOW',
+      });
+      expect(await check([{ path: '/' }], { connectPort: badChunk.port })).toMatchObject({
+        ok: false,
+        reason: 'bad response: HPE_INVALID_CHUNK_SIZE',
+      });
+    } finally {
+      await Promise.all([garbage.stop(), hugeHead.stop(), badChunk.stop()]);
+    }
+  });
+
+  it("reports 'reset' when the server closes before a full head", async () => {
+    const srv = await rawServer((s) => s.end('HTTP/1.1 200 OK\r\nContent-'));
+    try {
+      expect(await check([{ path: '/' }], { connectPort: srv.port })).toMatchObject({ ok: false, reason: 'reset' });
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('refuses a path or Host that would inject request lines, before connecting', async () => {
+    seen.length = 0;
+    expect(await check([{ path: '/x HTTP/1.1\r\nX-Evil: 1\r\n' }])).toMatchObject({
+      ok: false,
+      reason: 'error: ERR_UNESCAPED_CHARACTERS',
+    });
+    expect(await check([{ path: '/body' }], { virtualhost: 'a\r\nX-Evil: 1' })).toMatchObject({
+      ok: false,
+      reason: 'error: ERR_INVALID_CHAR',
+    });
+    expect(seen).toHaveLength(0);
+  });
+
+  it('follows a change of virtualhost or port for the same url object (cached request bytes)', async () => {
+    seen.length = 0;
+    const url: HttpUrl = { path: '/body' };
+    expect(await check([url], { virtualhost: 'a.example.org' })).toMatchObject({ ok: true });
+    expect(await check([url], { virtualhost: 'a.example.org' })).toMatchObject({ ok: true });
+    expect(await check([url], { virtualhost: 'b.example.org' })).toMatchObject({ ok: true });
+    expect(seen.map((s) => header(s, 'host')[0])).toEqual([
+      `a.example.org:${port}`,
+      `a.example.org:${port}`,
+      `b.example.org:${port}`,
+    ]);
+  });
+});
+
+describe('ResponseReader', () => {
+  const run = (bytes: Buffer, splits: number[], o: { ok?: (s: number) => boolean; max?: number } = {}) => {
+    const got: Buffer[] = [];
+    const reader = new ResponseReader(
+      o.ok ?? ((s) => s >= 200 && s <= 299),
+      o.max ?? DEFAULT_MAX_BODY_BYTES,
+      (b, s, e) => got.push(Buffer.from(b.subarray(s, e))),
+    );
+    let at = 0;
+    let r = '';
+    for (const cut of [...splits, bytes.length]) {
+      // each piece sits inside a bigger buffer that is overwritten after feed(), as the probe's read buffer is
+      const piece = bytes.subarray(at, cut);
+      const buf = Buffer.alloc(piece.length + 8, 0x7a);
+      piece.copy(buf, 4);
+      r = reader.feed(buf, 4, 4 + piece.length);
+      buf.fill(0x7a);
+      at = cut;
+      if (r !== '') break;
+    }
+    if (r === '') r = reader.eof();
+    return { r, body: Buffer.concat(got).toString('latin1'), status: reader.status };
+  };
+
+  it('parses a chunked response (extensions, trailers) split at every single byte boundary', () => {
+    for (let cut = 1; cut < CHUNKED_RESPONSE.length; cut++)
+      expect(run(CHUNKED_RESPONSE, [cut]), `cut at ${cut}`).toEqual({ r: 'done', body: BODY, status: 200 });
+    const everyByte = Array.from({ length: CHUNKED_RESPONSE.length - 1 }, (_, i) => i + 1);
+    expect(run(CHUNKED_RESPONSE, everyByte)).toEqual({ r: 'done', body: BODY, status: 200 });
+  });
+
+  it('parses a Content-Length response split at every byte boundary, ignoring what follows it', () => {
+    const res = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-LENGTH:  ${BODY.length} \r\n\r\n${BODY}trailing junk`);
+    for (let cut = 1; cut < res.length; cut++) expect(run(res, [cut])).toEqual({ r: 'done', body: BODY, status: 200 });
+  });
+
+  it('accepts bare LF line ends and a status line without a reason phrase', () => {
+    expect(run(Buffer.from(`HTTP/1.1 200\nContent-Length: 2\n\nhi`), [])).toEqual({
+      r: 'done',
+      body: 'hi',
+      status: 200,
+    });
+  });
+
+  it('judges the status as soon as the status line is in', () => {
+    const reader = new ResponseReader((s) => s === 200, 100, undefined);
+    const b = Buffer.from('HTTP/1.1 500 Internal Server Error\r\n');
+    expect(reader.feed(b, 0, b.length)).toBe('status 500');
+  });
+
+  it('bounds the body: declared, chunked and read-to-close', () => {
+    expect(run(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n'), [], { max: 10 }).r).toBe('body too large');
+    expect(run(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nB\r\n'), [], { max: 10 }).r).toBe(
+      'body too large',
+    );
+    expect(run(Buffer.from('HTTP/1.1 200 OK\r\n\r\n0123456789A'), [20], { max: 10 }).r).toBe('body too large');
+    expect(run(Buffer.from('HTTP/1.1 200 OK\r\n\r\n0123456789'), [20], { max: 10 })).toEqual({
+      r: 'done',
+      body: '0123456789',
+      status: 200,
+    });
+  });
+
+  it('reports a truncated body and a close before the head', () => {
+    expect(run(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab'), []).r).toBe('incomplete response');
+    expect(run(CHUNKED_RESPONSE.subarray(0, CHUNKED_RESPONSE.length - 2), []).r).toBe('incomplete response');
+    expect(run(Buffer.from('HTTP/1.1 200 OK\r\nContent-Le'), []).r).toBe('reset');
+  });
+
+  it('has no body for 204 and 304', () => {
+    expect(run(Buffer.from('HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n'), []).r).toBe('done');
+    expect(run(Buffer.from('HTTP/1.1 304 Not Modified\r\n\r\n'), [], { ok: () => true }).r).toBe('done');
+  });
+
+  it('builds the request bytes keepalived sends', () => {
+    expect(requestBytes('/a?b=1', 'h:81', 'KeepAliveClient')).toEqual(
+      Buffer.from('GET /a?b=1 HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nHost: h:81\r\nConnection: close\r\n\r\n'),
+    );
+    expect(requestBytes('', 'h', 'UA').toString()).toMatch(/^GET \/ HTTP\/1\.1\r\n/);
   });
 });

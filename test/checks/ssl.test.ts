@@ -34,7 +34,11 @@ beforeAll(async () => {
       connection: req.headers.connection,
     });
     if (req.url === '/down') res.writeHead(503).end();
-    else res.writeHead(200, { 'Content-Length': Buffer.byteLength(BODY) }).end(BODY);
+    else if (req.url === '/chunked') {
+      res.writeHead(200); // no Content-Length: chunked, in two TLS records
+      res.write(BODY.slice(0, 4));
+      setTimeout(() => res.end(BODY.slice(4)), 10);
+    } else res.writeHead(200, { 'Content-Length': Buffer.byteLength(BODY) }).end(BODY);
   });
   server.on('tlsClientError', () => {});
   trackSockets(server);
@@ -73,6 +77,30 @@ describe.skipIf(!HAVE_OPENSSL)('SSL_GET (self-signed certificate made with opens
     const md5 = createHash('md5').update(BODY).digest('hex');
     expect(await check({ urls: [{ path: '/', digest: md5 }] })).toMatchObject({ ok: true });
     expect(await check({ urls: [{ path: '/down' }] })).toMatchObject({ ok: false, reason: 'status 503' });
+  });
+
+  it('checks a chunked body over TLS with digest and regex (the same lean HTTP layer as HTTP_GET)', async () => {
+    const md5 = createHash('md5').update(BODY).digest('hex');
+    expect(await check({ urls: [{ path: '/chunked', digest: md5, regex: '^secure' }] })).toMatchObject({ ok: true });
+    expect(await check({ urls: [{ path: '/chunked', regex: '^secure', regexNoMatch: true }] })).toMatchObject({
+      ok: false,
+      reason: 'regex match',
+    });
+    expect(await check({ urls: [{ path: '/', digest: md5 }], maxBodyBytes: 4 })).toMatchObject({
+      ok: false,
+      reason: 'body too large',
+    });
+  });
+
+  it('keeps verifying with a trusted CA across probes (shared secure contexts)', async () => {
+    for (let i = 0; i < 3; i++)
+      expect(await check({ verifyCert: true, ca: cert, enableSni: true, sniName: 'vipd.test' })).toMatchObject({
+        ok: true,
+      });
+    expect(await check({ verifyCert: true, enableSni: true, sniName: 'vipd.test' })).toMatchObject({
+      ok: false,
+      reason: 'tls: DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
   });
 
   it("fails with 'tls: <code>' when verify_cert meets a self-signed certificate", async () => {

@@ -1,10 +1,13 @@
 /**
- * HTTP_GET and SSL_GET (keepalived.md §2) with node:http / node:https.
+ * HTTP_GET and SSL_GET (keepalived.md §2): a lean HTTP/1.1 client over node:net / node:tls (see http-wire.ts),
+ * not node:http, which cost several times the CPU per probe.
  *
  * Request, as keepalived sends it with `http_protocol 1.1`:
  *   GET <path> HTTP/1.1 / User-Agent: KeepAliveClient / Host: <virtualhost or connect_ip>[:port] / Connection: close
  * (the port is left out when it is the scheme's default, an IPv6 address is bracketed). No keep-alive: a fresh
- * connection per url (agent: false), destroyed once the url is judged.
+ * connection per url, destroyed once the url is judged: at once when the status line shows an unaccepted status,
+ * else once the response is complete (Content-Length, chunked, or the close), so that a body over maxBodyBytes
+ * or a truncated one still fails the check even when neither digest nor regex looks at it.
  *
  * A url passes when the status is in status_code (default 2xx), the MD5 of the body equals `digest` (hex, as
  * genhash prints it) and the body matches `regex` (or does not, with regex_no_match). Every url must pass;
@@ -15,10 +18,10 @@
  * enable_sni (sni_name, else the virtualhost; never an IP literal).
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { CheckResult } from '../../core/tracking/types.js';
+import { type BodySink, ResponseReader, requestBytes } from './http-wire.js';
 import { badEndpoint, errCode, netReason, since } from './reasons.js';
 import type { HttpUrl, ResolvedHttpCheck } from './spec.js';
 
@@ -72,17 +75,73 @@ function statusOk(url: HttpUrl, status: number): boolean {
   return status >= 200 && status <= 299;
 }
 
-/** Resolves with 'ok' or the failure reason; the request and its socket are destroyed by then. */
+/** One request Buffer per url object, rebuilt only when its path or Host changes. */
+interface CachedRequest {
+  path: string;
+  hostName: string;
+  port: number;
+  ssl: boolean;
+  bytes: Buffer | string;
+}
+const requests = new WeakMap<HttpUrl, CachedRequest>();
+
+function requestFor(o: HttpProbeOptions, url: HttpUrl, ssl: boolean): Buffer | string {
+  const hostName = url.virtualhost ?? o.virtualhost ?? o.connectIp;
+  const c = requests.get(url);
+  if (c && c.path === url.path && c.hostName === hostName && c.port === o.connectPort && c.ssl === ssl) return c.bytes;
+  const bytes = requestBytes(url.path, hostHeader(hostName, o.connectPort, ssl), USER_AGENT);
+  requests.set(url, { path: url.path, hostName, port: o.connectPort, ssl, bytes });
+  return bytes;
+}
+
+/** Compiled regex per url object (null: it does not compile). */
+const regexes = new WeakMap<HttpUrl, { source: string; re: RegExp | null }>();
+
+function regexFor(url: HttpUrl): RegExp | null | undefined {
+  if (url.regex === undefined) return undefined;
+  const c = regexes.get(url);
+  if (c && c.source === url.regex) return c.re;
+  let re: RegExp | null;
+  try {
+    re = new RegExp(url.regex);
+  } catch {
+    re = null;
+  }
+  regexes.set(url, { source: url.regex, re });
+  return re;
+}
+
+/** Secure contexts are shared across probes (creating one per connection is a large part of a TLS probe). */
+let defaultContext: tls.SecureContext | undefined;
+const caContexts = new Map<string | Buffer, tls.SecureContext>();
+
+function secureContextFor(ca: string | Buffer | undefined): tls.SecureContext {
+  if (ca === undefined) {
+    defaultContext ??= tls.createSecureContext();
+    return defaultContext;
+  }
+  let ctx = caContexts.get(ca);
+  if (!ctx) {
+    if (caContexts.size >= 32) caContexts.clear();
+    ctx = tls.createSecureContext({ ca });
+    caContexts.set(ca, ctx);
+  }
+  return ctx;
+}
+
+/**
+ * Plain HTTP is read into this one buffer (net's `onread`): no allocation per read. The response reader and
+ * the body sink copy what they keep before the callback returns, so every socket can share it.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** Resolves with 'ok' or the failure reason; the socket is destroyed by then. */
 function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Promise<string> {
   const ssl = o.type === 'SSL_GET';
-  let regex: RegExp | undefined;
-  if (url.regex !== undefined) {
-    try {
-      regex = new RegExp(url.regex);
-    } catch {
-      return Promise.resolve('bad regex');
-    }
-  }
+  const regex = regexFor(url);
+  if (regex === null) return Promise.resolve('bad regex');
+  const request = requestFor(o, url, ssl);
+  if (typeof request === 'string') return Promise.resolve(request);
   const bound = o.bindto !== undefined || o.bindPort !== undefined;
   return new Promise<string>((resolve) => {
     if (signal?.aborted) {
@@ -91,7 +150,7 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
     }
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    let req: http.ClientRequest | undefined;
+    let sock: net.Socket | undefined;
     let tcpConnected = false;
     let secured = false;
     const finish = (reason: string) => {
@@ -99,102 +158,95 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      req?.destroy();
+      sock?.destroy();
       resolve(reason);
     };
     const onAbort = () => finish('aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
     timer = setTimeout(() => finish('timeout'), o.connectTimeoutMs);
 
-    const headers = {
-      'User-Agent': USER_AGENT,
-      Host: hostHeader(url.virtualhost ?? o.virtualhost ?? o.connectIp, o.connectPort, ssl),
-      Connection: 'close',
+    // The body is looked at only when a digest or a regex needs it: hashed chunk by chunk, kept only for a regex.
+    const md5 = url.digest !== undefined ? createHash('md5') : undefined;
+    const kept: Buffer[] | undefined = regex ? [] : undefined;
+    let sink: BodySink | undefined;
+    if (md5 && kept)
+      sink = (b, s, e) => {
+        const part = b.subarray(s, e);
+        md5.update(part);
+        kept.push(Buffer.from(part));
+      };
+    else if (md5) sink = (b, s, e) => md5.update(b.subarray(s, e));
+    else if (kept) sink = (b, s, e) => kept.push(Buffer.from(b.subarray(s, e)));
+    const reader = new ResponseReader((status) => statusOk(url, status), o.maxBodyBytes, sink);
+
+    const judge = (r: string) => {
+      if (r === '' || settled) return;
+      if (r !== 'done') {
+        finish(r);
+        return;
+      }
+      if (md5 && md5.digest('hex') !== url.digest?.toLowerCase()) {
+        finish('digest mismatch');
+        return;
+      }
+      if (regex && kept) {
+        const matched = regex.test(Buffer.concat(kept).toString('utf8'));
+        if (url.regexNoMatch ? matched : !matched) {
+          finish(url.regexNoMatch ? 'regex match' : 'regex no match');
+          return;
+        }
+      }
+      finish('ok');
     };
-    const base: http.RequestOptions = {
-      host: o.connectIp,
-      port: o.connectPort,
-      path: url.path,
-      method: 'GET',
-      agent: false,
-      setHost: false,
-      headers,
-      localAddress: o.bindto,
-      localPort: o.bindPort,
-    };
+
     try {
       if (ssl) {
         const servername = sniFor(o, url);
-        const tlsOpts: https.RequestOptions = {
-          ...base,
+        // localAddress/localPort reach the TCP connect (node's tls.connect passes them on; @types/node omits them)
+        const tlsOpts: tls.ConnectionOptions & { localAddress?: string | undefined; localPort?: number | undefined } = {
+          host: o.connectIp,
+          port: o.connectPort,
+          localAddress: o.bindto,
+          localPort: o.bindPort,
           rejectUnauthorized: o.verifyCert,
-          servername: servername ?? '', // '' = no SNI (node would otherwise derive one from Host)
-          ...(o.ca !== undefined ? { ca: o.ca } : {}),
+          secureContext: secureContextFor(o.ca),
+          ...(servername !== undefined ? { servername } : {}), // none: no SNI (tls.connect derives none)
         };
-        req = https.request(tlsOpts);
+        const t = tls.connect(tlsOpts);
+        sock = t;
+        t.once('secureConnect', () => {
+          secured = true;
+        });
+        t.on('data', (b: Buffer) => judge(reader.feed(b, 0, b.length)));
       } else {
-        req = http.request(base);
+        sock = net.connect({
+          host: o.connectIp,
+          port: o.connectPort,
+          localAddress: o.bindto,
+          localPort: o.bindPort,
+          onread: {
+            buffer: READ_BUFFER,
+            callback: (n: number, b: Uint8Array) => {
+              judge(reader.feed(b as Buffer, 0, n));
+              return !settled;
+            },
+          },
+        });
       }
     } catch (err) {
       finish(`error: ${errCode(err)}`);
       return;
     }
-
-    req.on('socket', (s) => {
-      s.once('connect', () => {
+    if (ssl || bound)
+      sock.once('connect', () => {
         tcpConnected = true;
       });
-      s.once('secureConnect', () => {
-        secured = true;
-      });
-    });
-    req.on('error', (err) => {
-      const code = errCode(err);
-      if (ssl && tcpConnected && !secured) finish(`tls: ${code}`);
-      else if (code.startsWith('HPE_')) finish(`bad response: ${code}`);
+    sock.on('error', (err) => {
+      if (ssl && tcpConnected && !secured) finish(`tls: ${errCode(err)}`);
       else finish(netReason(err, bound && !tcpConnected));
     });
-    req.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      if (!statusOk(url, status)) {
-        finish(`status ${status}`);
-        return;
-      }
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > o.maxBodyBytes) {
-        finish('body too large');
-        return;
-      }
-      const md5 = url.digest !== undefined ? createHash('md5') : undefined;
-      const chunks: Buffer[] | undefined = regex ? [] : undefined;
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (settled) return;
-        size += chunk.length;
-        if (size > o.maxBodyBytes) {
-          finish('body too large');
-          return;
-        }
-        md5?.update(chunk);
-        chunks?.push(chunk);
-      });
-      res.on('end', () => {
-        if (md5 && md5.digest('hex') !== url.digest?.toLowerCase()) {
-          finish('digest mismatch');
-          return;
-        }
-        if (regex && chunks) {
-          const matched = regex.test(Buffer.concat(chunks).toString('utf8'));
-          if (url.regexNoMatch ? matched : !matched) {
-            finish(url.regexNoMatch ? 'regex match' : 'regex no match');
-            return;
-          }
-        }
-        finish('ok');
-      });
-      res.on('error', (err) => finish(netReason(err, false)));
-      res.on('close', () => finish('incomplete response'));
-    });
-    req.end();
+    sock.on('end', () => judge(reader.eof()));
+    sock.on('close', () => finish(reader.status === 0 ? 'reset' : 'incomplete response')); // closed, no 'end'
+    sock.write(request);
   });
 }
