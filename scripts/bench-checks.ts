@@ -2,7 +2,7 @@
  * Health-check benchmark (not a test): one vipd in a namespace runs N HTTP_GET vrrp_checks at delay_loop 1 s
  * against a local HTTP server, while a VRRP instance of the same process advertises every 10 ms.
  * For N = 0 (the baseline: this machine's own scheduling noise), 100, 1000, 5000 it prints checks per second answered by the server, vipd's CPU (share of one core,
- * from /proc), and how late the 10 ms adverts were (from a capture: inter-advert gap − 10 ms).
+ * from /proc) and resident memory, and how late the 10 ms adverts were (from a capture: inter-advert gap − 10 ms).
  *
  *   npm run bench:checks -- [N,N,...] [seconds=10]
  */
@@ -25,6 +25,12 @@ setInterval(() => console.log('count ' + n), 1000);
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+}
+
+/** Resident memory of a process in MiB (VmRSS). */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 function checkBlocks(n: number): string {
@@ -68,6 +74,7 @@ async function run(n: number, seconds: number): Promise<string> {
     const t0 = Date.now();
     await sleep(seconds * 1000);
     const cpu1 = cpuSeconds(r1.pid as number);
+    const rss = rssMiB(r1.pid as number);
     const wall = (Date.now() - t0) / 1000;
     const adverts = vrrpAdverts(readPcap(await cap.stop()));
     let worstLate = 0;
@@ -80,7 +87,7 @@ async function run(n: number, seconds: number): Promise<string> {
     lates.sort((a, b) => a - b);
     const p99 = lates[Math.floor(lates.length * 0.99)] ?? Number.NaN;
     const rate = counts.length > 1 ? ((counts.at(-1) as number) - (counts[0] as number)) / (counts.length - 1) : 0;
-    return `N=${String(n).padEnd(5)} checks/s ${rate.toFixed(0).padStart(5)}  CPU ${((100 * (cpu1 - cpu0)) / wall).toFixed(1).padStart(5)} % of one core  adverts ${adverts.length}  late p99 ${p99.toFixed(3)} ms  max ${worstLate.toFixed(3)} ms`;
+    return `N=${String(n).padEnd(5)} checks/s ${rate.toFixed(0).padStart(5)}  CPU ${((100 * (cpu1 - cpu0)) / wall).toFixed(1).padStart(5)} % of one core  RSS ${rss.toFixed(0).padStart(4)} MiB  adverts ${adverts.length}  late p99 ${p99.toFixed(3)} ms  max ${worstLate.toFixed(3)} ms`;
   } finally {
     lab.destroy();
   }
