@@ -48,8 +48,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'track_group',
   'linkbeat_interfaces',
   'interface_up_down_delays',
-  'virtual_server',
-  'virtual_server_group',
   'include',
   'includer',
   'includem',
@@ -76,8 +74,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'notify_fifo_script',
   'vrrp_notify_fifo',
   'vrrp_notify_fifo_script',
-  'lvs_notify_fifo',
-  'lvs_notify_fifo_script',
   'fifo_write_vrrp_states_on_reload',
   'dynamic_interfaces',
   'vrrp_startup_delay',
@@ -89,15 +85,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'vrrp_no_swap',
   'vrrp_cpu_affinity',
   'vrrp_rlimit_rttime',
-  'lvs_sync_daemon',
-  'notification_email',
-  'notification_email_from',
-  'smtp_server',
-  'smtp_helo_name',
-  'smtp_connect_timeout',
-  'smtp_alert',
-  'smtp_alert_vrrp',
-  'no_email_faults',
   'nftables',
   'vrrp_iptables',
   'vrrp_ipsets',
@@ -125,27 +112,17 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'json_version',
   'net_namespace',
   'instance',
-  'use_pid_dir',
-  'child_wait_time',
   'startup_script',
   'startup_script_timeout',
   'shutdown_script',
   'shutdown_script_timeout',
-  'enable_snmp_vrrp',
-  'enable_snmp_rfc',
   'enable_snmp_rfcv2',
   'enable_snmp_rfcv3',
-  'enable_traps',
-  'snmp_socket',
-  'enable_dbus',
-  'dbus_service_name',
   'linkbeat_use_polling',
   'linkbeat_interfaces',
   'umask',
   'random_seed',
   'include_check',
-  'config_save_dir',
-  'tmp_config_directory',
   'iproute_usr_dir',
   'iproute_etc_dir',
 ]);
@@ -189,8 +166,6 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'notify_deleted',
   'notify_master_rx_lower_pri',
   'notify_priority_changes',
-  'smtp_alert',
-  'lvs_sync_daemon_interface',
 ]);
 
 /** vrrp_sync_group keywords other than group and notify_* (which are modelled, the block being refused whole). */
@@ -201,7 +176,6 @@ export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set([
   'track_process',
   'track_bfd',
   'notify_priority_changes',
-  'smtp_alert',
   'sync_group_tracking_weight',
   'global_tracking',
 ]);
@@ -281,3 +255,90 @@ function distance(a: string, b: string): number {
   }
   return prev[b.length] as number;
 }
+
+/**
+ * Parts of keepalived that are not VRRP (LVS, SMTP, SNMP, D-Bus, BFD, keepalived's process settings): vipd reads
+ * past them with a warning "keyword X is not used by vipd (WHY)", in keepalived.conf and YAML alike, so a converted
+ * configuration keeps working. VRRP behaviour that is not built yet is refused instead (the UNSUPPORTED_* sets).
+ */
+export type KeywordContext = 'top' | 'global_defs' | 'vrrp_instance' | 'vrrp_sync_group';
+
+const why = (reason: string, ...keywords: string[]): [string, string][] => keywords.map((k) => [k, reason]);
+const PROCESS = 'keepalived process settings';
+
+export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<string, string>>> = {
+  top: new Map([
+    ...why('LVS', 'virtual_server', 'virtual_server_group', 'SSL', 'net_namespace_ipvs'),
+    ...why(PROCESS, 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'),
+  ]),
+  global_defs: new Map([
+    ...why(
+      'SMTP',
+      'notification_email',
+      'notification_email_from',
+      'smtp_server',
+      'smtp_helo_name',
+      'smtp_connect_timeout',
+      'smtp_alert',
+      'smtp_alert_vrrp',
+      'smtp_alert_checker',
+      'no_email_faults',
+    ),
+    ...why(
+      'LVS',
+      'lvs_id',
+      'lvs_sync_daemon',
+      'lvs_timeouts',
+      'lvs_flush',
+      'lvs_flush_onstop',
+      'lvs_notify_fifo',
+      'lvs_notify_fifo_script',
+      'checker_log_all_failures',
+      'checker_process_name',
+      'checker_priority',
+      'checker_rt_priority',
+      'checker_no_swap',
+      'checker_cpu_affinity',
+      'checker_rlimit_rttime',
+      'net_namespace_ipvs',
+    ),
+    ...why(
+      'SNMP',
+      'enable_snmp_vrrp',
+      'enable_snmp_keepalived',
+      'enable_snmp_checker',
+      'enable_snmp_rfc',
+      'enable_snmp_rfcv2',
+      'enable_snmp_rfcv3',
+      'enable_traps',
+      'snmp_socket',
+    ),
+    ...why('D-Bus', 'enable_dbus', 'dbus_service_name', 'enable_dbus_create_instance'),
+    ...why(
+      'BFD',
+      'bfd_process_name',
+      'bfd_priority',
+      'bfd_rt_priority',
+      'bfd_no_swap',
+      'bfd_cpu_affinity',
+      'bfd_rlimit_rttime',
+    ),
+    ...why(
+      PROCESS,
+      'process_names',
+      'process_name',
+      'vrrp_process_name',
+      'tmp_config_directory',
+      'config_save_dir',
+      'namespace_with_ipsets',
+      'use_pid_dir',
+      'child_wait_time',
+    ),
+  ]),
+  vrrp_instance: new Map([...why('SMTP', 'smtp_alert'), ...why('LVS', 'lvs_sync_daemon_interface')]),
+  vrrp_sync_group: new Map(why('SMTP', 'smtp_alert')),
+};
+
+/** The warning for a keyword in NOT_USED_BY_VIPD, the same text in both formats. */
+export const notUsedMessage = (keyword: string, reason: string): string =>
+  `keyword ${keyword} is not used by vipd (${reason})`;

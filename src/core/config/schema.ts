@@ -55,6 +55,8 @@ import type { GarpParams } from '../vrrp/types.js';
 import { CommandSyntaxError, splitCommand } from './command.js';
 import {
   INSTANCE_TO_GLOBAL,
+  NOT_USED_BY_VIPD,
+  notUsedMessage,
   suggest,
   TRACKER_INSTANCE,
   TRACKER_TOP_LEVEL,
@@ -583,6 +585,8 @@ interface SectionSpec<S extends z.ZodObject> {
   /** For messages: "global_defs", "vrrp_instance VI_1", "authentication of vrrp_instance VI_1". */
   where: string;
   unsupported: ReadonlySet<string>;
+  /** keepalived's non-VRRP keywords here (NOT_USED_BY_VIPD): skipped with a warning. */
+  notUsed?: ReadonlyMap<string, string>;
   /** Keywords of the other section, for "belongs in ..." hints: keyword here → message. */
   hints?: Readonly<Record<string, string>>;
 }
@@ -606,6 +610,11 @@ function parseSection<S extends z.ZodObject>(
       continue;
     }
     invalid.add(key);
+    const notUsed = spec.notUsed?.get(key);
+    if (notUsed) {
+      report.warn([...path, key], 'key', notUsedMessage(key, notUsed));
+      continue;
+    }
     if (spec.unsupported.has(key)) {
       // Not modelled: refused without reading the value, and no model can hold it.
       report.error([...path, key], 'key', `${key} is not supported yet`);
@@ -705,7 +714,9 @@ export function validateConfig(
   const modelled = new Set<string>(MODELLED_TOP_LEVEL);
   for (const key of Object.keys(root)) {
     if (key === 'global_defs' || key === 'vrrp_instance') continue;
-    if (unsupportedTop.has(key)) {
+    const notUsed = NOT_USED_BY_VIPD.top.get(key);
+    if (notUsed) report.warn([key], 'key', notUsedMessage(key, notUsed));
+    else if (unsupportedTop.has(key)) {
       if (modelled.has(key)) report.unsupported([key], 'key', `${key} is not supported yet`);
       else report.error([key], 'key', `${key} is not supported yet`);
     } else if (!modelled.has(key)) {
@@ -1058,7 +1069,7 @@ function buildSyncGroup(
   const { data: r, invalid } = parseSection(
     body,
     base,
-    { schema: syncGroupSchema, where, unsupported: UNSUPPORTED_SYNC_GROUP },
+    { schema: syncGroupSchema, where, unsupported: UNSUPPORTED_SYNC_GROUP, notUsed: NOT_USED_BY_VIPD.vrrp_sync_group },
     report,
   );
   if (!Object.hasOwn(body, 'group')) report.error(base, 'key', `${where} has no group (its vrrp_instance names)`);
@@ -1119,7 +1130,13 @@ function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
       g = parseSection(
         node,
         ['global_defs'],
-        { schema: globalDefsSchema, where: 'global_defs', unsupported: UNSUPPORTED_GLOBAL, hints },
+        {
+          schema: globalDefsSchema,
+          where: 'global_defs',
+          unsupported: UNSUPPORTED_GLOBAL,
+          notUsed: NOT_USED_BY_VIPD.global_defs,
+          hints,
+        },
         report,
       ).data;
     }
@@ -1171,7 +1188,13 @@ function buildInstance(name: string, body: unknown, ctx: Context, report: Report
   const { data: r, invalid } = parseSection(
     body,
     base,
-    { schema: instanceSchema, where, unsupported: ctx.unsupportedInstance, hints },
+    {
+      schema: instanceSchema,
+      where,
+      unsupported: ctx.unsupportedInstance,
+      notUsed: NOT_USED_BY_VIPD.vrrp_instance,
+      hints,
+    },
     report,
   );
   const errorsBefore = report.realErrors;

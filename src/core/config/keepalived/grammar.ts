@@ -5,6 +5,8 @@
  * keyword goes into the tree as written, so the schema can call it unknown or "not supported yet".
  */
 
+import { type KeywordContext, NOT_USED_BY_VIPD } from '../keywords.js';
+
 export type Context =
   | 'top'
   | 'global_defs'
@@ -27,14 +29,9 @@ export type Rule =
   /** Left out of the tree with a warning "keyword KW is not used by vipd (WHY)". */
   | { kind: 'ignored'; why: string };
 
-const LVS = 'LVS';
-const SMTP = 'SMTP';
-const SNMP = 'SNMP';
-const DBUS = 'D-Bus';
-const BFD = 'BFD';
-const PROCESS = 'keepalived process settings';
-
-const ignore = (why: string, ...kws: string[]): [string, Rule][] => kws.map((k) => [k, { kind: 'ignored', why }]);
+/** keywords.ts's NOT_USED_BY_VIPD for one context, as rules that leave them out of the tree with a warning. */
+const notUsed = (ctx: KeywordContext): [string, Rule][] =>
+  [...NOT_USED_BY_VIPD[ctx]].map(([k, why]): [string, Rule] => [k, { kind: 'ignored', why }]);
 const lists = (...kws: string[]): [string, Rule][] => kws.map((k) => [k, { kind: 'list' }]);
 
 const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
@@ -45,76 +42,12 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['track_file', { kind: 'named', ctx: 'section' }],
   ['vrrp_track_file', { kind: 'named', ctx: 'section' }],
   ['vrrp_check', { kind: 'named', ctx: 'vrrp_check' }],
-  ...ignore(LVS, 'virtual_server', 'virtual_server_group', 'SSL', 'net_namespace_ipvs'),
+  ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".
-  ...ignore(PROCESS, 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'),
 ]);
 
-const GLOBAL: ReadonlyMap<string, Rule> = new Map<string, Rule>([
-  ...ignore(
-    SMTP,
-    'notification_email',
-    'notification_email_from',
-    'smtp_server',
-    'smtp_helo_name',
-    'smtp_connect_timeout',
-    'smtp_alert',
-    'smtp_alert_vrrp',
-    'smtp_alert_checker',
-    'no_email_faults',
-  ),
-  ...ignore(
-    LVS,
-    'lvs_id',
-    'lvs_sync_daemon',
-    'lvs_timeouts',
-    'lvs_flush',
-    'lvs_flush_onstop',
-    'lvs_notify_fifo',
-    'lvs_notify_fifo_script',
-    'checker_log_all_failures',
-    'checker_process_name',
-    'checker_priority',
-    'checker_rt_priority',
-    'checker_no_swap',
-    'checker_cpu_affinity',
-    'checker_rlimit_rttime',
-    'net_namespace_ipvs',
-  ),
-  ...ignore(
-    SNMP,
-    'enable_snmp_vrrp',
-    'enable_snmp_keepalived',
-    'enable_snmp_checker',
-    'enable_snmp_rfc',
-    'enable_snmp_rfcv2',
-    'enable_snmp_rfcv3',
-    'enable_traps',
-    'snmp_socket',
-  ),
-  ...ignore(DBUS, 'enable_dbus', 'dbus_service_name', 'enable_dbus_create_instance'),
-  ...ignore(
-    BFD,
-    'bfd_process_name',
-    'bfd_priority',
-    'bfd_rt_priority',
-    'bfd_no_swap',
-    'bfd_cpu_affinity',
-    'bfd_rlimit_rttime',
-  ),
-  ...ignore(
-    PROCESS,
-    'process_names',
-    'process_name',
-    'vrrp_process_name',
-    'tmp_config_directory',
-    'config_save_dir',
-    'namespace_with_ipsets',
-    'use_pid_dir',
-    'child_wait_time',
-  ),
-]);
+const GLOBAL: ReadonlyMap<string, Rule> = new Map<string, Rule>(notUsed('global_defs'));
 
 const TRACKERS = ['track_interface', 'track_script', 'track_file', 'track_process', 'track_bfd'];
 
@@ -130,8 +63,7 @@ const INSTANCE: ReadonlyMap<string, Rule> = new Map<string, Rule>([
     ...TRACKERS,
     'track_check',
   ),
-  ...ignore(SMTP, 'smtp_alert'),
-  ...ignore(LVS, 'lvs_sync_daemon_interface'),
+  ...notUsed('vrrp_instance'),
 ]);
 
 /** vipd's `vrrp_check NAME { HTTP_GET { ... url { ... } url { ... } } delay_loop 2 ... }`. */
@@ -143,7 +75,7 @@ const CHECKER: ReadonlyMap<string, Rule> = new Map<string, Rule>([['url', { kind
 
 const SYNC_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ...lists('group', ...TRACKERS),
-  ...ignore(SMTP, 'smtp_alert'),
+  ...notUsed('vrrp_sync_group'),
 ]);
 
 const NONE: ReadonlyMap<string, Rule> = new Map();

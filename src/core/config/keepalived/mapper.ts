@@ -10,6 +10,8 @@
  *   keywords of grammar.TEXT_VALUES); `lvs_sync_daemon eth0 inst VI_1` → `"eth0 inst VI_1"`;
  * - commands `notify_master "/x.sh a b"` → `"/x.sh a b"`, for command.ts to split.
  */
+
+import { notUsedMessage } from '../keywords.js';
 import type { PathSegment } from '../schema.js';
 import { COMMANDS, type Context, ruleFor, TEXT_VALUES } from './grammar.js';
 import type { Statement } from './syntax.js';
@@ -69,7 +71,7 @@ export function mapStatements(
       const rule = ruleFor(ctx, kw);
       const here = [...path, kw];
       if (rule?.kind === 'ignored') {
-        warn(kwTok.pos, `keyword ${kw} is not used by vipd (${rule.why})`);
+        warn(kwTok.pos, notUsedMessage(kw, rule.why));
         continue;
       }
       // keepalived's own sample keepalived.conf.vrrp.lvs_syncd lists sync-group members bare, without group { }:
