@@ -5,6 +5,7 @@
  */
 import { type ChecksumMode, type DecodeResult, encodeAdvert, type ReceiveExpectation } from '../core/codec/advert.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
+import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import type { InstanceConfig } from '../core/config/model.js';
 import type { AddressPort, AddressSpec, FramePort, ReceivedPacket, TimerPort } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
@@ -33,8 +34,6 @@ export interface InstanceRuntime {
   ipv6Router: boolean;
 }
 
-const MULTICAST_GROUP = { 4: '224.0.0.18', 6: 'ff02::12' } as const;
-
 export class InstanceRunner implements AdvertSink {
   readonly counters = new InstanceCounters();
   readonly machine: VrrpMachine;
@@ -51,7 +50,9 @@ export class InstanceRunner implements AdvertSink {
   private trackerResult: EffectivePriority | undefined;
   private readonly destinations: string[];
   private readonly checksumMode: ChecksumMode;
-  private readonly advertCache = new Map<string, Buffer>();
+  /** Encoded adverts per advertised priority, one per destination: sending one allocates nothing. */
+  private readonly advertCache = new Map<number, { dst: string; message: Buffer }[]>();
+  private readonly sendOptions: { src: string };
   private readonly pendingScripts = new Set<Promise<void>>();
   /** One gratuitous ARP / unsolicited NA per VIP, built once: the MAC and VIPs do not change while running. */
   private readonly garpFrames: Buffer[];
@@ -68,8 +69,9 @@ export class InstanceRunner implements AdvertSink {
     const params = instanceParams(config, runtime.primaryAddress);
     rehearseFailover(params);
     this.machine = new VrrpMachine(params);
-    this.destinations = config.unicastPeers.length > 0 ? config.unicastPeers : [MULTICAST_GROUP[config.family]];
+    this.destinations = config.unicastPeers.length > 0 ? config.unicastPeers : [VRRP_MULTICAST_GROUP[config.family]];
     this.checksumMode = config.v3ChecksumAsV2 ? 'message-only' : 'pseudo-header';
+    this.sendOptions = { src: runtime.primaryAddress };
     this.receiveExpectation = {
       version: config.version,
       priority: config.priority,
@@ -87,10 +89,7 @@ export class InstanceRunner implements AdvertSink {
         : encodeUnsolicitedNa(runtime.mac, v.address, { router: runtime.ipv6Router }),
     );
     // Encode the adverts this instance will send now, not on the first takeover.
-    for (const dst of this.destinations) {
-      for (const priority of [config.priority, 0])
-        this.advertCache.set(`${priority}/${dst}`, this.encode(priority, dst));
-    }
+    for (const priority of [config.priority, 0]) this.advertsFor(priority);
   }
 
   get vrid(): number {
@@ -203,30 +202,31 @@ export class InstanceRunner implements AdvertSink {
   }
 
   private sendAdvert(priority: number): void {
-    for (const dst of this.destinations) {
-      const key = `${priority}/${dst}`;
-      let message = this.advertCache.get(key);
-      if (!message) {
-        message = this.encode(priority, dst);
-        this.advertCache.set(key, message);
-      }
-      if (!this.trySend(() => this.receiver.port.send(message, dst, { src: this.runtime.primaryAddress }), 'advert'))
+    for (const { dst, message } of this.advertsFor(priority)) {
+      try {
+        this.receiver.port.send(message, dst, this.sendOptions);
+      } catch (err) {
+        this.sendFailed(err, 'advert');
         return;
+      }
     }
     this.counters.advertSent++;
     if (priority === 0) this.counters.priZeroSent++;
   }
 
-  /** A send can fail while a link flaps (ENETUNREACH): log it and go on; the link watcher drives FAULT. */
-  private trySend(send: () => void, what: string): boolean {
-    try {
-      send();
-      return true;
-    } catch (err) {
-      this.counters.sendErrors++;
-      this.log.warn({ err, what }, 'send failed');
-      return false;
+  private advertsFor(priority: number): { dst: string; message: Buffer }[] {
+    let adverts = this.advertCache.get(priority);
+    if (!adverts) {
+      adverts = this.destinations.map((dst) => ({ dst, message: this.encode(priority, dst) }));
+      this.advertCache.set(priority, adverts);
     }
+    return adverts;
+  }
+
+  /** A send can fail while a link flaps (ENETUNREACH): count and log it and go on; the link watcher drives FAULT. */
+  private sendFailed(err: unknown, what: string): void {
+    this.counters.sendErrors++;
+    this.log.warn({ err, what }, 'send failed');
   }
 
   private encode(priority: number, dst: string): Buffer {
@@ -237,7 +237,7 @@ export class InstanceRunner implements AdvertSink {
         vrid: c.vrid,
         priority,
         maxAdverIntervalMs: c.advertIntervalMs,
-        addresses: c.vips.map((v) => v.address),
+        addresses: this.receiveExpectation.addresses,
         authType: c.auth ? 1 : 0,
         authPassword: c.auth?.password,
       },
@@ -308,7 +308,12 @@ export class InstanceRunner implements AdvertSink {
   private sendGarps(repeat: number): void {
     for (let i = 0; i < repeat; i++) {
       for (const f of this.garpFrames) {
-        if (this.trySend(() => this.edges.frames.send(f), 'gratuitous ARP/NA')) this.counters.garpSent++;
+        try {
+          this.edges.frames.send(f);
+          this.counters.garpSent++;
+        } catch (err) {
+          this.sendFailed(err, 'gratuitous ARP/NA');
+        }
       }
     }
   }

@@ -2,12 +2,11 @@
  * VrrpPort on the addon's raw protocol-112 socket. One socket per interface and family: bound to the device,
  * joined to the VRRP group only in multicast mode, TTL / hop limit 255 unless a send asks otherwise.
  */
+
+import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
 import type { Millis } from '../core/time.js';
 import { type NativeErrnoError, native } from './native.js';
-
-export const VRRP_GROUP_V4 = '224.0.0.18';
-export const VRRP_GROUP_V6 = 'ff02::12';
 
 export interface VrrpSocketOptions {
   family: Family;
@@ -40,7 +39,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis): Vr
   try {
     sock.bindDevice(opts.ifname);
     sock.setMulticastInterface(ifindex);
-    if (opts.multicast) sock.joinGroup(opts.group ?? (family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6), ifindex);
+    if (opts.multicast) sock.joinGroup(opts.group ?? VRRP_MULTICAST_GROUP[family], ifindex);
   } catch (err) {
     sock.close();
     throw err;
