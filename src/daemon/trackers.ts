@@ -42,16 +42,16 @@ export class TrackerError extends Error {
 }
 
 interface Consumer {
-  name: string;
   base: number;
   bindings: TrackerBinding[];
+  /** trackerKey of each binding, so a state change finds its instances without rebuilding keys. */
+  keys: ReadonlySet<string>;
   last: EffectivePriority | undefined;
   apply(result: EffectivePriority): void;
 }
 
 export class Trackers {
   private readonly states = new Map<string, TrackerState>();
-  private readonly counters = new Map<string, HealthCounter>();
   private readonly consumers: Consumer[] = [];
   private readonly checks: CheckHandle[] = [];
   private readonly unwatch: (() => void)[] = [];
@@ -64,20 +64,16 @@ export class Trackers {
 
   /** Registers an instance; `apply` gets its first effective priority now and every change later. */
   bind(instance: InstanceConfig, apply: (result: EffectivePriority) => void): void {
-    const consumer: Consumer = {
-      name: instance.name,
-      base: instance.priority,
-      bindings: bindingsOf(instance),
-      last: undefined,
-      apply,
-    };
+    const bindings = bindingsOf(instance);
+    const keys = new Set(bindings.map((b) => trackerKey(b)));
+    const consumer: Consumer = { base: instance.priority, bindings, keys, last: undefined, apply };
     this.consumers.push(consumer);
     this.update(consumer);
   }
 
   /** Starts every script, check and file watch that some instance tracks. Throws TrackerError when one cannot run. */
   start(): void {
-    const used = new Set(this.consumers.flatMap((c) => c.bindings.map((b) => trackerKey(b))));
+    const used = new Set(this.consumers.flatMap((c) => [...c.keys]));
     for (const s of this.config.scripts) {
       if (!used.has(trackerKey({ kind: 'script', name: s.name }))) continue;
       const [path] = s.command;
@@ -124,7 +120,6 @@ export class Trackers {
   ): void {
     const key = trackerKey({ kind, name });
     const counter = new HealthCounter({ rise: health.rise, fall: health.fall, initFail: health.initFail });
-    this.counters.set(key, counter);
     this.set(key, { up: counter.up });
     const handle = this.edges.createCheck(spec, intervalMs, timing, (r) => {
       const change = counter.record(r.ok);
@@ -147,7 +142,7 @@ export class Trackers {
 
   private set(key: string, state: TrackerState): void {
     this.states.set(key, state);
-    for (const c of this.consumers) if (c.bindings.some((b) => trackerKey(b) === key)) this.update(c);
+    for (const c of this.consumers) if (c.keys.has(key)) this.update(c);
   }
 
   private update(c: Consumer): void {
