@@ -3,7 +3,6 @@
  * (interface, family), starts one InstanceRunner per configured instance, turns link notifications
  * into fault events, and on stop releases everything in keepalived's order (priority 0, VIPs, notify).
  */
-import { readFileSync } from 'node:fs';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
 import type { AddressPort, Family, FramePort, LinkInfo, LinkWatcher, TimerPort, VrrpPort } from '../core/ports.js';
@@ -24,6 +23,8 @@ export interface DaemonEdges {
   createTimer(onFire: () => void): TimerPort;
   runScript(argv: string[], opts: { timeoutMs: number; log: Logger }): Promise<void>;
   trackers: TrackerEdges;
+  /** Whether the interface forwards IPv6 (keepalived then sets the NA Router flag). */
+  ipv6Forwarding(ifname: string): boolean;
 }
 
 export class StartupError extends Error {
@@ -95,7 +96,7 @@ export class Daemon {
     const log = this.log.child({ instance: c.name, vrid: c.vrid, interface: c.interface, family: `ipv${c.family}` });
     return new InstanceRunner(
       c,
-      { primaryAddress: primary, mac: link.mac, ipv6Router: c.family === 6 && ipv6Forwarding(c.interface) },
+      { primaryAddress: primary, mac: link.mac, ipv6Router: c.family === 6 && this.edges.ipv6Forwarding(c.interface) },
       receiver,
       {
         clock: this.edges.clock,
@@ -190,14 +191,5 @@ export class Daemon {
     this.frameSockets.clear();
     this.edges.links.close();
     this.edges.addresses.close();
-  }
-}
-
-/** keepalived sets the NA Router flag when the interface forwards IPv6. */
-function ipv6Forwarding(ifname: string): boolean {
-  try {
-    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
-  } catch {
-    return false;
   }
 }

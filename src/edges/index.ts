@@ -1,4 +1,5 @@
 /** The real edges, gathered for the daemon: the native addon, rtnetlink and the script runner. */
+import { readFileSync } from 'node:fs';
 import type { DaemonEdges } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
@@ -19,6 +20,7 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     openFrameSocket,
     createTimer,
     trackers: createTrackerEdges(log),
+    ipv6Forwarding,
     runScript: (argv, { timeoutMs, log }) =>
       new Promise<void>((resolve) => {
         runScript(argv, {
@@ -31,4 +33,12 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
         });
       }),
   };
+}
+
+function ipv6Forwarding(ifname: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
 }
