@@ -11,7 +11,7 @@ import type { VipdConfig } from './core/config/model.js';
 import { formatIssue } from './core/config/yaml.js';
 import { Daemon } from './daemon/daemon.js';
 import { type ConfigFormat, convertConfigFile, loadConfigFile } from './edges/config-files.js';
-import { createLogger } from './log.js';
+import { createLogger, flushLogs } from './log.js';
 
 const HELP = `vipd — VRRP failover agent (keepalived-compatible)
 
@@ -104,10 +104,13 @@ async function run(config: VipdConfig, level?: string) {
     crashed = true;
     log.fatal({ err }, 'vipd crashed; releasing VIPs');
     const deadline = setTimeout(() => process.exit(1), 2000);
-    void daemon.emergencyRelease().finally(() => {
-      clearTimeout(deadline);
-      process.exit(1);
-    });
+    void daemon
+      .emergencyRelease()
+      .then(() => flushLogs(200))
+      .finally(() => {
+        clearTimeout(deadline);
+        process.exit(1);
+      });
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
@@ -141,10 +144,14 @@ async function run(config: VipdConfig, level?: string) {
   return stopped;
 }
 
+// A reader that left (EPIPE) must cost the lines it misses, never the daemon: without a listener the stream's
+// 'error' would be an uncaught exception, and the crash path would release the VIPs of a healthy master.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => flushLogs().then(() => process.exit(code)),
   (err: unknown) => {
     process.stderr.write(`vipd: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    void flushLogs().then(() => process.exit(1));
   },
 );

@@ -97,6 +97,16 @@ abstract class Router {
     });
   }
 
+  /** The log reader leaves: the router's stdout pipe is closed from this end (later writes get EPIPE). */
+  closeLogReader(): void {
+    this.child?.stdout?.destroy();
+  }
+
+  /** The log reader stops reading but stays: the router's stdout pipe fills up. */
+  stallLogReader(): void {
+    this.child?.stdout?.pause();
+  }
+
   /** VIPs (of opts.vips, without prefix) currently present on the host's eth0. */
   heldVips(): string[] {
     const fam = this.opts.family ?? 4;
