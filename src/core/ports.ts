@@ -56,11 +56,34 @@ export interface AddressPort {
   add(spec: AddressSpec): Promise<'added' | 'present'>;
   /** Resolves 'removed' or 'absent'. */
   remove(spec: AddressSpec): Promise<'removed' | 'absent'>;
-  /** Lists addresses on a device. */
-  list(dev: string, family: Family): Promise<{ address: string; prefix: number }[]>;
+  /** Lists addresses on a device, in kernel order (IPv4: primaries before secondaries). */
+  list(dev: string, family: Family): Promise<KernelAddress[]>;
   /** Exercises the add path once without changing anything, so the first takeover runs compiled code. */
   warmUp?(): Promise<void>;
   close(): void;
+}
+
+/** An address as the kernel lists it, with the flags that decide whether it can source adverts. */
+export interface KernelAddress {
+  address: string;
+  prefix: number;
+  /** IFA_F_SECONDARY: not the first address of its subnet (IPv4). */
+  secondary?: boolean;
+  /** IFA_F_TENTATIVE: IPv6 DAD still running; cannot be used as a source yet. */
+  tentative?: boolean;
+  /** IFA_F_DADFAILED: IPv6 duplicate found. */
+  dadfailed?: boolean;
+}
+
+/** An address the kernel added (or changed: IPv6 DAD finishing) or removed, whoever did it. */
+export interface AddressChange {
+  kind: 'added' | 'removed';
+  family: Family;
+  address: string;
+  prefix: number;
+  /** Index of the device; its name when the watcher knows the link. */
+  index: number;
+  dev: string | undefined;
 }
 
 export interface LinkInfo {
@@ -70,13 +93,20 @@ export interface LinkInfo {
   up: boolean;
   mac: Buffer;
   mtu: number;
+  /** Set on the notification that the link was deleted (up is then false). */
+  deleted?: true;
 }
 
-/** Link state from netlink notifications (not polling). */
+/** Link and address state from netlink notifications (not polling). */
 export interface LinkWatcher {
   get(name: string): Promise<LinkInfo | undefined>;
-  /** Called on every change of a link's state. Returns an unsubscribe function. */
+  /**
+   * Called on every change of a link: up/down, MAC, MTU, name, and once with deleted=true when it goes. A link
+   * deleted and created again under the same name arrives as a deletion, then a link with a new index.
+   */
   onChange(listener: (link: LinkInfo) => void): () => void;
+  /** Called for every address added, changed or removed on any device. Returns an unsubscribe function. */
+  onAddressChange(listener: (change: AddressChange) => void): () => void;
   close(): void;
 }
 

@@ -1,15 +1,28 @@
 /**
- * The daemon: the one place where the pure core meets the edges. It opens a receiver per
- * (interface, family), starts one InstanceRunner per configured instance, turns link notifications
- * into fault events, and on stop releases everything in keepalived's order (priority 0, VIPs, notify).
+ * The daemon: the one place where the pure core meets the edges. It follows each interface its instances use by
+ * name (BoundInterface), starts one InstanceRunner per configured instance, and keeps their picture of the kernel
+ * true from kernel events: a link down or deleted is FAULT, a link re-created gets new sockets, an advert source
+ * address that goes is FAULT until one is back, and a VIP deleted behind vipd's back is put back by its master.
+ * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
-import type { AddressPort, Family, FramePort, LinkInfo, LinkWatcher, TimerPort, VrrpPort } from '../core/ports.js';
+import type {
+  AddressChange,
+  AddressPort,
+  Family,
+  FramePort,
+  KernelAddress,
+  LinkInfo,
+  LinkWatcher,
+  TimerPort,
+  VrrpPort,
+} from '../core/ports.js';
 import type { Clock } from '../core/time.js';
+import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { Logger } from '../log.js';
-import { InstanceRunner } from './instance.js';
-import { Receiver } from './receiver.js';
+import { InstanceRunner, SOURCE_ADDRESS_FAULT } from './instance.js';
+import { BoundInterface } from './interface-binding.js';
 import { type TrackerEdges, TrackerError, Trackers } from './trackers.js';
 
 /** Everything the daemon needs from the outside world; tests may pass fakes. */
@@ -17,7 +30,6 @@ export interface DaemonEdges {
   clock: Clock;
   addresses: AddressPort;
   links: LinkWatcher;
-  primaryAddress(ifname: string, family: Family): Promise<string | undefined>;
   openVrrpSocket(opts: { family: Family; ifname: string; ifindex: number; multicast: boolean }): VrrpPort;
   openFrameSocket(ifindex: number): FramePort;
   createTimer(onFire: () => void): TimerPort;
@@ -25,6 +37,8 @@ export interface DaemonEdges {
   trackers: TrackerEdges;
   /** Whether the interface forwards IPv6 (keepalived then sets the NA Router flag). */
   ipv6Forwarding(ifname: string): boolean;
+  /** Waits before another look for an advert source at start-up (tests pass a fake). */
+  sleep?(ms: number): Promise<void>;
 }
 
 export class StartupError extends Error {
@@ -32,13 +46,18 @@ export class StartupError extends Error {
 }
 
 const NOTIFY_TIMEOUT_MS = 10_000;
-const PRIMARY_ADDRESS_ATTEMPTS = 30;
+/** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): start-up waits this long. */
+const SOURCE_ADDRESS_ATTEMPTS = 30;
+const SOURCE_ADDRESS_RETRY_MS = 100;
 
 export class Daemon {
   readonly instances: InstanceRunner[] = [];
-  private readonly receivers = new Map<string, Receiver>();
-  private readonly frameSockets = new Map<number, FramePort>();
-  private unsubscribeLinks: (() => void) | undefined;
+  private readonly interfaces = new Map<string, BoundInterface>();
+  /** Kernel re-checks per device run one after another, so a slow one never overtakes a later event. */
+  private readonly deviceQueues = new Map<string, Promise<void>>();
+  /** Re-checks asked for and not started yet, by device and family: a burst of events costs one re-check. */
+  private readonly pendingRechecks = new Set<string>();
+  private readonly unsubscribe: (() => void)[] = [];
   private readonly trackers: Trackers;
   private stopping: Promise<void> | undefined;
 
@@ -57,8 +76,7 @@ export class Daemon {
       const link = links.get(c.interface) ?? (await this.edges.links.get(c.interface));
       if (!link) throw new StartupError(`instance ${c.name}: interface ${c.interface} does not exist`);
       links.set(c.interface, link);
-      const runner = await this.createInstance(c, link);
-      this.instances.push(runner);
+      this.instances.push(await this.createInstance(c, this.bind(c.interface, link)));
     }
     for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
     for (const name of new Set(this.config.instances.flatMap((c) => c.trackInterfaces.map((t) => t.interface)))) {
@@ -66,10 +84,10 @@ export class Daemon {
       if (!link) this.log.warn({ interface: name }, 'tracked interface does not exist: counted as down');
       this.trackers.linkChanged(name, link?.up ?? false);
     }
-    this.unsubscribeLinks = this.edges.links.onChange((link) => {
-      this.trackers.linkChanged(link.name, link.up);
-      for (const r of this.instances) if (r.config.interface === link.name) r.linkChanged(link.up);
-    });
+    this.unsubscribe.push(
+      this.edges.links.onChange((link) => this.linkChanged(link)),
+      this.edges.links.onAddressChange((change) => this.addressChanged(change)),
+    );
     try {
       this.trackers.start();
     } catch (err) {
@@ -84,29 +102,51 @@ export class Daemon {
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
   }
 
-  private async createInstance(c: InstanceConfig, link: LinkInfo): Promise<InstanceRunner> {
-    const primary = c.unicastSrcIp ?? (await this.waitForPrimaryAddress(c));
+  /** The interface `name` with its sockets open, shared by every instance on it. */
+  private bind(name: string, link: LinkInfo): BoundInterface {
+    let b = this.interfaces.get(name);
+    if (!b) {
+      const families = new Map<Family, { multicast: boolean }>();
+      for (const o of this.config.instances) {
+        if (o.interface !== name) continue;
+        // Join the multicast group whenever some instance of that family on this interface multicasts.
+        const multicast = (families.get(o.family)?.multicast ?? false) || o.unicastPeers.length === 0;
+        families.set(o.family, { multicast });
+      }
+      b = new BoundInterface(name, families, this.edges);
+      b.attach(link);
+      this.interfaces.set(name, b);
+    }
+    return b;
+  }
+
+  private async createInstance(c: InstanceConfig, b: BoundInterface): Promise<InstanceRunner> {
+    const primary = c.unicastSrcIp ?? (await this.waitForSourceAddress(c));
     if (!primary) {
       const what = c.family === 4 ? 'an IPv4 address' : 'a link-local IPv6 address';
       throw new StartupError(`instance ${c.name}: interface ${c.interface} has no ${what} to send adverts from`);
     }
     await this.checkVipDevices(c);
-    const receiver = this.receiverFor(c, link);
-    const frames = this.frameSocketFor(link.index);
     const log = this.log.child({ instance: c.name, vrid: c.vrid, interface: c.interface, family: `ipv${c.family}` });
+    const receiver = b.receivers.get(c.family);
+    if (!receiver) throw new Error(`no IPv${c.family} receiver on ${c.interface}`);
     return new InstanceRunner(
       c,
-      { primaryAddress: primary, mac: link.mac, ipv6Router: c.family === 6 && this.edges.ipv6Forwarding(c.interface) },
+      this.runtimeOf(c, b, primary),
       receiver,
+      b.sender(c.family),
       {
         clock: this.edges.clock,
         addresses: this.edges.addresses,
-        frames,
         createTimer: (f) => this.edges.createTimer(f),
         runScript: (argv) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log }),
       },
       log,
     );
+  }
+
+  private runtimeOf(c: InstanceConfig, b: BoundInterface, primaryAddress: string) {
+    return { primaryAddress, mac: b.mac, ipv6Router: c.family === 6 && this.edges.ipv6Forwarding(c.interface) };
   }
 
   /**
@@ -125,39 +165,139 @@ export class Daemon {
     }
   }
 
-  /** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): wait for it, bounded. */
-  private async waitForPrimaryAddress(c: InstanceConfig): Promise<string | undefined> {
-    for (let attempt = 0; attempt < PRIMARY_ADDRESS_ATTEMPTS; attempt++) {
-      const a = await this.edges.primaryAddress(c.interface, c.family);
+  private async waitForSourceAddress(c: InstanceConfig): Promise<string | undefined> {
+    const sleep = this.edges.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    for (let attempt = 0; attempt < SOURCE_ADDRESS_ATTEMPTS; attempt++) {
+      const listed = await this.listAddresses(c.interface, c.family);
+      const a = listed && this.sourceAddress(listed, c.family);
       if (a) return a;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(SOURCE_ADDRESS_RETRY_MS);
     }
     return undefined;
   }
 
-  private receiverFor(c: InstanceConfig, link: LinkInfo): Receiver {
-    const key = `${c.interface}/${c.family}`;
-    let r = this.receivers.get(key);
-    if (!r) {
-      // Join the multicast group whenever some instance on this interface multicasts.
-      const multicast = this.config.instances.some(
-        (o) => o.interface === c.interface && o.family === c.family && o.unicastPeers.length === 0,
-      );
-      const port = this.edges.openVrrpSocket({ family: c.family, ifname: c.interface, ifindex: link.index, multicast });
-      r = new Receiver(c.interface, c.family, port);
-      this.receivers.set(key, r);
-    }
-    return r;
+  /** The advert source among `listed`, never one of the VIPs vipd added. */
+  private sourceAddress(listed: readonly KernelAddress[], family: Family): string | undefined {
+    const ours = new Set(listed.map((a) => a.address).filter((a) => this.instances.some((r) => r.owns(a))));
+    return pickSourceAddress(listed, family, new Set([...ours].map(canonicalAddress)));
   }
 
-  private frameSocketFor(ifindex: number): FramePort {
-    let f = this.frameSockets.get(ifindex);
-    if (!f) {
-      f = this.edges.openFrameSocket(ifindex);
-      this.frameSockets.set(ifindex, f);
+  /** The kernel's addresses on a device, or undefined when it cannot tell (the device is gone). */
+  private async listAddresses(dev: string, family: Family): Promise<KernelAddress[] | undefined> {
+    try {
+      return await this.edges.addresses.list(dev, family);
+    } catch (err) {
+      this.log.debug({ err, dev, family }, 'cannot list addresses');
+      return undefined;
     }
-    return f;
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // The kernel changing under vipd
+
+  private linkChanged(link: LinkInfo): void {
+    if (this.stopping) return;
+    this.trackers.linkChanged(link.name, link.up);
+    for (const b of this.interfaces.values()) {
+      // The index vipd's sockets are bound to went away, or now carries another name: for vipd it is gone.
+      if (b.index === link.index && (link.deleted || b.name !== link.name)) {
+        this.interfaceGone(b, link.deleted ? 'deleted' : `renamed to ${link.name}`);
+      }
+    }
+    const b = this.interfaces.get(link.name);
+    if (!b || link.deleted) return;
+    if (b.index === link.index) {
+      b.update(link);
+      for (const r of this.runnersOn(b)) r.linkChanged(link.up);
+      return;
+    }
+    // An interface of that name appeared: a new index, new sockets, perhaps a new MAC and source address.
+    this.onDevice(b.name, () => this.interfaceAppeared(b, link));
+  }
+
+  private interfaceGone(b: BoundInterface, how: string): void {
+    b.detach();
+    for (const r of this.runnersOn(b)) {
+      r.linkChanged(false, `interface ${b.name} ${how}`);
+      r.setFault(SOURCE_ADDRESS_FAULT, true, `interface ${b.name} ${how}`);
+    }
+  }
+
+  /** Sockets first, then the source address; only then may the instances leave FAULT. */
+  private async interfaceAppeared(b: BoundInterface, link: LinkInfo): Promise<void> {
+    if (this.stopping) return;
+    const current = (await this.edges.links.get(b.name)) ?? link;
+    if (current.index === b.index) return; // an earlier event already bound it
+    try {
+      b.attach(current);
+    } catch (err) {
+      // Faults stay on; the next event for this interface tries again.
+      this.log.error({ err, interface: b.name }, 'cannot open sockets on the re-created interface');
+      return;
+    }
+    this.log.info({ interface: b.name, index: current.index }, 'interface appeared: sockets re-opened');
+    for (const family of b.receivers.keys()) await this.recheckSource(b, family);
+    for (const r of this.runnersOn(b)) r.linkChanged(b.up);
+  }
+
+  private addressChanged(change: AddressChange): void {
+    if (this.stopping) return;
+    const dev = change.dev ?? [...this.interfaces.values()].find((b) => b.index === change.index)?.name;
+    if (dev === undefined || !this.usesDevice(dev)) return;
+    const key = `${dev}/${change.family}`;
+    if (this.pendingRechecks.has(key)) return;
+    this.pendingRechecks.add(key);
+    this.onDevice(dev, async () => {
+      this.pendingRechecks.delete(key);
+      await this.recheckAddresses(dev, change.family);
+    });
+  }
+
+  /** Re-reads the addresses of one device and family, and brings every instance's view in line with them. */
+  private async recheckAddresses(dev: string, family: Family): Promise<void> {
+    const b = this.interfaces.get(dev);
+    if (b?.receivers.has(family)) await this.recheckSource(b, family);
+    const listed = await this.listAddresses(dev, family);
+    if (!listed || this.stopping) return;
+    const present = new Set(listed.map((a) => canonicalAddress(a.address)));
+    for (const r of this.instances) r.restoreVips(dev, present);
+  }
+
+  /** Each instance of `family` on `b` sends from the address the kernel has now, or is in FAULT without one. */
+  private async recheckSource(b: BoundInterface, family: Family): Promise<void> {
+    const runners = this.runnersOn(b).filter((r) => r.config.family === family && r.config.unicastSrcIp === undefined);
+    if (runners.length === 0) return;
+    const listed = b.index === undefined ? undefined : await this.listAddresses(b.name, family);
+    const source = listed && this.sourceAddress(listed, family);
+    for (const r of runners) {
+      if (!source) {
+        const what = family === 4 ? 'no IPv4 address' : 'no usable link-local IPv6 address';
+        r.setFault(SOURCE_ADDRESS_FAULT, true, `interface ${b.name} has ${what} to send adverts from`);
+        continue;
+      }
+      const runtime = this.runtimeOf(r.config, b, source);
+      if (source !== r.primaryAddress || r.hasFault(SOURCE_ADDRESS_FAULT)) r.rebind(runtime);
+      r.setFault(SOURCE_ADDRESS_FAULT, false);
+    }
+  }
+
+  private runnersOn(b: BoundInterface): InstanceRunner[] {
+    return this.instances.filter((r) => r.config.interface === b.name);
+  }
+
+  private usesDevice(dev: string): boolean {
+    return this.interfaces.has(dev) || this.config.instances.some((c) => c.vips.some((v) => v.dev === dev));
+  }
+
+  private onDevice(dev: string, task: () => Promise<void>): void {
+    const next = (this.deviceQueues.get(dev) ?? Promise.resolve()).then(task).catch((err: unknown) => {
+      this.log.error({ err, dev }, 'cannot bring vipd in line with the kernel');
+    });
+    this.deviceQueues.set(dev, next);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stop
 
   /** Graceful stop (SIGTERM/SIGINT): every instance releases mastership, then the edges close. */
   stop(): Promise<void> {
@@ -183,12 +323,10 @@ export class Daemon {
   }
 
   private closeEdges(): void {
-    this.unsubscribeLinks?.();
+    for (const u of this.unsubscribe.splice(0)) u();
     for (const r of this.instances) r.close();
-    for (const r of this.receivers.values()) r.port.close();
-    for (const f of this.frameSockets.values()) f.close();
-    this.receivers.clear();
-    this.frameSockets.clear();
+    for (const b of this.interfaces.values()) b.detach();
+    this.interfaces.clear();
     this.edges.links.close();
     this.edges.addresses.close();
   }

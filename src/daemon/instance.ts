@@ -5,9 +5,10 @@
  */
 import { type ChecksumMode, type DecodeResult, encodeAdvert, type ReceiveExpectation } from '../core/codec/advert.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
+import { canonicalAddress } from '../core/codec/ip-address.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import type { InstanceConfig } from '../core/config/model.js';
-import type { AddressPort, AddressSpec, FramePort, ReceivedPacket, TimerPort } from '../core/ports.js';
+import type { AddressPort, AddressSpec, ReceivedPacket, TimerPort } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import type { EffectivePriority } from '../core/tracking/priority.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
@@ -15,13 +16,14 @@ import type { InstanceParams, NotifyState, TimerName, VrrpAction, VrrpEvent } fr
 import { notifyArgv } from '../edges/scripts.js';
 import type { Logger } from '../log.js';
 import { InstanceCounters } from './counters.js';
+import type { Sender } from './interface-binding.js';
 import type { AdvertSink, Receiver } from './receiver.js';
+import { errorCode, RepeatedErrors } from './repeated-errors.js';
 import { rehearseFailover } from './warmup.js';
 
 export interface InstanceEdges {
   clock: Clock;
   addresses: AddressPort;
-  frames: FramePort;
   createTimer(onFire: () => void): TimerPort;
   runScript(argv: string[], state: string): Promise<void>;
 }
@@ -34,6 +36,16 @@ export interface InstanceRuntime {
   ipv6Router: boolean;
 }
 
+/** Fault sources the runner sets itself or on the daemon's behalf; trackers and links add their own. */
+export const SOURCE_ADDRESS_FAULT = 'no-source-address';
+export const SEND_FAULT = 'send-errors';
+
+/** Consecutive adverts that could not be sent before the instance goes to FAULT (peers miss as many). */
+export const SEND_FAULT_AFTER = 3;
+/** First wait before an instance in FAULT for send errors tries again; doubled on each relapse, up to the max. */
+export const SEND_RETRY_MS = 1000;
+export const SEND_RETRY_MAX_MS = 30_000;
+
 export class InstanceRunner implements AdvertSink {
   readonly counters = new InstanceCounters();
   readonly machine: VrrpMachine;
@@ -43,6 +55,15 @@ export class InstanceRunner implements AdvertSink {
    * A promise, because the add is sent at once and its answer comes later.
    */
   private readonly ownedVips = new Map<string, Promise<boolean>>();
+  /** Addresses this process is known to have added (settled adds): never an advert source. */
+  private readonly ownedAddresses = new Set<string>();
+  /** Fault sources that are on, with the reason logged when each came on. */
+  private readonly faults = new Map<string, string>();
+  private consecutiveSendFailures = 0;
+  private sendRetryMs = SEND_RETRY_MS;
+  private sendRetry: TimerPort | undefined;
+  private stopping = false;
+  private readonly sendErrors: RepeatedErrors;
   /** Serialises address changes: a removal waits for the adds before it, an add for the removals before it. */
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -52,20 +73,22 @@ export class InstanceRunner implements AdvertSink {
   private readonly checksumMode: ChecksumMode;
   /** Encoded adverts per advertised priority, one per destination: sending one allocates nothing. */
   private readonly advertCache = new Map<number, { dst: string; message: Buffer }[]>();
-  private readonly sendOptions: { src: string };
+  private sendOptions: { src: string };
   private readonly pendingScripts = new Set<Promise<void>>();
-  /** One gratuitous ARP / unsolicited NA per VIP, built once: the MAC and VIPs do not change while running. */
-  private readonly garpFrames: Buffer[];
+  /** One gratuitous ARP / unsolicited NA per VIP, built once per MAC (a re-created interface has a new one). */
+  private garpFrames: Buffer[] = [];
   /** What a received advert is checked against; fixed for the life of the instance (no per-packet object). */
   private readonly receiveExpectation: ReceiveExpectation;
 
   constructor(
     readonly config: InstanceConfig,
-    private readonly runtime: InstanceRuntime,
+    private runtime: InstanceRuntime,
     private readonly receiver: Receiver,
+    private readonly sender: Sender,
     private readonly edges: InstanceEdges,
     private readonly log: Logger,
   ) {
+    this.sendErrors = new RepeatedErrors(log, 'send failed');
     const params = instanceParams(config, runtime.primaryAddress);
     rehearseFailover(params);
     this.machine = new VrrpMachine(params);
@@ -83,13 +106,69 @@ export class InstanceRunner implements AdvertSink {
       checkUnicastSrc: config.checkUnicastSrc,
     };
     receiver.attach(this);
-    this.garpFrames = config.vips.map((v) =>
-      v.family === 4
-        ? encodeGarp(runtime.mac, v.address)
-        : encodeUnsolicitedNa(runtime.mac, v.address, { router: runtime.ipv6Router }),
+    this.encodeForRuntime();
+  }
+
+  /** The advert source, the MAC or the NA router flag changed (an interface re-created, an address replaced). */
+  rebind(runtime: InstanceRuntime): void {
+    const sourceChanged = runtime.primaryAddress !== this.runtime.primaryAddress;
+    this.runtime = runtime;
+    this.machine.setPrimaryAddress(runtime.primaryAddress);
+    this.advertCache.clear();
+    this.encodeForRuntime();
+    if (sourceChanged) this.log.info({ source: runtime.primaryAddress }, 'advert source address changed');
+  }
+
+  get primaryAddress(): string {
+    return this.runtime.primaryAddress;
+  }
+
+  /** Encodes now, not on the first takeover, what a takeover sends: adverts and GARP/NA frames. */
+  private encodeForRuntime(): void {
+    const { mac, primaryAddress, ipv6Router } = this.runtime;
+    this.sendOptions = { src: primaryAddress };
+    this.garpFrames = this.config.vips.map((v) =>
+      v.family === 4 ? encodeGarp(mac, v.address) : encodeUnsolicitedNa(mac, v.address, { router: ipv6Router }),
     );
-    // Encode the adverts this instance will send now, not on the first takeover.
-    for (const priority of [config.priority, 0]) this.advertsFor(priority);
+    for (const priority of [this.config.priority, 0]) this.advertsFor(priority);
+  }
+
+  /**
+   * Turns one fault source on or off; the instance is in FAULT while any is on. Each change is logged once,
+   * with its reason, however often the daemon re-asserts it.
+   */
+  setFault(source: string, on: boolean, reason = source): void {
+    if (on === this.faults.has(source)) return;
+    if (on) {
+      this.faults.set(source, reason);
+      this.log.warn({ fault: source, reason }, 'fault');
+    } else {
+      this.faults.delete(source);
+      this.log.info({ fault: source }, 'fault cleared');
+    }
+    this.dispatch({ type: 'fault', source, on }, on ? reason : `${source} cleared`);
+  }
+
+  hasFault(source: string): boolean {
+    return this.faults.has(source);
+  }
+
+  /** Whether this process added `address` (one of its VIPs) and still holds it. */
+  owns(address: string): boolean {
+    return this.ownedAddresses.has(canonicalAddress(address));
+  }
+
+  /**
+   * The kernel's addresses on `dev` (family of the list) as they are now. A master puts back at once any of its
+   * VIPs on that device that someone deleted (keepalived does the same by default), and announces it again.
+   */
+  restoreVips(dev: string, present: ReadonlySet<string>): void {
+    if (this.stopping || this.machine.state !== 'MASTER') return;
+    const missing = this.config.vips.filter((v) => v.dev === dev && !present.has(canonicalAddress(v.address)));
+    if (missing.length === 0) return;
+    this.log.warn({ vips: missing.map((v) => v.address), dev }, 'VIP deleted behind vipd: adding it back');
+    this.enqueue(() => this.addVips(missing));
+    this.enqueue(() => this.sendGarps(1, missing));
   }
 
   get vrid(): number {
@@ -138,16 +217,14 @@ export class InstanceRunner implements AdvertSink {
     this.log.debug({ reason: result.reason, detail: result.detail, src: packet.src }, 'advert dropped');
   }
 
-  /** Link of the instance interface changed: down is a fault source (RFC: interface down → FAULT). */
-  linkChanged(up: boolean): void {
-    this.dispatch(
-      { type: 'fault', source: `interface:${this.config.interface}`, on: !up },
-      up ? 'link up' : 'link down',
-    );
+  /** Link of the instance interface changed: down or gone is a fault source (RFC: interface down → FAULT). */
+  linkChanged(up: boolean, reason = up ? 'link up' : `interface ${this.config.interface} is down`): void {
+    this.setFault(`interface:${this.config.interface}`, !up, reason);
   }
 
   /** Sends priority 0 (if master), removes VIPs, runs STOP notifies; resolves when all that is done. */
   async stop(notifyWaitMs = 1000): Promise<void> {
+    this.stopping = true;
     this.dispatch({ type: 'shutdown' }, 'shutdown');
     await this.queue;
     await Promise.race([
@@ -166,6 +243,9 @@ export class InstanceRunner implements AdvertSink {
   close(): void {
     for (const t of this.timers.values()) t.port.close();
     this.timers.clear();
+    this.sendRetry?.close();
+    this.sendRetry = undefined;
+    this.sendErrors.ended();
     this.receiver.detach(this);
   }
 
@@ -204,14 +284,32 @@ export class InstanceRunner implements AdvertSink {
   private sendAdvert(priority: number): void {
     for (const { dst, message } of this.advertsFor(priority)) {
       try {
-        this.receiver.port.send(message, dst, this.sendOptions);
+        this.sender.sendAdvert(message, dst, this.sendOptions);
       } catch (err) {
         this.sendFailed(err, 'advert');
+        this.advertFailed(err);
         return;
       }
     }
     this.counters.advertSent++;
     if (priority === 0) this.counters.priZeroSent++;
+    this.consecutiveSendFailures = 0;
+    this.sendRetryMs = SEND_RETRY_MS;
+    this.sendErrors.ended();
+  }
+
+  /**
+   * A master whose adverts keep failing is not a master to anyone else: FAULT (VIPs released) after
+   * SEND_FAULT_AFTER in a row, then BACKUP again after a wait that doubles while the failures come back.
+   */
+  private advertFailed(err: unknown): void {
+    this.consecutiveSendFailures++;
+    if (this.consecutiveSendFailures < SEND_FAULT_AFTER || this.stopping || this.machine.state !== 'MASTER') return;
+    this.consecutiveSendFailures = 0;
+    this.setFault(SEND_FAULT, true, `adverts cannot be sent (${errorCode(err)}); retrying in ${this.sendRetryMs} ms`);
+    this.sendRetry ??= this.edges.createTimer(() => this.setFault(SEND_FAULT, false));
+    this.sendRetry.armAt(this.edges.clock.now() + this.sendRetryMs);
+    this.sendRetryMs = Math.min(this.sendRetryMs * 2, SEND_RETRY_MAX_MS);
   }
 
   private advertsFor(priority: number): { dst: string; message: Buffer }[] {
@@ -223,10 +321,10 @@ export class InstanceRunner implements AdvertSink {
     return adverts;
   }
 
-  /** A send can fail while a link flaps (ENETUNREACH): count and log it and go on; the link watcher drives FAULT. */
+  /** Counted every time, logged once per run of identical errors. */
   private sendFailed(err: unknown, what: string): void {
     this.counters.sendErrors++;
-    this.log.warn({ err, what }, 'send failed');
+    this.sendErrors.failed(`${what} ${errorCode(err)}`, { err, what });
   }
 
   private encode(priority: number, dst: string): Buffer {
@@ -275,10 +373,13 @@ export class InstanceRunner implements AdvertSink {
   }
 
   /** Sends every add at once without waiting for the answers; ownership is settled when they come. */
-  private addVips(): void {
-    for (const spec of this.config.vips) {
+  private addVips(vips: readonly AddressSpec[] = this.config.vips): void {
+    for (const spec of vips) {
       const owned = this.edges.addresses.add(spec).then(
-        (r) => r === 'added',
+        (r) => {
+          if (r === 'added') this.ownedAddresses.add(canonicalAddress(spec.address));
+          return r === 'added';
+        },
         (err: unknown) => {
           this.log.error({ err, vip: spec.address, dev: spec.dev }, 'cannot add VIP');
           return false;
@@ -296,6 +397,7 @@ export class InstanceRunner implements AdvertSink {
         const owned = this.ownedVips.get(vipKey(v));
         if (!owned || !(await owned)) return;
         this.ownedVips.delete(vipKey(v));
+        this.ownedAddresses.delete(canonicalAddress(v.address));
         try {
           await this.edges.addresses.remove(v);
         } catch (err) {
@@ -305,11 +407,14 @@ export class InstanceRunner implements AdvertSink {
     );
   }
 
-  private sendGarps(repeat: number): void {
+  private sendGarps(repeat: number, only?: readonly AddressSpec[]): void {
+    const frames = only
+      ? this.garpFrames.filter((_, i) => only.includes(this.config.vips[i] as AddressSpec))
+      : this.garpFrames;
     for (let i = 0; i < repeat; i++) {
-      for (const f of this.garpFrames) {
+      for (const f of frames) {
         try {
-          this.edges.frames.send(f);
+          this.sender.sendFrame(f);
           this.counters.garpSent++;
         } catch (err) {
           this.sendFailed(err, 'gratuitous ARP/NA');

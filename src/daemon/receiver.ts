@@ -20,13 +20,33 @@ export interface AdvertSink {
 export class Receiver {
   readonly routerCounters = new InstanceCounters();
   private readonly sinks = new Map<number, AdvertSink>();
+  private current: VrrpPort | undefined;
 
   constructor(
     readonly ifname: string,
     readonly family: Family,
-    readonly port: VrrpPort,
+    port?: VrrpPort,
   ) {
-    port.onPacket((p) => this.receive(p));
+    if (port) this.bind(port);
+  }
+
+  /** The socket packets come from now (undefined while the interface is gone). */
+  get port(): VrrpPort | undefined {
+    return this.current;
+  }
+
+  /** Takes packets from `port` from now on, closing the one before (an interface that was re-created). */
+  bind(port: VrrpPort): void {
+    this.unbind();
+    this.current = port;
+    port.onPacket((p) => {
+      if (this.current === port) this.receive(p);
+    });
+  }
+
+  unbind(): void {
+    this.current?.close();
+    this.current = undefined;
   }
 
   attach(sink: AdvertSink): void {

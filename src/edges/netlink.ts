@@ -4,15 +4,24 @@
  * - createAddressPort(): AddressPort — idempotent add/remove of VIPs (EEXIST → 'present',
  *   EADDRNOTAVAIL → 'absent'), list, coded errors naming the address and the device.
  * - createLinkWatcher(): LinkWatcher fed by RTNLGRP_LINK notifications (no polling), deduplicated,
- *   plus onAddressRemoved from RTNLGRP_IPV4_IFADDR / IPV6_IFADDR (the kernel deletes IPv6 addresses
- *   when a link goes down; the daemon re-adds its VIPs).
+ *   plus onAddressChange from RTNLGRP_IPV4_IFADDR / IPV6_IFADDR: the daemon re-checks its advert source
+ *   and its VIPs whenever an address on one of its interfaces comes or goes, whoever did it.
  * - primaryAddress(): the VRRP advert source (first primary IPv4, or the fe80::/10 link-local).
  *
  * A netlink socket belongs to the network namespace of the process that opened it.
  */
 import { AttrStream, FlagsNew, rt } from 'netlink';
-import { addressFamily, formatAddress, isLinkLocal6, parseAddress } from '../core/codec/ip-address.js';
-import type { AddressPort, AddressSpec, Family, LinkInfo, LinkWatcher } from '../core/ports.js';
+import { addressFamily, formatAddress, parseAddress } from '../core/codec/ip-address.js';
+import type {
+  AddressChange,
+  AddressPort,
+  AddressSpec,
+  Family,
+  KernelAddress,
+  LinkInfo,
+  LinkWatcher,
+} from '../core/ports.js';
+import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import { errnoError, NetlinkError, type RtReply, RtRequester, RtSubscriber, toNetlinkError } from './netlink-socket.js';
 
 export { NetlinkError } from './netlink-socket.js';
@@ -154,18 +163,13 @@ async function linkByName(sock: RtRequester, name: string, what: string): Promis
 // Addresses
 
 /** An address as listed from the kernel. */
-export interface ListedAddress {
-  address: string;
-  prefix: number;
+export interface ListedAddress extends KernelAddress {
   /** RT_SCOPE_* by name ('global', 'link', …), or the number when it has none. */
   scope: ScopeName | number;
   /** IFA_LABEL (IPv4 only). */
   label?: string;
-  /** IFA_F_SECONDARY: not the first address of its subnet (IPv4). */
   secondary: boolean;
-  /** IFA_F_TENTATIVE: IPv6 DAD still running; cannot be used as a source yet. */
   tentative: boolean;
-  /** IFA_F_DADFAILED: IPv6 duplicate found. */
   dadfailed: boolean;
   deprecated: boolean;
 }
@@ -333,12 +337,7 @@ export async function primaryAddress(
   try {
     const what = `cannot read the primary IPv${family} address of ${ifname}`;
     const link = await linkByName(sock, ifname, what);
-    const list = await listAddresses(sock, link.data.index ?? 0, family, what);
-    const pick =
-      family === 4
-        ? list.find((a) => !a.secondary)
-        : list.find((a) => isLinkLocal6(a.address) && !a.tentative && !a.dadfailed);
-    return pick?.address;
+    return pickSourceAddress(await listAddresses(sock, link.data.index ?? 0, family, what), family);
   } finally {
     sock.close();
   }
@@ -358,27 +357,11 @@ export interface NetlinkLinkInfo extends LinkInfo {
   carrier: boolean;
   /** IFLA_OPERSTATE (RFC 2863). */
   operstate: OperState | number;
-  /** Set on the notification for RTM_DELLINK (up is then false). */
-  deleted?: true;
-}
-
-/** An address the kernel removed (RTM_DELADDR), whoever removed it. */
-export interface AddressEvent {
-  family: Family;
-  address: string;
-  prefix: number;
-  index: number;
-  /** Device name when the watcher knows the link (undefined if it was deleted first). */
-  dev: string | undefined;
-  label?: string;
-  scope: ScopeName | number;
 }
 
 export interface NetlinkLinkWatcher extends LinkWatcher {
   get(name: string): Promise<NetlinkLinkInfo | undefined>;
   onChange(listener: (link: NetlinkLinkInfo) => void): () => void;
-  /** Addresses deleted from any device (RTNLGRP_IPV4_IFADDR / IPV6_IFADDR), e.g. IPv6 ones on link down. */
-  onAddressRemoved(listener: (event: AddressEvent) => void): () => void;
 }
 
 export interface LinkWatcherOptions extends NetlinkOptions {
@@ -387,7 +370,7 @@ export interface LinkWatcherOptions extends NetlinkOptions {
    * it either way so the process can exit.
    */
   ref?: boolean;
-  /** Also subscribe to address notifications for onAddressRemoved (default true). */
+  /** Also subscribe to address notifications for onAddressChange (default true). */
   addresses?: boolean;
   /** Notification socket errors other than overflow (overflow, ENOBUFS, is handled by a resync). */
   onError?: (err: NetlinkError) => void;
@@ -442,7 +425,7 @@ export async function createLinkWatcher(opts: LinkWatcherOptions = {}): Promise<
   const requester = new RtRequester(opts.timeoutMs);
   const known = new Map<number, NetlinkLinkInfo>();
   const linkListeners = new Set<(link: NetlinkLinkInfo) => void>();
-  const addrListeners = new Set<(event: AddressEvent) => void>();
+  const addrListeners = new Set<(change: AddressChange) => void>();
   let buffered: RtReply[] | undefined = [];
   let closed = false;
   let resyncing = false;
@@ -465,21 +448,22 @@ export async function createLinkWatcher(opts: LinkWatcherOptions = {}): Promise<
       } else if (reply.type === rt.MessageType.NEWLINK) {
         noteLink(info);
       }
-    } else if (m.kind === 'address' && reply.type === rt.MessageType.DELADDR) {
+    } else if (m.kind === 'address') {
+      const kind =
+        reply.type === rt.MessageType.NEWADDR ? 'added' : reply.type === rt.MessageType.DELADDR ? 'removed' : undefined;
       const listed = toListed(m);
       const family = m.data.family === AF_INET ? 4 : m.data.family === AF_INET6 ? 6 : undefined;
-      if (!listed || !family) return;
+      if (!kind || !listed || !family) return;
       const index = m.data.index ?? 0;
-      const event: AddressEvent = {
+      const change: AddressChange = {
+        kind,
         family,
         address: listed.address,
         prefix: listed.prefix,
         index,
         dev: known.get(index)?.name,
-        scope: listed.scope,
       };
-      if (listed.label !== undefined) event.label = listed.label;
-      dispatch(addrListeners, event);
+      dispatch(addrListeners, change);
     }
   };
 
@@ -571,7 +555,7 @@ export async function createLinkWatcher(opts: LinkWatcherOptions = {}): Promise<
         linkListeners.delete(listener);
       };
     },
-    onAddressRemoved(listener) {
+    onAddressChange(listener) {
       addrListeners.add(listener);
       return () => {
         addrListeners.delete(listener);

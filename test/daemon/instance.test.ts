@@ -64,12 +64,12 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
     { primaryAddress: PRIMARY, mac: MAC, ipv6Router: false },
     receiver,
     {
+      sendAdvert: (message, dst, o) => port.send(message, dst, o),
+      sendFrame: (f) => log.push(`garp ${decodeGarp(f)?.senderIp}`),
+    },
+    {
       clock: { now: () => now },
       addresses,
-      frames: {
-        send: (f) => log.push(`garp ${decodeGarp(f)?.senderIp}`),
-        close: () => undefined,
-      },
       createTimer(onFire): TimerPort {
         const t = { at: 0, armed: false, fire: onFire };
         timers.push(t);

@@ -99,7 +99,7 @@ describe.skipIf(!canRunNetns())('netlink link watcher (namespaces)', () => {
     }
   });
 
-  it('reports IPv6 addresses the kernel deletes on link down (onAddressRemoved), and a deleted link', async () => {
+  it('reports IPv6 addresses the kernel deletes on link down, addresses added and removed by others, and a deleted link', async () => {
     lab = Lab.create('nlwatchaddr', ['a']);
     lab.exec('a', 'ip', '-6', 'addr', 'add', '2001:db8::200/64', 'dev', 'eth0', 'nodad');
     lab.exec('a', 'ip', 'addr', 'add', '192.0.2.200/32', 'dev', 'eth0', 'label', 'eth0:vip');
@@ -111,10 +111,13 @@ describe.skipIf(!canRunNetns())('netlink link watcher (namespaces)', () => {
       expect(removed).toMatchObject({ family: 6, prefix: 64, dev: 'eth0' });
       // IPv4 addresses survive link down…
       expect(lab.addresses('a')).toContain('192.0.2.200');
-      // …and their removal by someone else is reported with the label.
+      // …and their removal by someone else is reported, as is an address someone adds.
       lab.exec('a', 'ip', 'addr', 'del', '192.0.2.200/32', 'dev', 'eth0');
       const removed4 = await w.next((x) => x.event === 'addr-removed' && x.address === '192.0.2.200', 2_000);
-      expect(removed4).toMatchObject({ family: 4, prefix: 32, dev: 'eth0', label: 'eth0:vip' });
+      expect(removed4).toMatchObject({ kind: 'removed', family: 4, prefix: 32, dev: 'eth0' });
+      lab.exec('a', 'ip', 'addr', 'add', '192.0.2.201/24', 'dev', 'eth0');
+      const added4 = await w.next((x) => x.event === 'addr-added' && x.address === '192.0.2.201', 2_000);
+      expect(added4).toMatchObject({ kind: 'added', family: 4, prefix: 24, dev: 'eth0' });
 
       lab.exec('a', 'ip', 'link', 'del', 'extra0');
       const gone = await w.next((x) => x.event === 'link' && x.name === 'extra0', 2_000);

@@ -93,7 +93,7 @@ async function probeOps(ops: ProbeOp[]): Promise<void> {
 async function probeWatch(): Promise<void> {
   const watcher = await createLinkWatcher();
   watcher.onChange((l) => print('link', linkJson(l)));
-  watcher.onAddressRemoved((a) => print('addr-removed', { ...a }));
+  watcher.onAddressChange((a) => print(`addr-${a.kind}`, { ...a }));
   process.stdin.on('data', () => {});
   process.stdin.once('end', () => {
     watcher.close();

@@ -26,7 +26,7 @@ export type TransitionCause =
 type AdvertEvent = Extract<VrrpEvent, { type: 'advert' }>;
 
 export class VrrpMachine {
-  readonly params: InstanceParams;
+  private currentParams: InstanceParams;
   private current: VrrpState = 'INIT';
   private effectivePriority: number;
   private masterAdverIntervalMs: Millis;
@@ -40,7 +40,7 @@ export class VrrpMachine {
 
   constructor(params: InstanceParams) {
     validate(params);
-    this.params = params;
+    this.currentParams = params;
     this.effectivePriority = params.priority;
     this.masterAdverIntervalMs = params.advertIntervalMs;
     this.garp = new GarpSchedule(params.garp);
@@ -49,6 +49,18 @@ export class VrrpMachine {
 
   get state(): VrrpState {
     return this.current;
+  }
+
+  get params(): InstanceParams {
+    return this.currentParams;
+  }
+
+  /**
+   * The interface's address changed (re-created interface, address replaced): the tie-break between equal
+   * priorities uses the new one from now on. Nothing else depends on it, so no action follows.
+   */
+  setPrimaryAddress(address: string): void {
+    this.currentParams = { ...this.currentParams, primaryAddress: address };
   }
 
   handle(event: VrrpEvent, now: Millis): VrrpAction[] {

@@ -1,0 +1,100 @@
+/**
+ * One network interface as vipd uses it, followed by name: its current index and MAC, the raw VRRP socket of each
+ * family with its Receiver, and the frame socket for gratuitous ARP / NA. Sockets are bound to an interface
+ * index, so when the interface is deleted they are closed (`detach`), and when one of the same name appears they
+ * are opened again on the new index (`attach`): bound, joined to the multicast group, with the new MAC.
+ * Instances send through it rather than through the receiver, so sending follows the interface, not a socket.
+ */
+import type { Family, FramePort, LinkInfo, VrrpPort } from '../core/ports.js';
+import { Receiver } from './receiver.js';
+
+export interface SocketEdges {
+  openVrrpSocket(opts: { family: Family; ifname: string; ifindex: number; multicast: boolean }): VrrpPort;
+  openFrameSocket(ifindex: number): FramePort;
+}
+
+/** What an instance sends through. Throws an errno-style error (ENODEV while the interface is gone). */
+export interface Sender {
+  sendAdvert(message: Buffer, dst: string, opts: { src: string }): void;
+  sendFrame(frame: Buffer): void;
+}
+
+export class InterfaceGoneError extends Error {
+  readonly code = 'ENODEV';
+  constructor(ifname: string) {
+    super(`interface ${ifname} does not exist`);
+  }
+}
+
+export class BoundInterface {
+  private link: LinkInfo | undefined;
+  private frames: FramePort | undefined;
+  readonly receivers = new Map<Family, Receiver>();
+
+  /** `families`: the families used on this interface, and whether any instance of that family multicasts. */
+  constructor(
+    readonly name: string,
+    private readonly families: ReadonlyMap<Family, { multicast: boolean }>,
+    private readonly edges: SocketEdges,
+  ) {
+    for (const family of families.keys()) this.receivers.set(family, new Receiver(name, family));
+  }
+
+  /** The kernel's index while the interface exists, undefined while it does not. */
+  get index(): number | undefined {
+    return this.link?.index;
+  }
+
+  get mac(): Buffer {
+    return this.link?.mac ?? Buffer.alloc(6);
+  }
+
+  get up(): boolean {
+    return this.link?.up ?? false;
+  }
+
+  /** Opens every socket on `link` (throws, leaving the interface detached, when one cannot be opened). */
+  attach(link: LinkInfo): void {
+    this.detach();
+    try {
+      for (const [family, { multicast }] of this.families) {
+        const port = this.edges.openVrrpSocket({ family, ifname: this.name, ifindex: link.index, multicast });
+        this.receivers.get(family)?.bind(port);
+      }
+      this.frames = this.edges.openFrameSocket(link.index);
+    } catch (err) {
+      this.detach();
+      throw err;
+    }
+    this.link = link;
+  }
+
+  /** The same interface changed (up/down, MAC, MTU): only what is known of it changes. */
+  update(link: LinkInfo): void {
+    if (link.index === this.link?.index) this.link = link;
+  }
+
+  /** Closes the sockets; the receivers keep their instances for the next attach. */
+  detach(): void {
+    for (const r of this.receivers.values()) r.unbind();
+    this.frames?.close();
+    this.frames = undefined;
+    this.link = undefined;
+  }
+
+  sender(family: Family): Sender {
+    const receiver = this.receivers.get(family);
+    if (!receiver) throw new Error(`interface ${this.name} has no IPv${family} socket`);
+    return {
+      sendAdvert: (message, dst, opts) => {
+        const port = receiver.port;
+        if (!port) throw new InterfaceGoneError(this.name);
+        port.send(message, dst, opts);
+      },
+      sendFrame: (frame) => {
+        if (!this.frames) throw new InterfaceGoneError(this.name);
+        this.frames.send(frame);
+      },
+    };
+  }
+}
