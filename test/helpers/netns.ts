@@ -41,6 +41,8 @@ export interface LabHost {
   /** Primary IPv4 / IPv6 address on eth0 (TEST-NET-1 / documentation prefix). */
   ipv4: string;
   ipv6: string;
+  /** The host's port on the bridge (peer of its eth0). */
+  port: string;
 }
 
 export interface LabOptions {
@@ -84,20 +86,33 @@ export class Lab {
     hostNames.forEach((name, i) => {
       const ns = `${this.id}-${name}`;
       const n = 11 + i;
-      const host: LabHost = { name, ns, ipv4: `192.0.2.${n}`, ipv6: `2001:db8::${n}` };
+      const host: LabHost = { name, ns, ipv4: `192.0.2.${n}`, ipv6: `2001:db8::${n}`, port: `p${i}` };
       ip('netns', 'add', ns);
       this.hosts.set(name, host);
-      const port = `p${i}`;
-      ip('-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', this.switchNs);
-      this.exec(this.switchNs, 'ip', 'link', 'set', port, 'master', 'br0');
-      this.exec(this.switchNs, 'ip', 'link', 'set', port, 'up');
-      // Random link-local IIDs: two veths must never share one (a classic dual-master cause).
-      this.exec(ns, 'sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=0');
       this.exec(ns, 'ip', 'link', 'set', 'lo', 'up');
-      this.exec(ns, 'ip', 'addr', 'add', `${host.ipv4}/24`, 'dev', 'eth0');
-      this.exec(ns, 'ip', 'addr', 'add', `${host.ipv6}/64`, 'dev', 'eth0', 'nodad');
-      this.exec(ns, 'ip', 'link', 'set', 'eth0', 'up');
+      this.plugInterface(name);
     });
+  }
+
+  /**
+   * Creates the host's eth0 (a veth whose peer is a port of the bridge) with its addresses, and brings it up.
+   * `dad: true` leaves IPv6 duplicate address detection on, so the link-local address is tentative for a while,
+   * as on a real host; the lab's own hosts have it off (random link-local IIDs never collide here).
+   */
+  plugInterface(hostName: string, opts: { dad?: boolean } = {}): void {
+    const { ns, port, ipv4, ipv6 } = this.host(hostName);
+    ip('-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', this.switchNs);
+    this.exec(this.switchNs, 'ip', 'link', 'set', port, 'master', 'br0');
+    this.exec(this.switchNs, 'ip', 'link', 'set', port, 'up');
+    if (!opts.dad) this.exec(ns, 'sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=0');
+    this.exec(ns, 'ip', 'addr', 'add', `${ipv4}/24`, 'dev', 'eth0');
+    this.exec(ns, 'ip', 'addr', 'add', `${ipv6}/64`, 'dev', 'eth0', 'nodad');
+    this.exec(ns, 'ip', 'link', 'set', 'eth0', 'up');
+  }
+
+  /** Deletes the host's eth0 (and its bridge port with it), as a network manager rebuilding a device does. */
+  unplugInterface(hostName: string): void {
+    this.exec(hostName, 'ip', 'link', 'del', 'eth0');
   }
 
   host(name: string): LabHost {
