@@ -16,7 +16,7 @@ import type { InstanceParams, NotifyState, TimerName, VrrpAction, VrrpEvent } fr
 import { notifyArgv } from '../edges/scripts.js';
 import type { Logger } from '../log.js';
 import { InstanceCounters } from './counters.js';
-import type { Sender } from './interface-binding.js';
+import { InterfaceGoneError, type Sender } from './interface-binding.js';
 import type { AdvertSink, Receiver } from './receiver.js';
 import { errorCode, RepeatedErrors } from './repeated-errors.js';
 import { rehearseFailover } from './warmup.js';
@@ -286,6 +286,8 @@ export class InstanceRunner implements AdvertSink {
       try {
         this.sender.sendAdvert(message, dst, this.sendOptions);
       } catch (err) {
+        // The interface is gone: the daemon already has the instance in FAULT; nothing was tried.
+        if (err instanceof InterfaceGoneError) return;
         this.sendFailed(err, 'advert');
         this.advertFailed(err);
         return;
@@ -417,6 +419,7 @@ export class InstanceRunner implements AdvertSink {
           this.sender.sendFrame(f);
           this.counters.garpSent++;
         } catch (err) {
+          if (err instanceof InterfaceGoneError) return;
           this.sendFailed(err, 'gratuitous ARP/NA');
         }
       }

@@ -22,14 +22,11 @@ export class VipObserver {
   /** When every host's state was known: the observation starts here. */
   started = Number.POSITIVE_INFINITY;
 
-  private constructor(
-    private readonly lab: Lab,
-    private readonly vip: string,
-  ) {}
+  private constructor(private readonly vip: string) {}
 
   /** Starts one monitor per host, then reads the current holders (a change in between is seen by the monitor). */
   static async start(lab: Lab, hosts: string[], vip: string): Promise<VipObserver> {
-    const o = new VipObserver(lab, vip);
+    const o = new VipObserver(vip);
     const family = vip.includes(':') ? 6 : 4;
     for (const host of hosts) {
       // Line-buffered: `ip monitor` writing into a pipe would otherwise hold its lines back.

@@ -36,9 +36,21 @@ describe.skipIf(!canRunNetns())('the kernel changing under vipd', () => {
   async function pair(family: 4 | 6, tag: string) {
     lab = Lab.create(tag, ['r1', 'r2', 'client']);
     const vip = VIPS[family];
-    const opts = { name: 'VI_1', vrid: 81, advertInt: 0.1, version: 3 as const, family, vips: [`${vip}/${PREFIX[family]}`] };
+    const opts = {
+      name: 'VI_1',
+      vrid: 81,
+      advertInt: 0.1,
+      version: 3 as const,
+      family,
+      vips: [`${vip}/${PREFIX[family]}`],
+    };
     const r1 = new VipdRouter(lab, 'r1', { ...opts, priority: 150 }).start();
-    await waitFor(() => (r1.state() === 'MASTER' && r1.heldVips().length === 1 ? true : undefined), 5000, 20, 'r1 MASTER');
+    await waitFor(
+      () => (r1.state() === 'MASTER' && r1.heldVips().length === 1 ? true : undefined),
+      5000,
+      20,
+      'r1 MASTER',
+    );
     const r2 = new VipdRouter(lab, 'r2', { ...opts, priority: 100 }).start();
     await waitFor(() => (r2.state() === 'BACKUP' ? true : undefined), 5000, 20, 'r2 BACKUP');
     observer = await VipObserver.start(lab, ['r1', 'r2'], vip);
@@ -65,7 +77,12 @@ describe.skipIf(!canRunNetns())('the kernel changing under vipd', () => {
       expect(obs.holders()).toEqual(['r1']);
       expect(r1.state()).toBe('MASTER');
       expect(r2.state()).toBe('BACKUP');
-      expect(r1.transitions().map((t) => t.to).slice(-3)).toEqual(['FAULT', 'BACKUP', 'MASTER']);
+      expect(
+        r1
+          .transitions()
+          .map((t) => t.to)
+          .slice(-3),
+      ).toEqual(['FAULT', 'BACKUP', 'MASTER']);
       // Nothing sent into the deleted interface's index once the new one is there (before: ENXIO / ENODEV).
       expect(r1.log.slice(logBefore)).not.toMatch(/send failed/);
       const v = obs.violations({ from: obs.started, to: performance.now(), faults, graceMs: GRACE_MS });
@@ -131,7 +148,12 @@ describe.skipIf(!canRunNetns())('the kernel changing under vipd', () => {
     await waitFor(holds(obs, ['r1']), 3000, 10, 'r1 alone holding again');
     await sleep(500);
     expect([r1.state(), r2.state()]).toEqual(['MASTER', 'BACKUP']);
-    expect(r1.transitions().map((t) => t.to).slice(-3)).toEqual(['FAULT', 'BACKUP', 'MASTER']);
+    expect(
+      r1
+        .transitions()
+        .map((t) => t.to)
+        .slice(-3),
+    ).toEqual(['FAULT', 'BACKUP', 'MASTER']);
     const v = obs.violations({ from: obs.started, to: performance.now(), faults, graceMs: GRACE_MS });
     expect(v.none).toBe(0);
     expect(v.several).toBeLessThanOrEqual(PREEMPT_OVERLAP_MS);

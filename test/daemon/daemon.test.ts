@@ -1,0 +1,344 @@
+/**
+ * The Daemon on fake edges (no root needed): a fake kernel of links and addresses that emits the events
+ * netlink would, fake sockets bound to an interface index, timers on a fake clock. What is checked is how
+ * vipd's picture of the kernel follows the kernel: an interface deleted and created again, the advert
+ * source address removed and restored, a VIP deleted behind vipd's back, sends that keep failing.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { decodeGarp } from '../../src/core/codec/frames.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
+import type {
+  AddressChange,
+  AddressPort,
+  Family,
+  KernelAddress,
+  LinkInfo,
+  LinkWatcher,
+  TimerPort,
+} from '../../src/core/ports.js';
+import { Daemon, type DaemonEdges } from '../../src/daemon/daemon.js';
+import type { TrackerEdges } from '../../src/daemon/trackers.js';
+
+const VIP = '192.0.2.100';
+const PRIMARY = '192.0.2.11';
+
+const errno = (code: string) => Object.assign(new Error(code), { code });
+
+interface Addr extends KernelAddress {
+  family: Family;
+}
+
+/** Links and addresses, and the notifications a change of either sends. */
+class FakeKernel {
+  readonly links = new Map<string, LinkInfo>();
+  readonly addresses = new Map<number, Addr[]>();
+  readonly linkListeners = new Set<(l: LinkInfo) => void>();
+  readonly addressListeners = new Set<(c: AddressChange) => void>();
+  private nextIndex = 2;
+  /** When set, every VRRP send fails with this code (a firewall, say). */
+  sendError: string | undefined;
+
+  addLink(name: string): LinkInfo {
+    const index = this.nextIndex++;
+    const link: LinkInfo = { name, index, up: true, mac: Buffer.from([2, 0, 0, 0, 0, index]), mtu: 1500 };
+    this.links.set(name, link);
+    this.addresses.set(index, []);
+    for (const l of this.linkListeners) l(link);
+    return link;
+  }
+
+  deleteLink(name: string): void {
+    const link = this.links.get(name);
+    if (!link) return;
+    for (const a of [...(this.addresses.get(link.index) ?? [])]) this.removeAddress(name, a.address);
+    this.links.delete(name);
+    this.addresses.delete(link.index);
+    for (const l of this.linkListeners) l({ ...link, up: false, deleted: true });
+  }
+
+  addAddress(dev: string, address: string, prefix: number): 'added' | 'present' {
+    const link = this.links.get(dev);
+    if (!link) throw errno('ENODEV');
+    const list = this.addresses.get(link.index) ?? [];
+    if (list.some((a) => a.address === address)) return 'present';
+    const family: Family = address.includes(':') ? 6 : 4;
+    const secondary = family === 4 && list.some((a) => a.family === 4 && !a.secondary);
+    list.push({ family, address, prefix, secondary });
+    for (const l of this.addressListeners) l({ kind: 'added', family, address, prefix, index: link.index, dev });
+    return 'added';
+  }
+
+  /** Removing an IPv4 primary takes the secondaries with it (promote_secondaries off), as the kernel does. */
+  removeAddress(dev: string, address: string): 'removed' | 'absent' {
+    const link = this.links.get(dev);
+    const list = link && this.addresses.get(link.index);
+    const a = list?.find((x) => x.address === address);
+    if (!link || !list || !a) return 'absent';
+    const gone = a.family === 4 && !a.secondary ? list.filter((x) => x.family === 4) : [a];
+    this.addresses.set(
+      link.index,
+      list.filter((x) => !gone.includes(x)),
+    );
+    for (const g of [...gone.filter((x) => x !== a), a]) {
+      for (const l of this.addressListeners) {
+        l({ kind: 'removed', family: g.family, address: g.address, prefix: g.prefix, index: link.index, dev });
+      }
+    }
+    return 'removed';
+  }
+
+  has(dev: string, address: string): boolean {
+    const link = this.links.get(dev);
+    return !!link && (this.addresses.get(link.index) ?? []).some((a) => a.address === address);
+  }
+
+  hasIndex(index: number): boolean {
+    return [...this.links.values()].some((l) => l.index === index);
+  }
+}
+
+function world() {
+  const kernel = new FakeKernel();
+  kernel.addLink('eth0');
+  kernel.addAddress('eth0', PRIMARY, 24);
+  let now = 1000;
+  const timers: { at: number; armed: boolean; fire: () => void }[] = [];
+  const wire: { ifindex: number; kind: 'advert' | 'garp'; priority?: number; src?: string; mac?: string }[] = [];
+  const sockets: string[] = [];
+  const lines: { msg: string; [k: string]: unknown }[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  const links: LinkWatcher = {
+    get: async (name) => kernel.links.get(name),
+    onChange: (l) => {
+      kernel.linkListeners.add(l);
+      return () => kernel.linkListeners.delete(l);
+    },
+    onAddressChange: (l) => {
+      kernel.addressListeners.add(l);
+      return () => kernel.addressListeners.delete(l);
+    },
+    close: () => undefined,
+  };
+  const addresses: AddressPort = {
+    add: async (spec) => kernel.addAddress(spec.dev, spec.address, spec.prefix),
+    remove: async (spec) => kernel.removeAddress(spec.dev, spec.address),
+    list: async (dev, family) => {
+      const link = kernel.links.get(dev);
+      if (!link) throw errno('ENODEV');
+      return (kernel.addresses.get(link.index) ?? []).filter((a) => a.family === family);
+    },
+    close: () => undefined,
+  };
+  const trackers: TrackerEdges = {
+    createCheck: () => ({ start: () => undefined, stop: async () => undefined }),
+    watchFile: () => () => undefined,
+    readFile: () => undefined,
+    writeFile: () => undefined,
+    scriptSecurity: () => undefined,
+    resolveUser: () => undefined,
+  } as unknown as TrackerEdges;
+  const edges: DaemonEdges = {
+    clock: { now: () => now },
+    addresses,
+    links,
+    openVrrpSocket({ family, ifindex }) {
+      sockets.push(`open ipv${family} on ${ifindex}`);
+      return {
+        send(message, _dst, opts) {
+          if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
+          if (kernel.sendError) throw errno(kernel.sendError);
+          wire.push({ ifindex, kind: 'advert', priority: message[2], src: opts?.src });
+        },
+        onPacket: () => undefined,
+        close: () => sockets.push(`close on ${ifindex}`),
+      };
+    },
+    openFrameSocket(ifindex) {
+      return {
+        send(frame) {
+          if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
+          const g = decodeGarp(frame);
+          wire.push({ ifindex, kind: 'garp', mac: g?.senderMac });
+        },
+        close: () => undefined,
+      };
+    },
+    createTimer(onFire): TimerPort {
+      const t = { at: 0, armed: false, fire: onFire };
+      timers.push(t);
+      return {
+        armAt: (at) => Object.assign(t, { at, armed: true }),
+        disarm: () => Object.assign(t, { armed: false }),
+        close: () => Object.assign(t, { armed: false }),
+      };
+    },
+    runScript: async () => undefined,
+    trackers,
+    ipv6Forwarding: () => false,
+    sleep: async () => undefined,
+  };
+  const parsed = parseYamlConfig(
+    `vrrp_instance:
+  VI_1:
+    interface: eth0
+    virtual_router_id: 51
+    priority: 150
+    version: 3
+    advert_int: 0.1
+    virtual_ipaddress: ["${VIP}/24"]
+`,
+    'test.yaml',
+  );
+  if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('; '));
+  const daemon = new Daemon(parsed.config, edges, pino({ level: 'debug' }, sink));
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  };
+  /** Advances the fake clock by `ms`, firing every timer due on the way, in order. */
+  const advance = async (ms: number) => {
+    const end = now + ms;
+    for (let i = 0; i < 10_000; i++) {
+      const t = timers.filter((x) => x.armed && x.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!t) break;
+      now = Math.max(now, t.at);
+      t.armed = false;
+      t.fire();
+      await settle();
+    }
+    now = end;
+  };
+  const runner = () => daemon.instances[0];
+  const state = () => runner()?.machine.state;
+  return { kernel, daemon, wire, sockets, lines, settle, advance, state };
+}
+
+async function master() {
+  const w = world();
+  await w.daemon.start();
+  await w.advance(400); // Master_Down_Interval 341 ms at priority 150
+  await w.settle();
+  expect(w.state()).toBe('MASTER');
+  expect(w.kernel.has('eth0', VIP)).toBe(true);
+  return w;
+}
+
+describe('Daemon on a fake kernel', () => {
+  it('an interface deleted and created again: FAULT, then new sockets on the new index, then BACKUP and MASTER', async () => {
+    const w = await master();
+    w.kernel.deleteLink('eth0');
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    expect(w.sockets.at(-1)).toBe('close on 2');
+    const link = w.kernel.addLink('eth0');
+    await w.settle();
+    expect(w.state()).toBe('FAULT'); // no source address on the new interface yet
+    expect(w.sockets.slice(-1)).toEqual([`open ipv4 on ${link.index}`]);
+    w.kernel.addAddress('eth0', PRIMARY, 24);
+    await w.settle();
+    expect(w.state()).toBe('BACKUP');
+    w.wire.length = 0;
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    expect(w.kernel.has('eth0', VIP)).toBe(true);
+    // Everything goes out on the new interface, GARPs with its MAC.
+    expect(new Set(w.wire.map((x) => x.ifindex))).toEqual(new Set([link.index]));
+    expect(w.wire.find((x) => x.kind === 'garp')?.mac).toBe(link.mac.toString('hex').replace(/(..)(?!$)/g, '$1:'));
+    expect(w.lines.filter((l) => l.msg === 'send failed')).toEqual([]);
+  });
+
+  it('the advert source removed: FAULT with one reason, nothing sent; restored: BACKUP, then MASTER with the VIP', async () => {
+    const w = await master();
+    w.wire.length = 0;
+    w.kernel.removeAddress('eth0', PRIMARY); // the VIP (same subnet) goes with it
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    await w.advance(2000);
+    expect(w.wire.filter((x) => x.priority !== 0)).toEqual([]);
+    expect(w.lines.filter((l) => l.msg === 'fault').map((l) => l.reason)).toEqual([
+      'interface eth0 has no IPv4 address to send adverts from',
+    ]);
+    w.kernel.addAddress('eth0', PRIMARY, 24);
+    await w.settle();
+    expect(w.state()).toBe('BACKUP');
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    expect(w.kernel.has('eth0', VIP)).toBe(true);
+  });
+
+  it('a new source address is used from then on (adverts and the equal-priority tie-break)', async () => {
+    const w = await master();
+    w.kernel.addAddress('eth0', '192.0.2.50', 24); // secondary
+    w.kernel.removeAddress('eth0', '192.0.2.50');
+    await w.settle();
+    expect(w.state()).toBe('MASTER');
+    // The primary replaced by another address (and the VIP deleted with the old one), seen in one re-check:
+    // the master carries on from the new address and puts its VIP back.
+    w.kernel.removeAddress('eth0', PRIMARY);
+    w.kernel.addAddress('eth0', '192.0.2.77', 24);
+    await w.settle();
+    expect(w.state()).toBe('MASTER');
+    expect(w.kernel.has('eth0', VIP)).toBe(true);
+    expect(w.daemon.instances[0]?.machine.params.primaryAddress).toBe('192.0.2.77');
+    w.wire.length = 0;
+    await w.advance(400);
+    expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.src)).toContain('192.0.2.77');
+    expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.src)).not.toContain(PRIMARY);
+  });
+
+  it('a VIP deleted behind vipd while master is put back and announced; while backup it is left alone', async () => {
+    const w = await master();
+    w.wire.length = 0;
+    w.kernel.removeAddress('eth0', VIP);
+    await w.settle();
+    expect(w.kernel.has('eth0', VIP)).toBe(true);
+    expect(w.wire.filter((x) => x.kind === 'garp').length).toBeGreaterThan(0);
+    expect(w.lines.some((l) => l.msg === 'VIP deleted behind vipd: adding it back')).toBe(true);
+    // A VIP vipd put back is its own: never chosen as the advert source.
+    w.kernel.removeAddress('eth0', PRIMARY);
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+  });
+
+  it('a backup does not add a VIP that someone removed', async () => {
+    const w = world();
+    await w.daemon.start();
+    w.kernel.addAddress('eth0', VIP, 24); // someone else's
+    w.kernel.removeAddress('eth0', VIP);
+    await w.settle();
+    expect(w.state()).toBe('BACKUP');
+    expect(w.kernel.has('eth0', VIP)).toBe(false);
+  });
+
+  it('sends that keep failing: one log line, FAULT after three adverts, BACKUP again after a second', async () => {
+    const w = await master();
+    w.kernel.sendError = 'EPERM';
+    await w.advance(150); // MASTER since 1341: the adverts at 1441 and 1541 fail
+    expect(w.state()).toBe('MASTER');
+    await w.advance(100); // the third, at 1641
+    expect(w.state()).toBe('FAULT');
+    expect(w.kernel.has('eth0', VIP)).toBe(false);
+    expect(w.lines.filter((l) => l.msg === 'send failed').length).toBe(1);
+    w.kernel.sendError = undefined;
+    await w.advance(1000);
+    expect(w.state()).toBe('BACKUP');
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    const repeated = w.lines.find((l) => l.msg === 'send failed (repeated)');
+    expect(repeated).toMatchObject({ error: 'advert EPERM' });
+  });
+
+  it('stop after the interface is gone: nothing thrown, the VIP it held is gone with the interface', async () => {
+    const w = await master();
+    w.kernel.deleteLink('eth0');
+    await w.settle();
+    await w.daemon.stop();
+    expect(w.state()).toBe('INIT');
+  });
+});
