@@ -19,6 +19,7 @@ import type {
   VrrpPort,
 } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
+import { startsAsMaster } from '../core/vrrp/machine.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { Logger } from '../log.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT } from './instance.js';
@@ -150,15 +151,22 @@ export class Daemon {
   }
 
   /**
-   * Lists the addresses of every VIP device once: a VIP already there is reported (vipd will not remove what
-   * it did not add), and the device's index is cached so that adds on a takeover need no lookup first.
+   * Lists the addresses of every VIP device once, which also caches the device's index so that adds on a
+   * takeover need no lookup first. A VIP already there when an instance starts in BACKUP is a left-over (vipd
+   * or keepalived killed with -9, a crash): it is removed, as keepalived does, or two routers would answer for
+   * it. An owner that starts as MASTER keeps it and, not having added it, never removes it.
    */
   private async checkVipDevices(c: InstanceConfig): Promise<void> {
+    const leftOversGo = !startsAsMaster({ priority: c.priority, initialState: c.state });
     for (const dev of new Set(c.vips.map((v) => v.dev))) {
       const listed = await this.edges.addresses.list(dev, c.family);
       const present = new Set(listed.map((a) => canonicalAddress(a.address)));
       for (const v of c.vips) {
-        if (v.dev === dev && present.has(canonicalAddress(v.address))) {
+        if (v.dev !== dev || !present.has(canonicalAddress(v.address))) continue;
+        if (leftOversGo) {
+          await this.edges.addresses.remove(v);
+          this.log.warn({ instance: c.name, vip: v.address, dev }, 'VIP present at start-up as BACKUP: removed');
+        } else {
           this.log.warn({ instance: c.name, vip: v.address, dev }, 'VIP already present: vipd will not remove it');
         }
       }

@@ -306,6 +306,14 @@ describe('Daemon on a fake kernel', () => {
     expect(w.state()).toBe('FAULT');
   });
 
+  it('a VIP left over from an earlier run (kill -9) is removed before the instance starts as BACKUP', async () => {
+    const w = world();
+    w.kernel.addAddress('eth0', VIP, 24);
+    await w.daemon.start();
+    expect(w.state()).toBe('BACKUP');
+    expect(w.kernel.has('eth0', VIP)).toBe(false);
+  });
+
   it('a backup does not add a VIP that someone removed', async () => {
     const w = world();
     await w.daemon.start();

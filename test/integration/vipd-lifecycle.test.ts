@@ -1,7 +1,8 @@
 /**
  * One vipd in a namespace, real kernel: what it does to addresses and processes around its own life.
- * Only VIPs it added are removed; a crash still releases them; SIGINT stops like SIGTERM; SIGHUP does
- * not kill it; the interface going down is FAULT (VIPs released) and coming back is BACKUP, then MASTER.
+ * A VIP left over from an earlier run goes at start-up; an owner's own address stays; a crash still releases;
+ * SIGINT stops like SIGTERM; SIGHUP does not kill it; the interface going down is FAULT (VIPs released) and
+ * coming back is BACKUP, then MASTER.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeUnsolicitedNa } from '../../src/core/codec/frames.js';
@@ -34,15 +35,29 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
   const master = (r: VipdRouter) =>
     waitFor(() => (r.state() === 'MASTER' && r.heldVips().length === r.opts.vips.length ? true : undefined), 5000);
 
-  it('removes on stop only the VIPs it added, never one that was already there', async () => {
-    const r1 = single({ vips: [`${VIP}/24`, `${OTHER_VIP}/24`] });
-    lab.exec('r1', 'ip', 'addr', 'add', `${OTHER_VIP}/24`, 'dev', 'eth0');
+  it('a VIP left over from an earlier run is removed at start-up (keepalived); other addresses are never touched', async () => {
+    const r1 = single();
+    lab.exec('r1', 'ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0'); // as a vipd killed with -9 leaves it
+    lab.exec('r1', 'ip', 'addr', 'add', `${OTHER_VIP}/24`, 'dev', 'eth0'); // not a VIP of vipd's
     r1.start();
+    await waitFor(() => (r1.log.includes('VIP present at start-up as BACKUP: removed') ? true : undefined), 5000);
+    expect(r1.state()).toBe('BACKUP');
+    expect(lab.addresses('r1')).not.toContain(VIP);
     await master(r1);
     r1.signal('SIGTERM');
     expect(await r1.exited(5000)).toBe(0);
     expect(lab.addresses('r1')).not.toContain(VIP);
     expect(lab.addresses('r1')).toContain(OTHER_VIP);
+  });
+
+  it('an address owner (255, state MASTER) keeps an address that was already there, also on stop', async () => {
+    const r1 = single({ priority: 255, state: 'MASTER' });
+    lab.exec('r1', 'ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0');
+    r1.start();
+    await master(r1);
+    r1.signal('SIGTERM');
+    expect(await r1.exited(5000)).toBe(0);
+    expect(lab.addresses('r1')).toContain(VIP);
   });
 
   it('a crash (uncaught exception) sends priority 0, removes the VIPs and exits 1', async () => {

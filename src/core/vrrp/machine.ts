@@ -104,9 +104,8 @@ export class VrrpMachine {
     return this.params.preempt || this.isOwner;
   }
 
-  /** Only an owner configured `state MASTER` skips BACKUP (keepalived; RFC: every owner). */
   private get ownerWantsMaster(): boolean {
-    return this.isOwner && this.params.initialState === 'MASTER';
+    return startsAsMaster(this.params);
   }
 
   private onStartup(now: Millis): VrrpAction[] {
@@ -286,6 +285,11 @@ export class VrrpMachine {
     const { version, downTimerAdverts } = this.params;
     return masterDownIntervalMs(version, this.effectivePriority, this.masterAdverIntervalMs, downTimerAdverts);
   }
+}
+
+/** Only an owner (255) configured `state MASTER` skips BACKUP at start-up (keepalived; RFC: every owner). */
+export function startsAsMaster(p: Pick<InstanceParams, 'priority' | 'initialState'>): boolean {
+  return p.priority === OWNER_PRIORITY && p.initialState === 'MASTER';
 }
 
 /** Catches wiring mistakes early; the configuration layer reports user errors properly. */
