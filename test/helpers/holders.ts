@@ -6,6 +6,13 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Lab } from './netns.js';
 
+/** A host whose VRRP daemon is down (killed, stopping, starting) does not count as a holder or a non-holder. */
+export interface AliveChange {
+  t: number;
+  host: string;
+  alive: boolean;
+}
+
 export interface HolderChange {
   /** performance.now() when the event was read. */
   t: number;
@@ -17,6 +24,7 @@ export interface HolderChange {
 
 export class VipObserver {
   readonly changes: HolderChange[] = [];
+  readonly liveness: AliveChange[] = [];
   private readonly held = new Map<string, boolean>();
   private readonly monitors: ChildProcess[] = [];
   /** When every host's state was known: the observation starts here. */
@@ -62,6 +70,11 @@ export class VipObserver {
     this.changes.push({ t: performance.now(), at, host, held });
   }
 
+  /** From now on `host` counts (its daemon is up) or does not (killed, or not started yet). */
+  setAlive(host: string, alive: boolean): void {
+    this.liveness.push({ t: performance.now(), host, alive });
+  }
+
   holders(): string[] {
     return [...this.held].filter(([, h]) => h).map(([host]) => host);
   }
@@ -77,11 +90,14 @@ export class VipObserver {
   violations(opts: { from: number; to: number; faults: number[]; graceMs: number }): { none: number; several: number } {
     const excluded = (t: number) => opts.faults.some((f) => t >= f && t < f + opts.graceMs);
     const state = new Map<string, boolean>();
+    const alive = new Map<string, boolean>();
     let none = 0;
     let several = 0;
     const events = this.changes.filter((c) => c.t < opts.to);
+    const lives = this.liveness.filter((c) => c.t < opts.to);
     // Step through time in 1 ms slices between events: simple, exact enough, bounded by the run length.
     let i = 0;
+    let j = 0;
     const first = this.changes[0]?.t ?? this.started;
     for (let t = first; t < opts.to; t += 1) {
       while (i < events.length && (events[i]?.t ?? Infinity) <= t) {
@@ -89,8 +105,13 @@ export class VipObserver {
         state.set(c.host, c.held);
         i++;
       }
+      while (j < lives.length && (lives[j]?.t ?? Infinity) <= t) {
+        const c = lives[j] as AliveChange;
+        alive.set(c.host, c.alive);
+        j++;
+      }
       if (t < opts.from || t < this.started || excluded(t)) continue;
-      const count = [...state.values()].filter(Boolean).length;
+      const count = [...state].filter(([host, held]) => held && alive.get(host) !== false).length;
       if (count === 0) none++;
       else if (count > 1) several++;
     }
