@@ -4,7 +4,7 @@ import type { DaemonEdges } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
-import { createAddressPort, createLinkWatcher } from './netlink.js';
+import { createAddressPort, createLinkWatcher } from './netlink/index.js';
 import { runScript } from './scripts.js';
 import { createTrackerEdges } from './tracker-edges.js';
 import { openVrrpSocket } from './vrrp-socket.js';

@@ -1,6 +1,6 @@
-/** Error mapping of src/edges/netlink-socket.ts (pure: no socket is opened). */
+/** Error mapping of src/edges/netlink/transport.ts (pure: no socket is opened). */
 import { describe, expect, it } from 'vitest';
-import { errnoError, errnoName, NetlinkError, toNetlinkError } from '../../src/edges/netlink-socket.js';
+import { errnoError, errnoName, NetlinkError, toNetlinkError } from '../../src/edges/netlink/transport.js';
 
 describe('netlink error mapping', () => {
   it('names errno values either sign', () => {

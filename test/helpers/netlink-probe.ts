@@ -19,7 +19,7 @@ import {
   type NetlinkLinkInfo,
   type NetlinkLinkWatcher,
   primaryAddress,
-} from '../../src/edges/netlink.js';
+} from '../../src/edges/netlink/index.js';
 import type { Lab } from './netns.js';
 
 export type ProbeOp =

@@ -4,12 +4,14 @@
  * SIGINT stops like SIGTERM; SIGHUP does not kill it; the interface going down is FAULT (VIPs released) and
  * coming back is BACKUP, then MASTER.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeUnsolicitedNa } from '../../src/core/codec/frames.js';
 import { startCapture } from '../helpers/capture.js';
 import { canRunNetns, Lab, waitFor } from '../helpers/netns.js';
 import { readPcap } from '../helpers/pcap.js';
-import { type RouterOptions, VipdRouter } from '../helpers/routers.js';
+import { type RouterOptions, repoRoot, VipdRouter, vipdYaml } from '../helpers/routers.js';
 import { vrrpAdverts } from '../helpers/wire.js';
 
 const VIP = '192.0.2.100';
@@ -58,6 +60,32 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     r1.signal('SIGTERM');
     expect(await r1.exited(5000)).toBe(0);
     expect(lab.addresses('r1')).toContain(VIP);
+  });
+
+  it('started without CAP_NET_RAW and CAP_NET_ADMIN: one line naming them, exit 1, nothing touched', async () => {
+    const r1 = single();
+    const cfg = path.join(r1.dir, 'vipd.yaml');
+    writeFileSync(cfg, vipdYaml(r1.opts, r1.dir));
+    // Root without the two capabilities: dropped from the bounding set, so the exec'd node never has them.
+    const child = lab.spawn('r1', 'setpriv', [
+      '--bounding-set',
+      '-net_raw,-net_admin',
+      process.execPath,
+      path.join(repoRoot, 'dist/cli.js'),
+      'run',
+      '-f',
+      cfg,
+    ]);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      'vipd: cannot open raw VRRP and packet sockets (EPERM): vipd needs CAP_NET_RAW and CAP_NET_ADMIN; run it as root or grant them (systemd: AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)',
+    ]);
+    expect(lab.addresses('r1')).toEqual([lab.host('r1').ipv4]);
   });
 
   it('a crash (uncaught exception) sends priority 0, removes the VIPs and exits 1', async () => {

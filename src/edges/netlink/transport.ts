@@ -1,5 +1,5 @@
 /**
- * The rtnetlink transport under src/edges/netlink.ts, on the `netlink` package's raw socket and codecs.
+ * The rtnetlink transport under addresses.ts and links.ts, on the `netlink` package's raw socket and codecs.
  *
  * The package's own request layer (NetlinkSocket.request / RtNetlinkSocket) is bypassed on purpose:
  * its errors are plain `Error('Request rejected: EEXIST')` without a code, its pending promises never

@@ -1,0 +1,81 @@
+/**
+ * vipd command line: `run` (foreground daemon, pino JSON logs), `check-config`, `--help`, `--version`.
+ * Exit codes: 0 ok; 2 configuration refused (every error printed as file:line:col); 1 cannot start.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatIssue } from '../core/config/yaml.js';
+import { type ConfigFormat, loadConfigFile } from '../edges/config-files.js';
+import { convert } from './convert.js';
+import { run } from './run.js';
+
+const HELP = `vipd — VRRP failover agent (keepalived-compatible)
+
+Usage:
+  vipd run -f FILE [--log-level LEVEL]   run in the foreground, JSON logs on stdout
+  vipd check-config -f FILE              validate FILE; exit 0 (warnings only) or 2 (errors)
+  vipd convert [-f] FILE                 print FILE (keepalived.conf) as vipd YAML on stdout
+  vipd --help | --version
+
+FILE is a keepalived.conf or a vipd YAML file, told apart by content, or:
+  --format keepalived|yaml               force the format
+  -i, --config-id ID                     keepalived's config id for @ID lines (default: short host name)
+
+Signals (run): SIGTERM/SIGINT send priority-0 adverts, remove the VIPs, run notify_stop, exit 0.
+`;
+
+function version(): string {
+  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json');
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string', short: 'f' },
+      'log-level': { type: 'string' },
+      format: { type: 'string' },
+      'config-id': { type: 'string', short: 'i' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`vipd ${version()}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (command !== 'run' && command !== 'check-config' && command !== 'convert') {
+    process.stderr.write(command ? `unknown command: ${command}\n\n${HELP}` : HELP);
+    return 2;
+  }
+  const file = values.file ?? (command === 'convert' ? positionals[1] : undefined);
+  if (!file) {
+    process.stderr.write(`vipd ${command}: -f FILE is required\n`);
+    return 2;
+  }
+  const format = values.format;
+  if (format !== undefined && format !== 'yaml' && format !== 'keepalived') {
+    process.stderr.write(`vipd: --format must be keepalived or yaml, not ${format}\n`);
+    return 2;
+  }
+  const opts = { format: format as ConfigFormat | undefined, configId: values['config-id'] };
+  if (command === 'convert') return convert(file, opts);
+  const loaded = await loadConfigFile(file, opts);
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+  for (const e of loaded.errors) process.stderr.write(`error: ${formatIssue(e)}\n`);
+  if (loaded.errors.length > 0 || !loaded.config) return 2;
+  if (command === 'check-config') {
+    process.stdout.write(`${file}: configuration OK (${loaded.format}, ${loaded.config.instances.length} instances)\n`);
+    return 0;
+  }
+  return run(loaded.config, values['log-level']);
+}

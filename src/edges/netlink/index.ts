@@ -1,0 +1,15 @@
+/**
+ * The rtnetlink edge, by concern: transport (sockets, requests, errors), addresses, links. Routes, rules, VMAC
+ * and generic netlink (IPVS) come as files beside these. A netlink socket belongs to the network namespace of
+ * the process that opened it.
+ */
+export { createAddressPort, type NetlinkAddressPort, primaryAddress } from './addresses.js';
+export {
+  createLinkWatcher,
+  type LinkWatcherOptions,
+  type NetlinkLinkInfo,
+  type NetlinkLinkWatcher,
+  type OperState,
+} from './links.js';
+export { type ListedAddress, type NetlinkOptions, SCOPES, type ScopeName } from './messages.js';
+export { NetlinkError } from './transport.js';
