@@ -1,5 +1,6 @@
 // Module entry and shared helpers: errors, callbacks into JS, the polled fd, plus two small free functions
 // (interfaceIndex, monotonicNow).
+#include <cmath>
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
@@ -25,6 +26,16 @@ Napi::Error ErrnoError(Napi::Env env, int err, const std::string& syscall) {
 double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
   return info[i].As<Napi::Number>().DoubleValue();
+}
+
+int ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int min, int max) {
+  double v = ArgNumber(info, i, name);
+  // Checked as a double first: casting NaN, an infinity or an out-of-range value to int is undefined behaviour.
+  if (!(v >= min && v <= max) || v != std::floor(v)) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer from " + std::to_string(min) +
+                                                " to " + std::to_string(max));
+  }
+  return static_cast<int>(v);
 }
 
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name) {

@@ -15,6 +15,8 @@ Napi::Error ErrnoError(Napi::Env env, int err, const std::string& syscall);
 
 // Throws a TypeError unless info[i] is a number / string / function.
 double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name);
+// An integer argument in [min, max]; anything else (NaN, fractions, out of range) is a RangeError.
+int ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int min, int max);
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name);
 Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name);
 

@@ -4,6 +4,7 @@
 //   new PacketSocket(ifindex)   send(frame: Buffer): number   close()
 //
 // Protocol 0 means the kernel never queues received frames on it, so there is nothing to read or poll.
+#include <climits>
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
@@ -26,7 +27,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   explicit PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PacketSocket>(info) {
     Napi::Env env = info.Env();
-    int ifindex = static_cast<int>(ArgNumber(info, 0, "ifindex"));
+    int ifindex = ArgInt(info, 0, "ifindex", 1, INT_MAX);
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) throw ErrnoError(env, errno, "socket");
     sockaddr_ll sll{};

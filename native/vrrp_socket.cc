@@ -6,6 +6,7 @@
 //
 // IPv4 delivers the whole datagram (IP header included), IPv6 only the payload. No IPV6_CHECKSUM: checksums
 // are computed and verified in TypeScript, so bad ones can be counted rather than silently dropped.
+#include <climits>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -114,7 +115,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   void Membership(const Napi::CallbackInfo& info, bool join) {
     Napi::Env env = info.Env();
     std::string group = ArgString(info, 0, "group");
-    int ifindex = static_cast<int>(ArgNumber(info, 1, "ifindex"));
+    int ifindex = ArgInt(info, 1, "ifindex", 1, INT_MAX);
     CheckOpen(env);
     if (v6_) {
       ipv6_mreq mreq{};
@@ -136,7 +137,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
 
   void SetMulticastInterface(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    int ifindex = static_cast<int>(ArgNumber(info, 0, "ifindex"));
+    int ifindex = ArgInt(info, 0, "ifindex", 1, INT_MAX);
     CheckOpen(env);
     if (v6_) {
       SetInt(env, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF");
@@ -154,12 +155,12 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "data must be a Buffer");
     auto data = info[0].As<Napi::Buffer<uint8_t>>();
     std::string dst = ArgString(info, 1, "dst");
-    int ifindex = static_cast<int>(ArgNumber(info, 2, "ifindex"));
+    int ifindex = ArgInt(info, 2, "ifindex", 1, INT_MAX);
     bool has_src = info[3].IsString();
     if (!has_src && !info[3].IsNull() && !info[3].IsUndefined()) {
       throw Napi::TypeError::New(env, "src must be a string or null");
     }
-    int ttl = static_cast<int>(ArgNumber(info, 4, "ttl"));
+    int ttl = ArgInt(info, 4, "ttl", 1, 255);
     CheckOpen(env);
 
     Sockaddr to{};

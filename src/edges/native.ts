@@ -9,6 +9,7 @@
  * and message "<syscall> <CODE>: <description>". Bad argument types throw a TypeError.
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 export interface NativeErrnoError extends Error {
   code: string;
@@ -86,8 +87,10 @@ export interface NativeBinding {
 }
 
 const require = createRequire(import.meta.url);
+const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
 
-export const native = require('../../native/build/Release/vipd_native.node') as NativeBinding;
+/** node-gyp-build finds the addon built by `npm ci` (native/build/Release) or a prebuild, from dist/ or src/. */
+export const native = nodeGypBuild(fileURLToPath(new URL('../../native', import.meta.url))) as NativeBinding;
 
 /** Narrows an unknown thrown value to the addon's errno-shaped error. */
 export function isErrnoError(err: unknown): err is NativeErrnoError {

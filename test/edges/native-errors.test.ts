@@ -68,6 +68,15 @@ describe.skipIf(!canRunNetns())('native errors and lifetime in a network namespa
     expectErrno('timerAfterClose', 'EBADF', 'HrTimer (closed)');
     expect(byCase.get('joinGroupBadText')).toMatchObject({ name: 'TypeError' });
     expect(byCase.get('badFamily')).toMatchObject({ name: 'TypeError' });
+    for (const name of [
+      'sendNaNIfindex',
+      'sendHugeIfindex',
+      'sendFractionTtl',
+      'sendTtl256',
+      'packetSocketNegativeIfindex',
+    ]) {
+      expect(byCase.get(name), name).toMatchObject({ name: 'RangeError' });
+    }
     expect(lines.filter((l) => l.event === 'no-error')).toEqual([]);
     expect(lines.at(-1)?.event).toBe('done');
   });

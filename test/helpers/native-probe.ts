@@ -191,6 +191,23 @@ function errors(): void {
     s.send(Buffer.alloc(8), 'ff02::12', 1, null, 255);
   });
   report('badFamily', () => new native.VrrpSocket(5 as 4, noop));
+  // Numbers the addon casts to int are range-checked there: NaN, fractions and huge values never reach a cast.
+  for (const [name, ifindex, ttl] of [
+    ['sendNaNIfindex', Number.NaN, 255],
+    ['sendHugeIfindex', 2 ** 40, 255],
+    ['sendFractionTtl', 1, 1.5],
+    ['sendTtl256', 1, 256],
+  ] as const) {
+    report(name, () => {
+      const s = new native.VrrpSocket(4, noop);
+      try {
+        s.send(Buffer.alloc(8), '224.0.0.18', ifindex, null, ttl);
+      } finally {
+        s.close();
+      }
+    });
+  }
+  report('packetSocketNegativeIfindex', () => new native.PacketSocket(-1));
   report('packetSocketBadIfindex', () => new native.PacketSocket(999_999));
   report('openVrrpSocketBadDevice', () =>
     openVrrpSocket({ family: 4, ifname: 'nosuchdev0', ifindex: 1, multicast: true }, monotonicNow),
