@@ -1,5 +1,6 @@
 /** `vipd run`: the daemon in the foreground until SIGTERM/SIGINT; exit 0 after a hand-off, 1 when it cannot start. */
 import type { VipdConfig } from '../core/config/model.js';
+import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger, flushLogs } from '../log.js';
 
@@ -47,9 +48,10 @@ export async function run(config: VipdConfig, level?: string) {
   try {
     await daemon.start();
   } catch (err) {
-    const privileges = missingPrivileges(err);
-    if (privileges) process.stderr.write(`vipd: ${privileges}\n`);
-    log.error(privileges ? { reason: privileges } : { err }, 'vipd cannot start');
+    // What a user can act on is one line on stderr; anything else keeps its stack in the log.
+    const reason = missingPrivileges(err) ?? (err instanceof VipdError ? err.message : undefined);
+    if (reason) process.stderr.write(`vipd: ${reason}\n`);
+    log.error(reason ? { reason } : { err }, 'vipd cannot start');
     await daemon.emergencyRelease();
     return 1;
   }

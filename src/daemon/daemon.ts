@@ -7,6 +7,7 @@
  */
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
+import { VipdError } from '../core/errors.js';
 import type {
   AddressChange,
   AddressPort,
@@ -42,8 +43,10 @@ export interface DaemonEdges {
   sleep?(ms: number): Promise<void>;
 }
 
-export class StartupError extends Error {
-  readonly code = 'VIPD_ERR_STARTUP';
+export class StartupError extends VipdError {
+  constructor(message: string) {
+    super('VIPD_ERR_STARTUP', message);
+  }
 }
 
 const NOTIFY_TIMEOUT_MS = 10_000;

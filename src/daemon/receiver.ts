@@ -6,6 +6,7 @@
  */
 import { type DecodeResult, decodeAdvert, type ReceiveExpectation } from '../core/codec/advert.js';
 import { decodeIpv4Datagram } from '../core/codec/ipv4.js';
+import { VipdError } from '../core/errors.js';
 import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
 import { InstanceCounters } from './counters.js';
 
@@ -50,8 +51,12 @@ export class Receiver {
   }
 
   attach(sink: AdvertSink): void {
-    if (this.sinks.has(sink.vrid))
-      throw new Error(`VRID ${sink.vrid} is used twice on ${this.ifname} IPv${this.family}`);
+    if (this.sinks.has(sink.vrid)) {
+      throw new VipdError(
+        'VIPD_ERR_DUPLICATE_VRID',
+        `VRID ${sink.vrid} is used twice on ${this.ifname} IPv${this.family}`,
+      );
+    }
     this.sinks.set(sink.vrid, sink);
   }
 

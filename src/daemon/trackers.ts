@@ -5,6 +5,7 @@
  * told only when its effective priority or its tracker fault changes.
  */
 import type { CheckConfig as CheckModel, InstanceConfig, ScriptUser, VipdConfig } from '../core/config/model.js';
+import { VipdError } from '../core/errors.js';
 import { HealthCounter } from '../core/tracking/health.js';
 import { type EffectivePriority, effectivePriority } from '../core/tracking/priority.js';
 import { type CheckResult, type TrackerBinding, type TrackerState, trackerKey } from '../core/tracking/types.js';
@@ -37,8 +38,10 @@ export interface CheckTiming {
   warmupMs: number;
 }
 
-export class TrackerError extends Error {
-  readonly code = 'VIPD_ERR_TRACKER';
+export class TrackerError extends VipdError {
+  constructor(message: string) {
+    super('VIPD_ERR_TRACKER', message);
+  }
 }
 
 interface Consumer {

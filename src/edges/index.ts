@@ -14,8 +14,13 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
   return {
     clock,
     addresses: createAddressPort(),
-    links: await createLinkWatcher(),
-    openVrrpSocket: (opts) => openVrrpSocket(opts, clock.now),
+    // Notification overflow is handled inside (a resync); anything else is worth a line.
+    links: await createLinkWatcher({ onError: (err) => log.error({ err }, 'link watcher error') }),
+    openVrrpSocket: (opts) =>
+      openVrrpSocket(
+        { ...opts, onError: (err) => log.warn({ err, interface: opts.ifname }, 'VRRP socket receive error') },
+        clock.now,
+      ),
     openFrameSocket,
     createTimer,
     trackers: createTrackerEdges(log),

@@ -88,6 +88,20 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     expect(lab.addresses('r1')).toEqual([lab.host('r1').ipv4]);
   });
 
+  it('a missing interface at start-up: one line saying which, exit 1', async () => {
+    const r1 = single({ extra: [] });
+    const cfg = path.join(r1.dir, 'vipd.yaml');
+    writeFileSync(cfg, vipdYaml(r1.opts, r1.dir).replace('interface: eth0', 'interface: eth9'));
+    const child = lab.spawn('r1', process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg]);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('vipd: instance VI_1: interface eth9 does not exist');
+  });
+
   it('a crash (uncaught exception) sends priority 0, removes the VIPs and exits 1', async () => {
     const r1 = single();
     const cap = await startCapture(lab, 'client', 'eth0', 'ip proto 112');
