@@ -19,8 +19,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CHECKER_DEFAULTS, type HttpUrl } from '../src/core/checks/spec.js';
 import { httpProbe as srcProbe } from '../src/edges/checks/http.js';
-import { DEFAULT_MAX_BODY_BYTES, type HttpUrl } from '../src/edges/checks/spec.js';
 import { selfSignedCert } from '../test/checks/helpers.js';
 
 const BODY = `${'<html><body>vipd health check target, all good.</body></html>\n'.repeat(8)}`;
@@ -76,7 +76,7 @@ function opts(type: 'HTTP_GET' | 'SSL_GET', port: number, url: HttpUrl): Opts {
     urls: [url],
     enableSni: false,
     verifyCert: false,
-    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes: CHECKER_DEFAULTS.maxBodyBytes,
   };
 }
 

@@ -1,8 +1,11 @@
 /**
  * The I/O ports the daemon wires to the core. Each edge module (src/edges/) implements one of these;
- * tests implement them with fakes. Nothing here touches a socket.
+ * tests implement them with fakes. Nothing here touches a socket. Every port is defined here, so edges import
+ * core and never the daemon.
  */
-import type { Millis } from './time.js';
+import type { CheckSpec, ScriptUser } from './checks/spec.js';
+import type { Clock, Millis } from './time.js';
+import type { CheckResult } from './tracking/types.js';
 
 export type Family = 4 | 6;
 
@@ -116,4 +119,56 @@ export interface TimerPort {
   armAt(at: Millis): void;
   disarm(): void;
   close(): void;
+}
+
+/** A periodic health check (the check engine's scheduler, or the same on its own thread). */
+export interface CheckHandle {
+  /** Schedules the first run; a no-op when already started or stopped. */
+  start(): void;
+  /** Cancels everything; resolves once no attempt is in flight. */
+  stop(): Promise<void>;
+  /** True between start() and stop(). */
+  readonly running: boolean;
+}
+
+/** What the trackers need: the check engine, file watches and reads, script security and users. */
+export interface TrackerEdges {
+  /** A check whose timing is in its spec; starts nothing yet: the caller starts the returned handle. */
+  createCheck(spec: CheckSpec, onResult: (r: CheckResult) => void): CheckHandle;
+  /** Calls back on every change of the file; returns the unwatch function. */
+  watchFile(path: string, onChange: () => void): () => void;
+  readFile(path: string): string | undefined;
+  writeFile(path: string, text: string): void;
+  /** Why a script may not run under enable_script_security, or undefined when it may. */
+  scriptSecurity(path: string): string | undefined;
+  /** uid/gid of a user (and group), or undefined when unknown. */
+  resolveUser(user: ScriptUser): { uid: number; gid: number } | undefined;
+  /** Releases what the edges hold (the check thread). */
+  close?(): Promise<void>;
+}
+
+/** The part of a logger a script runner writes a script's output to. */
+export interface ScriptLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** The sockets of one interface: raw VRRP per family, and the frame socket for gratuitous ARP / NA. */
+export interface SocketEdges {
+  openVrrpSocket(opts: { family: Family; ifname: string; ifindex: number; multicast: boolean }): VrrpPort;
+  openFrameSocket(ifindex: number): FramePort;
+}
+
+/** Everything the daemon needs from the outside world; tests pass fakes. */
+export interface DaemonEdges extends SocketEdges {
+  clock: Clock;
+  addresses: AddressPort;
+  links: LinkWatcher;
+  createTimer(onFire: () => void): TimerPort;
+  runScript(argv: string[], opts: { timeoutMs: number; log: ScriptLog }): Promise<void>;
+  trackers: TrackerEdges;
+  /** Whether the interface forwards IPv6 (keepalived then sets the NA Router flag). */
+  ipv6Forwarding(ifname: string): boolean;
+  /** Waits before another look for an advert source at start-up (tests pass a fake). */
+  sleep?(ms: number): Promise<void>;
 }

@@ -8,40 +8,13 @@
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
-import type {
-  AddressChange,
-  AddressPort,
-  Family,
-  FramePort,
-  KernelAddress,
-  LinkInfo,
-  LinkWatcher,
-  TimerPort,
-  VrrpPort,
-} from '../core/ports.js';
-import type { Clock } from '../core/time.js';
+import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo } from '../core/ports.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { Logger } from '../log.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT } from './instance.js';
 import { BoundInterface } from './interface-binding.js';
-import { type TrackerEdges, TrackerError, Trackers } from './trackers.js';
-
-/** Everything the daemon needs from the outside world; tests may pass fakes. */
-export interface DaemonEdges {
-  clock: Clock;
-  addresses: AddressPort;
-  links: LinkWatcher;
-  openVrrpSocket(opts: { family: Family; ifname: string; ifindex: number; multicast: boolean }): VrrpPort;
-  openFrameSocket(ifindex: number): FramePort;
-  createTimer(onFire: () => void): TimerPort;
-  runScript(argv: string[], opts: { timeoutMs: number; log: Logger }): Promise<void>;
-  trackers: TrackerEdges;
-  /** Whether the interface forwards IPv6 (keepalived then sets the NA Router flag). */
-  ipv6Forwarding(ifname: string): boolean;
-  /** Waits before another look for an advert source at start-up (tests pass a fake). */
-  sleep?(ms: number): Promise<void>;
-}
+import { TrackerError, Trackers } from './trackers.js';
 
 export class StartupError extends VipdError {
   constructor(message: string) {

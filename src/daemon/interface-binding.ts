@@ -5,13 +5,8 @@
  * are opened again on the new index (`attach`): bound, joined to the multicast group, with the new MAC.
  * Instances send through it rather than through the receiver, so sending follows the interface, not a socket.
  */
-import type { Family, FramePort, LinkInfo, VrrpPort } from '../core/ports.js';
+import type { Family, FramePort, LinkInfo, SocketEdges } from '../core/ports.js';
 import { Receiver } from './receiver.js';
-
-export interface SocketEdges {
-  openVrrpSocket(opts: { family: Family; ifname: string; ifindex: number; multicast: boolean }): VrrpPort;
-  openFrameSocket(ifindex: number): FramePort;
-}
 
 /** What an instance sends through. Throws an errno-style error (ENODEV while the interface is gone). */
 export interface Sender {

@@ -4,39 +4,14 @@
  * from a file watch; rise/fall and the weight rules are the pure ones of src/core/tracking. An instance is
  * told only when its effective priority or its tracker fault changes.
  */
-import type { CheckConfig as CheckModel, InstanceConfig, ScriptUser, VipdConfig } from '../core/config/model.js';
+import type { CheckSpec } from '../core/checks/spec.js';
+import type { InstanceConfig, ScriptUser, VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
+import type { CheckHandle, TrackerEdges } from '../core/ports.js';
 import { HealthCounter } from '../core/tracking/health.js';
 import { type EffectivePriority, effectivePriority } from '../core/tracking/priority.js';
-import { type CheckResult, type TrackerBinding, type TrackerState, trackerKey } from '../core/tracking/types.js';
-import type { CheckHandle, CheckSpec as EngineSpec } from '../edges/checks/index.js';
+import { type TrackerBinding, type TrackerState, trackerKey } from '../core/tracking/types.js';
 import type { Logger } from '../log.js';
-
-export interface TrackerEdges {
-  /** Starts nothing yet: the caller starts the returned handle. */
-  createCheck(
-    spec: EngineSpec,
-    intervalMs: number,
-    timing: CheckTiming,
-    onResult: (r: CheckResult) => void,
-  ): CheckHandle;
-  /** Calls back on every change of the file; returns the unwatch function. */
-  watchFile(path: string, onChange: () => void): () => void;
-  readFile(path: string): string | undefined;
-  writeFile(path: string, text: string): void;
-  /** Why a script may not run under enable_script_security, or undefined when it may. */
-  scriptSecurity(path: string): string | undefined;
-  /** uid/gid of a user (and group), or undefined when unknown. */
-  resolveUser(user: ScriptUser): { uid: number; gid: number } | undefined;
-  /** Releases what the edges hold (the check thread). */
-  close?(): Promise<void>;
-}
-
-export interface CheckTiming {
-  retry: number;
-  delayBeforeRetryMs: number;
-  warmupMs: number;
-}
 
 export class TrackerError extends VipdError {
   constructor(message: string) {
@@ -83,13 +58,23 @@ export class Trackers {
       const insecure =
         this.config.globalDefs.enableScriptSecurity && path ? this.edges.scriptSecurity(path) : undefined;
       if (insecure) throw new TrackerError(`vrrp_script ${s.name}: refused by enable_script_security: ${insecure}`);
-      const ids = this.ids(s.user, `vrrp_script ${s.name}`);
-      const spec: EngineSpec = { type: 'MISC_CHECK', miscPath: s.command, miscTimeoutMs: s.timeoutMs, ...ids };
-      this.runCheck('script', s.name, spec, s.intervalMs, { retry: 0, delayBeforeRetryMs: 0, warmupMs: 0 }, s);
+      // keepalived's vrrp_script is a MISC_CHECK run every interval, at once, without retries.
+      const spec: CheckSpec = {
+        type: 'MISC_CHECK',
+        miscPath: s.command,
+        miscTimeoutMs: s.timeoutMs,
+        delayLoopMs: s.intervalMs,
+        retry: 0,
+        delayBeforeRetryMs: 0,
+        warmupMs: 0,
+        ...this.ids(s.user, `vrrp_script ${s.name}`),
+      };
+      this.runCheck('script', s.name, spec, s);
     }
     for (const c of this.config.checks) {
       if (!used.has(trackerKey({ kind: 'check', name: c.name }))) continue;
-      this.runCheck('check', c.name, this.engineSpec(c), c.delayLoopMs, c, c);
+      const ids = c.spec.type === 'MISC_CHECK' ? this.ids(c.spec.user, `vrrp_check ${c.name}`) : {};
+      this.runCheck('check', c.name, { ...c.spec, ...ids }, c);
     }
     for (const f of this.config.trackFiles) {
       if (!used.has(trackerKey({ kind: 'file', name: f.name }))) continue;
@@ -116,15 +101,13 @@ export class Trackers {
   private runCheck(
     kind: 'script' | 'check',
     name: string,
-    spec: EngineSpec,
-    intervalMs: number,
-    timing: CheckTiming,
+    spec: CheckSpec,
     health: { rise: number; fall: number; initFail: boolean },
   ): void {
     const key = trackerKey({ kind, name });
     const counter = new HealthCounter({ rise: health.rise, fall: health.fall, initFail: health.initFail });
     this.set(key, { up: counter.up });
-    const handle = this.edges.createCheck(spec, intervalMs, timing, (r) => {
+    const handle = this.edges.createCheck(spec, (r) => {
       const change = counter.record(r.ok);
       if (change)
         this.log.info({ tracker: key, state: change, reason: r.reason, latencyMs: r.latencyMs }, 'tracker changed');
@@ -161,42 +144,6 @@ export class Trackers {
     const ids = this.edges.resolveUser(u);
     if (!ids) throw new TrackerError(`${what}: unknown user ${u.user}${u.group ? `:${u.group}` : ''}`);
     return ids;
-  }
-
-  /** The configuration model's checker, in the engine's terms. */
-  private engineSpec(c: CheckModel): EngineSpec {
-    const s = c.spec;
-    if (s.type === 'MISC_CHECK') {
-      return {
-        type: 'MISC_CHECK',
-        miscPath: s.command,
-        miscTimeoutMs: s.timeoutMs,
-        miscDynamic: s.dynamic,
-        ...this.ids(s.user, `vrrp_check ${c.name}`),
-      };
-    }
-    const net = {
-      connectIp: s.connectIp,
-      connectPort: s.connectPort,
-      bindto: s.bindto,
-      connectTimeoutMs: s.connectTimeoutMs,
-    };
-    if (s.type === 'TCP_CHECK') return { type: 'TCP_CHECK', ...net };
-    return {
-      type: s.type,
-      ...net,
-      urls: s.urls.map((u) => ({
-        path: u.path,
-        statusCode: u.statusCodes,
-        digest: u.digest,
-        regex: u.regex,
-        virtualhost: u.virtualhost,
-      })),
-      virtualhost: s.virtualhost,
-      enableSni: s.enableSni,
-      sniName: s.sniName,
-      verifyCert: s.verifyCert,
-    };
   }
 }
 

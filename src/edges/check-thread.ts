@@ -7,13 +7,12 @@ import { Worker } from 'node:worker_threads';
 import type { CheckResult } from '../core/tracking/types.js';
 import type { Logger } from '../log.js';
 import type { CheckHandle, CheckSpec } from './checks/index.js';
-import type { WorkerCheckOptions, WorkerReply, WorkerRequest } from './checks/worker-protocol.js';
+import type { WorkerReply, WorkerRequest } from './checks/worker-protocol.js';
 
 const MAX_RESTARTS = 5;
 
 interface Active {
   spec: CheckSpec;
-  opts: WorkerCheckOptions;
   onResult: (r: CheckResult) => void;
   stopped?: () => void;
 }
@@ -27,15 +26,16 @@ export class CheckThread {
 
   constructor(private readonly log?: Logger) {}
 
-  createCheck(spec: CheckSpec, opts: WorkerCheckOptions, onResult: (r: CheckResult) => void): CheckHandle {
+  /** A check on the thread, its timing from the spec (keepalived's defaults where the spec has none). */
+  createCheck(spec: CheckSpec, onResult: (r: CheckResult) => void): CheckHandle {
     const id = this.nextId++;
     let state: 'idle' | 'running' | 'stopped' = 'idle';
     return {
       start: () => {
         if (state !== 'idle') return;
         state = 'running';
-        this.active.set(id, { spec, opts, onResult });
-        this.post({ op: 'start', id, spec, opts });
+        this.active.set(id, { spec, onResult });
+        this.post({ op: 'start', id, spec });
       },
       stop: () => {
         if (state !== 'running') {
@@ -112,6 +112,6 @@ export class CheckThread {
     }
     this.restarts++;
     this.log?.warn({ code, restart: this.restarts }, 'check thread exited: restarting it with its checks');
-    for (const [id, a] of this.active) this.post({ op: 'start', id, spec: a.spec, opts: a.opts });
+    for (const [id, a] of this.active) this.post({ op: 'start', id, spec: a.spec });
   }
 }

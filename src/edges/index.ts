@@ -1,6 +1,6 @@
 /** The real edges, gathered for the daemon: the native addon, rtnetlink and the script runner. */
 import { readFileSync } from 'node:fs';
-import type { DaemonEdges } from '../daemon/daemon.js';
+import type { DaemonEdges } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';

@@ -5,7 +5,7 @@
  */
 import { type FSWatcher, readFileSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TrackerEdges } from '../daemon/trackers.js';
+import type { TrackerEdges } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { CheckThread } from './check-thread.js';
 import { checkScriptSecurity } from './checks/index.js';
@@ -13,7 +13,7 @@ import { checkScriptSecurity } from './checks/index.js';
 export function createTrackerEdges(log?: Logger): TrackerEdges {
   const thread = new CheckThread(log);
   return {
-    createCheck: (spec, intervalMs, timing, onResult) => thread.createCheck(spec, { intervalMs, ...timing }, onResult),
+    createCheck: (spec, onResult) => thread.createCheck(spec, onResult),
     close: () => thread.close(),
     watchFile(file, onChange) {
       let watcher: FSWatcher | undefined;

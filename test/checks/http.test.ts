@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseReader, requestBytes } from '../../src/edges/checks/http-wire.js';
 import {
-  DEFAULT_MAX_BODY_BYTES,
+  CHECKER_DEFAULTS,
   type HttpCheckSpec,
   type HttpUrl,
   hostHeader,
@@ -59,13 +59,15 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
   } else if (url === '/hang') {
     // never answers
   } else if (url === '/huge') {
-    res.writeHead(200, { 'Content-Length': 2 * DEFAULT_MAX_BODY_BYTES }).end(Buffer.alloc(2 * DEFAULT_MAX_BODY_BYTES));
+    res
+      .writeHead(200, { 'Content-Length': 2 * CHECKER_DEFAULTS.maxBodyBytes })
+      .end(Buffer.alloc(2 * CHECKER_DEFAULTS.maxBodyBytes));
   } else if (url === '/huge-chunked') {
     res.writeHead(200);
     const block = Buffer.alloc(64 * 1024, 0x61);
     let sent = 0;
     const more = () => {
-      while (sent < 4 * DEFAULT_MAX_BODY_BYTES && !res.destroyed) {
+      while (sent < 4 * CHECKER_DEFAULTS.maxBodyBytes && !res.destroyed) {
         sent += block.length;
         if (!res.write(block)) {
           res.once('drain', more);
@@ -105,7 +107,7 @@ function spec(urls: HttpUrl[], o: Partial<HttpCheckSpec> = {}): Parameters<typeo
     urls,
     enableSni: false,
     verifyCert: false,
-    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes: CHECKER_DEFAULTS.maxBodyBytes,
     ...o,
   };
 }
@@ -503,7 +505,7 @@ describe('ResponseReader', () => {
     const got: Buffer[] = [];
     const reader = new ResponseReader(
       o.ok ?? ((s) => s >= 200 && s <= 299),
-      o.max ?? DEFAULT_MAX_BODY_BYTES,
+      o.max ?? CHECKER_DEFAULTS.maxBodyBytes,
       (b, s, e) => got.push(Buffer.from(b.subarray(s, e))),
     );
     let at = 0;

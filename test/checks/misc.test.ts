@@ -17,7 +17,6 @@ import {
   miscProbe,
   probe,
   scriptOutcome,
-  vrrpScriptSpec,
   withDefaults,
 } from '../../src/edges/checks/index.js';
 import { alive, expectNoLeaks, snapshot, waitFor } from './helpers.js';
@@ -131,20 +130,6 @@ describe('MISC_CHECK / vrrp_script', () => {
     const r = await run([s], {}, ac.signal);
     expect(r).toMatchObject({ ok: false, reason: 'aborted' });
     expect(alive(readPid('aborted.pid'))).toBe(false);
-  });
-
-  it('vrrp_script defaults: interval 1 s, timeout = interval, no retry, no warmup', () => {
-    expect(vrrpScriptSpec({ script: ['/bin/true'] })).toMatchObject({
-      type: 'MISC_CHECK',
-      miscPath: ['/bin/true'],
-      delayLoopMs: 1000,
-      miscTimeoutMs: 1000,
-      retry: 0,
-      warmupMs: 0,
-      miscDynamic: false,
-    });
-    expect(vrrpScriptSpec({ script: ['/x'], intervalMs: 2000 }).miscTimeoutMs).toBe(2000);
-    expect(vrrpScriptSpec({ script: ['/x'], intervalMs: 2000, timeoutMs: 500 }).miscTimeoutMs).toBe(500);
   });
 
   it('scriptOutcome maps every runScript result', () => {

@@ -53,18 +53,19 @@ describe('vrrp_check / track_check (trackers supported)', () => {
           connectIp: '127.0.0.1',
           connectPort: 8080,
           connectTimeoutMs: 5000,
-          urls: [{ path: '/health', statusCodes: [[200, 200]] }],
+          urls: [{ path: '/health', statusCode: [[200, 200]] }],
           enableSni: false,
           verifyCert: false,
+          maxBodyBytes: 1024 * 1024,
+          delayLoopMs: 2000,
+          retry: 1,
+          delayBeforeRetryMs: 3000,
+          warmupMs: 0,
         },
-        delayLoopMs: 2000,
         weight: -30,
         reverse: false,
         rise: 2,
         fall: 3,
-        retry: 1,
-        delayBeforeRetryMs: 3000,
-        warmupMs: 0,
         initFail: false,
       },
     ]);
@@ -92,9 +93,10 @@ describe('vrrp_check / track_check (trackers supported)', () => {
         connectIp: '127.0.0.1',
         connectPort: 80,
         connectTimeoutMs: 5000,
-        urls: [{ path: '/', statusCodes: [[200, 299]] }],
+        urls: [{ path: '/', statusCode: [[200, 299]] }],
         enableSni: false,
         verifyCert: false,
+        maxBodyBytes: 1024 * 1024,
       },
       1,
       3000,
@@ -106,17 +108,18 @@ describe('vrrp_check / track_check (trackers supported)', () => {
         connectIp: '127.0.0.1',
         connectPort: 443,
         connectTimeoutMs: 5000,
-        urls: [{ path: '/x', statusCodes: [[200, 299]] }],
+        urls: [{ path: '/x', statusCode: [[200, 299]] }],
         enableSni: true,
         sniName: 'a.example',
         verifyCert: true,
+        maxBodyBytes: 1024 * 1024,
       },
       1,
       3000,
     ],
     [
       'MISC_CHECK: { misc_path: "/bin/check a" }',
-      { type: 'MISC_CHECK', command: ['/bin/check', 'a'], timeoutMs: 2000, dynamic: false },
+      { type: 'MISC_CHECK', miscPath: ['/bin/check', 'a'], miscTimeoutMs: 2000, miscDynamic: false },
       0,
       1000,
     ],
@@ -124,16 +127,9 @@ describe('vrrp_check / track_check (trackers supported)', () => {
     const r = yaml(`vrrp_check:\n  c:\n    ${checker}\n${BASE}    track_check: [c]\n`);
     expect(r.errors).toEqual([]);
     const c = r.config?.checks[0];
-    expect(withoutSource(c?.spec)).toEqual(spec);
-    expect(c).toMatchObject({
-      delayLoopMs: 2000,
-      weight: 0,
-      rise: 1,
-      fall: 1,
-      retry,
-      delayBeforeRetryMs: dbr,
-      warmupMs: 0,
-    });
+    // The timing is part of the one check spec the engine gets.
+    expect(withoutSource(c?.spec)).toEqual({ ...spec, delayLoopMs: 2000, retry, delayBeforeRetryMs: dbr, warmupMs: 0 });
+    expect(c).toMatchObject({ weight: 0, rise: 1, fall: 1 });
   });
 
   it('every option, in the block and in the checker (the checker wins)', () => {
@@ -173,7 +169,7 @@ ${BASE}    track_check: ["c weight -5", { m: { weight: 3, reverse: true } }]
         urls: [
           {
             path: '/a',
-            statusCodes: [
+            statusCode: [
               [200, 204],
               [301, 301],
             ],
@@ -181,7 +177,7 @@ ${BASE}    track_check: ["c weight -5", { m: { weight: 3, reverse: true } }]
           },
           {
             path: '/b',
-            statusCodes: [
+            statusCode: [
               [200, 200],
               [302, 302],
             ],
@@ -192,23 +188,28 @@ ${BASE}    track_check: ["c weight -5", { m: { weight: 3, reverse: true } }]
         virtualhost: 'a.example',
         enableSni: false,
         verifyCert: false,
+        maxBodyBytes: 1024 * 1024,
+        delayLoopMs: 500,
+        retry: 4,
+        delayBeforeRetryMs: 250,
+        warmupMs: 4000,
       },
-      delayLoopMs: 500,
       weight: 10,
       reverse: true,
       rise: 1,
       fall: 1,
-      retry: 4,
-      delayBeforeRetryMs: 250,
-      warmupMs: 4000,
       initFail: true,
     });
     expect(withoutSource(m?.spec)).toEqual({
       type: 'MISC_CHECK',
-      command: ['/bin/m'],
-      timeoutMs: 7000,
-      dynamic: true,
+      miscPath: ['/bin/m'],
+      miscTimeoutMs: 7000,
+      miscDynamic: true,
       user: { user: 'nobody', group: 'nogroup' },
+      delayLoopMs: 2000,
+      retry: 0,
+      delayBeforeRetryMs: 1000,
+      warmupMs: 0,
     });
     expect(withoutSource(t.config?.instances[0]?.trackChecks)).toEqual([
       { name: 'c', weight: -5, reverse: false },

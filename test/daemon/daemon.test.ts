@@ -12,14 +12,15 @@ import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import type {
   AddressChange,
   AddressPort,
+  DaemonEdges,
   Family,
   KernelAddress,
   LinkInfo,
   LinkWatcher,
   TimerPort,
+  TrackerEdges,
 } from '../../src/core/ports.js';
-import { Daemon, type DaemonEdges } from '../../src/daemon/daemon.js';
-import type { TrackerEdges } from '../../src/daemon/trackers.js';
+import { Daemon } from '../../src/daemon/daemon.js';
 
 const VIP = '192.0.2.100';
 const PRIMARY = '192.0.2.11';

@@ -19,8 +19,16 @@ describe('CheckThread', () => {
     thread = new CheckThread();
     const results: CheckResult[] = [];
     const handle = thread.createCheck(
-      { type: 'TCP_CHECK', connectIp: '127.0.0.1', connectPort: port, connectTimeoutMs: 1000 },
-      { intervalMs: 20, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0 },
+      {
+        type: 'TCP_CHECK',
+        connectIp: '127.0.0.1',
+        connectPort: port,
+        connectTimeoutMs: 1000,
+        delayLoopMs: 20,
+        retry: 0,
+        delayBeforeRetryMs: 0,
+        warmupMs: 0,
+      },
       (r) => results.push(r),
     );
     handle.start();
@@ -44,8 +52,16 @@ describe('CheckThread', () => {
     const result = await new Promise<CheckResult>((resolve) => {
       thread
         ?.createCheck(
-          { type: 'TCP_CHECK', connectIp: '127.0.0.1', connectPort: port, connectTimeoutMs: 1000 },
-          { intervalMs: 1000, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0 },
+          {
+            type: 'TCP_CHECK',
+            connectIp: '127.0.0.1',
+            connectPort: port,
+            connectTimeoutMs: 1000,
+            delayLoopMs: 1000,
+            retry: 0,
+            delayBeforeRetryMs: 0,
+            warmupMs: 0,
+          },
           resolve,
         )
         .start();

@@ -42,8 +42,8 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     lab.exec('r1', 'ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0'); // as a vipd killed with -9 leaves it
     lab.exec('r1', 'ip', 'addr', 'add', `${OTHER_VIP}/24`, 'dev', 'eth0'); // not a VIP of vipd's
     r1.start();
-    await waitFor(() => (r1.log.includes('VIP present at start-up as BACKUP: removed') ? true : undefined), 5000);
-    expect(r1.state()).toBe('BACKUP');
+    await waitFor(() => (r1.state() === 'BACKUP' ? true : undefined), 5000);
+    expect(r1.log).toContain('VIP present at start-up as BACKUP: removed');
     expect(lab.addresses('r1')).not.toContain(VIP);
     await master(r1);
     r1.signal('SIGTERM');

@@ -13,7 +13,9 @@
  *
  * Both print with the `yaml` package, which quotes any text YAML would read as something else (`"1111"`).
  */
+
 import { stringify } from 'yaml';
+import { CHECKER_DEFAULTS } from '../checks/spec.js';
 import type { AddressSpec } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
 import type { CheckConfig, InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
@@ -151,23 +153,25 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
 function checkTree(c: CheckConfig): Tree {
   const sp = c.spec;
   const k: Tree = {};
-  const http = sp.type === 'HTTP_GET' || sp.type === 'SSL_GET';
   if (sp.type === 'MISC_CHECK') {
-    k.misc_path = joinCommand(sp.command);
-    if (sp.timeoutMs !== c.delayLoopMs) k.misc_timeout = s(sp.timeoutMs);
-    if (sp.dynamic) k.misc_dynamic = true;
+    k.misc_path = joinCommand(sp.miscPath);
+    if (sp.miscTimeoutMs !== sp.delayLoopMs) k.misc_timeout = s(sp.miscTimeoutMs);
+    if (sp.miscDynamic) k.misc_dynamic = true;
     if (sp.user) k.user = userText(sp.user, ' ');
   } else {
     if (sp.connectIp !== DEFAULTS.checkConnectIp) k.connect_ip = sp.connectIp;
-    const port = sp.type === 'HTTP_GET' ? DEFAULTS.httpPort : sp.type === 'SSL_GET' ? DEFAULTS.sslPort : undefined;
+    const port = sp.type === 'TCP_CHECK' ? undefined : CHECKER_DEFAULTS.port[sp.type];
     if (sp.connectPort !== port) k.connect_port = sp.connectPort;
     put(k, 'bindto', sp.bindto);
-    if (sp.connectTimeoutMs !== DEFAULTS.checkConnectTimeoutSeconds * 1000) k.connect_timeout = s(sp.connectTimeoutMs);
+    if (sp.connectTimeoutMs !== CHECKER_DEFAULTS.connectTimeoutMs) k.connect_timeout = s(sp.connectTimeoutMs);
   }
   if (sp.type === 'HTTP_GET' || sp.type === 'SSL_GET') {
     k.url = sp.urls.map((u) => {
       const ut: Tree = { path: u.path };
-      const codes = u.statusCodes.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(' ');
+      const codes = (u.statusCode ?? CHECKER_DEFAULTS.statusCode)
+        .map((c) => (typeof c === 'number' ? [c, c] : c))
+        .map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`))
+        .join(' ');
       if (codes !== '200-299') ut.status_code = /^\d+$/.test(codes) ? Number(codes) : codes;
       put(ut, 'digest', u.digest);
       put(ut, 'regex', u.regex);
@@ -180,15 +184,15 @@ function checkTree(c: CheckConfig): Tree {
     if (sp.verifyCert) k.verify_cert = true;
   }
   const b: Tree = { [sp.type]: k };
-  if (c.delayLoopMs !== DEFAULTS.checkDelayLoopSeconds * 1000) b.delay_loop = s(c.delayLoopMs);
+  if (sp.delayLoopMs !== CHECKER_DEFAULTS.vrrpCheckDelayLoopMs) b.delay_loop = s(sp.delayLoopMs);
   if (c.weight !== DEFAULTS.checkWeight || c.reverse) b.weight = weightText(c.weight, c.reverse);
   if (c.rise !== DEFAULTS.checkRise) b.rise = c.rise;
   if (c.fall !== DEFAULTS.checkFall) b.fall = c.fall;
-  const retry = sp.type === 'MISC_CHECK' ? DEFAULTS.miscCheckRetry : DEFAULTS.checkRetry;
-  if (c.retry !== retry) b.retry = c.retry;
-  const dbr = http ? DEFAULTS.httpDelayBeforeRetrySeconds : DEFAULTS.checkDelayBeforeRetrySeconds;
-  if (c.delayBeforeRetryMs !== dbr * 1000) b.delay_before_retry = s(c.delayBeforeRetryMs);
-  if (c.warmupMs !== DEFAULTS.checkWarmupSeconds * 1000) b.warmup = s(c.warmupMs);
+  if (sp.retry !== CHECKER_DEFAULTS.retry[sp.type]) b.retry = sp.retry;
+  if (sp.delayBeforeRetryMs !== CHECKER_DEFAULTS.delayBeforeRetryMs[sp.type]) {
+    b.delay_before_retry = s(sp.delayBeforeRetryMs);
+  }
+  if (sp.warmupMs !== DEFAULTS.checkWarmupSeconds * 1000) b.warmup = s(sp.warmupMs);
   if (c.initFail) b.init_fail = true;
   return b;
 }

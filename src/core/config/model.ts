@@ -4,6 +4,7 @@
  * in milliseconds, every address is in canonical text, and every command is an argv array. Nothing downstream
  * needs to know a keepalived keyword.
  */
+import type { ResolvedCheckSpec, ScriptUser } from '../checks/spec.js';
 import type { AddressSpec, Family } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
 
@@ -19,10 +20,7 @@ export interface ConfigIssue extends SourceLocation {
   message: string;
 }
 
-export interface ScriptUser {
-  user: string;
-  group?: string | undefined;
-}
+export type { ScriptUser } from '../checks/spec.js';
 
 export interface GlobalDefs {
   /** `router_id` (keepalived's default is the host name, resolved by whoever needs it). */
@@ -132,69 +130,14 @@ export interface TrackCheckRef {
   source: SourceLocation;
 }
 
-/** What TCP_CHECK, HTTP_GET and SSL_GET connect to. */
-export interface CheckConnection {
-  /** `connect_ip` (127.0.0.1: a vrrp_check has no real server to inherit one from). */
-  connectIp: string;
-  /** `connect_port` (HTTP_GET 80, SSL_GET 443; TCP_CHECK requires it). */
-  connectPort: number;
-  /** `bindto`: the source address. */
-  bindto?: string | undefined;
-  /** `connect_timeout` (5 s), in the checker or the vrrp_check block (the checker's wins). */
-  connectTimeoutMs: number;
-}
-
-export interface TcpCheckSpec extends CheckConnection {
-  type: 'TCP_CHECK';
-}
-
-/** One `url { ... }` of an HTTP_GET / SSL_GET: every url must pass. */
-export interface HttpUrl {
-  /** `path`, starting with /. */
-  path: string;
-  /** `status_code`: inclusive ranges ([[200, 299]] when none is given). */
-  statusCodes: [number, number][];
-  /** `digest`: MD5 of the body, 32 lowercase hex digits. */
-  digest?: string | undefined;
-  /** `regex`: the body must match (JavaScript syntax; keepalived's is PCRE2). */
-  regex?: string | undefined;
-  /** `virtualhost`: Host header for this url (else the check's). */
-  virtualhost?: string | undefined;
-}
-
-export interface HttpCheckSpec extends CheckConnection {
-  type: 'HTTP_GET' | 'SSL_GET';
-  urls: HttpUrl[];
-  /** `virtualhost`: Host header (default: connect_ip[:port]). */
-  virtualhost?: string | undefined;
-  /** `enable_sni` (SSL_GET; false). */
-  enableSni: boolean;
-  /** `sni_name` (SSL_GET; default: the virtualhost). */
-  sniName?: string | undefined;
-  /** `verify_cert` (SSL_GET, vipd; false, as keepalived does not verify either). */
-  verifyCert: boolean;
-}
-
-export interface MiscCheckSpec {
-  type: 'MISC_CHECK';
-  /** `misc_path`, split into argv like a vrrp_script. Exit 0 = up. */
-  command: string[];
-  /** `misc_timeout` (= delay_loop). */
-  timeoutMs: number;
-  /** `misc_dynamic`: exit 2..255 = up with weight status − 2 (false). */
-  dynamic: boolean;
-  /** `user USER[:GROUP]`; unset = global_defs script_user. */
-  user?: ScriptUser | undefined;
-}
-
-export type CheckSpec = TcpCheckSpec | HttpCheckSpec | MiscCheckSpec;
-
 /** `vrrp_check NAME { <one checker> ... }` (vipd): a keepalived checker used as a VRRP tracker. */
 export interface CheckConfig {
   name: string;
-  spec: CheckSpec;
-  /** `delay_loop` (2 s: keepalived's 60 s is for LVS real servers, far too slow to fail over on). */
-  delayLoopMs: number;
+  /**
+   * The checker with every default applied, its timing included: delay_loop (2 s for a vrrp_check), retry,
+   * delay_before_retry, warmup (0: at once), as keepalived's checker block or the vrrp_check block sets them.
+   */
+  spec: ResolvedCheckSpec;
   /** `weight N [reverse]` (0: fall failed runs → FAULT), −253..253. */
   weight: number;
   reverse: boolean;
@@ -202,12 +145,6 @@ export interface CheckConfig {
   rise: number;
   /** `fall` (1). */
   fall: number;
-  /** `retry`: extra attempts inside one run before it fails (1; MISC_CHECK 0). */
-  retry: number;
-  /** `delay_before_retry` (HTTP_GET / SSL_GET 3 s, others 1 s). */
-  delayBeforeRetryMs: number;
-  /** `warmup`: the first run waits a random time up to this (0: at once). */
-  warmupMs: number;
   /** `init_fail`: start in the failed state (false). */
   initFail: boolean;
   source: SourceLocation;

@@ -49,6 +49,7 @@
  * - Anything else keeps keepalived's keyword and the plain value; unknown keywords are reported, never dropped.
  */
 import { z } from 'zod';
+import { CHECKER_DEFAULTS, type HttpUrl, type ResolvedCheckSpec } from '../checks/spec.js';
 import { addressFamily, canonicalAddress, isLinkLocal6 } from '../codec/ip-address.js';
 import type { AddressSpec, Family } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
@@ -71,10 +72,8 @@ import {
 } from './keywords.js';
 import type {
   CheckConfig,
-  CheckSpec,
   ConfigIssue,
   GlobalDefs,
-  HttpUrl,
   InstanceConfig,
   NotifyScripts,
   SyncGroupConfig,
@@ -143,21 +142,14 @@ export const DEFAULTS = {
   scriptRise: 1,
   scriptFall: 1,
   trackFileWeight: 1,
-  // vrrp_check (vipd): keepalived's checker defaults (keepalived.md §2), except delay_loop (60 s there, for
-  // LVS real servers) and warmup (random up to delay_loop there): a VRRP tracker wants a verdict in seconds.
-  checkDelayLoopSeconds: 2,
+  // vrrp_check (vipd): keepalived's checker defaults (CHECKER_DEFAULTS, the one table the engine uses too), except
+  // delay_loop (CHECKER_DEFAULTS.vrrpCheckDelayLoopMs) and warmup (random up to delay_loop there): a VRRP tracker
+  // wants a verdict in seconds. connect_ip: a vrrp_check has no real server to inherit one from.
   checkWeight: 0,
   checkRise: 1,
   checkFall: 1,
-  checkConnectTimeoutSeconds: 5,
-  checkRetry: 1,
-  miscCheckRetry: 0,
-  httpDelayBeforeRetrySeconds: 3,
-  checkDelayBeforeRetrySeconds: 1,
   checkWarmupSeconds: 0,
   checkConnectIp: '127.0.0.1',
-  httpPort: 80,
-  sslPort: 443,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -922,28 +914,33 @@ function buildCheck(name: string, body: Record<string, unknown>, report: Reporte
     report,
   );
   const k = c as Partial<Record<string, unknown>> & z.output<(typeof checkerSchemas)['TCP_CHECK']>;
-  const delayLoopMs = toMs(k.delay_loop ?? r.delay_loop ?? DEFAULTS.checkDelayLoopSeconds);
-  const spec = buildCheckSpec(type, c, node ?? {}, r.connect_timeout, delayLoopMs, at, where, report);
+  const delayLoopMs = k.delay_loop ?? r.delay_loop;
+  const timing = {
+    delayLoopMs: delayLoopMs !== undefined ? toMs(delayLoopMs) : CHECKER_DEFAULTS.vrrpCheckDelayLoopMs,
+    retry: k.retry ?? r.retry ?? CHECKER_DEFAULTS.retry[type],
+    delayBeforeRetryMs: secondsOr(
+      k.delay_before_retry ?? r.delay_before_retry,
+      CHECKER_DEFAULTS.delayBeforeRetryMs[type],
+    ),
+    warmupMs: toMs(k.warmup ?? r.warmup ?? DEFAULTS.checkWarmupSeconds),
+  };
+  const spec = buildCheckSpec(type, c, node ?? {}, r.connect_timeout, timing, at, where, report);
   if (invalid.size > 0 || badChecker.size > 0 || report.realErrors > before || !spec) return undefined;
-  const http = type === 'HTTP_GET' || type === 'SSL_GET';
   return {
     name,
     spec,
-    delayLoopMs,
     weight: r.weight?.weight ?? DEFAULTS.checkWeight,
     reverse: r.weight?.reverse ?? false,
     rise: r.rise ?? DEFAULTS.checkRise,
     fall: r.fall ?? DEFAULTS.checkFall,
-    retry: k.retry ?? r.retry ?? (type === 'MISC_CHECK' ? DEFAULTS.miscCheckRetry : DEFAULTS.checkRetry),
-    delayBeforeRetryMs: toMs(
-      k.delay_before_retry ??
-        r.delay_before_retry ??
-        (http ? DEFAULTS.httpDelayBeforeRetrySeconds : DEFAULTS.checkDelayBeforeRetrySeconds),
-    ),
-    warmupMs: toMs(k.warmup ?? r.warmup ?? DEFAULTS.checkWarmupSeconds),
     initFail: r.init_fail ?? false,
     source: report.at(base, 'key'),
   };
+}
+
+/** A keepalived time in seconds as milliseconds, or the default (already in milliseconds). */
+function secondsOr(value: number | undefined, defaultMs: number): number {
+  return value !== undefined ? toMs(value) : defaultMs;
 }
 
 function buildCheckSpec(
@@ -951,11 +948,11 @@ function buildCheckSpec(
   data: Record<string, unknown>,
   node: Record<string, unknown>,
   blockConnectTimeout: number | undefined,
-  delayLoopMs: number,
+  timing: { delayLoopMs: number; retry: number; delayBeforeRetryMs: number; warmupMs: number },
   at: readonly PathSegment[],
   where: string,
   report: Reporter,
-): CheckSpec | undefined {
+): ResolvedCheckSpec | undefined {
   if (type === 'MISC_CHECK') {
     const d = data as z.output<(typeof checkerSchemas)['MISC_CHECK']>;
     if (!Object.hasOwn(node, 'misc_path')) report.error(at, 'key', `MISC_CHECK of ${where} has no misc_path`);
@@ -969,24 +966,24 @@ function buildCheckSpec(
     }
     return {
       type,
-      command: d.misc_path,
-      timeoutMs: d.misc_timeout !== undefined ? toMs(d.misc_timeout) : delayLoopMs,
-      dynamic: d.misc_dynamic ?? false,
+      ...timing,
+      miscPath: d.misc_path,
+      miscTimeoutMs: secondsOr(d.misc_timeout, timing.delayLoopMs),
+      miscDynamic: d.misc_dynamic ?? false,
       user: d.user !== undefined ? parseUserSpec(d.user) : undefined,
     };
   }
   const d = data as z.output<(typeof checkerSchemas)['SSL_GET']>;
   const connection = {
     connectIp: d.connect_ip ?? DEFAULTS.checkConnectIp,
-    connectPort:
-      d.connect_port ?? (type === 'HTTP_GET' ? DEFAULTS.httpPort : type === 'SSL_GET' ? DEFAULTS.sslPort : 0),
+    connectPort: d.connect_port ?? (type === 'TCP_CHECK' ? 0 : CHECKER_DEFAULTS.port[type]),
     bindto: d.bindto,
-    connectTimeoutMs: toMs(d.connect_timeout ?? blockConnectTimeout ?? DEFAULTS.checkConnectTimeoutSeconds),
+    connectTimeoutMs: secondsOr(d.connect_timeout ?? blockConnectTimeout, CHECKER_DEFAULTS.connectTimeoutMs),
   };
   if (type === 'TCP_CHECK') {
     if (!Object.hasOwn(node, 'connect_port')) report.error(at, 'key', `TCP_CHECK of ${where} has no connect_port`);
     if (d.connect_port === undefined) return undefined;
-    return { type, ...connection };
+    return { type, ...timing, ...connection };
   }
   const urls = buildUrls(node.url, Object.hasOwn(node, 'url'), [...at, 'url'], `${type} of ${where}`, report);
   if (!urls) return undefined;
@@ -999,12 +996,14 @@ function buildCheckSpec(
   }
   return {
     type,
+    ...timing,
     ...connection,
     urls,
     virtualhost: d.virtualhost,
     enableSni: d.enable_sni ?? false,
     sniName: d.sni_name,
     verifyCert: d.verify_cert ?? false,
+    maxBodyBytes: CHECKER_DEFAULTS.maxBodyBytes,
   };
 }
 
@@ -1047,7 +1046,7 @@ function buildUrls(
     }
     out.push({
       path: u.path,
-      statusCodes: u.status_code ?? [[200, 299]],
+      statusCode: u.status_code ?? CHECKER_DEFAULTS.statusCode,
       digest: u.digest,
       regex: u.regex,
       virtualhost: u.virtualhost,

@@ -20,10 +20,10 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { CHECKER_DEFAULTS, type HttpUrl, type ResolvedHttpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { type BodySink, ResponseReader, requestBytes } from './http-wire.js';
 import { badEndpoint, errCode, netReason, since } from './reasons.js';
-import type { HttpUrl, ResolvedHttpCheck } from './spec.js';
 
 export const USER_AGENT = 'KeepAliveClient';
 
@@ -72,7 +72,7 @@ export function sniFor(o: Pick<HttpProbeOptions, 'enableSni' | 'sniName' | 'virt
 function statusOk(url: HttpUrl, status: number): boolean {
   if (url.statusCode && url.statusCode.length > 0)
     return url.statusCode.some((c) => (typeof c === 'number' ? c === status : status >= c[0] && status <= c[1]));
-  return status >= 200 && status <= 299;
+  return CHECKER_DEFAULTS.statusCode.some(([from, to]) => status >= from && status <= to);
 }
 
 /** One request Buffer per url object, rebuilt only when its path or Host changes. */

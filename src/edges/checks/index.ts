@@ -7,15 +7,11 @@
  *   scheduleCheck(spec, onResult) the same with the timing taken from the spec (keepalived defaults)
  *   checkScriptSecurity(path)    enable_script_security, for the caller at config / start time
  */
+
+import { type CheckSpec, withDefaults } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { type CheckHandle, type CreateCheckOptions, createCheck } from './scheduler.js';
-import { type CheckSpec, withDefaults } from './spec.js';
 
-export { hostHeader, httpProbe, sniFor, USER_AGENT } from './http.js';
-export { checkScriptSecurity, miscProbe, scriptOutcome } from './misc.js';
-export { probe } from './probe.js';
-export type { CheckHandle, CreateCheckOptions, ProbeFn, SchedulerTimers } from './scheduler.js';
-export { createCheck } from './scheduler.js';
 export type {
   CheckSpec,
   CheckTiming,
@@ -29,15 +25,13 @@ export type {
   ResolvedMiscCheck,
   ResolvedTcpCheck,
   TcpCheckSpec,
-  VrrpScriptOptions,
-} from './spec.js';
-export {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_DELAY_LOOP_MS,
-  DEFAULT_MAX_BODY_BYTES,
-  vrrpScriptSpec,
-  withDefaults,
-} from './spec.js';
+} from '../../core/checks/spec.js';
+export { CHECKER_DEFAULTS, withDefaults } from '../../core/checks/spec.js';
+export { hostHeader, httpProbe, sniFor, USER_AGENT } from './http.js';
+export { checkScriptSecurity, miscProbe, scriptOutcome } from './misc.js';
+export { probe } from './probe.js';
+export type { CheckHandle, CreateCheckOptions, ProbeFn, SchedulerTimers } from './scheduler.js';
+export { createCheck } from './scheduler.js';
 export { tcpProbe } from './tcp.js';
 
 /** createCheck with delay_loop, retry, delay_before_retry and warmup from the spec (defaults applied). */

@@ -10,10 +10,10 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { ResolvedMiscCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { runScript, type ScriptResult } from '../scripts.js';
 import { since } from './reasons.js';
-import type { ResolvedMiscCheck } from './spec.js';
 
 export type MiscProbeOptions = Pick<
   ResolvedMiscCheck,

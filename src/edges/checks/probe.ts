@@ -1,8 +1,9 @@
 /** One attempt of any check type, by its spec (defaults applied here). Never rejects. */
+
+import { type CheckSpec, withDefaults } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { httpProbe } from './http.js';
 import { miscProbe } from './misc.js';
-import { type CheckSpec, withDefaults } from './spec.js';
 import { tcpProbe } from './tcp.js';
 
 export function probe(spec: CheckSpec, signal: AbortSignal = new AbortController().signal): Promise<CheckResult> {

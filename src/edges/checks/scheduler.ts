@@ -7,9 +7,10 @@
  * stop() cancels the pending timer and aborts the attempt in flight (its socket is destroyed, its script
  * terminated); no result is reported after stop(). Its promise settles once the attempt in flight has.
  */
+
+import type { CheckSpec } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { probe } from './probe.js';
-import type { CheckSpec } from './spec.js';
 
 export type ProbeFn = (signal: AbortSignal) => Promise<CheckResult>;
 
@@ -35,14 +36,9 @@ export interface CreateCheckOptions {
   timers?: SchedulerTimers | undefined;
 }
 
-export interface CheckHandle {
-  /** Schedules the first run; a no-op when already started or stopped. */
-  start(): void;
-  /** Cancels everything; resolves once no attempt is in flight. */
-  stop(): Promise<void>;
-  /** True between start() and stop(). */
-  readonly running: boolean;
-}
+import type { CheckHandle } from '../../core/ports.js';
+
+export type { CheckHandle };
 
 const realTimers: SchedulerTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),

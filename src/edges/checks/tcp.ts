@@ -3,9 +3,9 @@
  * succeeds within connect_timeout. The socket is always destroyed, whatever the outcome.
  */
 import net from 'node:net';
+import type { ResolvedTcpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { badEndpoint, netReason, since } from './reasons.js';
-import type { ResolvedTcpCheck } from './spec.js';
 
 export type TcpProbeOptions = Pick<
   ResolvedTcpCheck,

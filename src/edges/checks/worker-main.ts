@@ -3,8 +3,8 @@
  * back. Health checks can cost a core at a few thousand per second; here they cannot delay a VRRP advert.
  */
 import { parentPort } from 'node:worker_threads';
+import { scheduleCheck } from './index.js';
 import type { CheckHandle } from './scheduler.js';
-import { createCheck } from './scheduler.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const port = parentPort;
@@ -14,7 +14,7 @@ const reply = (m: WorkerReply) => port.postMessage(m);
 
 port.on('message', (m: WorkerRequest) => {
   if (m.op === 'start') {
-    const handle = createCheck(m.spec, { ...m.opts, onResult: (result) => reply({ id: m.id, result }) });
+    const handle = scheduleCheck(m.spec, (result) => reply({ id: m.id, result }));
     handles.set(m.id, handle);
     handle.start();
     return;

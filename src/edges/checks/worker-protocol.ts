@@ -1,12 +1,9 @@
 /** Messages between the daemon and the check thread (worker-main.ts); plain data, structured-clone safe. */
+
+import type { CheckSpec } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
-import type { CreateCheckOptions } from './scheduler.js';
-import type { CheckSpec } from './spec.js';
 
-export type WorkerCheckOptions = Pick<CreateCheckOptions, 'intervalMs' | 'retry' | 'delayBeforeRetryMs' | 'warmupMs'>;
-
-export type WorkerRequest =
-  | { op: 'start'; id: number; spec: CheckSpec; opts: WorkerCheckOptions }
-  | { op: 'stop'; id: number };
+/** A check's timing (delay_loop, retry, delay_before_retry, warmup) travels in its spec. */
+export type WorkerRequest = { op: 'start'; id: number; spec: CheckSpec } | { op: 'stop'; id: number };
 
 export type WorkerReply = { id: number; result: CheckResult } | { id: number; stopped: true };

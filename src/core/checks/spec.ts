@@ -1,16 +1,35 @@
 /**
- * What a health check is: keepalived's checker options (keepalived.md §2) and vrrp_script (§1d) in camelCase,
- * with every time in milliseconds (keepalived writes seconds). `withDefaults()` applies keepalived's defaults:
- * connect_timeout 5 s; delay_loop 60 s; retry 1 (MISC_CHECK 0); delay_before_retry 3 s for HTTP_GET/SSL_GET,
- * 1 s otherwise; warmup = delay_loop (a random first delay up to it; 0 disables); misc_timeout = delay_loop.
+ * One description of a health check, shared by the configuration (vrrp_check today, real_server checkers with
+ * IPVS next) and the check engine: keepalived's checker options (keepalived.md §2) and vrrp_script (§1d) in
+ * camelCase after their keywords, every time in milliseconds (keepalived writes seconds). CHECKER_DEFAULTS is the
+ * one table of keepalived's defaults, and `withDefaults()` the one place that applies it.
  */
 
-/** keepalived's connect_timeout default (5 s). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** keepalived's delay_loop default (60 s). */
-export const DEFAULT_DELAY_LOOP_MS = 60_000;
-/** Bound on an HTTP_GET/SSL_GET response body; a bigger body fails the check ('body too large'). */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** `user USER[:GROUP]` of a script or MISC_CHECK (also global_defs `script_user`). */
+export interface ScriptUser {
+  user: string;
+  group?: string | undefined;
+}
+
+/** keepalived's checker defaults, per checker type where they differ. */
+export const CHECKER_DEFAULTS = {
+  /** connect_timeout. */
+  connectTimeoutMs: 5000,
+  /** delay_loop of an LVS virtual server's checkers. */
+  delayLoopMs: 60_000,
+  /** delay_loop of a vrrp_check (vipd): keepalived's 60 s is for LVS real servers, far too slow to fail over on. */
+  vrrpCheckDelayLoopMs: 2000,
+  /** connect_port when none is given. */
+  port: { HTTP_GET: 80, SSL_GET: 443 },
+  /** retry (legacy nb_get_retry): extra attempts within one run. */
+  retry: { TCP_CHECK: 1, HTTP_GET: 1, SSL_GET: 1, MISC_CHECK: 0 },
+  /** delay_before_retry. */
+  delayBeforeRetryMs: { TCP_CHECK: 1000, HTTP_GET: 3000, SSL_GET: 3000, MISC_CHECK: 1000 },
+  /** status_code of a url without one. */
+  statusCode: [[200, 299]] as readonly (readonly [number, number])[],
+  /** Bound on an HTTP_GET/SSL_GET response body (vipd); a bigger body fails the check ('body too large'). */
+  maxBodyBytes: 1024 * 1024,
+} as const;
 
 /** Scheduling options every checker has. */
 export interface CheckTiming {
@@ -83,7 +102,9 @@ export interface MiscCheckSpec extends CheckTiming {
   miscTimeoutMs?: number | undefined;
   /** misc_dynamic: exit 2..255 = up with dynamicWeight status - 2. */
   miscDynamic?: boolean | undefined;
-  /** user / script_user. */
+  /** `user` (else global_defs script_user), as configured; the daemon resolves it into uid/gid. */
+  user?: ScriptUser | undefined;
+  /** The resolved user and group the script runs as. */
   uid?: number | undefined;
   gid?: number | undefined;
   /** Environment to start from (default process.env). */
@@ -112,7 +133,7 @@ export function withDefaults(spec: HttpCheckSpec): ResolvedHttpCheck;
 export function withDefaults(spec: MiscCheckSpec): ResolvedMiscCheck;
 export function withDefaults(spec: CheckSpec): ResolvedCheckSpec;
 export function withDefaults(spec: CheckSpec): ResolvedCheckSpec {
-  const delayLoopMs = spec.delayLoopMs ?? DEFAULT_DELAY_LOOP_MS;
+  const delayLoopMs = spec.delayLoopMs ?? CHECKER_DEFAULTS.delayLoopMs;
   const timing = {
     delayLoopMs,
     warmupMs: spec.warmupMs ?? delayLoopMs,
@@ -122,9 +143,9 @@ export function withDefaults(spec: CheckSpec): ResolvedCheckSpec {
       return {
         ...spec,
         ...timing,
-        retry: spec.retry ?? 1,
-        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? 1000,
-        connectTimeoutMs: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        retry: spec.retry ?? CHECKER_DEFAULTS.retry[spec.type],
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? CHECKER_DEFAULTS.delayBeforeRetryMs[spec.type],
+        connectTimeoutMs: spec.connectTimeoutMs ?? CHECKER_DEFAULTS.connectTimeoutMs,
       };
     case 'HTTP_GET':
     case 'SSL_GET':
@@ -132,55 +153,22 @@ export function withDefaults(spec: CheckSpec): ResolvedCheckSpec {
       return {
         ...spec,
         ...timing,
-        retry: spec.retry ?? 1,
-        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? 3000,
-        connectTimeoutMs: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        retry: spec.retry ?? CHECKER_DEFAULTS.retry[spec.type],
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? CHECKER_DEFAULTS.delayBeforeRetryMs[spec.type],
+        connectTimeoutMs: spec.connectTimeoutMs ?? CHECKER_DEFAULTS.connectTimeoutMs,
         enableSni: spec.enableSni ?? false,
         verifyCert: spec.verifyCert ?? false,
-        maxBodyBytes: spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        maxBodyBytes: spec.maxBodyBytes ?? CHECKER_DEFAULTS.maxBodyBytes,
       };
     case 'MISC_CHECK':
       if (spec.miscPath.length === 0 || spec.miscPath[0] === '') throw new TypeError('MISC_CHECK: empty misc_path');
       return {
         ...spec,
         ...timing,
-        retry: spec.retry ?? 0,
-        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? 1000,
+        retry: spec.retry ?? CHECKER_DEFAULTS.retry[spec.type],
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? CHECKER_DEFAULTS.delayBeforeRetryMs[spec.type],
         miscTimeoutMs: spec.miscTimeoutMs ?? delayLoopMs,
         miscDynamic: spec.miscDynamic ?? false,
       };
   }
-}
-
-/** vrrp_script options (keepalived.md §1d), all times in ms. */
-export interface VrrpScriptOptions {
-  /** `script`, already split into argv. */
-  script: readonly string[];
-  /** interval (default 1 s). */
-  intervalMs?: number | undefined;
-  /** timeout (default = interval). */
-  timeoutMs?: number | undefined;
-  uid?: number | undefined;
-  gid?: number | undefined;
-  env?: Record<string, string | undefined> | undefined;
-}
-
-/**
- * A vrrp_script as a MISC_CHECK: interval 1 s, timeout = interval, no retry, no warmup (the first run starts
- * at once), no dynamic weight. rise/fall are the tracker's business, not the engine's.
- */
-export function vrrpScriptSpec(o: VrrpScriptOptions): ResolvedMiscCheck {
-  const intervalMs = o.intervalMs ?? 1000;
-  return withDefaults({
-    type: 'MISC_CHECK',
-    miscPath: o.script,
-    delayLoopMs: intervalMs,
-    miscTimeoutMs: o.timeoutMs ?? intervalMs,
-    retry: 0,
-    warmupMs: 0,
-    miscDynamic: false,
-    uid: o.uid,
-    gid: o.gid,
-    env: o.env,
-  });
 }

@@ -1,0 +1,80 @@
+/**
+ * Trackers on fake edges: what reaches the check engine is the configuration's one check spec, timing included
+ * (no second description, no hand mapping), with the script user resolved.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { CheckSpec } from '../../src/core/checks/spec.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
+import type { TrackerEdges } from '../../src/core/ports.js';
+import { Trackers } from '../../src/daemon/trackers.js';
+
+function started(yaml: string) {
+  const parsed = parseYamlConfig(yaml, 'test.yaml');
+  if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('; '));
+  const specs: CheckSpec[] = [];
+  const edges: TrackerEdges = {
+    createCheck: (spec) => {
+      specs.push(spec);
+      return { start: () => undefined, stop: async () => undefined, running: true };
+    },
+    watchFile: () => () => undefined,
+    readFile: () => undefined,
+    writeFile: () => undefined,
+    scriptSecurity: () => undefined,
+    resolveUser: (u) => (u.user === 'nobody' ? { uid: 65534, gid: 65534 } : undefined),
+  };
+  const trackers = new Trackers(parsed.config, edges, pino({ level: 'silent' }));
+  for (const i of parsed.config.instances) trackers.bind(i, () => undefined);
+  trackers.start();
+  return { specs, config: parsed.config };
+}
+
+const instance = (track: string) => `vrrp_instance:
+  VI_1:
+    interface: eth0
+    virtual_router_id: 51
+    priority: 100
+    virtual_ipaddress: ["192.0.2.100/24"]
+    ${track}
+`;
+
+describe('Trackers → check engine', () => {
+  it('a vrrp_script runs as a MISC_CHECK every interval, at once, without retries, timeout = interval', () => {
+    const { specs } = started(`vrrp_script:
+  chk: { script: "/bin/true arg", interval: 3, user: nobody }
+${instance('track_script: [chk]')}`);
+    expect(specs).toEqual([
+      {
+        type: 'MISC_CHECK',
+        miscPath: ['/bin/true', 'arg'],
+        miscTimeoutMs: 3000,
+        delayLoopMs: 3000,
+        retry: 0,
+        delayBeforeRetryMs: 0,
+        warmupMs: 0,
+        uid: 65534,
+        gid: 65534,
+      },
+    ]);
+  });
+
+  it('a vrrp_check reaches the engine as the configuration describes it, with keepalived defaults filled in', () => {
+    const { specs, config } = started(`vrrp_check:
+  web:
+    HTTP_GET: { connect_port: 8080, url: [{ path: /health }] }
+${instance('track_check: [web]')}`);
+    expect(specs).toEqual([config.checks[0]?.spec]);
+    expect(specs[0]).toMatchObject({
+      type: 'HTTP_GET',
+      connectIp: '127.0.0.1',
+      connectPort: 8080,
+      connectTimeoutMs: 5000,
+      delayLoopMs: 2000,
+      retry: 1,
+      delayBeforeRetryMs: 3000,
+      warmupMs: 0,
+      urls: [{ path: '/health', statusCode: [[200, 299]] }],
+    });
+  });
+});
