@@ -17,10 +17,10 @@ import type {
   KernelAddress,
   LinkInfo,
   LinkWatcher,
-  TimerPort,
   TrackerEdges,
 } from '../../src/core/ports.js';
 import { Daemon } from '../../src/daemon/daemon.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
 
 const VIP = '192.0.2.100';
 const PRIMARY = '192.0.2.11';
@@ -104,8 +104,7 @@ function world() {
   const kernel = new FakeKernel();
   kernel.addLink('eth0');
   kernel.addAddress('eth0', PRIMARY, 24);
-  let now = 1000;
-  const timers: { at: number; armed: boolean; fire: () => void }[] = [];
+  const time = new FakeTimers();
   const wire: { ifindex: number; kind: 'advert' | 'garp'; priority?: number; src?: string; mac?: string }[] = [];
   const sockets: string[] = [];
   const lines: { msg: string; [k: string]: unknown }[] = [];
@@ -146,7 +145,7 @@ function world() {
     resolveUser: () => undefined,
   } as unknown as TrackerEdges;
   const edges: DaemonEdges = {
-    clock: { now: () => now },
+    clock: time.clock,
     addresses,
     links,
     openVrrpSocket({ family, ifindex }) {
@@ -171,15 +170,7 @@ function world() {
         close: () => undefined,
       };
     },
-    createTimer(onFire): TimerPort {
-      const t = { at: 0, armed: false, fire: onFire };
-      timers.push(t);
-      return {
-        armAt: (at) => Object.assign(t, { at, armed: true }),
-        disarm: () => Object.assign(t, { armed: false }),
-        close: () => Object.assign(t, { armed: false }),
-      };
-    },
+    createTimer: time.createTimer,
     runScript: async () => undefined,
     trackers,
     ipv6Forwarding: () => false,
@@ -204,16 +195,14 @@ function world() {
   };
   /** Advances the fake clock by `ms`, firing every timer due on the way, in order. */
   const advance = async (ms: number) => {
-    const end = now + ms;
+    const end = time.now + ms;
     for (let i = 0; i < 10_000; i++) {
-      const t = timers.filter((x) => x.armed && x.at <= end).sort((a, b) => a.at - b.at)[0];
+      const t = time.takeNext(end);
       if (!t) break;
-      now = Math.max(now, t.at);
-      t.armed = false;
       t.fire();
       await settle();
     }
-    now = end;
+    time.now = end;
   };
   const runner = () => daemon.instances[0];
   const state = () => runner()?.machine.state;

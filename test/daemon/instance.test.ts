@@ -8,9 +8,10 @@ import { encodeAdvert } from '../../src/core/codec/advert.js';
 import { decodeGarp } from '../../src/core/codec/frames.js';
 import type { InstanceConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
-import type { AddressPort, AddressSpec, ReceivedPacket, TimerPort, VrrpPort } from '../../src/core/ports.js';
+import type { AddressPort, AddressSpec, ReceivedPacket, VrrpPort } from '../../src/core/ports.js';
 import { InstanceRunner } from '../../src/daemon/instance.js';
 import { Receiver } from '../../src/daemon/receiver.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
 
 const PRIMARY = '192.0.2.11';
 const MAC = Buffer.from('02000000000b', 'hex');
@@ -34,8 +35,7 @@ ${extra}`;
 /** Everything the runner does, in one ordered log. */
 function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
   const log: string[] = [];
-  let now = 1000;
-  const timers: { at: number; armed: boolean; fire: () => void }[] = [];
+  const time = new FakeTimers();
   const inbound: ((p: ReceivedPacket) => void)[] = [];
   const port: VrrpPort = {
     send(message, dst) {
@@ -68,17 +68,9 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
       sendFrame: (f) => log.push(`garp ${decodeGarp(f)?.senderIp}`),
     },
     {
-      clock: { now: () => now },
+      clock: time.clock,
       addresses,
-      createTimer(onFire): TimerPort {
-        const t = { at: 0, armed: false, fire: onFire };
-        timers.push(t);
-        return {
-          armAt: (at) => Object.assign(t, { at, armed: true }),
-          disarm: () => Object.assign(t, { armed: false }),
-          close: () => Object.assign(t, { armed: false }),
-        };
-      },
+      createTimer: time.createTimer,
       runScript: async (argv) => {
         log.push(`notify ${argv.slice(1).join(' ')}`);
         scripts.push(argv);
@@ -88,10 +80,8 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
   );
   /** Advances the fake clock to the earliest armed timer and fires it. */
   const fireNext = () => {
-    const t = timers.filter((x) => x.armed).sort((a, b) => a.at - b.at)[0];
+    const t = time.takeNext();
     if (!t) throw new Error('no armed timer');
-    now = t.at;
-    t.armed = false;
     t.fire();
   };
   const receive = (message: Buffer, ttl = 255, src = '192.0.2.12') => {
@@ -107,7 +97,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
       dst: '224.0.0.18',
       ttl,
       ifindex: 2,
-      at: now,
+      at: time.now,
     };
     for (const l of inbound) l(packet);
   };
