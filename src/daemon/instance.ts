@@ -12,8 +12,8 @@ import type { AddressPort, AddressSpec, ReceivedPacket, TimerPort } from '../cor
 import type { Clock } from '../core/time.js';
 import type { EffectivePriority } from '../core/tracking/priority.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
+import { notifyArgv } from '../core/vrrp/notify.js';
 import type { InstanceParams, NotifyState, TimerName, VrrpAction, VrrpEvent } from '../core/vrrp/types.js';
-import { notifyArgv } from '../edges/scripts.js';
 import type { Logger } from '../log.js';
 import { InstanceCounters } from './counters.js';
 import { InterfaceGoneError, type Sender } from './interface-binding.js';

@@ -11,8 +11,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { NotifyScripts } from '../core/config/model.js';
-import type { NotifyState } from '../core/vrrp/types.js';
 
 export { CommandSyntaxError, splitCommand } from '../core/config/command.js';
 
@@ -155,40 +153,6 @@ export function scriptEnv(base: Record<string, string | undefined>): Record<stri
     if (v !== undefined && !(STRIPPED_ENV as readonly string[]).includes(k)) env[k] = v;
   }
   return env;
-}
-
-/** keepalived's generic `notify` arguments: `INSTANCE|GROUP <name> <STATE> <priority>` appended to the command. */
-export function genericNotifyArgv(
-  command: readonly string[],
-  kind: 'INSTANCE' | 'GROUP',
-  name: string,
-  state: NotifyState | 'DELETED',
-  priority: number,
-): string[] {
-  return [...command, kind, name, state, String(priority)];
-}
-
-/**
- * The scripts to run for an instance entering `state`, in keepalived's order: the state's own script
- * (notify_master / _backup / _fault / _stop, as written, no arguments added), then the generic `notify`.
- */
-export function notifyArgv(
-  scripts: NotifyScripts,
-  name: string,
-  state: NotifyState | 'DELETED',
-  priority: number,
-): string[][] {
-  const specific = {
-    MASTER: scripts.master,
-    BACKUP: scripts.backup,
-    FAULT: scripts.fault,
-    STOP: scripts.stop,
-    DELETED: undefined,
-  }[state];
-  const runs: string[][] = [];
-  if (specific) runs.push([...specific]);
-  if (scripts.generic) runs.push(genericNotifyArgv(scripts.generic, 'INSTANCE', name, state, priority));
-  return runs;
 }
 
 const MAX_LINE = 4096;

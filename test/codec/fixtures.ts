@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { ReceiveExpectation, RxInfo } from '../../src/core/codec/advert.js';
 import { type ChecksumMode, VRRP_CHECKSUM_OFFSET, vrrpChecksum } from '../../src/core/codec/checksum.js';
 import { decodeEthernetFrame, ETHERTYPE } from '../../src/core/codec/ethernet.js';
-import { decodeIpv4Datagram, decodeIpv6Header } from '../../src/core/codec/ipv4.js';
+import { decodeIpv4Datagram } from '../../src/core/codec/ipv4.js';
+import { decodeIpv6Header } from '../../src/core/codec/ipv6.js';
 import { ipPacket, type PcapRecord } from '../helpers/pcap.js';
 
 export const VECTORS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/vectors');

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { DROP_REASONS, decodeAdvert, type ReceiveExpectation, type RxInfo } from '../../src/core/codec/advert.js';
 import { decodeEthernetFrame } from '../../src/core/codec/ethernet.js';
 import { decodeGarp, decodeUnsolicitedNa } from '../../src/core/codec/frames.js';
-import { decodeIpv4Datagram, decodeIpv6Header } from '../../src/core/codec/ipv4.js';
+import { decodeIpv4Datagram } from '../../src/core/codec/ipv4.js';
+import { decodeIpv6Header } from '../../src/core/codec/ipv6.js';
 import { expectationOf, keepalivedVectors, prng, vrrpInFrame } from './fixtures.js';
 
 const random = prng(0x5eed);

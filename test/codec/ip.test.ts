@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeIpv4Datagram, decodeIpv6Header } from '../../src/core/codec/ipv4.js';
-import { encodeIpv6Header } from '../../src/core/codec/ipv6.js';
+import { decodeIpv4Datagram } from '../../src/core/codec/ipv4.js';
+import { decodeIpv6Header, encodeIpv6Header } from '../../src/core/codec/ipv6.js';
 import { keepalivedVectors } from './fixtures.js';
 
 const vectors = keepalivedVectors();

@@ -2,15 +2,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CommandSyntaxError,
-  genericNotifyArgv,
-  notifyArgv,
-  runScript,
-  type ScriptResult,
-  scriptEnv,
-  splitCommand,
-} from '../../src/edges/scripts.js';
+import { genericNotifyArgv, notifyArgv } from '../../src/core/vrrp/notify.js';
+import { CommandSyntaxError, runScript, type ScriptResult, scriptEnv, splitCommand } from '../../src/edges/scripts.js';
 
 let dir: string;
 

@@ -2,7 +2,8 @@
  * What a capture shows of VRRP: for each advert in a list of Ethernet frames, its time, source,
  * VRID, priority and version. Used by the integration tests, the demo and the failover benchmark.
  */
-import { decodeIpv4Datagram, decodeIpv6Header } from '../../src/core/codec/ipv4.js';
+import { decodeIpv4Datagram } from '../../src/core/codec/ipv4.js';
+import { decodeIpv6Header } from '../../src/core/codec/ipv6.js';
 import type { PcapRecord } from './pcap.js';
 
 export interface WireAdvert {

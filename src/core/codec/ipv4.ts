@@ -7,8 +7,6 @@ import { VRRP_PROTOCOL } from './checksum.js';
 import { formatAddress } from './ip-address.js';
 import { type Drop, drop } from './reasons.js';
 
-export { decodeIpv6Header, type Ipv6Header } from './ipv6.js';
-
 const MIN_HEADER = 20;
 /** IPsec AH (RFC 4302): VRRPv2 `auth_type AH` puts it between the IP header and the VRRP message. */
 const AH_PROTOCOL = 51;

@@ -216,13 +216,13 @@ export interface InstanceConfig {
   dontTrackPrimary: boolean;
   /** `strict_mode`, defaulting to global_defs `vrrp_strict` (false). Not supported yet when true. */
   strictMode: boolean;
-  /** `track_interface` (not supported yet). */
+  /** `track_interface`. */
   trackInterfaces: TrackInterface[];
-  /** `track_script` (not supported yet). */
+  /** `track_script`. */
   trackScripts: TrackScriptRef[];
-  /** `track_file` (not supported yet). */
+  /** `track_file`. */
   trackFiles: TrackFileRef[];
-  /** `track_check` (vipd; not supported yet). */
+  /** `track_check` (vipd). */
   trackChecks: TrackCheckRef[];
   /** `virtual_ipaddress_excluded` (not supported yet): managed like VIPs, never in adverts; any family. */
   excludedVips: AddressSpec[];
@@ -243,13 +243,13 @@ export interface VipdConfig {
   instances: InstanceConfig[];
   /** `vrrp_sync_group` blocks (not supported yet), in file order. */
   syncGroups: SyncGroupConfig[];
-  /** `vrrp_script` blocks (not supported yet), in file order. */
+  /** `vrrp_script` blocks, in file order. */
   scripts: VrrpScriptConfig[];
   /**
-   * `track_file` / `vrrp_track_file` blocks (not supported yet), in file order, then one per file path that a
+   * `track_file` / `vrrp_track_file` blocks, in file order, then one per file path that a
    * `track_file` line names directly (vipd: `/run/x weight 1`), named by the path.
    */
   trackFiles: TrackFileConfig[];
-  /** `vrrp_check` blocks (vipd; not supported yet), in file order. */
+  /** `vrrp_check` blocks (vipd), in file order. */
   checks: CheckConfig[];
 }

@@ -9,19 +9,15 @@ import { GarpSchedule, garpBlock } from './garp-schedule.js';
 import { PreemptDelay } from './preempt-delay.js';
 import { TimerGenerations } from './timer-generations.js';
 import { masterDownIntervalMs, OWNER_PRIORITY, skewTimeMs } from './timers.js';
-import type { InstanceParams, InstanceSnapshot, TimerName, VrrpAction, VrrpEvent, VrrpState } from './types.js';
-
-/** The `cause` of each `transition` action. */
-export type TransitionCause =
-  | 'startup'
-  | 'master-down-timer'
-  /** The master released (priority 0) and our down timer, cut to Skew_Time, ran out. */
-  | 'priority-0-advert'
-  | 'higher-priority-advert'
-  | 'equal-priority-higher-address'
-  | 'fault'
-  | 'fault-cleared'
-  | 'shutdown';
+import type {
+  InstanceParams,
+  InstanceSnapshot,
+  TimerName,
+  TransitionCause,
+  VrrpAction,
+  VrrpEvent,
+  VrrpState,
+} from './types.js';
 
 type AdvertEvent = Extract<VrrpEvent, { type: 'advert' }>;
 

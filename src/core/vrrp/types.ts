@@ -61,6 +61,18 @@ export type VrrpEvent =
   /** Tracker weights changed the effective priority (already clamped to 1..254 by the caller). */
   | { type: 'priority'; effective: number };
 
+/** The `cause` of each `transition` action. */
+export type TransitionCause =
+  | 'startup'
+  | 'master-down-timer'
+  /** The master released (priority 0) and our down timer, cut to Skew_Time, ran out. */
+  | 'priority-0-advert'
+  | 'higher-priority-advert'
+  | 'equal-priority-higher-address'
+  | 'fault'
+  | 'fault-cleared'
+  | 'shutdown';
+
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
 export type VrrpAction =
@@ -74,7 +86,7 @@ export type VrrpAction =
   | { type: 'set-timer'; timer: TimerName; at: Millis; gen: number }
   | { type: 'cancel-timer'; timer: TimerName }
   /** For logs and metrics: a state change and why it happened. */
-  | { type: 'transition'; from: VrrpState; to: VrrpState; cause: string };
+  | { type: 'transition'; from: VrrpState; to: VrrpState; cause: TransitionCause };
 
 /** A read-only view for status and metrics. */
 export interface InstanceSnapshot {
