@@ -12,8 +12,10 @@ import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo } from
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { Logger } from '../log.js';
-import { InstanceRunner, SOURCE_ADDRESS_FAULT } from './instance.js';
+import { EventQueue } from './event-queue.js';
+import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instance.js';
 import { BoundInterface } from './interface-binding.js';
+import { KernelLedger } from './ledger.js';
 import { TrackerError, Trackers } from './trackers.js';
 
 export class StartupError extends VipdError {
@@ -36,6 +38,11 @@ export class Daemon {
   private readonly pendingRechecks = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly trackers: Trackers;
+  /** Everything vipd added to the kernel, daemon-wide: what stop and crash release, and nothing else. */
+  private readonly ledger: KernelLedger;
+  private readonly events: EventQueue;
+  /** The last transition of each instance, by name (for status). */
+  readonly lastTransition = new Map<string, Transition>();
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -44,6 +51,13 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.trackers = new Trackers(config, edges.trackers, log);
+    this.ledger = new KernelLedger(edges.addresses, log);
+    this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
+  }
+
+  /** An instance changed state (from the event queue: never inside that instance's own actions). */
+  private transitioned(name: string, t: Transition): void {
+    this.lastTransition.set(name, t);
   }
 
   async start(): Promise<void> {
@@ -114,9 +128,10 @@ export class Daemon {
       b.sender(c.family),
       {
         clock: this.edges.clock,
-        addresses: this.edges.addresses,
+        ledger: this.ledger,
         createTimer: (f) => this.edges.createTimer(f),
         runScript: (argv) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log }),
+        reportTransition: (t) => this.events.push(() => this.transitioned(c.name, t)),
       },
       log,
     );
@@ -162,8 +177,8 @@ export class Daemon {
 
   /** The advert source among `listed`, never one of the VIPs vipd added. */
   private sourceAddress(listed: readonly KernelAddress[], family: Family): string | undefined {
-    const ours = new Set(listed.map((a) => a.address).filter((a) => this.instances.some((r) => r.owns(a))));
-    return pickSourceAddress(listed, family, new Set([...ours].map(canonicalAddress)));
+    const ours = listed.map((a) => a.address).filter((a) => this.ledger.ownsAddress(a));
+    return pickSourceAddress(listed, family, new Set(ours.map(canonicalAddress)));
   }
 
   /** The kernel's addresses on a device, or undefined when it cannot tell (the device is gone). */
@@ -289,6 +304,7 @@ export class Daemon {
       this.log.info('vipd stopping');
       await this.trackers.stop();
       await Promise.allSettled(this.instances.map((r) => r.stop()));
+      await this.ledger.releaseAll(); // nothing, unless an instance could not release what it held
       this.closeEdges();
       this.log.info('vipd stopped');
     })();
@@ -299,6 +315,7 @@ export class Daemon {
   async emergencyRelease(): Promise<void> {
     void this.trackers.stop();
     await Promise.allSettled(this.instances.map((r) => r.emergencyRelease()));
+    await this.ledger.releaseAll(); // whatever an instance did not get to
     this.closeEdges();
   }
 

@@ -8,24 +8,47 @@ import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import type { InstanceConfig } from '../core/config/model.js';
-import type { AddressPort, AddressSpec, ReceivedPacket, TimerPort } from '../core/ports.js';
+import type { AddressSpec, ReceivedPacket, TimerPort } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import type { EffectivePriority } from '../core/tracking/priority.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
 import { notifyArgv } from '../core/vrrp/notify.js';
-import type { InstanceParams, NotifyState, TimerName, VrrpAction, VrrpEvent } from '../core/vrrp/types.js';
+import type {
+  InstanceParams,
+  NotifyState,
+  TimerName,
+  TransitionCause,
+  VrrpAction,
+  VrrpEvent,
+  VrrpState,
+} from '../core/vrrp/types.js';
 import type { Logger } from '../log.js';
 import { InstanceCounters } from './counters.js';
 import { InterfaceGoneError, type Sender } from './interface-binding.js';
+import type { KernelLedger } from './ledger.js';
 import type { AdvertSink, Receiver } from './receiver.js';
 import { errorCode, RepeatedErrors } from './repeated-errors.js';
 import { rehearseFailover } from './warmup.js';
 
 export interface InstanceEdges {
   clock: Clock;
-  addresses: AddressPort;
+  /** Adds and removes the VIPs, and remembers which ones vipd added. */
+  ledger: KernelLedger;
   createTimer(onFire: () => void): TimerPort;
   runScript(argv: string[], state: string): Promise<void>;
+  /** The daemon hears of every transition (through its event queue, after this instance's actions ran). */
+  reportTransition(t: Transition): void;
+}
+
+/** A state change of an instance, as the daemon's observers see it. */
+export interface Transition {
+  from: VrrpState;
+  to: VrrpState;
+  cause: TransitionCause;
+  /** What set it off beyond the machine's cause (a fault's reason, 'trackers', 'link up'), when known. */
+  trigger: string | undefined;
+  /** Monotonic time of the transition. */
+  at: number;
 }
 
 export interface InstanceRuntime {
@@ -50,13 +73,6 @@ export class InstanceRunner implements AdvertSink {
   readonly counters = new InstanceCounters();
   readonly machine: VrrpMachine;
   private readonly timers = new Map<TimerName, { port: TimerPort; gen: number; at: number }>();
-  /**
-   * Per VIP, whether this process added it (not one that was already present): the only ones it removes.
-   * A promise, because the add is sent at once and its answer comes later.
-   */
-  private readonly ownedVips = new Map<string, Promise<boolean>>();
-  /** Addresses this process is known to have added (settled adds): never an advert source. */
-  private readonly ownedAddresses = new Set<string>();
   /** Fault sources that are on, with the reason logged when each came on. */
   private readonly faults = new Map<string, string>();
   private consecutiveSendFailures = 0;
@@ -151,11 +167,6 @@ export class InstanceRunner implements AdvertSink {
 
   hasFault(source: string): boolean {
     return this.faults.has(source);
-  }
-
-  /** Whether this process added `address` (one of its VIPs) and still holds it. */
-  owns(address: string): boolean {
-    return this.ownedAddresses.has(canonicalAddress(address));
   }
 
   /**
@@ -277,6 +288,13 @@ export class InstanceRunner implements AdvertSink {
         if (action.to === 'MASTER') this.counters.becomeMaster++;
         if (action.from === 'MASTER') this.counters.releaseMaster++;
         this.log.info({ from: action.from, to: action.to, cause: action.cause, trigger: why }, 'state transition');
+        this.edges.reportTransition({
+          from: action.from,
+          to: action.to,
+          cause: action.cause,
+          trigger: why,
+          at: this.edges.clock.now(),
+        });
         return;
     }
   }
@@ -374,39 +392,14 @@ export class InstanceRunner implements AdvertSink {
     });
   }
 
-  /** Sends every add at once without waiting for the answers; ownership is settled when they come. */
+  /** Sends every add at once without waiting for the answers; the ledger settles ownership when they come. */
   private addVips(vips: readonly AddressSpec[] = this.config.vips): void {
-    for (const spec of vips) {
-      const owned = this.edges.addresses.add(spec).then(
-        (r) => {
-          if (r === 'added') this.ownedAddresses.add(canonicalAddress(spec.address));
-          return r === 'added';
-        },
-        (err: unknown) => {
-          this.log.error({ err, vip: spec.address, dev: spec.dev }, 'cannot add VIP');
-          return false;
-        },
-      );
-      const previous = this.ownedVips.get(vipKey(spec));
-      // Re-adding what we already own keeps it ours even though the kernel now answers "present".
-      this.ownedVips.set(vipKey(spec), previous ? Promise.all([previous, owned]).then(([a, b]) => a || b) : owned);
-    }
+    for (const spec of vips) void this.edges.ledger.addAddress(this.config.name, spec);
   }
 
+  /** Removes the VIPs vipd added (the ledger knows which), never one that was there before. */
   private async removeVips(): Promise<void> {
-    await Promise.all(
-      this.config.vips.map(async (v) => {
-        const owned = this.ownedVips.get(vipKey(v));
-        if (!owned || !(await owned)) return;
-        this.ownedVips.delete(vipKey(v));
-        this.ownedAddresses.delete(canonicalAddress(v.address));
-        try {
-          await this.edges.addresses.remove(v);
-        } catch (err) {
-          this.log.error({ err, vip: v.address, dev: v.dev }, 'cannot remove VIP');
-        }
-      }),
-    );
+    await Promise.all(this.config.vips.map((v) => this.edges.ledger.removeAddress(v)));
   }
 
   private sendGarps(repeat: number, only?: readonly AddressSpec[]): void {
@@ -457,10 +450,6 @@ export class InstanceRunner implements AdvertSink {
 
 /** A timer this late means the event loop was blocked; on a 10 ms advert interval that is visible on the wire. */
 const TIMER_LATE_WARN_MS = 5;
-
-function vipKey(v: AddressSpec): string {
-  return `${v.dev}/${v.address}/${v.prefix}`;
-}
 
 /** Maps the configuration model onto the state machine's parameters. */
 export function instanceParams(c: InstanceConfig, primaryAddress: string): InstanceParams {

@@ -296,6 +296,23 @@ describe('Daemon on a fake kernel', () => {
     expect(w.state()).toBe('FAULT');
   });
 
+  it('every transition reaches the daemon through its event queue, after the instance performed it', async () => {
+    const w = await master();
+    expect(w.daemon.lastTransition.get('VI_1')).toMatchObject({
+      from: 'BACKUP',
+      to: 'MASTER',
+      cause: 'master-down-timer',
+    });
+    w.kernel.removeAddress('eth0', PRIMARY);
+    await w.settle();
+    expect(w.daemon.lastTransition.get('VI_1')).toMatchObject({
+      from: 'MASTER',
+      to: 'FAULT',
+      cause: 'fault',
+      trigger: 'interface eth0 has no IPv4 address to send adverts from',
+    });
+  });
+
   it('a VIP left over from an earlier run (kill -9) is removed before the instance starts as BACKUP', async () => {
     const w = world();
     w.kernel.addAddress('eth0', VIP, 24);

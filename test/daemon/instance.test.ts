@@ -10,6 +10,7 @@ import type { InstanceConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import type { AddressPort, AddressSpec, ReceivedPacket, VrrpPort } from '../../src/core/ports.js';
 import { InstanceRunner } from '../../src/daemon/instance.js';
+import { KernelLedger } from '../../src/daemon/ledger.js';
 import { Receiver } from '../../src/daemon/receiver.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
 
@@ -58,6 +59,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
     close: () => undefined,
   };
   const scripts: string[][] = [];
+  const transitions: string[] = [];
   const receiver = new Receiver('eth0', 4, port);
   const runner = new InstanceRunner(
     instanceConfig(),
@@ -69,8 +71,9 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
     },
     {
       clock: time.clock,
-      addresses,
+      ledger: new KernelLedger(addresses, pino({ level: 'silent' })),
       createTimer: time.createTimer,
+      reportTransition: (t) => transitions.push(`${t.from}->${t.to} ${t.cause}`),
       runScript: async (argv) => {
         log.push(`notify ${argv.slice(1).join(' ')}`);
         scripts.push(argv);
@@ -102,7 +105,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
     for (const l of inbound) l(packet);
   };
   const settle = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
-  return { log, runner, fireNext, receive, settle, scripts };
+  return { log, runner, fireNext, receive, settle, scripts, transitions };
 }
 
 const advertFrom = (priority: number, src = '192.0.2.12') =>
@@ -127,6 +130,7 @@ describe('InstanceRunner on fake edges', () => {
     ]);
     await w.settle();
     expect(w.log.slice(synchronous.length)).toEqual(['notify INSTANCE VI_1 MASTER 150']);
+    expect(w.transitions).toEqual(['INIT->BACKUP startup', 'BACKUP->MASTER master-down-timer']);
   });
 
   it('stop: priority 0 on the wire before any VIP is removed, and only the VIPs it added are removed', async () => {
