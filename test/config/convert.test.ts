@@ -193,7 +193,7 @@ vrrp_sync_group:
   });
 
   it('the locator may place an issue in another file (include)', async () => {
-    const { validateConfig } = await import('../../src/core/config/schema.js');
+    const { validateConfig } = await import('../../src/core/config/schema/index.js');
     const r = validateConfig({ vrrp_instance: { VI_1: { interface: 'eth0' } } }, 'main.conf', (p) =>
       p.length > 1 ? { file: 'inc.conf', line: 3, col: 1 } : { line: 1, col: 1 },
     );

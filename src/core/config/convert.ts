@@ -19,7 +19,7 @@ import { CHECKER_DEFAULTS } from '../checks/spec.js';
 import type { AddressSpec } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
 import type { CheckConfig, InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
-import { DEFAULTS } from './schema.js';
+import { DEFAULTS } from './schema/index.js';
 
 type Tree = Record<string, unknown>;
 

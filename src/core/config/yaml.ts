@@ -17,7 +17,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { ConfigIssue, VipdConfig } from './model.js';
-import { type Locator, type PathSegment, type ValidateOptions, validateConfig } from './schema.js';
+import { type Locator, type PathSegment, type ValidateOptions, validateConfig } from './schema/index.js';
 
 export type { ConfigIssue } from './model.js';
 

@@ -12,7 +12,7 @@
  */
 
 import { notUsedMessage } from '../keywords.js';
-import type { PathSegment } from '../schema.js';
+import type { PathSegment } from '../schema/index.js';
 import { COMMANDS, type Context, ruleFor, TEXT_VALUES } from './grammar.js';
 import type { Statement } from './syntax.js';
 import type { ConfigIssue, Pos, SourceLocation, Token } from './types.js';

@@ -1,0 +1,138 @@
+/**
+ * The value schemas keywords share: keepalived booleans, numbers and seconds in range, interface names,
+ * addresses, commands, weights.
+ */
+import { z } from 'zod';
+import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
+import { CommandSyntaxError, splitCommand } from '../command.js';
+import { parseUserSpec, parseWeightSpec } from '../tracking.js';
+import { isValidIfName } from '../vip.js';
+
+// Keyword schemas. A message starting with "must" is completed as `<keyword> <message>, got <value>`; in any
+// other message, {kw} stands for the keyword.
+
+const TRUE_WORDS = new Set(['on', 'true', 'yes']);
+const FALSE_WORDS = new Set(['off', 'false', 'no']);
+
+/** keepalived booleans: true/false, on/off, yes/no; a bare keyword (`nopreempt:` with no value) means true. */
+export const flag = z
+  .union(
+    [
+      z.boolean(),
+      z.null(),
+      z
+        .string()
+        .transform((s) => s.toLowerCase())
+        .refine((s) => TRUE_WORDS.has(s) || FALSE_WORDS.has(s), { error: 'must be true or false' }),
+    ],
+    { error: 'must be true or false' },
+  )
+  .transform((v) => (v === null ? true : typeof v === 'boolean' ? v : TRUE_WORDS.has(v)));
+
+export const wholeNumber = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+
+export const seconds = (min: number, max: number) => {
+  const error = `must be a number of seconds from ${min} to ${max}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
+};
+
+export const text = z.string({ error: 'must be text (put numbers in quotes)' }).min(1, { error: 'must not be empty' });
+
+export const ifName = z
+  .string({ error: 'must be an interface name' })
+  .refine(isValidIfName, { error: 'must be an interface name (1–15 characters, no spaces, "/" or ":")' });
+
+export const address = z
+  .string({ error: 'must be an IPv4 or IPv6 address' })
+  .refine((s) => !s.includes('%') && addressFamily(s) !== undefined, { error: 'must be an IPv4 or IPv6 address' })
+  .transform((s) => canonicalAddress(s));
+
+/** A list, or a single item written without brackets. */
+export const listOf = <T extends z.ZodType>(item: T, what: string) =>
+  z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(item, { error: `must be a list of ${what}` }));
+
+export const command = z
+  .string({ error: 'must be a command line (text)' })
+  .min(1, { error: 'must not be empty' })
+  .transform((s, ctx) => {
+    try {
+      const argv = splitCommand(s);
+      if (argv.length === 0 || argv[0] === '') {
+        ctx.addIssue({ code: 'custom', message: '{kw} names no program to run' });
+        return z.NEVER;
+      }
+      return argv;
+    } catch (err) {
+      if (!(err instanceof CommandSyntaxError)) throw err;
+      ctx.addIssue({ code: 'custom', message: `{kw}: ${err.message}` });
+      return z.NEVER;
+    }
+  });
+
+export const version = z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' });
+export const garpDelay = wholeNumber(0, 4294); // keepalived: unsigned seconds up to UINT_MAX / TIMER_HZ
+// vipd caps the repeats: every GARP of a block goes out in one synchronous burst.
+export const garpRepeat = wholeNumber(1, 100);
+export const garpLowerRepeat = wholeNumber(0, 100);
+export const garpRefresh = wholeNumber(0, 86400);
+/** GARP / NA pacing: seconds with µs resolution (keepalived warns from 1 s). */
+export const pacing = seconds(0, 4294);
+
+/** One keepalived line per entry: a list of text lines, or a single line. */
+export const lines = (what: string) => listOf(z.string({ error: `must be text like ${what}` }), `lines like ${what}`);
+
+/** `weight N [reverse]` of a tracker block. */
+export const weightSpec = (max: number) =>
+  z.unknown().transform((v, ctx) => {
+    const w = parseWeightSpec(v, max);
+    if (w) return w;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a whole number from -${max} to ${max}, optionally followed by reverse`,
+    });
+    return z.NEVER;
+  });
+
+/** `use_vmac [NAME]`: a flag, or the VMAC interface name. */
+export const vmacSpec = z
+  .union([z.boolean(), z.null(), z.string()], { error: 'must be true or an interface name' })
+  .transform((v, ctx): { name?: string } | false => {
+    if (v === null || v === true) return {};
+    if (v === false) return false;
+    const word = v.toLowerCase();
+    if (TRUE_WORDS.has(word)) return {};
+    if (FALSE_WORDS.has(word)) return false;
+    if (/\s/.test(v.trim())) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          '{kw} takes at most an interface name (a MAC address, netlink_notify_msg or group is not supported yet)',
+      });
+      return z.NEVER;
+    }
+    if (!isValidIfName(v.trim())) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be true or an interface name (1–15 characters, no spaces, "/" or ":")',
+      });
+      return z.NEVER;
+    }
+    return { name: v.trim() };
+  });
+
+export const scriptSeconds = seconds(0.001, 4294);
+
+/** Tracker entries: keepalived lines, or `{ NAME: { weight, reverse } }` maps (checked by parseTrackEntry). */
+export const trackEntries = listOf(z.unknown(), 'lines like "eth1 weight -2" or maps like { eth1: { weight: -2 } }');
+
+export const userSpec = z
+  .string({ error: 'must be USER, USER GROUP or USER:GROUP' })
+  .refine((s) => parseUserSpec(s) !== undefined, { error: 'must be USER, USER GROUP or USER:GROUP' });
+
+/** Seconds → milliseconds, keeping keepalived's µs resolution. */
+export function toMs(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e3;
+}

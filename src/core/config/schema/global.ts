@@ -1,0 +1,95 @@
+/** `global_defs`: its schema and the GlobalDefs it builds. */
+import { z } from 'zod';
+import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, UNSUPPORTED_GLOBAL } from '../keywords.js';
+import type { GlobalDefs } from '../model.js';
+import { DEFAULTS } from './defaults.js';
+import {
+  flag,
+  garpDelay,
+  garpLowerRepeat,
+  garpRefresh,
+  garpRepeat,
+  pacing,
+  text,
+  toMs,
+  version,
+  wholeNumber,
+} from './fields.js';
+import type { RawGlobal } from './instance.js';
+import { isMap, parseSection, type Reporter } from './report.js';
+
+export const globalDefsSchema = z
+  .object({
+    router_id: text,
+    vrrp_version: version,
+    vrrp_garp_master_delay: garpDelay,
+    vrrp_garp_master_repeat: garpRepeat,
+    vrrp_garp_master_refresh: garpRefresh,
+    vrrp_garp_master_refresh_repeat: garpRepeat,
+    vrrp_garp_lower_prio_delay: garpDelay,
+    vrrp_garp_lower_prio_repeat: garpLowerRepeat,
+    vrrp_lower_prio_no_advert: flag,
+    vrrp_higher_prio_send_advert: flag,
+    vrrp_check_unicast_src: flag,
+    v3_checksum_as_v2: flag,
+    vrrp_down_timer_adverts: wholeNumber(1, 100),
+    script_user: z
+      .string({ error: 'must be USER or USER:GROUP' })
+      .regex(/^[^:\s]+(:[^:\s]+)?$/, { error: 'must be USER or USER:GROUP' }),
+    enable_script_security: flag,
+    vrrp_strict: flag,
+    vrrp_garp_interval: pacing,
+    vrrp_gna_interval: pacing,
+  })
+  .partial();
+
+export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
+  let g: RawGlobal = {};
+  if (node !== undefined && node !== null) {
+    if (!isMap(node)) report.error(['global_defs'], 'value', 'global_defs must be a map of keywords');
+    else {
+      const hints = Object.fromEntries(
+        Object.entries(INSTANCE_TO_GLOBAL).map(([inst, glob]) => [inst, `the global_defs form is ${glob}`]),
+      );
+      g = parseSection(
+        node,
+        ['global_defs'],
+        {
+          schema: globalDefsSchema,
+          where: 'global_defs',
+          unsupported: UNSUPPORTED_GLOBAL,
+          notUsed: NOT_USED_BY_VIPD.global_defs,
+          hints,
+        },
+        report,
+      ).data;
+    }
+  }
+  const masterDelayMs = (g.vrrp_garp_master_delay ?? DEFAULTS.garpMasterDelaySeconds) * 1000;
+  const masterRepeat = g.vrrp_garp_master_repeat ?? DEFAULTS.garpMasterRepeat;
+  const [user, group] = g.script_user?.split(':') ?? [];
+  return {
+    routerId: g.router_id,
+    vrrpVersion: g.vrrp_version ?? DEFAULTS.vrrpVersion,
+    garp: {
+      masterDelayMs,
+      masterRepeat,
+      masterRefreshMs: (g.vrrp_garp_master_refresh ?? DEFAULTS.garpMasterRefreshSeconds) * 1000,
+      masterRefreshRepeat: g.vrrp_garp_master_refresh_repeat ?? DEFAULTS.garpMasterRefreshRepeat,
+      // keepalived: the lower-priority values default to the *global* master values.
+      lowerPrioDelayMs:
+        g.vrrp_garp_lower_prio_delay !== undefined ? g.vrrp_garp_lower_prio_delay * 1000 : masterDelayMs,
+      lowerPrioRepeat: g.vrrp_garp_lower_prio_repeat ?? masterRepeat,
+    },
+    downTimerAdverts: g.vrrp_down_timer_adverts ?? DEFAULTS.downTimerAdverts,
+    lowerPrioNoAdvert: g.vrrp_lower_prio_no_advert ?? DEFAULTS.lowerPrioNoAdvert,
+    higherPrioSendAdvert: g.vrrp_higher_prio_send_advert ?? DEFAULTS.higherPrioSendAdvert,
+    checkUnicastSrc: g.vrrp_check_unicast_src ?? DEFAULTS.checkUnicastSrc,
+    v3ChecksumAsV2: g.v3_checksum_as_v2 ?? DEFAULTS.v3ChecksumAsV2,
+    scriptUser: user ? { user, group } : undefined,
+    enableScriptSecurity: g.enable_script_security ?? false,
+    garpIntervalMs: toMs(g.vrrp_garp_interval ?? 0),
+    gnaIntervalMs: toMs(g.vrrp_gna_interval ?? 0),
+    vrrpStrict: g.vrrp_strict ?? false,
+  };
+}

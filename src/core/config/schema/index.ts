@@ -1,0 +1,207 @@
+/**
+ * The configuration validator: one tree (from YAML or keepalived.conf) checked by zod, section by section, into
+ * the VipdConfig model, every problem reported at once with its location. The sections live beside this file:
+ * global.ts, instance.ts, trackers.ts, checkers.ts, sync-group.ts; fields.ts holds the value schemas they share.
+ */
+import {
+  NOT_USED_BY_VIPD,
+  notUsedMessage,
+  suggest,
+  TRACKER_INSTANCE,
+  TRACKER_TOP_LEVEL,
+  TRACKERS_SUPPORTED,
+  UNSUPPORTED_INSTANCE,
+  UNSUPPORTED_TOP_LEVEL,
+  withTrackers,
+} from '../keywords.js';
+import type {
+  CheckConfig,
+  ConfigIssue,
+  GlobalDefs,
+  InstanceConfig,
+  SyncGroupConfig,
+  TrackFileConfig,
+  VipdConfig,
+  VrrpScriptConfig,
+} from '../model.js';
+import { buildCheck } from './checkers.js';
+import { buildGlobalDefs } from './global.js';
+import { buildInstance, checkUnique } from './instance.js';
+import { type Issues, isMap, type Locator, Reporter, type ValidationResult } from './report.js';
+import { buildSyncGroup } from './sync-group.js';
+import { buildScript, buildTrackFile } from './trackers.js';
+
+/** Top-level blocks the model holds (each refused as "not supported yet" until its feature lands). */
+const MODELLED_TOP_LEVEL = ['vrrp_sync_group', 'vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_check'] as const;
+
+/** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
+export interface Context {
+  globalDefs: GlobalDefs;
+  scriptNames: ReadonlySet<string>;
+  scripts: ReadonlyMap<string, VrrpScriptConfig>;
+  trackFileNames: ReadonlySet<string>;
+  trackFiles: ReadonlyMap<string, TrackFileConfig>;
+  /** track_file entries naming a file path directly (vipd), by path: filled in as instances are built. */
+  implicitFiles: Map<string, TrackFileConfig>;
+  checkNames: ReadonlySet<string>;
+  checks: ReadonlyMap<string, CheckConfig>;
+  /** The instance keywords refused as not supported yet (the tracker lists depend on the switch). */
+  unsupportedInstance: ReadonlySet<string>;
+}
+
+export interface ValidateOptions {
+  /** Trackers are supported (not refused): defaults to keywords.ts's TRACKERS_SUPPORTED. */
+  trackers?: boolean | undefined;
+}
+
+/** Validates the whole configuration tree (plain data, see the contract at the top of this file). */
+export function validateConfig(
+  root: unknown,
+  file: string,
+  locate: Locator,
+  options: ValidateOptions = {},
+): ValidationResult {
+  const trackers = options.trackers ?? TRACKERS_SUPPORTED;
+  const unsupportedTop = withTrackers(UNSUPPORTED_TOP_LEVEL, TRACKER_TOP_LEVEL, trackers);
+  const report = new Reporter(file, locate);
+  const result = (config?: VipdConfig): ValidationResult => {
+    const byPos = (a: ConfigIssue, b: ConfigIssue) =>
+      (a.file === b.file ? 0 : a.file === file ? -1 : b.file === file ? 1 : a.file < b.file ? -1 : 1) ||
+      a.line - b.line ||
+      a.col - b.col;
+    const issues: Issues = { errors: report.errors.sort(byPos), warnings: report.warnings.sort(byPos) };
+    return {
+      config: issues.errors.length === 0 ? config : undefined,
+      model: report.realErrors === 0 ? config : undefined,
+      ...issues,
+    };
+  };
+
+  if (root === null || root === undefined) {
+    report.error([], 'value', 'the configuration is empty: it needs at least one vrrp_instance');
+    return result();
+  }
+  if (!isMap(root)) {
+    report.error([], 'value', 'the configuration must be a map with global_defs and vrrp_instance');
+    return result();
+  }
+
+  const modelled = new Set<string>(MODELLED_TOP_LEVEL);
+  for (const key of Object.keys(root)) {
+    if (key === 'global_defs' || key === 'vrrp_instance') continue;
+    const notUsed = NOT_USED_BY_VIPD.top.get(key);
+    if (notUsed) report.warn([key], 'key', notUsedMessage(key, notUsed));
+    else if (unsupportedTop.has(key)) {
+      if (modelled.has(key)) report.unsupported([key], 'key', `${key} is not supported yet`);
+      else report.error([key], 'key', `${key} is not supported yet`);
+    } else if (!modelled.has(key)) {
+      const close = suggest(key, ['global_defs', 'vrrp_instance', ...MODELLED_TOP_LEVEL]);
+      const tail = close ? ` (did you mean ${close}?)` : '';
+      report.error([key], 'key', `unknown top-level keyword ${key}${tail}`);
+    }
+  }
+
+  const globalDefs = buildGlobalDefs(root.global_defs, report);
+  const scriptBlocks = namedBlocks(root, 'vrrp_script', report);
+  const scripts = new Map<string, VrrpScriptConfig>();
+  for (const [name, body] of scriptBlocks) {
+    const sc = buildScript(name, body, report);
+    if (sc) scripts.set(name, sc);
+  }
+  const trackFileNames = new Map<string, string>(); // name → the block kind it was defined in
+  const trackFiles = new Map<string, TrackFileConfig>();
+  for (const kind of ['track_file', 'vrrp_track_file'] as const) {
+    for (const [name, body] of namedBlocks(root, kind, report)) {
+      const prev = trackFileNames.get(name);
+      if (prev !== undefined) {
+        report.error(
+          [kind, name],
+          'key',
+          `${kind} ${name} is already defined as ${prev} ${name} (line ${report.at([prev, name], 'key').line})`,
+        );
+        continue;
+      }
+      trackFileNames.set(name, kind);
+      const tf = buildTrackFile(kind, name, body, report);
+      if (tf) trackFiles.set(name, tf);
+    }
+  }
+  const checkBlocks = namedBlocks(root, 'vrrp_check', report);
+  const checks = new Map<string, CheckConfig>();
+  for (const [name, body] of checkBlocks) {
+    const c = buildCheck(name, body, report);
+    if (c) checks.set(name, c);
+  }
+  const ctx: Context = {
+    globalDefs,
+    scriptNames: new Set(scriptBlocks.keys()),
+    scripts,
+    trackFileNames: new Set(trackFileNames.keys()),
+    trackFiles,
+    implicitFiles: new Map(),
+    checkNames: new Set(checkBlocks.keys()),
+    checks,
+    unsupportedInstance: withTrackers(UNSUPPORTED_INSTANCE, TRACKER_INSTANCE, trackers),
+  };
+
+  const instancesNode = root.vrrp_instance;
+  const instances: InstanceConfig[] = [];
+  let instanceNames: string[] = [];
+  if (instancesNode === undefined) {
+    // keepalived runs checker-only files; vipd has nothing to do with one, which is worth saying, not refusing.
+    report.warn([], 'value', 'no vrrp_instance is configured: vipd has nothing to do');
+  } else if (!isMap(instancesNode) || Object.keys(instancesNode).length === 0) {
+    report.error(['vrrp_instance'], 'value', 'vrrp_instance must be a map of instance names to their settings');
+  } else {
+    instanceNames = Object.keys(instancesNode);
+    for (const [name, body] of Object.entries(instancesNode)) {
+      const inst = buildInstance(name, body, ctx, report);
+      if (inst) instances.push(inst);
+    }
+    checkUnique(instances, report);
+  }
+
+  const syncGroups: SyncGroupConfig[] = [];
+  const memberOf = new Map<string, { group: string; line: number }>();
+  for (const [name, body] of namedBlocks(root, 'vrrp_sync_group', report)) {
+    const sg = buildSyncGroup(name, body, new Set(instanceNames), memberOf, report);
+    if (sg) syncGroups.push(sg);
+  }
+  return result({
+    globalDefs,
+    instances,
+    syncGroups,
+    scripts: [...scripts.values()],
+    trackFiles: [...trackFiles.values(), ...ctx.implicitFiles.values()],
+    checks: [...checks.values()],
+  });
+}
+
+/**
+ * The NAME → body entries of a named-block kind (`vrrp_script: { chk: {...} }`), after checking the shape and
+ * the names. Bodies that are not maps are reported here and left out.
+ */
+function namedBlocks(
+  root: Record<string, unknown>,
+  kind: string,
+  report: Reporter,
+): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const node = root[kind];
+  if (node === undefined) return out;
+  if (!isMap(node)) {
+    report.error([kind], 'value', `${kind} must be a map of names to their settings`);
+    return out;
+  }
+  for (const [name, body] of Object.entries(node)) {
+    if (!/^\S+$/.test(name)) {
+      report.error([kind, name], 'key', `${kind} name ${JSON.stringify(name)} must be one word (no spaces)`);
+    } else if (!isMap(body)) {
+      report.error([kind, name], 'key', `${kind} ${name} must be a map of keywords`);
+    } else out.set(name, body);
+  }
+  return out;
+}
+
+export { DEFAULTS } from './defaults.js';
+export type { Locator, PathSegment, ValidationResult } from './report.js';

@@ -1,0 +1,580 @@
+/**
+ * `vrrp_instance`: its schema and the InstanceConfig it builds (VIPs, authentication, unicast, advert interval,
+ * trackers).
+ */
+import { z } from 'zod';
+import { addressFamily, isLinkLocal6 } from '../../codec/ip-address.js';
+import type { AddressSpec, Family } from '../../ports.js';
+import type { GarpParams } from '../../vrrp/types.js';
+import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, suggest } from '../keywords.js';
+import type {
+  InstanceConfig,
+  NotifyScripts,
+  TrackCheckRef,
+  TrackFileRef,
+  TrackInterface,
+  TrackScriptRef,
+} from '../model.js';
+import { normaliseLine } from '../tracking.js';
+import { parseVip } from '../vip.js';
+import { DEFAULTS } from './defaults.js';
+import {
+  address,
+  command,
+  flag,
+  garpDelay,
+  garpLowerRepeat,
+  garpRefresh,
+  garpRepeat,
+  ifName,
+  lines,
+  listOf,
+  seconds,
+  text,
+  trackEntries,
+  version,
+  vmacSpec,
+  wholeNumber,
+} from './fields.js';
+import type { globalDefsSchema } from './global.js';
+import type { Context } from './index.js';
+import { isMap, type PathSegment, parseSection, type Reporter } from './report.js';
+import { buildTrackers, resolveWeight } from './trackers.js';
+
+export const authenticationSchema = z
+  .object({
+    auth_type: z.string({ error: 'must be PASS' }).refine((s) => s === 'PASS', {
+      error: (iss) => (iss.input === 'AH' ? 'auth_type AH is not supported yet' : 'must be PASS'),
+    }),
+    auth_pass: text,
+  })
+  .partial();
+
+export const instanceSchema = z
+  .object({
+    state: z.enum(['MASTER', 'BACKUP'], { error: 'must be MASTER or BACKUP' }),
+    interface: ifName,
+    virtual_router_id: wholeNumber(1, 255),
+    priority: wholeNumber(1, 255),
+    // The range and step depend on the version: checked once the version is known (checkAdvertInt).
+    advert_int: z
+      .number({ error: 'must be a number of seconds' })
+      .gt(0, { error: 'must be a positive number of seconds' })
+      .max(255, { error: 'must be at most 255 seconds' }),
+    version,
+    nopreempt: flag,
+    preempt: flag,
+    preempt_delay: seconds(0, 1000),
+    unicast_src_ip: address,
+    unicast_peer: listOf(address, 'addresses'),
+    authentication: z.unknown(), // a nested section, checked with authenticationSchema
+    virtual_ipaddress: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
+    notify_master: command,
+    notify_backup: command,
+    notify_fault: command,
+    notify_stop: command,
+    notify: command,
+    garp_master_delay: garpDelay,
+    garp_master_repeat: garpRepeat,
+    garp_master_refresh: garpRefresh,
+    garp_master_refresh_repeat: garpRepeat,
+    garp_lower_prio_delay: garpDelay,
+    garp_lower_prio_repeat: garpLowerRepeat,
+    down_timer_adverts: wholeNumber(1, 100),
+    lower_prio_no_advert: flag,
+    higher_prio_send_advert: flag,
+    check_unicast_src: flag,
+    v3_checksum_as_v2: flag,
+    accept: flag,
+    no_accept: flag,
+    strict_mode: flag,
+    dont_track_primary: flag,
+    track_interface: trackEntries,
+    track_script: trackEntries,
+    track_file: trackEntries,
+    track_check: trackEntries,
+    virtual_ipaddress_excluded: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
+    virtual_routes: lines('"10.1.0.0/16 via 10.0.0.254"'),
+    virtual_rules: lines('"from 10.0.0.0/24 table 100"'),
+    use_vmac: vmacSpec,
+    vmac_xmit_base: flag,
+  })
+  .partial();
+
+type RawInstance = z.output<typeof instanceSchema>;
+export type RawGlobal = z.output<typeof globalDefsSchema>;
+
+export function buildInstance(name: string, body: unknown, ctx: Context, report: Reporter): InstanceConfig | undefined {
+  const g = ctx.globalDefs;
+  const base = ['vrrp_instance', name] as const;
+  const where = `vrrp_instance ${name}`;
+  if (!/^\S+$/.test(name)) {
+    report.error(base, 'key', `vrrp_instance name ${JSON.stringify(name)} must be one word (no spaces)`);
+    return undefined;
+  }
+  if (!isMap(body)) {
+    report.error(base, 'key', `${where} must be a map of keywords (interface, virtual_router_id, ...)`);
+    return undefined;
+  }
+  const hints = Object.fromEntries(
+    Object.entries(INSTANCE_TO_GLOBAL).map(([inst, glob]) => [glob, `the vrrp_instance form is ${inst}`]),
+  );
+  const { data: r, invalid } = parseSection(
+    body,
+    base,
+    {
+      schema: instanceSchema,
+      where,
+      unsupported: ctx.unsupportedInstance,
+      notUsed: NOT_USED_BY_VIPD.vrrp_instance,
+      hints,
+    },
+    report,
+  );
+  const errorsBefore = report.realErrors;
+  const p = (key: string) => [...base, key];
+  const has = (key: string) => Object.hasOwn(body, key);
+
+  // Required keywords (unless present but already reported as invalid).
+  if (!has('interface')) report.error(base, 'key', `${where} has no interface`);
+  if (!has('virtual_router_id')) report.error(base, 'key', `${where} has no virtual_router_id (1–255)`);
+  if (!has('virtual_ipaddress')) {
+    report.error(base, 'key', `${where} has no virtual_ipaddress (no_virtual_ipaddress is not supported yet)`);
+  }
+  if (r.accept === false) {
+    report.unsupported(
+      p('accept'),
+      'value',
+      'accept: false (no_accept) is not supported yet; vipd always runs in accept mode',
+    );
+  }
+  if (r.accept === true && r.no_accept === true)
+    report.error(p('no_accept'), 'key', 'no_accept contradicts accept: true');
+
+  const ifname = r.interface ?? '';
+  const vips = buildVips(r, ifname, base, report);
+  const family: Family = vips[0]?.family ?? (r.unicast_src_ip ? (addressFamily(r.unicast_src_ip) as Family) : 4);
+  // Checks that depend on a value in error are skipped: one mistake, one message.
+  const familyKnown = vips.length > 0;
+  const versionKnown = !invalid.has('version');
+
+  // Version: the instance's, else global_defs vrrp_version; IPv6 needs (and forces) VRRPv3.
+  let version = r.version ?? g.vrrpVersion;
+  if (family === 6 && version === 2) {
+    if (r.version === 2) {
+      report.error(p('version'), 'value', 'version 2 cannot carry IPv6 addresses: VRRP over IPv6 is version 3');
+    }
+    version = 3;
+  }
+
+  const advertIntervalMs = checkAdvertInt(
+    r.advert_int,
+    version,
+    invalid.has('advert_int') || !versionKnown,
+    p('advert_int'),
+    report,
+  );
+  const state = r.state ?? 'BACKUP';
+  const priority = r.priority ?? (state === 'MASTER' ? DEFAULTS.ownerPriority : DEFAULTS.priority);
+
+  // Preemption: on unless nopreempt (or preempt: false).
+  let preempt: boolean = DEFAULTS.preempt;
+  let preemptKey: string | undefined;
+  if (r.nopreempt !== undefined) {
+    preempt = !r.nopreempt;
+    preemptKey = 'nopreempt';
+  }
+  if (r.preempt !== undefined) {
+    if (preemptKey && r.preempt !== preempt) {
+      report.error(p('preempt'), 'key', `preempt: ${r.preempt} contradicts nopreempt: ${r.nopreempt}`);
+    }
+    preempt = r.preempt;
+    preemptKey = 'preempt';
+  }
+  if (!preempt && preemptKey) {
+    if (state === 'MASTER') {
+      report.error(
+        p(preemptKey),
+        'key',
+        'nopreempt needs state BACKUP: with state MASTER it has no effect (keepalived clears it)',
+      );
+    } else if (priority === 255) {
+      report.error(
+        p(preemptKey),
+        'key',
+        'nopreempt cannot be used with priority 255: the address owner always preempts',
+      );
+    }
+  }
+  const preemptDelayMs = Math.round((r.preempt_delay ?? DEFAULTS.preemptDelaySeconds) * 1e6) / 1e3;
+  if (preemptDelayMs > 0) {
+    if (!preempt) report.error(p('preempt_delay'), 'key', 'preempt_delay has no effect with nopreempt');
+    else if (state === 'MASTER') {
+      report.error(p('preempt_delay'), 'key', 'preempt_delay has no effect with state MASTER (keepalived clears it)');
+    }
+  }
+
+  const unicastPeers = checkUnicast(r, familyKnown ? family : undefined, base, report);
+  const auth = buildAuth(
+    body.authentication,
+    has('authentication'),
+    versionKnown ? version : undefined,
+    family,
+    name,
+    base,
+    report,
+  );
+  const notify: NotifyScripts = {
+    master: r.notify_master,
+    backup: r.notify_backup,
+    fault: r.notify_fault,
+    stop: r.notify_stop,
+    generic: r.notify,
+  };
+  const garp: GarpParams = {
+    masterDelayMs: r.garp_master_delay !== undefined ? r.garp_master_delay * 1000 : g.garp.masterDelayMs,
+    masterRepeat: r.garp_master_repeat ?? g.garp.masterRepeat,
+    masterRefreshMs: r.garp_master_refresh !== undefined ? r.garp_master_refresh * 1000 : g.garp.masterRefreshMs,
+    masterRefreshRepeat: r.garp_master_refresh_repeat ?? g.garp.masterRefreshRepeat,
+    lowerPrioDelayMs: r.garp_lower_prio_delay !== undefined ? r.garp_lower_prio_delay * 1000 : g.garp.lowerPrioDelayMs,
+    lowerPrioRepeat: r.garp_lower_prio_repeat ?? g.garp.lowerPrioRepeat,
+  };
+
+  const trackInterfaces = buildTrackers('track_interface', r.track_interface, base, report, (t, source) => ({
+    interface: t.name,
+    weight: t.weight ?? 0,
+    reverse: t.reverse ?? false,
+    source,
+  })) satisfies (TrackInterface | undefined)[];
+  const trackScripts = buildTrackers('track_script', r.track_script, base, report, (t, source, at) => {
+    if (!ctx.scriptNames.has(t.name)) {
+      const close = suggest(t.name, ctx.scriptNames);
+      report.error(
+        at,
+        'value',
+        `track_script ${t.name}: there is no vrrp_script ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
+      );
+      return undefined;
+    }
+    const sc = ctx.scripts.get(t.name);
+    if (!sc) return undefined; // the vrrp_script itself is in error (reported there)
+    return { script: t.name, ...resolveWeight(t, sc), source };
+  }) satisfies (TrackScriptRef | undefined)[];
+  const trackFiles = buildTrackers('track_file', r.track_file, base, report, (t, source, at) => {
+    if (!ctx.trackFileNames.has(t.name) && t.name.startsWith('/')) {
+      // vipd: a file path stands for a track_file block of that name with keepalived's defaults.
+      let tf = ctx.implicitFiles.get(t.name);
+      if (!tf) {
+        tf = { name: t.name, path: t.name, weight: DEFAULTS.trackFileWeight, reverse: false, source };
+        ctx.implicitFiles.set(t.name, tf);
+      }
+      return { file: t.name, ...resolveWeight(t, tf), source };
+    }
+    if (!ctx.trackFileNames.has(t.name)) {
+      const close = suggest(t.name, ctx.trackFileNames);
+      report.error(
+        at,
+        'value',
+        `track_file ${t.name}: there is no track_file ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
+      );
+      return undefined;
+    }
+    const tf = ctx.trackFiles.get(t.name);
+    if (!tf) return undefined;
+    return { file: t.name, ...resolveWeight(t, tf), source };
+  }) satisfies (TrackFileRef | undefined)[];
+  const trackChecks = buildTrackers('track_check', r.track_check, base, report, (t, source, at) => {
+    if (!ctx.checkNames.has(t.name)) {
+      const close = suggest(t.name, ctx.checkNames);
+      report.error(
+        at,
+        'value',
+        `track_check ${t.name}: there is no vrrp_check ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
+      );
+      return undefined;
+    }
+    const c = ctx.checks.get(t.name);
+    if (!c) return undefined;
+    return { name: t.name, ...resolveWeight(t, c), source };
+  }) satisfies (TrackCheckRef | undefined)[];
+  const excludedVips = buildExcludedVips(r.virtual_ipaddress_excluded, vips, ifname, base, report);
+
+  if (invalid.size > 0 || report.realErrors > errorsBefore) return undefined;
+  if ([trackInterfaces, trackScripts, trackFiles, trackChecks].some((l) => l.includes(undefined))) return undefined;
+  return {
+    name,
+    state,
+    interface: ifname,
+    vrid: r.virtual_router_id as number,
+    priority,
+    advertIntervalMs,
+    version,
+    family,
+    preempt,
+    preemptDelayMs,
+    unicastSrcIp: r.unicast_src_ip,
+    unicastPeers,
+    auth,
+    vips,
+    notify,
+    garp,
+    downTimerAdverts: r.down_timer_adverts ?? g.downTimerAdverts,
+    lowerPrioNoAdvert: r.lower_prio_no_advert ?? g.lowerPrioNoAdvert,
+    higherPrioSendAdvert: r.higher_prio_send_advert ?? g.higherPrioSendAdvert,
+    v3ChecksumAsV2: r.v3_checksum_as_v2 ?? g.v3ChecksumAsV2,
+    checkUnicastSrc: r.check_unicast_src ?? g.checkUnicastSrc,
+    accept: r.no_accept === true ? false : (r.accept ?? DEFAULTS.accept),
+    dontTrackPrimary: r.dont_track_primary ?? false,
+    strictMode: r.strict_mode ?? g.vrrpStrict,
+    trackInterfaces: trackInterfaces as TrackInterface[],
+    trackScripts: trackScripts as TrackScriptRef[],
+    trackFiles: trackFiles as TrackFileRef[],
+    trackChecks: trackChecks as TrackCheckRef[],
+    excludedVips,
+    virtualRoutes: (r.virtual_routes ?? []).map(normaliseLine),
+    virtualRules: (r.virtual_rules ?? []).map(normaliseLine),
+    useVmac: r.use_vmac ? { ifname: r.use_vmac.name ?? `vrrp.${r.virtual_router_id}` } : undefined,
+    vmacXmitBase: r.vmac_xmit_base ?? false,
+    source: report.at(base, 'key'),
+  };
+}
+
+/** virtual_ipaddress_excluded: VIP line syntax, any family, never also a VIP. */
+function buildExcludedVips(
+  lines: string[] | undefined,
+  vips: AddressSpec[],
+  ifname: string,
+  base: readonly PathSegment[],
+  report: Reporter,
+): AddressSpec[] {
+  const out: AddressSpec[] = [];
+  const key = [...base, 'virtual_ipaddress_excluded'];
+  const seen = new Map<string, number>();
+  const asVip = new Set(vips.map((v) => v.address));
+  (lines ?? []).forEach((line, i) => {
+    const res = parseVip(line, ifname);
+    if (!res.ok) {
+      report.error([...key, i], 'value', res.error.replace(/virtual_ipaddress\b/, 'virtual_ipaddress_excluded'));
+      return;
+    }
+    for (const w of res.warnings)
+      report.warn([...key, i], 'value', w.replace(/virtual_ipaddress\b/, 'virtual_ipaddress_excluded'));
+    const v = res.spec;
+    const dup = seen.get(v.address);
+    if (dup !== undefined) {
+      report.error(
+        [...key, i],
+        'value',
+        `virtual_ipaddress_excluded ${v.address} is listed twice (entries ${dup + 1} and ${i + 1})`,
+      );
+      return;
+    }
+    if (asVip.has(v.address)) {
+      report.error([...key, i], 'value', `virtual_ipaddress_excluded ${v.address} is also in virtual_ipaddress`);
+      return;
+    }
+    seen.set(v.address, i);
+    out.push(v);
+  });
+  return out;
+}
+
+function buildVips(r: RawInstance, ifname: string, base: readonly PathSegment[], report: Reporter): AddressSpec[] {
+  const lines = r.virtual_ipaddress;
+  if (lines === undefined) return [];
+  const key = [...base, 'virtual_ipaddress'];
+  if (lines.length === 0) {
+    report.error(key, 'value', 'virtual_ipaddress is empty (no_virtual_ipaddress is not supported yet)');
+    return [];
+  }
+  if (lines.length > 255)
+    report.error(key, 'key', `virtual_ipaddress has ${lines.length} entries; at most 255 fit in an advert`);
+  const vips: AddressSpec[] = [];
+  const seen = new Map<string, number>();
+  lines.forEach((line, i) => {
+    const res = parseVip(line, ifname);
+    if (!res.ok) {
+      report.error([...key, i], 'value', res.error);
+      return;
+    }
+    for (const w of res.warnings) report.warn([...key, i], 'value', w);
+    const v = res.spec;
+    const first = vips[0];
+    if (first && v.family !== first.family) {
+      report.error(
+        [...key, i],
+        'value',
+        `virtual_ipaddress ${v.address} is IPv${v.family} but the instance's first address ${first.address} is IPv${first.family}: ` +
+          'all addresses of an instance must be one family (use one instance per family)',
+      );
+      return;
+    }
+    const dup = seen.get(v.address);
+    if (dup !== undefined) {
+      // keepalived keeps the first and ignores the repeat (its own sample keepalived.conf.vrrp has one).
+      report.warn(
+        [...key, i],
+        'value',
+        `virtual_ipaddress ${v.address} is listed twice (entries ${dup + 1} and ${i + 1}); the repeat is ignored`,
+      );
+      return;
+    }
+    seen.set(v.address, i);
+    vips.push(v);
+  });
+  const first = vips[0];
+  if (first?.family === 6 && r.unicast_peer === undefined && !isLinkLocal6(first.address)) {
+    report.warn(
+      [...key, 0],
+      'value',
+      `the first IPv6 virtual_ipaddress (${first.address}) should be link-local (RFC 5798 §5.2.9; keepalived warns too)`,
+    );
+  }
+  return vips;
+}
+
+function checkAdvertInt(
+  value: number | undefined,
+  version: 2 | 3,
+  invalid: boolean,
+  path: readonly PathSegment[],
+  report: Reporter,
+): number {
+  if (invalid) return DEFAULTS.advertIntSeconds * 1000;
+  const s = value ?? DEFAULTS.advertIntSeconds;
+  if (version === 3) {
+    const cs = Math.round(s * 100);
+    if (Math.abs(s * 100 - cs) > 1e-6) {
+      report.error(path, 'value', `advert_int ${s} must be a multiple of 0.01 s (VRRPv3 counts centiseconds)`);
+    } else if (cs < 1 || cs > 4095) {
+      report.error(path, 'value', `advert_int ${s} is out of range for VRRPv3: 0.01–40.95 s`);
+    }
+    return cs * 10;
+  }
+  if (!Number.isInteger(s) || s < 1 || s > 255) {
+    report.error(
+      path,
+      'value',
+      `advert_int ${s} must be whole seconds from 1 to 255 for VRRPv2 (version: 3 allows 0.01 s steps)`,
+    );
+  }
+  return Math.round(s) * 1000;
+}
+
+/** `family` is undefined when no VIP parsed (the family checks are then skipped). */
+function checkUnicast(
+  r: RawInstance,
+  family: Family | undefined,
+  base: readonly PathSegment[],
+  report: Reporter,
+): string[] {
+  const src = r.unicast_src_ip;
+  const peers = r.unicast_peer;
+  if (src !== undefined) {
+    if (family && addressFamily(src) !== family) {
+      report.error(
+        [...base, 'unicast_src_ip'],
+        'value',
+        `unicast_src_ip ${src} is not IPv${family} like the instance's addresses`,
+      );
+    }
+    if (peers === undefined) {
+      report.error(
+        [...base, 'unicast_src_ip'],
+        'key',
+        'unicast_src_ip needs unicast_peer (in multicast mode adverts come from the interface address; mcast_src_ip is not supported yet)',
+      );
+    }
+  }
+  if (peers === undefined) return [];
+  if (peers.length === 0) {
+    report.error(
+      [...base, 'unicast_peer'],
+      'value',
+      'unicast_peer is empty: list the peers, or remove unicast_peer for multicast (vipd never falls back silently)',
+    );
+    return [];
+  }
+  const seen = new Set<string>();
+  peers.forEach((peer, i) => {
+    const at = [...base, 'unicast_peer', i];
+    if (family && addressFamily(peer) !== family)
+      report.error(at, 'value', `unicast_peer ${peer} is not IPv${family} like the instance's addresses`);
+    else if (peer === src) report.error(at, 'value', `unicast_peer ${peer} is this router's own unicast_src_ip`);
+    else if (seen.has(peer)) report.error(at, 'value', `unicast_peer ${peer} is listed twice`);
+    seen.add(peer);
+  });
+  return peers;
+}
+
+function buildAuth(
+  node: unknown,
+  present: boolean,
+  version: 2 | 3 | undefined,
+  family: Family,
+  name: string,
+  base: readonly PathSegment[],
+  report: Reporter,
+): InstanceConfig['auth'] {
+  if (!present) return undefined;
+  const path = [...base, 'authentication'];
+  if (!isMap(node)) {
+    report.error(path, 'value', 'authentication must be a map: { auth_type: PASS, auth_pass: SECRET }');
+    return undefined;
+  }
+  const { data, invalid } = parseSection(
+    node,
+    path,
+    {
+      schema: authenticationSchema,
+      where: `authentication of vrrp_instance ${name}`,
+      unsupported: new Set(),
+    },
+    report,
+  );
+  if (version === 3) {
+    const why = family === 6 ? ' (IPv6 instances are always version 3)' : '';
+    report.error(path, 'key', `authentication is for VRRPv2 only; this instance is version 3${why}`);
+    return undefined;
+  }
+  for (const k of ['auth_type', 'auth_pass'] as const) {
+    if (!Object.hasOwn(node, k)) report.error(path, 'key', `authentication needs ${k}`);
+  }
+  if (invalid.size > 0 || data.auth_type === undefined || data.auth_pass === undefined) return undefined;
+  let password = data.auth_pass;
+  if (new TextEncoder().encode(password).length > 8) {
+    password = truncateUtf8(password, 8);
+    report.warn(
+      [...path, 'auth_pass'],
+      'value',
+      `auth_pass is longer than 8 bytes; only the first 8 ("${password}") are used, as keepalived does`,
+    );
+  }
+  return { type: 'PASS', password };
+}
+
+function truncateUtf8(s: string, bytes: number): string {
+  let out = '';
+  for (const ch of s) {
+    if (new TextEncoder().encode(out + ch).length > bytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+/** keepalived requires a VRID to be unique per interface and family (multicast group). */
+export function checkUnique(instances: InstanceConfig[], report: Reporter): void {
+  const seen = new Map<string, InstanceConfig>();
+  for (const c of instances) {
+    const key = `${c.interface}/${c.vrid}/${c.family}`;
+    const prev = seen.get(key);
+    if (prev) {
+      report.error(
+        ['vrrp_instance', c.name, 'virtual_router_id'],
+        'value',
+        `virtual_router_id ${c.vrid} on ${c.interface} (IPv${c.family}) is already used by vrrp_instance ${prev.name} ` +
+          `(line ${prev.source.line})`,
+      );
+    } else seen.set(key, c);
+  }
+}

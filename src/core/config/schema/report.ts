@@ -1,0 +1,171 @@
+/**
+ * How a configuration tree is checked and reported: paths, locations, the issue collector, and one section (a map
+ * of keywords) parsed against its zod schema.
+ */
+import type { z } from 'zod';
+import { notUsedMessage, suggest } from '../keywords.js';
+import type { ConfigIssue, VipdConfig } from '../model.js';
+
+export type PathSegment = string | number;
+/**
+ * Position of the key (`target: 'key'`) or of the value at `path`. `file` names the file it is in when that is
+ * not the main file (an included one); omitted, the main file passed to validateConfig is used.
+ */
+export type Locator = (
+  path: readonly PathSegment[],
+  target: 'key' | 'value',
+) => { file?: string | undefined; line: number; col: number };
+
+export interface ValidationResult {
+  /** Present only when there are no errors: what the daemon runs. */
+  config?: VipdConfig | undefined;
+  /**
+   * The complete model, present when every error is a "not supported yet" refusal of something the model holds
+   * (track_script, vrrp_sync_group, use_vmac, ...). For check-config and convert; never for running.
+   */
+  model?: VipdConfig | undefined;
+  errors: ConfigIssue[];
+  warnings: ConfigIssue[];
+}
+
+export type Issues = { errors: ConfigIssue[]; warnings: ConfigIssue[] };
+
+export class Reporter {
+  readonly errors: ConfigIssue[] = [];
+  readonly warnings: ConfigIssue[] = [];
+  /** How many of the errors are "not supported yet" refusals of something the model holds. */
+  private gated = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly file: string,
+    private readonly locate: Locator,
+  ) {}
+
+  /** Errors other than the "not supported yet" refusals of modelled keywords. */
+  get realErrors(): number {
+    return this.errors.length - this.gated;
+  }
+
+  error(path: readonly PathSegment[], target: 'key' | 'value', message: string): void {
+    this.push(this.errors, path, target, message);
+  }
+
+  /** A "not supported yet" refusal of something the model still holds (see ValidationResult.model). */
+  unsupported(path: readonly PathSegment[], target: 'key' | 'value', message: string): void {
+    if (this.push(this.errors, path, target, message)) this.gated++;
+  }
+
+  warn(path: readonly PathSegment[], target: 'key' | 'value', message: string): void {
+    this.push(this.warnings, path, target, message);
+  }
+
+  at(path: readonly PathSegment[], target: 'key' | 'value') {
+    const { file, line, col } = this.locate(path, target);
+    return { file: file ?? this.file, line, col };
+  }
+
+  private push(list: ConfigIssue[], path: readonly PathSegment[], target: 'key' | 'value', message: string) {
+    const issue = { ...this.at(path, target), message };
+    const id = `${issue.file}:${issue.line}:${issue.col}:${message}`;
+    if (this.seen.has(id)) return false;
+    this.seen.add(id);
+    list.push(issue);
+    return true;
+  }
+}
+
+export const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  return String(v);
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let v = root;
+  for (const seg of path) {
+    if (Array.isArray(v) && typeof seg === 'number') v = v[seg];
+    else if (isMap(v)) v = v[String(seg)];
+    else return typeof v === 'string' && seg === 0 ? v : undefined; // a single item written without brackets
+  }
+  return v;
+}
+
+interface SectionSpec<S extends z.ZodObject> {
+  schema: S;
+  /** For messages: "global_defs", "vrrp_instance VI_1", "authentication of vrrp_instance VI_1". */
+  where: string;
+  unsupported: ReadonlySet<string>;
+  /** keepalived's non-VRRP keywords here (NOT_USED_BY_VIPD): skipped with a warning. */
+  notUsed?: ReadonlyMap<string, string>;
+  /** Keywords of the other section, for "belongs in ..." hints: keyword here → message. */
+  hints?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Checks one map section: unknown and not-yet-supported keywords, then each keyword's schema. Returns the
+ * values that parsed (keywords in error are left out) and the set of keywords that were present but invalid.
+ */
+export function parseSection<S extends z.ZodObject>(
+  obj: Record<string, unknown>,
+  path: readonly PathSegment[],
+  spec: SectionSpec<S>,
+  report: Reporter,
+): { data: z.output<S>; invalid: Set<string> } {
+  const known = Object.keys(spec.schema.shape);
+  const invalid = new Set<string>();
+  const accepted: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(obj)) {
+    if (known.includes(key)) {
+      accepted[key] = value;
+      continue;
+    }
+    invalid.add(key);
+    const notUsed = spec.notUsed?.get(key);
+    if (notUsed) {
+      report.warn([...path, key], 'key', notUsedMessage(key, notUsed));
+      continue;
+    }
+    if (spec.unsupported.has(key)) {
+      // Not modelled: refused without reading the value, and no model can hold it.
+      report.error([...path, key], 'key', `${key} is not supported yet`);
+      continue;
+    }
+    const hint = spec.hints?.[key];
+    const close = hint ? undefined : suggest(key, known);
+    const tail = hint ? ` (${hint})` : close ? ` (did you mean ${close}?)` : '';
+    report.error([...path, key], 'key', `unknown keyword ${key} in ${spec.where}${tail}`);
+  }
+  const first = spec.schema.safeParse(accepted);
+  let data = {} as z.output<S>;
+  if (first.success) data = first.data;
+  else {
+    for (const issue of first.error.issues) {
+      const rel = issue.path as PathSegment[];
+      const key = String(rel[0]);
+      invalid.add(key);
+      const last = rel[rel.length - 1];
+      const label = typeof last === 'number' && rel.length >= 2 ? `${key} entry ${last + 1}` : key;
+      const message = issue.message.startsWith('must')
+        ? `${label} ${issue.message}, got ${describe(valueAt(accepted, rel))}`
+        : issue.message.replaceAll('{kw}', label);
+      report.error([...path, ...rel], 'value', message);
+    }
+    const rest = Object.fromEntries(Object.entries(accepted).filter(([k]) => !invalid.has(k)));
+    const second = spec.schema.safeParse(rest);
+    if (second.success) data = second.data;
+  }
+  // Modelled but not built yet: parsed above (errors inside are reported), then refused. A flag set to false
+  // says what vipd already does and passes.
+  for (const key of Object.keys(accepted)) {
+    if (spec.unsupported.has(key) && (data as Record<string, unknown>)[key] !== false) {
+      report.unsupported([...path, key], 'key', `${key} is not supported yet`);
+    }
+  }
+  return { data, invalid };
+}
