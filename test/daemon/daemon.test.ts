@@ -50,6 +50,14 @@ class FakeKernel {
     return link;
   }
 
+  setUp(name: string, up: boolean): void {
+    const link = this.links.get(name);
+    if (!link) return;
+    const changed = { ...link, up };
+    this.links.set(name, changed);
+    for (const l of this.linkListeners) l(changed);
+  }
+
   deleteLink(name: string): void {
     const link = this.links.get(name);
     if (!link) return;
@@ -100,7 +108,7 @@ class FakeKernel {
   }
 }
 
-function world() {
+function world(instanceExtra = '') {
   const kernel = new FakeKernel();
   kernel.addLink('eth0');
   kernel.addAddress('eth0', PRIMARY, 24);
@@ -136,14 +144,24 @@ function world() {
     },
     close: () => undefined,
   };
+  /** Files the trackers read (track_file), and who watches them. */
+  const files = new Map<string, string>();
+  const watchers = new Map<string, () => void>();
   const trackers: TrackerEdges = {
-    createCheck: () => ({ start: () => undefined, stop: async () => undefined }),
-    watchFile: () => () => undefined,
-    readFile: () => undefined,
-    writeFile: () => undefined,
+    createCheck: () => ({ start: () => undefined, stop: async () => undefined, running: true }),
+    watchFile: (path, onChange) => {
+      watchers.set(path, onChange);
+      return () => watchers.delete(path);
+    },
+    readFile: (path) => files.get(path),
+    writeFile: (path, text) => files.set(path, text),
     scriptSecurity: () => undefined,
     resolveUser: () => undefined,
-  } as unknown as TrackerEdges;
+  };
+  const writeTrackedFile = (path: string, text: string) => {
+    files.set(path, text);
+    watchers.get(path)?.();
+  };
   const edges: DaemonEdges = {
     clock: time.clock,
     addresses,
@@ -185,7 +203,7 @@ function world() {
     version: 3
     advert_int: 0.1
     virtual_ipaddress: ["${VIP}/24"]
-`,
+${instanceExtra}`,
     'test.yaml',
   );
   if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('; '));
@@ -206,11 +224,11 @@ function world() {
   };
   const runner = () => daemon.instances[0];
   const state = () => runner()?.machine.state;
-  return { kernel, daemon, wire, sockets, lines, settle, advance, state };
+  return { kernel, daemon, wire, sockets, lines, settle, advance, state, writeTrackedFile };
 }
 
-async function master() {
-  const w = world();
+async function master(instanceExtra = '') {
+  const w = world(instanceExtra);
   await w.daemon.start();
   await w.advance(400); // Master_Down_Interval 341 ms at priority 150
   await w.settle();
@@ -294,6 +312,33 @@ describe('Daemon on a fake kernel', () => {
     w.kernel.removeAddress('eth0', PRIMARY);
     await w.settle();
     expect(w.state()).toBe('FAULT');
+  });
+
+  it('a tracked interface going down is FAULT (weight 0), the VIP released; up again, master again', async () => {
+    const w = world('    track_interface: [eth1]\n');
+    w.kernel.addLink('eth1');
+    await w.daemon.start();
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    w.kernel.setUp('eth1', false);
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    expect(w.kernel.has('eth0', VIP)).toBe(false);
+    w.kernel.setUp('eth1', true);
+    await w.settle();
+    expect(w.state()).toBe('BACKUP');
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+  });
+
+  it('a track_file value changes the advertised priority at once', async () => {
+    const w = await master('    track_file: [{ /run/prio: { weight: -2 } }]\n');
+    w.wire.length = 0;
+    w.writeTrackedFile('/run/prio', '10\n');
+    await w.settle();
+    expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.priority)).toEqual([130]);
+    await w.advance(100);
+    expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.priority)).toEqual([130, 130]);
   });
 
   it('every transition reaches the daemon through its event queue, after the instance performed it', async () => {
