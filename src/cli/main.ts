@@ -2,7 +2,7 @@
  * vipd command line: `run` (foreground daemon, pino JSON logs), `check-config`, `--help`, `--version`.
  * Exit codes: 0 ok; 2 configuration refused (every error printed as file:line:col); 1 cannot start.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,14 +10,25 @@ import { formatIssue } from '../core/config/yaml.js';
 import { type ConfigFormat, loadConfigFile } from '../edges/config-files.js';
 import { convert } from './convert.js';
 import { run } from './run.js';
+import { status } from './status.js';
+
+const DEFAULT_FILES = ['/etc/vipd/vipd.yaml', '/etc/keepalived/keepalived.conf'];
+const DEFAULT_CONTROL_SOCKET = '/run/vipd/vipd.sock';
+const DEFAULT_PID_FILE = '/run/vipd/vipd.pid';
 
 const HELP = `vipd — VRRP failover agent (keepalived-compatible)
 
 Usage:
-  vipd run -f FILE [--log-level LEVEL]   run in the foreground, JSON logs on stdout
-  vipd check-config -f FILE              validate FILE; exit 0 (warnings only) or 2 (errors)
+  vipd run [-f FILE] [--control-socket PATH] [--pid-file PATH] [--log-level LEVEL]
+                                         run in the foreground, JSON logs on stdout
+  vipd status [--json] [--control-socket PATH]
+                                         the running daemon's instances (a table, or JSON for scripts)
+  vipd check-config [-f FILE]            validate FILE; exit 0 (warnings only) or 2 (errors)
   vipd convert [-f] FILE                 print FILE (keepalived.conf) as vipd YAML on stdout
   vipd --help | --version
+
+Without -f: ${DEFAULT_FILES.join(' if present, else ')}.
+Defaults: --control-socket ${DEFAULT_CONTROL_SOCKET} (root only), --pid-file ${DEFAULT_PID_FILE}.
 
 FILE is a keepalived.conf or a vipd YAML file, told apart by content, or:
   --format keepalived|yaml               force the format
@@ -38,6 +49,9 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       file: { type: 'string', short: 'f' },
       'log-level': { type: 'string' },
+      'control-socket': { type: 'string' },
+      'pid-file': { type: 'string' },
+      json: { type: 'boolean' },
       format: { type: 'string' },
       'config-id': { type: 'string', short: 'i' },
       help: { type: 'boolean', short: 'h' },
@@ -53,13 +67,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
+  const controlSocket = values['control-socket'] ?? DEFAULT_CONTROL_SOCKET;
+  if (command === 'status') return status(controlSocket, values.json === true);
   if (command !== 'run' && command !== 'check-config' && command !== 'convert') {
     process.stderr.write(command ? `unknown command: ${command}\n\n${HELP}` : HELP);
     return 2;
   }
-  const file = values.file ?? (command === 'convert' ? positionals[1] : undefined);
+  const file = values.file ?? (command === 'convert' ? positionals[1] : DEFAULT_FILES.find((f) => existsSync(f)));
   if (!file) {
-    process.stderr.write(`vipd ${command}: -f FILE is required\n`);
+    const where = command === 'convert' ? '' : ` (none of ${DEFAULT_FILES.join(', ')} exists)`;
+    process.stderr.write(`vipd ${command}: -f FILE is required${where}\n`);
     return 2;
   }
   const format = values.format;
@@ -77,5 +94,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${file}: configuration OK (${loaded.format}, ${loaded.config.instances.length} instances)\n`);
     return 0;
   }
-  return run(loaded.config, values['log-level']);
+  return run(loaded.config, {
+    logLevel: values['log-level'],
+    controlSocket,
+    pidFile: values['pid-file'] ?? DEFAULT_PID_FILE,
+    version: version(),
+  });
 }

@@ -2,12 +2,39 @@
 import type { VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
+import { type ControlServer, listenControl } from '../edges/control/server.js';
+import { acquirePidFile, type PidFile } from '../edges/pid-file.js';
 import { createLogger, flushLogs } from '../log.js';
 
-export async function run(config: VipdConfig, level?: string) {
-  const log = createLogger(level);
+export interface RunOptions {
+  logLevel?: string | undefined;
+  /** Default /run/vipd/vipd.sock. */
+  controlSocket: string;
+  /** Default /run/vipd/vipd.pid. */
+  pidFile: string;
+  version: string;
+}
+
+export async function run(config: VipdConfig, opts: RunOptions): Promise<number> {
+  let pidFile: PidFile;
+  try {
+    pidFile = acquirePidFile(opts.pidFile);
+  } catch (err) {
+    process.stderr.write(`vipd: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  try {
+    return await runDaemon(config, opts);
+  } finally {
+    pidFile.release();
+  }
+}
+
+async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> {
+  const log = createLogger(opts.logLevel);
   const { createRealEdges } = await import('../edges/index.js');
   const daemon = new Daemon(config, await createRealEdges(log), log);
+  let control: ControlServer | undefined;
 
   let crashed = false;
   const crash = (err: unknown) => {
@@ -29,6 +56,7 @@ export async function run(config: VipdConfig, level?: string) {
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stop requested');
+      void control?.close();
       void daemon.stop().then(() => resolve(0));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -55,12 +83,14 @@ export async function run(config: VipdConfig, level?: string) {
     await daemon.emergencyRelease();
     return 1;
   }
+  try {
+    control = await listenControl(opts.controlSocket, { status: () => daemon.status(opts.version) }, log);
+  } catch (err) {
+    // Status is for people and scripts; the VIPs matter more: keep running, say why status cannot answer.
+    log.error({ err, path: opts.controlSocket }, 'control socket unavailable: vipd status will not answer');
+  }
   return stopped;
 }
-
-// A reader that left (EPIPE) must cost the lines it misses, never the daemon: without a listener the stream's
-// 'error' would be an uncaught exception, and the crash path would release the VIPs of a healthy master.
-for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 /**
  * One line for the commonest start-up failure, a process without the capabilities it needs, instead of a stack

@@ -24,6 +24,7 @@ export class LatenessStats {
 export class InstanceCounters {
   advertRcvd = 0;
   advertSent = 0;
+  transitions = 0;
   becomeMaster = 0;
   releaseMaster = 0;
   priZeroRcvd = 0;
@@ -46,6 +47,7 @@ export class InstanceCounters {
     return {
       advert_rcvd: this.advertRcvd,
       advert_sent: this.advertSent,
+      transitions: this.transitions,
       become_master: this.becomeMaster,
       release_master: this.releaseMaster,
       pri_zero_rcvd: this.priZeroRcvd,

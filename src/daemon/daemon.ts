@@ -16,6 +16,7 @@ import { EventQueue } from './event-queue.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instance.js';
 import { BoundInterface } from './interface-binding.js';
 import { KernelLedger } from './ledger.js';
+import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { TrackerError, Trackers } from './trackers.js';
 
 export class StartupError extends VipdError {
@@ -44,6 +45,7 @@ export class Daemon {
   /** The last transition of each instance, by name (for status). */
   readonly lastTransition = new Map<string, Transition>();
   private stopping: Promise<void> | undefined;
+  private startedAt = 0;
 
   constructor(
     private readonly config: VipdConfig,
@@ -61,6 +63,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    this.startedAt = this.edges.clock.now();
     await this.edges.addresses.warmUp?.();
     const links = new Map<string, LinkInfo>();
     for (const c of this.config.instances) {
@@ -319,8 +322,18 @@ export class Daemon {
     this.closeEdges();
   }
 
-  status(): Record<string, unknown>[] {
-    return this.instances.map((r) => ({ ...r.machine.snapshot(), vrid: r.config.vrid, stats: r.counters.toJSON() }));
+  /** What `vipd status` shows (built on demand: nothing is kept for it but the last transitions). */
+  status(version: string): StatusReport {
+    const nowMono = this.edges.clock.now();
+    const nowWall = Date.now();
+    const wall = (at: number) => new Date(nowWall - (nowMono - at)).toISOString();
+    return {
+      vipd: { version, pid: process.pid, started: wall(this.startedAt) },
+      instances: this.instances.map((r) =>
+        instanceStatus(r, this.trackers.stateOf(r.config), this.lastTransition.get(r.config.name), wall),
+      ),
+      interfaces: [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()].map(interfaceDrops)),
+    };
   }
 
   private closeEdges(): void {

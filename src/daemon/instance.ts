@@ -285,6 +285,7 @@ export class InstanceRunner implements AdvertSink {
         this.timers.get(action.timer)?.port.disarm();
         return;
       case 'transition':
+        this.counters.transitions++;
         if (action.to === 'MASTER') this.counters.becomeMaster++;
         if (action.from === 'MASTER') this.counters.releaseMaster++;
         this.log.info({ from: action.from, to: action.to, cause: action.cause, trigger: why }, 'state transition');

@@ -49,6 +49,11 @@ export class Trackers {
     this.update(consumer);
   }
 
+  /** The trackers of an instance with their current state, for status and metrics. */
+  stateOf(instance: InstanceConfig): (TrackerBinding & TrackerState)[] {
+    return bindingsOf(instance).map((b) => ({ ...b, ...(this.states.get(trackerKey(b)) ?? { up: false }) }));
+  }
+
   /** Starts every script, check and file watch that some instance tracks. Throws TrackerError when one cannot run. */
   start(): void {
     const used = new Set(this.consumers.flatMap((c) => [...c.keys]));

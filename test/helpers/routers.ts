@@ -122,11 +122,24 @@ export class VipdRouter extends Router {
     const child = this.lab.spawn(
       this.host,
       process.execPath,
-      [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg, '--log-level', 'debug'],
+      [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg, '--log-level', 'debug', ...this.runFiles()],
       { cwd: repoRoot, env: { ...process.env, ...env } },
     );
     this.capture(child);
     return this;
+  }
+
+  /** This router's own pid file and control socket (several vipd share one file system in a lab). */
+  runFiles(): string[] {
+    return ['--pid-file', this.pidFile, '--control-socket', this.controlSocket];
+  }
+
+  get pidFile(): string {
+    return path.join(this.dir, 'vipd.pid');
+  }
+
+  get controlSocket(): string {
+    return path.join(this.dir, 'vipd.sock');
   }
 
   protected realPid(): number | undefined {

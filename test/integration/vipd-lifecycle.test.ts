@@ -75,6 +75,7 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
       'run',
       '-f',
       cfg,
+      ...r1.runFiles(),
     ]);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -92,7 +93,13 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     const r1 = single({ extra: [] });
     const cfg = path.join(r1.dir, 'vipd.yaml');
     writeFileSync(cfg, vipdYaml(r1.opts, r1.dir).replace('interface: eth0', 'interface: eth9'));
-    const child = lab.spawn('r1', process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg]);
+    const child = lab.spawn('r1', process.execPath, [
+      path.join(repoRoot, 'dist/cli.js'),
+      'run',
+      '-f',
+      cfg,
+      ...r1.runFiles(),
+    ]);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();

@@ -1,0 +1,148 @@
+/**
+ * What `vipd status --json` answers: per instance its state, priorities, identity, master, last transition,
+ * trackers and counters (every receive drop by its reason), and the drops no instance can be blamed for (bad IP
+ * header, unknown VRID...) per interface and family. Field names are snake_case, keepalived's where it has one.
+ */
+import type { DropReason } from '../core/codec/advert.js';
+import type { TrackerBinding, TrackerState } from '../core/tracking/types.js';
+import type { VrrpState } from '../core/vrrp/types.js';
+import type { InstanceCounters } from './counters.js';
+import type { InstanceRunner, Transition } from './instance.js';
+import type { Receiver } from './receiver.js';
+
+export interface TransitionStatus {
+  from: VrrpState;
+  to: VrrpState;
+  cause: string;
+  trigger: string | null;
+  /** Wall-clock time, ISO 8601. */
+  time: string;
+}
+
+export interface InstanceStatus {
+  name: string;
+  state: VrrpState;
+  /** Configured priority. */
+  priority: number;
+  /** What trackers made of it (what is advertised). */
+  effective_priority: number;
+  vrid: number;
+  interface: string;
+  family: 4 | 6;
+  version: 2 | 3;
+  /** Source of the last advert accepted from another router; null while master or before any. */
+  master_address: string | null;
+  /** Fault sources that are on (interface down, no source address, tracker, send errors). */
+  faults: string[];
+  last_transition: TransitionStatus | null;
+  trackers: (TrackerBinding & TrackerState)[];
+  counters: {
+    adverts_sent: number;
+    adverts_received: number;
+    transitions: number;
+    become_master: number;
+    release_master: number;
+    priority_zero_sent: number;
+    priority_zero_received: number;
+    garp_sent: number;
+    send_errors: number;
+    rx_dropped: Partial<Record<DropReason, number>>;
+  };
+}
+
+export interface InterfaceDrops {
+  interface: string;
+  family: 4 | 6;
+  /** Dropped before any instance could be blamed: IP header, checksum, version, length, unknown VRID. */
+  rx_dropped: Partial<Record<DropReason, number>>;
+}
+
+export interface StatusReport {
+  vipd: { version: string; pid: number; started: string };
+  instances: InstanceStatus[];
+  interfaces: InterfaceDrops[];
+}
+
+/** Converts a monotonic time to wall-clock ISO text. */
+export type WallTime = (monotonicMs: number) => string;
+
+export function instanceStatus(
+  r: InstanceRunner,
+  trackers: (TrackerBinding & TrackerState)[],
+  last: Transition | undefined,
+  wall: WallTime,
+): InstanceStatus {
+  const s = r.machine.snapshot();
+  const c = r.config;
+  return {
+    name: c.name,
+    state: s.state,
+    priority: c.priority,
+    effective_priority: s.effectivePriority,
+    vrid: c.vrid,
+    interface: c.interface,
+    family: c.family,
+    version: c.version,
+    master_address: s.masterAddress ?? null,
+    faults: s.faults,
+    last_transition: last
+      ? { from: last.from, to: last.to, cause: last.cause, trigger: last.trigger ?? null, time: wall(last.at) }
+      : null,
+    trackers,
+    counters: {
+      adverts_sent: r.counters.advertSent,
+      adverts_received: r.counters.advertRcvd,
+      transitions: r.counters.transitions,
+      become_master: r.counters.becomeMaster,
+      release_master: r.counters.releaseMaster,
+      priority_zero_sent: r.counters.priZeroSent,
+      priority_zero_received: r.counters.priZeroRcvd,
+      garp_sent: r.counters.garpSent,
+      send_errors: r.counters.sendErrors,
+      rx_dropped: drops(r.counters),
+    },
+  };
+}
+
+export function interfaceDrops(receiver: Receiver): InterfaceDrops {
+  return { interface: receiver.ifname, family: receiver.family, rx_dropped: drops(receiver.routerCounters) };
+}
+
+function drops(c: InstanceCounters): Partial<Record<DropReason, number>> {
+  return Object.fromEntries(c.drops) as Partial<Record<DropReason, number>>;
+}
+
+/** The table people read: one line per instance. */
+export function formatStatusTable(report: StatusReport): string {
+  const rows = [
+    ['INSTANCE', 'STATE', 'PRIO', 'EFF', 'VRID', 'INTERFACE', 'MASTER', 'SINCE', 'RX', 'TX', 'DROPPED'],
+    ...report.instances.map((i) => [
+      i.name,
+      i.state,
+      String(i.priority),
+      String(i.effective_priority),
+      String(i.vrid),
+      `${i.interface}/ipv${i.family}`,
+      i.state === 'MASTER' ? '(this node)' : (i.master_address ?? '-'),
+      i.last_transition?.time ?? '-',
+      String(i.counters.adverts_received),
+      String(i.counters.adverts_sent),
+      String(Object.values(i.counters.rx_dropped).reduce((a, b) => a + (b ?? 0), 0)),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+  const lines = rows.map((r) =>
+    r
+      .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+  for (const i of report.instances) {
+    if (i.faults.length > 0) lines.push(`${i.name}: FAULT because ${i.faults.join(', ')}`);
+  }
+  const routerDrops = report.interfaces.filter((d) => Object.keys(d.rx_dropped).length > 0);
+  for (const d of routerDrops) {
+    lines.push(`${d.interface}/ipv${d.family} dropped: ${JSON.stringify(d.rx_dropped)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,151 @@
+/**
+ * Operating vipd, in namespaces: the pid file (a second vipd refuses, a stale file is taken over, the running one
+ * is never disturbed), `vipd status` as a table and as JSON after a failover, drop counters moved by exactly the
+ * bad packets another host sent, and a control socket only root can use.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeAdvert } from '../../src/core/codec/advert.js';
+import { canRunNetns, Lab, waitFor } from '../helpers/netns.js';
+import { repoRoot, VipdRouter } from '../helpers/routers.js';
+
+const VIP = '192.0.2.100';
+const cli = path.join(repoRoot, 'dist/cli.js');
+
+function vipd(...args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
+}
+
+describe.skipIf(!canRunNetns())('operations', () => {
+  let lab: Lab;
+  afterEach(() => lab?.destroy());
+
+  const router = (host: string, priority: number) =>
+    new VipdRouter(lab, host, { name: 'VI_1', vrid: 61, priority, advertInt: 0.1, vips: [`${VIP}/24`] });
+
+  it('a second vipd on the same pid file refuses (exit 1, naming the pid); the running one is not disturbed', async () => {
+    lab = Lab.create('pid', ['r1']);
+    const r1 = router('r1', 150).start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
+    const cfg = path.join(r1.dir, 'vipd.yaml');
+    const second = spawnSync(
+      'ip',
+      ['netns', 'exec', lab.host('r1').ns, process.execPath, cli, 'run', '-f', cfg, ...r1.runFiles()],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(second.status).toBe(1);
+    expect(second.stderr.trim()).toBe(`vipd: another vipd is running (pid ${r1.pid}, pid file ${r1.pidFile})`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(r1.state()).toBe('MASTER');
+    expect(r1.heldVips()).toEqual([VIP]);
+    r1.signal('SIGTERM');
+    expect(await r1.exited(5000)).toBe(0);
+    expect(existsSync(r1.pidFile)).toBe(false);
+    expect(existsSync(r1.controlSocket)).toBe(false);
+  });
+
+  it('a stale pid file (its process gone) is taken over', async () => {
+    lab = Lab.create('stale', ['r1']);
+    const r1 = router('r1', 150);
+    writeFileSync(r1.pidFile, '999999\n'); // beyond pid_max: no such process
+    r1.start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
+    expect(Number(vipdPid(r1))).toBe(r1.pid);
+  });
+
+  it('status after a failover: the table, the JSON, and drops counted by reason, exactly', async () => {
+    lab = Lab.create('status', ['r1', 'r2', 'bad']);
+    const r1 = router('r1', 150).start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
+    const r2 = router('r2', 100).start();
+    await waitFor(() => (r2.state() === 'BACKUP' ? true : undefined), 5000, 20, 'r2 BACKUP');
+    r1.hardKill();
+    await waitFor(() => (r2.state() === 'MASTER' ? true : undefined), 5000, 20, 'r2 MASTER');
+
+    // Another host sends adverts with a TTL of 64 (7 of them) and for a VRID nobody has (5).
+    const bad = (vrid: number) =>
+      encodeAdvert(
+        { version: 3, vrid, priority: 200, maxAdverIntervalMs: 100, addresses: [VIP] },
+        { family: 4, src: lab.host('bad').ipv4, dst: '224.0.0.18' },
+      ).toString('hex');
+    const send = (hex: string, ttl: number, n: number) =>
+      lab.exec(
+        'bad',
+        'python3',
+        '-c',
+        [
+          'import socket',
+          's = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)',
+          `s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton('${lab.host('bad').ipv4}'))`,
+          `s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ${ttl})`,
+          `for _ in range(${n}): s.sendto(bytes.fromhex('${hex}'), ('224.0.0.18', 0))`,
+        ].join('\n'),
+      );
+    send(bad(61), 64, 7);
+    send(bad(99), 255, 5);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const json = lab.exec('r2', process.execPath, cli, 'status', '--json', '--control-socket', r2.controlSocket);
+    const report = JSON.parse(json);
+    expect(report.vipd.pid).toBe(r2.pid);
+    const [i] = report.instances;
+    expect(i).toMatchObject({
+      name: 'VI_1',
+      state: 'MASTER',
+      priority: 100,
+      effective_priority: 100,
+      vrid: 61,
+      interface: 'eth0',
+      family: 4,
+      version: 3,
+      master_address: null,
+      faults: [],
+      last_transition: { from: 'BACKUP', to: 'MASTER', cause: 'master-down-timer' },
+    });
+    expect(i.counters.adverts_received).toBeGreaterThan(0);
+    expect(i.counters.adverts_sent).toBeGreaterThan(0);
+    expect(i.counters.become_master).toBe(1);
+    expect(i.counters.transitions).toBe(2);
+    expect(i.counters.rx_dropped).toEqual({ ip_ttl: 7 });
+    expect(report.interfaces).toEqual([{ interface: 'eth0', family: 4, rx_dropped: { vrid: 5 } }]);
+    expect(Date.parse(i.last_transition.time)).toBeGreaterThan(Date.now() - 10_000);
+
+    const table = lab.exec('r2', process.execPath, cli, 'status', '--control-socket', r2.controlSocket);
+    expect(table.split('\n')[0]).toMatch(/^INSTANCE\s+STATE\s+PRIO\s+EFF\s+VRID/);
+    expect(table).toMatch(/^VI_1\s+MASTER\s+100\s+100\s+61\s+eth0\/ipv4\s+\(this node\)/m);
+    expect(table).toContain('eth0/ipv4 dropped: {"vrid":5}');
+  });
+
+  it('the control socket is root-only (0600); a non-root user is refused, and nothing runs says so', async () => {
+    lab = Lab.create('ctl', ['r1']);
+    const r1 = router('r1', 150).start();
+    await waitFor(() => (r1.state() === 'BACKUP' || r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 up');
+    await waitFor(() => (existsSync(r1.controlSocket) ? true : undefined), 5000, 20, 'control socket');
+    expect(statSync(r1.controlSocket).mode & 0o777).toBe(0o600);
+    const asNobody = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        cli,
+        'status',
+        '--control-socket',
+        r1.controlSocket,
+      ],
+      { encoding: 'utf8', timeout: 20_000, cwd: '/' },
+    );
+    expect(asNobody.status).toBe(1);
+    expect(asNobody.stderr).toMatch(/vipd status: (permission denied on .*: the control socket is root's|.*EACCES)/);
+    const none = vipd('status', '--control-socket', path.join(r1.dir, 'nothing.sock'));
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('no vipd is running');
+  });
+});
+
+function vipdPid(r: VipdRouter): string {
+  return readFileSync(r.pidFile, 'utf8').trim();
+}
