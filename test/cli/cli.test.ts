@@ -19,8 +19,9 @@ describe('vipd command line', () => {
   it('--help lists the commands and --version prints the package version', () => {
     const help = vipd('--help');
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('vipd run -f FILE');
-    expect(help.stdout).toContain('vipd check-config -f FILE');
+    expect(help.stdout).toContain('vipd run [-f FILE] [--control-socket PATH] [--pid-file PATH]');
+    expect(help.stdout).toContain('vipd status [--json] [--control-socket PATH]');
+    expect(help.stdout).toContain('vipd check-config [-f FILE]');
     const version = vipd('--version');
     expect(version.status).toBe(0);
     expect(version.stdout.trim()).toMatch(/^vipd \d+\.\d+\.\d+$/);

@@ -61,6 +61,7 @@ describe.skipIf(!canRunNetns())('operations', () => {
     await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
     const r2 = router('r2', 100).start();
     await waitFor(() => (r2.state() === 'BACKUP' ? true : undefined), 5000, 20, 'r2 BACKUP');
+    await new Promise((r) => setTimeout(r, 300)); // r2 hears a few of r1's adverts
     r1.hardKill();
     await waitFor(() => (r2.state() === 'MASTER' ? true : undefined), 5000, 20, 'r2 MASTER');
 
