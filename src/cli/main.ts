@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatIssue } from '../core/config/yaml.js';
 import { type ConfigFormat, loadConfigFile } from '../edges/config-files.js';
+import { parseListenAddress } from '../edges/control/metrics-http.js';
 import { convert } from './convert.js';
 import { run } from './run.js';
 import { status } from './status.js';
@@ -19,8 +20,9 @@ const DEFAULT_PID_FILE = '/run/vipd/vipd.pid';
 const HELP = `vipd — VRRP failover agent (keepalived-compatible)
 
 Usage:
-  vipd run [-f FILE] [--control-socket PATH] [--pid-file PATH] [--log-level LEVEL]
-                                         run in the foreground, JSON logs on stdout
+  vipd run [-f FILE] [--control-socket PATH] [--pid-file PATH] [--metrics ADDR:PORT] [--log-level LEVEL]
+                                         run in the foreground, JSON logs on stdout; --metrics serves
+                                         Prometheus text at http://ADDR:PORT/metrics (off by default)
   vipd status [--json] [--control-socket PATH]
                                          the running daemon's instances (a table, or JSON for scripts)
   vipd check-config [-f FILE]            validate FILE; exit 0 (warnings only) or 2 (errors)
@@ -51,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       'log-level': { type: 'string' },
       'control-socket': { type: 'string' },
       'pid-file': { type: 'string' },
+      metrics: { type: 'string' },
       json: { type: 'boolean' },
       format: { type: 'string' },
       'config-id': { type: 'string', short: 'i' },
@@ -94,7 +97,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${file}: configuration OK (${loaded.format}, ${loaded.config.instances.length} instances)\n`);
     return 0;
   }
+  const metricsText = values.metrics;
+  const metrics = metricsText === undefined ? undefined : parseListenAddress(metricsText);
+  if (metricsText !== undefined && !metrics) {
+    process.stderr.write(`vipd: --metrics must be ADDR:PORT (127.0.0.1:9650, [::1]:9650), not ${metricsText}\n`);
+    return 2;
+  }
   return run(loaded.config, {
+    metrics,
     logLevel: values['log-level'],
     controlSocket,
     pidFile: values['pid-file'] ?? DEFAULT_PID_FILE,

@@ -2,6 +2,7 @@
 import type { VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
+import type { MetricsServer } from '../edges/control/metrics-http.js';
 import { type ControlServer, listenControl } from '../edges/control/server.js';
 import { acquirePidFile, type PidFile } from '../edges/pid-file.js';
 import { createLogger, flushLogs } from '../log.js';
@@ -12,6 +13,8 @@ export interface RunOptions {
   controlSocket: string;
   /** Default /run/vipd/vipd.pid. */
   pidFile: string;
+  /** `--metrics ADDR:PORT`: Prometheus text at http://ADDR:PORT/metrics; off when undefined. */
+  metrics?: { host: string; port: number } | undefined;
   version: string;
 }
 
@@ -35,6 +38,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   const { createRealEdges } = await import('../edges/index.js');
   const daemon = new Daemon(config, await createRealEdges(log), log);
   let control: ControlServer | undefined;
+  let metrics: MetricsServer | undefined;
 
   let crashed = false;
   const crash = (err: unknown) => {
@@ -57,6 +61,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
     const stop = (signal: string) => {
       log.info({ signal }, 'stop requested');
       void control?.close();
+      void metrics?.close();
       void daemon.stop().then(() => resolve(0));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -88,6 +93,20 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   } catch (err) {
     // Status is for people and scripts; the VIPs matter more: keep running, say why status cannot answer.
     log.error({ err, path: opts.controlSocket }, 'control socket unavailable: vipd status will not answer');
+  }
+  if (opts.metrics) {
+    const { createMetrics } = await import('../daemon/metrics.js');
+    const { listenMetrics } = await import('../edges/control/metrics-http.js');
+    const registry = createMetrics(
+      () => daemon.status(opts.version),
+      (name) => config.instances.find((i) => i.name === name)?.vips.map((v) => v.address) ?? [],
+    );
+    try {
+      metrics = await listenMetrics(opts.metrics.host, opts.metrics.port, registry, log);
+      log.info({ address: metrics.address, port: metrics.port }, 'metrics at /metrics');
+    } catch (err) {
+      log.error({ err, ...opts.metrics }, 'metrics endpoint unavailable');
+    }
   }
   return stopped;
 }

@@ -116,13 +116,13 @@ abstract class Router {
 }
 
 export class VipdRouter extends Router {
-  start(env: Record<string, string> = {}): this {
+  start(env: Record<string, string> = {}, args: string[] = []): this {
     const cfg = path.join(this.dir, 'vipd.yaml');
     writeFileSync(cfg, vipdYaml(this.opts, this.dir));
     const child = this.lab.spawn(
       this.host,
       process.execPath,
-      [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg, '--log-level', 'debug', ...this.runFiles()],
+      [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg, '--log-level', 'debug', ...this.runFiles(), ...args],
       { cwd: repoRoot, env: { ...process.env, ...env } },
     );
     this.capture(child);

@@ -59,7 +59,7 @@ describe.skipIf(!canRunNetns())('operations', () => {
     lab = Lab.create('status', ['r1', 'r2', 'bad']);
     const r1 = router('r1', 150).start();
     await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
-    const r2 = router('r2', 100).start();
+    const r2 = router('r2', 100).start({}, ['--metrics', '127.0.0.1:9650']);
     await waitFor(() => (r2.state() === 'BACKUP' ? true : undefined), 5000, 20, 'r2 BACKUP');
     await new Promise((r) => setTimeout(r, 300)); // r2 hears a few of r1's adverts
     r1.hardKill();
@@ -117,6 +117,26 @@ describe.skipIf(!canRunNetns())('operations', () => {
     expect(table.split('\n')[0]).toMatch(/^INSTANCE\s+STATE\s+PRIO\s+EFF\s+VRID/);
     expect(table).toMatch(/^VI_1\s+MASTER\s+100\s+100\s+61\s+eth0\/ipv4\s+\(this node\)/m);
     expect(table).toContain('eth0/ipv4 dropped: {"vrid":5}');
+
+    // The same figures in Prometheus text, on loopback only.
+    const get = (host: string, url: string) =>
+      lab.tryExec(
+        host,
+        'python3',
+        '-c',
+        `import urllib.request;print(urllib.request.urlopen('${url}', timeout=3).read().decode())`,
+      );
+    const metrics = get('r2', 'http://127.0.0.1:9650/metrics') ?? '';
+    const series = `iname="VI_1",intf="eth0",vrid="61"`;
+    expect(metrics).toContain(`keepalived_vrrp_state{${series},ip_address="${VIP}"} 2`);
+    expect(metrics).toContain(`keepalived_become_master_total{${series}} 1`);
+    expect(metrics).toContain(`keepalived_ip_ttl_errors_total{${series}} 7`);
+    expect(metrics).toContain(`vipd_vrrp_rx_dropped_total{${series},reason="ip_ttl"} 7`);
+    expect(metrics).toContain('vipd_vrrp_router_rx_dropped_total{intf="eth0",family="ipv4",reason="vrid"} 5');
+    expect(metrics).toMatch(/^vipd_build_info\{version="\d+\.\d+\.\d+",node="v\d+/m);
+    expect(metrics).toContain('# TYPE keepalived_advertisements_sent_total counter');
+    expect(get('r1', `http://${lab.host('r2').ipv4}:9650/metrics`)).toBeUndefined(); // not on the LAN
+    expect(get('r2', `http://${lab.host('r2').ipv4}:9650/metrics`)).toBeUndefined();
   });
 
   it('the control socket is root-only (0600); a non-root user is refused, and nothing runs says so', async () => {

@@ -1,0 +1,63 @@
+/** Prometheus text from a status report: keepalived-exporter's names and labels, vipd's drop reasons. */
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/daemon/metrics.js';
+import type { StatusReport } from '../../src/daemon/status.js';
+
+const report = (state: 'MASTER' | 'BACKUP', sent: number): StatusReport => ({
+  vipd: { version: '0.1.0', pid: 1, started: new Date(0).toISOString() },
+  instances: [
+    {
+      name: 'VI_1',
+      state,
+      priority: 150,
+      effective_priority: 130,
+      vrid: 51,
+      interface: 'eth0',
+      family: 4,
+      version: 3,
+      master_address: null,
+      faults: [],
+      last_transition: null,
+      trackers: [{ name: 'chk', kind: 'script', weight: -20, reverse: false, up: false }],
+      counters: {
+        adverts_sent: sent,
+        adverts_received: 3,
+        transitions: 2,
+        become_master: 1,
+        release_master: 0,
+        priority_zero_sent: 0,
+        priority_zero_received: 0,
+        garp_sent: 5,
+        send_errors: 0,
+        rx_dropped: { ip_ttl: 2, auth_failure: 1 },
+      },
+    },
+  ],
+  interfaces: [{ interface: 'eth0', family: 4, rx_dropped: { checksum: 4 } }],
+});
+
+describe('metrics', () => {
+  it('exposes the report with keepalived-exporter names, one state series per VIP, and every drop reason', async () => {
+    let current = report('MASTER', 10);
+    const registry = createMetrics(
+      () => current,
+      () => ['192.0.2.100', '192.0.2.101'],
+    );
+    const text = await registry.metrics();
+    const l = 'iname="VI_1",intf="eth0",vrid="51"';
+    expect(text).toContain(`keepalived_vrrp_state{${l},ip_address="192.0.2.100"} 2`);
+    expect(text).toContain(`keepalived_vrrp_state{${l},ip_address="192.0.2.101"} 2`);
+    expect(text).toContain(`keepalived_advertisements_sent_total{${l}} 10`);
+    expect(text).toContain(`keepalived_authentication_failure_total{${l}} 1`);
+    expect(text).toContain(`vipd_vrrp_rx_dropped_total{${l},reason="ip_ttl"} 2`);
+    expect(text).toContain('vipd_vrrp_router_rx_dropped_total{intf="eth0",family="ipv4",reason="checksum"} 4');
+    expect(text).toContain(`vipd_vrrp_effective_priority{${l}} 130`);
+    expect(text).toContain('vipd_tracker_up{iname="VI_1",tracker="chk",kind="script"} 0');
+    expect(text).toContain('keepalived_up 1');
+    // Read again at the next scrape, not accumulated.
+    current = report('BACKUP', 12);
+    const again = await registry.metrics();
+    expect(again).toContain(`keepalived_advertisements_sent_total{${l}} 12`);
+    expect(again).toContain(`keepalived_vrrp_state{${l},ip_address="192.0.2.100"} 1`);
+  });
+});
