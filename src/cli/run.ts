@@ -1,11 +1,14 @@
 /** `vipd run`: the daemon in the foreground until SIGTERM/SIGINT; exit 0 after a hand-off, 1 when it cannot start. */
+import { renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
+import { formatKeepalivedStats } from '../daemon/status.js';
 import type { MetricsServer } from '../edges/control/metrics-http.js';
 import { type ControlServer, listenControl } from '../edges/control/server.js';
 import { acquirePidFile, type PidFile } from '../edges/pid-file.js';
-import { createLogger, flushLogs } from '../log.js';
+import { createLogger, flushLogs, type Logger } from '../log.js';
 
 export interface RunOptions {
   logLevel?: string | undefined;
@@ -67,6 +70,15 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // keepalived's dumps: SIGUSR1 the data (vipd: the status report as JSON), SIGUSR2 keepalived.stats' blocks.
+  // They go beside the pid file (/run/vipd by default: root's), written whole or not at all.
+  const dumpDir = path.dirname(opts.pidFile);
+  process.on('SIGUSR1', () =>
+    writeDump(path.join(dumpDir, 'vipd.data'), `${JSON.stringify(daemon.status(opts.version), null, 2)}\n`, log),
+  );
+  process.on('SIGUSR2', () =>
+    writeDump(path.join(dumpDir, 'vipd.stats'), formatKeepalivedStats(daemon.status(opts.version)), log),
+  );
   // Reload arrives with a later issue; until then SIGHUP must not kill the daemon and strand its VIPs.
   process.on('SIGHUP', () => log.warn('SIGHUP: configuration reload is not supported yet; keeping the running config'));
 
@@ -120,4 +132,16 @@ function missingPrivileges(err: unknown): string | undefined {
   if (e?.code !== 'EPERM' && e?.code !== 'EACCES') return undefined;
   const what = e.syscall === 'socket' ? 'open raw VRRP and packet sockets' : 'configure the network';
   return `cannot ${what} (${String(e.code)}): vipd needs CAP_NET_RAW and CAP_NET_ADMIN; run it as root or grant them (systemd: AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)`;
+}
+
+/** Writes a dump atomically (a temporary file renamed over the old one), mode 0600; a failure is logged. */
+function writeDump(file: string, text: string, log: Logger): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, file);
+    log.info({ file }, 'dump written');
+  } catch (err) {
+    log.error({ err, file }, 'cannot write dump');
+  }
 }

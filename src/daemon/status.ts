@@ -3,7 +3,7 @@
  * trackers and counters (every receive drop by its reason), and the drops no instance can be blamed for (bad IP
  * header, unknown VRID...) per interface and family. Field names are snake_case, keepalived's where it has one.
  */
-import type { DropReason } from '../core/codec/advert.js';
+import type { AcceptNote, DropReason } from '../core/codec/advert.js';
 import type { TrackerBinding, TrackerState } from '../core/tracking/types.js';
 import type { VrrpState } from '../core/vrrp/types.js';
 import type { InstanceCounters } from './counters.js';
@@ -47,6 +47,8 @@ export interface InstanceStatus {
     garp_sent: number;
     send_errors: number;
     rx_dropped: Partial<Record<DropReason, number>>;
+    /** Adverts accepted with a deviation noted (address list mismatch, interval mismatch, checksum form). */
+    accepted_with_note: Partial<Record<AcceptNote, number>>;
   };
 }
 
@@ -100,6 +102,7 @@ export function instanceStatus(
       garp_sent: r.counters.garpSent,
       send_errors: r.counters.sendErrors,
       rx_dropped: drops(r.counters),
+      accepted_with_note: Object.fromEntries(r.counters.notes) as Partial<Record<AcceptNote, number>>,
     },
   };
 }
@@ -145,4 +148,35 @@ export function formatStatusTable(report: StatusReport): string {
     lines.push(`${d.interface}/ipv${d.family} dropped: ${JSON.stringify(d.rx_dropped)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** keepalived.stats, block for block (what SIGUSR2 writes): scripts that parse keepalived's keep working. */
+export function formatKeepalivedStats(report: StatusReport): string {
+  return report.instances
+    .map((i) => {
+      const d = (r: DropReason) => i.counters.rx_dropped[r] ?? 0;
+      return [
+        `VRRP Instance: ${i.name}`,
+        '  Advertisements:',
+        `    Received: ${i.counters.adverts_received}`,
+        `    Sent: ${i.counters.adverts_sent}`,
+        `  Became master: ${i.counters.become_master}`,
+        `  Released master: ${i.counters.release_master}`,
+        '  Packet Errors:',
+        `    Length: ${d('packet_length')}`,
+        `    TTL: ${d('ip_ttl')}`,
+        `    Invalid Type: ${d('invalid_type')}`,
+        `    Advertisement Interval: ${d('interval') + d('interval_zero')}`,
+        `    Address List: ${i.counters.accepted_with_note.address_list ?? 0}`,
+        '  Authentication Errors:',
+        `    Invalid Type: ${d('auth_unsupported')}`,
+        `    Type Mismatch: ${d('auth_type_mismatch')}`,
+        `    Failure: ${d('auth_failure')}`,
+        '  Priority Zero:',
+        `    Received: ${i.counters.priority_zero_received}`,
+        `    Sent: ${i.counters.priority_zero_sent}`,
+        '',
+      ].join('\n');
+    })
+    .join('');
 }

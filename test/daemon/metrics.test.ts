@@ -30,6 +30,7 @@ const report = (state: 'MASTER' | 'BACKUP', sent: number): StatusReport => ({
         garp_sent: 5,
         send_errors: 0,
         rx_dropped: { ip_ttl: 2, auth_failure: 1 },
+        accepted_with_note: {},
       },
     },
   ],

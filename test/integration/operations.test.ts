@@ -137,6 +137,21 @@ describe.skipIf(!canRunNetns())('operations', () => {
     expect(metrics).toContain('# TYPE keepalived_advertisements_sent_total counter');
     expect(get('r1', `http://${lab.host('r2').ipv4}:9650/metrics`)).toBeUndefined(); // not on the LAN
     expect(get('r2', `http://${lab.host('r2').ipv4}:9650/metrics`)).toBeUndefined();
+
+    // keepalived's dump signals: SIGUSR2 the stats blocks, SIGUSR1 the data (JSON), beside the pid file.
+    r2.signal('SIGUSR2');
+    r2.signal('SIGUSR1');
+    const stats = path.join(r2.dir, 'vipd.stats');
+    const data = path.join(r2.dir, 'vipd.data');
+    await waitFor(() => (existsSync(stats) && existsSync(data) ? true : undefined), 3000, 20, 'dumps');
+    const blocks = readFileSync(stats, 'utf8');
+    expect(blocks).toMatch(
+      /^VRRP Instance: VI_1\n {2}Advertisements:\n {4}Received: \d+\n {4}Sent: \d+\n {2}Became master: 1\n/,
+    );
+    expect(blocks).toContain('  Packet Errors:\n    Length: 0\n    TTL: 7\n');
+    expect(blocks).toContain('  Priority Zero:\n    Received: 0\n    Sent: 0\n');
+    expect(statSync(stats).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(data, 'utf8')).instances[0].name).toBe('VI_1');
   });
 
   it('the control socket is root-only (0600); a non-root user is refused, and nothing runs says so', async () => {
