@@ -159,6 +159,16 @@ export interface SocketEdges {
   openFrameSocket(ifindex: number): FramePort;
 }
 
+/**
+ * A notify FIFO (keepalived's `notify_fifo`): created if missing, its reader script started, and lines written
+ * without ever blocking the daemon (a reader that is slow or gone costs lines, counted, not adverts).
+ */
+export interface NotifyFifoPort {
+  write(line: string): void;
+  /** Writes what is queued (bounded in time), closes the FIFO and stops the reader script. */
+  close(): Promise<void>;
+}
+
 /** Everything the daemon needs from the outside world; tests pass fakes. */
 export interface DaemonEdges extends SocketEdges {
   clock: Clock;
@@ -171,4 +181,10 @@ export interface DaemonEdges extends SocketEdges {
   ipv6Forwarding(ifname: string): boolean;
   /** Waits before another look for an advert source at start-up (tests pass a fake). */
   sleep?(ms: number): Promise<void>;
+  openNotifyFifo(opts: {
+    path: string;
+    owner?: { uid: number; gid: number } | undefined;
+    script?: string[] | undefined;
+    log: ScriptLog;
+  }): NotifyFifoPort;
 }

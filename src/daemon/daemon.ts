@@ -8,7 +8,7 @@
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
-import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo } from '../core/ports.js';
+import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { Logger } from '../log.js';
@@ -44,6 +44,7 @@ export class Daemon {
   private readonly events: EventQueue;
   /** The last transition of each instance, by name (for status). */
   readonly lastTransition = new Map<string, Transition>();
+  private readonly fifos: NotifyFifoPort[] = [];
   private stopping: Promise<void> | undefined;
   private startedAt = 0;
 
@@ -60,11 +61,28 @@ export class Daemon {
   /** An instance changed state (from the event queue: never inside that instance's own actions). */
   private transitioned(name: string, t: Transition): void {
     this.lastTransition.set(name, t);
+    // keepalived's FIFO line: INSTANCE "VI_1" MASTER 100 (STOP when it stops).
+    const line = `INSTANCE "${name}" ${t.to === 'INIT' ? 'STOP' : t.to} ${t.priority}\n`;
+    for (const f of this.fifos) f.write(line);
+  }
+
+  /** The notify FIFOs, opened before the instances start so that their first transition is written. */
+  private openNotifyFifos(): void {
+    for (const f of this.config.globalDefs.notifyFifos) {
+      const owner = f.owner ? this.edges.trackers.resolveUser(f.owner) : undefined;
+      if (f.owner && !owner) throw new StartupError(`${f.keyword} ${f.path}: unknown user ${f.owner.user}`);
+      try {
+        this.fifos.push(this.edges.openNotifyFifo({ path: f.path, owner, script: f.script, log: this.log }));
+      } catch (err) {
+        throw new StartupError(`${f.keyword} ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 
   async start(): Promise<void> {
     this.startedAt = this.edges.clock.now();
     await this.edges.addresses.warmUp?.();
+    this.openNotifyFifos();
     const links = new Map<string, LinkInfo>();
     for (const c of this.config.instances) {
       const link = links.get(c.interface) ?? (await this.edges.links.get(c.interface));
@@ -308,6 +326,8 @@ export class Daemon {
       await this.trackers.stop();
       await Promise.allSettled(this.instances.map((r) => r.stop()));
       await this.ledger.releaseAll(); // nothing, unless an instance could not release what it held
+      await new Promise((r) => setImmediate(r)); // the event queue writes the STOP lines first
+      await Promise.allSettled(this.fifos.map((f) => f.close()));
       this.closeEdges();
       this.log.info('vipd stopped');
     })();

@@ -49,6 +49,8 @@ export interface Transition {
   trigger: string | undefined;
   /** Monotonic time of the transition. */
   at: number;
+  /** The effective priority at the transition (what notify scripts and the FIFO are given). */
+  priority: number;
 }
 
 export interface InstanceRuntime {
@@ -295,6 +297,7 @@ export class InstanceRunner implements AdvertSink {
           cause: action.cause,
           trigger: why,
           at: this.edges.clock.now(),
+          priority: this.machine.snapshot().effectivePriority,
         });
         return;
     }

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
 import { createAddressPort, createLinkWatcher } from './netlink/index.js';
+import { openNotifyFifo } from './notify-fifo.js';
 import { runScript } from './scripts.js';
 import { createTrackerEdges } from './tracker-edges.js';
 import { openVrrpSocket } from './vrrp-socket.js';
@@ -25,6 +26,7 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     createTimer,
     trackers: createTrackerEdges(log),
     ipv6Forwarding,
+    openNotifyFifo,
     runScript: (argv, { timeoutMs, log }) =>
       new Promise<void>((resolve) => {
         runScript(argv, {

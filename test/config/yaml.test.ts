@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import type { InstanceConfig, VipdConfig } from '../../src/core/config/model.js';
 import { formatIssue, parseYamlConfig } from '../../src/core/config/yaml.js';
 import { loadConfigFile } from '../../src/edges/config-files.js';
+import { memHost } from './keepalived/helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -81,6 +83,7 @@ describe('YAML configuration: valid files', () => {
         garpIntervalMs: 0,
         gnaIntervalMs: 0,
         vrrpStrict: false,
+        notifyFifos: [],
       },
       instances: [
         {
@@ -962,5 +965,38 @@ describe('YAML configuration: accepted with a warning (as keepalived accepts the
       '4:1: keyword virtual_server is not used by vipd (LVS)',
       '10:5: keyword smtp_alert is not used by vipd (SMTP)',
     ]);
+  });
+});
+
+describe('notify FIFOs (global_defs)', () => {
+  it('notify_fifo PATH USER GROUP and its script, in both formats, to the same model', async () => {
+    const instanceYaml =
+      'vrrp_instance:\n  VI_1: { interface: eth0, virtual_router_id: 1, virtual_ipaddress: [192.0.2.1] }\n';
+    const fromYaml = loadOk(
+      `global_defs:\n  notify_fifo: /run/k.fifo root root\n  notify_fifo_script: "/usr/bin/reader -v"\n  vrrp_notify_fifo: /run/v.fifo\n${instanceYaml}`,
+    );
+    const conf = parseKeepalivedToConfig(
+      'global_defs {\n  notify_fifo /run/k.fifo root root\n  notify_fifo_script "/usr/bin/reader -v"\n  vrrp_notify_fifo /run/v.fifo\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n',
+      '/etc/keepalived/keepalived.conf',
+      { host: memHost({}) },
+    );
+    expect(conf.errors.map(formatIssue)).toEqual([]);
+    const fromConf = conf.config as VipdConfig;
+    const expected = [
+      {
+        keyword: 'notify_fifo',
+        path: '/run/k.fifo',
+        owner: { user: 'root', group: 'root' },
+        script: ['/usr/bin/reader', '-v'],
+      },
+      { keyword: 'vrrp_notify_fifo', path: '/run/v.fifo', owner: undefined, script: undefined },
+    ];
+    expect(fromYaml.globalDefs.notifyFifos).toEqual(expected);
+    expect(fromConf.globalDefs.notifyFifos).toEqual(expected);
+  });
+
+  it('a relative path is refused with its location', () => {
+    const r = load('global_defs:\n  notify_fifo: run/k.fifo\n', 'f.yaml');
+    expect(r.errors.map((e) => `${e.line}:${e.message}`).join('\n')).toMatch(/^2:.*absolute PATH/m);
   });
 });

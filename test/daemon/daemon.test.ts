@@ -108,11 +108,12 @@ class FakeKernel {
   }
 }
 
-function world(instanceExtra = '') {
+function world(instanceExtra = '', topLevel = '') {
   const kernel = new FakeKernel();
   kernel.addLink('eth0');
   kernel.addAddress('eth0', PRIMARY, 24);
   const time = new FakeTimers();
+  const fifoLines: string[] = [];
   const wire: { ifindex: number; kind: 'advert' | 'garp'; priority?: number; src?: string; mac?: string }[] = [];
   const sockets: string[] = [];
   const lines: { msg: string; [k: string]: unknown }[] = [];
@@ -193,9 +194,15 @@ function world(instanceExtra = '') {
     trackers,
     ipv6Forwarding: () => false,
     sleep: async () => undefined,
+    openNotifyFifo: ({ path }) => ({
+      write: (line) => fifoLines.push(`${path} ${line.trimEnd()}`),
+      close: async () => {
+        fifoLines.push(`${path} closed`);
+      },
+    }),
   };
   const parsed = parseYamlConfig(
-    `vrrp_instance:
+    `${topLevel}vrrp_instance:
   VI_1:
     interface: eth0
     virtual_router_id: 51
@@ -224,7 +231,7 @@ ${instanceExtra}`,
   };
   const runner = () => daemon.instances[0];
   const state = () => runner()?.machine.state;
-  return { kernel, daemon, wire, sockets, lines, settle, advance, state, writeTrackedFile };
+  return { kernel, daemon, wire, sockets, lines, settle, advance, state, writeTrackedFile, fifoLines };
 }
 
 async function master(instanceExtra = '') {
@@ -339,6 +346,21 @@ describe('Daemon on a fake kernel', () => {
     expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.priority)).toEqual([130]);
     await w.advance(100);
     expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.priority)).toEqual([130, 130]);
+  });
+
+  it("notify FIFOs get keepalived's lines, in order, STOP included, and are closed on stop", async () => {
+    const w = world('', 'global_defs:\n  notify_fifo: /run/a.fifo\n  vrrp_notify_fifo: /run/b.fifo\n');
+    await w.daemon.start();
+    await w.advance(400);
+    await w.daemon.stop();
+    const a = w.fifoLines.filter((l) => l.startsWith('/run/a.fifo '));
+    expect(a).toEqual([
+      '/run/a.fifo INSTANCE "VI_1" BACKUP 150',
+      '/run/a.fifo INSTANCE "VI_1" MASTER 150',
+      '/run/a.fifo INSTANCE "VI_1" STOP 150',
+      '/run/a.fifo closed',
+    ]);
+    expect(w.fifoLines.filter((l) => l.startsWith('/run/b.fifo ')).length).toBe(4);
   });
 
   it('every transition reaches the daemon through its event queue, after the instance performed it', async () => {

@@ -4,7 +4,8 @@
  * bad packets another host sent, and a control socket only root can use.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAdvert } from '../../src/core/codec/advert.js';
@@ -152,6 +153,35 @@ describe.skipIf(!canRunNetns())('operations', () => {
     expect(blocks).toContain('  Priority Zero:\n    Received: 0\n    Sent: 0\n');
     expect(statSync(stats).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(data, 'utf8')).instances[0].name).toBe('VI_1');
+  });
+
+  it("notify FIFO: keepalived's lines through the FIFO to its reader script, STOP last, the reader ends with vipd", async () => {
+    lab = Lab.create('fifo', ['r1']);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-fifo-'));
+    const reader = path.join(dir, 'reader.sh');
+    writeFileSync(reader, `#!/bin/sh\ncat "$1" >> ${dir}/seen.log\n`, { mode: 0o755 });
+    const r1 = new VipdRouter(lab, 'r1', {
+      name: 'VI_1',
+      vrid: 61,
+      priority: 150,
+      advertInt: 0.1,
+      vips: [`${VIP}/24`],
+      topLevel: `global_defs:\n  notify_fifo: ${dir}/notify.fifo\n  notify_fifo_script: ${reader}\n`,
+    }).start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
+    expect(statSync(path.join(dir, 'notify.fifo')).isFIFO()).toBe(true);
+    r1.signal('SIGTERM');
+    expect(await r1.exited(5000)).toBe(0);
+    const seen = await waitFor(
+      () => {
+        const text = existsSync(path.join(dir, 'seen.log')) ? readFileSync(path.join(dir, 'seen.log'), 'utf8') : '';
+        return text.includes('STOP') ? text : undefined;
+      },
+      3000,
+      20,
+      'the STOP line',
+    );
+    expect(seen).toBe('INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\nINSTANCE "VI_1" STOP 150\n');
   });
 
   it('the control socket is root-only (0600); a non-root user is refused, and nothing runs says so', async () => {

@@ -54,6 +54,10 @@ export function modelToTree(config: VipdConfig): Tree {
   if (g.scriptUser) gd.script_user = userText(g.scriptUser, ':');
   if (g.enableScriptSecurity) gd.enable_script_security = true;
   if (g.vrrpStrict) gd.vrrp_strict = true;
+  for (const f of g.notifyFifos) {
+    gd[f.keyword] = [f.path, ...(f.owner ? [f.owner.user, ...(f.owner.group ? [f.owner.group] : [])] : [])].join(' ');
+    if (f.script) gd[`${f.keyword}_script`] = joinCommand(f.script);
+  }
   if (Object.keys(gd).length > 0) tree.global_defs = gd;
 
   if (config.scripts.length > 0) {

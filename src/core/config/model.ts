@@ -49,6 +49,21 @@ export interface GlobalDefs {
   gnaIntervalMs: number;
   /** `vrrp_strict` (false). Not supported yet when true. */
   vrrpStrict: boolean;
+  /**
+   * `notify_fifo` and `vrrp_notify_fifo` (vipd has only VRRP events: both get every line), each with its
+   * `_script` reader and the owner the FIFO is given.
+   */
+  notifyFifos: NotifyFifoConfig[];
+}
+
+/** `notify_fifo PATH [USER [GROUP]]` with `notify_fifo_script CMD` (or their `vrrp_` forms). */
+export interface NotifyFifoConfig {
+  keyword: 'notify_fifo' | 'vrrp_notify_fifo';
+  path: string;
+  /** Owner of the FIFO (keepalived: the words after the path). */
+  owner?: ScriptUser | undefined;
+  /** The reader keepalived starts, with the FIFO's path appended. */
+  script?: string[] | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, UNSUPPORTED_GLOBAL } from '../key
 import type { GlobalDefs } from '../model.js';
 import { DEFAULTS } from './defaults.js';
 import {
+  command,
   flag,
   garpDelay,
   garpLowerRepeat,
@@ -17,6 +18,15 @@ import {
 } from './fields.js';
 import type { RawGlobal } from './instance.js';
 import { isMap, parseSection, type Reporter } from './report.js';
+
+/** `PATH [USER [GROUP]]`: an absolute path, then the FIFO's owner. */
+const fifoSpec = z
+  .string({ error: 'must be PATH [USER [GROUP]]' })
+  .regex(/^\/\S+(\s+[^\s:]+){0,2}$/, { error: 'must be an absolute PATH, optionally followed by USER and GROUP' })
+  .transform((v) => {
+    const [path = '', user, group] = v.trim().split(/\s+/);
+    return { path, owner: user ? { user, group } : undefined };
+  });
 
 export const globalDefsSchema = z
   .object({
@@ -40,6 +50,10 @@ export const globalDefsSchema = z
     vrrp_strict: flag,
     vrrp_garp_interval: pacing,
     vrrp_gna_interval: pacing,
+    notify_fifo: fifoSpec,
+    notify_fifo_script: command,
+    vrrp_notify_fifo: fifoSpec,
+    vrrp_notify_fifo_script: command,
   })
   .partial();
 
@@ -91,5 +105,10 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     garpIntervalMs: toMs(g.vrrp_garp_interval ?? 0),
     gnaIntervalMs: toMs(g.vrrp_gna_interval ?? 0),
     vrrpStrict: g.vrrp_strict ?? false,
+    notifyFifos: (['notify_fifo', 'vrrp_notify_fifo'] as const).flatMap((keyword) => {
+      const fifo = g[keyword];
+      const script = g[`${keyword}_script`];
+      return fifo ? [{ keyword, ...fifo, script }] : [];
+    }),
   };
 }
