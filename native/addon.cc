@@ -3,6 +3,9 @@
 #include <cmath>
 #include <errno.h>
 #include <net/if.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -165,9 +168,33 @@ Napi::Value MonotonicNow(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6);
 }
 
+// sendUnixDatagram(path: string, message: Buffer): void — one datagram to a Unix socket, as sd_notify(3) sends
+// to $NOTIFY_SOCKET (a leading '@' names an abstract socket). Node's dgram has no AF_UNIX.
+void SendUnixDatagram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = ArgString(info, 0, "path");
+  if (!info[1].IsBuffer()) throw Napi::TypeError::New(env, "message must be a Buffer");
+  auto message = info[1].As<Napi::Buffer<uint8_t>>();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    throw Napi::RangeError::New(env, "path must be 1 to " + std::to_string(sizeof(addr.sun_path) - 1) + " bytes");
+  }
+  memcpy(addr.sun_path, path.data(), path.size());
+  if (path[0] == '@') addr.sun_path[0] = '\0';
+  socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw ErrnoError(env, errno, "socket");
+  ssize_t n = sendto(fd, message.Data(), message.Length(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
+  int err = errno;
+  close(fd);
+  if (n < 0) throw ErrnoError(env, err, "sendto");
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("sendUnixDatagram", Napi::Function::New<SendUnixDatagram>(env, "sendUnixDatagram"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndex>(env, "interfaceIndex"));
   exports.Set("monotonicNow", Napi::Function::New<MonotonicNow>(env, "monotonicNow"));
   InitVrrpSocket(env, exports);

@@ -8,6 +8,7 @@ import { formatKeepalivedStats } from '../daemon/status.js';
 import type { MetricsServer } from '../edges/control/metrics-http.js';
 import { type ControlServer, listenControl } from '../edges/control/server.js';
 import { acquirePidFile, type PidFile } from '../edges/pid-file.js';
+import { sdNotify } from '../edges/systemd.js';
 import { createLogger, flushLogs, type Logger } from '../log.js';
 
 export interface RunOptions {
@@ -41,6 +42,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   const { createRealEdges } = await import('../edges/index.js');
   const daemon = new Daemon(config, await createRealEdges(log), log);
   let control: ControlServer | undefined;
+  const notify = (state: string) => sdNotify(state, (err) => log.warn({ err }, 'cannot notify systemd'));
   let metrics: MetricsServer | undefined;
 
   let crashed = false;
@@ -63,6 +65,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stop requested');
+      notify('STOPPING=1');
       void control?.close();
       void metrics?.close();
       void daemon.stop().then(() => resolve(0));
@@ -120,6 +123,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       log.error({ err, ...opts.metrics }, 'metrics endpoint unavailable');
     }
   }
+  notify(`READY=1\nSTATUS=${config.instances.length} VRRP instances running\nMAINPID=${process.pid}`);
   return stopped;
 }
 

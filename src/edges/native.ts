@@ -84,6 +84,8 @@ export interface NativeBinding {
   interfaceIndex(name: string): number;
   /** CLOCK_MONOTONIC in milliseconds, fractional. The clock of HrTimer deadlines. */
   monotonicNow(): number;
+  /** One datagram to a Unix socket path ('@' = abstract), as sd_notify sends to $NOTIFY_SOCKET. */
+  sendUnixDatagram(path: string, message: Buffer): void;
 }
 
 const require = createRequire(import.meta.url);

@@ -3,7 +3,7 @@
  * is never disturbed), `vipd status` as a table and as JSON after a failover, drop counters moved by exactly the
  * bad packets another host sent, and a control socket only root can use.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,6 +182,44 @@ describe.skipIf(!canRunNetns())('operations', () => {
       'the STOP line',
     );
     expect(seen).toBe('INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\nINSTANCE "VI_1" STOP 150\n');
+  });
+
+  it('Type=notify: READY=1 once running, STOPPING=1 on SIGTERM, to the datagram socket in NOTIFY_SOCKET', async () => {
+    lab = Lab.create('sdnotify', ['r1']);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-sd-'));
+    const socketPath = path.join(dir, 'notify.sock');
+    // A stand-in for systemd: a Unix datagram listener printing what it receives, one line per datagram.
+    const listener = spawn(
+      'python3',
+      [
+        '-u',
+        '-c',
+        [
+          'import socket, sys',
+          's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+          `s.bind('${socketPath}')`,
+          'print("listening")',
+          'while True: print(s.recv(4096).decode().replace("\\n", "|"))',
+        ].join('\n'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let heard = '';
+    listener.stdout.on('data', (d: Buffer) => {
+      heard += d.toString();
+    });
+    try {
+      await waitFor(() => (heard.includes('listening') ? true : undefined), 5000, 20, 'the listener');
+      const r1 = router('r1', 150).start({ NOTIFY_SOCKET: socketPath });
+      await waitFor(() => (heard.includes('READY=1') ? true : undefined), 5000, 20, 'READY=1');
+      expect(heard).toContain(`READY=1|STATUS=1 VRRP instances running|MAINPID=${r1.pid}`);
+      expect(heard).not.toContain('STOPPING=1');
+      r1.signal('SIGTERM');
+      expect(await r1.exited(5000)).toBe(0);
+      await waitFor(() => (heard.includes('STOPPING=1') ? true : undefined), 2000, 20, 'STOPPING=1');
+    } finally {
+      listener.kill('SIGKILL');
+    }
   });
 
   it('the control socket is root-only (0600); a non-root user is refused, and nothing runs says so', async () => {
