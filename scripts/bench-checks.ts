@@ -6,32 +6,20 @@
  *
  *   npm run bench:checks -- [N,N,...] [seconds=10]
  */
-import { readFileSync } from 'node:fs';
 import { startCapture } from '../test/helpers/capture.js';
 import { canRunNetns, Lab, waitFor } from '../test/helpers/netns.js';
 import { readPcap } from '../test/helpers/pcap.js';
+import { cpuSeconds, rssMiB } from '../test/helpers/proc.js';
 import { VipdRouter } from '../test/helpers/routers.js';
 import { vrrpAdverts } from '../test/helpers/wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const CLK_TCK = 100;
 
 const COUNTING_SERVER = `
 let n = 0;
 require('node:http').createServer((q, s) => { n++; s.end('ok'); }).listen(8080, '127.0.0.1', () => console.log('listening'));
 setInterval(() => console.log('count ' + n), 1000);
 `;
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
-}
-
-/** Resident memory of a process in MiB (VmRSS). */
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
 
 function checkBlocks(n: number): string {
   const lines = ['vrrp_check:'];
