@@ -8,7 +8,9 @@ export type VipdErrorCode =
   /** A tracker cannot be set up (unknown script user, insecure script). */
   | 'VIPD_ERR_TRACKER'
   /** Two instances with one VRID on the same interface and family. */
-  | 'VIPD_ERR_DUPLICATE_VRID';
+  | 'VIPD_ERR_DUPLICATE_VRID'
+  /** A reload that cannot be applied (a new instance's interface or address is missing): nothing changed. */
+  | 'VIPD_ERR_RELOAD';
 
 export class VipdError extends Error {
   constructor(

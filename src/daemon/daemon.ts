@@ -6,6 +6,7 @@
  * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
 import { canonicalAddress } from '../core/codec/ip-address.js';
+import { planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
 import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
@@ -49,7 +50,7 @@ export class Daemon {
   private startedAt = 0;
 
   constructor(
-    private readonly config: VipdConfig,
+    private config: VipdConfig,
     private readonly edges: DaemonEdges,
     private readonly log: Logger,
   ) {
@@ -139,6 +140,10 @@ export class Daemon {
       throw new StartupError(`instance ${c.name}: interface ${c.interface} has no ${what} to send adverts from`);
     }
     await this.checkVipDevices(c);
+    return this.newRunner(c, b, primary);
+  }
+
+  private newRunner(c: InstanceConfig, b: BoundInterface, primary: string): InstanceRunner {
     const log = this.log.child({ instance: c.name, vrid: c.vrid, interface: c.interface, family: `ipv${c.family}` });
     const receiver = b.receivers.get(c.family);
     if (!receiver) throw new Error(`no IPv${c.family} receiver on ${c.interface}`);
@@ -314,6 +319,78 @@ export class Daemon {
       this.log.error({ err, dev }, 'cannot bring vipd in line with the kernel');
     });
     this.deviceQueues.set(dev, next);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reload
+
+  /**
+   * Applies a validated configuration: unchanged instances are not touched (state, timers, VIPs, adverts), changed
+   * ones are updated in place, removed ones leave as on shutdown, new ones start, those whose identity changed
+   * leave and start again; trackers likewise, an unchanged one keeping its rise/fall state. Throws (changing
+   * nothing) when a new instance's interface or advert source is missing.
+   */
+  async reload(next: VipdConfig): Promise<ReloadPlan> {
+    if (this.stopping) throw new VipdError('VIPD_ERR_RELOAD', 'vipd is stopping');
+    const plan = planReload(this.config, next);
+    const starting = [...plan.added, ...plan.restarted.map((r) => r.name)];
+    const byName = new Map(next.instances.map((c) => [c.name, c]));
+    // Everything a new instance needs is looked up before anything changes.
+    const prepared: { c: InstanceConfig; link: LinkInfo; source: string }[] = [];
+    for (const name of starting) {
+      const c = byName.get(name) as InstanceConfig;
+      const link = await this.edges.links.get(c.interface);
+      if (!link) throw new VipdError('VIPD_ERR_RELOAD', `instance ${name}: interface ${c.interface} does not exist`);
+      const listed = (await this.listAddresses(c.interface, c.family)) ?? [];
+      const source = c.unicastSrcIp ?? this.sourceAddress(listed, c.family);
+      if (!source) {
+        throw new VipdError(
+          'VIPD_ERR_RELOAD',
+          `instance ${name}: interface ${c.interface} has no address to send adverts from`,
+        );
+      }
+      prepared.push({ c, link, source });
+    }
+    const leaving = new Set([...plan.removed, ...plan.restarted.map((r) => r.name)]);
+    await Promise.allSettled(this.instances.filter((r) => leaving.has(r.config.name)).map((r) => r.stop()));
+    for (const name of leaving) {
+      this.trackers.unbind(name);
+      this.lastTransition.delete(name);
+    }
+    this.instances.splice(0, this.instances.length, ...this.instances.filter((r) => !leaving.has(r.config.name)));
+    await this.trackers.reconfigure(next, plan.trackers.changed);
+    this.config = next;
+    for (const { name } of plan.updated) {
+      this.instances.find((r) => r.config.name === name)?.reconfigure(byName.get(name) as InstanceConfig);
+    }
+    const started: InstanceRunner[] = [];
+    for (const { c, link, source } of prepared) {
+      const b = this.bind(c.interface, link);
+      b.ensureFamily(c.family, c.unicastPeers.length === 0);
+      await this.checkVipDevices(c);
+      const runner = this.newRunner(c, b, source);
+      this.instances.push(runner);
+      started.push(runner);
+    }
+    // Every instance is bound again: changed weights and base priorities reach the machines (a master
+    // advertises a new priority at once); then the new and changed trackers start.
+    for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
+    this.trackers.start();
+    for (const r of started) {
+      r.start();
+      if (!this.interfaces.get(r.config.interface)?.up) r.linkChanged(false);
+    }
+    this.detachUnusedInterfaces();
+    this.log.info({ plan }, 'configuration reloaded');
+    return plan;
+  }
+
+  private detachUnusedInterfaces(): void {
+    for (const [name, b] of [...this.interfaces]) {
+      if (this.instances.some((r) => r.config.interface === name)) continue;
+      b.detach();
+      this.interfaces.delete(name);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

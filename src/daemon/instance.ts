@@ -87,19 +87,19 @@ export class InstanceRunner implements AdvertSink {
   private queued = 0;
   private started = false;
   private trackerResult: EffectivePriority | undefined;
-  private readonly destinations: string[];
-  private readonly checksumMode: ChecksumMode;
+  private destinations: string[] = [];
+  private checksumMode: ChecksumMode = 'pseudo-header';
   /** Encoded adverts per advertised priority, one per destination: sending one allocates nothing. */
   private readonly advertCache = new Map<number, { dst: string; message: Buffer }[]>();
   private sendOptions: { src: string };
   private readonly pendingScripts = new Set<Promise<void>>();
   /** One gratuitous ARP / unsolicited NA per VIP, built once per MAC (a re-created interface has a new one). */
   private garpFrames: Buffer[] = [];
-  /** What a received advert is checked against; fixed for the life of the instance (no per-packet object). */
-  private readonly receiveExpectation: ReceiveExpectation;
+  /** What a received advert is checked against; built once per configuration (no per-packet object). */
+  private receiveExpectation!: ReceiveExpectation;
 
   constructor(
-    readonly config: InstanceConfig,
+    private current: InstanceConfig,
     private runtime: InstanceRuntime,
     private readonly receiver: Receiver,
     private readonly sender: Sender,
@@ -107,24 +107,59 @@ export class InstanceRunner implements AdvertSink {
     private readonly log: Logger,
   ) {
     this.sendErrors = new RepeatedErrors(log, 'send failed');
-    const params = instanceParams(config, runtime.primaryAddress);
+    const params = instanceParams(current, runtime.primaryAddress);
     rehearseFailover(params);
     this.machine = new VrrpMachine(params);
-    this.destinations = config.unicastPeers.length > 0 ? config.unicastPeers : [VRRP_MULTICAST_GROUP[config.family]];
-    this.checksumMode = config.v3ChecksumAsV2 ? 'message-only' : 'pseudo-header';
     this.sendOptions = { src: runtime.primaryAddress };
-    this.receiveExpectation = {
-      version: config.version,
-      priority: config.priority,
-      advertIntervalMs: config.advertIntervalMs,
-      addresses: config.vips.map((v) => v.address),
-      authType: config.auth ? 1 : 0,
-      authPassword: config.auth?.password,
-      unicastPeers: config.unicastPeers,
-      checkUnicastSrc: config.checkUnicastSrc,
-    };
+    this.applyConfig(current);
     receiver.attach(this);
     this.encodeForRuntime();
+  }
+
+  get config(): InstanceConfig {
+    return this.current;
+  }
+
+  /** What follows from the configuration alone: destinations, checksum form, what received adverts must match. */
+  private applyConfig(c: InstanceConfig): void {
+    this.current = c;
+    this.destinations = c.unicastPeers.length > 0 ? c.unicastPeers : [VRRP_MULTICAST_GROUP[c.family]];
+    this.checksumMode = c.v3ChecksumAsV2 ? 'message-only' : 'pseudo-header';
+    this.receiveExpectation = {
+      version: c.version,
+      priority: c.priority,
+      advertIntervalMs: c.advertIntervalMs,
+      addresses: c.vips.map((v) => v.address),
+      authType: c.auth ? 1 : 0,
+      authPassword: c.auth?.password,
+      unicastPeers: c.unicastPeers,
+      checkUnicastSrc: c.checkUnicastSrc,
+    };
+  }
+
+  /**
+   * A reload changed this instance in place (its identity is the same): state, timers and held VIPs stay. A master
+   * adds the new VIPs (and announces them) and removes the dropped ones; a new priority reaches the wire when the
+   * daemon re-binds the trackers (advertised at once by a master).
+   */
+  reconfigure(next: InstanceConfig): void {
+    const before = this.current.vips;
+    this.applyConfig(next);
+    this.machine.reconfigure(instanceParams(next, this.runtime.primaryAddress));
+    this.advertCache.clear();
+    this.encodeForRuntime();
+    if (this.machine.state !== 'MASTER' || this.stopping) return;
+    const key = (v: AddressSpec) => `${v.dev}/${canonicalAddress(v.address)}/${v.prefix}`;
+    const kept = new Set(next.vips.map(key));
+    const had = new Set(before.map(key));
+    const added = next.vips.filter((v) => !had.has(key(v)));
+    const dropped = before.filter((v) => !kept.has(key(v)));
+    if (added.length > 0) {
+      this.enqueue(() => this.addVips(added));
+      this.enqueue(() => this.sendGarps(this.current.garp.masterRepeat, added));
+    }
+    if (dropped.length > 0)
+      this.enqueue(() => Promise.all(dropped.map((v) => this.edges.ledger.removeAddress(v))).then(() => undefined));
   }
 
   /** The advert source, the MAC or the NA router flag changed (an interface re-created, an address replaced). */

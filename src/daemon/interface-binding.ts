@@ -29,7 +29,7 @@ export class BoundInterface {
   /** `families`: the families used on this interface, and whether any instance of that family multicasts. */
   constructor(
     readonly name: string,
-    private readonly families: ReadonlyMap<Family, { multicast: boolean }>,
+    private readonly families: Map<Family, { multicast: boolean }>,
     private readonly edges: SocketEdges,
   ) {
     for (const family of families.keys()) this.receivers.set(family, new Receiver(name, family));
@@ -62,6 +62,24 @@ export class BoundInterface {
       throw err;
     }
     this.link = link;
+  }
+
+  /**
+   * A reload added an instance of `family` here, or the first multicast one of that family: its socket is opened
+   * (or opened again, joined to the group) without touching the other family's.
+   */
+  ensureFamily(family: Family, multicast: boolean): void {
+    const had = this.families.get(family);
+    if (had && (had.multicast || !multicast)) return;
+    this.families.set(family, { multicast });
+    let receiver = this.receivers.get(family);
+    if (!receiver) {
+      receiver = new Receiver(this.name, family);
+      this.receivers.set(family, receiver);
+    }
+    if (this.link) {
+      receiver.bind(this.edges.openVrrpSocket({ family, ifname: this.name, ifindex: this.link.index, multicast }));
+    }
   }
 
   /** The same interface changed (up/down, MAC, MTU): only what is known of it changes. */

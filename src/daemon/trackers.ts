@@ -7,7 +7,7 @@
 import type { CheckSpec } from '../core/checks/spec.js';
 import type { InstanceConfig, ScriptUser, VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
-import type { CheckHandle, TrackerEdges } from '../core/ports.js';
+import type { TrackerEdges } from '../core/ports.js';
 import { HealthCounter } from '../core/tracking/health.js';
 import { type EffectivePriority, effectivePriority } from '../core/tracking/priority.js';
 import { type TrackerBinding, type TrackerState, trackerKey } from '../core/tracking/types.js';
@@ -30,23 +30,50 @@ interface Consumer {
 
 export class Trackers {
   private readonly states = new Map<string, TrackerState>();
-  private readonly consumers: Consumer[] = [];
-  private readonly checks: CheckHandle[] = [];
-  private readonly unwatch: (() => void)[] = [];
+  /** By instance name. */
+  private readonly consumers = new Map<string, Consumer>();
+  /** What runs, by tracker key: a check's handle or a file's watch. Unchanged ones survive a reload. */
+  private readonly running = new Map<string, { stop(): Promise<void> | void }>();
 
   constructor(
-    private readonly config: VipdConfig,
+    private config: VipdConfig,
     private readonly edges: TrackerEdges,
     private readonly log: Logger,
   ) {}
 
-  /** Registers an instance; `apply` gets its first effective priority now and every change later. */
+  /** Registers (or re-registers) an instance; `apply` gets its effective priority now and every change later. */
   bind(instance: InstanceConfig, apply: (result: EffectivePriority) => void): void {
     const bindings = bindingsOf(instance);
     const keys = new Set(bindings.map((b) => trackerKey(b)));
     const consumer: Consumer = { base: instance.priority, bindings, keys, last: undefined, apply };
-    this.consumers.push(consumer);
+    this.consumers.set(instance.name, consumer);
     this.update(consumer);
+  }
+
+  unbind(instanceName: string): void {
+    this.consumers.delete(instanceName);
+  }
+
+  /**
+   * A reload: trackers whose definition changed, that went away or that nothing tracks any more are stopped;
+   * unchanged ones keep running with their rise/fall state (keepalived: "considered successful on reload").
+   * The caller re-binds its instances, then calls start() for the new and changed ones.
+   */
+  async reconfigure(next: VipdConfig, changed: readonly string[]): Promise<void> {
+    this.config = next;
+    const defined = new Set([
+      ...next.scripts.map((x) => trackerKey({ kind: 'script', name: x.name })),
+      ...next.checks.map((x) => trackerKey({ kind: 'check', name: x.name })),
+      ...next.trackFiles.map((x) => trackerKey({ kind: 'file', name: x.name })),
+    ]);
+    const stops: (Promise<void> | void)[] = [];
+    for (const [key, t] of [...this.running]) {
+      if (defined.has(key) && !changed.includes(key)) continue;
+      this.running.delete(key);
+      this.states.delete(key);
+      stops.push(t.stop());
+    }
+    await Promise.allSettled(stops);
   }
 
   /** The trackers of an instance with their current state, for status and metrics. */
@@ -54,11 +81,15 @@ export class Trackers {
     return bindingsOf(instance).map((b) => ({ ...b, ...(this.states.get(trackerKey(b)) ?? { up: false }) }));
   }
 
-  /** Starts every script, check and file watch that some instance tracks. Throws TrackerError when one cannot run. */
+  /**
+   * Starts every script, check and file watch that some instance tracks and that does not run yet. Throws
+   * TrackerError when one cannot run.
+   */
   start(): void {
-    const used = new Set(this.consumers.flatMap((c) => [...c.keys]));
+    const used = new Set([...this.consumers.values()].flatMap((c) => [...c.keys]));
+    const wanted = (key: string) => used.has(key) && !this.running.has(key);
     for (const s of this.config.scripts) {
-      if (!used.has(trackerKey({ kind: 'script', name: s.name }))) continue;
+      if (!wanted(trackerKey({ kind: 'script', name: s.name }))) continue;
       const [path] = s.command;
       const insecure =
         this.config.globalDefs.enableScriptSecurity && path ? this.edges.scriptSecurity(path) : undefined;
@@ -77,17 +108,18 @@ export class Trackers {
       this.runCheck('script', s.name, spec, s);
     }
     for (const c of this.config.checks) {
-      if (!used.has(trackerKey({ kind: 'check', name: c.name }))) continue;
+      if (!wanted(trackerKey({ kind: 'check', name: c.name }))) continue;
       const ids = c.spec.type === 'MISC_CHECK' ? this.ids(c.spec.user, `vrrp_check ${c.name}`) : {};
       this.runCheck('check', c.name, { ...c.spec, ...ids }, c);
     }
     for (const f of this.config.trackFiles) {
-      if (!used.has(trackerKey({ kind: 'file', name: f.name }))) continue;
+      const key = trackerKey({ kind: 'file', name: f.name });
+      if (!wanted(key)) continue;
       if (f.initFile && (f.initFile.overwrite || this.edges.readFile(f.path) === undefined)) {
         this.edges.writeFile(f.path, `${f.initFile.value}\n`);
       }
       const read = () => this.fileChanged(f.name, f.path);
-      this.unwatch.push(this.edges.watchFile(f.path, read));
+      this.running.set(key, { stop: this.edges.watchFile(f.path, read) });
       read();
     }
   }
@@ -98,8 +130,9 @@ export class Trackers {
   }
 
   async stop(): Promise<void> {
-    for (const u of this.unwatch.splice(0)) u();
-    await Promise.allSettled(this.checks.splice(0).map((c) => c.stop()));
+    const all = [...this.running.values()];
+    this.running.clear();
+    await Promise.allSettled(all.map((t) => t.stop()));
     await this.edges.close?.();
   }
 
@@ -120,7 +153,7 @@ export class Trackers {
       if (change || prev?.dynamicWeight !== r.dynamicWeight)
         this.set(key, { up: counter.up, dynamicWeight: r.dynamicWeight });
     });
-    this.checks.push(handle);
+    this.running.set(key, handle);
     handle.start();
   }
 
@@ -133,7 +166,7 @@ export class Trackers {
 
   private set(key: string, state: TrackerState): void {
     this.states.set(key, state);
-    for (const c of this.consumers) if (c.keys.has(key)) this.update(c);
+    for (const c of this.consumers.values()) if (c.keys.has(key)) this.update(c);
   }
 
   private update(c: Consumer): void {

@@ -108,6 +108,25 @@ class FakeKernel {
   }
 }
 
+/** One instance in YAML (two-space indented under vrrp_instance). */
+function instanceYaml(name: string, vrid: number, o: { priority?: number; vips?: string[]; extra?: string } = {}) {
+  const vips = (o.vips ?? [`${VIP}/24`]).map((v) => JSON.stringify(v)).join(', ');
+  return `  ${name}:
+    interface: eth0
+    virtual_router_id: ${vrid}
+    priority: ${o.priority ?? 150}
+    version: 3
+    advert_int: 0.1
+    virtual_ipaddress: [${vips}]
+${o.extra ?? ''}`;
+}
+
+function configOf(yaml: string) {
+  const parsed = parseYamlConfig(yaml, 'test.yaml');
+  if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('; '));
+  return parsed.config;
+}
+
 function world(instanceExtra = '', topLevel = '') {
   const kernel = new FakeKernel();
   kernel.addLink('eth0');
@@ -201,20 +220,11 @@ function world(instanceExtra = '', topLevel = '') {
       },
     }),
   };
-  const parsed = parseYamlConfig(
-    `${topLevel}vrrp_instance:
-  VI_1:
-    interface: eth0
-    virtual_router_id: 51
-    priority: 150
-    version: 3
-    advert_int: 0.1
-    virtual_ipaddress: ["${VIP}/24"]
-${instanceExtra}`,
-    'test.yaml',
+  const daemon = new Daemon(
+    configOf(`${topLevel}vrrp_instance:\n${instanceYaml('VI_1', 51)}${instanceExtra}`),
+    edges,
+    pino({ level: 'debug' }, sink),
   );
-  if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('; '));
-  const daemon = new Daemon(parsed.config, edges, pino({ level: 'debug' }, sink));
   const settle = async () => {
     for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
   };
@@ -422,5 +432,89 @@ describe('Daemon on a fake kernel', () => {
     await w.settle();
     await w.daemon.stop();
     expect(w.state()).toBe('INIT');
+  });
+
+  describe('reload', () => {
+    const reloadTo = (instances: string) => configOf(`vrrp_instance:\n${instances}`);
+
+    it('unchanged: the same runner keeps its state and timers; nothing is sent or notified', async () => {
+      const w = await master();
+      const runner = w.daemon.instances[0];
+      w.wire.length = 0;
+      const plan = await w.daemon.reload(reloadTo(instanceYaml('VI_1', 51)));
+      await w.settle();
+      expect(plan.unchanged).toEqual(['VI_1']);
+      expect(w.daemon.instances[0]).toBe(runner);
+      expect(w.wire).toEqual([]);
+      await w.advance(100);
+      expect(w.wire.map((x) => x.priority)).toEqual([150]);
+      expect(w.state()).toBe('MASTER');
+    });
+
+    it('priority changed: advertised at once, no transition; VIPs added and removed one by one', async () => {
+      const w = await master();
+      const transitions = w.daemon.lastTransition.get('VI_1');
+      w.wire.length = 0;
+      const plan = await w.daemon.reload(
+        reloadTo(instanceYaml('VI_1', 51, { priority: 120, vips: ['192.0.2.101/24'] })),
+      );
+      await w.settle();
+      expect(plan.updated).toEqual([{ name: 'VI_1', changes: ['priority', 'vips'] }]);
+      expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.priority)).toEqual([120]);
+      expect(w.kernel.has('eth0', '192.0.2.101')).toBe(true);
+      expect(w.kernel.has('eth0', VIP)).toBe(false);
+      expect(w.wire.some((x) => x.kind === 'garp')).toBe(true);
+      expect(w.state()).toBe('MASTER');
+      expect(w.daemon.lastTransition.get('VI_1')).toBe(transitions);
+    });
+
+    it('removed: leaves as on shutdown (priority 0, VIP removed); added: starts', async () => {
+      const w = await master();
+      w.wire.length = 0;
+      const plan = await w.daemon.reload(reloadTo(instanceYaml('VI_2', 52, { vips: ['192.0.2.102/24'] })));
+      await w.settle();
+      expect(plan).toMatchObject({ removed: ['VI_1'], added: ['VI_2'] });
+      expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.priority)).toEqual([0]);
+      expect(w.kernel.has('eth0', VIP)).toBe(false);
+      expect(w.daemon.instances.map((r) => r.config.name)).toEqual(['VI_2']);
+      await w.advance(400);
+      expect(w.daemon.instances[0]?.machine.state).toBe('MASTER');
+      expect(w.kernel.has('eth0', '192.0.2.102')).toBe(true);
+    });
+
+    it('identity changed (VRID): leaves and starts again', async () => {
+      const w = await master();
+      const runner = w.daemon.instances[0];
+      const plan = await w.daemon.reload(reloadTo(instanceYaml('VI_1', 53)));
+      await w.settle();
+      expect(plan.restarted).toEqual([{ name: 'VI_1', changes: ['vrid'] }]);
+      expect(w.daemon.instances[0]).not.toBe(runner);
+      expect(w.state()).toBe('BACKUP');
+      await w.advance(400);
+      expect(w.state()).toBe('MASTER');
+      expect(w.kernel.has('eth0', VIP)).toBe(true);
+    });
+
+    it('a new instance on a missing interface is refused and nothing changes', async () => {
+      const w = await master();
+      const next = reloadTo(
+        `${instanceYaml('VI_1', 51, { priority: 99 })}${instanceYaml('VI_9', 59).replace('interface: eth0', 'interface: eth9')}`,
+      );
+      await expect(w.daemon.reload(next)).rejects.toThrow('instance VI_9: interface eth9 does not exist');
+      expect(w.daemon.instances.map((r) => r.config.priority)).toEqual([150]);
+      expect(w.state()).toBe('MASTER');
+    });
+
+    it('an unchanged tracker keeps its state; a changed one starts again', async () => {
+      const w = await master('    track_file: [{ /run/prio: { weight: -2 } }]\n');
+      w.writeTrackedFile('/run/prio', '10\n');
+      await w.settle();
+      expect(w.daemon.instances[0]?.machine.snapshot().effectivePriority).toBe(130);
+      await w.daemon.reload(
+        reloadTo(instanceYaml('VI_1', 51, { extra: '    track_file: [{ /run/prio: { weight: -2 } }]\n' })),
+      );
+      await w.settle();
+      expect(w.daemon.instances[0]?.machine.snapshot().effectivePriority).toBe(130);
+    });
   });
 });

@@ -17,7 +17,12 @@ export function garpBlock(reason: GarpReason, repeat: number): VrrpAction[] {
 export class GarpSchedule {
   private readonly due = new Map<Pending, Millis>();
 
-  constructor(private readonly params: GarpParams) {}
+  constructor(private params: GarpParams) {}
+
+  /** New settings (a reload): blocks already due keep their time; later ones follow the new values. */
+  reconfigure(params: GarpParams): void {
+    this.params = params;
+  }
 
   /** Becoming master at `now` (the immediate block is the caller's). */
   start(now: Millis): void {

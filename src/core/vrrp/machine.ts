@@ -52,6 +52,21 @@ export class VrrpMachine {
   }
 
   /**
+   * A reload changed settings in place (priority, advert interval, preemption, GARP...): the state, the timers
+   * already armed and the master's address stay; the new values apply from the next event on. An owner's
+   * priority (255) is set here; any other goes through the trackers' 'priority' event, which a master advertises
+   * at once. Becoming or ceasing to be an owner is an identity change: the daemon restarts the instance instead.
+   */
+  reconfigure(params: InstanceParams): void {
+    validate(params);
+    const ownerBefore = this.isOwner;
+    this.currentParams = { ...params, primaryAddress: this.currentParams.primaryAddress };
+    if (this.isOwner !== ownerBefore || this.isOwner) this.effectivePriority = params.priority;
+    this.garp.reconfigure(params.garp);
+    this.preemptDelay.reconfigure(params.preemptDelayMs);
+  }
+
+  /**
    * The interface's address changed (re-created interface, address replaced): the tie-break between equal
    * priorities uses the new one from now on. Nothing else depends on it, so no action follows.
    */

@@ -13,7 +13,12 @@ export class PreemptDelay {
   /** End of the running delay; undefined when none runs (the next lower master starts one). */
   private until: Millis | undefined;
 
-  constructor(private readonly delayMs: Millis) {}
+  constructor(private delayMs: Millis) {}
+
+  /** A new preempt_delay (a reload): a delay already running keeps its end. */
+  reconfigure(delayMs: Millis): void {
+    this.delayMs = delayMs;
+  }
 
   start(now: Millis): void {
     this.until = this.delayMs > 0 ? now + this.delayMs : undefined;
