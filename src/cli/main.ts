@@ -10,6 +10,7 @@ import { formatIssue } from '../core/config/yaml.js';
 import { type ConfigFormat, loadConfigFile } from '../edges/config-files.js';
 import { parseListenAddress } from '../edges/control/metrics-http.js';
 import { convert } from './convert.js';
+import { reload } from './reload.js';
 import { run } from './run.js';
 import { status } from './status.js';
 
@@ -25,6 +26,8 @@ Usage:
                                          Prometheus text at http://ADDR:PORT/metrics (off by default)
   vipd status [--json] [--control-socket PATH]
                                          the running daemon's instances (a table, or JSON for scripts)
+  vipd reload [--control-socket PATH]   re-read the running daemon's configuration (as SIGHUP does): exit 0
+                                         applied, 2 refused (every error printed), 1 no daemon
   vipd check-config [-f FILE]            validate FILE; exit 0 (warnings only) or 2 (errors)
   vipd convert [-f] FILE                 print FILE (keepalived.conf) as vipd YAML on stdout
   vipd --help | --version
@@ -72,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   const command = positionals[0];
   const controlSocket = values['control-socket'] ?? DEFAULT_CONTROL_SOCKET;
   if (command === 'status') return status(controlSocket, values.json === true);
+  if (command === 'reload') return reload(controlSocket);
   if (command !== 'run' && command !== 'check-config' && command !== 'convert') {
     process.stderr.write(command ? `unknown command: ${command}\n\n${HELP}` : HELP);
     return 2;
@@ -103,7 +107,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vipd: --metrics must be ADDR:PORT (127.0.0.1:9650, [::1]:9650), not ${metricsText}\n`);
     return 2;
   }
+  const load = async () => {
+    const again = await loadConfigFile(file, opts);
+    return {
+      config: again.errors.length === 0 ? again.config : undefined,
+      errors: again.errors.map(formatIssue),
+      warnings: again.warnings.map(formatIssue),
+    };
+  };
   return run(loaded.config, {
+    load,
     metrics,
     logLevel: values['log-level'],
     controlSocket,

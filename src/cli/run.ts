@@ -1,6 +1,7 @@
 /** `vipd run`: the daemon in the foreground until SIGTERM/SIGINT; exit 0 after a hand-off, 1 when it cannot start. */
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ReloadPlan } from '../core/config/diff.js';
 import type { VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -11,12 +12,21 @@ import { acquirePidFile, type PidFile } from '../edges/pid-file.js';
 import { sdNotify } from '../edges/systemd.js';
 import { createLogger, flushLogs, type Logger } from '../log.js';
 
+interface ReloadAnswer {
+  applied: boolean;
+  /** Every error, as `file:line:col: message` where the configuration has them. */
+  errors: string[];
+  plan?: ReloadPlan;
+}
+
 export interface RunOptions {
   logLevel?: string | undefined;
   /** Default /run/vipd/vipd.sock. */
   controlSocket: string;
   /** Default /run/vipd/vipd.pid. */
   pidFile: string;
+  /** Reads and validates the configuration again (the same file and options as at start), for a reload. */
+  load: () => Promise<{ config?: VipdConfig | undefined; errors: string[]; warnings: string[] }>;
   /** `--metrics ADDR:PORT`: Prometheus text at http://ADDR:PORT/metrics; off when undefined. */
   metrics?: { host: string; port: number } | undefined;
   version: string;
@@ -82,8 +92,38 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   process.on('SIGUSR2', () =>
     writeDump(path.join(dumpDir, 'vipd.stats'), formatKeepalivedStats(daemon.status(opts.version)), log),
   );
-  // Reload arrives with a later issue; until then SIGHUP must not kill the daemon and strand its VIPs.
-  process.on('SIGHUP', () => log.warn('SIGHUP: configuration reload is not supported yet; keeping the running config'));
+  // Reload (SIGHUP or `vipd reload`): the new file is read and validated whole before anything changes; a broken
+  // one is refused, every error logged, and the running configuration stays. One reload at a time.
+  let reloading: Promise<ReloadAnswer> | undefined;
+  const reload = (): Promise<ReloadAnswer> => {
+    reloading ??= reloadOnce().finally(() => {
+      reloading = undefined;
+    });
+    return reloading;
+  };
+  const reloadOnce = async (): Promise<ReloadAnswer> => {
+    notify('RELOADING=1');
+    try {
+      const loaded = await opts.load();
+      for (const w of loaded.warnings) log.warn({ issue: w }, 'configuration warning');
+      if (loaded.errors.length > 0 || !loaded.config) {
+        for (const e of loaded.errors) log.error({ issue: e }, 'configuration refused: keeping the running one');
+        return { applied: false, errors: loaded.errors };
+      }
+      const plan = await daemon.reload(loaded.config);
+      return { applied: true, errors: [], plan };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.error({ err }, 'reload refused: keeping the running configuration');
+      return { applied: false, errors: [message] };
+    } finally {
+      notify('READY=1');
+    }
+  };
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading the configuration');
+    void reload();
+  });
 
   // Fault injection for the crash-path test: an uncaught exception this many ms after start-up.
   const crashAfter = Number(process.env.VIPD_INJECT_CRASH_AFTER_MS);
@@ -104,7 +144,11 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
     return 1;
   }
   try {
-    control = await listenControl(opts.controlSocket, { status: () => daemon.status(opts.version) }, log);
+    control = await listenControl(
+      opts.controlSocket,
+      { status: () => daemon.status(opts.version), reload: () => reload() },
+      log,
+    );
   } catch (err) {
     // Status is for people and scripts; the VIPs matter more: keep running, say why status cannot answer.
     log.error({ err, path: opts.controlSocket }, 'control socket unavailable: vipd status will not answer');

@@ -129,7 +129,7 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(r1.state()).toBe('MASTER');
     expect(r1.heldVips()).toEqual([VIP]);
-    expect(r1.log).toContain('configuration reload is not supported yet');
+    expect(r1.log).toContain('configuration reloaded');
     r1.signal('SIGINT');
     expect(await r1.exited(5000)).toBe(0);
     expect(r1.heldVips()).toEqual([]);
