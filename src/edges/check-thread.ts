@@ -3,11 +3,12 @@
  * look like the engine's own. The VRRP event loop then only receives one small message per check result,
  * however many checks run. A thread that dies is restarted with the checks it was running (bounded).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { CheckResult } from '../core/tracking/types.js';
 import type { Logger } from '../log.js';
 import type { CheckHandle, CheckSpec } from './checks/index.js';
 import type { WorkerReply, WorkerRequest } from './checks/worker-protocol.js';
+import { siblingModule, startWorker } from './worker.js';
 
 const MAX_RESTARTS = 5;
 
@@ -76,18 +77,7 @@ export class CheckThread {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    // From dist/ the entry is JavaScript. From the TypeScript sources (tests) the thread registers tsx first:
-    // Node 20 loads a worker's entry before --import hooks would apply.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const entry = new URL(`./checks/worker-main.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-    const w = fromSource
-      ? new Worker(
-          `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
-          {
-            eval: true,
-          },
-        )
-      : new Worker(entry);
+    const w = startWorker(siblingModule(import.meta.url, './checks/worker-main'));
     w.on('message', (m: WorkerReply) => {
       const a = this.active.get(m.id);
       if (!a) return;
