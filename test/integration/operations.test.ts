@@ -7,10 +7,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAdvert } from '../../src/core/codec/advert.js';
 import { canRunNetns, Lab, waitFor } from '../helpers/netns.js';
-import { repoRoot, VipdRouter } from '../helpers/routers.js';
+import { repoRoot, VipdRouter, vipdYaml } from '../helpers/routers.js';
 
 const VIP = '192.0.2.100';
 const cli = path.join(repoRoot, 'dist/cli.js');
@@ -220,6 +221,28 @@ describe.skipIf(!canRunNetns())('operations', () => {
     } finally {
       listener.kill('SIGKILL');
     }
+  });
+
+  it('logs are readable lines on a terminal and JSON otherwise', async () => {
+    lab = Lab.create('tty', ['r1']);
+    const r1 = router('r1', 150);
+    const cfg = path.join(r1.dir, 'vipd.yaml');
+    writeFileSync(cfg, vipdYaml(r1.opts, r1.dir));
+    // `script` gives vipd a pseudo-terminal as stdout.
+    const command = [process.execPath, cli, 'run', '-f', cfg, ...r1.runFiles()].join(' ');
+    const child = lab.spawn('r1', 'script', ['-qfc', command, '/dev/null']);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const plain = () => stripVTControlCharacters(out);
+    await waitFor(() => (plain().includes('VI_1: state transition') ? true : undefined), 5000, 20, 'a readable line');
+    expect(plain()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: VI_1: state transition \{"vrid":61,/m);
+    expect(plain()).not.toMatch(/^\{"level"/m);
+    const pid = Number(readFileSync(r1.pidFile, 'utf8'));
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => (existsSync(r1.pidFile) ? undefined : true), 5000, 20, 'vipd gone');
+    // The other tests read vipd's JSON lines from a pipe: that is the non-terminal case.
   });
 
   it('the control socket is root-only (0600); a non-root user is refused, and nothing runs says so', async () => {
