@@ -1,18 +1,9 @@
 /** `vipd reload`: asks the running daemon to re-read its configuration, as SIGHUP does, and says what came of it. */
-import { ControlError, controlRequest } from '../edges/control/client.js';
+import { askDaemon } from './ask.js';
 
 export async function reload(socketPath: string): Promise<number> {
-  let answer: Record<string, unknown>;
-  try {
-    answer = await controlRequest(socketPath, { command: 'reload' }, 60_000);
-  } catch (err) {
-    process.stderr.write(`vipd reload: ${err instanceof ControlError ? err.message : String(err)}\n`);
-    return 1;
-  }
-  if (typeof answer.error === 'string') {
-    process.stderr.write(`vipd reload: ${answer.error}\n`);
-    return 1;
-  }
+  const answer = await askDaemon('reload', socketPath, 60_000);
+  if (!answer) return 1;
   if (answer.applied !== true) {
     const errors = Array.isArray(answer.errors) ? (answer.errors as string[]) : [];
     for (const e of errors) process.stderr.write(`error: ${e}\n`);

@@ -30,44 +30,44 @@ type Labels = Record<(typeof INSTANCE_LABELS)[number], string>;
 
 const labelsOf = (i: InstanceStatus): Labels => ({ iname: i.name, intf: i.interface, vrid: String(i.vrid) });
 
-/** A counter whose value is read from the report at scrape time (reset, then set to the daemon's count). */
-function counterFrom<L extends string>(
+type Series<L extends string> = () => { labels: Record<L, string>; value: number }[];
+
+/**
+ * A metric whose values are read from the report at scrape time: reset, then set to the daemon's own figures
+ * (for a counter, its count so far).
+ */
+function metricFrom<L extends string>(
   registry: Registry,
+  kind: 'counter' | 'gauge',
   name: string,
   help: string,
   labelNames: readonly L[],
-  values: () => { labels: Record<L, string>; value: number }[],
+  values: Series<L>,
 ): void {
-  new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const v of values()) if (v.value > 0) this.inc(v.labels, v.value);
-    },
-  });
+  const options = { name, help, labelNames, registers: [registry] };
+  if (kind === 'counter') {
+    new Counter({
+      ...options,
+      collect() {
+        this.reset();
+        for (const v of values()) if (v.value > 0) this.inc(v.labels, v.value);
+      },
+    });
+  } else {
+    new Gauge({
+      ...options,
+      collect() {
+        this.reset();
+        for (const v of values()) this.set(v.labels, v.value);
+      },
+    });
+  }
 }
 
-function gaugeFrom<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-  values: () => { labels: Record<L, string>; value: number }[],
-): void {
-  new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const v of values()) this.set(v.labels, v.value);
-    },
-  });
-}
+const counterFrom = <L extends string>(r: Registry, name: string, help: string, labels: readonly L[], v: Series<L>) =>
+  metricFrom(r, 'counter', name, help, labels, v);
+const gaugeFrom = <L extends string>(r: Registry, name: string, help: string, labels: readonly L[], v: Series<L>) =>
+  metricFrom(r, 'gauge', name, help, labels, v);
 
 /**
  * The registry for one daemon. `report` is called once per scrape (every collector reads the same snapshot).

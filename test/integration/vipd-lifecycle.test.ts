@@ -34,6 +34,17 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     });
   }
 
+  /** Runs a command in r1's namespace to its end: its exit code and what it wrote on stderr. */
+  async function runToExit(cmd: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const child = lab.spawn('r1', cmd, args);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { code, stderr };
+  }
+
   const master = (r: VipdRouter) =>
     waitFor(() => (r.state() === 'MASTER' && r.heldVips().length === r.opts.vips.length ? true : undefined), 5000);
 
@@ -67,7 +78,7 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     const cfg = path.join(r1.dir, 'vipd.yaml');
     writeFileSync(cfg, vipdYaml(r1.opts, r1.dir));
     // Root without the two capabilities: dropped from the bounding set, so the exec'd node never has them.
-    const child = lab.spawn('r1', 'setpriv', [
+    const { code, stderr } = await runToExit('setpriv', [
       '--bounding-set',
       '-net_raw,-net_admin',
       process.execPath,
@@ -77,11 +88,6 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
       cfg,
       ...r1.runFiles(),
     ]);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
       'vipd: cannot open raw VRRP and packet sockets (EPERM): vipd needs CAP_NET_RAW and CAP_NET_ADMIN; run it as root or grant them (systemd: AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)',
@@ -93,18 +99,13 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     const r1 = single({ extra: [] });
     const cfg = path.join(r1.dir, 'vipd.yaml');
     writeFileSync(cfg, vipdYaml(r1.opts, r1.dir).replace('interface: eth0', 'interface: eth9'));
-    const child = lab.spawn('r1', process.execPath, [
+    const { code, stderr } = await runToExit(process.execPath, [
       path.join(repoRoot, 'dist/cli.js'),
       'run',
       '-f',
       cfg,
       ...r1.runFiles(),
     ]);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
     expect(stderr.trim()).toBe('vipd: instance VI_1: interface eth9 does not exist');
   });
