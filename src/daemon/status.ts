@@ -49,6 +49,9 @@ export interface InstanceStatus {
     rx_dropped: Partial<Record<DropReason, number>>;
     /** Adverts accepted with a deviation noted (address list mismatch, interval mismatch, checksum form). */
     accepted_with_note: Partial<Record<AcceptNote, number>>;
+    /** How late this instance's timers fired since start (event-loop health): the largest and the mean. */
+    timer_late_max_ms: number;
+    timer_late_mean_ms: number;
   };
 }
 
@@ -103,6 +106,10 @@ export function instanceStatus(
       send_errors: r.counters.sendErrors,
       rx_dropped: drops(r.counters),
       accepted_with_note: Object.fromEntries(r.counters.notes) as Partial<Record<AcceptNote, number>>,
+      timer_late_max_ms: r.counters.timerLateness.maxMs,
+      timer_late_mean_ms: r.counters.timerLateness.count
+        ? r.counters.timerLateness.sumMs / r.counters.timerLateness.count
+        : 0,
     },
   };
 }

@@ -31,6 +31,8 @@ const report = (state: 'MASTER' | 'BACKUP', sent: number): StatusReport => ({
         send_errors: 0,
         rx_dropped: { ip_ttl: 2, auth_failure: 1 },
         accepted_with_note: {},
+        timer_late_max_ms: 0,
+        timer_late_mean_ms: 0,
       },
     },
   ],
