@@ -4,16 +4,43 @@
  */
 import type { AcceptNote, DropReason } from '../core/codec/advert.js';
 
-/** Timer lateness in ms: how long after its deadline a timer callback ran (event-loop health). */
+/** Seconds the recent maximum covers. */
+const RECENT_SECONDS = 10;
+
+/**
+ * Timer lateness in ms: how long after its deadline a timer callback ran (event-loop health). Besides the figures
+ * since start, the largest over the last RECENT_SECONDS (one slot per second, reused: no allocation per record),
+ * so that a recent delay (a reload, a burst of checks) is visible beside a start-up one.
+ */
 export class LatenessStats {
   count = 0;
   maxMs = 0;
   sumMs = 0;
+  private readonly recentMax = new Float64Array(RECENT_SECONDS);
+  private readonly recentSecond = new Float64Array(RECENT_SECONDS).fill(-1);
 
-  record(ms: number): void {
+  record(ms: number, nowMs = 0): void {
     this.count++;
     this.sumMs += ms;
     if (ms > this.maxMs) this.maxMs = ms;
+    const second = Math.floor(nowMs / 1000);
+    const slot = second % RECENT_SECONDS;
+    if (this.recentSecond[slot] !== second) {
+      this.recentSecond[slot] = second;
+      this.recentMax[slot] = 0;
+    }
+    if (ms > (this.recentMax[slot] ?? 0)) this.recentMax[slot] = ms;
+  }
+
+  /** The largest lateness recorded in the last RECENT_SECONDS before `nowMs`. */
+  recentMaxMs(nowMs: number): number {
+    const second = Math.floor(nowMs / 1000);
+    let max = 0;
+    for (let i = 0; i < RECENT_SECONDS; i++) {
+      const s = this.recentSecond[i] ?? -1;
+      if (s > second - RECENT_SECONDS && s <= second) max = Math.max(max, this.recentMax[i] ?? 0);
+    }
+    return max;
   }
 
   toJSON(): Record<string, number> {

@@ -427,7 +427,7 @@ export class Daemon {
     return {
       vipd: { version, pid: process.pid, started: wall(this.startedAt) },
       instances: this.instances.map((r) =>
-        instanceStatus(r, this.trackers.stateOf(r.config), this.lastTransition.get(r.config.name), wall),
+        instanceStatus(r, this.trackers.stateOf(r.config), this.lastTransition.get(r.config.name), wall, nowMono),
       ),
       interfaces: [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()].map(interfaceDrops)),
     };

@@ -481,7 +481,7 @@ export class InstanceRunner implements AdvertSink {
 
   private timerFired(name: TimerName, entry: { gen: number; at: number }): void {
     const lateMs = this.edges.clock.now() - entry.at;
-    this.counters.timerLateness.record(lateMs);
+    this.counters.timerLateness.record(lateMs, entry.at + lateMs);
     if (lateMs > TIMER_LATE_WARN_MS) this.log.warn({ timer: name, lateMs }, 'timer fired late');
     this.dispatch({ type: 'timer', timer: name, gen: entry.gen });
   }

@@ -52,6 +52,8 @@ export interface InstanceStatus {
     /** How late this instance's timers fired since start (event-loop health): the largest and the mean. */
     timer_late_max_ms: number;
     timer_late_mean_ms: number;
+    /** The largest lateness in the last 10 seconds. */
+    timer_late_recent_max_ms: number;
   };
 }
 
@@ -76,6 +78,7 @@ export function instanceStatus(
   trackers: (TrackerBinding & TrackerState)[],
   last: Transition | undefined,
   wall: WallTime,
+  now: number,
 ): InstanceStatus {
   const s = r.machine.snapshot();
   const c = r.config;
@@ -110,6 +113,7 @@ export function instanceStatus(
       timer_late_mean_ms: r.counters.timerLateness.count
         ? r.counters.timerLateness.sumMs / r.counters.timerLateness.count
         : 0,
+      timer_late_recent_max_ms: r.counters.timerLateness.recentMaxMs(now),
     },
   };
 }

@@ -33,6 +33,7 @@ const report = (state: 'MASTER' | 'BACKUP', sent: number): StatusReport => ({
         accepted_with_note: {},
         timer_late_max_ms: 0,
         timer_late_mean_ms: 0,
+        timer_late_recent_max_ms: 0,
       },
     },
   ],
