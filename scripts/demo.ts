@@ -4,11 +4,13 @@
  * changes, failover time against Master_Down_Interval (from a capture on the client), and the probe gap.
  * Everything is torn down at the end, and on Ctrl-C.
  */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { masterDownIntervalMs } from '../src/core/vrrp/timers.js';
 import { startCapture } from '../test/helpers/capture.js';
 import { canRunNetns, Lab, waitFor } from '../test/helpers/netns.js';
 import { readPcap } from '../test/helpers/pcap.js';
-import { VipdRouter } from '../test/helpers/routers.js';
+import { repoRoot, VipdRouter } from '../test/helpers/routers.js';
 import { vrrpAdverts } from '../test/helpers/wire.js';
 
 const VIP = '192.0.2.100';
@@ -84,6 +86,21 @@ async function main(): Promise<void> {
     console.log(`  ${replies.length} replies; longest gap between replies: ${worst.toFixed(1)} ms`);
     const holders = [r1, r2].filter((r) => r.heldVips().includes(VIP)).map((r) => r.host);
     console.log(`  VIP configured on: ${holders.join(', ') || 'nobody'} (r1's stale copy is on a dead link)`);
+
+    // What an operator sees: the new master's `vipd status` (the same daemon answers `--json` and /metrics).
+    console.log('\nvipd status on r2:');
+    process.stdout.write(
+      execFileSync(
+        process.execPath,
+        [path.join(repoRoot, 'dist/cli.js'), 'status', '--control-socket', r2.controlSocket],
+        {
+          encoding: 'utf8',
+        },
+      )
+        .trimEnd()
+        .replace(/^/gm, '  ')
+        .concat('\n'),
+    );
   } finally {
     lab.destroy();
     console.log('\nlab torn down');
