@@ -167,7 +167,7 @@ describe('YAML configuration: valid files', () => {
         fault: ['/etc/vipd/fault.sh', '--reason', 'link down'],
         generic: ['/etc/vipd/any.sh'],
       },
-      source: { file, line: 10, col: 3 },
+      source: { file, line: 12, col: 3 },
     });
   });
 
