@@ -47,6 +47,7 @@ export class Daemon {
   readonly lastTransition = new Map<string, Transition>();
   private readonly fifos: NotifyFifoPort[] = [];
   private stopping: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private startedAt = 0;
 
   constructor(
@@ -80,7 +81,13 @@ export class Daemon {
     }
   }
 
-  async start(): Promise<void> {
+  /** Starts everything; a stop asked for meanwhile waits for it, then releases what it started. */
+  start(): Promise<void> {
+    this.starting ??= this.startAll();
+    return this.starting;
+  }
+
+  private async startAll(): Promise<void> {
     this.startedAt = this.edges.clock.now();
     await this.edges.addresses.warmUp?.();
     this.openNotifyFifos();
@@ -400,6 +407,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('vipd stopping');
+      await this.starting?.catch(() => undefined); // a SIGTERM during start-up stops what start-up made
       await this.trackers.stop();
       await Promise.allSettled(this.instances.map((r) => r.stop()));
       await this.ledger.releaseAll(); // nothing, unless an instance could not release what it held

@@ -426,6 +426,18 @@ describe('Daemon on a fake kernel', () => {
     expect(repeated).toMatchObject({ error: 'advert EPERM' });
   });
 
+  it('a stop asked for during start-up waits for it and then releases what it started', async () => {
+    const w = world();
+    const started = w.daemon.start();
+    const stopped = w.daemon.stop();
+    await started;
+    await stopped;
+    expect(w.state()).toBe('INIT');
+    await w.advance(1000);
+    expect(w.state()).toBe('INIT');
+    expect(w.kernel.has('eth0', VIP)).toBe(false);
+  });
+
   it('stop after the interface is gone: nothing thrown, the VIP it held is gone with the interface', async () => {
     const w = await master();
     w.kernel.deleteLink('eth0');

@@ -3,7 +3,7 @@
  * shutdown, or one that stops reading, never keeps a SIGTERM from ending in priority 0, VIPs removed and exit 0,
  * and a crash still releases. (Before: pino's exit flush retried EPIPE forever and vipd never exited.)
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCapture } from '../helpers/capture.js';
@@ -58,7 +58,7 @@ describe.skipIf(!canRunNetns())('vipd with a broken log stream', () => {
 
   for (const role of ['master', 'backup'] as const) {
     for (const when of ['before', 'during'] as const) {
-      it(`${role}, reader gone ${when} shutdown: ${role === 'master' ? 'priority 0 on the wire, VIP removed, ' : ''}exit within 2 s`, async () => {
+      it(`${role}, reader gone ${when} shutdown: ${role === 'master' ? 'priority 0 on the wire, VIP removed, ' : ''}exit within 5 s`, async () => {
         lab = Lab.create('logs', ['r1', 'r2', 'client']);
         const opts = { name: 'VI_1', vrid: 73, advertInt: 0.1 };
         const peer = new VipdRouter(lab, 'r2', {
@@ -73,12 +73,17 @@ describe.skipIf(!canRunNetns())('vipd with a broken log stream', () => {
         // "before": the reader leaves at the line that puts r1 in its role; "during": at "stop requested".
         const reached = role === 'master' ? '"to":"MASTER"' : '"to":"BACKUP"';
         const { pid, exited } = await pipeline(r1, when === 'before' ? reached : 'stop requested');
+        // vipd is up (its first transition reached the reader) before anything else happens.
+        const seenLog = path.join(r1.dir, 'seen.log');
+        const seen = () => (existsSync(seenLog) ? readFileSync(seenLog, 'utf8') : '');
+        await waitFor(() => (seen().includes('"to":"BACKUP"') ? true : undefined), 5000, 20, 'r1 BACKUP');
         if (role === 'master') {
           await waitFor(() => (r1.heldVips().length === 1 ? true : undefined), 5000, 20, 'r1 holds the VIP');
         }
         await new Promise((r) => setTimeout(r, 500)); // lines keep coming into the pipe (or its ruins)
         process.kill(pid, 'SIGTERM');
-        await waitFor(() => gone(pid), 2000, 20, 'vipd to exit after SIGTERM');
+        // Bounded by design: notify scripts get 1 s, queued log lines 0.5 s; 5 s leaves room for a loaded machine.
+        await waitFor(() => gone(pid), 5000, 20, 'vipd to exit after SIGTERM');
         await exited;
         expect(r1.heldVips()).toEqual([]);
         const fromR1 = vrrpAdverts(readPcap(await cap.stop())).filter((a) => a.src === lab.host('r1').ipv4);
@@ -106,7 +111,7 @@ describe.skipIf(!canRunNetns())('vipd with a broken log stream', () => {
     expect(r1.heldVips()).toEqual([]); // a blocked event loop would have missed r2's adverts and taken over
     expect(r2.heldVips()).toEqual([VIP]);
     r1.signal('SIGTERM');
-    expect(await r1.exited(2000)).toBe(0);
+    expect(await r1.exited(5000)).toBe(0);
   });
 
   it('a crash with the reader gone still releases the VIP and exits 1', async () => {
