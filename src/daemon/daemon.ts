@@ -287,9 +287,10 @@ export class Daemon {
 
   /** Re-reads the addresses of one device and family, and brings every instance's view in line with them. */
   private async recheckAddresses(dev: string, family: Family): Promise<void> {
-    const b = this.interfaces.get(dev);
-    if (b?.receivers.has(family)) await this.recheckSource(b, family);
+    // One read of the kernel serves both the advert source and the VIPs.
     const listed = await this.listAddresses(dev, family);
+    const b = this.interfaces.get(dev);
+    if (b?.receivers.has(family)) this.applySource(b, family, b.index === undefined ? undefined : listed);
     if (!listed || this.stopping) return;
     const present = new Set(listed.map((a) => canonicalAddress(a.address)));
     for (const r of this.instances) r.restoreVips(dev, present);
@@ -297,9 +298,12 @@ export class Daemon {
 
   /** Each instance of `family` on `b` sends from the address the kernel has now, or is in FAULT without one. */
   private async recheckSource(b: BoundInterface, family: Family): Promise<void> {
+    this.applySource(b, family, b.index === undefined ? undefined : await this.listAddresses(b.name, family));
+  }
+
+  /** `listed`: the interface's addresses of `family` as the kernel has them (undefined: it cannot tell). */
+  private applySource(b: BoundInterface, family: Family, listed: KernelAddress[] | undefined): void {
     const runners = this.runnersOn(b).filter((r) => r.config.family === family && r.config.unicastSrcIp === undefined);
-    if (runners.length === 0) return;
-    const listed = b.index === undefined ? undefined : await this.listAddresses(b.name, family);
     const source = listed && this.sourceAddress(listed, family);
     for (const r of runners) {
       if (!source) {

@@ -25,7 +25,7 @@ import type {
 import type { Logger } from '../log.js';
 import { InstanceCounters } from './counters.js';
 import { InterfaceGoneError, type Sender } from './interface-binding.js';
-import type { KernelLedger } from './ledger.js';
+import { addressKey, type KernelLedger } from './ledger.js';
 import type { AdvertSink, Receiver } from './receiver.js';
 import { errorCode, RepeatedErrors } from './repeated-errors.js';
 import { rehearseFailover } from './warmup.js';
@@ -149,11 +149,10 @@ export class InstanceRunner implements AdvertSink {
     this.advertCache.clear();
     this.encodeForRuntime();
     if (this.machine.state !== 'MASTER' || this.stopping) return;
-    const key = (v: AddressSpec) => `${v.dev}/${canonicalAddress(v.address)}/${v.prefix}`;
-    const kept = new Set(next.vips.map(key));
-    const had = new Set(before.map(key));
-    const added = next.vips.filter((v) => !had.has(key(v)));
-    const dropped = before.filter((v) => !kept.has(key(v)));
+    const kept = new Set(next.vips.map(addressKey));
+    const had = new Set(before.map(addressKey));
+    const added = next.vips.filter((v) => !had.has(addressKey(v)));
+    const dropped = before.filter((v) => !kept.has(addressKey(v)));
     if (added.length > 0) {
       this.enqueue(() => this.addVips(added));
       this.enqueue(() => this.sendGarps(this.current.garp.masterRepeat, added));

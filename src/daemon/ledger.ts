@@ -83,6 +83,7 @@ export class KernelLedger {
   }
 }
 
-function addressKey(spec: AddressSpec): string {
+/** One address on one device: how the ledger and a reload tell VIPs apart. */
+export function addressKey(spec: AddressSpec): string {
   return `${spec.dev}/${canonicalAddress(spec.address)}/${spec.prefix}`;
 }

@@ -1,5 +1,5 @@
 /**
- * src/edges/netlink.ts address port and primaryAddress against the real kernel, inside lab namespaces.
+ * src/edges/netlink/ address port and primaryAddress against the real kernel, inside lab namespaces.
  * The port runs in a probe process in the host's namespace (test/helpers/netlink-probe.ts); results are
  * checked with `ip -j addr` in the same namespace.
  */

@@ -1,5 +1,5 @@
 /**
- * src/edges/netlink.ts link watcher against the real kernel: the watcher runs in a probe process inside
+ * src/edges/netlink/ link watcher against the real kernel: the watcher runs in a probe process inside
  * the host's namespace; the test changes links with `ip` (the host's eth0, or its switch port p0 for
  * carrier loss) and asserts on the notifications the probe prints, with their latency.
  */

@@ -1,5 +1,5 @@
 /**
- * Runs src/edges/netlink.ts inside a network namespace (a netlink socket belongs to the namespace of the
+ * Runs src/edges/netlink/ inside a network namespace (a netlink socket belongs to the namespace of the
  * process that opens it) and prints one JSON line per result. It never calls process.exit on success:
  * it must end by itself once everything is closed; a lingering handle shows up as exit code 3.
  *

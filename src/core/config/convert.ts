@@ -2,7 +2,7 @@
  * `convert`: configuration → vipd YAML (keepalived keyword names, the layout of conf/vipd.example.yaml).
  *
  * Two entry points, by design:
- * - `convertTreeToYaml(tree)` prints a *tree* (the plain shape of schema.ts's contract, e.g. what the
+ * - `convertTreeToYaml(tree)` prints a *tree* (the plain shape of schema/'s contract, e.g. what the
  *   keepalived.conf reader produces). It needs no validation, so a file with errors, unknown keywords or
  *   not-supported-yet ones converts as written: convert first, fix with check-config later. This is what the
  *   CLI's `convert` uses.

@@ -5,7 +5,7 @@
  * supported nor listed here is an "unknown keyword". Sources: keepalived.conf(5) and vrrp_parser.c /
  * global_parser.c at 9cbce3e2.
  *
- * Two kinds of entries (schema.ts tells them apart by whether its schema has the keyword):
+ * Two kinds of entries (schema/ tells them apart by whether its schema has the keyword):
  * - *modelled*: the schema parses and checks the value into the model anyway (so check-config reports errors
  *   inside it and convert round-trips), then refuses it. A flag keyword set to false (`use_vmac: false`,
  *   `vrrp_strict: false`) describes what vipd already does and is accepted. When a feature lands, delete its

@@ -1,5 +1,5 @@
 /**
- * The typed configuration model: what the YAML loader (yaml.ts + schema.ts) produces and the daemon consumes.
+ * The typed configuration model: what the YAML loader (yaml.ts + schema/) produces and the daemon consumes.
  * Every default is already applied here (keepalived's defaults; see the table in conf/README.md), every time is
  * in milliseconds, every address is in canonical text, and every command is an argv array. Nothing downstream
  * needs to know a keepalived keyword.

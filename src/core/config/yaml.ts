@@ -1,7 +1,7 @@
 /**
  * The YAML front end: keepalived.conf with its braces turned into maps (see conf/README.md). Parses with the
  * `yaml` package keeping every node's source range (parseDocument + LineCounter), hands the plain tree to
- * schema.ts, and gives it a locator so that every error and warning carries file:line:col of the offending
+ * schema/, and gives it a locator so that every error and warning carries file:line:col of the offending
  * key or value. All problems are collected and returned together.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * How each keepalived keyword maps onto the plain tree that schema.ts validates (the same tree the YAML front
+ * How each keepalived keyword maps onto the plain tree that schema/ validates (the same tree the YAML front
  * end produces). Per block kind: which keywords open named blocks, plain sections, or list blocks; which are
  * commands; which keepalived features vipd leaves out on purpose (warned, never silently dropped). Any other
  * keyword goes into the tree as written, so the schema can call it unknown or "not supported yet".

@@ -1,6 +1,6 @@
 /**
  * The keepalived.conf front end: reads keepalived's own configuration language into the same plain tree the
- * YAML front end (yaml.ts) produces, so that schema.ts's validateConfig checks both. Pure: files named by
+ * YAML front end (yaml.ts) produces, so that schema/'s validateConfig checks both. Pure: files named by
  * `include` come through the injected host (src/edges/config-host.ts for the real file system).
  *
  * Layers: reader.ts (lines, includes, @id conditionals, $definitions, ~SEQ, substitution) → lexer.ts (tokens)
@@ -37,7 +37,7 @@ export function parseKeepalivedConfig(text: string, file: string, opts: Keepaliv
 }
 
 /**
- * schema.ts's Locator over a keepalived locator. The positions keep their `file`, which the schema's reporter
+ * schema/'s Locator over a keepalived locator. The positions keep their `file`, which the schema's reporter
  * spreads over its own, so issues in included files name the right file.
  */
 export function toLocator(locate: KeepalivedLocator): Locator {

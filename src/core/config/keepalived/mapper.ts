@@ -1,5 +1,5 @@
 /**
- * Statements → the plain tree schema.ts validates, plus a locator that gives the file:line:col of any key or
+ * Statements → the plain tree schema/ validates, plus a locator that gives the file:line:col of any key or
  * value in it. The shapes (see grammar.ts for which keyword is which):
  * - named block `vrrp_instance VI_1 { ... }` → `{ vrrp_instance: { VI_1: { ... } } }`;
  * - section `global_defs { ... }`, `authentication { ... }` → `{ global_defs: { ... } }`;
@@ -17,7 +17,7 @@ import { COMMANDS, type Context, ruleFor, TEXT_VALUES } from './grammar.js';
 import type { Statement } from './syntax.js';
 import type { ConfigIssue, Pos, SourceLocation, Token } from './types.js';
 
-/** Like schema.ts's Locator, with the file too (an `include`d file is not the main one). */
+/** Like schema/'s Locator, with the file too (an `include`d file is not the main one). */
 export type KeepalivedLocator = (path: readonly PathSegment[], target: 'key' | 'value') => SourceLocation;
 
 export type Tree = Record<string, unknown>;
