@@ -22,9 +22,34 @@ export const CHECKER_DEFAULTS = {
   /** connect_port when none is given. */
   port: { HTTP_GET: 80, SSL_GET: 443 },
   /** retry (legacy nb_get_retry): extra attempts within one run. */
-  retry: { TCP_CHECK: 1, HTTP_GET: 1, SSL_GET: 1, MISC_CHECK: 0 },
-  /** delay_before_retry. */
-  delayBeforeRetryMs: { TCP_CHECK: 1000, HTTP_GET: 3000, SSL_GET: 3000, MISC_CHECK: 1000 },
+  retry: {
+    TCP_CHECK: 1,
+    HTTP_GET: 1,
+    SSL_GET: 1,
+    MISC_CHECK: 0,
+    DNS_CHECK: 3,
+    SMTP_CHECK: 1,
+    UDP_CHECK: 1,
+    PING_CHECK: 1,
+  },
+  /** delay_before_retry (DNS_CHECK: its delay_loop, applied in withDefaults). */
+  delayBeforeRetryMs: {
+    TCP_CHECK: 1000,
+    HTTP_GET: 3000,
+    SSL_GET: 3000,
+    MISC_CHECK: 1000,
+    SMTP_CHECK: 1000,
+    UDP_CHECK: 1000,
+    PING_CHECK: 1000,
+  },
+  /** DNS_CHECK query type and name. */
+  dnsType: 'SOA',
+  dnsName: '.',
+  /** SMTP_CHECK helo_name (keepalived: the host name; vipd sends this when none is given). */
+  smtpHeloName: 'localhost',
+  /** UDP_CHECK reply length bounds. */
+  udpMinReplyLength: 0,
+  udpMaxReplyLength: 255,
   /** status_code of a url without one. */
   statusCode: [[200, 299]] as readonly (readonly [number, number])[],
   /** Bound on an HTTP_GET/SSL_GET response body (vipd); a bigger body fails the check ('body too large'). */
@@ -113,7 +138,50 @@ export interface MiscCheckSpec extends CheckTiming {
   killGraceMs?: number | undefined;
 }
 
-export type CheckSpec = TcpCheckSpec | HttpCheckSpec | MiscCheckSpec;
+/** DNS_CHECK: a UDP query for `name` of `type`; any answer with the query's id and no error rcode is up. */
+export interface DnsCheckSpec extends NetCheckOptions {
+  type: 'DNS_CHECK';
+  /** A, NS, CNAME, SOA (default), MX, TXT or AAAA. */
+  queryType?: DnsQueryType | undefined;
+  /** Domain name (default "."). */
+  name?: string | undefined;
+}
+export const DNS_QUERY_TYPES = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 } as const;
+export type DnsQueryType = keyof typeof DNS_QUERY_TYPES;
+
+/** SMTP_CHECK: a 2xx banner, then HELO answered by 250 (then QUIT). */
+export interface SmtpCheckSpec extends NetCheckOptions {
+  type: 'SMTP_CHECK';
+  heloName?: string | undefined;
+}
+
+/**
+ * UDP_CHECK: a datagram (payload, else a few random bytes); down on an ICMP error, and with requireReply on a
+ * missing reply or one outside [minReplyLength, maxReplyLength] or not matching the pattern (nibbles; null = any).
+ */
+export interface UdpCheckSpec extends NetCheckOptions {
+  type: 'UDP_CHECK';
+  payload?: Uint8Array | undefined;
+  requireReply?: boolean | undefined;
+  /** The require_reply pattern, one entry per nibble: 0..15, or null for keepalived's X. */
+  replyPattern?: readonly (number | null)[] | undefined;
+  minReplyLength?: number | undefined;
+  maxReplyLength?: number | undefined;
+}
+
+/** PING_CHECK: an ICMP (ICMPv6) echo answered within connect_timeout. */
+export interface PingCheckSpec extends NetCheckOptions {
+  type: 'PING_CHECK';
+}
+
+export type CheckSpec =
+  | TcpCheckSpec
+  | HttpCheckSpec
+  | MiscCheckSpec
+  | DnsCheckSpec
+  | SmtpCheckSpec
+  | UdpCheckSpec
+  | PingCheckSpec;
 export type CheckType = CheckSpec['type'];
 
 type Required2<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undefined> };
@@ -125,12 +193,40 @@ export type ResolvedHttpCheck = Required2<
   TimingKeys | 'connectTimeoutMs' | 'enableSni' | 'verifyCert' | 'maxBodyBytes'
 >;
 export type ResolvedMiscCheck = Required2<MiscCheckSpec, TimingKeys | 'miscTimeoutMs' | 'miscDynamic'>;
-export type ResolvedCheckSpec = ResolvedTcpCheck | ResolvedHttpCheck | ResolvedMiscCheck;
+export type ResolvedDnsCheck = Required2<DnsCheckSpec, TimingKeys | 'connectTimeoutMs' | 'queryType' | 'name'>;
+export type ResolvedSmtpCheck = Required2<SmtpCheckSpec, TimingKeys | 'connectTimeoutMs' | 'heloName'>;
+export type ResolvedUdpCheck = Required2<
+  UdpCheckSpec,
+  TimingKeys | 'connectTimeoutMs' | 'requireReply' | 'minReplyLength' | 'maxReplyLength'
+>;
+export type ResolvedPingCheck = Required2<PingCheckSpec, TimingKeys | 'connectTimeoutMs'>;
+export type ResolvedCheckSpec =
+  | ResolvedTcpCheck
+  | ResolvedHttpCheck
+  | ResolvedMiscCheck
+  | ResolvedDnsCheck
+  | ResolvedSmtpCheck
+  | ResolvedUdpCheck
+  | ResolvedPingCheck;
+
+/** connect_port when none is given, for the checkers that have one (others take the real server's port). */
+export function defaultConnectPort(type: CheckType): number | undefined {
+  return type === 'HTTP_GET' || type === 'SSL_GET' ? CHECKER_DEFAULTS.port[type] : undefined;
+}
+
+/** delay_before_retry when none is given (DNS_CHECK: its delay_loop). */
+export function defaultDelayBeforeRetryMs(type: CheckType, delayLoopMs: number): number {
+  return type === 'DNS_CHECK' ? delayLoopMs : CHECKER_DEFAULTS.delayBeforeRetryMs[type];
+}
 
 /** A spec with keepalived's defaults filled in. Pure; throws on an empty url list or an empty misc_path. */
 export function withDefaults(spec: TcpCheckSpec): ResolvedTcpCheck;
 export function withDefaults(spec: HttpCheckSpec): ResolvedHttpCheck;
 export function withDefaults(spec: MiscCheckSpec): ResolvedMiscCheck;
+export function withDefaults(spec: DnsCheckSpec): ResolvedDnsCheck;
+export function withDefaults(spec: SmtpCheckSpec): ResolvedSmtpCheck;
+export function withDefaults(spec: UdpCheckSpec): ResolvedUdpCheck;
+export function withDefaults(spec: PingCheckSpec): ResolvedPingCheck;
 export function withDefaults(spec: CheckSpec): ResolvedCheckSpec;
 export function withDefaults(spec: CheckSpec): ResolvedCheckSpec {
   const delayLoopMs = spec.delayLoopMs ?? CHECKER_DEFAULTS.delayLoopMs;
@@ -138,7 +234,49 @@ export function withDefaults(spec: CheckSpec): ResolvedCheckSpec {
     delayLoopMs,
     warmupMs: spec.warmupMs ?? delayLoopMs,
   };
+  const net = {
+    connectTimeoutMs:
+      ('connectTimeoutMs' in spec ? spec.connectTimeoutMs : undefined) ?? CHECKER_DEFAULTS.connectTimeoutMs,
+  };
   switch (spec.type) {
+    case 'DNS_CHECK':
+      return {
+        ...spec,
+        ...timing,
+        ...net,
+        retry: spec.retry ?? CHECKER_DEFAULTS.retry.DNS_CHECK,
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? defaultDelayBeforeRetryMs(spec.type, delayLoopMs),
+        queryType: spec.queryType ?? CHECKER_DEFAULTS.dnsType,
+        name: spec.name ?? CHECKER_DEFAULTS.dnsName,
+      };
+    case 'SMTP_CHECK':
+      return {
+        ...spec,
+        ...timing,
+        ...net,
+        retry: spec.retry ?? CHECKER_DEFAULTS.retry.SMTP_CHECK,
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? CHECKER_DEFAULTS.delayBeforeRetryMs.SMTP_CHECK,
+        heloName: spec.heloName ?? CHECKER_DEFAULTS.smtpHeloName,
+      };
+    case 'UDP_CHECK':
+      return {
+        ...spec,
+        ...timing,
+        ...net,
+        retry: spec.retry ?? CHECKER_DEFAULTS.retry.UDP_CHECK,
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? CHECKER_DEFAULTS.delayBeforeRetryMs.UDP_CHECK,
+        requireReply: spec.requireReply ?? false,
+        minReplyLength: spec.minReplyLength ?? CHECKER_DEFAULTS.udpMinReplyLength,
+        maxReplyLength: spec.maxReplyLength ?? CHECKER_DEFAULTS.udpMaxReplyLength,
+      };
+    case 'PING_CHECK':
+      return {
+        ...spec,
+        ...timing,
+        ...net,
+        retry: spec.retry ?? CHECKER_DEFAULTS.retry.PING_CHECK,
+        delayBeforeRetryMs: spec.delayBeforeRetryMs ?? CHECKER_DEFAULTS.delayBeforeRetryMs.PING_CHECK,
+      };
     case 'TCP_CHECK':
       return {
         ...spec,

@@ -15,7 +15,7 @@
  */
 
 import { stringify } from 'yaml';
-import { CHECKER_DEFAULTS } from '../checks/spec.js';
+import { CHECKER_DEFAULTS, defaultConnectPort, defaultDelayBeforeRetryMs } from '../checks/spec.js';
 import type { AddressSpec } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
 import type { CheckConfig, InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
@@ -164,8 +164,7 @@ function checkTree(c: CheckConfig): Tree {
     if (sp.user) k.user = userText(sp.user, ' ');
   } else {
     if (sp.connectIp !== DEFAULTS.checkConnectIp) k.connect_ip = sp.connectIp;
-    const port = sp.type === 'TCP_CHECK' ? undefined : CHECKER_DEFAULTS.port[sp.type];
-    if (sp.connectPort !== port) k.connect_port = sp.connectPort;
+    if (sp.connectPort !== defaultConnectPort(sp.type)) k.connect_port = sp.connectPort;
     put(k, 'bindto', sp.bindto);
     if (sp.connectTimeoutMs !== CHECKER_DEFAULTS.connectTimeoutMs) k.connect_timeout = s(sp.connectTimeoutMs);
   }
@@ -193,7 +192,7 @@ function checkTree(c: CheckConfig): Tree {
   if (c.rise !== DEFAULTS.checkRise) b.rise = c.rise;
   if (c.fall !== DEFAULTS.checkFall) b.fall = c.fall;
   if (sp.retry !== CHECKER_DEFAULTS.retry[sp.type]) b.retry = sp.retry;
-  if (sp.delayBeforeRetryMs !== CHECKER_DEFAULTS.delayBeforeRetryMs[sp.type]) {
+  if (sp.delayBeforeRetryMs !== defaultDelayBeforeRetryMs(sp.type, sp.delayLoopMs)) {
     b.delay_before_retry = s(sp.delayBeforeRetryMs);
   }
   if (sp.warmupMs !== DEFAULTS.checkWarmupSeconds * 1000) b.warmup = s(sp.warmupMs);

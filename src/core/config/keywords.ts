@@ -264,7 +264,8 @@ const PROCESS = 'keepalived process settings';
 
 export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<string, string>>> = {
   top: new Map([
-    ...why('LVS', 'virtual_server', 'virtual_server_group', 'SSL', 'net_namespace_ipvs'),
+    ...why('LVS', 'net_namespace_ipvs'),
+    ...why('SSL_GET client certificates', 'SSL'),
     ...why(PROCESS, 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'),
   ]),
   global_defs: new Map([
@@ -283,10 +284,6 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
     ...why(
       'LVS',
       'lvs_id',
-      'lvs_sync_daemon',
-      'lvs_timeouts',
-      'lvs_flush',
-      'lvs_flush_onstop',
       'lvs_notify_fifo',
       'lvs_notify_fifo_script',
       'checker_log_all_failures',
@@ -331,7 +328,7 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
       'child_wait_time',
     ),
   ]),
-  vrrp_instance: new Map([...why('SMTP', 'smtp_alert'), ...why('LVS', 'lvs_sync_daemon_interface')]),
+  vrrp_instance: new Map(why('SMTP', 'smtp_alert')),
   vrrp_sync_group: new Map(why('SMTP', 'smtp_alert')),
 };
 

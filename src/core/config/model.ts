@@ -5,6 +5,7 @@
  * needs to know a keepalived keyword.
  */
 import type { ResolvedCheckSpec, ScriptUser } from '../checks/spec.js';
+import type { ForwardMethod, IpvsProtocol, TunnelOptions } from '../ipvs/table.js';
 import type { AddressSpec, Family } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
 
@@ -54,6 +55,8 @@ export interface GlobalDefs {
    * `_script` reader and the owner the FIFO is given.
    */
   notifyFifos: NotifyFifoConfig[];
+  /** The LVS keywords (lvs_flush, lvs_flush_onstop, lvs_timeouts, lvs_sync_daemon). */
+  lvs: LvsGlobals;
 }
 
 /** `notify_fifo PATH [USER [GROUP]]` with `notify_fifo_script CMD` (or their `vrrp_` forms). */
@@ -249,6 +252,8 @@ export interface InstanceConfig {
   useVmac?: { ifname: string } | undefined;
   /** `vmac_xmit_base` (false; not supported yet when true). */
   vmacXmitBase: boolean;
+  /** `lvs_sync_daemon_interface` (deprecated): global_defs `lvs_sync_daemon IF NAME` for this instance. */
+  lvsSyncDaemonInterface?: string | undefined;
   /** Where the instance is defined (its name key). */
   source: SourceLocation;
 }
@@ -267,4 +272,123 @@ export interface VipdConfig {
   trackFiles: TrackFileConfig[];
   /** `vrrp_check` blocks (vipd), in file order. */
   checks: CheckConfig[];
+  /** `virtual_server` blocks, in file order. */
+  virtualServers: VirtualServerConfig[];
+  /** `virtual_server_group` blocks, in file order. */
+  virtualServerGroups: VirtualServerGroupConfig[];
+}
+
+/** `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`. */
+export interface LvsMethod {
+  method: ForwardMethod;
+  tunnel?: TunnelOptions | undefined;
+}
+
+/** What a virtual server is written as: `IP [PORT]`, `fwmark N`, or `group NAME`. */
+export type VirtualServerTarget =
+  | { kind: 'address'; address: string; port: number }
+  | { kind: 'fwmark'; fwmark: number }
+  | { kind: 'group'; group: string };
+
+/** One entry of a `virtual_server_group`: an address range (first..last, one address when equal) or a fwmark. */
+export type VirtualServerGroupEntry =
+  | { kind: 'range'; first: string; last: string; port: number; source: SourceLocation }
+  | { kind: 'fwmark'; fwmark: number; family?: Family | undefined; source: SourceLocation };
+
+export interface VirtualServerGroupConfig {
+  name: string;
+  entries: VirtualServerGroupEntry[];
+  source: SourceLocation;
+}
+
+/** One checker of a real server: a probe on the shared engine, or a FILE_CHECK on a track_file. */
+export type RealServerChecker =
+  | { kind: 'probe'; spec: ResolvedCheckSpec; alpha: boolean; source: SourceLocation }
+  | {
+      kind: 'file';
+      /** The track_file name (it exists). */
+      trackFile: string;
+      /** `dynamic`: the file's value × weight is the real server's weight. */
+      dynamic: boolean;
+      weight: number;
+      reverse: boolean;
+      source: SourceLocation;
+    };
+
+export interface RealServerConfig {
+  address: string;
+  port: number;
+  /** `weight` (1). */
+  weight: number;
+  /** `lvs_method`, else the virtual server's. */
+  method: LvsMethod;
+  notifyUp?: string[] | undefined;
+  notifyDown?: string[] | undefined;
+  /** `uthreshold` / `lthreshold` (0 = none). */
+  upperThreshold: number;
+  lowerThreshold: number;
+  /** `inhibit_on_failure`, else the virtual server's: down = weight 0 rather than out of the table. */
+  inhibitOnFailure: boolean;
+  /** `alpha`, else the virtual server's: starts down until its checkers pass. */
+  alpha: boolean;
+  checkers: RealServerChecker[];
+  source: SourceLocation;
+}
+
+export interface VirtualServerConfig {
+  /** The virtual_server key as written ("10.0.0.1 80", "fwmark 1", "group web"). */
+  name: string;
+  target: VirtualServerTarget;
+  /** The family of the service (of its address, or of its real servers for a fwmark; `ip_family`). */
+  family: Family;
+  /** `protocol` (TCP); unused by fwmark services. */
+  protocol: IpvsProtocol;
+  /** `lb_algo` / `lvs_sched` (wlc, as ipvsadm). */
+  scheduler: string;
+  /** Scheduler flags (flag-1..3, sh-port, sh-fallback, mh-port, mh-fallback) and `ops`, as SERVICE_FLAGS bits. */
+  flags: number;
+  /** `lb_kind` / `lvs_method` (NAT). */
+  method: LvsMethod;
+  /** `persistence_timeout` in seconds (0 = not persistent; 360 when written without a value). */
+  persistenceTimeoutS: number;
+  /** `persistence_granularity`: IPv4 netmask as a number, or IPv6 prefix length. */
+  persistenceGranularity?: number | undefined;
+  persistenceEngine?: string | undefined;
+  haSuspend: boolean;
+  virtualhost?: string | undefined;
+  alpha: boolean;
+  omega: boolean;
+  /** `quorum` (1) and `hysteresis` (0). */
+  quorum: number;
+  hysteresis: number;
+  quorumUp?: string[] | undefined;
+  quorumDown?: string[] | undefined;
+  sorryServer?: { address: string; port: number; method: LvsMethod; inhibit: boolean } | undefined;
+  /** `delay_loop` of its checkers (60 s). */
+  delayLoopMs: number;
+  realServers: RealServerConfig[];
+  source: SourceLocation;
+}
+
+/** `lvs_sync_daemon IF [inst] VI [id N] [maxlen N] [port N] [ttl N] [group ADDR]`. */
+export interface LvsSyncDaemonConfig {
+  interface: string;
+  /** The VRRP instance whose state it follows (master ⇒ master sync daemon, else backup). */
+  instance?: string | undefined;
+  syncId: number;
+  maxlen?: number | undefined;
+  port?: number | undefined;
+  ttl?: number | undefined;
+  group?: string | undefined;
+  source: SourceLocation;
+}
+
+export interface LvsGlobals {
+  /** `lvs_flush`: empty IPVS at start-up. */
+  flushAtStart: boolean;
+  /** `lvs_flush_onstop [VS]`: flush all of IPVS at stop, or (VS) remove each of vipd's services whole. */
+  flushOnStop: false | 'all' | 'vs';
+  /** `lvs_timeouts` in seconds; unset ones are left as they are. */
+  timeouts?: { tcp?: number | undefined; tcpFin?: number | undefined; udp?: number | undefined } | undefined;
+  syncDaemon?: LvsSyncDaemonConfig | undefined;
 }

@@ -2,9 +2,12 @@
 
 import { type CheckSpec, withDefaults } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
+import { dnsProbe } from './dns.js';
 import { httpProbe } from './http.js';
 import { miscProbe } from './misc.js';
+import { smtpProbe } from './smtp.js';
 import { tcpProbe } from './tcp.js';
+import { udpProbe } from './udp.js';
 
 export function probe(spec: CheckSpec, signal: AbortSignal = new AbortController().signal): Promise<CheckResult> {
   let s: ReturnType<typeof withDefaults>;
@@ -21,5 +24,14 @@ export function probe(spec: CheckSpec, signal: AbortSignal = new AbortController
       return httpProbe(s, signal);
     case 'MISC_CHECK':
       return miscProbe(s, signal);
+    case 'DNS_CHECK':
+      return dnsProbe(s, signal);
+    case 'SMTP_CHECK':
+      return smtpProbe(s, signal);
+    case 'UDP_CHECK':
+      return udpProbe(s, signal);
+    case 'PING_CHECK':
+      // The configuration refuses PING_CHECK as not supported yet (it needs an ICMP socket in the addon).
+      return Promise.resolve({ ok: false, reason: 'PING_CHECK is not supported yet', latencyMs: 0 });
   }
 }

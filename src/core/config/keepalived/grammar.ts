@@ -15,11 +15,15 @@ export type Context =
   | 'vrrp_script'
   | 'vrrp_check'
   | 'checker'
+  | 'virtual_server'
+  | 'real_server'
   | 'section';
 
 export type Rule =
-  /** `KW NAME { ... }` → tree[KW][NAME] = map (in context `ctx`). */
-  | { kind: 'named'; ctx: Context }
+  /** `KW NAME { ... }` → tree[KW][NAME] = map (in context `ctx`); `multiWord`: NAME is every word (`10.0.0.1 80`). */
+  | { kind: 'named'; ctx: Context; multiWord?: boolean }
+  /** `KW NAME { line \n line }` → tree[KW][NAME] = ["line", "line"] (virtual_server_group). */
+  | { kind: 'namedList' }
   /** `KW { ... }` → tree[KW] = map. */
   | { kind: 'section'; ctx: Context }
   /** `KW { ... }`, repeatable → tree[KW] = [map, map] (a checker's `url { }` blocks). */
@@ -42,6 +46,8 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['track_file', { kind: 'named', ctx: 'section' }],
   ['vrrp_track_file', { kind: 'named', ctx: 'section' }],
   ['vrrp_check', { kind: 'named', ctx: 'vrrp_check' }],
+  ['virtual_server', { kind: 'named', ctx: 'virtual_server', multiWord: true }],
+  ['virtual_server_group', { kind: 'namedList' }],
   ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".
@@ -71,7 +77,31 @@ const VRRP_CHECK: ReadonlyMap<string, Rule> = new Map<string, Rule>(
   ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK'].map((k) => [k, { kind: 'section', ctx: 'checker' }]),
 );
 
-const CHECKER: ReadonlyMap<string, Rule> = new Map<string, Rule>([['url', { kind: 'sectionList', ctx: 'section' }]]);
+const CHECKER: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['url', { kind: 'sectionList', ctx: 'section' }],
+  // SMTP_CHECK's legacy host { connect_ip ... } blocks.
+  ['host', { kind: 'sectionList', ctx: 'section' }],
+]);
+
+const VIRTUAL_SERVER: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['real_server', { kind: 'named', ctx: 'real_server', multiWord: true }],
+]);
+
+/** A real server may hold several checkers, of any types (each a list in the tree). */
+const REAL_SERVER: ReadonlyMap<string, Rule> = new Map<string, Rule>(
+  [
+    'TCP_CHECK',
+    'HTTP_GET',
+    'SSL_GET',
+    'MISC_CHECK',
+    'DNS_CHECK',
+    'SMTP_CHECK',
+    'UDP_CHECK',
+    'PING_CHECK',
+    'FILE_CHECK',
+    'BFD_CHECK',
+  ].map((k) => [k, { kind: 'sectionList', ctx: 'checker' }]),
+);
 
 const SYNC_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ...lists('group', ...TRACKERS),
@@ -94,7 +124,11 @@ export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
               ? VRRP_CHECK
               : ctx === 'checker'
                 ? CHECKER
-                : NONE;
+                : ctx === 'virtual_server'
+                  ? VIRTUAL_SERVER
+                  : ctx === 'real_server'
+                    ? REAL_SERVER
+                    : NONE;
   return table.get(keyword);
 }
 
@@ -117,6 +151,10 @@ export const COMMANDS: ReadonlySet<string> = new Set([
   'notify_fifo_script',
   'vrrp_notify_fifo_script',
   'misc_path',
+  'notify_up',
+  'notify_down',
+  'quorum_up',
+  'quorum_down',
 ]);
 
 /** Keywords whose single value stays text even when it looks like a number (`auth_pass 1111`). */
@@ -149,6 +187,20 @@ export const TEXT_VALUES: ReadonlySet<string> = new Set([
   'regex',
   'virtualhost',
   'sni_name',
+  'lb_algo',
+  'lvs_sched',
+  'lb_kind',
+  'lvs_method',
+  'sorry_server_lvs_method',
+  'persistence_granularity',
+  'payload',
+  'require_reply',
+  'name',
+  'helo_name',
+  'type',
+  'track_file',
+  'lvs_sync_daemon',
+  'lvs_timeouts',
 ]);
 
 /** Top-level keywords that only keepalived.conf has: used by looksLikeKeepalivedConf. */

@@ -87,6 +87,55 @@ export function mapStatements(
         continue;
       }
       const existing = Object.hasOwn(obj, kw) ? obj[kw] : undefined;
+      if (rule?.kind === 'namedList') {
+        const name = st.args[0];
+        if (!st.block || !name || st.args.length > 1) {
+          error(kwTok.pos, `write ${kw} NAME { ... } (one name, then a block of lines)`);
+          continue;
+        }
+        if (existing !== undefined && !isMap(existing)) {
+          error(kwTok.pos, `${kw} is used both as a setting and as a block`);
+          continue;
+        }
+        const group: Tree = existing ?? {};
+        if (!existing) put(obj, kw, group);
+        mark(here, kwTok.pos);
+        if (Object.hasOwn(group, name.value)) {
+          error(name.pos, `${kw} ${name.value} is defined twice (first at line ${lineOf([...here, name.value])})`);
+          continue;
+        }
+        const list: string[] = [];
+        put(group, name.value, list);
+        mark([...here, name.value], name.pos, st.block.open.pos);
+        for (const entry of st.block.body) {
+          if (entry.block) {
+            error(entry.block.open.pos, `an entry of ${kw} cannot open a { ... } block`);
+            continue;
+          }
+          mark([...here, name.value, list.length], entry.keyword.pos);
+          list.push([entry.keyword, ...entry.args].map((t) => t.value).join(' '));
+        }
+        continue;
+      }
+      if (rule?.kind === 'named' && rule.multiWord) {
+        if (!st.block || st.args.length === 0) {
+          error(kwTok.pos, `${kw} needs its address (or fwmark / group) and a { ... } block`);
+          continue;
+        }
+        const nameText = st.args.map((t) => t.value).join(' ');
+        const group: Tree = isMap(existing) ? existing : {};
+        if (!existing) put(obj, kw, group);
+        mark(here, kwTok.pos);
+        if (Object.hasOwn(group, nameText)) {
+          error(kwTok.pos, `${kw} ${nameText} is defined twice (first at line ${lineOf([...here, nameText])})`);
+          continue;
+        }
+        const inner: Tree = {};
+        put(group, nameText, inner);
+        mark([...here, nameText], kwTok.pos, st.block.open.pos);
+        mapBody(st.block.body, rule.ctx, inner, [...here, nameText]);
+        continue;
+      }
       if (rule?.kind === 'named' || (!rule && st.block && st.args.length === 1)) {
         const name = st.args[0];
         if (!st.block) {

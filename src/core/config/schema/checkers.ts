@@ -3,7 +3,7 @@
  * of core/checks.
  */
 import { z } from 'zod';
-import { CHECKER_DEFAULTS, type HttpUrl, type ResolvedCheckSpec } from '../../checks/spec.js';
+import { CHECKER_DEFAULTS, defaultConnectPort, type HttpUrl, type ResolvedCheckSpec } from '../../checks/spec.js';
 import { addressFamily } from '../../codec/ip-address.js';
 import { UNSUPPORTED_CHECKER, UNSUPPORTED_URL } from '../keywords.js';
 import type { CheckConfig } from '../model.js';
@@ -25,7 +25,9 @@ import { isMap, type PathSegment, parseSection, type Reporter } from './report.j
 
 /** The checker blocks a vrrp_check may hold (exactly one). */
 export const CHECKER_TYPES = ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK'] as const;
-type CheckerType = (typeof CHECKER_TYPES)[number];
+/** Every checker that runs on the check engine (a real server may use them all). */
+export const PROBE_TYPES = [...CHECKER_TYPES, 'DNS_CHECK', 'SMTP_CHECK', 'UDP_CHECK', 'PING_CHECK'] as const;
+export type ProbeType = (typeof PROBE_TYPES)[number];
 
 const STATUS_ERROR = 'must be HTTP status codes (100–599) like 200, "200-299 301" or [200, 301]';
 
@@ -88,8 +90,46 @@ const connectFields = {
   connect_ip: address,
   connect_port: wholeNumber(1, 65535),
   bindto: address,
+  bind_port: wholeNumber(1, 65535),
   connect_timeout: scriptSeconds,
 };
+
+/** keepalived's hex strings: free format, spaces allowed, odd groups padded ("Ab12f 3" → AB 12 0F 03). */
+function hexBytes(v: string, wildcard: boolean): (number | null)[] | undefined {
+  const nibbles: (number | null)[] = [];
+  for (const group of v.trim().split(/\s+/)) {
+    if (group === '') continue;
+    const digits = group.length % 2 === 1 ? `0${group}` : group;
+    for (const c of digits) {
+      if (/[0-9a-fA-F]/.test(c)) nibbles.push(Number.parseInt(c, 16));
+      else if (wildcard && /[xX]/.test(c)) nibbles.push(null);
+      else return undefined;
+    }
+  }
+  return nibbles;
+}
+const hexPayload = z
+  .union([z.string(), z.number()], { error: 'must be hex digits like "0102 ab"' })
+  .transform((v, ctx) => {
+    const n = hexBytes(String(v), false);
+    if (!n || n.length === 0) {
+      ctx.addIssue({ code: 'custom', message: '{kw} must be hex digits like "0102 ab"' });
+      return z.NEVER;
+    }
+    return Uint8Array.from({ length: n.length / 2 }, (_, i) => ((n[2 * i] as number) << 4) | (n[2 * i + 1] as number));
+  });
+const replyPattern = z
+  .union([z.null(), z.boolean(), z.string(), z.number()], { error: 'must be hex digits (X for any), or nothing' })
+  .transform((v, ctx) => {
+    if (v === null || v === true) return { require: true };
+    if (v === false) return { require: false };
+    const n = hexBytes(String(v), true);
+    if (!n) {
+      ctx.addIssue({ code: 'custom', message: '{kw} must be hex digits, X for any nibble' });
+      return z.NEVER;
+    }
+    return { require: true, pattern: n };
+  });
 const httpFields = { ...checkTimingFields, ...connectFields, url: z.unknown(), virtualhost: text };
 
 export const checkerSchemas = {
@@ -105,6 +145,35 @@ export const checkerSchemas = {
       user: userSpec,
     })
     .partial(),
+} as const;
+
+/** Checker schemas of the LVS side: the vrrp_check ones and DNS, SMTP, UDP and PING. */
+export const probeSchemas = {
+  ...checkerSchemas,
+  DNS_CHECK: z
+    .object({
+      ...checkTimingFields,
+      ...connectFields,
+      type: z.enum(['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'], {
+        error: 'must be A, NS, CNAME, SOA, MX, TXT or AAAA',
+      }),
+      name: z
+        .string({ error: 'must be a domain name' })
+        .regex(/^(\.|([A-Za-z0-9_-]{1,63}\.?)+)$/, { error: 'must be a domain name' }),
+    })
+    .partial(),
+  SMTP_CHECK: z.object({ ...checkTimingFields, ...connectFields, helo_name: text }).partial(),
+  UDP_CHECK: z
+    .object({
+      ...checkTimingFields,
+      ...connectFields,
+      payload: hexPayload,
+      require_reply: replyPattern,
+      min_reply_length: wholeNumber(0, 65535),
+      max_reply_length: wholeNumber(0, 65535),
+    })
+    .partial(),
+  PING_CHECK: z.object({ ...checkTimingFields, ...connectFields }).partial(),
 } as const;
 
 export const vrrpCheckSchema = z
@@ -170,7 +239,27 @@ export function buildCheck(name: string, body: Record<string, unknown>, report: 
     ),
     warmupMs: toMs(k.warmup ?? r.warmup ?? DEFAULTS.checkWarmupSeconds),
   };
-  const spec = buildCheckSpec(type, c, node ?? {}, r.connect_timeout, timing, at, where, report);
+  if (type === 'MISC_CHECK' && r.connect_timeout !== undefined) {
+    report.error(
+      [...base, 'connect_timeout'],
+      'key',
+      `connect_timeout does not apply to MISC_CHECK (use misc_timeout)`,
+    );
+  }
+  const connectTimeout = k.connect_timeout ?? r.connect_timeout;
+  const spec = buildProbeSpec(
+    type,
+    c,
+    node ?? {},
+    {
+      connectIp: DEFAULTS.checkConnectIp,
+      connectTimeoutMs: secondsOr(connectTimeout, CHECKER_DEFAULTS.connectTimeoutMs),
+      timing,
+    },
+    at,
+    where,
+    report,
+  );
   if (invalid.size > 0 || badChecker.size > 0 || report.realErrors > before || !spec) return undefined;
   return {
     name,
@@ -189,27 +278,31 @@ function secondsOr(value: number | undefined, defaultMs: number): number {
   return value !== undefined ? toMs(value) : defaultMs;
 }
 
-function buildCheckSpec(
-  type: CheckerType,
+/** What a checker inherits: its endpoint (a real server's; a vrrp_check's is the local host) and timing. */
+export interface ProbeDefaults {
+  connectIp: string;
+  /** The real server's port; none for a vrrp_check (TCP_CHECK then needs connect_port). */
+  connectPort?: number | undefined;
+  connectTimeoutMs: number;
+  virtualhost?: string | undefined;
+  timing: { delayLoopMs: number; retry: number; delayBeforeRetryMs: number; warmupMs: number };
+}
+
+/** One checker block (its options parsed by probeSchemas[type]) into the engine's spec. */
+export function buildProbeSpec(
+  type: ProbeType,
   data: Record<string, unknown>,
   node: Record<string, unknown>,
-  blockConnectTimeout: number | undefined,
-  timing: { delayLoopMs: number; retry: number; delayBeforeRetryMs: number; warmupMs: number },
+  defaults: ProbeDefaults,
   at: readonly PathSegment[],
   where: string,
   report: Reporter,
 ): ResolvedCheckSpec | undefined {
+  const { timing } = defaults;
   if (type === 'MISC_CHECK') {
     const d = data as z.output<(typeof checkerSchemas)['MISC_CHECK']>;
     if (!Object.hasOwn(node, 'misc_path')) report.error(at, 'key', `MISC_CHECK of ${where} has no misc_path`);
     if (d.misc_path === undefined) return undefined;
-    if (blockConnectTimeout !== undefined) {
-      report.error(
-        [...at.slice(0, -1), 'connect_timeout'],
-        'key',
-        `connect_timeout does not apply to MISC_CHECK (use misc_timeout)`,
-      );
-    }
     return {
       type,
       ...timing,
@@ -219,20 +312,15 @@ function buildCheckSpec(
       user: d.user !== undefined ? parseUserSpec(d.user) : undefined,
     };
   }
-  const d = data as z.output<(typeof checkerSchemas)['SSL_GET']>;
+  const d = data as z.output<(typeof checkerSchemas)['SSL_GET']> & { bind_port?: number };
+  const connectPort = d.connect_port ?? defaults.connectPort ?? defaultConnectPort(type);
   const connection = {
-    connectIp: d.connect_ip ?? DEFAULTS.checkConnectIp,
-    connectPort: d.connect_port ?? (type === 'TCP_CHECK' ? 0 : CHECKER_DEFAULTS.port[type]),
+    connectIp: d.connect_ip ?? defaults.connectIp,
+    connectPort: connectPort ?? 0,
     bindto: d.bindto,
-    connectTimeoutMs: secondsOr(d.connect_timeout ?? blockConnectTimeout, CHECKER_DEFAULTS.connectTimeoutMs),
+    bindPort: d.bind_port,
+    connectTimeoutMs: d.connect_timeout !== undefined ? toMs(d.connect_timeout) : defaults.connectTimeoutMs,
   };
-  if (type === 'TCP_CHECK') {
-    if (!Object.hasOwn(node, 'connect_port')) report.error(at, 'key', `TCP_CHECK of ${where} has no connect_port`);
-    if (d.connect_port === undefined) return undefined;
-    return { type, ...timing, ...connection };
-  }
-  const urls = buildUrls(node.url, Object.hasOwn(node, 'url'), [...at, 'url'], `${type} of ${where}`, report);
-  if (!urls) return undefined;
   if (d.bindto !== undefined && addressFamily(d.bindto) !== addressFamily(connection.connectIp)) {
     report.error(
       [...at, 'bindto'],
@@ -240,12 +328,50 @@ function buildCheckSpec(
       `bindto ${d.bindto} is not the family of connect_ip ${connection.connectIp}`,
     );
   }
+  if (connectPort === undefined && type !== 'PING_CHECK') {
+    report.error(at, 'key', `${type} of ${where} has no connect_port`);
+    return undefined;
+  }
+  switch (type) {
+    case 'TCP_CHECK':
+    case 'PING_CHECK':
+      return { type, ...timing, ...connection };
+    case 'DNS_CHECK': {
+      const x = data as z.output<(typeof probeSchemas)['DNS_CHECK']>;
+      return {
+        type,
+        ...timing,
+        ...connection,
+        queryType: x.type ?? CHECKER_DEFAULTS.dnsType,
+        name: x.name ?? CHECKER_DEFAULTS.dnsName,
+      };
+    }
+    case 'SMTP_CHECK': {
+      const x = data as z.output<(typeof probeSchemas)['SMTP_CHECK']>;
+      return { type, ...timing, ...connection, heloName: x.helo_name ?? CHECKER_DEFAULTS.smtpHeloName };
+    }
+    case 'UDP_CHECK': {
+      const x = data as z.output<(typeof probeSchemas)['UDP_CHECK']>;
+      return {
+        type,
+        ...timing,
+        ...connection,
+        payload: x.payload,
+        requireReply: x.require_reply?.require ?? false,
+        replyPattern: x.require_reply?.pattern,
+        minReplyLength: x.min_reply_length ?? CHECKER_DEFAULTS.udpMinReplyLength,
+        maxReplyLength: x.max_reply_length ?? CHECKER_DEFAULTS.udpMaxReplyLength,
+      };
+    }
+  }
+  const urls = buildUrls(node.url, Object.hasOwn(node, 'url'), [...at, 'url'], `${type} of ${where}`, report);
+  if (!urls) return undefined;
   return {
     type,
     ...timing,
     ...connection,
     urls,
-    virtualhost: d.virtualhost,
+    virtualhost: d.virtualhost ?? defaults.virtualhost,
     enableSni: d.enable_sni ?? false,
     sniName: d.sni_name,
     verifyCert: d.verify_cert ?? false,

@@ -18,6 +18,7 @@ import {
 } from './fields.js';
 import type { RawGlobal } from './instance.js';
 import { isMap, parseSection, type Reporter } from './report.js';
+import { buildLvsGlobals, lvsGlobalFields } from './virtual-server.js';
 
 /** `PATH [USER [GROUP]]`: an absolute path, then the FIFO's owner. */
 const fifoSpec = z
@@ -54,6 +55,7 @@ export const globalDefsSchema = z
     notify_fifo_script: command,
     vrrp_notify_fifo: fifoSpec,
     vrrp_notify_fifo_script: command,
+    ...lvsGlobalFields,
   })
   .partial();
 
@@ -110,5 +112,6 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
       const script = g[`${keyword}_script`];
       return fifo ? [{ keyword, ...fifo, script }] : [];
     }),
+    lvs: buildLvsGlobals(g, report),
   };
 }

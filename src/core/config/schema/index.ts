@@ -22,6 +22,8 @@ import type {
   SyncGroupConfig,
   TrackFileConfig,
   VipdConfig,
+  VirtualServerConfig,
+  VirtualServerGroupConfig,
   VrrpScriptConfig,
 } from '../model.js';
 import { buildCheck } from './checkers.js';
@@ -30,9 +32,18 @@ import { buildInstance, checkUnique } from './instance.js';
 import { type Issues, isMap, type Locator, Reporter, type ValidationResult } from './report.js';
 import { buildSyncGroup } from './sync-group.js';
 import { buildScript, buildTrackFile } from './trackers.js';
+import { buildVirtualServer, buildVirtualServerGroup, checkUniqueServices } from './virtual-server.js';
 
 /** Top-level blocks the model holds (each refused as "not supported yet" until its feature lands). */
-const MODELLED_TOP_LEVEL = ['vrrp_sync_group', 'vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_check'] as const;
+const MODELLED_TOP_LEVEL = [
+  'vrrp_sync_group',
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_file',
+  'vrrp_check',
+  'virtual_server',
+  'virtual_server_group',
+] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
 export interface Context {
@@ -144,12 +155,30 @@ export function validateConfig(
     unsupportedInstance: withTrackers(UNSUPPORTED_INSTANCE, TRACKER_INSTANCE, trackers),
   };
 
+  const groups = new Map<string, VirtualServerGroupConfig>();
+  const groupNode = root.virtual_server_group;
+  if (groupNode !== undefined && !isMap(groupNode)) {
+    report.error(['virtual_server_group'], 'value', 'virtual_server_group must be a map of names to their lines');
+  } else if (groupNode) {
+    for (const [name, body] of Object.entries(groupNode)) {
+      const g = buildVirtualServerGroup(name, body, report);
+      if (g) groups.set(name, g);
+    }
+  }
+  const lvsCtx = { groups, trackFiles, trackFileNames: new Set(trackFileNames.keys()) };
+  const virtualServers: VirtualServerConfig[] = [];
+  for (const [key, body] of namedBlocks(root, 'virtual_server', report, /* multi-word names */ true)) {
+    const vs = buildVirtualServer(key, body, lvsCtx, report);
+    if (vs) virtualServers.push(vs);
+  }
+  checkUniqueServices(virtualServers, report);
+
   const instancesNode = root.vrrp_instance;
   const instances: InstanceConfig[] = [];
   let instanceNames: string[] = [];
   if (instancesNode === undefined) {
-    // keepalived runs checker-only files; vipd has nothing to do with one, which is worth saying, not refusing.
-    report.warn([], 'value', 'no vrrp_instance is configured: vipd has nothing to do');
+    // keepalived runs checker-only files (a director with IPVS and no VRRP): fine when there is LVS work.
+    if (virtualServers.length === 0) report.warn([], 'value', 'no vrrp_instance is configured: vipd has nothing to do');
   } else if (!isMap(instancesNode) || Object.keys(instancesNode).length === 0) {
     report.error(['vrrp_instance'], 'value', 'vrrp_instance must be a map of instance names to their settings');
   } else {
@@ -167,6 +196,23 @@ export function validateConfig(
     const sg = buildSyncGroup(name, body, new Set(instanceNames), memberOf, report);
     if (sg) syncGroups.push(sg);
   }
+  const legacySync = instances.find((i) => i.lvsSyncDaemonInterface !== undefined);
+  if (legacySync && !globalDefs.lvs.syncDaemon) {
+    globalDefs.lvs.syncDaemon = {
+      interface: legacySync.lvsSyncDaemonInterface as string,
+      instance: legacySync.name,
+      syncId: 0,
+      source: legacySync.source,
+    };
+  }
+  const sync = globalDefs.lvs.syncDaemon;
+  if (sync?.instance !== undefined && !instanceNames.includes(sync.instance)) {
+    report.error(
+      ['global_defs', 'lvs_sync_daemon'],
+      'value',
+      `lvs_sync_daemon: no vrrp_instance ${sync.instance} is defined`,
+    );
+  }
   return result({
     globalDefs,
     instances,
@@ -174,6 +220,8 @@ export function validateConfig(
     scripts: [...scripts.values()],
     trackFiles: [...trackFiles.values(), ...ctx.implicitFiles.values()],
     checks: [...checks.values()],
+    virtualServers,
+    virtualServerGroups: [...groups.values()],
   });
 }
 
@@ -185,6 +233,7 @@ function namedBlocks(
   root: Record<string, unknown>,
   kind: string,
   report: Reporter,
+  multiWord = false,
 ): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   const node = root[kind];
@@ -194,7 +243,7 @@ function namedBlocks(
     return out;
   }
   for (const [name, body] of Object.entries(node)) {
-    if (!/^\S+$/.test(name)) {
+    if (!multiWord && !/^\S+$/.test(name)) {
       report.error([kind, name], 'key', `${kind} name ${JSON.stringify(name)} must be one word (no spaces)`);
     } else if (!isMap(body)) {
       report.error([kind, name], 'key', `${kind} ${name} must be a map of keywords`);

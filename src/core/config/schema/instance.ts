@@ -98,6 +98,7 @@ export const instanceSchema = z
     virtual_rules: lines('"from 10.0.0.0/24 table 100"'),
     use_vmac: vmacSpec,
     vmac_xmit_base: flag,
+    lvs_sync_daemon_interface: ifName,
   })
   .partial();
 
@@ -335,6 +336,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     virtualRules: (r.virtual_rules ?? []).map(normaliseLine),
     useVmac: r.use_vmac ? { ifname: r.use_vmac.name ?? `vrrp.${r.virtual_router_id}` } : undefined,
     vmacXmitBase: r.vmac_xmit_base ?? false,
+    lvsSyncDaemonInterface: r.lvs_sync_daemon_interface,
     source: report.at(base, 'key'),
   };
 }

@@ -1,0 +1,91 @@
+/**
+ * Desired against actual: the ordered IPVS operations that turn the kernel's table into the one vipd wants,
+ * touching only services vipd owns. Pure and idempotent: reconciling a table with itself gives no operation.
+ *
+ * Ownership: a service is vipd's when it is desired, or when vipd programmed it before (`owned`, kept by the
+ * daemon's ledger): an owned service no longer desired is removed, any other service in the kernel is left
+ * alone. Inside a service vipd owns, the destinations are all vipd's: one added by hand is removed.
+ *
+ * Order, per service: add or edit the service, add and edit destinations, then remove the ones not wanted —
+ * adding before removing, so a service switching to its sorry server is never left without a destination.
+ * Services no longer wanted go last.
+ */
+import {
+  type DestKey,
+  destId,
+  type IpvsDest,
+  type IpvsService,
+  SETTABLE_FLAGS,
+  type ServiceKey,
+  serviceId,
+} from './table.js';
+
+export type IpvsOp =
+  | { op: 'add-service'; service: IpvsService }
+  | { op: 'edit-service'; service: IpvsService }
+  | { op: 'remove-service'; key: ServiceKey }
+  | { op: 'add-dest'; key: ServiceKey; dest: IpvsDest }
+  | { op: 'edit-dest'; key: ServiceKey; dest: IpvsDest }
+  | { op: 'remove-dest'; key: ServiceKey; dest: DestKey };
+
+export function reconcile(
+  desired: readonly IpvsService[],
+  actual: readonly IpvsService[],
+  owned: ReadonlySet<string> = new Set(),
+): IpvsOp[] {
+  const ops: IpvsOp[] = [];
+  const actualById = new Map(actual.map((s) => [serviceId(s.key), s]));
+  const wanted = new Set<string>();
+  for (const want of desired) {
+    const id = serviceId(want.key);
+    wanted.add(id);
+    const have = actualById.get(id);
+    if (!have) {
+      ops.push({ op: 'add-service', service: want });
+      for (const dest of want.dests) ops.push({ op: 'add-dest', key: want.key, dest });
+      continue;
+    }
+    if (!sameService(want, have)) ops.push({ op: 'edit-service', service: want });
+    const haveDests = new Map(have.dests.map((d) => [destId(d), d]));
+    const wantIds = new Set<string>();
+    for (const dest of want.dests) {
+      const did = destId(dest);
+      wantIds.add(did);
+      const cur = haveDests.get(did);
+      if (!cur) ops.push({ op: 'add-dest', key: want.key, dest });
+      else if (!sameDest(dest, cur)) ops.push({ op: 'edit-dest', key: want.key, dest });
+    }
+    for (const [did, cur] of haveDests) {
+      if (!wantIds.has(did))
+        ops.push({ op: 'remove-dest', key: want.key, dest: { address: cur.address, port: cur.port } });
+    }
+  }
+  for (const have of actual) {
+    const id = serviceId(have.key);
+    if (!wanted.has(id) && owned.has(id)) ops.push({ op: 'remove-service', key: have.key });
+  }
+  return ops;
+}
+
+function sameService(a: IpvsService, b: IpvsService): boolean {
+  return (
+    a.scheduler === b.scheduler &&
+    (a.flags & SETTABLE_FLAGS) === (b.flags & SETTABLE_FLAGS) &&
+    a.timeoutS === b.timeoutS &&
+    a.netmask === b.netmask &&
+    (a.pe ?? '') === (b.pe ?? '')
+  );
+}
+
+function sameDest(a: IpvsDest, b: IpvsDest): boolean {
+  return (
+    a.method === b.method &&
+    a.weight === b.weight &&
+    a.upperThreshold === b.upperThreshold &&
+    a.lowerThreshold === b.lowerThreshold &&
+    (a.method !== 'TUN' ||
+      ((a.tunnel?.type ?? 'ipip') === (b.tunnel?.type ?? 'ipip') &&
+        (a.tunnel?.port ?? 0) === (b.tunnel?.port ?? 0) &&
+        (a.tunnel?.csum ?? 'nocsum') === (b.tunnel?.csum ?? 'nocsum')))
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * UDP_CHECK: a datagram (payload, else 4 random bytes) on a connected socket, so an ICMP port/host unreachable
+ * comes back as an error. Without require_reply, silence until connect_timeout is up (keepalived: failure comes
+ * from ICMP errors); with it, a reply of an allowed length that matches the pattern is needed.
+ */
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { ResolvedUdpCheck } from '../../core/checks/spec.js';
+import type { CheckResult } from '../../core/tracking/types.js';
+import { badEndpoint, netReason, since } from './reasons.js';
+
+/** Whether `reply` matches `pattern` (nibbles, null = any) over the shorter of the two. */
+export function matchesReply(reply: Uint8Array, pattern: readonly (number | null)[]): boolean {
+  const n = Math.min(reply.length * 2, pattern.length);
+  for (let i = 0; i < n; i++) {
+    const want = pattern[i];
+    if (want === null || want === undefined) continue;
+    const byte = reply[i >> 1] as number;
+    const got = i % 2 === 0 ? byte >> 4 : byte & 0x0f;
+    if (got !== want) return false;
+  }
+  return true;
+}
+
+export function udpProbe(o: ResolvedUdpCheck, signal?: AbortSignal): Promise<CheckResult> {
+  const start = performance.now();
+  return new Promise<CheckResult>((resolve) => {
+    const bad = badEndpoint(o);
+    if (bad || signal?.aborted) {
+      resolve({ ok: false, reason: bad ?? 'aborted', latencyMs: 0 });
+      return;
+    }
+    const sock = dgram.createSocket(net.isIPv6(o.connectIp) ? 'udp6' : 'udp4');
+    let settled = false;
+    const finish = (ok: boolean, reason: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      sock.close();
+      resolve({ ok, reason, latencyMs: since(start) });
+    };
+    const onAbort = () => finish(false, 'aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(
+      () => (o.requireReply ? finish(false, 'timeout') : finish(true, 'ok')),
+      o.connectTimeoutMs,
+    );
+    const bound = o.bindto !== undefined || o.bindPort !== undefined;
+    sock.on('error', (err) => finish(false, netReason(err, bound)));
+    sock.on('message', (msg) => {
+      if (!o.requireReply) return finish(true, 'ok');
+      if (msg.length < o.minReplyLength || msg.length > o.maxReplyLength)
+        return finish(false, `reply length ${msg.length}`);
+      if (o.replyPattern && !matchesReply(msg, o.replyPattern)) return finish(false, 'reply mismatch');
+      finish(true, 'ok');
+    });
+    sock.bind({ address: o.bindto, port: o.bindPort ?? 0 }, () => {
+      sock.connect(o.connectPort, o.connectIp, () => sock.send(o.payload ?? randomBytes(4)));
+    });
+  });
+}
