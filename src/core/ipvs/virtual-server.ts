@@ -1,0 +1,228 @@
+/**
+ * One virtual server's health, as keepalived's checker process keeps it, and the IPVS services it wants:
+ *
+ * - a real server is alive while every one of its checkers is up; it starts alive (before any check has run),
+ *   or down with `alpha`; a real server without checkers is always alive;
+ * - its weight is the configured one, adjusted by MISC_CHECK misc_dynamic (exit status − 2 replaces it) and
+ *   FILE_CHECK dynamic (value × weight added), never below 0;
+ * - quorum: the sum of the alive real servers' weights; lost when it falls below quorum − hysteresis (or to 0),
+ *   gained again at quorum + hysteresis;
+ * - in the table: an alive real server at its weight; a dead one at weight 0 with inhibit_on_failure, else absent;
+ *   with the quorum lost and a sorry server: the sorry server at weight 1 (the virtual server's forwarding method
+ *   unless sorry_server_lvs_method) and the real servers out, except the inhibited ones at weight 0;
+ *   sorry_server_inhibit keeps the sorry server at weight 0 while it is not needed.
+ *
+ * Pure: results in, the new state and the notifications out; desiredServices() gives the table rows.
+ */
+import type { RealServerConfig, VirtualServerConfig, VirtualServerGroupConfig } from '../config/model.js';
+import type { Family } from '../ports.js';
+import { defaultNetmask, type IpvsDest, type IpvsService, type ServiceKey } from './table.js';
+
+export interface CheckerState {
+  up: boolean;
+  /** Weight adjustment this checker makes (misc_dynamic, FILE_CHECK dynamic); 0 otherwise. */
+  adjust: number;
+}
+
+export interface RealServerState {
+  checkers: CheckerState[];
+}
+
+export interface VirtualServerState {
+  reals: RealServerState[];
+  quorumUp: boolean;
+}
+
+/** What a result changed, for notify_up / notify_down / quorum_up / quorum_down. */
+export type VirtualServerEvent = { kind: 'real-server'; index: number; up: boolean } | { kind: 'quorum'; up: boolean };
+
+/** A checker's verdict: up or down, and a weight adjustment (see CheckerState.adjust). */
+export interface CheckerVerdict {
+  up: boolean;
+  adjust?: number | undefined;
+}
+
+export function isAlive(rs: RealServerState): boolean {
+  return rs.checkers.every((c) => c.up);
+}
+
+export function effectiveWeight(cfg: RealServerConfig, rs: RealServerState): number {
+  return Math.max(0, cfg.weight + rs.checkers.reduce((sum, c) => sum + c.adjust, 0));
+}
+
+export function weightSum(vs: VirtualServerConfig, state: VirtualServerState): number {
+  return state.reals.reduce((sum, rs, i) => {
+    const cfg = vs.realServers[i] as RealServerConfig;
+    return isAlive(rs) ? sum + effectiveWeight(cfg, rs) : sum;
+  }, 0);
+}
+
+export function initialState(vs: VirtualServerConfig): VirtualServerState {
+  const reals = vs.realServers.map((rs) => ({
+    checkers: rs.checkers.map((c) => ({ up: !(c.kind === 'probe' ? c.alpha : rs.alpha), adjust: 0 })),
+  }));
+  const state = { reals, quorumUp: true };
+  const sum = weightSum(vs, state);
+  return { reals, quorumUp: sum > 0 && sum >= vs.quorum };
+}
+
+/** A checker result: the new state and what it changed (real server up/down, then quorum). */
+export function applyVerdict(
+  vs: VirtualServerConfig,
+  state: VirtualServerState,
+  realIndex: number,
+  checkerIndex: number,
+  verdict: CheckerVerdict,
+): { state: VirtualServerState; events: VirtualServerEvent[] } {
+  const rs = state.reals[realIndex];
+  const checker = rs?.checkers[checkerIndex];
+  if (!rs || !checker) return { state, events: [] };
+  const next: CheckerState = {
+    up: verdict.up,
+    adjust: verdict.up ? (verdict.adjust ?? checker.adjust) : checker.adjust,
+  };
+  if (next.up === checker.up && next.adjust === checker.adjust) return { state, events: [] };
+  const checkers = rs.checkers.map((c, i) => (i === checkerIndex ? next : c));
+  const reals = state.reals.map((r, i) => (i === realIndex ? { checkers } : r));
+  const events: VirtualServerEvent[] = [];
+  const wasAlive = isAlive(rs);
+  const alive = checkers.every((c) => c.up);
+  if (wasAlive !== alive) events.push({ kind: 'real-server', index: realIndex, up: alive });
+  const quorumUp = nextQuorum(vs, state.quorumUp, weightSum(vs, { reals, quorumUp: state.quorumUp }));
+  if (quorumUp !== state.quorumUp) events.push({ kind: 'quorum', up: quorumUp });
+  return { state: { reals, quorumUp }, events };
+}
+
+/** keepalived's quorum with hysteresis: lost below quorum − hysteresis (or at 0), gained at quorum + hysteresis. */
+export function nextQuorum(vs: Pick<VirtualServerConfig, 'quorum' | 'hysteresis'>, up: boolean, sum: number): boolean {
+  if (up) return !(sum === 0 || sum < vs.quorum - vs.hysteresis);
+  return sum >= vs.quorum + vs.hysteresis;
+}
+
+/** The state for a new configuration of the same virtual server: real servers and checkers kept by identity. */
+export function carryState(
+  before: VirtualServerConfig,
+  state: VirtualServerState,
+  after: VirtualServerConfig,
+): VirtualServerState {
+  const fresh = initialState(after);
+  const old = new Map(before.realServers.map((rs, i) => [realServerId(rs), { cfg: rs, st: state.reals[i] }]));
+  const reals = after.realServers.map((rs, i) => {
+    const prev = old.get(realServerId(rs));
+    if (!prev?.st) return fresh.reals[i] as RealServerState;
+    const prevCheckers = new Map(prev.cfg.checkers.map((c, j) => [checkerId(c), prev.st?.checkers[j]]));
+    return {
+      checkers: rs.checkers.map(
+        (c, j) => prevCheckers.get(checkerId(c)) ?? (fresh.reals[i]?.checkers[j] as CheckerState),
+      ),
+    };
+  });
+  const sum = weightSum(after, { reals, quorumUp: state.quorumUp });
+  return { reals, quorumUp: nextQuorum(after, state.quorumUp, sum) };
+}
+
+export function realServerId(rs: Pick<RealServerConfig, 'address' | 'port'>): string {
+  return `${rs.address} ${rs.port}`;
+}
+
+/** A checker's identity across reloads: its whole definition (a changed checker is a new checker). */
+export function checkerId(c: RealServerConfig['checkers'][number]): string {
+  return JSON.stringify(c, (k, v) => (k === 'source' ? undefined : v instanceof Uint8Array ? [...v] : v));
+}
+
+/** The services a virtual server is (one, or one per group entry), without destinations. */
+export function serviceKeys(
+  vs: VirtualServerConfig,
+  groups: ReadonlyMap<string, VirtualServerGroupConfig>,
+): ServiceKey[] {
+  const t = vs.target;
+  if (t.kind === 'address') return [{ family: vs.family, protocol: vs.protocol, address: t.address, port: t.port }];
+  if (t.kind === 'fwmark') return [{ family: vs.family, fwmark: t.fwmark }];
+  const keys: ServiceKey[] = [];
+  for (const e of groups.get(t.group)?.entries ?? []) {
+    if (e.kind === 'fwmark') keys.push({ family: e.family ?? vs.family, fwmark: e.fwmark });
+    else {
+      for (const address of expandRange(e.first, e.last)) {
+        keys.push({ family: address.includes(':') ? 6 : 4, protocol: vs.protocol, address, port: e.port });
+      }
+    }
+  }
+  return keys;
+}
+
+/** Every address from first to last (IPv4: any span; IPv6: the last 16-bit group varies). */
+export function expandRange(first: string, last: string): string[] {
+  if (first === last) return [first];
+  if (!first.includes(':')) {
+    const n = (a: string) => a.split('.').reduce((x, p) => ((x << 8) | Number(p)) >>> 0, 0);
+    const out: string[] = [];
+    for (let i = n(first); i <= n(last) && out.length < 65536; i++) {
+      out.push([24, 16, 8, 0].map((s) => (i >>> s) & 255).join('.'));
+    }
+    return out;
+  }
+  const head = first.slice(0, first.lastIndexOf(':') + 1);
+  const lo = Number.parseInt(first.slice(head.length) || '0', 16);
+  const hi = Number.parseInt(last.slice(last.lastIndexOf(':') + 1) || '0', 16);
+  const out: string[] = [];
+  for (let i = lo; i <= hi; i++) out.push(`${head}${i.toString(16)}`);
+  return out;
+}
+
+/** The IPVS rows this virtual server wants in its current state. */
+export function desiredServices(
+  vs: VirtualServerConfig,
+  state: VirtualServerState,
+  groups: ReadonlyMap<string, VirtualServerGroupConfig>,
+): IpvsService[] {
+  const sorryActive = vs.sorryServer !== undefined && !state.quorumUp;
+  const dests: IpvsDest[] = [];
+  vs.realServers.forEach((cfg, i) => {
+    const rs = state.reals[i] as RealServerState;
+    const alive = isAlive(rs);
+    let weight: number | undefined;
+    if (sorryActive) weight = cfg.inhibitOnFailure ? 0 : undefined;
+    else if (alive) weight = effectiveWeight(cfg, rs);
+    else weight = cfg.inhibitOnFailure ? 0 : undefined;
+    if (weight === undefined) return;
+    dests.push(destOf(cfg.address, cfg.port, cfg.method, weight, cfg.upperThreshold, cfg.lowerThreshold));
+  });
+  const sorry = vs.sorryServer;
+  if (sorry && (sorryActive || sorry.inhibit)) {
+    // The sorry server replaces a real server of the same address and port if one is listed.
+    const at = dests.findIndex((d) => d.address === sorry.address && d.port === sorry.port);
+    const row = destOf(sorry.address, sorry.port, sorry.method, sorryActive ? 1 : 0, 0, 0);
+    if (at >= 0) dests[at] = row;
+    else dests.push(row);
+  }
+  return serviceKeys(vs, groups).map((key) => ({
+    key,
+    scheduler: vs.scheduler,
+    flags: vs.flags,
+    timeoutS: vs.persistenceTimeoutS,
+    netmask: vs.persistenceGranularity ?? defaultNetmask(key.family),
+    pe: vs.persistenceEngine,
+    dests: dests.map((d) => ({ ...d })),
+  }));
+}
+
+function destOf(
+  address: string,
+  port: number,
+  method: RealServerConfig['method'],
+  weight: number,
+  upperThreshold: number,
+  lowerThreshold: number,
+): IpvsDest {
+  const family: Family = address.includes(':') ? 6 : 4;
+  return {
+    address,
+    port,
+    family,
+    method: method.method,
+    tunnel: method.method === 'TUN' ? (method.tunnel ?? { type: 'ipip' }) : undefined,
+    weight,
+    upperThreshold,
+    lowerThreshold,
+  };
+}

@@ -1,0 +1,148 @@
+/** reconcile(desired, actual, owned): the ordered operations, idempotence, and what vipd does not own. */
+import { describe, expect, it } from 'vitest';
+import { type IpvsOp, reconcile } from '../../src/core/ipvs/reconcile.js';
+import { type IpvsDest, type IpvsService, SERVICE_FLAGS, serviceId } from '../../src/core/ipvs/table.js';
+
+const dest = (address: string, weight = 1, extra: Partial<IpvsDest> = {}): IpvsDest => ({
+  address,
+  port: 80,
+  family: 4,
+  method: 'NAT',
+  weight,
+  upperThreshold: 0,
+  lowerThreshold: 0,
+  ...extra,
+});
+const svc = (address: string, dests: IpvsDest[], extra: Partial<IpvsService> = {}): IpvsService => ({
+  key: { family: 4, protocol: 'TCP', address, port: 80 },
+  scheduler: 'rr',
+  flags: 0,
+  timeoutS: 0,
+  netmask: 0xffffffff,
+  dests,
+  ...extra,
+});
+/** Short text of an operation, for readable expectations. */
+const text = (op: IpvsOp): string => {
+  switch (op.op) {
+    case 'add-service':
+    case 'edit-service':
+      return `${op.op} ${serviceId(op.service.key)}`;
+    case 'remove-service':
+      return `${op.op} ${serviceId(op.key)}`;
+    case 'remove-dest':
+      return `${op.op} ${serviceId(op.key)} ${op.dest.address}`;
+    default:
+      return `${op.op} ${serviceId(op.key)} ${op.dest.address} w${op.dest.weight}`;
+  }
+};
+/** Applies operations to a table as the kernel would (for the idempotence property). */
+function apply(table: IpvsService[], ops: IpvsOp[]): IpvsService[] {
+  let t = table.map((s) => ({ ...s, dests: [...s.dests] }));
+  const find = (id: string) => t.find((s) => serviceId(s.key) === id) as IpvsService;
+  for (const op of ops) {
+    if (op.op === 'add-service') t.push({ ...op.service, dests: [] });
+    else if (op.op === 'edit-service')
+      Object.assign(find(serviceId(op.service.key)), { ...op.service, dests: find(serviceId(op.service.key)).dests });
+    else if (op.op === 'remove-service') t = t.filter((s) => serviceId(s.key) !== serviceId(op.key));
+    else {
+      const s = find(serviceId(op.key));
+      s.dests = s.dests.filter((d) => d.address !== op.dest.address || d.port !== op.dest.port);
+      if (op.op !== 'remove-dest') s.dests.push(op.dest as IpvsDest);
+    }
+  }
+  return t;
+}
+
+describe('reconcile', () => {
+  const want = [svc('10.0.0.100', [dest('10.0.0.11'), dest('10.0.0.12', 2)])];
+
+  it('from an empty table: the service, then its destinations', () => {
+    expect(reconcile(want, []).map(text)).toEqual([
+      'add-service TCP 10.0.0.100:80',
+      'add-dest TCP 10.0.0.100:80 10.0.0.11 w1',
+      'add-dest TCP 10.0.0.100:80 10.0.0.12 w2',
+    ]);
+  });
+
+  it('a table equal to the desired one gives no operation (the kernel adds the hashed flag)', () => {
+    const actual = [{ ...want[0], flags: SERVICE_FLAGS.hashed } as IpvsService];
+    expect(reconcile(want, actual)).toEqual([]);
+  });
+
+  it('a weight change edits one destination and touches nothing else', () => {
+    const actual = [svc('10.0.0.100', [dest('10.0.0.11', 5), dest('10.0.0.12', 2)])];
+    expect(reconcile(want, actual).map(text)).toEqual(['edit-dest TCP 10.0.0.100:80 10.0.0.11 w1']);
+  });
+
+  it('a destination added by hand to a service vipd owns is removed; a missing one is put back, adds first', () => {
+    const actual = [svc('10.0.0.100', [dest('10.0.0.11'), dest('10.0.0.99')])];
+    expect(reconcile(want, actual).map(text)).toEqual([
+      'add-dest TCP 10.0.0.100:80 10.0.0.12 w2',
+      'remove-dest TCP 10.0.0.100:80 10.0.0.99',
+    ]);
+  });
+
+  it('scheduler, persistence or forwarding changes are edits, not removals (connections survive)', () => {
+    const actual = [
+      svc('10.0.0.100', [dest('10.0.0.11', 1, { method: 'DR' }), dest('10.0.0.12', 2)], {
+        scheduler: 'wrr',
+        timeoutS: 60,
+        flags: 1,
+      }),
+    ];
+    expect(reconcile(want, actual).map(text)).toEqual([
+      'edit-service TCP 10.0.0.100:80',
+      'edit-dest TCP 10.0.0.100:80 10.0.0.11 w1',
+    ]);
+  });
+
+  it('services vipd does not own are never touched; an owned one no longer wanted is removed', () => {
+    const foreign = svc('192.0.2.1', [dest('192.0.2.10')]);
+    const old = svc('10.0.0.101', [dest('10.0.0.11')]);
+    const owned = new Set([serviceId(want[0]?.key as IpvsService['key']), serviceId(old.key)]);
+    expect(reconcile(want, [foreign, old, ...want], owned).map(text)).toEqual(['remove-service TCP 10.0.0.101:80']);
+  });
+
+  it('fwmark and IPv6 services are keyed apart from address services', () => {
+    const fw: IpvsService = { ...svc('x', []), key: { family: 6, fwmark: 1 }, netmask: 128 };
+    expect(reconcile([fw], [{ ...fw, key: { family: 4, fwmark: 1 } }]).map(text)).toEqual(['add-service FWM 1 inet6']);
+  });
+
+  it('TUN options are compared (a GUE port change is an edit)', () => {
+    const tun = (port: number) => [
+      svc('10.0.0.100', [dest('10.0.0.11', 1, { method: 'TUN', tunnel: { type: 'gue', port } })]),
+    ];
+    expect(reconcile(tun(6080), tun(6081)).map(text)).toEqual(['edit-dest TCP 10.0.0.100:80 10.0.0.11 w1']);
+  });
+
+  it('reconciling the result of applying the operations gives none (idempotent), for many random tables', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const table = () =>
+      Array.from({ length: rnd(4) }, (_, i) =>
+        svc(
+          `10.0.1.${i + rnd(3)}`,
+          Array.from({ length: rnd(4) }, (_, j) => dest(`10.0.2.${j + rnd(3)}`, rnd(3))),
+          {
+            scheduler: ['rr', 'wrr'][rnd(2)] as string,
+          },
+        ),
+      )
+        .filter((s, i, all) => all.findIndex((o) => serviceId(o.key) === serviceId(s.key)) === i)
+        .map((s) => ({
+          ...s,
+          dests: s.dests.filter((d, i, all) => all.findIndex((o) => o.address === d.address) === i),
+        }));
+    for (let i = 0; i < 300; i++) {
+      const desired = table();
+      const actual = table();
+      const owned = new Set(actual.filter(() => rnd(2) === 0).map((s) => serviceId(s.key)));
+      const after = apply(actual, reconcile(desired, actual, owned));
+      expect(reconcile(desired, after, owned)).toEqual([]);
+    }
+  });
+});
