@@ -4,6 +4,8 @@
  * core and never the daemon.
  */
 import type { CheckSpec, ScriptUser } from './checks/spec.js';
+import type { IpvsOp } from './ipvs/reconcile.js';
+import type { IpvsService, IpvsTimeouts, SyncDaemonSpec } from './ipvs/table.js';
 import type { Clock, Millis } from './time.js';
 import type { CheckResult } from './tracking/types.js';
 
@@ -170,6 +172,22 @@ export interface NotifyFifoPort {
 }
 
 /** Everything the daemon needs from the outside world; tests pass fakes. */
+/** The kernel's IPVS (the IPVS netlink edge; a fake in daemon tests). */
+export interface IpvsPort {
+  /** The whole table: services with their destinations and counters. */
+  list(): Promise<IpvsService[]>;
+  apply(op: IpvsOp): Promise<void>;
+  /** Removes every service (ipvsadm -C). */
+  flush(): Promise<void>;
+  getTimeouts(): Promise<IpvsTimeouts>;
+  /** 0 leaves a timeout as it is. */
+  setTimeouts(t: IpvsTimeouts): Promise<void>;
+  listSyncDaemons(): Promise<SyncDaemonSpec[]>;
+  startSyncDaemon(d: SyncDaemonSpec): Promise<void>;
+  stopSyncDaemon(state: SyncDaemonSpec['state']): Promise<void>;
+  close(): void;
+}
+
 export interface DaemonEdges extends SocketEdges {
   clock: Clock;
   addresses: AddressPort;

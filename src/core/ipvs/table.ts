@@ -42,6 +42,20 @@ export interface IpvsDest {
   /** uthreshold / lthreshold (0 = none). */
   upperThreshold: number;
   lowerThreshold: number;
+  /** Read from the kernel only. */
+  counters?: IpvsCounters | undefined;
+}
+
+/** Traffic counters the kernel keeps per service and destination (listing only). */
+export interface IpvsCounters {
+  connections: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Destinations only: current connections. */
+  activeConnections?: number | undefined;
+  inactiveConnections?: number | undefined;
 }
 
 export interface IpvsService {
@@ -56,6 +70,26 @@ export interface IpvsService {
   /** Persistence engine ("sip"), if any. */
   pe?: string | undefined;
   dests: IpvsDest[];
+  /** Read from the kernel only. */
+  counters?: IpvsCounters | undefined;
+}
+
+/** The IPVS sync daemon (connection synchronisation between directors). */
+export interface SyncDaemonSpec {
+  state: 'master' | 'backup';
+  interface: string;
+  syncId: number;
+  maxlen?: number | undefined;
+  port?: number | undefined;
+  ttl?: number | undefined;
+  group?: string | undefined;
+}
+
+/** lvs_timeouts, in seconds (0 = leave as is). */
+export interface IpvsTimeouts {
+  tcp: number;
+  tcpFin: number;
+  udp: number;
 }
 
 /** A destination's identity within its service. */

@@ -1,5 +1,6 @@
 /**
- * The rtnetlink transport under addresses.ts and links.ts, on the `netlink` package's raw socket and codecs.
+ * The netlink transport under addresses.ts and links.ts (rtnetlink) and ipvs.ts (generic netlink), on the
+ * `netlink` package's raw socket and codecs.
  *
  * The package's own request layer (NetlinkSocket.request / RtNetlinkSocket) is bypassed on purpose:
  * its errors are plain `Error('Request rejected: EEXIST')` without a code, its pending promises never
@@ -79,15 +80,20 @@ export function toNetlinkError(what: string, err: unknown): NetlinkError {
   return new NetlinkError(`${what}: ${typeof e?.message === 'string' ? e.message : String(err)}`, code);
 }
 
-/** One parsed rtnetlink message with what the package's parsed event drops: its type and flags. */
-export interface RtReply {
-  type: rt.MessageType;
+/** One parsed netlink message with what the package's parsed event drops: its type and flags. */
+export interface NlReply<M> {
+  type: number;
   flags: number;
-  message: rt.Message;
+  message: M;
+}
+/** One parsed rtnetlink message. */
+export interface RtReply extends NlReply<rt.Message> {
+  type: rt.MessageType;
 }
 
 export interface RtRequest {
-  type: rt.MessageType;
+  /** Message type: an RTM_* type, or a generic netlink family id. */
+  type: number;
   /** The payload as produced by rt.format*Message into an AttrStream. */
   body: Uint8Array[];
   /** Extra NLM_F_* flags (REQUEST and ACK, or DUMP, are added). */
@@ -98,20 +104,20 @@ export interface RtRequest {
   timeoutMs?: number;
 }
 
-interface Pending {
+interface Pending<M> {
   seq: number;
   dump: boolean;
   what: string;
-  replies: RtReply[];
+  replies: NlReply<M>[];
   interrupted: boolean;
   timer: NodeJS.Timeout | undefined;
-  resolve(replies: RtReply[]): void;
+  resolve(replies: NlReply<M>[]): void;
   reject(err: NetlinkError): void;
 }
 
-interface Queued {
+interface Queued<M> {
   req: RtRequest;
-  resolve(replies: RtReply[]): void;
+  resolve(replies: NlReply<M>[]): void;
   reject(err: NetlinkError): void;
 }
 
@@ -135,19 +141,24 @@ function parseOne(type: number, data: Buffer): rt.Message | undefined {
 /**
  * A request socket: NEW/DEL/GET requests and dumps, replies matched by sequence number. The socket keeps
  * the event loop alive only while a request is outstanding, so an idle instance never holds the process.
+ * `parse` turns a reply's payload into M (undefined: skipped).
  */
-export class RtRequester {
+export class NetlinkRequester<M> {
   private readonly raw: RawNetlinkSocket;
   private readonly port: number;
   private seq = (Math.random() * 0x7fff_ffff) >>> 0;
-  private readonly pending = new Map<number, Pending>();
-  private readonly queue: Queued[] = [];
+  private readonly pending = new Map<number, Pending<M>>();
+  private readonly queue: Queued<M>[] = [];
   private dumpActive = false;
   private closed = false;
   private referenced = true;
 
-  constructor(private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS) {
-    this.raw = new RawNetlinkSocket(Protocol.ROUTE, rawOptions());
+  constructor(
+    protocol: Protocol,
+    private readonly parse: (type: number, data: Buffer) => M | undefined,
+    private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {
+    this.raw = new RawNetlinkSocket(protocol, rawOptions());
     this.port = this.raw.address().port;
     this.raw.on('message', (buf, rinfo) => this.receive(buf, rinfo.port));
     this.raw.on('truncatedMessage', () => this.failAll('ENOBUFS', 'reply truncated'));
@@ -160,16 +171,16 @@ export class RtRequester {
   }
 
   /** Sends one request; resolves with every reply message (none for a plain ACK). */
-  request(req: RtRequest): Promise<RtReply[]> {
+  request(req: RtRequest): Promise<NlReply<M>[]> {
     if (this.closed) return Promise.reject(new NetlinkError(`${req.what}: netlink socket closed`, 'ECANCELED'));
-    return new Promise<RtReply[]>((resolve, reject) => {
+    return new Promise<NlReply<M>[]>((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
       this.pump();
     });
   }
 
   /** A dump, retried (bounded) when the kernel flags it inconsistent (NLM_F_DUMP_INTR). */
-  async dump(req: Omit<RtRequest, 'dump'>): Promise<RtReply[]> {
+  async dump(req: Omit<RtRequest, 'dump'>): Promise<NlReply<M>[]> {
     let last: NetlinkError | undefined;
     for (let attempt = 0; attempt < MAX_DUMP_RETRIES; attempt++) {
       try {
@@ -205,12 +216,12 @@ export class RtRequester {
     this.updateRef();
   }
 
-  private start(q: Queued): void {
+  private start(q: Queued<M>): void {
     const { req } = q;
     const dump = req.dump === true;
     this.seq = this.seq >= 0xffff_fffe ? 1 : this.seq + 1;
     const seq = this.seq;
-    const p: Pending = {
+    const p: Pending<M> = {
       seq,
       dump,
       what: req.what,
@@ -268,13 +279,13 @@ export class RtRequester {
         else if (p.interrupted) this.settle(p, new NetlinkError(`${p.what}: dump interrupted`, 'EINTR'));
         else this.settle(p);
       } else if (msg.type >= 16) {
-        const message = parseOne(msg.type, msg.data);
-        if (message) p.replies.push({ type: msg.type as rt.MessageType, flags: msg.flags, message });
+        const message = this.parse(msg.type, msg.data);
+        if (message !== undefined) p.replies.push({ type: msg.type, flags: msg.flags, message });
       }
     }
   }
 
-  private settle(p: Pending, err?: NetlinkError): void {
+  private settle(p: Pending<M>, err?: NetlinkError): void {
     if (this.pending.get(p.seq) !== p) return;
     this.pending.delete(p.seq);
     if (p.timer) clearTimeout(p.timer);
@@ -295,6 +306,19 @@ export class RtRequester {
     this.referenced = want;
     if (want) this.raw.ref();
     else this.raw.unref();
+  }
+}
+
+/** The rtnetlink requester. */
+export class RtRequester extends NetlinkRequester<rt.Message> {
+  constructor(defaultTimeoutMs = DEFAULT_TIMEOUT_MS) {
+    super(Protocol.ROUTE, parseOne, defaultTimeoutMs);
+  }
+  override request(req: RtRequest): Promise<RtReply[]> {
+    return super.request(req) as Promise<RtReply[]>;
+  }
+  override dump(req: Omit<RtRequest, 'dump'>): Promise<RtReply[]> {
+    return super.dump(req) as Promise<RtReply[]>;
   }
 }
 

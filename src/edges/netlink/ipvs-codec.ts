@@ -1,0 +1,403 @@
+/**
+ * The generic netlink family "IPVS" (include/uapi/linux/ip_vs.h): commands and attributes, encoded from and
+ * decoded to core/ipvs/table.ts's shapes. Pure: no socket here (ipvs.ts sends what this builds). Decoding never
+ * throws: a row it cannot read is reported as a reason string.
+ */
+import { isIPv4 } from 'node:net';
+import type {
+  DestKey,
+  ForwardMethod,
+  IpvsCounters,
+  IpvsDest,
+  IpvsProtocol,
+  IpvsService,
+  IpvsTimeouts,
+  ServiceKey,
+  SyncDaemonSpec,
+  TunnelOptions,
+} from '../../core/ipvs/table.js';
+import type { Family } from '../../core/ports.js';
+
+export const IPVS_GENL_VERSION = 1;
+
+export const CMD = {
+  NEW_SERVICE: 1,
+  SET_SERVICE: 2,
+  DEL_SERVICE: 3,
+  GET_SERVICE: 4,
+  NEW_DEST: 5,
+  SET_DEST: 6,
+  DEL_DEST: 7,
+  GET_DEST: 8,
+  NEW_DAEMON: 9,
+  DEL_DAEMON: 10,
+  GET_DAEMON: 11,
+  SET_CONFIG: 12,
+  GET_CONFIG: 13,
+  GET_INFO: 15,
+  FLUSH: 17,
+} as const;
+
+const CMD_ATTR = { SERVICE: 1, DEST: 2, DAEMON: 3, TIMEOUT_TCP: 4, TIMEOUT_TCP_FIN: 5, TIMEOUT_UDP: 6 } as const;
+const SVC = {
+  AF: 1,
+  PROTOCOL: 2,
+  ADDR: 3,
+  PORT: 4,
+  FWMARK: 5,
+  SCHED: 6,
+  FLAGS: 7,
+  TIMEOUT: 8,
+  NETMASK: 9,
+  STATS: 10,
+  PE: 11,
+  STATS64: 12,
+} as const;
+const DEST = {
+  ADDR: 1,
+  PORT: 2,
+  FWD: 3,
+  WEIGHT: 4,
+  U_THRESH: 5,
+  L_THRESH: 6,
+  ACTIVE: 7,
+  INACTIVE: 8,
+  PERSIST: 9,
+  STATS: 10,
+  AF: 11,
+  STATS64: 12,
+  TUN_TYPE: 13,
+  TUN_PORT: 14,
+  TUN_FLAGS: 15,
+} as const;
+const DAEMON = { STATE: 1, IFN: 2, SYNC_ID: 3, MAXLEN: 4, GROUP: 5, GROUP6: 6, PORT: 7, TTL: 8 } as const;
+const STATS = { CONNS: 1, INPKTS: 2, OUTPKTS: 3, INBYTES: 4, OUTBYTES: 5 } as const;
+const INFO = { VERSION: 1 } as const;
+
+const AF = { 4: 2, 6: 10 } as const;
+const PROTO: Record<IpvsProtocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
+const PROTO_NAME = new Map<number, IpvsProtocol>([
+  [6, 'TCP'],
+  [17, 'UDP'],
+  [132, 'SCTP'],
+]);
+const FWD: Record<ForwardMethod, number> = { NAT: 0, TUN: 2, DR: 3 };
+const TUN_TYPE = { ipip: 0, gue: 1, gre: 2 } as const;
+const TUN_CSUM = { nocsum: 0, csum: 1, remcsum: 2 } as const;
+const DAEMON_STATE = { master: 1, backup: 2 } as const;
+const NLA_F_NESTED = 0x8000;
+
+// ── attributes ──
+
+export function attr(type: number, payload: Uint8Array): Buffer {
+  const len = 4 + payload.length;
+  const out = Buffer.alloc((len + 3) & ~3);
+  out.writeUInt16LE(len, 0);
+  out.writeUInt16LE(type, 2);
+  out.set(payload, 4);
+  return out;
+}
+const nested = (type: number, parts: Buffer[]) => attr(type | NLA_F_NESTED, Buffer.concat(parts));
+const u8 = (type: number, v: number) => attr(type, Uint8Array.of(v));
+const u16 = (type: number, v: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(v);
+  return attr(type, b);
+};
+const be16 = (type: number, v: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(v);
+  return attr(type, b);
+};
+const u32 = (type: number, v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return attr(type, b);
+};
+const be32 = (type: number, v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return attr(type, b);
+};
+const str = (type: number, v: string) => attr(type, Buffer.from(`${v}\0`, 'latin1'));
+
+/** Attributes by type (the last of a type wins), nested flag stripped. Never throws. */
+export function parseAttrs(b: Buffer): Map<number, Buffer> {
+  const m = new Map<number, Buffer>();
+  for (let o = 0; o + 4 <= b.length; ) {
+    const len = b.readUInt16LE(o);
+    if (len < 4 || o + len > b.length) break;
+    m.set(b.readUInt16LE(o + 2) & 0x3fff, b.subarray(o + 4, o + len));
+    o += (len + 3) & ~3;
+  }
+  return m;
+}
+
+/** An address as the kernel's union nf_inet_addr (16 bytes). */
+export function inetAddr(address: string): Buffer {
+  const out = Buffer.alloc(16);
+  if (isIPv4(address)) {
+    for (const [i, p] of address.split('.').entries()) out.writeUInt8(Number(p), i);
+    return out;
+  }
+  const [head = '', tail] = address.split('::');
+  const groups = (s: string) => (s === '' ? [] : s.split(':'));
+  const h = groups(head);
+  const t = tail === undefined ? [] : groups(tail);
+  const all = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  for (const [i, g] of all.entries()) out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
+  return out;
+}
+
+export function addressText(b: Buffer, family: Family): string {
+  if (family === 4) return [...b.subarray(0, 4)].join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16));
+  // Longest run of zero groups (length ≥ 2) becomes "::" (RFC 5952).
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+}
+
+// ── encode ──
+
+/** The attributes that name a service (its key). */
+export function serviceKeyAttrs(key: ServiceKey): Buffer[] {
+  const parts = [u16(SVC.AF, AF[key.family])];
+  if (key.fwmark !== undefined) parts.push(u32(SVC.FWMARK, key.fwmark));
+  else {
+    parts.push(u16(SVC.PROTOCOL, PROTO[key.protocol]), attr(SVC.ADDR, inetAddr(key.address)), be16(SVC.PORT, key.port));
+  }
+  return parts;
+}
+
+/** IPVS_CMD_ATTR_SERVICE: the key, and for a new or edited service every parameter (the kernel needs all). */
+export function serviceAttr(key: ServiceKey, full?: Omit<IpvsService, 'key' | 'dests'>): Buffer {
+  const parts = serviceKeyAttrs(key);
+  if (full) {
+    const flags = Buffer.alloc(8);
+    flags.writeUInt32LE(full.flags >>> 0, 0);
+    flags.writeUInt32LE(0xffffffff, 4);
+    parts.push(str(SVC.SCHED, full.scheduler), attr(SVC.FLAGS, flags), u32(SVC.TIMEOUT, full.timeoutS));
+    // IPv4: a netmask in network order; IPv6: a prefix length (ipvsadm sends both this way).
+    parts.push(key.family === 4 ? be32(SVC.NETMASK, full.netmask) : u32(SVC.NETMASK, full.netmask));
+    if (full.pe) parts.push(str(SVC.PE, full.pe));
+  }
+  return nested(CMD_ATTR.SERVICE, parts);
+}
+
+/** IPVS_CMD_ATTR_DEST: the destination's key, and for a new or edited one every parameter. */
+export function destAttr(dest: DestKey & { family?: Family | undefined }, full?: IpvsDest): Buffer {
+  const family = full?.family ?? dest.family ?? (isIPv4(dest.address) ? 4 : 6);
+  const parts = [attr(DEST.ADDR, inetAddr(dest.address)), be16(DEST.PORT, dest.port), u16(DEST.AF, AF[family])];
+  if (full) {
+    parts.push(
+      u32(DEST.FWD, FWD[full.method]),
+      u32(DEST.WEIGHT, full.weight),
+      u32(DEST.U_THRESH, full.upperThreshold),
+      u32(DEST.L_THRESH, full.lowerThreshold),
+    );
+    if (full.method === 'TUN') {
+      const t = full.tunnel ?? { type: 'ipip' };
+      parts.push(u8(DEST.TUN_TYPE, TUN_TYPE[t.type]));
+      if (t.type !== 'ipip') {
+        parts.push(be16(DEST.TUN_PORT, t.port ?? 0), u16(DEST.TUN_FLAGS, TUN_CSUM[t.csum ?? 'nocsum']));
+      }
+    }
+  }
+  return nested(CMD_ATTR.DEST, parts);
+}
+
+export function daemonAttr(d: SyncDaemonSpec): Buffer {
+  const parts = [u32(DAEMON.STATE, DAEMON_STATE[d.state]), str(DAEMON.IFN, d.interface), u32(DAEMON.SYNC_ID, d.syncId)];
+  if (d.maxlen !== undefined) parts.push(u16(DAEMON.MAXLEN, d.maxlen));
+  if (d.group !== undefined) {
+    parts.push(
+      isIPv4(d.group) ? attr(DAEMON.GROUP, inetAddr(d.group).subarray(0, 4)) : attr(DAEMON.GROUP6, inetAddr(d.group)),
+    );
+  }
+  if (d.port !== undefined) parts.push(u16(DAEMON.PORT, d.port));
+  if (d.ttl !== undefined) parts.push(u8(DAEMON.TTL, d.ttl));
+  return nested(CMD_ATTR.DAEMON, parts);
+}
+
+export function daemonStateAttr(state: SyncDaemonSpec['state']): Buffer {
+  return nested(CMD_ATTR.DAEMON, [u32(DAEMON.STATE, DAEMON_STATE[state])]);
+}
+
+export function timeoutAttrs(t: IpvsTimeouts): Buffer[] {
+  return [u32(CMD_ATTR.TIMEOUT_TCP, t.tcp), u32(CMD_ATTR.TIMEOUT_TCP_FIN, t.tcpFin), u32(CMD_ATTR.TIMEOUT_UDP, t.udp)];
+}
+
+// ── decode ──
+
+const familyOf = (af: number | undefined): Family | undefined => (af === 2 ? 4 : af === 10 ? 6 : undefined);
+const readU16 = (b: Buffer | undefined) => (b && b.length >= 2 ? b.readUInt16LE(0) : undefined);
+const readU32 = (b: Buffer | undefined) => (b && b.length >= 4 ? b.readUInt32LE(0) : undefined);
+const readBe16 = (b: Buffer | undefined) => (b && b.length >= 2 ? b.readUInt16BE(0) : undefined);
+const readStr = (b: Buffer | undefined) => (b ? b.toString('latin1').replace(/\0.*$/s, '') : undefined);
+
+function counters(m: Map<number, Buffer>, stats64: number, stats32: number): IpvsCounters | undefined {
+  const s64 = m.get(stats64);
+  if (s64) {
+    const a = parseAttrs(s64);
+    const n = (t: number) => {
+      const b = a.get(t);
+      return b && b.length >= 8 ? Number(b.readBigUInt64LE(0)) : 0;
+    };
+    return {
+      connections: n(STATS.CONNS),
+      packetsIn: n(STATS.INPKTS),
+      packetsOut: n(STATS.OUTPKTS),
+      bytesIn: n(STATS.INBYTES),
+      bytesOut: n(STATS.OUTBYTES),
+    };
+  }
+  const s32 = m.get(stats32);
+  if (!s32) return undefined;
+  const a = parseAttrs(s32);
+  const n32 = (t: number) => readU32(a.get(t)) ?? 0;
+  const n64 = (t: number) => {
+    const b = a.get(t);
+    return b && b.length >= 8 ? Number(b.readBigUInt64LE(0)) : 0;
+  };
+  return {
+    connections: n32(STATS.CONNS),
+    packetsIn: n32(STATS.INPKTS),
+    packetsOut: n32(STATS.OUTPKTS),
+    bytesIn: n64(STATS.INBYTES),
+    bytesOut: n64(STATS.OUTBYTES),
+  };
+}
+
+/** A GET_SERVICE reply (genl header stripped) into a service without destinations, or a reason. */
+export function decodeService(payload: Buffer): IpvsService | string {
+  const top = parseAttrs(payload).get(CMD_ATTR.SERVICE);
+  if (!top) return 'no service attribute';
+  const m = parseAttrs(top);
+  const family = familyOf(readU16(m.get(SVC.AF)));
+  if (!family) return 'unknown address family';
+  const fwmark = readU32(m.get(SVC.FWMARK)) ?? 0;
+  let key: ServiceKey;
+  if (fwmark !== 0) key = { family, fwmark };
+  else {
+    const protocol = PROTO_NAME.get(readU16(m.get(SVC.PROTOCOL)) ?? -1);
+    const addr = m.get(SVC.ADDR);
+    const port = readBe16(m.get(SVC.PORT));
+    if (!protocol || !addr || port === undefined) return 'service without protocol, address or port';
+    key = { family, protocol, address: addressText(addr, family), port };
+  }
+  const flagsB = m.get(SVC.FLAGS);
+  const netmaskB = m.get(SVC.NETMASK);
+  return {
+    key,
+    scheduler: readStr(m.get(SVC.SCHED)) ?? '',
+    flags: flagsB && flagsB.length >= 4 ? flagsB.readUInt32LE(0) : 0,
+    timeoutS: readU32(m.get(SVC.TIMEOUT)) ?? 0,
+    netmask:
+      netmaskB && netmaskB.length >= 4 ? (family === 4 ? netmaskB.readUInt32BE(0) : netmaskB.readUInt32LE(0)) : 0,
+    pe: readStr(m.get(SVC.PE)) || undefined,
+    dests: [],
+    counters: counters(m, SVC.STATS64, SVC.STATS),
+  };
+}
+
+/** A GET_DEST reply into a destination, or a reason. `serviceFamily` is used when the kernel gives no AF. */
+export function decodeDest(payload: Buffer, serviceFamily: Family): IpvsDest | string {
+  const top = parseAttrs(payload).get(CMD_ATTR.DEST);
+  if (!top) return 'no destination attribute';
+  const m = parseAttrs(top);
+  const family = familyOf(readU16(m.get(DEST.AF))) ?? serviceFamily;
+  const addr = m.get(DEST.ADDR);
+  const port = readBe16(m.get(DEST.PORT));
+  if (!addr || port === undefined) return 'destination without address or port';
+  const fwd = (readU32(m.get(DEST.FWD)) ?? 0) & 0x7;
+  const method: ForwardMethod | undefined = fwd === 0 ? 'NAT' : fwd === 2 ? 'TUN' : fwd === 3 ? 'DR' : undefined;
+  if (!method) return `forwarding method ${fwd} is not one vipd sets`;
+  let tunnel: TunnelOptions | undefined;
+  if (method === 'TUN') {
+    const t = m.get(DEST.TUN_TYPE)?.readUInt8(0) ?? 0;
+    const type = (['ipip', 'gue', 'gre'] as const)[t] ?? 'ipip';
+    const flags = readU16(m.get(DEST.TUN_FLAGS)) ?? 0;
+    tunnel = { type };
+    if (type !== 'ipip') {
+      tunnel.port = readBe16(m.get(DEST.TUN_PORT)) || undefined;
+      tunnel.csum = flags & 2 ? 'remcsum' : flags & 1 ? 'csum' : 'nocsum';
+    }
+  }
+  const c = counters(m, DEST.STATS64, DEST.STATS);
+  return {
+    address: addressText(addr, family),
+    port,
+    family,
+    method,
+    tunnel,
+    weight: readU32(m.get(DEST.WEIGHT)) ?? 0,
+    upperThreshold: readU32(m.get(DEST.U_THRESH)) ?? 0,
+    lowerThreshold: readU32(m.get(DEST.L_THRESH)) ?? 0,
+    counters: c && {
+      ...c,
+      activeConnections: readU32(m.get(DEST.ACTIVE)) ?? 0,
+      inactiveConnections: readU32(m.get(DEST.INACTIVE)) ?? 0,
+    },
+  };
+}
+
+export function decodeDaemon(payload: Buffer): SyncDaemonSpec | string {
+  const top = parseAttrs(payload).get(CMD_ATTR.DAEMON);
+  if (!top) return 'no daemon attribute';
+  const m = parseAttrs(top);
+  const st = readU32(m.get(DAEMON.STATE));
+  const state = st === 1 ? 'master' : st === 2 ? 'backup' : undefined;
+  if (!state) return 'unknown sync daemon state';
+  const g4 = m.get(DAEMON.GROUP);
+  const g6 = m.get(DAEMON.GROUP6);
+  const set = (b: Buffer | undefined): b is Buffer => b?.some((x) => x !== 0) === true;
+  const group = set(g6)
+    ? addressText(g6, 6)
+    : set(g4)
+      ? addressText(Buffer.concat([g4, Buffer.alloc(12)]), 4)
+      : undefined;
+  return {
+    state,
+    interface: readStr(m.get(DAEMON.IFN)) ?? '',
+    syncId: readU32(m.get(DAEMON.SYNC_ID)) ?? 0,
+    maxlen: readU16(m.get(DAEMON.MAXLEN)),
+    port: readU16(m.get(DAEMON.PORT)),
+    ttl: m.get(DAEMON.TTL)?.readUInt8(0),
+    group,
+  };
+}
+
+export function decodeTimeouts(payload: Buffer): IpvsTimeouts {
+  const m = parseAttrs(payload);
+  return {
+    tcp: readU32(m.get(CMD_ATTR.TIMEOUT_TCP)) ?? 0,
+    tcpFin: readU32(m.get(CMD_ATTR.TIMEOUT_TCP_FIN)) ?? 0,
+    udp: readU32(m.get(CMD_ATTR.TIMEOUT_UDP)) ?? 0,
+  };
+}
+
+/** "1.2.1" from GET_INFO. */
+export function decodeVersion(payload: Buffer): string | undefined {
+  const v = readU32(parseAttrs(payload).get(INFO.VERSION));
+  return v === undefined ? undefined : `${v >> 16}.${(v >> 8) & 255}.${v & 255}`;
+}
+
+/** The generic netlink header (cmd, version) followed by the attributes. */
+export function genlBody(cmd: number, attrs: Buffer[]): Uint8Array[] {
+  return [Uint8Array.of(cmd, IPVS_GENL_VERSION, 0, 0), ...attrs];
+}
