@@ -98,7 +98,11 @@ export async function main(argv: string[]): Promise<number> {
   for (const e of loaded.errors) process.stderr.write(`error: ${formatIssue(e)}\n`);
   if (loaded.errors.length > 0 || !loaded.config) return 2;
   if (command === 'check-config') {
-    process.stdout.write(`${file}: configuration OK (${loaded.format}, ${loaded.config.instances.length} instances)\n`);
+    const lvs = loaded.config.virtualServers.length;
+    const servers = lvs > 0 ? `, ${lvs} virtual servers` : '';
+    process.stdout.write(
+      `${file}: configuration OK (${loaded.format}, ${loaded.config.instances.length} instances${servers})\n`,
+    );
     return 0;
   }
   const metricsText = values.metrics;

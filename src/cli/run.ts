@@ -167,7 +167,9 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       log.error({ err, ...opts.metrics }, 'metrics endpoint unavailable');
     }
   }
-  notify(`READY=1\nSTATUS=${config.instances.length} VRRP instances running\nMAINPID=${process.pid}`);
+  notify(
+    `READY=1\nSTATUS=${config.instances.length} VRRP instances, ${config.virtualServers.length} virtual servers running\nMAINPID=${process.pid}`,
+  );
   return stopped;
 }
 

@@ -191,6 +191,8 @@ export interface IpvsPort {
 export interface DaemonEdges extends SocketEdges {
   clock: Clock;
   addresses: AddressPort;
+  /** The kernel's IPVS, opened on first use (only a configuration with virtual servers uses it). */
+  ipvs?: IpvsPort | undefined;
   links: LinkWatcher;
   createTimer(onFire: () => void): TimerPort;
   runScript(argv: string[], opts: { timeoutMs: number; log: ScriptLog }): Promise<void>;

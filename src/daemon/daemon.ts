@@ -17,6 +17,7 @@ import { EventQueue } from './event-queue.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instance.js';
 import { BoundInterface } from './interface-binding.js';
 import { KernelLedger } from './ledger.js';
+import { LoadBalancer } from './load-balancer.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { TrackerError, Trackers } from './trackers.js';
 
@@ -46,6 +47,8 @@ export class Daemon {
   /** The last transition of each instance, by name (for status). */
   readonly lastTransition = new Map<string, Transition>();
   private readonly fifos: NotifyFifoPort[] = [];
+  /** keepalived's checker side (virtual servers on IPVS), when the configuration has any. */
+  private lb: LoadBalancer | undefined;
   private stopping: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   private startedAt = 0;
@@ -56,7 +59,7 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.trackers = new Trackers(config, edges.trackers, log);
-    this.ledger = new KernelLedger(edges.addresses, log);
+    this.ledger = new KernelLedger(edges.addresses, log, edges.ipvs);
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
   }
 
@@ -66,6 +69,40 @@ export class Daemon {
     // keepalived's FIFO line: INSTANCE "VI_1" MASTER 100 (STOP when it stops).
     const line = `INSTANCE "${name}" ${t.to === 'INIT' ? 'STOP' : t.to} ${t.priority}\n`;
     for (const f of this.fifos) f.write(line);
+    this.lb?.instanceState(name, t.to);
+  }
+
+  /** Whether a MASTER instance of this vipd holds `address` (ha_suspend). */
+  private holds(address: string): boolean {
+    const a = canonicalAddress(address);
+    return this.instances.some(
+      (r) => r.machine.state === 'MASTER' && r.config.vips.some((v) => canonicalAddress(v.address) === a),
+    );
+  }
+
+  /** The load balancer for `config`, started; undefined when it has no virtual server nor sync daemon. */
+  private async startLoadBalancer(config: VipdConfig): Promise<void> {
+    if (config.virtualServers.length === 0 && !config.globalDefs.lvs.syncDaemon) return;
+    const lb = new LoadBalancer(config, this.loadBalancerEdges(), this.log);
+    this.lb = lb;
+    try {
+      await lb.start((a) => this.holds(a));
+    } catch (err) {
+      throw new StartupError(`load balancing (IPVS): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private loadBalancerEdges() {
+    const ipvs = this.edges.ipvs;
+    if (!ipvs) throw new StartupError('virtual_server needs IPVS, and these edges have none');
+    return {
+      ipvs,
+      ledger: this.ledger,
+      checks: this.edges.trackers,
+      runScript: (argv: string[]) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log: this.log }),
+      createTimer: (f: () => void) => this.edges.createTimer(f),
+      now: () => this.edges.clock.now(),
+    };
   }
 
   /** The notify FIFOs, opened before the instances start so that their first transition is written. */
@@ -119,6 +156,7 @@ export class Daemon {
       const link = links.get(r.config.interface);
       if (link && !link.up) r.linkChanged(false);
     }
+    await this.startLoadBalancer(this.config);
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
   }
 
@@ -392,6 +430,8 @@ export class Daemon {
       if (!this.interfaces.get(r.config.interface)?.up) r.linkChanged(false);
     }
     this.detachUnusedInterfaces();
+    if (this.lb) await this.lb.reconfigure(next);
+    else await this.startLoadBalancer(next);
     this.log.info({ plan }, 'configuration reloaded');
     return plan;
   }
@@ -414,6 +454,7 @@ export class Daemon {
       await this.starting?.catch(() => undefined); // a SIGTERM during start-up stops what start-up made
       await this.trackers.stop();
       await Promise.allSettled(this.instances.map((r) => r.stop()));
+      await this.lb?.stop();
       await this.ledger.releaseAll(); // nothing, unless an instance could not release what it held
       await new Promise((r) => setImmediate(r)); // the event queue writes the STOP lines first
       await Promise.allSettled(this.fifos.map((f) => f.close()));
@@ -428,6 +469,7 @@ export class Daemon {
     void this.trackers.stop();
     await Promise.allSettled(this.instances.map((r) => r.emergencyRelease()));
     await this.ledger.releaseAll(); // whatever an instance did not get to
+    await this.ledger.releaseIpvs(this.config.globalDefs.lvs.flushOnStop === 'all');
     this.closeEdges();
   }
 
@@ -442,6 +484,7 @@ export class Daemon {
         instanceStatus(r, this.trackers.stateOf(r.config), this.lastTransition.get(r.config.name), wall, nowMono),
       ),
       interfaces: [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()].map(interfaceDrops)),
+      virtual_servers: this.lb?.report() ?? [],
     };
   }
 
@@ -452,5 +495,6 @@ export class Daemon {
     this.interfaces.clear();
     this.edges.links.close();
     this.edges.addresses.close();
+    this.edges.ipvs?.close();
   }
 }

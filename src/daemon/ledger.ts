@@ -9,7 +9,9 @@
  * answers settle ownership later, and a removal waits for them.
  */
 import { canonicalAddress } from '../core/codec/ip-address.js';
-import type { AddressPort, AddressSpec } from '../core/ports.js';
+import type { IpvsOp } from '../core/ipvs/reconcile.js';
+import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
+import type { AddressPort, AddressSpec, IpvsPort } from '../core/ports.js';
 import type { Logger } from '../log.js';
 
 interface AddressEntry {
@@ -24,11 +26,52 @@ export class KernelLedger {
   private readonly addresses = new Map<string, AddressEntry>();
   /** Canonical addresses known (settled) to be vipd's: never an advert source. */
   private readonly ownedNow = new Set<string>();
+  /** IPVS services vipd programmed (or took over at start-up), by serviceId, with their keys. */
+  private readonly services = new Map<string, ServiceKey>();
 
   constructor(
     private readonly port: AddressPort,
     private readonly log: Logger,
+    private readonly ipvs?: IpvsPort,
   ) {}
+
+  /** Applies an IPVS operation and records what it changes in vipd's ownership. Rejects on a kernel error. */
+  async applyIpvs(op: IpvsOp): Promise<void> {
+    if (!this.ipvs) throw new Error('no IPVS port');
+    await this.ipvs.apply(op);
+    if (op.op === 'add-service') this.services.set(serviceId(op.service.key), op.service.key);
+    else if (op.op === 'remove-service') this.services.delete(serviceId(op.key));
+  }
+
+  /** A service vipd wants that is already in the kernel becomes vipd's (keepalived takes it over too). */
+  claimIpvsService(key: ServiceKey): void {
+    this.services.set(serviceId(key), key);
+  }
+
+  /** The serviceIds vipd owns. */
+  ipvsServices(): ReadonlySet<string> {
+    return new Set(this.services.keys());
+  }
+
+  /** Removes every service vipd owns (the kernel removes their destinations), or flushes all of IPVS. */
+  async releaseIpvs(flushAll = false): Promise<void> {
+    if (!this.ipvs) return;
+    if (flushAll) {
+      await this.ipvs.flush().catch((err: unknown) => this.log.error({ err }, 'cannot flush IPVS'));
+      this.services.clear();
+      return;
+    }
+    for (const [id, key] of [...this.services]) {
+      try {
+        await this.applyIpvs({ op: 'remove-service', key });
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        // Already gone (removed by hand): nothing of vipd's is left there.
+        if (code !== 'ENOENT' && code !== 'ESRCH') this.log.error({ err, service: id }, 'cannot remove IPVS service');
+        this.services.delete(id);
+      }
+    }
+  }
 
   /** Adds `spec`; resolves whether it is vipd's (never rejects: a failed add is logged and is not vipd's). */
   addAddress(owner: string, spec: AddressSpec): Promise<boolean> {

@@ -8,6 +8,7 @@ import type { TrackerBinding, TrackerState } from '../core/tracking/types.js';
 import type { VrrpState } from '../core/vrrp/types.js';
 import type { InstanceCounters } from './counters.js';
 import type { InstanceRunner, Transition } from './instance.js';
+import type { VirtualServerReport } from './load-balancer.js';
 import type { Receiver } from './receiver.js';
 
 export interface TransitionStatus {
@@ -68,6 +69,8 @@ export interface StatusReport {
   vipd: { version: string; pid: number; started: string };
   instances: InstanceStatus[];
   interfaces: InterfaceDrops[];
+  /** Virtual servers (IPVS) with their real servers, weights, checker states and the kernel's counters. */
+  virtual_servers: VirtualServerReport[];
 }
 
 /** Converts a monotonic time to wall-clock ISO text. */
@@ -158,7 +161,26 @@ export function formatStatusTable(report: StatusReport): string {
   for (const d of routerDrops) {
     lines.push(`${d.interface}/ipv${d.family} dropped: ${JSON.stringify(d.rx_dropped)}`);
   }
+  for (const vs of report.virtual_servers ?? []) lines.push('', ...formatVirtualServer(vs));
   return `${lines.join('\n')}\n`;
+}
+
+/** One virtual server: its line, then one line per real server (weight wanted / in the table, checkers). */
+function formatVirtualServer(vs: VirtualServerReport): string[] {
+  const conns = vs.services.reduce((n, s) => n + (s.counters?.connections ?? 0), 0);
+  const head =
+    `VIRTUAL SERVER ${vs.name} ${vs.protocol} ${vs.scheduler} ${vs.method}` +
+    ` quorum ${vs.quorumUp ? 'up' : 'DOWN'}${vs.suspended ? ' (checkers suspended)' : ''}, ${conns} connections`;
+  const rows = vs.realServers.map((rs) => {
+    const conn = vs.services
+      .flatMap((s) => s.dests)
+      .filter((d) => d.address === rs.address && d.port === rs.port)
+      .reduce((n, d) => n + (d.counters?.activeConnections ?? 0), 0);
+    const checks = rs.checkers.map((c) => `${c.type} ${c.up ? 'up' : 'down'} (${c.reason})`).join(', ') || 'no checker';
+    const table = rs.tableWeight === undefined ? 'out of the table' : `weight ${rs.tableWeight}`;
+    return `  ${rs.alive ? 'UP  ' : 'DOWN'} ${rs.address}:${rs.port}  ${table}, ${conn} active  ${checks}`;
+  });
+  return [head, ...rows];
 }
 
 /** keepalived.stats, block for block (what SIGUSR2 writes): scripts that parse keepalived's keep working. */

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
 import { createAddressPort, createLinkWatcher } from './netlink/index.js';
+import { lazyIpvs } from './netlink/ipvs.js';
 import { openNotifyFifo } from './notify-fifo.js';
 import { runScript } from './scripts.js';
 import { createTrackerEdges } from './tracker-edges.js';
@@ -15,6 +16,7 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
   return {
     clock,
     addresses: createAddressPort(),
+    ipvs: lazyIpvs(),
     // Notification overflow is handled inside (a resync); anything else is worth a line.
     links: await createLinkWatcher({ onError: (err) => log.error({ err }, 'link watcher error') }),
     openVrrpSocket: (opts) =>

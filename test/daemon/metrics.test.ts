@@ -38,6 +38,7 @@ const report = (state: 'MASTER' | 'BACKUP', sent: number): StatusReport => ({
     },
   ],
   interfaces: [{ interface: 'eth0', family: 4, rx_dropped: { checksum: 4 } }],
+  virtual_servers: [],
 });
 
 describe('metrics', () => {

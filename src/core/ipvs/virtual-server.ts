@@ -61,9 +61,9 @@ export function initialState(vs: VirtualServerConfig): VirtualServerState {
   const reals = vs.realServers.map((rs) => ({
     checkers: rs.checkers.map((c) => ({ up: !(c.kind === 'probe' ? c.alpha : rs.alpha), adjust: 0 })),
   }));
-  const state = { reals, quorumUp: true };
-  const sum = weightSum(vs, state);
-  return { reals, quorumUp: sum > 0 && sum >= vs.quorum };
+  // keepalived's set_quorum_states: up at start when the live weight reaches quorum + hysteresis.
+  const sum = weightSum(vs, { reals, quorumUp: true });
+  return { reals, quorumUp: sum > 0 && sum >= vs.quorum + vs.hysteresis };
 }
 
 /** A checker result: the new state and what it changed (real server up/down, then quorum). */

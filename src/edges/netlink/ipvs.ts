@@ -146,3 +146,35 @@ export async function openIpvs(opts: { timeoutMs?: number } = {}): Promise<Netli
     },
   };
 }
+
+/**
+ * An IpvsPort that opens the netlink socket on its first call (a VRRP-only configuration never opens it); a
+ * failed open is retried on the next call. close() closes it if it was opened.
+ */
+export function lazyIpvs(opts: { timeoutMs?: number } = {}): IpvsPort {
+  let opening: Promise<NetlinkIpvsPort> | undefined;
+  const port = () => {
+    opening ??= openIpvs(opts).catch((err: unknown) => {
+      opening = undefined;
+      throw err;
+    });
+    return opening;
+  };
+  return {
+    list: async () => (await port()).list(),
+    apply: async (op) => (await port()).apply(op),
+    flush: async () => (await port()).flush(),
+    getTimeouts: async () => (await port()).getTimeouts(),
+    setTimeouts: async (t) => (await port()).setTimeouts(t),
+    listSyncDaemons: async () => (await port()).listSyncDaemons(),
+    startSyncDaemon: async (d) => (await port()).startSyncDaemon(d),
+    stopSyncDaemon: async (state) => (await port()).stopSyncDaemon(state),
+    close: () => {
+      void opening?.then(
+        (p) => p.close(),
+        () => undefined,
+      );
+      opening = undefined;
+    },
+  };
+}

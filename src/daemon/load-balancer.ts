@@ -1,0 +1,427 @@
+/**
+ * keepalived's checker process on the kernel's IPVS: the virtual servers of the configuration, their real
+ * servers' checkers on the one check engine, and the kernel's table kept to what they say (core/ipvs's rules and
+ * reconcile). IPVS is programmed on every director whatever its VRRP state (as keepalived); `ha_suspend` stops
+ * a virtual server's checkers while vipd does not hold its address; the sync daemon follows its VRRP instance.
+ *
+ * The kernel is the truth: at start, on reload and every RECHECK_MS the actual table is read and reconciled, so
+ * an `ipvsadm -C` or a hand edit is repaired (keepalived's SIGHUP did not). Between those, a checker's verdict
+ * changes only the rows it concerns. Every operation goes through the daemon's ledger, one after the other.
+ */
+import type { ResolvedCheckSpec } from '../core/checks/spec.js';
+import type {
+  LvsGlobals,
+  RealServerChecker,
+  RealServerConfig,
+  VipdConfig,
+  VirtualServerConfig,
+  VirtualServerGroupConfig,
+} from '../core/config/model.js';
+import { reconcile } from '../core/ipvs/reconcile.js';
+import { type IpvsService, type SyncDaemonSpec, serviceId } from '../core/ipvs/table.js';
+import {
+  applyVerdict,
+  type CheckerVerdict,
+  carryState,
+  checkerId,
+  desiredServices,
+  effectiveWeight,
+  initialState,
+  isAlive,
+  realServerId,
+  type VirtualServerEvent,
+  type VirtualServerState,
+} from '../core/ipvs/virtual-server.js';
+import type { CheckHandle, IpvsPort, TimerPort, TrackerEdges } from '../core/ports.js';
+import type { Millis } from '../core/time.js';
+import type { Logger } from '../log.js';
+import type { KernelLedger } from './ledger.js';
+
+/** How often the kernel's table is read and repaired when nothing else asked for it. */
+export const RECHECK_MS = 5_000;
+/** After a failed operation: a re-check this soon. */
+const RETRY_MS = 1_000;
+
+export interface LoadBalancerEdges {
+  ipvs: IpvsPort;
+  ledger: KernelLedger;
+  checks: TrackerEdges;
+  runScript(argv: string[], what: string): Promise<void>;
+  createTimer(onFire: () => void): TimerPort;
+  now(): Millis;
+}
+
+interface CheckerRun {
+  /** The checker's last verdict text (for status). */
+  reason: string;
+  stop(): Promise<void> | void;
+}
+
+interface Managed {
+  config: VirtualServerConfig;
+  state: VirtualServerState;
+  /** Checkers running, by `${rsId}|${checkerId}`. */
+  checkers: Map<string, CheckerRun>;
+  suspended: boolean;
+}
+
+/** A virtual server's identity across reloads: what it balances (a changed target is another server). */
+export function virtualServerId(vs: VirtualServerConfig): string {
+  const t = vs.target;
+  if (t.kind === 'address') return `${vs.protocol} ${t.address} ${t.port}`;
+  if (t.kind === 'fwmark') return `fwmark ${t.fwmark} ${vs.family}`;
+  return `group ${t.group} ${vs.protocol} ${vs.family}`;
+}
+
+export class LoadBalancer {
+  private readonly managed = new Map<string, Managed>();
+  private groups = new Map<string, VirtualServerGroupConfig>();
+  private lvs: LvsGlobals;
+  /** Operations run one after another (and never while a re-check reads the table). */
+  private queue: Promise<void> = Promise.resolve();
+  private readonly recheckTimer: TimerPort;
+  private stopped = false;
+  /** The sync daemon states vipd started (to stop exactly those). */
+  private readonly syncRunning = new Set<SyncDaemonSpec['state']>();
+  private syncFollows: string | undefined;
+  /** Addresses vipd holds now (VIPs of its MASTER instances), for ha_suspend. */
+  private held: (address: string) => boolean = () => false;
+  /** The kernel's counters at the last re-check, by serviceId. */
+  private lastTable = new Map<string, IpvsService>();
+  /** track_file names to paths (FILE_CHECK). */
+  private trackFiles: Map<string, string>;
+
+  constructor(
+    config: VipdConfig,
+    private readonly edges: LoadBalancerEdges,
+    private readonly log: Logger,
+  ) {
+    this.lvs = config.globalDefs.lvs;
+    this.groups = new Map(config.virtualServerGroups.map((g) => [g.name, g]));
+    for (const vs of config.virtualServers) {
+      this.managed.set(virtualServerId(vs), {
+        config: vs,
+        state: initialState(vs),
+        checkers: new Map(),
+        suspended: false,
+      });
+    }
+    this.trackFiles = new Map(config.trackFiles.map((f) => [f.name, f.path]));
+    this.recheckTimer = edges.createTimer(() => void this.recheck());
+  }
+
+  /** Programs the table (flushing first with lvs_flush), sets the timeouts, starts the checkers. */
+  async start(isHeld: (address: string) => boolean): Promise<void> {
+    this.held = isHeld;
+    if (this.lvs.flushAtStart) await this.edges.ipvs.flush();
+    const t = this.lvs.timeouts;
+    if (t) await this.edges.ipvs.setTimeouts({ tcp: t.tcp ?? 0, tcpFin: t.tcpFin ?? 0, udp: t.udp ?? 0 });
+    await this.recheck();
+    for (const m of this.managed.values()) this.startCheckers(m);
+    this.syncFollows = this.lvs.syncDaemon?.instance;
+    if (this.lvs.syncDaemon && this.syncFollows === undefined) {
+      await this.setSyncStates(['master', 'backup']);
+    }
+    this.log.info({ virtualServers: [...this.managed.values()].map((m) => m.config.name) }, 'load balancer started');
+  }
+
+  /** An instance changed state: the sync daemon follows its instance; ha_suspend follows the held VIPs. */
+  instanceState(name: string, state: string): void {
+    if (this.stopped) return;
+    if (this.lvs.syncDaemon && name === this.syncFollows) {
+      void this.enqueue(() => this.setSyncStates([state === 'MASTER' ? 'master' : 'backup']));
+    }
+    for (const m of this.managed.values()) this.applySuspension(m);
+  }
+
+  /** A new configuration: unchanged virtual and real servers keep their state and their running checkers. */
+  async reconfigure(next: VipdConfig): Promise<void> {
+    this.groups = new Map(next.virtualServerGroups.map((g) => [g.name, g]));
+    this.trackFiles = new Map(next.trackFiles.map((f) => [f.name, f.path]));
+    const before = new Map(this.managed);
+    const after = new Map<string, Managed>();
+    for (const vs of next.virtualServers) {
+      const id = virtualServerId(vs);
+      const old = before.get(id);
+      if (old) {
+        after.set(id, {
+          config: vs,
+          state: carryState(old.config, old.state, vs),
+          checkers: old.checkers,
+          suspended: old.suspended,
+        });
+        before.delete(id);
+      } else after.set(id, { config: vs, state: initialState(vs), checkers: new Map(), suspended: false });
+    }
+    const stops: (Promise<void> | void)[] = [];
+    for (const gone of before.values()) for (const c of gone.checkers.values()) stops.push(c.stop());
+    this.managed.clear();
+    for (const [id, m] of after) this.managed.set(id, m);
+    // Checkers whose real server or definition went away stop; the others keep running.
+    for (const m of this.managed.values()) {
+      const wanted = new Set(this.checkerKeys(m.config));
+      for (const [key, run] of [...m.checkers]) {
+        if (wanted.has(key)) continue;
+        m.checkers.delete(key);
+        stops.push(run.stop());
+      }
+    }
+    await Promise.allSettled(stops);
+    const oldSync = JSON.stringify(this.lvs.syncDaemon ?? null);
+    this.lvs = next.globalDefs.lvs;
+    await this.recheck();
+    for (const m of this.managed.values()) this.startCheckers(m);
+    if (JSON.stringify(this.lvs.syncDaemon ?? null) !== oldSync) {
+      await this.enqueue(() => this.setSyncStates([]));
+      this.syncFollows = this.lvs.syncDaemon?.instance;
+      if (this.lvs.syncDaemon && this.syncFollows === undefined)
+        await this.enqueue(() => this.setSyncStates(['master', 'backup']));
+    }
+  }
+
+  /** Stops the checkers and the sync daemons, runs omega's notifiers, removes what vipd programmed. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.recheckTimer.close();
+    await Promise.allSettled([...this.managed.values()].flatMap((m) => [...m.checkers.values()].map((c) => c.stop())));
+    await this.queue.catch(() => undefined);
+    await this.setSyncStates([]).catch(() => undefined);
+    for (const m of this.managed.values()) {
+      if (!m.config.omega) continue;
+      m.config.realServers.forEach((rs, i) => {
+        const st = m.state.reals[i];
+        if (st && isAlive(st) && rs.notifyDown) void this.edges.runScript(rs.notifyDown, 'notify_down');
+      });
+      if (m.state.quorumUp && m.config.quorumDown) void this.edges.runScript(m.config.quorumDown, 'quorum_down');
+    }
+    await this.edges.ledger.releaseIpvs(this.lvs.flushOnStop === 'all');
+  }
+
+  /** For status and metrics: each virtual server with its real servers and the kernel's counters. */
+  report(): VirtualServerReport[] {
+    return [...this.managed.values()].map((m) => {
+      const services = desiredServices(m.config, m.state, this.groups);
+      return {
+        name: m.config.name,
+        protocol: m.config.protocol,
+        scheduler: m.config.scheduler,
+        method: m.config.method.method,
+        quorumUp: m.state.quorumUp,
+        suspended: m.suspended,
+        services: services.map((s) => {
+          const actual = this.lastTable.get(serviceId(s.key));
+          return { id: serviceId(s.key), counters: actual?.counters, dests: actual?.dests ?? [] };
+        }),
+        realServers: m.config.realServers.map((rs, i) => {
+          const st = m.state.reals[i];
+          const inTable = services[0]?.dests.find((d) => d.address === rs.address && d.port === rs.port);
+          return {
+            address: rs.address,
+            port: rs.port,
+            alive: st ? isAlive(st) : false,
+            weight: st ? effectiveWeight(rs, st) : rs.weight,
+            tableWeight: inTable?.weight,
+            checkers: rs.checkers.map((c, j) => ({
+              type: c.kind === 'probe' ? c.spec.type : 'FILE_CHECK',
+              up: st?.checkers[j]?.up ?? false,
+              reason: m.checkers.get(`${realServerId(rs)}|${checkerId(c)}`)?.reason ?? 'not run yet',
+            })),
+          };
+        }),
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private checkerKeys(vs: VirtualServerConfig): string[] {
+    return vs.realServers.flatMap((rs) => rs.checkers.map((c) => `${realServerId(rs)}|${checkerId(c)}`));
+  }
+
+  private suspendedNow(m: Managed): boolean {
+    const t = m.config.target;
+    return m.config.haSuspend && t.kind === 'address' && !this.held(t.address);
+  }
+
+  private applySuspension(m: Managed): void {
+    const suspend = this.suspendedNow(m);
+    if (suspend === m.suspended) return;
+    m.suspended = suspend;
+    this.log.info({ virtualServer: m.config.name }, suspend ? 'checkers suspended (ha_suspend)' : 'checkers resumed');
+    if (suspend) {
+      const runs = [...m.checkers.values()];
+      m.checkers.clear();
+      for (const r of runs) void r.stop();
+    } else this.startCheckers(m);
+  }
+
+  /** Starts the checkers of `m` that do not run yet (none while suspended). */
+  private startCheckers(m: Managed): void {
+    if (this.stopped) return;
+    m.suspended = this.suspendedNow(m);
+    if (m.suspended) return;
+    for (const rs of m.config.realServers) {
+      for (const c of rs.checkers) {
+        const key = `${realServerId(rs)}|${checkerId(c)}`;
+        if (m.checkers.has(key)) continue;
+        const run: CheckerRun = { reason: 'not run yet', stop: () => undefined };
+        m.checkers.set(key, run);
+        const report = (v: CheckerVerdict, reason: string) => {
+          run.reason = reason;
+          if (m.checkers.get(key) === run) this.verdict(m, realServerId(rs), checkerId(c), v, reason);
+        };
+        run.stop = c.kind === 'probe' ? this.runProbe(c.spec, rs, report) : this.watchFile(c, report);
+      }
+    }
+  }
+
+  private runProbe(spec: ResolvedCheckSpec, rs: RealServerConfig, report: (v: CheckerVerdict, reason: string) => void) {
+    const handle: CheckHandle = this.edges.checks.createCheck(spec, (r) => {
+      const adjust = r.ok && r.dynamicWeight !== undefined ? r.dynamicWeight - rs.weight : undefined;
+      report({ up: r.ok, adjust }, r.reason);
+    });
+    handle.start();
+    return () => handle.stop();
+  }
+
+  /**
+   * FILE_CHECK: the track_file's value. Weight 0: up while the value is 0. Otherwise value × weight (negated with
+   * reverse): up while not negative, and with `dynamic` added to the real server's weight.
+   */
+  private watchFile(
+    c: Extract<RealServerChecker, { kind: 'file' }>,
+    report: (v: CheckerVerdict, reason: string) => void,
+  ) {
+    const path = this.trackFilePath(c.trackFile);
+    if (!path) return () => undefined;
+    const read = () => {
+      const value = Number.parseInt(this.edges.checks.readFile(path)?.trim() ?? '', 10) || 0;
+      if (c.weight === 0) report({ up: value === 0 }, `value ${value}`);
+      else {
+        const status = value * c.weight * (c.reverse ? -1 : 1);
+        report({ up: status >= 0, adjust: c.dynamic ? status : 0 }, `value ${value}`);
+      }
+    };
+    const unwatch = this.edges.checks.watchFile(path, read);
+    read();
+    return unwatch;
+  }
+
+  private trackFilePath(name: string): string | undefined {
+    return this.trackFiles.get(name);
+  }
+
+  /** A checker's verdict: the new state, the rows that changed, the notifications. */
+  private verdict(m: Managed, rsId: string, chkId: string, v: CheckerVerdict, reason: string): void {
+    if (this.stopped) return;
+    const i = m.config.realServers.findIndex((rs) => realServerId(rs) === rsId);
+    const rs = m.config.realServers[i];
+    const j = rs?.checkers.findIndex((c) => checkerId(c) === chkId) ?? -1;
+    if (!rs || j < 0) return;
+    const before = desiredServices(m.config, m.state, this.groups);
+    const { state, events } = applyVerdict(m.config, m.state, i, j, v);
+    if (state === m.state) return;
+    m.state = state;
+    for (const e of events) this.notify(m, e, reason);
+    const after = desiredServices(m.config, m.state, this.groups);
+    const ops = reconcile(after, before);
+    if (ops.length > 0) void this.enqueue(async () => this.applyAll(ops));
+  }
+
+  private notify(m: Managed, e: VirtualServerEvent, reason: string): void {
+    if (e.kind === 'real-server') {
+      const rs = m.config.realServers[e.index] as RealServerConfig;
+      this.log.info(
+        { virtualServer: m.config.name, realServer: `${rs.address}:${rs.port}`, up: e.up, reason },
+        e.up ? 'real server up' : 'real server down',
+      );
+      const cmd = e.up ? rs.notifyUp : rs.notifyDown;
+      if (cmd) void this.edges.runScript(cmd, e.up ? 'notify_up' : 'notify_down');
+    } else {
+      this.log.info(
+        { virtualServer: m.config.name, quorum: e.up ? 'up' : 'down' },
+        e.up ? 'quorum gained' : 'quorum lost',
+      );
+      const cmd = e.up ? m.config.quorumUp : m.config.quorumDown;
+      if (cmd) void this.edges.runScript(cmd, e.up ? 'quorum_up' : 'quorum_down');
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(task, task);
+    this.queue = next.catch((err: unknown) => {
+      this.log.error({ err }, 'IPVS update failed; the table is re-read shortly');
+      if (!this.stopped) this.recheckTimer.armAt(this.edges.now() + RETRY_MS);
+    });
+    return this.queue;
+  }
+
+  private async applyAll(ops: ReturnType<typeof reconcile>): Promise<void> {
+    for (const op of ops) await this.edges.ledger.applyIpvs(op);
+  }
+
+  /** Reads the kernel's table and brings it to the desired one (vipd's services only). */
+  recheck(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.stopped) return;
+      const desired = [...this.managed.values()].flatMap((m) => desiredServices(m.config, m.state, this.groups));
+      const actual = await this.edges.ipvs.list();
+      this.lastTable = new Map(actual.map((s) => [serviceId(s.key), s]));
+      const present = new Set(actual.map((s) => serviceId(s.key)));
+      for (const s of desired) if (present.has(serviceId(s.key))) this.edges.ledger.claimIpvsService(s.key);
+      const ops = reconcile(desired, actual, this.edges.ledger.ipvsServices());
+      if (ops.length > 0) {
+        this.log.info({ operations: ops.length }, 'IPVS brought in line with the configuration');
+        await this.applyAll(ops);
+      }
+      if (!this.stopped) this.recheckTimer.armAt(this.edges.now() + RECHECK_MS);
+    });
+  }
+
+  /** Runs exactly the sync daemon states given (stopping the others vipd started). */
+  private async setSyncStates(states: SyncDaemonSpec['state'][]): Promise<void> {
+    const d = this.lvs.syncDaemon;
+    for (const s of [...this.syncRunning]) {
+      if (states.includes(s)) continue;
+      await this.edges.ipvs
+        .stopSyncDaemon(s)
+        .catch((err: unknown) => this.log.warn({ err }, 'cannot stop the sync daemon'));
+      this.syncRunning.delete(s);
+    }
+    if (!d) return;
+    for (const state of states) {
+      if (this.syncRunning.has(state)) continue;
+      await this.edges.ipvs.startSyncDaemon({
+        state,
+        interface: d.interface,
+        syncId: d.syncId,
+        maxlen: d.maxlen,
+        port: d.port,
+        ttl: d.ttl,
+        group: d.group,
+      });
+      this.syncRunning.add(state);
+      this.log.info({ state, interface: d.interface, syncId: d.syncId }, 'IPVS sync daemon started');
+    }
+  }
+}
+
+export interface VirtualServerReport {
+  name: string;
+  protocol: string;
+  scheduler: string;
+  method: string;
+  quorumUp: boolean;
+  suspended: boolean;
+  services: { id: string; counters: IpvsService['counters']; dests: IpvsService['dests'] }[];
+  realServers: {
+    address: string;
+    port: number;
+    alive: boolean;
+    weight: number;
+    /** The weight it has in the table, or undefined when it is not in it. */
+    tableWeight: number | undefined;
+    checkers: { type: string; up: boolean; reason: string }[];
+  }[];
+}

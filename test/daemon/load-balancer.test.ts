@@ -1,0 +1,369 @@
+/**
+ * The load balancer on fake edges: an in-memory IPVS that behaves as the kernel's (errors included), checkers
+ * whose results the test gives, timers on a fake clock. What is checked: the table at start, checker changes,
+ * notifications, the kernel repaired after hand edits, reloads that touch only what changed, stop, the sync
+ * daemon following its instance, ha_suspend.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { CheckSpec } from '../../src/core/checks/spec.js';
+import type { VipdConfig } from '../../src/core/config/model.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
+import type { IpvsOp } from '../../src/core/ipvs/reconcile.js';
+import { type IpvsService, type SyncDaemonSpec, serviceId } from '../../src/core/ipvs/table.js';
+import type { IpvsPort, TrackerEdges } from '../../src/core/ports.js';
+import type { CheckResult } from '../../src/core/tracking/types.js';
+import { KernelLedger } from '../../src/daemon/ledger.js';
+import { LoadBalancer, RECHECK_MS } from '../../src/daemon/load-balancer.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
+
+const errno = (code: string) => Object.assign(new Error(code), { code });
+
+/** IPVS as the kernel keeps it, with its refusals. */
+class FakeIpvs implements IpvsPort {
+  table: IpvsService[] = [];
+  daemons: SyncDaemonSpec[] = [];
+  timeouts = { tcp: 900, tcpFin: 120, udp: 300 };
+  readonly ops: string[] = [];
+  failNext: string | undefined;
+  private find(key: IpvsService['key']) {
+    return this.table.find((s) => serviceId(s.key) === serviceId(key));
+  }
+  async list() {
+    return structuredClone(this.table);
+  }
+  async apply(op: IpvsOp) {
+    if (this.failNext) {
+      const code = this.failNext;
+      this.failNext = undefined;
+      throw errno(code);
+    }
+    const key = op.op === 'add-service' || op.op === 'edit-service' ? op.service.key : op.key;
+    const svc = this.find(key);
+    const d = 'dest' in op ? op.dest : undefined;
+    this.ops.push(
+      `${op.op} ${serviceId(key)}${d ? ` ${d.address}:${d.port}${'weight' in d ? ` w${d.weight}` : ''}` : ''}`,
+    );
+    if (op.op === 'add-service') {
+      if (svc) throw errno('EEXIST');
+      this.table.push({ ...structuredClone(op.service), dests: [] });
+      return;
+    }
+    if (!svc) throw errno('ESRCH');
+    if (op.op === 'edit-service') Object.assign(svc, { ...structuredClone(op.service), dests: svc.dests });
+    else if (op.op === 'remove-service') this.table = this.table.filter((s) => s !== svc);
+    else {
+      const at = svc.dests.findIndex((x) => x.address === op.dest.address && x.port === op.dest.port);
+      if (op.op === 'add-dest') {
+        if (at >= 0) throw errno('EEXIST');
+        svc.dests.push(structuredClone(op.dest));
+      } else if (at < 0) throw errno('ENOENT');
+      else if (op.op === 'edit-dest') svc.dests[at] = structuredClone(op.dest);
+      else svc.dests.splice(at, 1);
+    }
+  }
+  async flush() {
+    this.ops.push('flush');
+    this.table = [];
+  }
+  async getTimeouts() {
+    return this.timeouts;
+  }
+  async setTimeouts(t: typeof this.timeouts) {
+    this.timeouts = {
+      tcp: t.tcp || this.timeouts.tcp,
+      tcpFin: t.tcpFin || this.timeouts.tcpFin,
+      udp: t.udp || this.timeouts.udp,
+    };
+  }
+  async listSyncDaemons() {
+    return this.daemons;
+  }
+  async startSyncDaemon(d: SyncDaemonSpec) {
+    this.ops.push(`start ${d.state} sync daemon`);
+    this.daemons.push(d);
+  }
+  async stopSyncDaemon(state: SyncDaemonSpec['state']) {
+    this.ops.push(`stop ${state} sync daemon`);
+    this.daemons = this.daemons.filter((d) => d.state !== state);
+  }
+  close() {}
+  /** "10.0.0.11:80 w1" per destination of the service at `address`. */
+  rows(address = '10.0.0.100') {
+    const s = this.table.find((x) => x.key.address === address);
+    return s?.dests.map((d) => `${d.address}:${d.port} w${d.weight}`).sort();
+  }
+}
+
+const REALS = `    real_server:
+      10.0.0.11 80: { TCP_CHECK: {}, notify_down: /bin/rs-down 11, notify_up: /bin/rs-up 11 }
+      10.0.0.12 80: { weight: 2, TCP_CHECK: {} }
+      10.0.0.13 80: { weight: 3, TCP_CHECK: {} }`;
+
+function configOf(vs: string, extra = ''): VipdConfig {
+  const r = parseYamlConfig(`${extra}virtual_server:\n${vs}`, 'lb.yaml');
+  if (!r.config) throw new Error(r.errors.map((e) => `${e.line}: ${e.message}`).join('; '));
+  return r.config;
+}
+const WEB = (body = '', reals = REALS) => `  10.0.0.100 80:\n    lb_algo: wrr\n${body}${reals.replace(/^\n/, '')}\n`;
+
+function world(config: VipdConfig) {
+  const ipvs = new FakeIpvs();
+  ipvs.table.push({
+    key: { family: 4, protocol: 'TCP', address: '192.0.2.1', port: 443 },
+    scheduler: 'rr',
+    flags: 0,
+    timeoutS: 0,
+    netmask: 0xffffffff,
+    dests: [],
+  });
+  const time = new FakeTimers();
+  const lines: { msg: string; [k: string]: unknown }[] = [];
+  const log = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _e, done) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        done();
+      },
+    }),
+  );
+  /** Checkers by their connect address, with the callback the test drives. */
+  const checks = new Map<string, { spec: CheckSpec; report: (r: CheckResult) => void; running: boolean }>();
+  let created = 0;
+  const files = new Map<string, string>();
+  const checkEdges: TrackerEdges = {
+    createCheck(spec, onResult) {
+      created++;
+      const entry = { spec, report: onResult, running: false };
+      checks.set('connectIp' in spec ? `${spec.connectIp}:${spec.connectPort}` : JSON.stringify(spec), entry);
+      return {
+        start: () => {
+          entry.running = true;
+        },
+        stop: async () => {
+          entry.running = false;
+        },
+        get running() {
+          return entry.running;
+        },
+      };
+    },
+    watchFile: () => () => undefined,
+    readFile: (p) => files.get(p),
+    writeFile: (p, t) => files.set(p, t),
+    scriptSecurity: () => undefined,
+    resolveUser: () => undefined,
+  };
+  const scripts: string[] = [];
+  const ledger = new KernelLedger(
+    { add: async () => 'added', remove: async () => 'removed', list: async () => [], close() {} },
+    log,
+    ipvs,
+  );
+  const lb = new LoadBalancer(
+    config,
+    {
+      ipvs,
+      ledger,
+      checks: checkEdges,
+      runScript: async (argv) => {
+        scripts.push(argv.join(' '));
+      },
+      createTimer: time.createTimer,
+      now: () => time.now,
+    },
+    log,
+  );
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  };
+  const result = async (target: string, ok: boolean) => {
+    const c = checks.get(target);
+    if (!c) throw new Error(`no checker for ${target}`);
+    c.report({ ok, reason: ok ? 'ok' : 'refused', latencyMs: 1 });
+    await settle();
+  };
+  const advance = async (ms: number) => {
+    const end = time.now + ms;
+    for (let i = 0; i < 1000; i++) {
+      const t = time.takeNext(end);
+      if (!t) break;
+      t.fire();
+      await settle();
+    }
+    time.now = end;
+  };
+  return { ipvs, lb, lines, checks, scripts, result, settle, advance, created: () => created };
+}
+
+describe('LoadBalancer on a fake IPVS', () => {
+  it('programs every real server at start, before any check has run; leaves other services alone', async () => {
+    const w = world(configOf(WEB()));
+    await w.lb.start(() => false);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.12:80 w2', '10.0.0.13:80 w3']);
+    expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443', 'TCP 10.0.0.100:80']);
+    expect([...w.checks.values()].every((c) => c.running)).toBe(true);
+  });
+
+  it('lvs_flush empties IPVS first; lvs_timeouts sets only the timeouts given', async () => {
+    const w = world(configOf(WEB(), 'global_defs:\n  lvs_flush: true\n  lvs_timeouts: tcp 60\n'));
+    await w.lb.start(() => false);
+    expect(w.ipvs.ops[0]).toBe('flush');
+    expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 10.0.0.100:80']);
+    expect(w.ipvs.timeouts).toEqual({ tcp: 60, tcpFin: 120, udp: 300 });
+  });
+
+  it('a failing real server leaves the table and its notify_down runs; recovery puts it back with notify_up', async () => {
+    const w = world(configOf(WEB()));
+    await w.lb.start(() => false);
+    w.ipvs.ops.length = 0;
+    await w.result('10.0.0.11:80', false);
+    expect(w.ipvs.ops).toEqual(['remove-dest TCP 10.0.0.100:80 10.0.0.11:80']);
+    expect(w.scripts).toEqual(['/bin/rs-down 11']);
+    await w.result('10.0.0.11:80', false); // the same verdict again: nothing
+    await w.result('10.0.0.11:80', true);
+    expect(w.ipvs.ops).toEqual([
+      'remove-dest TCP 10.0.0.100:80 10.0.0.11:80',
+      'add-dest TCP 10.0.0.100:80 10.0.0.11:80 w1',
+    ]);
+    expect(w.scripts).toEqual(['/bin/rs-down 11', '/bin/rs-up 11']);
+  });
+
+  it('all down: the sorry server and quorum_down; one back: quorum_up and the sorry server leaves', async () => {
+    const w = world(
+      configOf(WEB('    sorry_server: 10.0.0.200 80\n    quorum_down: /bin/qdown\n    quorum_up: /bin/qup\n')),
+    );
+    await w.lb.start(() => false);
+    for (const n of [11, 12, 13]) await w.result(`10.0.0.${n}:80`, false);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.200:80 w1']);
+    expect(w.scripts).toContain('/bin/qdown');
+    await w.result('10.0.0.13:80', true);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.13:80 w3']);
+    expect(w.scripts.at(-1)).toBe('/bin/qup');
+  });
+
+  it('the kernel is re-read: a flush or a hand edit is repaired within a re-check; foreign services untouched', async () => {
+    const w = world(configOf(WEB()));
+    await w.lb.start(() => false);
+    await w.result('10.0.0.12:80', false);
+    // ipvsadm -C, then someone adds a destination by hand to vipd's service.
+    w.ipvs.table = [];
+    await w.advance(RECHECK_MS);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.13:80 w3']); // the held-down server stays out
+    const svc = w.ipvs.table[0] as IpvsService;
+    svc.dests.push({ ...(svc.dests[0] as IpvsService['dests'][number]), address: '10.0.0.99' });
+    w.ipvs.table.push({ ...svc, key: { family: 4, protocol: 'UDP', address: '10.0.0.1', port: 53 }, dests: [] });
+    await w.advance(RECHECK_MS);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.13:80 w3']);
+    expect(w.ipvs.table.map((s) => serviceId(s.key))).toContain('UDP 10.0.0.1:53');
+  });
+
+  it('a failed kernel operation is retried by a re-check a second later', async () => {
+    const w = world(configOf(WEB()));
+    await w.lb.start(() => false);
+    w.ipvs.failNext = 'ENOMEM';
+    await w.result('10.0.0.11:80', false);
+    expect(w.ipvs.rows()).toHaveLength(3);
+    expect(w.lines.some((l) => l.msg.includes('IPVS update failed'))).toBe(true);
+    await w.advance(1000);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.12:80 w2', '10.0.0.13:80 w3']);
+  });
+
+  it('reload: add, remove and re-weight real servers; unchanged ones untouched, checkers kept, held-down stays down', async () => {
+    const w = world(configOf(WEB()));
+    await w.lb.start(() => false);
+    await w.result('10.0.0.13:80', false);
+    const before = w.created();
+    w.ipvs.ops.length = 0;
+    const next = configOf(
+      WEB(
+        '',
+        `    real_server:
+      10.0.0.11 80: { TCP_CHECK: {}, notify_down: /bin/rs-down 11, notify_up: /bin/rs-up 11 }
+      10.0.0.13 80: { weight: 3, TCP_CHECK: {} }
+      10.0.0.12 80: { weight: 5, TCP_CHECK: {} }
+      10.0.0.14 80: { TCP_CHECK: {} }`,
+      ),
+    );
+    await w.lb.reconfigure(next);
+    expect(w.ipvs.ops.sort()).toEqual([
+      'add-dest TCP 10.0.0.100:80 10.0.0.14:80 w1',
+      'edit-dest TCP 10.0.0.100:80 10.0.0.12:80 w5',
+    ]);
+    expect(w.created() - before).toBe(1); // only the new real server checker started
+    expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.12:80 w5', '10.0.0.14:80 w1']);
+    // A virtual server removed by a reload leaves the kernel; stop after several reloads still cleans up.
+    await w.lb.reconfigure(configOf('  10.0.0.101 80:\n    real_server:\n      10.0.0.11 80: {}\n'));
+    expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443', 'TCP 10.0.0.101:80']);
+    await w.lb.reconfigure(next);
+    await w.lb.stop();
+    expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443']);
+  });
+
+  it('stop removes only what vipd programmed; lvs_flush_onstop flushes all; omega runs the down notifiers', async () => {
+    const w = world(configOf(WEB('    omega: true\n    quorum_down: /bin/qdown\n')));
+    await w.lb.start(() => false);
+    await w.lb.stop();
+    expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443']);
+    expect(w.scripts.sort()).toEqual(['/bin/qdown', '/bin/rs-down 11']);
+    const f = world(configOf(WEB(), 'global_defs:\n  lvs_flush_onstop: true\n'));
+    await f.lb.start(() => false);
+    await f.lb.stop();
+    expect(f.ipvs.table).toEqual([]);
+  });
+
+  it('the sync daemon follows its VRRP instance: master while MASTER, backup otherwise; stopped at stop', async () => {
+    const w = world(
+      configOf(
+        WEB(),
+        'global_defs:\n  lvs_sync_daemon: eth0 VI_1 id 4\nvrrp_instance:\n  VI_1: { interface: eth0, virtual_router_id: 1, virtual_ipaddress: [10.0.0.100] }\n',
+      ),
+    );
+    await w.lb.start(() => false);
+    w.lb.instanceState('VI_1', 'BACKUP');
+    await w.settle();
+    w.lb.instanceState('VI_1', 'MASTER');
+    await w.settle();
+    expect(w.ipvs.daemons.map((d) => `${d.state} ${d.interface} ${d.syncId}`)).toEqual(['master eth0 4']);
+    w.lb.instanceState('VI_1', 'FAULT');
+    await w.settle();
+    await w.lb.stop();
+    expect(w.ipvs.ops.filter((o) => o.includes('sync'))).toEqual([
+      'start backup sync daemon',
+      'stop backup sync daemon',
+      'start master sync daemon',
+      'stop master sync daemon',
+      'start backup sync daemon',
+      'stop backup sync daemon',
+    ]);
+  });
+
+  it('ha_suspend: checkers run only while vipd holds the virtual address', async () => {
+    let held = false;
+    const w = world(configOf(WEB('    ha_suspend: true\n')));
+    await w.lb.start(() => held);
+    expect([...w.checks.values()].some((c) => c.running)).toBe(false);
+    expect(w.ipvs.rows()).toHaveLength(3); // the table is programmed whatever the VRRP state
+    held = true;
+    w.lb.instanceState('VI_1', 'MASTER');
+    expect([...w.checks.values()].every((c) => c.running)).toBe(true);
+    held = false;
+    w.lb.instanceState('VI_1', 'BACKUP');
+    expect([...w.checks.values()].some((c) => c.running)).toBe(false);
+  });
+
+  it('status: virtual servers with real servers, their table weight and checker verdicts', async () => {
+    const w = world(configOf(WEB('    inhibit_on_failure: true\n')));
+    await w.lb.start(() => false);
+    await w.result('10.0.0.12:80', false);
+    const [vs] = w.lb.report();
+    expect(vs).toMatchObject({ name: '10.0.0.100 80', scheduler: 'wrr', quorumUp: true });
+    expect(vs?.realServers.map((r) => [r.address, r.alive, r.tableWeight, r.checkers[0]?.reason])).toEqual([
+      ['10.0.0.11', true, 1, 'not run yet'],
+      ['10.0.0.12', false, 0, 'refused'],
+      ['10.0.0.13', true, 3, 'not run yet'],
+    ]);
+  });
+});
