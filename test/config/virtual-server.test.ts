@@ -23,6 +23,7 @@ vrrp_instance VI_1 {
   }
 }
 virtual_server 10.0.0.100 80 {
+  protocol TCP
   delay_loop 3
   lb_algo sh
   sh-port
@@ -76,6 +77,7 @@ vrrp_instance:
     virtual_ipaddress: [10.0.0.100/24]
 virtual_server:
   10.0.0.100 80:
+    protocol: TCP
     delay_loop: 3
     lb_algo: sh
     sh-port: true
@@ -314,7 +316,6 @@ virtual_server 10.0.0.100 80 {
     expect(r.errors.map(formatIssue)).toEqual([
       '/etc/keepalived/keepalived.conf:2:19: lvs_sync_daemon: id must be a whole number from 0 to 255 (write INTERFACE [inst] VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group ADDR])',
       '/etc/keepalived/keepalived.conf:3:16: lvs_timeouts must be [tcp SECS] [tcpfin SECS] [udp SECS], got "tcp -1"',
-      '/etc/keepalived/keepalived.conf:5:1: virtual_server 10.0.0.100: a virtual server without a port must be persistent (persistence_timeout)',
       '/etc/keepalived/keepalived.conf:6:11: lb_algo must be one of rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos, got "roundrobin"',
       '/etc/keepalived/keepalived.conf:7:11: lb_kind: TUN type gue needs a port',
       '/etc/keepalived/keepalived.conf:9:12: weight must be a whole number from 0 to 2147483647, got -1',
@@ -326,6 +327,20 @@ virtual_server 10.0.0.100 80 {
     ]);
   });
 
+  it("keepalived 2.2.7's repairs, as warnings: no protocol is UDP, a port-less service is made persistent", () => {
+    const r = conf('virtual_server 10.0.0.100 {\n}\n');
+    expect(r.warnings.map(formatIssue)).toEqual([
+      '/etc/keepalived/keepalived.conf:1:1: virtual_server 10.0.0.100: a virtual server without a port must be persistent: persistence_timeout 360 is used',
+      '/etc/keepalived/keepalived.conf:1:1: virtual_server 10.0.0.100 has no protocol: UDP is used, as keepalived does (write protocol TCP for TCP)',
+    ]);
+    expect(r.config?.virtualServers[0]).toMatchObject({
+      protocol: 'UDP',
+      persistenceTimeoutS: 360,
+      flags: SERVICE_FLAGS.persistent,
+    });
+    expect(conf('virtual_server fwmark 1 {\n}\n').warnings).toEqual([]);
+  });
+
   it('the same service twice is refused', () => {
     const twice = 'virtual_server 10.0.0.100 80 {\n}\nvirtual_server 10.0.0.100 80 {\n}\n';
     expect(conf(twice).errors.map(formatIssue)).toEqual([
@@ -333,7 +348,7 @@ virtual_server 10.0.0.100 80 {
     ]);
     const y = parseYamlConfig('virtual_server:\n  10.0.0.100 80: {}\n  10.0.0.100  80: {}\n', 'vipd.yaml');
     expect(y.errors.map(formatIssue)).toEqual([
-      'vipd.yaml:3:3: virtual_server 10.0.0.100  80 (TCP) is the same service as the one at line 2',
+      'vipd.yaml:3:3: virtual_server 10.0.0.100  80 (UDP) is the same service as the one at line 2',
     ]);
   });
 });

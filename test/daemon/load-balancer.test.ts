@@ -106,7 +106,8 @@ function configOf(vs: string, extra = ''): VipdConfig {
   if (!r.config) throw new Error(r.errors.map((e) => `${e.line}: ${e.message}`).join('; '));
   return r.config;
 }
-const WEB = (body = '', reals = REALS) => `  10.0.0.100 80:\n    lb_algo: wrr\n${body}${reals.replace(/^\n/, '')}\n`;
+const WEB = (body = '', reals = REALS) =>
+  `  10.0.0.100 80:\n    lb_algo: wrr\n    protocol: TCP\n${body}${reals.replace(/^\n/, '')}\n`;
 
 function world(config: VipdConfig) {
   const ipvs = new FakeIpvs();
@@ -295,7 +296,7 @@ describe('LoadBalancer on a fake IPVS', () => {
     expect(w.created() - before).toBe(1); // only the new real server checker started
     expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.12:80 w5', '10.0.0.14:80 w1']);
     // A virtual server removed by a reload leaves the kernel; stop after several reloads still cleans up.
-    await w.lb.reconfigure(configOf('  10.0.0.101 80:\n    real_server:\n      10.0.0.11 80: {}\n'));
+    await w.lb.reconfigure(configOf('  10.0.0.101 80:\n    protocol: TCP\n    real_server:\n      10.0.0.11 80: {}\n'));
     expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443', 'TCP 10.0.0.101:80']);
     await w.lb.reconfigure(next);
     await w.lb.stop();

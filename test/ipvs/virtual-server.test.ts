@@ -21,7 +21,7 @@ function load(text: string): VipdConfig {
   return r.config as VipdConfig;
 }
 const vsOf = (body: string, reals = REALS): VirtualServerConfig =>
-  load(`virtual_server 10.0.0.100 80 {\n${body}\n${reals}\n}\n`).virtualServers[0] as VirtualServerConfig;
+  load(`virtual_server 10.0.0.100 80 {\nprotocol TCP\n${body}\n${reals}\n}\n`).virtualServers[0] as VirtualServerConfig;
 const REALS = [11, 12, 13]
   .map((n) => `real_server 10.0.0.${n} 80 {\n weight ${n - 10}\n TCP_CHECK {\n connect_timeout 1\n }\n}`)
   .join('\n');
@@ -170,7 +170,7 @@ describe('service parameters and keys', () => {
 
   it('a group expands into one service per address and fwmark, each with the same destinations', () => {
     const c = load(
-      'virtual_server_group G {\n  10.0.0.1-3 80\n  fwmark 7\n}\nvirtual_server group G {\n real_server 10.0.0.11 80 {\n }\n}\n',
+      'virtual_server_group G {\n  10.0.0.1-3 80\n  fwmark 7\n}\nvirtual_server group G {\n protocol TCP\n real_server 10.0.0.11 80 {\n }\n}\n',
     );
     const vs = c.virtualServers[0] as VirtualServerConfig;
     const groups = new Map(c.virtualServerGroups.map((g) => [g.name, g]));

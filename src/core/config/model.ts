@@ -341,7 +341,7 @@ export interface VirtualServerConfig {
   target: VirtualServerTarget;
   /** The family of the service (of its address, or of its real servers for a fwmark; `ip_family`). */
   family: Family;
-  /** `protocol` (TCP); unused by fwmark services. */
+  /** `protocol`; keepalived 2.2.7 uses UDP when none is given (the loader warns). Unused by fwmark services. */
   protocol: IpvsProtocol;
   /** `lb_algo` / `lvs_sched` (wlc, as ipvsadm). */
   scheduler: string;

@@ -202,7 +202,8 @@ export function desiredServices(
     timeoutS: vs.persistenceTimeoutS,
     netmask: vs.persistenceGranularity ?? defaultNetmask(key.family),
     pe: vs.persistenceEngine,
-    dests: dests.map((d) => ({ ...d })),
+    // DR and TUN cannot change the port: the destination takes the service's (as ipvsadm and keepalived do).
+    dests: dests.map((d) => (d.method !== 'NAT' && key.port !== undefined ? { ...d, port: key.port } : { ...d })),
   }));
 }
 

@@ -275,10 +275,23 @@ export function buildVirtualServer(
   for (const [word, bit] of Object.entries(SCHED_FLAG_WORDS)) {
     if (vs[word as keyof typeof SCHED_FLAG_WORDS]) flags |= bit;
   }
-  const persistenceTimeoutS = vs.persistence_timeout ?? 0;
-  if (persistenceTimeoutS > 0) flags |= SERVICE_FLAGS.persistent;
+  // keepalived 2.2.7: a port-less service without persistence is made persistent (360 s), with a complaint.
+  let persistenceTimeoutS = vs.persistence_timeout ?? 0;
   if (target.kind === 'address' && target.port === 0 && persistenceTimeoutS === 0) {
-    report.error(base, 'key', `${where}: a virtual server without a port must be persistent (persistence_timeout)`);
+    report.warn(
+      base,
+      'key',
+      `${where}: a virtual server without a port must be persistent: persistence_timeout 360 is used`,
+    );
+    persistenceTimeoutS = 360;
+  }
+  if (persistenceTimeoutS > 0) flags |= SERVICE_FLAGS.persistent;
+  // keepalived 2.2.7: no protocol means UDP (the kernel's default for protocol 0), with a complaint.
+  const hasAddresses =
+    target.kind === 'address' ||
+    (target.kind === 'group' && ctx.groups.get(target.group)?.entries.some((e) => e.kind === 'range'));
+  if (vs.protocol === undefined && hasAddresses) {
+    report.warn(base, 'key', `${where} has no protocol: UDP is used, as keepalived does (write protocol TCP for TCP)`);
   }
   const inherited = cascade({ delayLoopMs: CHECKER_DEFAULTS.delayLoopMs, alpha: false }, vs, {
     virtualhost: vs.virtualhost,
@@ -334,7 +347,7 @@ export function buildVirtualServer(
     name: key,
     target,
     family,
-    protocol: (vs.protocol?.toUpperCase() ?? 'TCP') as VirtualServerConfig['protocol'],
+    protocol: (vs.protocol?.toUpperCase() ?? 'UDP') as VirtualServerConfig['protocol'],
     scheduler: vs.lvs_sched ?? vs.lb_algo ?? 'wlc',
     flags,
     method,

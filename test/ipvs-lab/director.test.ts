@@ -1,0 +1,275 @@
+/**
+ * vipd as an LVS director on a real IPVS (user-mode Linux, one boot for the whole file):
+ * - keepalived 2.2.7 is the oracle: the same keepalived.conf run by keepalived and then by vipd gives the same
+ *   `ipvsadm -Sn`, at start and after each checker change;
+ * - traffic through the VIP to real HTTP servers in NAT, DR and TUN; rr alternates, wrr follows the weights, sh
+ *   and persistence stick;
+ * - checkers: a real server that stops answering leaves the table within delay_loop + connect_timeout, and
+ *   comes back; a reload re-weights, adds and removes real servers without disturbing a connection to another.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canRunUmlLab, UmlLab } from '../helpers/uml-lab.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const LIB = path.join(REPO, 'test/helpers/uml/lab-lib.sh');
+
+/** Fast checkers so the table settles in about a second (retry 0, warmup 0, as in ipvs-lab.md's scenario). */
+const TCP = 'TCP_CHECK {\n      connect_timeout 1\n      retry 0\n      warmup 0\n    }';
+const rs = (n: number, extra = '', port = 80) =>
+  `  real_server 10.0.0.${10 + n} ${port} {\n    ${extra}\n    ${TCP}\n  }`;
+const vs = (head: string, body: string, reals: string) =>
+  `virtual_server ${head} {\n  delay_loop 1\n${body.includes('protocol') ? '' : '  protocol TCP\n'}${body}\n${reals}\n}\n`;
+
+/** Configurations run by keepalived and by vipd; rs3 (10.0.0.13) has no server, so its checker fails. */
+const ORACLE: Record<string, string> = {
+  'rr NAT, a dead real server removed': vs(
+    '10.0.0.100 80',
+    '  lb_algo rr\n  lb_kind NAT',
+    [rs(1), rs(2), rs(3)].join('\n'),
+  ),
+  'wrr DR, persistence_timeout alone, inhibit_on_failure': vs(
+    '10.0.0.100 80',
+    '  lb_algo wrr\n  lb_kind DR\n  persistence_timeout 60\n  inhibit_on_failure',
+    [rs(1, 'weight 3'), rs(2, 'weight 2'), rs(3, 'weight 5')].join('\n'),
+  ),
+  'sh with flags, TUN, granularity, UDP and TCP twins': [
+    vs(
+      '10.0.0.100 80',
+      '  lb_algo sh\n  sh-port\n  sh-fallback\n  lb_kind TUN\n  persistence_timeout 30\n  persistence_granularity 255.255.255.0',
+      [rs(1), rs(2)].join('\n'),
+    ),
+    vs('10.0.0.100 53', '  lb_algo rr\n  protocol UDP', '  real_server 10.0.0.11 53 {\n    weight 2\n  }'),
+  ].join(''),
+  'fwmark with port-less real servers': vs(
+    'fwmark 5',
+    '  lb_algo wlc\n  lb_kind DR\n  persistence_timeout 900',
+    [
+      '  real_server 10.0.0.11 {\n    TCP_CHECK {\n      connect_port 80\n      connect_timeout 1\n      retry 0\n      warmup 0\n    }\n  }',
+      '  real_server 10.0.0.12 {\n  }',
+    ].join('\n'),
+  ),
+  'virtual_server_group: a range and a fwmark': `virtual_server_group G {\n  10.0.0.100-101 80\n  fwmark 6\n}\n${vs('group G', '  lb_algo lc\n  lb_kind NAT', [rs(1), rs(2)].join('\n'))}`,
+  'sorry server when every real server is down': vs(
+    '10.0.0.100 80',
+    '  lb_algo rr\n  lb_kind DR\n  sorry_server 10.0.0.12 8080',
+    rs(3),
+  ),
+  'sorry server beside an inhibited real server': vs(
+    '10.0.0.100 80',
+    '  lb_algo rr\n  lb_kind NAT\n  inhibit_on_failure\n  sorry_server 10.0.0.12 8080',
+    rs(3, 'weight 4'),
+  ),
+  'quorum not reached: the sorry server replaces the live ones': vs(
+    '10.0.0.100 80',
+    '  lb_algo wrr\n  quorum 4\n  hysteresis 1\n  sorry_server 10.0.0.1 8080',
+    [rs(1), rs(2, 'weight 2'), rs(3, 'weight 2')].join('\n'),
+  ),
+  'no protocol: UDP (keepalived 2.2.7), and a port-less service made persistent': [
+    'virtual_server 10.0.0.100 80 {\n  real_server 10.0.0.11 80 {\n  }\n}\n',
+    'virtual_server 10.0.0.101 {\n  protocol TCP\n  real_server 10.0.0.11 80 {\n  }\n}\n',
+  ].join(''),
+  'alpha: only what passed its check': vs('10.0.0.100 80', '  lb_algo rr\n  alpha', [rs(1), rs(3)].join('\n')),
+  'every other scheduler': ['lblc', 'lblcr', 'dh', 'sed', 'nq', 'fo', 'ovf', 'mh']
+    .map((s, i) => vs(`10.0.0.100 ${8000 + i}`, `  lb_algo ${s}`, rs(1, 'weight 2', 80)))
+    .join(''),
+};
+
+describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-mode Linux)', () => {
+  let lab: UmlLab;
+  const sh = (script: string, timeoutMs?: number) =>
+    lab.sh(`W=${lab.work} REPO=${REPO}; source ${LIB}\n${script}`, timeoutMs);
+  const conf = (name: string, text: string) => {
+    writeFileSync(lab.file(name), text);
+    return lab.file(name);
+  };
+  /**
+   * The stable table under keepalived (director 1) and under vipd (director 2, its own network namespace and so
+   * its own IPVS), run side by side on the same file, after start and after each step (checker changes).
+   */
+  async function both(file: string, steps: string[] = []): Promise<{ keepalived: string[]; vipd: string[] }> {
+    const out = { keepalived: [] as string[], vipd: [] as string[] };
+    const capture = async () => {
+      const [k, v] = await Promise.all([sh('stable_table dir1 2000'), sh('stable_table dir2 2000')]);
+      out.keepalived.push(k);
+      out.vipd.push(v);
+    };
+    await sh(`ka_start ${file} dir1; vipd_start ${file} dir2`);
+    try {
+      await capture();
+      for (const step of steps) {
+        await sh(step);
+        await capture();
+      }
+    } finally {
+      await sh(
+        'ka_stop dir1 & vipd_stop dir2; wait; for n in rs1 rs2; do [ -e /run/httpd-$n.pid ] || httpd_start $n; done',
+      );
+      await sh('ns dir1 ipvsadm -C; ns dir2 ipvsadm -C');
+    }
+    return out;
+  }
+
+  beforeAll(async () => {
+    lab = await UmlLab.boot();
+    await sh('lab_topology; for n in rs1 rs2; do httpd_start $n; echo_start $n; done');
+    await lab.waitFor(
+      `W=${lab.work}; source ${LIB}; ns dir1 curl -sf -m 1 http://10.0.0.11/ http://10.0.0.12/`,
+      10_000,
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  describe('keepalived as the oracle: the same keepalived.conf gives the same table', () => {
+    for (const [name, text] of Object.entries(ORACLE)) {
+      it(name, async () => {
+        const r = await both(conf(`oracle-${Object.keys(ORACLE).indexOf(name)}.conf`, text));
+        expect(r.vipd).toEqual(r.keepalived);
+        expect(r.vipd[0]).not.toBe('');
+      }, 90_000);
+    }
+
+    it('after each checker change: a real server stopping and coming back', async () => {
+      const file = conf('oracle-changes.conf', ORACLE['rr NAT, a dead real server removed'] as string);
+      const r = await both(file, ['httpd_stop rs2', 'httpd_start rs2']);
+      expect(r.vipd).toEqual(r.keepalived);
+      expect(r.vipd[1]).not.toContain('10.0.0.12');
+      expect(r.vipd[2]).toContain('10.0.0.12');
+    }, 120_000);
+
+    it('after each checker change, with inhibit_on_failure and a sorry server', async () => {
+      const text = vs(
+        '10.0.0.100 80',
+        '  lb_algo rr\n  inhibit_on_failure\n  sorry_server 10.0.0.13 8080',
+        [rs(1), rs(2, 'weight 2')].join('\n'),
+      );
+      const r = await both(conf('oracle-sorry.conf', text), [
+        'httpd_stop rs1; httpd_stop rs2',
+        'httpd_start rs2',
+        'httpd_start rs1',
+      ]);
+      expect(r.vipd).toEqual(r.keepalived);
+      expect(r.vipd[1]).toContain('10.0.0.13:8080');
+    }, 120_000);
+  });
+
+  describe('traffic through the VIP (vipd with a VRRP instance holding the VIP)', () => {
+    const director = (body: string, reals: string) =>
+      `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  version 3\n  advert_int 0.1\n  priority 200\n  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\n${vs('10.0.0.100 80', body, reals)}${vs('10.0.0.100 9000', '  lb_algo rr\n  lb_kind NAT', [rs(1, '', 9000)].join('\n'))}`;
+    const forwarded = () =>
+      sh("ns dir1 awk '/^Ip:/ && $2 ~ /^[0-9]/ { print $7 }' /proc/net/snmp").then((s) => Number(s.trim()));
+    let file = '';
+
+    beforeAll(async () => {
+      file = conf('director.conf', director('  lb_algo rr\n  lb_kind NAT', [rs(1), rs(2)].join('\n')));
+      await sh(`rs_nat; vipd_start ${file}`);
+      await lab.waitFor(
+        `W=${lab.work}; source ${LIB}; ip -n ivl-dir1 addr show eth0 | grep -q 10.0.0.100 && table | grep -q 10.0.0.12`,
+        20_000,
+      );
+    }, 60_000);
+    afterAll(async () => {
+      await sh('vipd_stop; rs_reset');
+    });
+    const reload = async (body: string, reals: string) => {
+      writeFileSync(file, director(body, reals));
+      await sh('kill -HUP "$(cat /run/vipd-main-dir1.pid)"');
+      await sh('sleep 1.5');
+    };
+
+    it('NAT: rr alternates, and replies come back through the director', async () => {
+      const before = await forwarded();
+      const got = (await sh('requests http://$VIP/ 6')).trim().split('\n');
+      expect(got).toHaveLength(6);
+      for (let i = 1; i < got.length; i++) expect(got[i]).not.toBe(got[i - 1]);
+      expect(await forwarded()).toBeGreaterThan(before);
+    });
+
+    it('wrr follows the weights (3:1)', async () => {
+      await reload('  lb_algo wrr\n  lb_kind NAT', [rs(1, 'weight 3'), rs(2, 'weight 1')].join('\n'));
+      const got = (await sh('requests http://$VIP/ 8')).trim().split('\n');
+      expect(got.filter((g) => g === 'rs1')).toHaveLength(6);
+      expect(got.filter((g) => g === 'rs2')).toHaveLength(2);
+    });
+
+    it('sh sticks to one real server for one client', async () => {
+      await reload('  lb_algo sh\n  lb_kind NAT', [rs(1), rs(2)].join('\n'));
+      const got = (await sh('requests http://$VIP/ 6')).trim().split('\n');
+      expect(new Set(got).size).toBe(1);
+    });
+
+    it('persistence holds a client on one real server under rr', async () => {
+      await reload('  lb_algo rr\n  lb_kind NAT\n  persistence_timeout 60', [rs(1), rs(2)].join('\n'));
+      const got = (await sh('requests http://$VIP/ 6')).trim().split('\n');
+      expect(got).toHaveLength(6);
+      expect(new Set(got).size).toBe(1);
+    });
+
+    it('a real server that stops answering leaves within delay_loop + connect_timeout, and comes back', async () => {
+      await reload('  lb_algo rr\n  lb_kind NAT', [rs(1), rs(2)].join('\n'));
+      await sh('httpd_stop rs2');
+      const left = await lab.waitFor(`W=${lab.work}; source ${LIB}; ! table | grep -q 10.0.0.12:80`, 10_000, 50);
+      expect(left).toBeLessThan(1000 + 1000 + 1500); // delay_loop 1 + connect_timeout 1, plus the lab's slowness
+      expect((await sh('requests http://$VIP/ 3')).trim().split('\n')).toEqual(['rs1', 'rs1', 'rs1']);
+      await sh('httpd_start rs2');
+      const back = await lab.waitFor(`W=${lab.work}; source ${LIB}; table | grep -q 10.0.0.12:80`, 10_000, 50);
+      expect(back).toBeLessThan(1000 + 1500);
+    });
+
+    it('a reload re-weights, adds and removes real servers without disturbing a connection to another', async () => {
+      // A long-lived connection through the VIP to the echo service (rs1 only), checked before and after.
+      await sh(
+        `(exec 3<>/dev/null; ns cli bash -c 'exec 3<>/dev/tcp/10.0.0.100/9000; for i in $(seq 60); do echo ping-$i >&3; read -t 2 line <&3 || { echo BROKEN; exit 1; }; echo "$line"; sleep 0.1; done' >"$W/echo.out" 2>&1 &)`,
+      );
+      await sh('sleep 1');
+      await reload('  lb_algo wrr\n  lb_kind NAT', [rs(1, 'weight 5'), rs(3)].join('\n')); // rs2 removed, rs3 added, rs1 re-weighted
+      const t = await sh('table');
+      expect(t).toContain('-a -t 10.0.0.100:80 -r 10.0.0.11:80 -m -w 5');
+      expect(t).not.toContain('10.0.0.12:80');
+      await lab.waitFor(`grep -q ping-60 ${lab.file('echo.out')}`, 15_000);
+      const echo = await sh('cat $W/echo.out');
+      expect(echo).not.toContain('BROKEN');
+      expect(echo.trim().split('\n')).toHaveLength(60);
+    }, 60_000);
+
+    it('an ipvsadm -C behind vipd is repaired by its periodic check', async () => {
+      await sh('ns dir1 ipvsadm -C');
+      const repaired = await lab.waitFor(`W=${lab.work}; source ${LIB}; table | grep -q 10.0.0.11:80`, 12_000, 100);
+      expect(repaired).toBeLessThan(7_000);
+    });
+
+    it('DR: rr alternates and the director forwards no reply', async () => {
+      await sh('rs_reset; rs_vip_on lo');
+      await reload('  lb_algo rr\n  lb_kind DR', [rs(1), rs(2)].join('\n'));
+      const before = await forwarded();
+      const got = (await sh('requests http://$VIP/ 6')).trim().split('\n');
+      expect(got).toHaveLength(6);
+      for (let i = 1; i < got.length; i++) expect(got[i]).not.toBe(got[i - 1]);
+      expect(await forwarded()).toBe(before);
+    });
+
+    it('TUN: rr alternates through IP-in-IP', async () => {
+      await sh('rs_reset; rs_vip_on tunl0');
+      await reload('  lb_algo rr\n  lb_kind TUN', [rs(1), rs(2)].join('\n'));
+      const got = (await sh('requests http://$VIP/ 6')).trim().split('\n');
+      expect(got).toHaveLength(6);
+      for (let i = 1; i < got.length; i++) expect(got[i]).not.toBe(got[i - 1]);
+      expect(await sh('table')).toContain('-i -w 1');
+    });
+
+    it('vipd status shows the virtual server, its real servers and the kernel counters', async () => {
+      const text = await sh('ns dir1 node $REPO/dist/cli.js status --control-socket /run/vipd-dir1.sock');
+      expect(text).toMatch(/VIRTUAL SERVER 10\.0\.0\.100 80 TCP rr TUN quorum up/);
+      expect(text).toMatch(/UP\s+10\.0\.0\.11:80\s+weight 1/);
+    });
+
+    it('stop removes what vipd programmed', async () => {
+      await sh('vipd_stop');
+      expect((await sh('table')).trim()).toBe('');
+    });
+  });
+});
