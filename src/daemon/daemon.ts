@@ -90,6 +90,12 @@ export class Daemon {
     } catch (err) {
       throw new StartupError(`load balancing (IPVS): ${err instanceof Error ? err.message : String(err)}`);
     }
+    this.tellLoadBalancerStates();
+  }
+
+  /** The instances' current states, for the sync daemon to follow (transitions before it existed included). */
+  private tellLoadBalancerStates(): void {
+    for (const r of this.instances) this.lb?.instanceState(r.config.name, r.machine.state);
   }
 
   private loadBalancerEdges() {
@@ -430,8 +436,10 @@ export class Daemon {
       if (!this.interfaces.get(r.config.interface)?.up) r.linkChanged(false);
     }
     this.detachUnusedInterfaces();
-    if (this.lb) await this.lb.reconfigure(next);
-    else await this.startLoadBalancer(next);
+    if (this.lb) {
+      await this.lb.reconfigure(next);
+      this.tellLoadBalancerStates();
+    } else await this.startLoadBalancer(next);
     this.log.info({ plan }, 'configuration reloaded');
     return plan;
   }
