@@ -1,6 +1,7 @@
 // VrrpSocket: a raw IPv4/IPv6 socket for IP protocol 112 (VRRP), read with recvmsg in a uv_poll watcher.
+// The same socket on another protocol (ICMP 1, ICMPv6 58) serves PING_CHECK.
 //
-//   new VrrpSocket(family: 4 | 6, onMessage(data, src, dst, ttl, ifindex), onError?(err))
+//   new VrrpSocket(family: 4 | 6, onMessage(data, src, dst, ttl, ifindex), onError?(err), protocol = 112)
 //   bindDevice(ifname) / joinGroup(group, ifindex) / leaveGroup(group, ifindex) / setMulticastInterface(ifindex)
 //   send(data, dst, ifindex, src | null, ttl): number   close()   ref()   unref()
 //
@@ -57,7 +58,9 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       on_error_ = Napi::Persistent(ArgFunction(info, 2, "onError"));
     }
 
-    int fd = socket(v6_ ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kProtoVrrp);
+    int protocol = kProtoVrrp;
+    if (info.Length() > 3 && !info[3].IsUndefined()) protocol = ArgInt(info, 3, "protocol", 1, 255);
+    int fd = socket(v6_ ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
     if (fd < 0) throw ErrnoError(env, errno, "socket");
     poll_.Start(env, fd, OnReadable, this);  // owns fd from here on, also when an option below fails
     if (v6_) {
@@ -155,7 +158,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "data must be a Buffer");
     auto data = info[0].As<Napi::Buffer<uint8_t>>();
     std::string dst = ArgString(info, 1, "dst");
-    int ifindex = ArgInt(info, 2, "ifindex", 1, INT_MAX);
+    int ifindex = ArgInt(info, 2, "ifindex", 0, INT_MAX);  // 0: routed, no interface pinned
     bool has_src = info[3].IsString();
     if (!has_src && !info[3].IsNull() && !info[3].IsUndefined()) {
       throw Napi::TypeError::New(env, "src must be a string or null");

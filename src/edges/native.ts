@@ -38,8 +38,8 @@ export interface NativeVrrpSocket {
   /** IP_MULTICAST_IF (ip_mreqn) / IPV6_MULTICAST_IF. */
   setMulticastInterface(ifindex: number): void;
   /**
-   * sendmsg with IP_PKTINFO / IPV6_PKTINFO (interface, and source unless null) and a per-message TTL or hop
-   * limit. Returns the bytes sent; throws on failure (e.g. EINVAL for a source that is not local).
+   * sendmsg with IP_PKTINFO / IPV6_PKTINFO (interface, 0 for none, and source unless null) and a per-message
+   * TTL or hop limit. Returns the bytes sent; throws on failure (e.g. EINVAL for a source that is not local).
    */
   send(data: Buffer, dst: string, ifindex: number, src: string | null, ttl: number): number;
   /** Stops receiving and closes the fd. Idempotent; no callback runs afterwards. */
@@ -50,7 +50,13 @@ export interface NativeVrrpSocket {
 }
 
 export interface NativeVrrpSocketConstructor {
-  new (family: 4 | 6, onMessage: VrrpMessageListener, onError?: (err: NativeErrnoError) => void): NativeVrrpSocket;
+  /** `protocol`: 112 (VRRP) unless given; PING_CHECK opens one on ICMP (1) or ICMPv6 (58). */
+  new (
+    family: 4 | 6,
+    onMessage: VrrpMessageListener,
+    onError?: (err: NativeErrnoError) => void,
+    protocol?: number,
+  ): NativeVrrpSocket;
 }
 
 /** Send-only AF_PACKET socket bound to one interface (protocol 0: nothing is ever queued for reading). */

@@ -21,6 +21,7 @@ const OPTS = { configId: 'high' };
 const PASSING = [
   'keepalived.conf.HTTP_GET.port',
   'keepalived.conf.IPv6',
+  'keepalived.conf.PING_CHECK',
   'keepalived.conf.SMTP_CHECK',
   'keepalived.conf.UDP_CHECK',
   'keepalived.conf.fwmark',
@@ -38,8 +39,6 @@ const PASSING = [
 
 /** What each refused sample needs before it loads: the keywords check-config names as not supported yet. */
 const NOT_SUPPORTED_YET: Record<string, string[]> = {
-  // PING_CHECK needs an ICMP socket in the addon (next step of issue 9).
-  'keepalived.conf.PING_CHECK': ['PING_CHECK'],
   'keepalived.conf.SSL_GET': ['auth_type AH'],
   'keepalived.conf.conditional_conf': ['net_namespace', 'use_vmac'],
   'keepalived.conf.track_interface': ['static_routes', 'virtual_routes'],

@@ -71,6 +71,15 @@ const ORACLE: Record<string, string> = {
     'virtual_server 10.0.0.100 80 {\n  real_server 10.0.0.11 80 {\n  }\n}\n',
     'virtual_server 10.0.0.101 {\n  protocol TCP\n  real_server 10.0.0.11 80 {\n  }\n}\n',
   ].join(''),
+  'PING_CHECK and MISC_CHECK: a host that answers, one that is absent, a script that fails': vs(
+    '10.0.0.100 80',
+    '  lb_algo rr',
+    [
+      '  real_server 10.0.0.11 80 {\n    PING_CHECK {\n      connect_timeout 1\n      retry 0\n      warmup 0\n    }\n  }',
+      '  real_server 10.0.0.14 80 {\n    PING_CHECK {\n      connect_timeout 1\n      retry 0\n      warmup 0\n    }\n  }',
+      '  real_server 10.0.0.12 80 {\n    MISC_CHECK {\n      misc_path "/bin/false"\n      warmup 0\n    }\n  }',
+    ].join('\n'),
+  ),
   'alpha: only what passed its check': vs('10.0.0.100 80', '  lb_algo rr\n  alpha', [rs(1), rs(3)].join('\n')),
   'every other scheduler': ['lblc', 'lblcr', 'dh', 'sed', 'nq', 'fo', 'ovf', 'mh']
     .map((s, i) => vs(`10.0.0.100 ${8000 + i}`, `  lb_algo ${s}`, rs(1, 'weight 2', 80)))

@@ -5,6 +5,7 @@ import type { CheckResult } from '../../core/tracking/types.js';
 import { dnsProbe } from './dns.js';
 import { httpProbe } from './http.js';
 import { miscProbe } from './misc.js';
+import { pingProbe } from './ping.js';
 import { smtpProbe } from './smtp.js';
 import { tcpProbe } from './tcp.js';
 import { udpProbe } from './udp.js';
@@ -31,7 +32,6 @@ export function probe(spec: CheckSpec, signal: AbortSignal = new AbortController
     case 'UDP_CHECK':
       return udpProbe(s, signal);
     case 'PING_CHECK':
-      // The configuration refuses PING_CHECK as not supported yet (it needs an ICMP socket in the addon).
-      return Promise.resolve({ ok: false, reason: 'PING_CHECK is not supported yet', latencyMs: 0 });
+      return pingProbe(s, signal);
   }
 }

@@ -440,14 +440,14 @@ function buildRealServer(
   const { data: r } = parseSection(
     node,
     at,
-    { schema: realServerSchema, where, unsupported: new Set(['BFD_CHECK', 'PING_CHECK']) },
+    { schema: realServerSchema, where, unsupported: new Set(['BFD_CHECK']) },
     report,
   );
   const inherited = cascade(parent, r, { virtualhost: r.virtualhost, alpha: r.alpha });
   const endpoint = { address: hp.address, port };
   const checkers: RealServerChecker[] = [];
   for (const type of CHECKER_KEYS) {
-    if (!Object.hasOwn(node, type) || type === 'BFD_CHECK' || type === 'PING_CHECK') continue;
+    if (!Object.hasOwn(node, type) || type === 'BFD_CHECK') continue;
     const entries = Array.isArray(node[type]) ? (node[type] as unknown[]) : [node[type]];
     entries.forEach((entry, i) => {
       const here = Array.isArray(node[type]) ? [...at, type, i] : [...at, type];
