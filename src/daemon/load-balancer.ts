@@ -18,7 +18,7 @@ import type {
   VirtualServerGroupConfig,
 } from '../core/config/model.js';
 import { reconcile } from '../core/ipvs/reconcile.js';
-import { type IpvsService, type SyncDaemonSpec, serviceId } from '../core/ipvs/table.js';
+import { type IpvsService, type ServiceKey, type SyncDaemonSpec, serviceId } from '../core/ipvs/table.js';
 import {
   applyVerdict,
   type CheckerVerdict,
@@ -211,7 +211,7 @@ export class LoadBalancer {
         suspended: m.suspended,
         services: services.map((s) => {
           const actual = this.lastTable.get(serviceId(s.key));
-          return { id: serviceId(s.key), counters: actual?.counters, dests: actual?.dests ?? [] };
+          return { id: serviceId(s.key), key: s.key, counters: actual?.counters, dests: actual?.dests ?? [] };
         }),
         realServers: m.config.realServers.map((rs, i) => {
           const st = m.state.reals[i];
@@ -414,7 +414,8 @@ export interface VirtualServerReport {
   method: string;
   quorumUp: boolean;
   suspended: boolean;
-  services: { id: string; counters: IpvsService['counters']; dests: IpvsService['dests'] }[];
+  /** Each service with the kernel's counters and destinations at the last re-check (at most RECHECK_MS old). */
+  services: { id: string; key: ServiceKey; counters: IpvsService['counters']; dests: IpvsService['dests'] }[];
   realServers: {
     address: string;
     port: number;

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { DROP_REASONS, type DropReason } from '../core/codec/reasons.js';
 import type { VrrpState } from '../core/vrrp/types.js';
+import type { VirtualServerReport } from './load-balancer.js';
 import type { InstanceStatus, StatusReport } from './status.js';
 
 /** keepalived's state codes. */
@@ -170,8 +171,98 @@ export function createMetrics(report: () => StatusReport, vips: (instance: strin
         i.trackers.map((t) => ({ labels: { iname: i.name, tracker: t.name, kind: t.kind }, value: t.up ? 1 : 0 })),
       ),
   );
+  addLoadBalancerMetrics(registry, () => current().virtual_servers ?? []);
   gaugeFrom(registry, 'vipd_build_info', 'vipd version and Node.js version.', ['version', 'node'], () => [
     { labels: { version: current().vipd.version, node: process.version }, value: 1 },
   ]);
   return registry;
+}
+
+const BACKEND_LABELS = ['local_address', 'local_port', 'local_mark', 'proto', 'remote_address', 'remote_port'] as const;
+
+/**
+ * IPVS: node_exporter's names for what it also has (node_ipvs_backend_connections_active / _inactive /
+ * node_ipvs_backend_weight, same labels), vipd_* per service and for the checkers. Counters are the kernel's as
+ * of the load balancer's last re-check of the table (at most 5 s old).
+ */
+function addLoadBalancerMetrics(registry: Registry, servers: () => VirtualServerReport[]): void {
+  const services = () => servers().flatMap((vs) => vs.services.map((s) => ({ vs, s })));
+  const local = (k: VirtualServerReport['services'][number]['key']) => ({
+    local_address: k.address ?? '',
+    local_port: String(k.port ?? 0),
+    local_mark: k.fwmark !== undefined ? String(k.fwmark) : '',
+    proto: k.protocol ?? '',
+  });
+  const backends = () =>
+    services().flatMap(({ s }) =>
+      s.dests.map((d) => ({ labels: { ...local(s.key), remote_address: d.address, remote_port: String(d.port) }, d })),
+    );
+  gaugeFrom(
+    registry,
+    'node_ipvs_backend_connections_active',
+    'Active connections per backend (node_exporter).',
+    BACKEND_LABELS,
+    () => backends().map(({ labels, d }) => ({ labels, value: d.counters?.activeConnections ?? 0 })),
+  );
+  gaugeFrom(
+    registry,
+    'node_ipvs_backend_connections_inactive',
+    'Inactive connections per backend (node_exporter).',
+    BACKEND_LABELS,
+    () => backends().map(({ labels, d }) => ({ labels, value: d.counters?.inactiveConnections ?? 0 })),
+  );
+  gaugeFrom(
+    registry,
+    'node_ipvs_backend_weight',
+    'Weight per backend in the table (node_exporter).',
+    BACKEND_LABELS,
+    () => backends().map(({ labels, d }) => ({ labels, value: d.weight })),
+  );
+  const SERVICE = ['virtual_server', 'service'] as const;
+  const perService: [string, string, keyof NonNullable<VirtualServerReport['services'][number]['counters']>][] = [
+    ['vipd_ipvs_service_connections_total', 'Connections scheduled by the service.', 'connections'],
+    ['vipd_ipvs_service_incoming_packets_total', 'Packets in.', 'packetsIn'],
+    ['vipd_ipvs_service_outgoing_packets_total', 'Packets out.', 'packetsOut'],
+    ['vipd_ipvs_service_incoming_bytes_total', 'Bytes in.', 'bytesIn'],
+    ['vipd_ipvs_service_outgoing_bytes_total', 'Bytes out.', 'bytesOut'],
+  ];
+  for (const [name, help, field] of perService) {
+    counterFrom(registry, name, help, SERVICE, () =>
+      services().map(({ vs, s }) => ({
+        labels: { virtual_server: vs.name, service: s.id },
+        value: s.counters?.[field] ?? 0,
+      })),
+    );
+  }
+  gaugeFrom(
+    registry,
+    'vipd_virtual_server_quorum_up',
+    'Whether the virtual server has its quorum (1) or not (0).',
+    ['virtual_server'],
+    () => servers().map((vs) => ({ labels: { virtual_server: vs.name }, value: vs.quorumUp ? 1 : 0 })),
+  );
+  const RS = ['virtual_server', 'real_server'] as const;
+  gaugeFrom(
+    registry,
+    'vipd_real_server_up',
+    'Whether every checker of the real server passes (1) or not (0).',
+    RS,
+    () =>
+      servers().flatMap((vs) =>
+        vs.realServers.map((r) => ({
+          labels: { virtual_server: vs.name, real_server: `${r.address}:${r.port}` },
+          value: r.alive ? 1 : 0,
+        })),
+      ),
+  );
+  gaugeFrom(registry, 'vipd_checker_up', 'Checker state per real server: 1 up, 0 down.', [...RS, 'checker'], () =>
+    servers().flatMap((vs) =>
+      vs.realServers.flatMap((r) =>
+        r.checkers.map((c, i) => ({
+          labels: { virtual_server: vs.name, real_server: `${r.address}:${r.port}`, checker: `${c.type}#${i + 1}` },
+          value: c.up ? 1 : 0,
+        })),
+      ),
+    ),
+  );
 }

@@ -65,4 +65,79 @@ describe('metrics', () => {
     expect(again).toContain(`keepalived_advertisements_sent_total{${l}} 12`);
     expect(again).toContain(`keepalived_vrrp_state{${l},ip_address="192.0.2.100"} 1`);
   });
+
+  it('IPVS: node_exporter backend series, vipd per-service counters and checker states', async () => {
+    const base = report('MASTER', 1);
+    const counters = { connections: 7, packetsIn: 70, packetsOut: 60, bytesIn: 7000, bytesOut: 6000 };
+    const withLb: StatusReport = {
+      ...base,
+      virtual_servers: [
+        {
+          name: '10.0.0.100 80',
+          protocol: 'TCP',
+          scheduler: 'rr',
+          method: 'NAT',
+          quorumUp: true,
+          suspended: false,
+          services: [
+            {
+              id: 'TCP 10.0.0.100:80',
+              key: { family: 4, protocol: 'TCP', address: '10.0.0.100', port: 80 },
+              counters,
+              dests: [
+                {
+                  address: '10.0.0.11',
+                  port: 80,
+                  family: 4,
+                  method: 'NAT',
+                  weight: 3,
+                  upperThreshold: 0,
+                  lowerThreshold: 0,
+                  counters: { ...counters, activeConnections: 2, inactiveConnections: 5 },
+                },
+              ],
+            },
+          ],
+          realServers: [
+            {
+              address: '10.0.0.11',
+              port: 80,
+              alive: true,
+              weight: 3,
+              tableWeight: 3,
+              checkers: [{ type: 'TCP_CHECK', up: true, reason: 'ok' }],
+            },
+            {
+              address: '10.0.0.12',
+              port: 80,
+              alive: false,
+              weight: 1,
+              tableWeight: undefined,
+              checkers: [{ type: 'HTTP_GET', up: false, reason: 'status 503' }],
+            },
+          ],
+        },
+      ],
+    };
+    const text = await createMetrics(
+      () => withLb,
+      () => [],
+    ).metrics();
+    const b =
+      'local_address="10.0.0.100",local_port="80",local_mark="",proto="TCP",remote_address="10.0.0.11",remote_port="80"';
+    expect(text).toContain(`node_ipvs_backend_connections_active{${b}} 2`);
+    expect(text).toContain(`node_ipvs_backend_connections_inactive{${b}} 5`);
+    expect(text).toContain(`node_ipvs_backend_weight{${b}} 3`);
+    expect(text).toContain(
+      'vipd_ipvs_service_connections_total{virtual_server="10.0.0.100 80",service="TCP 10.0.0.100:80"} 7',
+    );
+    expect(text).toContain(
+      'vipd_ipvs_service_outgoing_bytes_total{virtual_server="10.0.0.100 80",service="TCP 10.0.0.100:80"} 6000',
+    );
+    expect(text).toContain('vipd_virtual_server_quorum_up{virtual_server="10.0.0.100 80"} 1');
+    expect(text).toContain('vipd_real_server_up{virtual_server="10.0.0.100 80",real_server="10.0.0.12:80"} 0');
+    expect(text).toContain(
+      'vipd_checker_up{virtual_server="10.0.0.100 80",real_server="10.0.0.12:80",checker="HTTP_GET#1"} 0',
+    );
+  });
 });
