@@ -17,7 +17,7 @@ import type {
   VirtualServerConfig,
   VirtualServerGroupConfig,
 } from '../core/config/model.js';
-import { reconcile } from '../core/ipvs/reconcile.js';
+import { type IpvsOp, reconcile } from '../core/ipvs/reconcile.js';
 import { type IpvsService, type ServiceKey, type SyncDaemonSpec, serviceId } from '../core/ipvs/table.js';
 import {
   applyVerdict,
@@ -25,10 +25,13 @@ import {
   carryState,
   checkerId,
   desiredServices,
+  destIn,
   effectiveWeight,
   initialState,
   isAlive,
   realServerId,
+  realServerRow,
+  serviceKeys,
   type VirtualServerEvent,
   type VirtualServerState,
 } from '../core/ipvs/virtual-server.js';
@@ -41,6 +44,8 @@ import type { KernelLedger } from './ledger.js';
 export const RECHECK_MS = 5_000;
 /** After a failed operation: a re-check this soon. */
 const RETRY_MS = 1_000;
+/** IPVS operations in flight at once. */
+const OPS_WINDOW = 64;
 
 export interface LoadBalancerEdges {
   ipvs: IpvsPort;
@@ -312,20 +317,38 @@ export class LoadBalancer {
     return this.trackFiles.get(name);
   }
 
-  /** A checker's verdict: the new state, the rows that changed, the notifications. */
+  /**
+   * A checker's verdict: the new state, the rows that changed, the notifications. A real server's own change
+   * touches its own row only (in each service of the virtual server); a quorum change recomputes the whole server.
+   */
   private verdict(m: Managed, rsId: string, chkId: string, v: CheckerVerdict, reason: string): void {
     if (this.stopped) return;
     const i = m.config.realServers.findIndex((rs) => realServerId(rs) === rsId);
     const rs = m.config.realServers[i];
     const j = rs?.checkers.findIndex((c) => checkerId(c) === chkId) ?? -1;
     if (!rs || j < 0) return;
-    const before = desiredServices(m.config, m.state, this.groups);
     const { state, events } = applyVerdict(m.config, m.state, i, j, v);
     if (state === m.state) return;
+    const previous = m.state;
     m.state = state;
     for (const e of events) this.notify(m, e, reason);
-    const after = desiredServices(m.config, m.state, this.groups);
-    const ops = reconcile(after, before);
+    let ops: IpvsOp[];
+    if (events.some((e) => e.kind === 'quorum')) {
+      ops = reconcile(desiredServices(m.config, state, this.groups), desiredServices(m.config, previous, this.groups));
+    } else {
+      const before = realServerRow(m.config, previous, i);
+      const after = realServerRow(m.config, state, i);
+      ops = serviceKeys(m.config, this.groups).flatMap((key): IpvsOp[] => {
+        if (after && !before) return [{ op: 'add-dest', key, dest: destIn(key, after) }];
+        if (before && !after) {
+          const { address, port } = destIn(key, before);
+          return [{ op: 'remove-dest', key, dest: { address, port } }];
+        }
+        if (before && after && before.weight !== after.weight)
+          return [{ op: 'edit-dest', key, dest: destIn(key, after) }];
+        return [];
+      });
+    }
     if (ops.length > 0) void this.enqueue(async () => this.applyAll(ops));
   }
 
@@ -357,8 +380,18 @@ export class LoadBalancer {
     return this.queue;
   }
 
+  /**
+   * Operations go out in windows of OPS_WINDOW, back to back: netlink keeps their order, so a thousand round trips
+   * do not add up, and the window bounds the acknowledgements waiting in the socket's receive buffer.
+   */
   private async applyAll(ops: ReturnType<typeof reconcile>): Promise<void> {
-    for (const op of ops) await this.edges.ledger.applyIpvs(op);
+    for (let i = 0; i < ops.length; i += OPS_WINDOW) {
+      const results = await Promise.allSettled(
+        ops.slice(i, i + OPS_WINDOW).map((op) => this.edges.ledger.applyIpvs(op)),
+      );
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
   }
 
   /** Reads the kernel's table and brings it to the desired one (vipd's services only). */

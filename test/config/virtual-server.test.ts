@@ -339,6 +339,9 @@ virtual_server 10.0.0.100 80 {
       flags: SERVICE_FLAGS.persistent,
     });
     expect(conf('virtual_server fwmark 1 {\n}\n').warnings).toEqual([]);
+    expect(conf('virtual_server fwmark 1 {\n  smtp_alert\n}\n').warnings.map((w) => w.message)).toEqual([
+      'keyword smtp_alert is not used by vipd (SMTP)',
+    ]);
   });
 
   it('the same service twice is refused', () => {

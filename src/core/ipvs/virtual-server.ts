@@ -169,6 +169,25 @@ export function expandRange(first: string, last: string): string[] {
   return out;
 }
 
+/** The row real server `index` has in the table in `state` (undefined: not in it). */
+export function realServerRow(vs: VirtualServerConfig, state: VirtualServerState, index: number): IpvsDest | undefined {
+  const cfg = vs.realServers[index];
+  const rs = state.reals[index];
+  if (!cfg || !rs) return undefined;
+  const sorryActive = vs.sorryServer !== undefined && !state.quorumUp;
+  let weight: number | undefined;
+  if (sorryActive) weight = cfg.inhibitOnFailure ? 0 : undefined;
+  else if (isAlive(rs)) weight = effectiveWeight(cfg, rs);
+  else weight = cfg.inhibitOnFailure ? 0 : undefined;
+  if (weight === undefined) return undefined;
+  return destOf(cfg.address, cfg.port, cfg.method, weight, cfg.upperThreshold, cfg.lowerThreshold);
+}
+
+/** A destination as it is in a given service: DR and TUN take the service's port (as ipvsadm and keepalived do). */
+export function destIn(key: ServiceKey, d: IpvsDest): IpvsDest {
+  return d.method !== 'NAT' && key.port !== undefined ? { ...d, port: key.port } : { ...d };
+}
+
 /** The IPVS rows this virtual server wants in its current state. */
 export function desiredServices(
   vs: VirtualServerConfig,
@@ -177,16 +196,10 @@ export function desiredServices(
 ): IpvsService[] {
   const sorryActive = vs.sorryServer !== undefined && !state.quorumUp;
   const dests: IpvsDest[] = [];
-  vs.realServers.forEach((cfg, i) => {
-    const rs = state.reals[i] as RealServerState;
-    const alive = isAlive(rs);
-    let weight: number | undefined;
-    if (sorryActive) weight = cfg.inhibitOnFailure ? 0 : undefined;
-    else if (alive) weight = effectiveWeight(cfg, rs);
-    else weight = cfg.inhibitOnFailure ? 0 : undefined;
-    if (weight === undefined) return;
-    dests.push(destOf(cfg.address, cfg.port, cfg.method, weight, cfg.upperThreshold, cfg.lowerThreshold));
-  });
+  for (let i = 0; i < vs.realServers.length; i++) {
+    const row = realServerRow(vs, state, i);
+    if (row) dests.push(row);
+  }
   const sorry = vs.sorryServer;
   if (sorry && (sorryActive || sorry.inhibit)) {
     // The sorry server replaces a real server of the same address and port if one is listed.
@@ -202,8 +215,7 @@ export function desiredServices(
     timeoutS: vs.persistenceTimeoutS,
     netmask: vs.persistenceGranularity ?? defaultNetmask(key.family),
     pe: vs.persistenceEngine,
-    // DR and TUN cannot change the port: the destination takes the service's (as ipvsadm and keepalived do).
-    dests: dests.map((d) => (d.method !== 'NAT' && key.port !== undefined ? { ...d, port: key.port } : { ...d })),
+    dests: dests.map((d) => destIn(key, d)),
   }));
 }
 

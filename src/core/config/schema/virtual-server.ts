@@ -131,6 +131,12 @@ const timingFields = {
   warmup: seconds(0, 4294),
 };
 
+/** keepalived keywords of virtual and real servers for what vipd does not do (e-mail, SNMP): warned, skipped. */
+const NOT_USED_IN_SERVERS: ReadonlyMap<string, string> = new Map([
+  ['smtp_alert', 'SMTP'],
+  ['snmp_name', 'SNMP'],
+]);
+
 const CHECKER_KEYS = [...PROBE_TYPES, 'FILE_CHECK', 'BFD_CHECK'] as const;
 
 const virtualServerSchema = z
@@ -159,8 +165,6 @@ const virtualServerSchema = z
     sorry_server_inhibit: flag,
     sorry_server_lvs_method: lvsMethod,
     inhibit_on_failure: flag,
-    smtp_alert: flag,
-    snmp_name: text,
     real_server: z.unknown(),
   })
   .partial();
@@ -178,8 +182,6 @@ const realServerSchema = z
     inhibit_on_failure: flag,
     alpha: flag,
     virtualhost: text,
-    smtp_alert: flag,
-    snmp_name: text,
     ...Object.fromEntries(CHECKER_KEYS.map((k) => [k, z.unknown()])),
   })
   .partial();
@@ -268,7 +270,12 @@ export function buildVirtualServer(
   if (target.kind === 'group' && !ctx.groups.has(target.group)) {
     report.error(base, 'key', `${where}: no virtual_server_group ${target.group} is defined`);
   }
-  const { data: v } = parseSection(body, base, { schema: virtualServerSchema, where, unsupported: new Set() }, report);
+  const { data: v } = parseSection(
+    body,
+    base,
+    { schema: virtualServerSchema, where, unsupported: new Set(), notUsed: NOT_USED_IN_SERVERS },
+    report,
+  );
   const vs = v as z.output<typeof virtualServerSchema> & Partial<Record<keyof typeof SCHED_FLAG_WORDS, boolean>>;
   const method: LvsMethod = vs.lvs_method ?? vs.lb_kind ?? { method: 'NAT' };
   let flags = 0;
@@ -440,7 +447,7 @@ function buildRealServer(
   const { data: r } = parseSection(
     node,
     at,
-    { schema: realServerSchema, where, unsupported: new Set(['BFD_CHECK']) },
+    { schema: realServerSchema, where, unsupported: new Set(['BFD_CHECK']), notUsed: NOT_USED_IN_SERVERS },
     report,
   );
   const inherited = cascade(parent, r, { virtualhost: r.virtualhost, alpha: r.alpha });
