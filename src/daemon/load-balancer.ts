@@ -65,9 +65,19 @@ interface CheckerRun {
 interface Managed {
   config: VirtualServerConfig;
   state: VirtualServerState;
+  /** Real server index by realServerId (a verdict finds its server without a scan). */
+  index: Map<string, number>;
   /** Checkers running, by `${rsId}|${checkerId}`. */
   checkers: Map<string, CheckerRun>;
   suspended: boolean;
+}
+
+function indexOf(vs: VirtualServerConfig): Map<string, number> {
+  return new Map(vs.realServers.map((rs, i) => [realServerId(rs), i]));
+}
+
+function managedFor(vs: VirtualServerConfig): Managed {
+  return { config: vs, state: initialState(vs), index: indexOf(vs), checkers: new Map(), suspended: false };
 }
 
 /** A virtual server's identity across reloads: what it balances (a changed target is another server). */
@@ -104,12 +114,7 @@ export class LoadBalancer {
     this.lvs = config.globalDefs.lvs;
     this.groups = new Map(config.virtualServerGroups.map((g) => [g.name, g]));
     for (const vs of config.virtualServers) {
-      this.managed.set(virtualServerId(vs), {
-        config: vs,
-        state: initialState(vs),
-        checkers: new Map(),
-        suspended: false,
-      });
+      this.managed.set(virtualServerId(vs), managedFor(vs));
     }
     this.trackFiles = new Map(config.trackFiles.map((f) => [f.name, f.path]));
     this.recheckTimer = edges.createTimer(() => void this.recheck());
@@ -152,11 +157,12 @@ export class LoadBalancer {
         after.set(id, {
           config: vs,
           state: carryState(old.config, old.state, vs),
+          index: indexOf(vs),
           checkers: old.checkers,
           suspended: old.suspended,
         });
         before.delete(id);
-      } else after.set(id, { config: vs, state: initialState(vs), checkers: new Map(), suspended: false });
+      } else after.set(id, managedFor(vs));
     }
     const stops: (Promise<void> | void)[] = [];
     for (const gone of before.values()) for (const c of gone.checkers.values()) stops.push(c.stop());
@@ -323,7 +329,7 @@ export class LoadBalancer {
    */
   private verdict(m: Managed, rsId: string, chkId: string, v: CheckerVerdict, reason: string): void {
     if (this.stopped) return;
-    const i = m.config.realServers.findIndex((rs) => realServerId(rs) === rsId);
+    const i = m.index.get(rsId) ?? -1;
     const rs = m.config.realServers[i];
     const j = rs?.checkers.findIndex((c) => checkerId(c) === chkId) ?? -1;
     if (!rs || j < 0) return;
