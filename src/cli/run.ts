@@ -167,9 +167,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       log.error({ err, ...opts.metrics }, 'metrics endpoint unavailable');
     }
   }
-  notify(
-    `READY=1\nSTATUS=${config.instances.length} VRRP instances, ${config.virtualServers.length} virtual servers running\nMAINPID=${process.pid}`,
-  );
+  const servers = config.virtualServers.length > 0 ? `, ${config.virtualServers.length} virtual servers` : '';
+  notify(`READY=1\nSTATUS=${config.instances.length} VRRP instances${servers} running\nMAINPID=${process.pid}`);
   return stopped;
 }
 

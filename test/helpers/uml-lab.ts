@@ -4,7 +4,8 @@
  * project, ipvsadm, keepalived and curl run inside unchanged. One boot per test file; the test drives the guest
  * through `exec()`: each command is a file in a shared work folder that a small agent (the guest's init) runs in
  * the background, writing its output and exit status back. Nothing touches the host's interfaces: the guest has
- * no network card, its lab is namespaces and a bridge inside the UML kernel.
+ * no network card, its lab is namespaces and a bridge inside the UML kernel. The guest's /tmp is the host's, read-only
+ * (a checkout under /tmp stays visible): what the guest writes goes to the work folder or to tmpfs under /run.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
@@ -63,9 +64,8 @@ mount -t proc proc /proc; mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
 ln -sfn /proc/self/fd /dev/fd
 mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
 mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
-mkdir -p "$W" && mount -t hostfs -o "$W" hostfs "$W"
+mount -t hostfs -o "$W" hostfs "$W"
 export HOME=/run/home TMPDIR=/run/tmp; mkdir -p "$HOME" "$TMPDIR" /run/netns
 echo "$W/modprobe" >/proc/sys/kernel/modprobe
 "$W/modprobe" -a ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed \\
