@@ -414,8 +414,24 @@ export class LoadBalancer {
         this.log.info({ operations: ops.length }, 'IPVS brought in line with the configuration');
         await this.applyAll(ops);
       }
+      await this.recheckSyncDaemons();
       if (!this.stopped) this.recheckTimer.armAt(this.edges.now() + RECHECK_MS);
     });
+  }
+
+  /**
+   * The sync daemons vipd started and the kernel no longer runs (stopped by hand, or by the kernel when their
+   * interface went away) are started again.
+   */
+  private async recheckSyncDaemons(): Promise<void> {
+    if (this.syncRunning.size === 0) return;
+    const running = new Set((await this.edges.ipvs.listSyncDaemons()).map((d) => d.state));
+    const wanted = [...this.syncRunning];
+    const missing = wanted.filter((s) => !running.has(s));
+    if (missing.length === 0) return;
+    this.log.warn({ missing }, 'IPVS sync daemon gone from the kernel: started again');
+    for (const s of missing) this.syncRunning.delete(s);
+    await this.setSyncStates(wanted);
   }
 
   /** Runs exactly the sync daemon states given (stopping the others vipd started). */

@@ -328,12 +328,17 @@ describe('LoadBalancer on a fake IPVS', () => {
     w.lb.instanceState('VI_1', 'MASTER');
     await w.settle();
     expect(w.ipvs.daemons.map((d) => `${d.state} ${d.interface} ${d.syncId}`)).toEqual(['master eth0 4']);
+    // Stopped behind vipd's back (or by the kernel, its interface gone): started again by the next re-check.
+    w.ipvs.daemons = [];
+    await w.advance(RECHECK_MS);
+    expect(w.ipvs.daemons.map((d) => d.state)).toEqual(['master']);
     w.lb.instanceState('VI_1', 'FAULT');
     await w.settle();
     await w.lb.stop();
     expect(w.ipvs.ops.filter((o) => o.includes('sync'))).toEqual([
       'start backup sync daemon',
       'stop backup sync daemon',
+      'start master sync daemon',
       'start master sync daemon',
       'stop master sync daemon',
       'start backup sync daemon',
