@@ -4,11 +4,11 @@
  */
 
 import { randomInt } from 'node:crypto';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { DNS_QUERY_TYPES, type ResolvedDnsCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
-import { badEndpoint, netReason, since } from './reasons.js';
+import { attempt } from './attempt.js';
+import { badEndpoint } from './reasons.js';
+import { connectedUdp } from './udp.js';
 
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
 
@@ -41,42 +41,19 @@ export function judgeDnsReply(reply: Buffer, id: number): string | undefined {
 }
 
 export function dnsProbe(o: ResolvedDnsCheck, signal?: AbortSignal): Promise<CheckResult> {
-  const start = performance.now();
-  return new Promise<CheckResult>((resolve) => {
-    const bad = badEndpoint(o);
-    if (bad || signal?.aborted) {
-      resolve({ ok: false, reason: bad ?? 'aborted', latencyMs: 0 });
-      return;
-    }
-    const id = randomInt(0, 0x10000);
-    let query: Buffer;
-    try {
-      query = encodeDnsQuery(id, o.name, DNS_QUERY_TYPES[o.queryType]);
-    } catch (err) {
-      resolve({ ok: false, reason: (err as Error).message, latencyMs: 0 });
-      return;
-    }
-    const sock = dgram.createSocket(net.isIPv6(o.connectIp) ? 'udp6' : 'udp4');
-    let settled = false;
-    const finish = (ok: boolean, reason: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.close();
-      resolve({ ok, reason, latencyMs: since(start) });
-    };
-    const onAbort = () => finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => finish(false, 'timeout'), o.connectTimeoutMs);
-    const bound = o.bindto !== undefined || o.bindPort !== undefined;
-    sock.on('error', (err) => finish(false, netReason(err, bound)));
-    sock.on('message', (msg) => {
+  const bad = badEndpoint(o);
+  if (bad) return Promise.resolve({ ok: false, reason: bad, latencyMs: 0 });
+  const id = randomInt(0, 0x10000);
+  let query: Buffer;
+  try {
+    query = encodeDnsQuery(id, o.name, DNS_QUERY_TYPES[o.queryType]);
+  } catch (err) {
+    return Promise.resolve({ ok: false, reason: (err as Error).message, latencyMs: 0 });
+  }
+  return attempt({ timeoutMs: o.connectTimeoutMs, signal }, (finish) =>
+    connectedUdp(o, finish, query, (msg) => {
       const verdict = judgeDnsReply(msg, id);
       if (verdict !== undefined) finish(verdict === 'ok', verdict);
-    });
-    sock.bind({ address: o.bindto, port: o.bindPort ?? 0 }, () => {
-      sock.connect(o.connectPort, o.connectIp, () => sock.send(query));
-    });
-  });
+    }),
+  );
 }

@@ -10,7 +10,8 @@ import type { ResolvedPingCheck } from '../../core/checks/spec.js';
 import { internetChecksum } from '../../core/codec/checksum.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { native } from '../native.js';
-import { badEndpoint, errCode, since } from './reasons.js';
+import { attempt } from './attempt.js';
+import { badEndpoint, errCode } from './reasons.js';
 
 const ECHO = { 4: { request: 8, reply: 0, protocol: 1 }, 6: { request: 128, reply: 129, protocol: 58 } } as const;
 
@@ -33,42 +34,26 @@ export function isEchoReply(family: 4 | 6, data: Buffer, id: number, seq: number
 }
 
 export function pingProbe(o: ResolvedPingCheck, signal?: AbortSignal): Promise<CheckResult> {
-  const start = performance.now();
-  return new Promise<CheckResult>((resolve) => {
-    const bad = badEndpoint({ ...o, connectPort: 1 });
-    if (bad || signal?.aborted) {
-      resolve({ ok: false, reason: bad ?? 'aborted', latencyMs: 0 });
-      return;
-    }
-    const family = isIPv6(o.connectIp) ? 6 : 4;
-    const id = randomInt(0, 0x10000);
-    const seq = randomInt(0, 0x10000);
-    let settled = false;
-    let sock: InstanceType<typeof native.VrrpSocket> | undefined;
-    const finish = (ok: boolean, reason: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock?.close();
-      resolve({ ok, reason, latencyMs: since(start) });
-    };
-    const onAbort = () => finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => finish(false, 'timeout'), o.connectTimeoutMs);
+  const bad = badEndpoint({ ...o, connectPort: 1 });
+  if (bad) return Promise.resolve({ ok: false, reason: bad, latencyMs: 0 });
+  const family = isIPv6(o.connectIp) ? 6 : 4;
+  const id = randomInt(0, 0x10000);
+  const seq = randomInt(0, 0x10000);
+  return attempt({ timeoutMs: o.connectTimeoutMs, signal }, (finish) => {
+    const sock = new native.VrrpSocket(
+      family,
+      (data, src) => {
+        if (src.split('%')[0] === o.connectIp && isEchoReply(family, data, id, seq)) finish(true, 'ok');
+      },
+      (err) => finish(false, `error: ${err.code}`),
+      ECHO[family].protocol,
+    );
     try {
-      sock = new native.VrrpSocket(
-        family,
-        (data, src) => {
-          if (src.split('%')[0] === o.connectIp && isEchoReply(family, data, id, seq)) finish(true, 'ok');
-        },
-        (err) => finish(false, `error: ${err.code}`),
-        ECHO[family].protocol,
-      );
       sock.send(encodeEcho(family, id, seq, Buffer.from('vipd-ping')), o.connectIp, 0, o.bindto ?? null, 64);
     } catch (err) {
       const code = errCode(err);
       finish(false, code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? 'unreachable' : `error: ${code}`);
     }
+    return () => sock.close();
   });
 }

@@ -5,35 +5,20 @@
 import net from 'node:net';
 import type { ResolvedSmtpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
-import { badEndpoint, netReason, since } from './reasons.js';
+import { attempt } from './attempt.js';
+import { badEndpoint, netReason } from './reasons.js';
 
 /** Bound on one SMTP reply (a banner is one line; multi-line EHLO answers are never asked for). */
 const MAX_REPLY_BYTES = 16 * 1024;
 
 export function smtpProbe(o: ResolvedSmtpCheck, signal?: AbortSignal): Promise<CheckResult> {
-  const start = performance.now();
-  return new Promise<CheckResult>((resolve) => {
-    const bad = badEndpoint(o);
-    if (bad || signal?.aborted) {
-      resolve({ ok: false, reason: bad ?? 'aborted', latencyMs: 0 });
-      return;
-    }
-    let settled = false;
+  const bad = badEndpoint(o);
+  if (bad) return Promise.resolve({ ok: false, reason: bad, latencyMs: 0 });
+  return attempt({ timeoutMs: o.connectTimeoutMs, signal }, (finish) => {
     let stage: 'banner' | 'helo' = 'banner';
     let buffered = '';
+    let greeted = false;
     const sock = new net.Socket();
-    const finish = (ok: boolean, reason: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (ok) sock.end('QUIT\r\n');
-      sock.destroy();
-      resolve({ ok, reason, latencyMs: since(start) });
-    };
-    const onAbort = () => finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => finish(false, 'timeout'), o.connectTimeoutMs);
     const bound = o.bindto !== undefined || o.bindPort !== undefined;
     sock.on('error', (err) => finish(false, netReason(err, bound)));
     sock.on('end', () => finish(false, `closed during ${stage}`));
@@ -48,9 +33,16 @@ export function smtpProbe(o: ResolvedSmtpCheck, signal?: AbortSignal): Promise<C
         if (code < 200 || code > 299) return finish(false, `banner ${code}`);
         stage = 'helo';
         sock.write(`HELO ${o.heloName}\r\n`);
-      } else finish(code === 250, code === 250 ? 'ok' : `helo ${code}`);
+      } else {
+        greeted = code === 250;
+        finish(greeted, greeted ? 'ok' : `helo ${code}`);
+      }
     });
     sock.connect({ host: o.connectIp, port: o.connectPort, localAddress: o.bindto, localPort: o.bindPort });
+    return () => {
+      if (greeted) sock.end('QUIT\r\n');
+      sock.destroy();
+    };
   });
 }
 

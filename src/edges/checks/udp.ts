@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { ResolvedUdpCheck } from '../../core/checks/spec.js';
+import type { NetCheckOptions, ResolvedUdpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
-import { badEndpoint, netReason, since } from './reasons.js';
+import { attempt, type Finish } from './attempt.js';
+import { badEndpoint, netReason } from './reasons.js';
 
 /** Whether `reply` matches `pattern` (nibbles, null = any) over the shorter of the two. */
 export function matchesReply(reply: Uint8Array, pattern: readonly (number | null)[]): boolean {
@@ -24,40 +25,38 @@ export function matchesReply(reply: Uint8Array, pattern: readonly (number | null
 }
 
 export function udpProbe(o: ResolvedUdpCheck, signal?: AbortSignal): Promise<CheckResult> {
-  const start = performance.now();
-  return new Promise<CheckResult>((resolve) => {
-    const bad = badEndpoint(o);
-    if (bad || signal?.aborted) {
-      resolve({ ok: false, reason: bad ?? 'aborted', latencyMs: 0 });
-      return;
-    }
-    const sock = dgram.createSocket(net.isIPv6(o.connectIp) ? 'udp6' : 'udp4');
-    let settled = false;
-    const finish = (ok: boolean, reason: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.close();
-      resolve({ ok, reason, latencyMs: since(start) });
-    };
-    const onAbort = () => finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(
-      () => (o.requireReply ? finish(false, 'timeout') : finish(true, 'ok')),
-      o.connectTimeoutMs,
-    );
-    const bound = o.bindto !== undefined || o.bindPort !== undefined;
-    sock.on('error', (err) => finish(false, netReason(err, bound)));
-    sock.on('message', (msg) => {
+  const bad = badEndpoint(o);
+  if (bad) return Promise.resolve({ ok: false, reason: bad, latencyMs: 0 });
+  // Without require_reply, silence until the deadline is a pass: failure comes from ICMP errors.
+  const onDeadline = o.requireReply ? ([false, 'timeout'] as const) : ([true, 'ok'] as const);
+  return attempt({ timeoutMs: o.connectTimeoutMs, signal, onDeadline }, (finish) =>
+    connectedUdp(o, finish, o.payload ?? randomBytes(4), (msg) => {
       if (!o.requireReply) return finish(true, 'ok');
-      if (msg.length < o.minReplyLength || msg.length > o.maxReplyLength)
+      if (msg.length < o.minReplyLength || msg.length > o.maxReplyLength) {
         return finish(false, `reply length ${msg.length}`);
+      }
       if (o.replyPattern && !matchesReply(msg, o.replyPattern)) return finish(false, 'reply mismatch');
       finish(true, 'ok');
-    });
-    sock.bind({ address: o.bindto, port: o.bindPort ?? 0 }, () => {
-      sock.connect(o.connectPort, o.connectIp, () => sock.send(o.payload ?? randomBytes(4)));
-    });
+    }),
+  );
+}
+
+/**
+ * A UDP socket connected to connect_ip:connect_port (from bindto / bind_port), so that ICMP errors come back as
+ * socket errors; sends `datagram` once connected and hands every reply to `onReply`. Returns its release.
+ */
+export function connectedUdp(
+  o: Pick<NetCheckOptions, 'connectIp' | 'connectPort' | 'bindto' | 'bindPort'>,
+  finish: Finish,
+  datagram: Uint8Array,
+  onReply: (msg: Buffer) => void,
+): () => void {
+  const sock = dgram.createSocket(net.isIPv6(o.connectIp) ? 'udp6' : 'udp4');
+  const bound = o.bindto !== undefined || o.bindPort !== undefined;
+  sock.on('error', (err) => finish(false, netReason(err, bound)));
+  sock.on('message', onReply);
+  sock.bind({ address: o.bindto, port: o.bindPort ?? 0 }, () => {
+    sock.connect(o.connectPort, o.connectIp, () => sock.send(datagram));
   });
+  return () => sock.close();
 }
