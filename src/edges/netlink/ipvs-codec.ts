@@ -250,36 +250,23 @@ const readU32 = (b: Buffer | undefined) => (b && b.length >= 4 ? b.readUInt32LE(
 const readBe16 = (b: Buffer | undefined) => (b && b.length >= 2 ? b.readUInt16BE(0) : undefined);
 const readStr = (b: Buffer | undefined) => (b ? b.toString('latin1').replace(/\0.*$/s, '') : undefined);
 
+/** The STATS64 block (every field 64-bit), else the older STATS one (counts 32-bit, bytes 64-bit). */
 function counters(m: Map<number, Buffer>, stats64: number, stats32: number): IpvsCounters | undefined {
-  const s64 = m.get(stats64);
-  if (s64) {
-    const a = parseAttrs(s64);
-    const n = (t: number) => {
-      const b = a.get(t);
-      return b && b.length >= 8 ? Number(b.readBigUInt64LE(0)) : 0;
-    };
-    return {
-      connections: n(STATS.CONNS),
-      packetsIn: n(STATS.INPKTS),
-      packetsOut: n(STATS.OUTPKTS),
-      bytesIn: n(STATS.INBYTES),
-      bytesOut: n(STATS.OUTBYTES),
-    };
-  }
-  const s32 = m.get(stats32);
-  if (!s32) return undefined;
-  const a = parseAttrs(s32);
-  const n32 = (t: number) => readU32(a.get(t)) ?? 0;
-  const n64 = (t: number) => {
+  const wide = m.get(stats64);
+  const block = wide ?? m.get(stats32);
+  if (!block) return undefined;
+  const a = parseAttrs(block);
+  const u64 = (t: number) => {
     const b = a.get(t);
     return b && b.length >= 8 ? Number(b.readBigUInt64LE(0)) : 0;
   };
+  const count = wide ? u64 : (t: number) => readU32(a.get(t)) ?? 0;
   return {
-    connections: n32(STATS.CONNS),
-    packetsIn: n32(STATS.INPKTS),
-    packetsOut: n32(STATS.OUTPKTS),
-    bytesIn: n64(STATS.INBYTES),
-    bytesOut: n64(STATS.OUTBYTES),
+    connections: count(STATS.CONNS),
+    packetsIn: count(STATS.INPKTS),
+    packetsOut: count(STATS.OUTPKTS),
+    bytesIn: u64(STATS.INBYTES),
+    bytesOut: u64(STATS.OUTBYTES),
   };
 }
 

@@ -64,6 +64,37 @@ export function mapStatements(
     return args.map((t) => t.value).join(' ');
   };
 
+  /**
+   * `KW NAME { ... }` → tree[KW][NAME] = value, with the errors for a KW used as a setting too and for a NAME
+   * given twice. False when refused.
+   */
+  const addNamed = (
+    obj: Tree,
+    kw: string,
+    existing: unknown,
+    name: string,
+    value: unknown,
+    here: readonly PathSegment[],
+    kwPos: Pos,
+    namePos: Pos,
+    blockPos: Pos,
+  ): boolean => {
+    if (existing !== undefined && !isMap(existing)) {
+      error(kwPos, `${kw} is used both as a setting and as a block`);
+      return false;
+    }
+    const group: Tree = existing ?? {};
+    if (!existing) put(obj, kw, group);
+    mark(here, kwPos);
+    if (Object.hasOwn(group, name)) {
+      error(namePos, `${kw} ${name} is defined twice (first at line ${lineOf([...here, name])})`);
+      return false;
+    }
+    put(group, name, value);
+    mark([...here, name], namePos, blockPos);
+    return true;
+  };
+
   const mapBody = (body: readonly Statement[], ctx: Context, obj: Tree, path: readonly PathSegment[]): void => {
     for (const st of body) {
       const kwTok = st.keyword;
@@ -93,20 +124,8 @@ export function mapStatements(
           error(kwTok.pos, `write ${kw} NAME { ... } (one name, then a block of lines)`);
           continue;
         }
-        if (existing !== undefined && !isMap(existing)) {
-          error(kwTok.pos, `${kw} is used both as a setting and as a block`);
-          continue;
-        }
-        const group: Tree = existing ?? {};
-        if (!existing) put(obj, kw, group);
-        mark(here, kwTok.pos);
-        if (Object.hasOwn(group, name.value)) {
-          error(name.pos, `${kw} ${name.value} is defined twice (first at line ${lineOf([...here, name.value])})`);
-          continue;
-        }
         const list: string[] = [];
-        put(group, name.value, list);
-        mark([...here, name.value], name.pos, st.block.open.pos);
+        if (!addNamed(obj, kw, existing, name.value, list, here, kwTok.pos, name.pos, st.block.open.pos)) continue;
         for (const entry of st.block.body) {
           if (entry.block) {
             error(entry.block.open.pos, `an entry of ${kw} cannot open a { ... } block`);
@@ -123,16 +142,8 @@ export function mapStatements(
           continue;
         }
         const nameText = st.args.map((t) => t.value).join(' ');
-        const group: Tree = isMap(existing) ? existing : {};
-        if (!existing) put(obj, kw, group);
-        mark(here, kwTok.pos);
-        if (Object.hasOwn(group, nameText)) {
-          error(kwTok.pos, `${kw} ${nameText} is defined twice (first at line ${lineOf([...here, nameText])})`);
-          continue;
-        }
         const inner: Tree = {};
-        put(group, nameText, inner);
-        mark([...here, nameText], kwTok.pos, st.block.open.pos);
+        if (!addNamed(obj, kw, existing, nameText, inner, here, kwTok.pos, kwTok.pos, st.block.open.pos)) continue;
         mapBody(st.block.body, rule.ctx, inner, [...here, nameText]);
         continue;
       }
@@ -150,20 +161,8 @@ export function mapStatements(
           error((st.args[1] as Token).pos, `${kw} takes one name, got ${st.args.map((t) => t.value).join(' ')}`);
           continue;
         }
-        if (existing !== undefined && !isMap(existing)) {
-          error(kwTok.pos, `${kw} is used both as a setting and as a block`);
-          continue;
-        }
-        const group: Tree = existing ?? {};
-        if (!existing) put(obj, kw, group);
-        mark(here, kwTok.pos);
-        if (Object.hasOwn(group, name.value)) {
-          error(name.pos, `${kw} ${name.value} is defined twice (first at line ${lineOf([...here, name.value])})`);
-          continue;
-        }
         const inner: Tree = {};
-        put(group, name.value, inner);
-        mark([...here, name.value], name.pos, st.block.open.pos);
+        if (!addNamed(obj, kw, existing, name.value, inner, here, kwTok.pos, name.pos, st.block.open.pos)) continue;
         mapBody(st.block.body, rule?.kind === 'named' ? rule.ctx : 'section', inner, [...here, name.value]);
         continue;
       }
