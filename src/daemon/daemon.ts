@@ -7,7 +7,7 @@
  */
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import { planReload, type ReloadPlan } from '../core/config/diff.js';
-import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
+import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
 import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
@@ -20,6 +20,11 @@ import { KernelLedger } from './ledger.js';
 import { LoadBalancer } from './load-balancer.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { TrackerError, Trackers } from './trackers.js';
+
+/** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
+export function fifoTakes(keyword: NotifyFifoConfig['keyword'], kind: 'vrrp' | 'lvs'): boolean {
+  return keyword === 'notify_fifo' || keyword === (kind === 'vrrp' ? 'vrrp_notify_fifo' : 'lvs_notify_fifo');
+}
 
 export class StartupError extends VipdError {
   constructor(message: string) {
@@ -46,7 +51,7 @@ export class Daemon {
   private readonly events: EventQueue;
   /** The last transition of each instance, by name (for status). */
   readonly lastTransition = new Map<string, Transition>();
-  private readonly fifos: NotifyFifoPort[] = [];
+  private readonly fifos: { keyword: NotifyFifoConfig['keyword']; port: NotifyFifoPort }[] = [];
   /** keepalived's checker side (virtual servers on IPVS), when the configuration has any. */
   private lb: LoadBalancer | undefined;
   private stopping: Promise<void> | undefined;
@@ -68,8 +73,13 @@ export class Daemon {
     this.lastTransition.set(name, t);
     // keepalived's FIFO line: INSTANCE "VI_1" MASTER 100 (STOP when it stops).
     const line = `INSTANCE "${name}" ${t.to === 'INIT' ? 'STOP' : t.to} ${t.priority}\n`;
-    for (const f of this.fifos) f.write(line);
+    this.writeFifos('vrrp', line);
     this.lb?.instanceState(name, t.to);
+  }
+
+  /** A notify FIFO line to the FIFOs that take its kind (keepalived: notify_fifo takes both). */
+  private writeFifos(kind: 'vrrp' | 'lvs', line: string): void {
+    for (const f of this.fifos) if (fifoTakes(f.keyword, kind)) f.port.write(line);
   }
 
   /** Whether a MASTER instance of this vipd holds `address` (ha_suspend). */
@@ -106,6 +116,7 @@ export class Daemon {
       ledger: this.ledger,
       checks: this.edges.trackers,
       runScript: (argv: string[]) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log: this.log }),
+      notifyFifo: (line: string) => this.writeFifos('lvs', line),
       createTimer: (f: () => void) => this.edges.createTimer(f),
       now: () => this.edges.clock.now(),
     };
@@ -117,7 +128,8 @@ export class Daemon {
       const owner = f.owner ? this.edges.trackers.resolveUser(f.owner) : undefined;
       if (f.owner && !owner) throw new StartupError(`${f.keyword} ${f.path}: unknown user ${f.owner.user}`);
       try {
-        this.fifos.push(this.edges.openNotifyFifo({ path: f.path, owner, script: f.script, log: this.log }));
+        const port = this.edges.openNotifyFifo({ path: f.path, owner, script: f.script, log: this.log });
+        this.fifos.push({ keyword: f.keyword, port });
       } catch (err) {
         throw new StartupError(`${f.keyword} ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -465,7 +477,7 @@ export class Daemon {
       await this.lb?.stop();
       await this.ledger.releaseAll(); // nothing, unless an instance could not release what it held
       await new Promise((r) => setImmediate(r)); // the event queue writes the STOP lines first
-      await Promise.allSettled(this.fifos.map((f) => f.close()));
+      await Promise.allSettled(this.fifos.map((f) => f.port.close()));
       this.closeEdges();
       this.log.info('vipd stopped');
     })();

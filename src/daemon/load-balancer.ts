@@ -52,6 +52,8 @@ export interface LoadBalancerEdges {
   ledger: KernelLedger;
   checks: TrackerEdges;
   runScript(argv: string[], what: string): Promise<void>;
+  /** A line for the notify FIFOs (keepalived's `VS …` and `RS …` lines). */
+  notifyFifo?(line: string): void;
   createTimer(onFire: () => void): TimerPort;
   now(): Millis;
 }
@@ -359,6 +361,7 @@ export class LoadBalancer {
   }
 
   private notify(m: Managed, e: VirtualServerEvent, reason: string): void {
+    this.edges.notifyFifo?.(fifoLine(m.config, e));
     if (e.kind === 'real-server') {
       const rs = m.config.realServers[e.index] as RealServerConfig;
       this.log.info(
@@ -460,6 +463,22 @@ export class LoadBalancer {
       this.log.info({ state, interface: d.interface, syncId: d.syncId }, 'IPVS sync daemon started');
     }
   }
+}
+
+/**
+ * keepalived's notify FIFO lines: `VS [10.0.0.100]:tcp:80 UP`, `RS [10.0.0.11]:tcp:80 [10.0.0.100]:tcp:80 DOWN`;
+ * a fwmark service is `FWM 5`, a group `[NAME]:0`.
+ */
+export function fifoLine(vs: VirtualServerConfig, e: VirtualServerEvent): string {
+  const proto = vs.protocol.toLowerCase();
+  const trio = (address: string, port: number) => `[${address}]:${proto}:${port}`;
+  const t = vs.target;
+  const vsText =
+    t.kind === 'address' ? trio(t.address, t.port) : t.kind === 'fwmark' ? `FWM ${t.fwmark}` : `[${t.group}]:0`;
+  const state = e.up ? 'UP' : 'DOWN';
+  if (e.kind === 'quorum') return `VS ${vsText} ${state}\n`;
+  const rs = vs.realServers[e.index] as RealServerConfig;
+  return `RS ${trio(rs.address, rs.port)} ${vsText} ${state}\n`;
 }
 
 export interface VirtualServerReport {

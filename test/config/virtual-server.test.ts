@@ -4,6 +4,7 @@ import type { VipdConfig } from '../../src/core/config/model.js';
 import { parseAddressRange } from '../../src/core/config/schema/virtual-server.js';
 import { formatIssue, parseYamlConfig } from '../../src/core/config/yaml.js';
 import { SERVICE_FLAGS } from '../../src/core/ipvs/table.js';
+import { fifoTakes } from '../../src/daemon/daemon.js';
 import { memHost } from './keepalived/helpers.js';
 
 const conf = (text: string) => parseKeepalivedToConfig(text, '/etc/keepalived/keepalived.conf', { host: memHost({}) });
@@ -341,6 +342,31 @@ virtual_server 10.0.0.100 80 {
     expect(conf('virtual_server fwmark 1 {\n}\n').warnings).toEqual([]);
     expect(conf('virtual_server fwmark 1 {\n  smtp_alert\n}\n').warnings.map((w) => w.message)).toEqual([
       'keyword smtp_alert is not used by vipd (SMTP)',
+    ]);
+  });
+
+  it('lvs_notify_fifo and its script are read like notify_fifo; the daemon routes each kind of line', () => {
+    const r = conf(
+      'global_defs {\n  lvs_notify_fifo /run/lvs.fifo root\n  lvs_notify_fifo_script "/usr/bin/reader -v"\n}\n',
+    );
+    expect(r.errors.map(formatIssue)).toEqual([]);
+    expect(r.config?.globalDefs.notifyFifos).toEqual([
+      {
+        keyword: 'lvs_notify_fifo',
+        path: '/run/lvs.fifo',
+        owner: { user: 'root', group: undefined },
+        script: ['/usr/bin/reader', '-v'],
+      },
+    ]);
+    expect(['notify_fifo', 'vrrp_notify_fifo', 'lvs_notify_fifo'].map((k) => fifoTakes(k as never, 'lvs'))).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(['notify_fifo', 'vrrp_notify_fifo', 'lvs_notify_fifo'].map((k) => fifoTakes(k as never, 'vrrp'))).toEqual([
+      true,
+      true,
+      false,
     ]);
   });
 

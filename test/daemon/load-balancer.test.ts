@@ -158,6 +158,7 @@ function world(config: VipdConfig) {
     resolveUser: () => undefined,
   };
   const scripts: string[] = [];
+  const fifo: string[] = [];
   const ledger = new KernelLedger(
     { add: async () => 'added', remove: async () => 'removed', list: async () => [], close() {} },
     log,
@@ -172,6 +173,7 @@ function world(config: VipdConfig) {
       runScript: async (argv) => {
         scripts.push(argv.join(' '));
       },
+      notifyFifo: (line) => fifo.push(line),
       createTimer: time.createTimer,
       now: () => time.now,
     },
@@ -196,7 +198,7 @@ function world(config: VipdConfig) {
     }
     time.now = end;
   };
-  return { ipvs, lb, lines, checks, scripts, result, settle, advance, created: () => created };
+  return { ipvs, lb, lines, checks, scripts, fifo, result, settle, advance, created: () => created };
 }
 
 describe('LoadBalancer on a fake IPVS', () => {
@@ -243,6 +245,15 @@ describe('LoadBalancer on a fake IPVS', () => {
     await w.result('10.0.0.13:80', true);
     expect(w.ipvs.rows()).toEqual(['10.0.0.13:80 w3']);
     expect(w.scripts.at(-1)).toBe('/bin/qup');
+    // keepalived's notify FIFO lines, in order.
+    expect(w.fifo).toEqual([
+      'RS [10.0.0.11]:tcp:80 [10.0.0.100]:tcp:80 DOWN\n',
+      'RS [10.0.0.12]:tcp:80 [10.0.0.100]:tcp:80 DOWN\n',
+      'RS [10.0.0.13]:tcp:80 [10.0.0.100]:tcp:80 DOWN\n',
+      'VS [10.0.0.100]:tcp:80 DOWN\n',
+      'RS [10.0.0.13]:tcp:80 [10.0.0.100]:tcp:80 UP\n',
+      'VS [10.0.0.100]:tcp:80 UP\n',
+    ]);
   });
 
   it('the kernel is re-read: a flush or a hand edit is repaired within a re-check; foreign services untouched', async () => {

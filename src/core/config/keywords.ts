@@ -284,8 +284,6 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
     ...why(
       'LVS',
       'lvs_id',
-      'lvs_notify_fifo',
-      'lvs_notify_fifo_script',
       'checker_log_all_failures',
       'checker_process_name',
       'checker_priority',

@@ -61,7 +61,8 @@ export interface GlobalDefs {
 
 /** `notify_fifo PATH [USER [GROUP]]` with `notify_fifo_script CMD` (or their `vrrp_` forms). */
 export interface NotifyFifoConfig {
-  keyword: 'notify_fifo' | 'vrrp_notify_fifo';
+  /** notify_fifo gets every line; vrrp_notify_fifo the VRRP ones; lvs_notify_fifo the virtual/real server ones. */
+  keyword: 'notify_fifo' | 'vrrp_notify_fifo' | 'lvs_notify_fifo';
   path: string;
   /** Owner of the FIFO (keepalived: the words after the path). */
   owner?: ScriptUser | undefined;

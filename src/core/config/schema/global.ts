@@ -55,6 +55,8 @@ export const globalDefsSchema = z
     notify_fifo_script: command,
     vrrp_notify_fifo: fifoSpec,
     vrrp_notify_fifo_script: command,
+    lvs_notify_fifo: fifoSpec,
+    lvs_notify_fifo_script: command,
     ...lvsGlobalFields,
   })
   .partial();
@@ -107,7 +109,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     garpIntervalMs: toMs(g.vrrp_garp_interval ?? 0),
     gnaIntervalMs: toMs(g.vrrp_gna_interval ?? 0),
     vrrpStrict: g.vrrp_strict ?? false,
-    notifyFifos: (['notify_fifo', 'vrrp_notify_fifo'] as const).flatMap((keyword) => {
+    notifyFifos: (['notify_fifo', 'vrrp_notify_fifo', 'lvs_notify_fifo'] as const).flatMap((keyword) => {
       const fifo = g[keyword];
       const script = g[`${keyword}_script`];
       return fifo ? [{ keyword, ...fifo, script }] : [];
