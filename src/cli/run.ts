@@ -146,7 +146,13 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   try {
     control = await listenControl(
       opts.controlSocket,
-      { status: () => daemon.status(opts.version), reload: () => reload() },
+      {
+        status: async () => {
+          await daemon.refreshStatus();
+          return daemon.status(opts.version);
+        },
+        reload: () => reload(),
+      },
       log,
     );
   } catch (err) {

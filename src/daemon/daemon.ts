@@ -493,6 +493,11 @@ export class Daemon {
     this.closeEdges();
   }
 
+  /** The kernel's IPVS counters read now, for a status request (metrics use the last re-check's). */
+  async refreshStatus(): Promise<void> {
+    await this.lb?.refreshCounters();
+  }
+
   /** What `vipd status` shows (built on demand: nothing is kept for it but the last transitions). */
   status(version: string): StatusReport {
     const nowMono = this.edges.clock.now();

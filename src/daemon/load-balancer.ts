@@ -211,6 +211,17 @@ export class LoadBalancer {
     await this.edges.ledger.releaseIpvs(this.lvs.flushOnStop === 'all');
   }
 
+  /** Reads the kernel's counters now (a status request), rather than those of the last re-check. */
+  async refreshCounters(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const actual = await this.edges.ipvs.list();
+      this.lastTable = new Map(actual.map((s) => [serviceId(s.key), s]));
+    } catch (err) {
+      this.log.warn({ err }, 'cannot read the IPVS counters: status shows the last ones');
+    }
+  }
+
   /** For status and metrics: each virtual server with its real servers and the kernel's counters. */
   report(): VirtualServerReport[] {
     return [...this.managed.values()].map((m) => {

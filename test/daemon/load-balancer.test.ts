@@ -377,6 +377,17 @@ describe('LoadBalancer on a fake IPVS', () => {
     await w.result('10.0.0.12:80', false);
     const [vs] = w.lb.report();
     expect(vs).toMatchObject({ name: '10.0.0.100 80', scheduler: 'wrr', quorumUp: true });
+    // The kernel's counters as of a refresh (a status request reads them at once).
+    (w.ipvs.table[1] as IpvsService).counters = {
+      connections: 9,
+      packetsIn: 1,
+      packetsOut: 1,
+      bytesIn: 1,
+      bytesOut: 1,
+    };
+    expect(w.lb.report()[0]?.services[0]?.counters?.connections).toBeUndefined();
+    await w.lb.refreshCounters();
+    expect(w.lb.report()[0]?.services[0]?.counters?.connections).toBe(9);
     expect(vs?.realServers.map((r) => [r.address, r.alive, r.tableWeight, r.checkers[0]?.reason])).toEqual([
       ['10.0.0.11', true, 1, 'not run yet'],
       ['10.0.0.12', false, 0, 'refused'],
