@@ -189,6 +189,11 @@ const realServerSchema = z
 /** Checker-level keywords every probe takes besides its own (the cascade's end). */
 const checkerCommonFields = { ...timingFields, alpha: flag, log_all_failures: flag };
 
+/** The checkers' schemas with the keywords every real-server checker takes: built once (zod compiles each). */
+const REAL_SERVER_PROBE_SCHEMAS: ReadonlyMap<ProbeType, z.ZodObject> = new Map(
+  PROBE_TYPES.map((t) => [t, probeSchemas[t].extend(checkerCommonFields).partial()]),
+);
+
 const fileCheckSchema = z
   .object({
     track_file: text,
@@ -504,7 +509,7 @@ function buildRealServerProbe(
         : [node.host]
       : [undefined];
   delete node.host;
-  const schema = probeSchemas[type].extend(checkerCommonFields).partial();
+  const schema = REAL_SERVER_PROBE_SCHEMAS.get(type) as z.ZodObject;
   const { data, invalid } = parseSection(node, at, { schema, where, unsupported: CHECKER_UNSUPPORTED_HERE }, report);
   if (invalid.size > 0) return [];
   const d = data as TimingData & { alpha?: boolean; virtualhost?: string };
