@@ -125,6 +125,9 @@ export class LoadBalancer {
   /** Programs the table (flushing first with lvs_flush), sets the timeouts, starts the checkers. */
   async start(isHeld: (address: string) => boolean): Promise<void> {
     this.held = isHeld;
+    // A kernel without IPVS (or without the rights to it) stops the start here, with the reason; later failures
+    // are retried by the re-checks.
+    await this.edges.ipvs.list();
     if (this.lvs.flushAtStart) await this.edges.ipvs.flush();
     const t = this.lvs.timeouts;
     if (t) await this.edges.ipvs.setTimeouts({ tcp: t.tcp ?? 0, tcpFin: t.tcpFin ?? 0, udp: t.udp ?? 0 });

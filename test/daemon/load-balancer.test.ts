@@ -210,6 +210,14 @@ describe('LoadBalancer on a fake IPVS', () => {
     expect([...w.checks.values()].every((c) => c.running)).toBe(true);
   });
 
+  it('a kernel without IPVS stops the start with the reason', async () => {
+    const w = world(configOf(WEB()));
+    w.ipvs.list = async () => {
+      throw Object.assign(new Error('this kernel has no IPVS'), { code: 'ENOENT' });
+    };
+    await expect(w.lb.start(() => false)).rejects.toThrow('this kernel has no IPVS');
+  });
+
   it('lvs_flush empties IPVS first; lvs_timeouts sets only the timeouts given', async () => {
     const w = world(configOf(WEB(), 'global_defs:\n  lvs_flush: true\n  lvs_timeouts: tcp 60\n'));
     await w.lb.start(() => false);
