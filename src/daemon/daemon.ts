@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { EventQueue } from './event-queue.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instance.js';
 import { BoundInterface } from './interface-binding.js';
-import { KernelLedger } from './ledger.js';
+import { addressKey, KernelLedger } from './ledger.js';
 import { LoadBalancer } from './load-balancer.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { TrackerError, Trackers } from './trackers.js';
@@ -33,6 +33,8 @@ export class StartupError extends VipdError {
 }
 
 const NOTIFY_TIMEOUT_MS = 10_000;
+/** The ledger's owner of static_ipaddress entries (instances own their VIPs by name). */
+const STATIC_OWNER = 'static_ipaddress';
 /** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): start-up waits this long. */
 const SOURCE_ADDRESS_ATTEMPTS = 30;
 const SOURCE_ADDRESS_RETRY_MS = 100;
@@ -146,6 +148,8 @@ export class Daemon {
     this.startedAt = this.edges.clock.now();
     await this.edges.addresses.warmUp?.();
     this.openNotifyFifos();
+    // Static addresses first, as keepalived: they are the host's, whatever the VRRP states.
+    await Promise.all(this.config.staticAddresses.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
     const links = new Map<string, LinkInfo>();
     for (const c of this.config.instances) {
       const link = links.get(c.interface) ?? (await this.edges.links.get(c.interface));
@@ -350,6 +354,16 @@ export class Daemon {
     if (!listed || this.stopping) return;
     const present = new Set(listed.map((a) => canonicalAddress(a.address)));
     for (const r of this.instances) r.restoreVips(dev, present);
+    const gone = this.config.staticAddresses.filter(
+      (a) => a.dev === dev && a.family === family && !present.has(canonicalAddress(a.address)),
+    );
+    if (gone.length > 0) {
+      this.log.warn(
+        { addresses: gone.map((a) => a.address), dev },
+        'static address deleted behind vipd: adding it back',
+      );
+      await Promise.all(gone.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
+    }
   }
 
   /** Each instance of `family` on `b` sends from the address the kernel has now, or is in FAULT without one. */
@@ -378,7 +392,11 @@ export class Daemon {
   }
 
   private usesDevice(dev: string): boolean {
-    return this.interfaces.has(dev) || this.config.instances.some((c) => c.vips.some((v) => v.dev === dev));
+    return (
+      this.interfaces.has(dev) ||
+      this.config.instances.some((c) => c.vips.some((v) => v.dev === dev)) ||
+      this.config.staticAddresses.some((a) => a.dev === dev)
+    );
   }
 
   private onDevice(dev: string, task: () => Promise<void>): void {
@@ -426,7 +444,9 @@ export class Daemon {
     }
     this.instances.splice(0, this.instances.length, ...this.instances.filter((r) => !leaving.has(r.config.name)));
     await this.trackers.reconfigure(next, plan.trackers.changed);
-    this.config = next;
+    const previous = this.config;
+    this.config = next; // first: a re-check caused by the changes below must see the new static addresses
+    await this.reconcileStaticAddresses(previous, next);
     for (const { name } of plan.updated) {
       this.instances.find((r) => r.config.name === name)?.reconfigure(byName.get(name) as InstanceConfig);
     }
@@ -454,6 +474,18 @@ export class Daemon {
     } else await this.startLoadBalancer(next);
     this.log.info({ plan }, 'configuration reloaded');
     return plan;
+  }
+
+  /** A reload: static addresses no longer configured are removed (if vipd added them), new ones added. */
+  private async reconcileStaticAddresses(before: VipdConfig, next: VipdConfig): Promise<void> {
+    const kept = new Set(next.staticAddresses.map(addressKey));
+    const had = new Set(before.staticAddresses.map(addressKey));
+    await Promise.all([
+      ...before.staticAddresses.filter((a) => !kept.has(addressKey(a))).map((a) => this.ledger.removeAddress(a)),
+      ...next.staticAddresses
+        .filter((a) => !had.has(addressKey(a)))
+        .map((a) => this.ledger.addAddress(STATIC_OWNER, a)),
+    ]);
   }
 
   private detachUnusedInterfaces(): void {

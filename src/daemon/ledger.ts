@@ -9,6 +9,7 @@
  * answers settle ownership later, and a removal waits for them.
  */
 import { canonicalAddress } from '../core/codec/ip-address.js';
+import { addressKey } from '../core/config/vip.js';
 import type { IpvsOp } from '../core/ipvs/reconcile.js';
 import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
 import type { AddressPort, AddressSpec, IpvsPort } from '../core/ports.js';
@@ -126,7 +127,4 @@ export class KernelLedger {
   }
 }
 
-/** One address on one device: how the ledger and a reload tell VIPs apart. */
-export function addressKey(spec: AddressSpec): string {
-  return `${spec.dev}/${canonicalAddress(spec.address)}/${spec.prefix}`;
-}
+export { addressKey };

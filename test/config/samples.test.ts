@@ -46,7 +46,7 @@ const NOT_SUPPORTED_YET: Record<string, string[]> = {
   'keepalived.conf.vrrp.routes': ['static_routes', 'virtual_routes'],
   'keepalived.conf.vrrp.rules': ['static_rules', 'virtual_rules'],
   'keepalived.conf.vrrp.scripts': ['vrrp_sync_group'],
-  'keepalived.conf.vrrp.static_ipaddress': ['static_ipaddress', 'virtual_routes'],
+  'keepalived.conf.vrrp.static_ipaddress': ['virtual_routes'],
   'keepalived.conf.vrrp.sync': ['vrrp_sync_group'],
 };
 

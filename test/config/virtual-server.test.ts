@@ -382,6 +382,33 @@ virtual_server 10.0.0.100 80 {
   });
 });
 
+describe('static_ipaddress', () => {
+  it('lines as virtual_ipaddress, dev required, never also a VIP; YAML the same', () => {
+    const r = conf(`static_ipaddress {
+  192.168.200.16/24 dev eth0 scope link
+  192.168.200.17
+  10.0.0.100/24 dev eth0
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+`);
+    expect(r.errors.map(formatIssue)).toEqual([
+      '/etc/keepalived/keepalived.conf:3:3: static_ipaddress "192.168.200.17" needs dev IF (which interface to put it on)',
+      '/etc/keepalived/keepalived.conf:4:3: static_ipaddress 10.0.0.100 is also a virtual_ipaddress of VI_1',
+    ]);
+    const y = parseYamlConfig('static_ipaddress:\n  - 192.168.200.16/24 dev eth0 scope link\n', 'vipd.yaml');
+    expect(y.errors).toEqual([]);
+    expect(y.config?.staticAddresses).toEqual([
+      { family: 4, address: '192.168.200.16', prefix: 24, dev: 'eth0', scope: 'link' },
+    ]);
+  });
+});
+
 describe('address ranges of virtual_server_group', () => {
   it.each([
     ['192.168.200.3-10', '192.168.200.3', '192.168.200.10'],

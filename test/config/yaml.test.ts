@@ -137,6 +137,7 @@ describe('YAML configuration: valid files', () => {
       checks: [],
       virtualServers: [],
       virtualServerGroups: [],
+      staticAddresses: [],
     } satisfies VipdConfig);
   });
 

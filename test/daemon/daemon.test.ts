@@ -331,6 +331,27 @@ describe('Daemon on a fake kernel', () => {
     expect(w.state()).toBe('FAULT');
   });
 
+  it('static_ipaddress: added at start whatever the state, put back when deleted, changed by a reload, removed at stop', async () => {
+    const statics = (...lines: string[]) => `static_ipaddress: [${lines.map((l) => `"${l}"`).join(', ')}]\n`;
+    const w = world('', statics('198.51.100.1/24 dev eth1', '198.51.100.2/24 dev eth1'));
+    w.kernel.addLink('eth1');
+    await w.daemon.start();
+    expect(w.state()).toBe('BACKUP');
+    expect(w.kernel.has('eth1', '198.51.100.1')).toBe(true);
+    w.kernel.removeAddress('eth1', '198.51.100.1');
+    await w.settle();
+    expect(w.kernel.has('eth1', '198.51.100.1')).toBe(true);
+    expect(w.lines.some((l) => l.msg === 'static address deleted behind vipd: adding it back')).toBe(true);
+    await w.daemon.reload(
+      configOf(
+        `${statics('198.51.100.2/24 dev eth1', '198.51.100.3/24 dev eth1')}vrrp_instance:\n${instanceYaml('VI_1', 51)}`,
+      ),
+    );
+    expect(['1', '2', '3'].map((n) => w.kernel.has('eth1', `198.51.100.${n}`))).toEqual([false, true, true]);
+    await w.daemon.stop();
+    expect(['2', '3'].map((n) => w.kernel.has('eth1', `198.51.100.${n}`))).toEqual([false, false]);
+  });
+
   it('a tracked interface going down is FAULT (weight 0), the VIP released; up again, master again', async () => {
     const w = world('    track_interface: [eth1]\n');
     w.kernel.addLink('eth1');

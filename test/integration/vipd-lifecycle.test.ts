@@ -48,6 +48,22 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
   const master = (r: VipdRouter) =>
     waitFor(() => (r.state() === 'MASTER' && r.heldVips().length === r.opts.vips.length ? true : undefined), 5000);
 
+  it("static_ipaddress is on the interface for the daemon's life only, in BACKUP as in MASTER, and put back if deleted", async () => {
+    const STATIC = '198.51.100.7';
+    const r1 = single({ topLevel: `static_ipaddress: ["${STATIC}/24 dev eth0"]\n`, priority: 50, state: 'BACKUP' });
+    r1.start();
+    await waitFor(() => (lab.addresses('r1').includes(STATIC) ? true : undefined), 5000);
+    lab.exec('r1', 'ip', 'addr', 'del', `${STATIC}/24`, 'dev', 'eth0');
+    await waitFor(
+      () => (r1.log.includes('static address deleted behind vipd: adding it back') ? true : undefined),
+      3000,
+    );
+    await waitFor(() => (lab.addresses('r1').includes(STATIC) ? true : undefined), 2000);
+    r1.signal('SIGTERM');
+    expect(await r1.exited(5000)).toBe(0);
+    expect(lab.addresses('r1')).not.toContain(STATIC);
+  });
+
   it('a VIP left over from an earlier run is removed at start-up (keepalived); other addresses are never touched', async () => {
     const r1 = single();
     lab.exec('r1', 'ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0'); // as a vipd killed with -9 leaves it

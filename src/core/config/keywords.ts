@@ -42,7 +42,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'track_process',
   'bfd_instance',
   'garp_group',
-  'static_ipaddress',
   'static_routes',
   'static_rules',
   'track_group',

@@ -277,6 +277,8 @@ export interface VipdConfig {
   virtualServers: VirtualServerConfig[];
   /** `virtual_server_group` blocks, in file order. */
   virtualServerGroups: VirtualServerGroupConfig[];
+  /** `static_ipaddress`: addresses vipd holds for its whole life, whatever the VRRP states (dev is required). */
+  staticAddresses: AddressSpec[];
 }
 
 /** `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`. */

@@ -33,6 +33,11 @@ const UNSUPPORTED_OPTIONS = new Set([
 const IFNAME = /^[^\s/:]{1,15}$/;
 const LABEL = /^[^\s/]{1,15}$/;
 
+/** One address on one device: how the ledger, a reload and the loader tell addresses apart. */
+export function addressKey(spec: AddressSpec): string {
+  return `${spec.dev}/${canonicalAddress(spec.address)}/${spec.prefix}`;
+}
+
 export function isValidIfName(name: string): boolean {
   return IFNAME.test(name) && name !== '.' && name !== '..';
 }

@@ -48,6 +48,7 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['vrrp_check', { kind: 'named', ctx: 'vrrp_check' }],
   ['virtual_server', { kind: 'named', ctx: 'virtual_server', multiWord: true }],
   ['virtual_server_group', { kind: 'namedList' }],
+  ['static_ipaddress', { kind: 'list' }],
   ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".

@@ -30,6 +30,7 @@ import { buildCheck } from './checkers.js';
 import { buildGlobalDefs } from './global.js';
 import { buildInstance, checkUnique } from './instance.js';
 import { type Issues, isMap, type Locator, Reporter, type ValidationResult } from './report.js';
+import { buildStaticAddresses } from './static.js';
 import { buildSyncGroup } from './sync-group.js';
 import { buildScript, buildTrackFile } from './trackers.js';
 import { buildVirtualServer, buildVirtualServerGroup, checkUniqueServices } from './virtual-server.js';
@@ -43,6 +44,7 @@ const MODELLED_TOP_LEVEL = [
   'vrrp_check',
   'virtual_server',
   'virtual_server_group',
+  'static_ipaddress',
 ] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
@@ -222,6 +224,7 @@ export function validateConfig(
     checks: [...checks.values()],
     virtualServers,
     virtualServerGroups: [...groups.values()],
+    staticAddresses: buildStaticAddresses(root.static_ipaddress, instances, report),
   });
 }
 
