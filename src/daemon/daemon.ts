@@ -290,6 +290,15 @@ export class Daemon {
   private linkChanged(link: LinkInfo): void {
     if (this.stopping) return;
     this.trackers.linkChanged(link.name, link.up);
+    // An interface holding static addresses, created (again): they went with the old one and are put back. No
+    // address event says so, the new link has none.
+    if (!link.deleted) {
+      for (const family of new Set(
+        this.config.staticAddresses.filter((a) => a.dev === link.name).map((a) => a.family),
+      )) {
+        this.onDevice(link.name, () => this.recheckAddresses(link.name, family));
+      }
+    }
     for (const b of this.interfaces.values()) {
       // The index vipd's sockets are bound to went away, or now carries another name: for vipd it is gone.
       if (b.index === link.index && (link.deleted || b.name !== link.name)) {

@@ -342,6 +342,12 @@ describe('Daemon on a fake kernel', () => {
     await w.settle();
     expect(w.kernel.has('eth1', '198.51.100.1')).toBe(true);
     expect(w.lines.some((l) => l.msg === 'static address deleted behind vipd: adding it back')).toBe(true);
+    // The interface deleted and created again: no address event, but the static addresses come back.
+    w.kernel.deleteLink('eth1');
+    await w.settle();
+    w.kernel.addLink('eth1');
+    await w.settle();
+    expect(['1', '2'].map((n) => w.kernel.has('eth1', `198.51.100.${n}`))).toEqual([true, true]);
     await w.daemon.reload(
       configOf(
         `${statics('198.51.100.2/24 dev eth1', '198.51.100.3/24 dev eth1')}vrrp_instance:\n${instanceYaml('VI_1', 51)}`,
