@@ -12,6 +12,7 @@ import { VipdError } from '../core/errors.js';
 import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
+import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import type { Logger } from '../log.js';
 import { EventQueue } from './event-queue.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instance.js';
@@ -19,6 +20,7 @@ import { BoundInterface } from './interface-binding.js';
 import { addressKey, KernelLedger } from './ledger.js';
 import { LoadBalancer } from './load-balancer.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
+import { SyncGroups } from './sync-groups.js';
 import { TrackerError, Trackers } from './trackers.js';
 
 /** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
@@ -51,6 +53,7 @@ export class Daemon {
   /** Everything vipd added to the kernel, daemon-wide: what stop and crash release, and nothing else. */
   private readonly ledger: KernelLedger;
   private readonly events: EventQueue;
+  private readonly syncGroups: SyncGroups;
   /** The last transition of each instance, by name (for status). */
   readonly lastTransition = new Map<string, Transition>();
   private readonly fifos: { keyword: NotifyFifoConfig['keyword']; port: NotifyFifoPort }[] = [];
@@ -68,6 +71,15 @@ export class Daemon {
     this.trackers = new Trackers(config, edges.trackers, log);
     this.ledger = new KernelLedger(edges.addresses, log, edges.ipvs);
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
+    this.syncGroups = new SyncGroups(
+      config.syncGroups,
+      {
+        member: (name) => this.instances.find((r) => r.config.name === name),
+        runScript: (argv) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log: this.log }),
+        writeFifo: (line) => this.writeFifos('vrrp', line),
+      },
+      log,
+    );
   }
 
   /** An instance changed state (from the event queue: never inside that instance's own actions). */
@@ -77,6 +89,7 @@ export class Daemon {
     const line = `INSTANCE "${name}" ${t.to === 'INIT' ? 'STOP' : t.to} ${t.priority}\n`;
     this.writeFifos('vrrp', line);
     this.lb?.instanceState(name, t.to);
+    this.syncGroups.changed({ type: 'transition', member: name, from: t.from, to: t.to, cause: t.cause });
   }
 
   /** A notify FIFO line to the FIFOs that take its kind (keepalived: notify_fifo takes both). */
@@ -225,6 +238,7 @@ export class Daemon {
         createTimer: (f) => this.edges.createTimer(f),
         runScript: (argv) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log }),
         reportTransition: (t) => this.events.push(() => this.transitioned(c.name, t)),
+        reportSync: (type) => this.events.push(() => this.syncGroups.changed({ type, member: c.name })),
       },
       log,
     );
@@ -472,10 +486,15 @@ export class Daemon {
     // advertises a new priority at once); then the new and changed trackers start.
     for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
     this.trackers.start();
+    this.syncGroups.reconfigure(next.syncGroups);
+    for (const r of this.instances) {
+      if (r.config.syncGroup === undefined && r.hasFault(SYNC_GROUP_FAULT)) r.setFault(SYNC_GROUP_FAULT, false);
+    }
     for (const r of started) {
       r.start();
       if (!this.interfaces.get(r.config.interface)?.up) r.linkChanged(false);
     }
+    this.events.push(() => this.syncGroups.recheckAll());
     this.detachUnusedInterfaces();
     if (this.lb) {
       await this.lb.reconfigure(next);
@@ -518,6 +537,7 @@ export class Daemon {
       await this.lb?.stop();
       await this.ledger.releaseAll(); // nothing, unless an instance could not release what it held
       await new Promise((r) => setImmediate(r)); // the event queue writes the STOP lines first
+      this.syncGroups.stopped();
       await Promise.allSettled(this.fifos.map((f) => f.port.close()));
       this.closeEdges();
       this.log.info('vipd stopped');
@@ -550,6 +570,7 @@ export class Daemon {
         instanceStatus(r, this.trackers.stateOf(r.config), this.lastTransition.get(r.config.name), wall, nowMono),
       ),
       interfaces: [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()].map(interfaceDrops)),
+      sync_groups: this.syncGroups.report(),
       virtual_servers: this.lb?.report() ?? [],
     };
   }

@@ -38,6 +38,11 @@ export interface InstanceEdges {
   runScript(argv: string[], state: string): Promise<void>;
   /** The daemon hears of every transition (through its event queue, after this instance's actions ran). */
   reportTransition(t: Transition): void;
+  /**
+   * What a sync group needs to hear besides transitions (queued like them): the instance wants MASTER (its
+   * down timer ran out), or one of its fault sources came on or went off.
+   */
+  reportSync?(change: 'wants-master' | 'faults'): void;
 }
 
 /** A state change of an instance, as the daemon's observers see it. */
@@ -243,6 +248,7 @@ export class InstanceRunner implements AdvertSink {
   dispatch(event: VrrpEvent, why?: string, now = this.edges.clock.now()): void {
     const actions = this.machine.handle(event, now);
     for (const action of actions) this.perform(action, why);
+    if (event.type === 'fault' && this.config.syncGroup !== undefined) this.edges.reportSync?.('faults');
   }
 
   onAdvert(result: Extract<DecodeResult, { ok: true }>, packet: ReceivedPacket): void {
@@ -319,6 +325,10 @@ export class InstanceRunner implements AdvertSink {
         return;
       case 'cancel-timer':
         this.timers.get(action.timer)?.port.disarm();
+        return;
+      case 'want-master':
+        this.log.debug('master-down timer expired: waiting for the sync group');
+        this.edges.reportSync?.('wants-master');
         return;
       case 'transition':
         this.counters.transitions++;
@@ -506,5 +516,6 @@ export function instanceParams(c: InstanceConfig, primaryAddress: string): Insta
     lowerPrioNoAdvert: c.lowerPrioNoAdvert,
     higherPrioSendAdvert: c.higherPrioSendAdvert,
     garp: c.garp,
+    syncGroup: c.syncGroup !== undefined,
   };
 }

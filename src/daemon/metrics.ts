@@ -103,6 +103,17 @@ export function createMetrics(report: () => StatusReport, vips: (instance: strin
         vips(i.name).map((ip) => ({ labels: { ...labelsOf(i), ip_address: ip }, value: STATE_CODE[i.state] })),
       ),
   );
+  gaugeFrom(
+    registry,
+    'vipd_vrrp_sync_group_state',
+    'vrrp_sync_group state: 0 INIT/STOP, 1 BACKUP, 2 MASTER, 3 FAULT (the instance codes).',
+    ['group'],
+    () =>
+      (current().sync_groups ?? []).map((g) => ({
+        labels: { group: g.name },
+        value: g.state === 'STOP' ? 0 : STATE_CODE[g.state],
+      })),
+  );
   const counters: [string, string, (i: InstanceStatus) => number][] = [
     ['keepalived_advertisements_sent_total', 'Adverts sent.', (i) => i.counters.adverts_sent],
     ['keepalived_advertisements_received_total', 'Adverts received and accepted.', (i) => i.counters.adverts_received],

@@ -69,8 +69,16 @@ export interface StatusReport {
   vipd: { version: string; pid: number; started: string };
   instances: InstanceStatus[];
   interfaces: InterfaceDrops[];
+  /** vrrp_sync_group states (absent in reports of vipd before sync groups). */
+  sync_groups?: SyncGroupStatus[];
   /** Virtual servers (IPVS) with their real servers, weights, checker states and the kernel's counters. */
   virtual_servers: VirtualServerReport[];
+}
+
+export interface SyncGroupStatus {
+  name: string;
+  state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'INIT';
+  members: string[];
 }
 
 /** Converts a monotonic time to wall-clock ISO text. */
@@ -156,6 +164,9 @@ export function formatStatusTable(report: StatusReport): string {
   );
   for (const i of report.instances) {
     if (i.faults.length > 0) lines.push(`${i.name}: FAULT because ${i.faults.join(', ')}`);
+  }
+  for (const g of report.sync_groups ?? []) {
+    lines.push(`SYNC GROUP ${g.name} ${g.state}: ${g.members.join(' ')}`);
   }
   const routerDrops = report.interfaces.filter((d) => Object.keys(d.rx_dropped).length > 0);
   for (const d of routerDrops) {

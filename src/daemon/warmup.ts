@@ -8,7 +8,7 @@ import { VrrpMachine } from '../core/vrrp/machine.js';
 import type { InstanceParams, VrrpAction } from '../core/vrrp/types.js';
 
 export function rehearseFailover(params: InstanceParams): void {
-  const machine = new VrrpMachine({ ...params, name: `${params.name} (rehearsal)` });
+  const machine = new VrrpMachine({ ...params, name: `${params.name} (rehearsal)`, syncGroup: false });
   const fire = (actions: VrrpAction[]) => {
     for (const a of actions) {
       if (a.type === 'set-timer' && a.timer === 'masterDown') {
@@ -26,5 +26,6 @@ export function rehearseFailover(params: InstanceParams): void {
   const release = machine.handle({ type: 'advert', priority: 255, maxAdverIntervalMs: ours, src: higher }, 2);
   machine.handle({ type: 'advert', priority: 1, maxAdverIntervalMs: ours, src: higher }, 3);
   fire(release);
-  machine.handle({ type: 'shutdown' }, 4);
+  machine.handle({ type: 'sync', to: 'BACKUP' }, 4); // a sync group's forced release
+  machine.handle({ type: 'shutdown' }, 5);
 }

@@ -138,11 +138,13 @@ vrrp_sync_group:
         name: 'G1',
         instances: ['VI_1', 'VI_2'],
         notify: { generic: ['/bin/n', 'x'] },
+        trackingWeight: false,
+        trackers: { trackInterfaces: [], trackScripts: [], trackFiles: [], trackChecks: [] },
         source: { file: 'test.yaml', line: 8, col: 3 },
       },
     ]);
-    expect(r.config).toBeUndefined();
-    expect(r.errors.map(formatIssue)).toEqual(['test.yaml:7:1: vrrp_sync_group is not supported yet']);
+    expect(r.errors).toEqual([]);
+    expect(m.instances.map((i) => i.syncGroup)).toEqual(['G1', 'G1']);
   });
 
   it('instance additions: excluded VIPs (any family), routes and rules as lines, use_vmac, flags', () => {

@@ -35,6 +35,9 @@ const PASSING = [
   'keepalived.conf.virtualhost',
   'keepalived.conf.vrrp',
   'keepalived.conf.vrrp.localcheck',
+  'keepalived.conf.vrrp.lvs_syncd',
+  'keepalived.conf.vrrp.scripts',
+  'keepalived.conf.vrrp.sync',
 ];
 
 /** What each refused sample needs before it loads: the keywords check-config names as not supported yet. */
@@ -42,12 +45,9 @@ const NOT_SUPPORTED_YET: Record<string, string[]> = {
   'keepalived.conf.SSL_GET': ['auth_type AH'],
   'keepalived.conf.conditional_conf': ['net_namespace', 'use_vmac'],
   'keepalived.conf.track_interface': ['static_routes', 'virtual_routes'],
-  'keepalived.conf.vrrp.lvs_syncd': ['vrrp_sync_group'],
   'keepalived.conf.vrrp.routes': ['static_routes', 'virtual_routes'],
   'keepalived.conf.vrrp.rules': ['static_rules', 'virtual_rules'],
-  'keepalived.conf.vrrp.scripts': ['vrrp_sync_group'],
   'keepalived.conf.vrrp.static_ipaddress': ['virtual_routes'],
-  'keepalived.conf.vrrp.sync': ['vrrp_sync_group'],
 };
 
 const NOT_SUPPORTED = / is not supported yet$/;

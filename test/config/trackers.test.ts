@@ -522,9 +522,8 @@ describe('TRACKERS_SUPPORTED', () => {
     expect(yaml(BRIEF).errors).toEqual([]);
     expect(issues(`${BRIEF}    use_vmac: true\n`)).toEqual(['19:5: use_vmac is not supported yet']);
     expect(issues(`${BRIEF}vrrp_track_process:\n  p: {}\n`)).toEqual(['19:1: vrrp_track_process is not supported yet']);
-    // Sync-group trackers stay refused (the group itself is).
-    const sg = issues(`${BRIEF}vrrp_sync_group:\n  G: { group: [VI_1], track_script: [chk_haproxy] }\n`);
-    expect(sg).toEqual(['19:1: vrrp_sync_group is not supported yet', '20:23: track_script is not supported yet']);
+    // Sync-group trackers are the group's members' trackers.
+    expect(issues(`${BRIEF}vrrp_sync_group:\n  G: { group: [VI_1], track_script: [chk_haproxy] }\n`)).toEqual([]);
   });
 
   it('on: an unknown top-level keyword is still unknown', () => {

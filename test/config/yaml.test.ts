@@ -491,9 +491,9 @@ const BROKEN: [string, string, string | string[]][] = [
   ],
   ['use_vmac not built yet', base('    use_vmac: true\n'), '6:5: use_vmac is not supported yet'],
   [
-    'vrrp_sync_group not built yet',
-    `${base()}vrrp_sync_group:\n  G1: { group: [VI_1] }\n`,
-    '6:1: vrrp_sync_group is not supported yet',
+    'sync group tracker not built yet',
+    `${base()}vrrp_sync_group:\n  G1: { group: [VI_1], track_process: [p] }\n`,
+    '7:24: track_process is not supported yet',
   ],
   [
     'vrrp_strict not built yet',
@@ -784,28 +784,24 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'sync group member that is not an instance',
     `${base()}vrrp_sync_group:\n  G1: { group: [VI_1, VI_9] }\n`,
-    [
-      '6:1: vrrp_sync_group is not supported yet',
-      '7:23: vrrp_sync_group G1: there is no vrrp_instance VI_9 (did you mean VI_1?)',
-    ],
+    ['7:23: vrrp_sync_group G1: there is no vrrp_instance VI_9 (did you mean VI_1?)'],
   ],
   [
     'instance in two sync groups',
     `${base()}vrrp_sync_group:\n  G1: { group: [VI_1] }\n  G2: { group: [VI_1] }\n`,
     [
-      '6:1: vrrp_sync_group is not supported yet',
       '8:17: vrrp_sync_group G2: vrrp_instance VI_1 is already in vrrp_sync_group G1 (line 7); an instance can be in one group only',
     ],
   ],
   [
     'sync group without group',
     `${base()}vrrp_sync_group:\n  G1: { notify: /bin/n }\n`,
-    ['6:1: vrrp_sync_group is not supported yet', '7:3: vrrp_sync_group G1 has no group (its vrrp_instance names)'],
+    ['7:3: vrrp_sync_group G1 has no group (its vrrp_instance names)'],
   ],
   [
-    'sync group tracker (not modelled)',
-    `${base()}vrrp_sync_group:\n  G1: { group: [VI_1], track_interface: [eth1] }\n`,
-    ['6:1: vrrp_sync_group is not supported yet', '7:24: track_interface is not supported yet'],
+    'sync group tracker naming no vrrp_script',
+    `${base()}vrrp_sync_group:\n  G1: { group: [VI_1], track_script: [chk] }\n`,
+    ['7:39: track_script chk: there is no vrrp_script chk'],
   ],
   [
     'virtual_ipaddress_excluded bad address',

@@ -38,6 +38,7 @@ const report = (state: 'MASTER' | 'BACKUP', sent: number): StatusReport => ({
     },
   ],
   interfaces: [{ interface: 'eth0', family: 4, rx_dropped: { checksum: 4 } }],
+  sync_groups: [{ name: 'G', state, members: ['VI_1'] }],
   virtual_servers: [],
 });
 
@@ -59,6 +60,7 @@ describe('metrics', () => {
     expect(text).toContain(`vipd_vrrp_effective_priority{${l}} 130`);
     expect(text).toContain('vipd_tracker_up{iname="VI_1",tracker="chk",kind="script"} 0');
     expect(text).toContain('keepalived_up 1');
+    expect(text).toContain('vipd_vrrp_sync_group_state{group="G"} 2');
     // Read again at the next scrape, not accumulated.
     current = report('BACKUP', 12);
     const again = await registry.metrics();

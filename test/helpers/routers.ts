@@ -42,6 +42,11 @@ export interface RouterOptions {
   extra?: string[];
   /** Extra top-level YAML (vipd only), e.g. vrrp_check blocks. */
   topLevel?: string;
+  /**
+   * The whole configuration file, written as given (several instances, sync groups...); the fields above then
+   * only say which VIPs heldVips() looks for.
+   */
+  configText?: string;
 }
 
 abstract class Router {
@@ -118,7 +123,7 @@ abstract class Router {
 export class VipdRouter extends Router {
   start(env: Record<string, string> = {}, args: string[] = []): this {
     const cfg = path.join(this.dir, 'vipd.yaml');
-    writeFileSync(cfg, vipdYaml(this.opts, this.dir));
+    writeFileSync(cfg, this.opts.configText ?? vipdYaml(this.opts, this.dir));
     const child = this.lab.spawn(
       this.host,
       process.execPath,
@@ -187,7 +192,7 @@ export class VipdRouter extends Router {
 export class KeepalivedRouter extends Router {
   start(): this {
     const cfg = path.join(this.dir, 'keepalived.conf');
-    writeFileSync(cfg, keepalivedConf(this.opts, this.dir));
+    writeFileSync(cfg, this.opts.configText ?? keepalivedConf(this.opts, this.dir));
     const child = this.lab.spawn(this.host, 'keepalived', [
       '--dont-fork',
       '--log-console',

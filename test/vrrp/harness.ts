@@ -35,6 +35,7 @@ export function params(over: ParamsOverride = {}): InstanceParams {
     downTimerAdverts: 3,
     lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false,
+    syncGroup: false,
     ...rest,
     garp: { ...KEEPALIVED_GARP, ...garp },
   };

@@ -33,7 +33,6 @@ export const TRACKER_INSTANCE: readonly string[] = ['track_script', 'track_inter
 
 /** Top-level blocks. */
 export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
-  'vrrp_sync_group',
   'vrrp_script',
   'track_file',
   'vrrp_track_file',
@@ -163,16 +162,11 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'notify_priority_changes',
 ]);
 
-/** vrrp_sync_group keywords other than group and notify_* (which are modelled, the block being refused whole). */
+/** vrrp_sync_group keywords not built yet. */
 export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set([
-  'track_interface',
-  'track_script',
-  'track_file',
   'track_process',
   'track_bfd',
   'notify_priority_changes',
-  'sync_group_tracking_weight',
-  'global_tracking',
 ]);
 
 /** keepalived checker options a vrrp_check's checker block does not have (yet). */

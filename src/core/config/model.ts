@@ -169,14 +169,26 @@ export interface CheckConfig {
   source: SourceLocation;
 }
 
-/** `vrrp_sync_group NAME { group { VI_1 VI_2 } notify_* }`. */
+/** `vrrp_sync_group NAME { group { VI_1 VI_2 } notify_* track_* }`. */
 export interface SyncGroupConfig {
   name: string;
   /** Member instance names (they exist, and each is in one group only). */
   instances: string[];
   /** Group notifies; the generic one gets `GROUP <name> <STATE> 0` appended. */
   notify: NotifyScripts;
+  /** `sync_group_tracking_weight` (or the deprecated `global_tracking`): members' tracker weights count. */
+  trackingWeight: boolean;
+  /** The group's own trackers, as written; the loader has merged them into every member's lists. */
+  trackers: TrackerLists;
   source: SourceLocation;
+}
+
+/** The tracker lists of an instance or a sync group. */
+export interface TrackerLists {
+  trackInterfaces: TrackInterface[];
+  trackScripts: TrackScriptRef[];
+  trackFiles: TrackFileRef[];
+  trackChecks: TrackCheckRef[];
 }
 
 /**
@@ -253,6 +265,11 @@ export interface InstanceConfig {
   useVmac?: { ifname: string } | undefined;
   /** `vmac_xmit_base` (false; not supported yet when true). */
   vmacXmitBase: boolean;
+  /**
+   * The vrrp_sync_group this instance is in (set by the loader, which also merges the group's trackers into the
+   * instance's lists and, unless the group has sync_group_tracking_weight, takes the weights off).
+   */
+  syncGroup?: string | undefined;
   /** `lvs_sync_daemon_interface` (deprecated): global_defs `lvs_sync_daemon IF NAME` for this instance. */
   lvsSyncDaemonInterface?: string | undefined;
   /** Where the instance is defined (its name key). */
@@ -262,7 +279,7 @@ export interface InstanceConfig {
 export interface VipdConfig {
   globalDefs: GlobalDefs;
   instances: InstanceConfig[];
-  /** `vrrp_sync_group` blocks (not supported yet), in file order. */
+  /** `vrrp_sync_group` blocks, in file order. */
   syncGroups: SyncGroupConfig[];
   /** `vrrp_script` blocks, in file order. */
   scripts: VrrpScriptConfig[];

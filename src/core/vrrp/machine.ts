@@ -33,6 +33,8 @@ export class VrrpMachine {
   private readonly preemptDelay: PreemptDelay;
   /** What set the running master-down timer: it names the cause of the takeover when it fires. */
   private downTimerCause: TransitionCause = 'master-down-timer';
+  /** A sync-group member whose down timer ran out, waiting for its group. */
+  private wantsMaster = false;
 
   constructor(params: InstanceParams) {
     validate(params);
@@ -88,6 +90,8 @@ export class VrrpMachine {
         return this.onFault(event.source, event.on, now);
       case 'priority':
         return this.onPriority(event.effective);
+      case 'sync':
+        return this.onSync(event.to, now);
     }
   }
 
@@ -103,6 +107,7 @@ export class VrrpMachine {
       masterDownIntervalMs: this.masterDownInterval(),
       masterAddress: this.masterAddress,
       faults: [...this.faults].sort(),
+      wantsMaster: this.wantsMaster,
     };
   }
 
@@ -152,6 +157,7 @@ export class VrrpMachine {
     const accept = !this.preempts || advert.priority >= this.effectivePriority || this.preemptDelay.holds(now);
     // A lower master we may preempt: discard, and let the running down timer expire (keepalived).
     if (!accept) return [];
+    this.wantsMaster = false; // a master is heard: a sync-group member no longer wants to take over
     this.adoptMaster(advert);
     this.preemptDelay.observe(advert.priority, this.effectivePriority, now);
     return [this.armMasterDown(now + this.masterDownInterval(), 'master-down-timer')];
@@ -181,7 +187,12 @@ export class VrrpMachine {
   }
 
   private onTimer(timer: TimerName, now: Millis): VrrpAction[] {
-    if (timer === 'masterDown' && this.current === 'BACKUP') return this.enterMaster(now, this.downTimerCause);
+    if (timer === 'masterDown' && this.current === 'BACKUP') {
+      if (!this.params.syncGroup) return this.enterMaster(now, this.downTimerCause);
+      // keepalived: wait for the whole group, with the timer armed again in case it never says so.
+      this.wantsMaster = true;
+      return [this.armMasterDown(now + this.masterDownInterval(), this.downTimerCause), { type: 'want-master' }];
+    }
     if (timer === 'adver' && this.current === 'MASTER') {
       return [this.advert(this.effectivePriority), this.timers.set('adver', now + this.params.advertIntervalMs)];
     }
@@ -210,6 +221,25 @@ export class VrrpMachine {
     // its deadline (keepalived), so a backup that now outranks the master takes over when it expires,
     // having discarded the master's lower adverts meanwhile.
     return this.current === 'MASTER' ? [this.advert(effective)] : [];
+  }
+
+  /**
+   * The sync group moves this member. To MASTER: a member that wanted it keeps its own cause. To BACKUP: a
+   * master releases with a priority-0 advert (keepalived sends none), so the peer's member takes over after
+   * Skew_Time rather than Master_Down_Interval.
+   */
+  private onSync(to: 'MASTER' | 'BACKUP', now: Millis): VrrpAction[] {
+    if (to === 'MASTER' && this.current === 'BACKUP') {
+      return this.enterMaster(now, this.wantsMaster ? this.downTimerCause : 'sync-group');
+    }
+    if (to === 'BACKUP' && this.current === 'MASTER') {
+      return [
+        ...this.releaseMastership(true),
+        this.armMasterDown(now + this.masterDownInterval(), 'master-down-timer'),
+        ...this.moveTo('BACKUP', 'sync-group'),
+      ];
+    }
+    return [];
   }
 
   /** keepalived order: advert, VIPs, GARP block, then the timers; notify last. */
@@ -259,6 +289,7 @@ export class VrrpMachine {
   private moveTo(to: VrrpState, cause: TransitionCause): VrrpAction[] {
     const from = this.current;
     this.current = to;
+    this.wantsMaster = false;
     if (to === 'INIT') this.masterAddress = undefined;
     return [
       { type: 'transition', from, to, cause },

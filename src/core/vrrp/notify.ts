@@ -17,14 +17,16 @@ export function genericNotifyArgv(
 }
 
 /**
- * The scripts to run for an instance entering `state`, in keepalived's order: the state's own script
- * (notify_master / _backup / _fault / _stop, as written, no arguments added), then the generic `notify`.
+ * The scripts to run for an instance (or, with kind GROUP, a sync group at priority 0) entering `state`, in
+ * keepalived's order: the state's own script (notify_master / _backup / _fault / _stop, as written, no
+ * arguments added), then the generic `notify`.
  */
 export function notifyArgv(
   scripts: NotifyScripts,
   name: string,
   state: NotifyState | 'DELETED',
   priority: number,
+  kind: 'INSTANCE' | 'GROUP' = 'INSTANCE',
 ): string[][] {
   const specific = {
     MASTER: scripts.master,
@@ -35,6 +37,6 @@ export function notifyArgv(
   }[state];
   const runs: string[][] = [];
   if (specific) runs.push([...specific]);
-  if (scripts.generic) runs.push(genericNotifyArgv(scripts.generic, 'INSTANCE', name, state, priority));
+  if (scripts.generic) runs.push(genericNotifyArgv(scripts.generic, kind, name, state, priority));
   return runs;
 }

@@ -44,6 +44,11 @@ export interface InstanceParams {
   /** Send one advert before yielding to a higher-priority master (keepalived default false). */
   higherPrioSendAdvert: boolean;
   garp: GarpParams;
+  /**
+   * A member of a vrrp_sync_group: when its master-down timer runs out it only wants MASTER ('want-master') and
+   * waits for the group to say so ('sync' event), re-arming the timer meanwhile (keepalived).
+   */
+  syncGroup: boolean;
 }
 
 export type TimerName = 'adver' | 'masterDown' | 'garp';
@@ -59,7 +64,9 @@ export type VrrpEvent =
   /** A fault source (interface down, unweighted tracker) turned on or off; FAULT while any is on. */
   | { type: 'fault'; source: string; on: boolean }
   /** Tracker weights changed the effective priority (already clamped to 1..254 by the caller). */
-  | { type: 'priority'; effective: number };
+  | { type: 'priority'; effective: number }
+  /** The instance's sync group moves it (see sync-group.ts); ignored unless it is in BACKUP (to MASTER) or MASTER. */
+  | { type: 'sync'; to: 'MASTER' | 'BACKUP' };
 
 /** The `cause` of each `transition` action. */
 export type TransitionCause =
@@ -71,6 +78,8 @@ export type TransitionCause =
   | 'equal-priority-higher-address'
   | 'fault'
   | 'fault-cleared'
+  /** Its sync group moved it with another member. */
+  | 'sync-group'
   | 'shutdown';
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
@@ -85,6 +94,8 @@ export type VrrpAction =
   | { type: 'notify'; state: NotifyState; priority: number }
   | { type: 'set-timer'; timer: TimerName; at: Millis; gen: number }
   | { type: 'cancel-timer'; timer: TimerName }
+  /** A sync-group member's master-down timer ran out: it becomes MASTER when its group says so. */
+  | { type: 'want-master' }
   /** For logs and metrics: a state change and why it happened. */
   | { type: 'transition'; from: VrrpState; to: VrrpState; cause: TransitionCause };
 
@@ -101,4 +112,6 @@ export interface InstanceSnapshot {
   /** Source address of the last accepted advert from another router. */
   masterAddress: string | undefined;
   faults: string[];
+  /** A sync-group member waiting for its group to go MASTER. */
+  wantsMaster: boolean;
 }

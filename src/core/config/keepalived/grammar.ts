@@ -104,8 +104,15 @@ const REAL_SERVER: ReadonlyMap<string, Rule> = new Map<string, Rule>(
   ].map((k) => [k, { kind: 'sectionList', ctx: 'checker' }]),
 );
 
+/** Flag keywords of a sync group: written bare, like the legacy bare member names they must not be taken for. */
+export const SYNC_GROUP_FLAGS: ReadonlySet<string> = new Set([
+  'sync_group_tracking_weight',
+  'global_tracking',
+  'notify_priority_changes',
+]);
+
 const SYNC_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
-  ...lists('group', ...TRACKERS),
+  ...lists('group', ...TRACKERS, 'track_check'),
   ...notUsed('vrrp_sync_group'),
 ]);
 

@@ -13,7 +13,7 @@
 
 import { notUsedMessage } from '../keywords.js';
 import type { PathSegment } from '../schema/index.js';
-import { COMMANDS, type Context, ruleFor, TEXT_VALUES } from './grammar.js';
+import { COMMANDS, type Context, ruleFor, SYNC_GROUP_FLAGS, TEXT_VALUES } from './grammar.js';
 import type { Statement } from './syntax.js';
 import type { ConfigIssue, Pos, SourceLocation, Token } from './types.js';
 
@@ -107,7 +107,7 @@ export function mapStatements(
       }
       // keepalived's own sample keepalived.conf.vrrp.lvs_syncd lists sync-group members bare, without group { }:
       // read them as members (with a warning) rather than refuse a file users may have copied.
-      if (!rule && ctx === 'vrrp_sync_group' && !st.block && st.args.length === 0) {
+      if (!rule && ctx === 'vrrp_sync_group' && !st.block && st.args.length === 0 && !SYNC_GROUP_FLAGS.has(kw)) {
         warn(kwTok.pos, `keyword ${kw} is taken as a member of the sync group: write it inside group { ... }`);
         const members = Object.hasOwn(obj, 'group') ? obj.group : undefined;
         const list: unknown[] = Array.isArray(members) ? members : [];

@@ -31,7 +31,7 @@ import { buildGlobalDefs } from './global.js';
 import { buildInstance, checkUnique } from './instance.js';
 import { type Issues, isMap, type Locator, Reporter, type ValidationResult } from './report.js';
 import { buildStaticAddresses } from './static.js';
-import { buildSyncGroup } from './sync-group.js';
+import { buildSyncGroup, joinSyncGroup } from './sync-group.js';
 import { buildScript, buildTrackFile } from './trackers.js';
 import { buildVirtualServer, buildVirtualServerGroup, checkUniqueServices } from './virtual-server.js';
 
@@ -195,8 +195,14 @@ export function validateConfig(
   const syncGroups: SyncGroupConfig[] = [];
   const memberOf = new Map<string, { group: string; line: number }>();
   for (const [name, body] of namedBlocks(root, 'vrrp_sync_group', report)) {
-    const sg = buildSyncGroup(name, body, new Set(instanceNames), memberOf, report);
+    const sg = buildSyncGroup(name, body, new Set(instanceNames), memberOf, ctx, report);
     if (sg) syncGroups.push(sg);
+  }
+  for (const sg of syncGroups) {
+    for (const name of sg.instances) {
+      const i = instances.findIndex((c) => c.name === name);
+      if (i >= 0) instances[i] = joinSyncGroup(instances[i] as InstanceConfig, sg, report);
+    }
   }
   const legacySync = instances.find((i) => i.lvsSyncDaemonInterface !== undefined);
   if (legacySync && !globalDefs.lvs.syncDaemon) {

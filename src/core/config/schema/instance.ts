@@ -39,7 +39,7 @@ import {
 import type { globalDefsSchema } from './global.js';
 import type { Context } from './index.js';
 import { isMap, type PathSegment, parseSection, type Reporter } from './report.js';
-import { buildTrackers, resolveWeight } from './trackers.js';
+import { buildTrackerLists } from './trackers.js';
 
 export const authenticationSchema = z
   .object({
@@ -241,67 +241,11 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     lowerPrioRepeat: r.garp_lower_prio_repeat ?? g.garp.lowerPrioRepeat,
   };
 
-  const trackInterfaces = buildTrackers('track_interface', r.track_interface, base, report, (t, source) => ({
-    interface: t.name,
-    weight: t.weight ?? 0,
-    reverse: t.reverse ?? false,
-    source,
-  })) satisfies (TrackInterface | undefined)[];
-  const trackScripts = buildTrackers('track_script', r.track_script, base, report, (t, source, at) => {
-    if (!ctx.scriptNames.has(t.name)) {
-      const close = suggest(t.name, ctx.scriptNames);
-      report.error(
-        at,
-        'value',
-        `track_script ${t.name}: there is no vrrp_script ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
-      );
-      return undefined;
-    }
-    const sc = ctx.scripts.get(t.name);
-    if (!sc) return undefined; // the vrrp_script itself is in error (reported there)
-    return { script: t.name, ...resolveWeight(t, sc), source };
-  }) satisfies (TrackScriptRef | undefined)[];
-  const trackFiles = buildTrackers('track_file', r.track_file, base, report, (t, source, at) => {
-    if (!ctx.trackFileNames.has(t.name) && t.name.startsWith('/')) {
-      // vipd: a file path stands for a track_file block of that name with keepalived's defaults.
-      let tf = ctx.implicitFiles.get(t.name);
-      if (!tf) {
-        tf = { name: t.name, path: t.name, weight: DEFAULTS.trackFileWeight, reverse: false, source };
-        ctx.implicitFiles.set(t.name, tf);
-      }
-      return { file: t.name, ...resolveWeight(t, tf), source };
-    }
-    if (!ctx.trackFileNames.has(t.name)) {
-      const close = suggest(t.name, ctx.trackFileNames);
-      report.error(
-        at,
-        'value',
-        `track_file ${t.name}: there is no track_file ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
-      );
-      return undefined;
-    }
-    const tf = ctx.trackFiles.get(t.name);
-    if (!tf) return undefined;
-    return { file: t.name, ...resolveWeight(t, tf), source };
-  }) satisfies (TrackFileRef | undefined)[];
-  const trackChecks = buildTrackers('track_check', r.track_check, base, report, (t, source, at) => {
-    if (!ctx.checkNames.has(t.name)) {
-      const close = suggest(t.name, ctx.checkNames);
-      report.error(
-        at,
-        'value',
-        `track_check ${t.name}: there is no vrrp_check ${t.name}${close ? ` (did you mean ${close}?)` : ''}`,
-      );
-      return undefined;
-    }
-    const c = ctx.checks.get(t.name);
-    if (!c) return undefined;
-    return { name: t.name, ...resolveWeight(t, c), source };
-  }) satisfies (TrackCheckRef | undefined)[];
+  const trackers = buildTrackerLists(r, base, ctx, report);
   const excludedVips = buildExcludedVips(r.virtual_ipaddress_excluded, vips, ifname, base, report);
 
   if (invalid.size > 0 || report.realErrors > errorsBefore) return undefined;
-  if ([trackInterfaces, trackScripts, trackFiles, trackChecks].some((l) => l.includes(undefined))) return undefined;
+  if (!trackers) return undefined;
   return {
     name,
     state,
@@ -327,10 +271,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     accept: r.no_accept === true ? false : (r.accept ?? DEFAULTS.accept),
     dontTrackPrimary: r.dont_track_primary ?? false,
     strictMode: r.strict_mode ?? g.vrrpStrict,
-    trackInterfaces: trackInterfaces as TrackInterface[],
-    trackScripts: trackScripts as TrackScriptRef[],
-    trackFiles: trackFiles as TrackFileRef[],
-    trackChecks: trackChecks as TrackCheckRef[],
+    ...trackers,
     excludedVips,
     virtualRoutes: (r.virtual_routes ?? []).map(normaliseLine),
     virtualRules: (r.virtual_rules ?? []).map(normaliseLine),

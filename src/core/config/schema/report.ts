@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { notUsedMessage, suggest } from '../keywords.js';
-import type { ConfigIssue, VipdConfig } from '../model.js';
+import type { ConfigIssue, SourceLocation, VipdConfig } from '../model.js';
 
 export type PathSegment = string | number;
 /**
@@ -58,6 +58,14 @@ export class Reporter {
 
   warn(path: readonly PathSegment[], target: 'key' | 'value', message: string): void {
     this.push(this.warnings, path, target, message);
+  }
+
+  /** A warning at a location already resolved (a model value's `source`). */
+  warnAt(source: SourceLocation, message: string): void {
+    const id = `${source.file}:${source.line}:${source.col}:${message}`;
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    this.warnings.push({ file: source.file, line: source.line, col: source.col, message });
   }
 
   at(path: readonly PathSegment[], target: 'key' | 'value') {

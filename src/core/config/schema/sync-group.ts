@@ -1,9 +1,16 @@
-/** `vrrp_sync_group`: its schema and the SyncGroupConfig it builds. */
+/**
+ * `vrrp_sync_group`: its schema, the SyncGroupConfig it builds, and what membership does to an instance's
+ * trackers (keepalived's vrrp.c): the group's trackers are every member's, and unless the group has
+ * `sync_group_tracking_weight` a member's own weighted trackers lose their weight, so that no member's priority
+ * can move apart from the others'.
+ */
 import { z } from 'zod';
 import { NOT_USED_BY_VIPD, suggest, UNSUPPORTED_SYNC_GROUP } from '../keywords.js';
-import type { SyncGroupConfig } from '../model.js';
-import { command, lines } from './fields.js';
+import type { InstanceConfig, SyncGroupConfig, TrackerLists } from '../model.js';
+import { command, flag, lines, trackEntries } from './fields.js';
+import type { Context } from './index.js';
 import { parseSection, type Reporter } from './report.js';
+import { buildTrackerLists } from './trackers.js';
 
 export const syncGroupSchema = z
   .object({
@@ -13,6 +20,12 @@ export const syncGroupSchema = z
     notify_fault: command,
     notify_stop: command,
     notify: command,
+    track_interface: trackEntries,
+    track_script: trackEntries,
+    track_file: trackEntries,
+    track_check: trackEntries,
+    sync_group_tracking_weight: flag,
+    global_tracking: flag,
   })
   .partial();
 
@@ -21,6 +34,7 @@ export function buildSyncGroup(
   body: Record<string, unknown>,
   instanceNames: ReadonlySet<string>,
   memberOf: Map<string, { group: string; line: number }>,
+  ctx: Context,
   report: Reporter,
 ): SyncGroupConfig | undefined {
   const base = ['vrrp_sync_group', name];
@@ -33,6 +47,9 @@ export function buildSyncGroup(
     report,
   );
   if (!Object.hasOwn(body, 'group')) report.error(base, 'key', `${where} has no group (its vrrp_instance names)`);
+  if (r.global_tracking) {
+    report.warn([...base, 'global_tracking'], 'key', 'global_tracking is deprecated: use sync_group_tracking_weight');
+  }
   const members: string[] = [];
   (r.group ?? []).forEach((line, i) => {
     const at = ['vrrp_sync_group', name, 'group', i];
@@ -59,7 +76,11 @@ export function buildSyncGroup(
       }
     }
   });
-  if (invalid.size > 0 || report.realErrors > before) return undefined;
+  if (members.length === 1) {
+    report.warn([...base, 'group'], 'key', `${where} has only one vrrp_instance: this probably is not what you want`);
+  }
+  const trackers = buildTrackerLists(r, base, ctx, report);
+  if (invalid.size > 0 || report.realErrors > before || !trackers) return undefined;
   return {
     name,
     instances: members,
@@ -70,6 +91,66 @@ export function buildSyncGroup(
       stop: r.notify_stop,
       generic: r.notify,
     },
+    trackingWeight: (r.sync_group_tracking_weight ?? false) || (r.global_tracking ?? false),
+    trackers,
     source: report.at(base, 'key'),
+  };
+}
+
+/**
+ * Each member of `group` as keepalived runs it: the group's trackers added to its own (weights cleared when a
+ * member is an address owner), and without sync_group_tracking_weight its own weights taken off: a weighted
+ * interface becomes an unweighted one (down → FAULT), a weighted script or check is dropped, a track_file of weight
+ * 1 (the default) becomes weight 0 and one of another weight is dropped. Each change is a warning at its line.
+ */
+export function joinSyncGroup(
+  member: InstanceConfig,
+  group: SyncGroupConfig,
+  report: Pick<Reporter, 'warnAt'>,
+): InstanceConfig {
+  const why = `it is in vrrp_sync_group ${group.name} (set sync_group_tracking_weight to keep it)`;
+  let own: TrackerLists = member;
+  if (!group.trackingWeight) {
+    const ignored = (source: { line: number; col: number; file: string }, what: string) =>
+      report.warnAt(source, `${member.name}: ${what} because ${why}`);
+    own = {
+      trackInterfaces: member.trackInterfaces.map((t) => {
+        if (t.weight === 0) return t;
+        ignored(t.source, `the weight of track_interface ${t.interface} is ignored`);
+        return { ...t, weight: 0 };
+      }),
+      trackScripts: member.trackScripts.filter((t) => {
+        if (t.weight !== 0) ignored(t.source, `track_script ${t.script} with a weight is ignored`);
+        return t.weight === 0;
+      }),
+      trackFiles: member.trackFiles.flatMap((t) => {
+        if (t.weight === 0) return [t];
+        if (t.weight === 1) {
+          ignored(t.source, `the weight of track_file ${t.file} is ignored (give it weight 0)`);
+          return [{ ...t, weight: 0 }];
+        }
+        ignored(t.source, `track_file ${t.file} with weight ${t.weight} is ignored`);
+        return [];
+      }),
+      trackChecks: member.trackChecks.filter((t) => {
+        if (t.weight !== 0) ignored(t.source, `track_check ${t.name} with a weight is ignored`);
+        return t.weight === 0;
+      }),
+    };
+  }
+  const owner = member.priority === 255;
+  const unweighted = <T extends { weight: number }>(t: T): T => (owner ? { ...t, weight: 0 } : t);
+  const add = <T>(mine: T[], theirs: T[], key: (t: T) => string) => {
+    const have = new Set(mine.map(key));
+    return [...mine, ...theirs.filter((t) => !have.has(key(t)))];
+  };
+  const g = group.trackers;
+  return {
+    ...member,
+    syncGroup: group.name,
+    trackInterfaces: add(own.trackInterfaces, g.trackInterfaces.map(unweighted), (t) => t.interface),
+    trackScripts: add(own.trackScripts, g.trackScripts.map(unweighted), (t) => t.script),
+    trackFiles: add(own.trackFiles, g.trackFiles.map(unweighted), (t) => t.file),
+    trackChecks: add(own.trackChecks, g.trackChecks.map(unweighted), (t) => t.name),
   };
 }

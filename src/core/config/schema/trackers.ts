@@ -1,6 +1,15 @@
 /** `vrrp_script` and `track_file` blocks, and the tracker lines of an instance (weights resolved line over block). */
 import { z } from 'zod';
-import type { TrackFileConfig, VrrpScriptConfig } from '../model.js';
+import { suggest } from '../keywords.js';
+import type {
+  TrackCheckRef,
+  TrackerLists,
+  TrackFileConfig,
+  TrackFileRef,
+  TrackInterface,
+  TrackScriptRef,
+  VrrpScriptConfig,
+} from '../model.js';
 import {
   parseInitFile,
   parseTrackEntry,
@@ -11,6 +20,7 @@ import {
 } from '../tracking.js';
 import { DEFAULTS } from './defaults.js';
 import { command, flag, scriptSeconds, toMs, userSpec, weightSpec, wholeNumber } from './fields.js';
+import type { Context } from './index.js';
 import { type PathSegment, parseSection, type Reporter } from './report.js';
 
 export const vrrpScriptSchema = z
@@ -139,4 +149,63 @@ export function buildTrackers<T>(
     seen.add(res.value.name);
     return make(res.value, report.at(at, 'value'), at);
   });
+}
+
+/** The tracker lists of an instance or a sync group (`r`: its parsed body), references checked; undefined on error. */
+export function buildTrackerLists(
+  r: { track_interface?: unknown[]; track_script?: unknown[]; track_file?: unknown[]; track_check?: unknown[] },
+  base: readonly PathSegment[],
+  ctx: Context,
+  report: Reporter,
+): TrackerLists | undefined {
+  const missing = (at: PathSegment[], kind: string, block: string, name: string, known: ReadonlySet<string>) => {
+    const close = suggest(name, known);
+    report.error(
+      at,
+      'value',
+      `${kind} ${name}: there is no ${block} ${name}${close ? ` (did you mean ${close}?)` : ''}`,
+    );
+    return undefined;
+  };
+  const trackInterfaces = buildTrackers('track_interface', r.track_interface, base, report, (t, source) => ({
+    interface: t.name,
+    weight: t.weight ?? 0,
+    reverse: t.reverse ?? false,
+    source,
+  })) satisfies (TrackInterface | undefined)[];
+  const trackScripts = buildTrackers('track_script', r.track_script, base, report, (t, source, at) => {
+    if (!ctx.scriptNames.has(t.name)) return missing(at, 'track_script', 'vrrp_script', t.name, ctx.scriptNames);
+    const sc = ctx.scripts.get(t.name);
+    if (!sc) return undefined; // the vrrp_script itself is in error (reported there)
+    return { script: t.name, ...resolveWeight(t, sc), source };
+  }) satisfies (TrackScriptRef | undefined)[];
+  const trackFiles = buildTrackers('track_file', r.track_file, base, report, (t, source, at) => {
+    if (!ctx.trackFileNames.has(t.name) && t.name.startsWith('/')) {
+      // vipd: a file path stands for a track_file block of that name with keepalived's defaults.
+      let tf = ctx.implicitFiles.get(t.name);
+      if (!tf) {
+        tf = { name: t.name, path: t.name, weight: DEFAULTS.trackFileWeight, reverse: false, source };
+        ctx.implicitFiles.set(t.name, tf);
+      }
+      return { file: t.name, ...resolveWeight(t, tf), source };
+    }
+    if (!ctx.trackFileNames.has(t.name)) return missing(at, 'track_file', 'track_file', t.name, ctx.trackFileNames);
+    const tf = ctx.trackFiles.get(t.name);
+    if (!tf) return undefined;
+    return { file: t.name, ...resolveWeight(t, tf), source };
+  }) satisfies (TrackFileRef | undefined)[];
+  const trackChecks = buildTrackers('track_check', r.track_check, base, report, (t, source, at) => {
+    if (!ctx.checkNames.has(t.name)) return missing(at, 'track_check', 'vrrp_check', t.name, ctx.checkNames);
+    const c = ctx.checks.get(t.name);
+    if (!c) return undefined;
+    return { name: t.name, ...resolveWeight(t, c), source };
+  }) satisfies (TrackCheckRef | undefined)[];
+  const lists = [trackInterfaces, trackScripts, trackFiles, trackChecks];
+  if (lists.some((l) => l.includes(undefined))) return undefined;
+  return {
+    trackInterfaces: trackInterfaces as TrackInterface[],
+    trackScripts: trackScripts as TrackScriptRef[],
+    trackFiles: trackFiles as TrackFileRef[],
+    trackChecks: trackChecks as TrackCheckRef[],
+  };
 }

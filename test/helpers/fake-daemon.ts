@@ -1,0 +1,313 @@
+/**
+ * The Daemon on fake edges (no root needed): a fake kernel of links and addresses that emits the events netlink
+ * would, fake sockets bound to an interface index (adverts can be injected as if a peer sent them), timers on a
+ * fake clock. Shared by the daemon scenario tests.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { expect } from 'vitest';
+import { encodeAdvert } from '../../src/core/codec/advert.js';
+import { decodeGarp } from '../../src/core/codec/frames.js';
+import { parseAddress } from '../../src/core/codec/ip-address.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
+import type {
+  AddressChange,
+  AddressPort,
+  DaemonEdges,
+  Family,
+  KernelAddress,
+  LinkInfo,
+  LinkWatcher,
+  ReceivedPacket,
+  TrackerEdges,
+} from '../../src/core/ports.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { FakeTimers } from './fake-timers.js';
+
+export const VIP = '192.0.2.100';
+export const PRIMARY = '192.0.2.11';
+
+const errno = (code: string) => Object.assign(new Error(code), { code });
+
+interface Addr extends KernelAddress {
+  family: Family;
+}
+
+/** Links and addresses, and the notifications a change of either sends. */
+export class FakeKernel {
+  readonly links = new Map<string, LinkInfo>();
+  readonly addresses = new Map<number, Addr[]>();
+  readonly linkListeners = new Set<(l: LinkInfo) => void>();
+  readonly addressListeners = new Set<(c: AddressChange) => void>();
+  private nextIndex = 2;
+  /** When set, every VRRP send fails with this code (a firewall, say). */
+  sendError: string | undefined;
+
+  addLink(name: string): LinkInfo {
+    const index = this.nextIndex++;
+    const link: LinkInfo = { name, index, up: true, mac: Buffer.from([2, 0, 0, 0, 0, index]), mtu: 1500 };
+    this.links.set(name, link);
+    this.addresses.set(index, []);
+    for (const l of this.linkListeners) l(link);
+    return link;
+  }
+
+  setUp(name: string, up: boolean): void {
+    const link = this.links.get(name);
+    if (!link) return;
+    const changed = { ...link, up };
+    this.links.set(name, changed);
+    for (const l of this.linkListeners) l(changed);
+  }
+
+  deleteLink(name: string): void {
+    const link = this.links.get(name);
+    if (!link) return;
+    for (const a of [...(this.addresses.get(link.index) ?? [])]) this.removeAddress(name, a.address);
+    this.links.delete(name);
+    this.addresses.delete(link.index);
+    for (const l of this.linkListeners) l({ ...link, up: false, deleted: true });
+  }
+
+  addAddress(dev: string, address: string, prefix: number): 'added' | 'present' {
+    const link = this.links.get(dev);
+    if (!link) throw errno('ENODEV');
+    const list = this.addresses.get(link.index) ?? [];
+    if (list.some((a) => a.address === address)) return 'present';
+    const family: Family = address.includes(':') ? 6 : 4;
+    const secondary = family === 4 && list.some((a) => a.family === 4 && !a.secondary);
+    list.push({ family, address, prefix, secondary });
+    for (const l of this.addressListeners) l({ kind: 'added', family, address, prefix, index: link.index, dev });
+    return 'added';
+  }
+
+  /** Removing an IPv4 primary takes the secondaries with it (promote_secondaries off), as the kernel does. */
+  removeAddress(dev: string, address: string): 'removed' | 'absent' {
+    const link = this.links.get(dev);
+    const list = link && this.addresses.get(link.index);
+    const a = list?.find((x) => x.address === address);
+    if (!link || !list || !a) return 'absent';
+    const gone = a.family === 4 && !a.secondary ? list.filter((x) => x.family === 4) : [a];
+    this.addresses.set(
+      link.index,
+      list.filter((x) => !gone.includes(x)),
+    );
+    for (const g of [...gone.filter((x) => x !== a), a]) {
+      for (const l of this.addressListeners) {
+        l({ kind: 'removed', family: g.family, address: g.address, prefix: g.prefix, index: link.index, dev });
+      }
+    }
+    return 'removed';
+  }
+
+  has(dev: string, address: string): boolean {
+    const link = this.links.get(dev);
+    return !!link && (this.addresses.get(link.index) ?? []).some((a) => a.address === address);
+  }
+
+  hasIndex(index: number): boolean {
+    return [...this.links.values()].some((l) => l.index === index);
+  }
+}
+
+/** One instance in YAML (two-space indented under vrrp_instance). */
+export function instanceYaml(
+  name: string,
+  vrid: number,
+  o: { priority?: number; vips?: string[]; extra?: string } = {},
+) {
+  const vips = (o.vips ?? [`${VIP}/24`]).map((v) => JSON.stringify(v)).join(', ');
+  return `  ${name}:
+    interface: eth0
+    virtual_router_id: ${vrid}
+    priority: ${o.priority ?? 150}
+    version: 3
+    advert_int: 0.1
+    virtual_ipaddress: [${vips}]
+${o.extra ?? ''}`;
+}
+
+export function configOf(yaml: string) {
+  const parsed = parseYamlConfig(yaml, 'test.yaml');
+  if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('; '));
+  return parsed.config;
+}
+
+export function world(instanceExtra = '', topLevel = '') {
+  const kernel = new FakeKernel();
+  kernel.addLink('eth0');
+  kernel.addAddress('eth0', PRIMARY, 24);
+  const time = new FakeTimers();
+  const fifoLines: string[] = [];
+  const wire: {
+    ifindex: number;
+    kind: 'advert' | 'garp';
+    vrid?: number;
+    priority?: number;
+    src?: string;
+    mac?: string;
+  }[] = [];
+  const receivers: ((p: ReceivedPacket) => void)[] = [];
+  /** Notify scripts run, each as one line of its argv. */
+  const scripts: string[] = [];
+  const sockets: string[] = [];
+  const lines: { msg: string; [k: string]: unknown }[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  const links: LinkWatcher = {
+    get: async (name) => kernel.links.get(name),
+    onChange: (l) => {
+      kernel.linkListeners.add(l);
+      return () => kernel.linkListeners.delete(l);
+    },
+    onAddressChange: (l) => {
+      kernel.addressListeners.add(l);
+      return () => kernel.addressListeners.delete(l);
+    },
+    close: () => undefined,
+  };
+  const addresses: AddressPort = {
+    add: async (spec) => kernel.addAddress(spec.dev, spec.address, spec.prefix),
+    remove: async (spec) => kernel.removeAddress(spec.dev, spec.address),
+    list: async (dev, family) => {
+      const link = kernel.links.get(dev);
+      if (!link) throw errno('ENODEV');
+      return (kernel.addresses.get(link.index) ?? []).filter((a) => a.family === family);
+    },
+    close: () => undefined,
+  };
+  /** Files the trackers read (track_file), and who watches them. */
+  const files = new Map<string, string>();
+  const watchers = new Map<string, () => void>();
+  const trackers: TrackerEdges = {
+    createCheck: () => ({ start: () => undefined, stop: async () => undefined, running: true }),
+    watchFile: (path, onChange) => {
+      watchers.set(path, onChange);
+      return () => watchers.delete(path);
+    },
+    readFile: (path) => files.get(path),
+    writeFile: (path, text) => files.set(path, text),
+    scriptSecurity: () => undefined,
+    resolveUser: () => undefined,
+  };
+  const writeTrackedFile = (path: string, text: string) => {
+    files.set(path, text);
+    watchers.get(path)?.();
+  };
+  const edges: DaemonEdges = {
+    clock: time.clock,
+    addresses,
+    links,
+    openVrrpSocket({ family, ifindex }) {
+      sockets.push(`open ipv${family} on ${ifindex}`);
+      return {
+        send(message, _dst, opts) {
+          if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
+          if (kernel.sendError) throw errno(kernel.sendError);
+          wire.push({ ifindex, kind: 'advert', vrid: message[1], priority: message[2], src: opts?.src });
+        },
+        onPacket: (listener) => {
+          if (family === 4) receivers.push(listener);
+        },
+        close: () => sockets.push(`close on ${ifindex}`),
+      };
+    },
+    openFrameSocket(ifindex) {
+      return {
+        send(frame) {
+          if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
+          const g = decodeGarp(frame);
+          wire.push({ ifindex, kind: 'garp', mac: g?.senderMac });
+        },
+        close: () => undefined,
+      };
+    },
+    createTimer: time.createTimer,
+    runScript: async (argv) => {
+      scripts.push(argv.join(' '));
+    },
+    trackers,
+    ipv6Forwarding: () => false,
+    sleep: async () => undefined,
+    openNotifyFifo: ({ path }) => ({
+      write: (line) => fifoLines.push(`${path} ${line.trimEnd()}`),
+      close: async () => {
+        fifoLines.push(`${path} closed`);
+      },
+    }),
+  };
+  const daemon = new Daemon(
+    configOf(`${topLevel}vrrp_instance:\n${instanceYaml('VI_1', 51)}${instanceExtra}`),
+    edges,
+    pino({ level: 'debug' }, sink),
+  );
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  };
+  /** Advances the fake clock by `ms`, firing every timer due on the way, in order. */
+  const advance = async (ms: number) => {
+    const end = time.now + ms;
+    for (let i = 0; i < 10_000; i++) {
+      const t = time.takeNext(end);
+      if (!t) break;
+      t.fire();
+      await settle();
+    }
+    time.now = end;
+  };
+  /** A VRRPv3 advert from a peer on eth0 (IPv4), as the raw socket would deliver it. */
+  const inject = (vrid: number, priority: number, o: { src?: string; vips?: string[]; intervalMs?: number } = {}) => {
+    const src = o.src ?? '192.0.2.12';
+    const message = encodeAdvert(
+      { version: 3, vrid, priority, maxAdverIntervalMs: o.intervalMs ?? 100, addresses: o.vips ?? [VIP] },
+      { family: 4, src, dst: '224.0.0.18' },
+    );
+    const data = Buffer.concat([ipv4Header(src, '224.0.0.18', message.length), message]);
+    const ifindex = kernel.links.get('eth0')?.index ?? 0;
+    for (const r of receivers) r({ family: 4, data, src, dst: '224.0.0.18', ttl: 255, ifindex, at: time.now });
+  };
+  const runner = () => daemon.instances[0];
+  const state = () => runner()?.machine.state;
+  return {
+    kernel,
+    daemon,
+    wire,
+    sockets,
+    lines,
+    settle,
+    advance,
+    state,
+    writeTrackedFile,
+    fifoLines,
+    inject,
+    time,
+    scripts,
+  };
+}
+
+export async function master(instanceExtra = '') {
+  const w = world(instanceExtra);
+  await w.daemon.start();
+  await w.advance(400); // Master_Down_Interval 341 ms at priority 150
+  await w.settle();
+  expect(w.state()).toBe('MASTER');
+  expect(w.kernel.has('eth0', VIP)).toBe(true);
+  return w;
+}
+
+/** A minimal IPv4 header for VRRP (TTL 255); the codec does not check its checksum. */
+function ipv4Header(src: string, dst: string, payloadLength: number): Buffer {
+  const h = Buffer.alloc(20);
+  h[0] = 0x45;
+  h[1] = 0xc0;
+  h.writeUInt16BE(20 + payloadLength, 2);
+  h[8] = 255;
+  h[9] = 112;
+  parseAddress(src)?.copy(h, 12);
+  parseAddress(dst)?.copy(h, 16);
+  return h;
+}
