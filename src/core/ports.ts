@@ -51,8 +51,108 @@ export interface AddressSpec {
   prefix: number;
   dev: string;
   label?: string | undefined;
-  scope?: 'global' | 'site' | 'link' | 'host' | 'nowhere' | undefined;
+  scope?: ScopeName | undefined;
   broadcast?: string | undefined;
+}
+
+export type ScopeName = 'global' | 'site' | 'link' | 'host' | 'nowhere';
+
+export type RouteType =
+  | 'unicast'
+  | 'local'
+  | 'broadcast'
+  | 'anycast'
+  | 'multicast'
+  | 'blackhole'
+  | 'unreachable'
+  | 'prohibit'
+  | 'throw'
+  | 'nat';
+
+/** One path of a multipath route. */
+export interface NextHop {
+  via?: string | undefined;
+  dev?: string | undefined;
+  /** 1..256. */
+  weight: number;
+  onlink: boolean;
+}
+
+/** A route as `ip route` would add it (see core/config/routing.ts for the keepalived line it comes from). */
+export interface RouteSpec {
+  family: Family;
+  type: RouteType;
+  /** Destination network (canonical text) and prefix length; 0.0.0.0/0 or ::/0 for a default route. */
+  dst: string;
+  prefix: number;
+  /** Preferred source address (RTA_PREFSRC). */
+  src?: string | undefined;
+  via?: string | undefined;
+  dev?: string | undefined;
+  onlink: boolean;
+  nexthops: NextHop[];
+  scope?: ScopeName | undefined;
+  table: number;
+  metric?: number | undefined;
+  protocol: number;
+  tos?: number | undefined;
+  metrics: {
+    mtu?: number;
+    advmss?: number;
+    hoplimit?: number;
+    window?: number;
+    initcwnd?: number;
+    initrwnd?: number;
+    /** Metrics the kernel must not change (`mtu lock N`). */
+    lock?: ('mtu' | 'advmss' | 'hoplimit' | 'window' | 'initcwnd' | 'initrwnd')[];
+  };
+  /** keepalived's default is prepend (NLM_F_CREATE only); add fails on a matching route; append goes after. */
+  mode: 'add' | 'prepend' | 'append';
+  /** Not put back when deleted behind vipd's back. */
+  noTrack: boolean;
+}
+
+export type RuleAction = 'table' | 'goto' | 'blackhole' | 'unreachable' | 'prohibit' | 'nop';
+
+/** A policy-routing rule as `ip rule` would add it. */
+export interface RuleSpec {
+  family: Family;
+  action: RuleAction;
+  from?: { address: string; prefix: number } | undefined;
+  to?: { address: string; prefix: number } | undefined;
+  iif?: string | undefined;
+  oif?: string | undefined;
+  tos?: number | undefined;
+  fwmark?: number | undefined;
+  fwmask?: number | undefined;
+  /** Always set (keepalived gives one when the line has none). */
+  priority: number;
+  table?: number | undefined;
+  goto?: number | undefined;
+  suppressPrefixLength?: number | undefined;
+  uidRange?: [number, number] | undefined;
+  ipProto?: number | undefined;
+  sport?: [number, number] | undefined;
+  dport?: [number, number] | undefined;
+  l3mdev: boolean;
+  invert: boolean;
+  protocol: number;
+  noTrack: boolean;
+}
+
+/** A route or rule the kernel deleted (family undefined: notifications were lost, anything may be gone). */
+export interface RoutingDeletion {
+  kind: 'route' | 'rule';
+  family: Family | undefined;
+}
+
+/** Adds and removes routes and rules (rtnetlink). Idempotent like AddressPort. */
+export interface RoutingPort {
+  addRoute(route: RouteSpec): Promise<'added' | 'present'>;
+  removeRoute(route: RouteSpec): Promise<'removed' | 'absent'>;
+  addRule(rule: RuleSpec): Promise<'added' | 'present'>;
+  removeRule(rule: RuleSpec): Promise<'removed' | 'absent'>;
+  close(): void;
 }
 
 /** Adds and removes addresses (rtnetlink). Idempotent: an address already present is not an error. */
@@ -193,6 +293,10 @@ export interface DaemonEdges extends SocketEdges {
   addresses: AddressPort;
   /** The kernel's IPVS, opened on first use (only a configuration with virtual servers uses it). */
   ipvs?: IpvsPort | undefined;
+  /** Routes and rules (virtual_routes, static_rules...). */
+  routing?: RoutingPort | undefined;
+  /** Hears of routes and rules deleted in the kernel; asked for only by a configuration that has some. */
+  watchRoutingDeletions?(listener: (d: RoutingDeletion) => void): () => void;
   links: LinkWatcher;
   createTimer(onFire: () => void): TimerPort;
   runScript(argv: string[], opts: { timeoutMs: number; log: ScriptLog }): Promise<void>;

@@ -6,8 +6,9 @@
  * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
 import { canonicalAddress } from '../core/codec/ip-address.js';
-import { planReload, type ReloadPlan } from '../core/config/diff.js';
+import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
+import { routeKey, ruleKey } from '../core/config/routing.js';
 import { VipdError } from '../core/errors.js';
 import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
@@ -40,6 +41,8 @@ const STATIC_OWNER = 'static_ipaddress';
 /** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): start-up waits this long. */
 const SOURCE_ADDRESS_ATTEMPTS = 30;
 const SOURCE_ADDRESS_RETRY_MS = 100;
+/** The queue key of route and rule re-checks (device queues are keyed by interface name, which has no '*'). */
+const ROUTING_RECHECK = '*routing*';
 
 export class Daemon {
   readonly instances: InstanceRunner[] = [];
@@ -60,6 +63,7 @@ export class Daemon {
   /** keepalived's checker side (virtual servers on IPVS), when the configuration has any. */
   private lb: LoadBalancer | undefined;
   private stopping: Promise<void> | undefined;
+  private routingWatched = false;
   private starting: Promise<void> | undefined;
   private startedAt = 0;
 
@@ -69,7 +73,7 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.trackers = new Trackers(config, edges.trackers, log);
-    this.ledger = new KernelLedger(edges.addresses, log, edges.ipvs);
+    this.ledger = new KernelLedger(edges.addresses, log, edges.ipvs, edges.routing);
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
     this.syncGroups = new SyncGroups(
       config.syncGroups,
@@ -161,8 +165,10 @@ export class Daemon {
     this.startedAt = this.edges.clock.now();
     await this.edges.addresses.warmUp?.();
     this.openNotifyFifos();
-    // Static addresses first, as keepalived: they are the host's, whatever the VRRP states.
+    // Static addresses, routes and rules first, as keepalived: they are the host's, whatever the VRRP states.
     await Promise.all(this.config.staticAddresses.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
+    await this.addStaticRouting(this.config);
+    this.watchRouting(this.config);
     const links = new Map<string, LinkInfo>();
     for (const c of this.config.instances) {
       const link = links.get(c.interface) ?? (await this.edges.links.get(c.interface));
@@ -193,6 +199,41 @@ export class Daemon {
     }
     await this.startLoadBalancer(this.config);
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
+  }
+
+  private async addStaticRouting(c: VipdConfig, routes = c.staticRoutes, rules = c.staticRules): Promise<void> {
+    await Promise.all(routes.map((r) => this.ledger.addRoute(STATIC_OWNER, r)));
+    await Promise.all(rules.map((r) => this.ledger.addRule(STATIC_OWNER, r)));
+  }
+
+  /** Listens for deleted routes and rules once some configuration has any (the watch is not free). */
+  private watchRouting(c: VipdConfig): void {
+    const has =
+      c.staticRoutes.length + c.staticRules.length > 0 ||
+      c.instances.some((i) => i.virtualRoutes.length + i.virtualRules.length > 0);
+    if (!has || this.routingWatched || !this.edges.watchRoutingDeletions) return;
+    this.routingWatched = true;
+    this.unsubscribe.push(this.edges.watchRoutingDeletions(() => this.routingDeleted()));
+  }
+
+  /**
+   * A route or rule went from the kernel: what vipd holds and tracks is added back (an add of one still there
+   * changes nothing). A burst of deletions (vipd's own release included) costs one pass.
+   */
+  private routingDeleted(): void {
+    if (this.stopping || this.pendingRechecks.has(ROUTING_RECHECK)) return;
+    this.pendingRechecks.add(ROUTING_RECHECK);
+    this.onDevice(ROUTING_RECHECK, async () => {
+      this.pendingRechecks.delete(ROUTING_RECHECK);
+      if (this.stopping) return;
+      for (const r of this.instances) r.restoreRouting();
+      const c = this.config;
+      await this.addStaticRouting(
+        c,
+        c.staticRoutes.filter((r) => !r.noTrack),
+        c.staticRules.filter((r) => !r.noTrack),
+      );
+    });
   }
 
   /** The interface `name` with its sockets open, shared by every instance on it. */
@@ -307,6 +348,7 @@ export class Daemon {
     // An interface holding static addresses, created (again): they went with the old one and are put back. No
     // address event says so, the new link has none.
     if (!link.deleted) {
+      if (link.up) this.routingDeleted();
       for (const family of new Set(
         this.config.staticAddresses.filter((a) => a.dev === link.name).map((a) => a.family),
       )) {
@@ -376,7 +418,7 @@ export class Daemon {
     if (b?.receivers.has(family)) this.applySource(b, family, b.index === undefined ? undefined : listed);
     if (!listed || this.stopping) return;
     const present = new Set(listed.map((a) => canonicalAddress(a.address)));
-    for (const r of this.instances) r.restoreVips(dev, present);
+    for (const r of this.instances) r.restoreVips(dev, family, present);
     const gone = this.config.staticAddresses.filter(
       (a) => a.dev === dev && a.family === family && !present.has(canonicalAddress(a.address)),
     );
@@ -470,6 +512,8 @@ export class Daemon {
     const previous = this.config;
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
     await this.reconcileStaticAddresses(previous, next);
+    await this.reconcileStaticRouting(previous, next);
+    this.watchRouting(next);
     for (const { name } of plan.updated) {
       this.instances.find((r) => r.config.name === name)?.reconfigure(byName.get(name) as InstanceConfig);
     }
@@ -506,14 +550,20 @@ export class Daemon {
 
   /** A reload: static addresses no longer configured are removed (if vipd added them), new ones added. */
   private async reconcileStaticAddresses(before: VipdConfig, next: VipdConfig): Promise<void> {
-    const kept = new Set(next.staticAddresses.map(addressKey));
-    const had = new Set(before.staticAddresses.map(addressKey));
+    const { added, removed } = diffByKey(before.staticAddresses, next.staticAddresses, addressKey);
     await Promise.all([
-      ...before.staticAddresses.filter((a) => !kept.has(addressKey(a))).map((a) => this.ledger.removeAddress(a)),
-      ...next.staticAddresses
-        .filter((a) => !had.has(addressKey(a)))
-        .map((a) => this.ledger.addAddress(STATIC_OWNER, a)),
+      ...removed.map((a) => this.ledger.removeAddress(a)),
+      ...added.map((a) => this.ledger.addAddress(STATIC_OWNER, a)),
     ]);
+  }
+
+  /** A reload: static routes and rules no longer configured are removed (if vipd added them), new ones added. */
+  private async reconcileStaticRouting(before: VipdConfig, next: VipdConfig): Promise<void> {
+    const routes = diffByKey(before.staticRoutes, next.staticRoutes, routeKey);
+    const rules = diffByKey(before.staticRules, next.staticRules, ruleKey);
+    await Promise.all(rules.removed.map((r) => this.ledger.removeRule(r)));
+    await Promise.all(routes.removed.map((r) => this.ledger.removeRoute(r)));
+    await this.addStaticRouting(next, routes.added, rules.added);
   }
 
   private detachUnusedInterfaces(): void {
@@ -583,5 +633,6 @@ export class Daemon {
     this.edges.links.close();
     this.edges.addresses.close();
     this.edges.ipvs?.close();
+    this.edges.routing?.close();
   }
 }

@@ -7,8 +7,10 @@ import { type ChecksumMode, type DecodeResult, encodeAdvert, type ReceiveExpecta
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
+import { diffByKey } from '../core/config/diff.js';
 import type { InstanceConfig } from '../core/config/model.js';
-import type { AddressSpec, ReceivedPacket, TimerPort } from '../core/ports.js';
+import { routeKey, ruleKey } from '../core/config/routing.js';
+import type { AddressSpec, Family, ReceivedPacket, RouteSpec, RuleSpec, TimerPort } from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import type { EffectivePriority } from '../core/tracking/priority.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
@@ -99,7 +101,9 @@ export class InstanceRunner implements AdvertSink {
   private sendOptions: { src: string };
   private readonly pendingScripts = new Set<Promise<void>>();
   /** One gratuitous ARP / unsolicited NA per VIP, built once per MAC (a re-created interface has a new one). */
-  private garpFrames: Buffer[] = [];
+  private garpFrames: { spec: AddressSpec; frame: Buffer }[] = [];
+  /** Route and rule work, in order: adds wait for the VIPs a route may name as its source; removals come first. */
+  private routing: Promise<void> = Promise.resolve();
   /** What a received advert is checked against; built once per configuration (no per-packet object). */
   private receiveExpectation!: ReceiveExpectation;
 
@@ -148,22 +152,27 @@ export class InstanceRunner implements AdvertSink {
    * daemon re-binds the trackers (advertised at once by a master).
    */
   reconfigure(next: InstanceConfig): void {
-    const before = this.current.vips;
+    const before = this.addresses;
+    const { virtualRoutes: routesBefore, virtualRules: rulesBefore } = this.current;
     this.applyConfig(next);
     this.machine.reconfigure(instanceParams(next, this.runtime.primaryAddress));
     this.advertCache.clear();
     this.encodeForRuntime();
     if (this.machine.state !== 'MASTER' || this.stopping) return;
-    const kept = new Set(next.vips.map(addressKey));
-    const had = new Set(before.map(addressKey));
-    const added = next.vips.filter((v) => !had.has(addressKey(v)));
-    const dropped = before.filter((v) => !kept.has(addressKey(v)));
+    const after = this.addresses;
+    const { added, removed: dropped } = diffByKey(before, after, addressKey);
+    const routes = diffByKey(routesBefore, next.virtualRoutes, routeKey);
+    const rules = diffByKey(rulesBefore, next.virtualRules, ruleKey);
+    void this.removeRouting(routes.removed, rules.removed);
     if (added.length > 0) {
       this.enqueue(() => this.addVips(added));
       this.enqueue(() => this.sendGarps(this.current.garp.masterRepeat, added));
     }
-    if (dropped.length > 0)
-      this.enqueue(() => Promise.all(dropped.map((v) => this.edges.ledger.removeAddress(v))).then(() => undefined));
+    if (dropped.length > 0) {
+      const removal = this.routing.then(() => Promise.all(dropped.map((v) => this.edges.ledger.removeAddress(v))));
+      this.enqueue(() => removal.then(() => undefined));
+    }
+    this.addRouting(this.queue, routes.added, rules.added);
   }
 
   /** The advert source, the MAC or the NA router flag changed (an interface re-created, an address replaced). */
@@ -184,9 +193,15 @@ export class InstanceRunner implements AdvertSink {
   private encodeForRuntime(): void {
     const { mac, primaryAddress, ipv6Router } = this.runtime;
     this.sendOptions = { src: primaryAddress };
-    this.garpFrames = this.config.vips.map((v) =>
-      v.family === 4 ? encodeGarp(mac, v.address) : encodeUnsolicitedNa(mac, v.address, { router: ipv6Router }),
-    );
+    // Excluded VIPs are announced too (keepalived), when they are on the instance interface.
+    const announced = [...this.config.vips, ...this.config.excludedVips.filter((v) => v.dev === this.config.interface)];
+    this.garpFrames = announced.map((spec) => ({
+      spec,
+      frame:
+        spec.family === 4
+          ? encodeGarp(mac, spec.address)
+          : encodeUnsolicitedNa(mac, spec.address, { router: ipv6Router }),
+    }));
     for (const priority of [this.config.priority, 0]) this.advertsFor(priority);
   }
 
@@ -211,12 +226,14 @@ export class InstanceRunner implements AdvertSink {
   }
 
   /**
-   * The kernel's addresses on `dev` (family of the list) as they are now. A master puts back at once any of its
+   * The kernel's addresses of `family` on `dev` as they are now. A master puts back at once any of its
    * VIPs on that device that someone deleted (keepalived does the same by default), and announces it again.
    */
-  restoreVips(dev: string, present: ReadonlySet<string>): void {
+  restoreVips(dev: string, family: Family, present: ReadonlySet<string>): void {
     if (this.stopping || this.machine.state !== 'MASTER') return;
-    const missing = this.config.vips.filter((v) => v.dev === dev && !present.has(canonicalAddress(v.address)));
+    const missing = this.addresses.filter(
+      (v) => v.dev === dev && v.family === family && !present.has(canonicalAddress(v.address)),
+    );
     if (missing.length === 0) return;
     this.log.warn({ vips: missing.map((v) => v.address), dev }, 'VIP deleted behind vipd: adding it back');
     this.enqueue(() => this.addVips(missing));
@@ -440,20 +457,64 @@ export class InstanceRunner implements AdvertSink {
     });
   }
 
-  /** Sends every add at once without waiting for the answers; the ledger settles ownership when they come. */
-  private addVips(vips: readonly AddressSpec[] = this.config.vips): void {
-    for (const spec of vips) void this.edges.ledger.addAddress(this.config.name, spec);
+  /** What a master holds in the kernel besides routes and rules: its VIPs and excluded VIPs. */
+  private get addresses(): AddressSpec[] {
+    return [...this.config.vips, ...this.config.excludedVips];
   }
 
-  /** Removes the VIPs vipd added (the ledger knows which), never one that was there before. */
+  /**
+   * Sends every add at once without waiting for the answers; the ledger settles ownership when they come. A
+   * takeover (no `only`) then adds the routes and rules, once the kernel has the addresses a route may use.
+   */
+  private addVips(only?: readonly AddressSpec[]): void {
+    const adds = (only ?? this.addresses).map((spec) => this.edges.ledger.addAddress(this.config.name, spec));
+    if (!only) this.addRouting(Promise.all(adds));
+  }
+
+  /** Removes the routes and rules, then the VIPs vipd added (the ledger knows which), never one there before. */
   private async removeVips(): Promise<void> {
-    await Promise.all(this.config.vips.map((v) => this.edges.ledger.removeAddress(v)));
+    await this.removeRouting(this.config.virtualRoutes, this.config.virtualRules);
+    await Promise.all(this.addresses.map((v) => this.edges.ledger.removeAddress(v)));
+  }
+
+  private addRouting(
+    after: Promise<unknown>,
+    routes: readonly RouteSpec[] = this.config.virtualRoutes,
+    rules: readonly RuleSpec[] = this.config.virtualRules,
+  ): void {
+    if (routes.length === 0 && rules.length === 0) return;
+    const { ledger } = this.edges;
+    const owner = this.config.name;
+    this.routing = this.routing
+      .then(() => after)
+      .then(() => Promise.all(routes.map((r) => ledger.addRoute(owner, r))))
+      .then(() => Promise.all(rules.map((r) => ledger.addRule(owner, r))))
+      .then(() => undefined);
+  }
+
+  private removeRouting(routes: readonly RouteSpec[], rules: readonly RuleSpec[]): Promise<void> {
+    if (routes.length === 0 && rules.length === 0) return this.routing;
+    const { ledger } = this.edges;
+    this.routing = this.routing
+      .then(() => Promise.all(rules.map((r) => ledger.removeRule(r))))
+      .then(() => Promise.all(routes.map((r) => ledger.removeRoute(r))))
+      .then(() => undefined);
+    return this.routing;
+  }
+
+  /**
+   * Routes or rules were deleted in the kernel (by someone): a master adds back those it holds that are tracked
+   * (not no_track); adding one still there changes nothing.
+   */
+  restoreRouting(): void {
+    if (this.stopping || this.machine.state !== 'MASTER') return;
+    const routes = this.config.virtualRoutes.filter((r) => !r.noTrack);
+    const rules = this.config.virtualRules.filter((r) => !r.noTrack);
+    this.addRouting(Promise.resolve(), routes, rules);
   }
 
   private sendGarps(repeat: number, only?: readonly AddressSpec[]): void {
-    const frames = only
-      ? this.garpFrames.filter((_, i) => only.includes(this.config.vips[i] as AddressSpec))
-      : this.garpFrames;
+    const frames = (only ? this.garpFrames.filter((g) => only.includes(g.spec)) : this.garpFrames).map((g) => g.frame);
     for (let i = 0; i < repeat; i++) {
       for (const f of frames) {
         try {

@@ -1,40 +1,152 @@
 /**
  * The one daemon-wide record of what vipd added to the kernel, so that a release (an instance leaving MASTER, a
- * stop, a crash, later a reload) removes exactly what vipd owns and nothing it does not: an address someone else
- * added, or that was there before, is never removed. Addresses today; routes, rules, macvlans and IPVS objects
- * join it as they land.
- *
- * An address is vipd's when vipd's add created it (the kernel answered "added"), and stays vipd's when vipd adds it
- * again while it holds it (the kernel then answers "present"). Adds are sent before `addAddress` returns; their
- * answers settle ownership later, and a removal waits for them.
+ * stop, a crash, a reload) removes exactly what vipd owns and nothing it does not: an address, route or rule
+ * someone else added, or that was there before, is never removed. Addresses, routes, rules and IPVS services
+ * today; macvlans join it with VMAC.
  */
 import { canonicalAddress } from '../core/codec/ip-address.js';
+import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
 import { addressKey } from '../core/config/vip.js';
 import type { IpvsOp } from '../core/ipvs/reconcile.js';
 import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
-import type { AddressPort, AddressSpec, IpvsPort } from '../core/ports.js';
+import type { AddressPort, AddressSpec, IpvsPort, RouteSpec, RoutingPort, RuleSpec } from '../core/ports.js';
 import type { Logger } from '../log.js';
 
-interface AddressEntry {
-  /** Who asked for it (an instance name): what a reload or an instance's removal releases. */
+/** How one kind of kernel object is added, removed, told apart and named in logs. */
+interface ObjectKind<S> {
+  noun: string;
+  key(spec: S): string;
+  add(spec: S): Promise<'added' | 'present'>;
+  remove(spec: S): Promise<'removed' | 'absent'>;
+  describe(spec: S): Record<string, unknown>;
+}
+
+interface Entry<S> {
+  /** Who asked for it (an instance name, or a static_* block): what a reload or an instance's removal releases. */
   owner: string;
-  spec: AddressSpec;
+  spec: S;
   /** Whether vipd added it, once the kernel has answered every add so far. */
   owned: Promise<boolean>;
 }
 
+/**
+ * The objects of one kind that vipd added. An object is vipd's when vipd's add created it (the kernel answered
+ * "added"), and stays vipd's when vipd adds it again while it holds it (the kernel then answers "present"). Adds
+ * are sent before `add` returns; their answers settle ownership later, and a removal waits for them.
+ */
+class OwnedObjects<S> {
+  private readonly entries = new Map<string, Entry<S>>();
+
+  constructor(
+    private readonly kind: ObjectKind<S>,
+    private readonly log: Logger,
+    /** Hears each object as it becomes (true) or stops being (false) vipd's, settled. */
+    private readonly onOwned: (spec: S, owned: boolean) => void = () => undefined,
+  ) {}
+
+  /** Adds `spec`; resolves whether it is vipd's (never rejects: a failed add is logged and is not vipd's). */
+  add(owner: string, spec: S): Promise<boolean> {
+    const key = this.kind.key(spec);
+    const previous = this.entries.get(key);
+    const added = this.kind.add(spec).then(
+      (r) => r === 'added',
+      (err: unknown) => {
+        this.log.error({ err, ...this.kind.describe(spec) }, `cannot add ${this.kind.noun}`);
+        return false;
+      },
+    );
+    // Adding what vipd already holds keeps it vipd's, although the kernel now answers "present".
+    const owned = previous ? Promise.all([previous.owned, added]).then(([a, b]) => a || b) : added;
+    const entry: Entry<S> = { owner, spec, owned };
+    this.entries.set(key, entry);
+    void owned.then((mine) => {
+      if (this.entries.get(key) !== entry) return;
+      if (mine) this.onOwned(spec, true);
+      else this.entries.delete(key);
+    });
+    return owned;
+  }
+
+  /** Removes `spec` if vipd added it, once the adds before have been answered; otherwise does nothing. */
+  async remove(spec: S): Promise<void> {
+    const key = this.kind.key(spec);
+    const entry = this.entries.get(key);
+    if (!entry || !(await entry.owned)) return;
+    this.entries.delete(key);
+    this.onOwned(spec, false);
+    try {
+      await this.kind.remove(spec);
+    } catch (err) {
+      this.log.error({ err, ...this.kind.describe(spec) }, `cannot remove ${this.kind.noun}`);
+    }
+  }
+
+  /** Whether vipd asked for `spec` and holds it or is adding it. */
+  has(spec: S): boolean {
+    return this.entries.has(this.kind.key(spec));
+  }
+
+  /** What vipd holds on behalf of `owner`, or of everyone. */
+  of(owner?: string): S[] {
+    return [...this.entries.values()].filter((e) => owner === undefined || e.owner === owner).map((e) => e.spec);
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all(this.of().map((spec) => this.remove(spec)));
+  }
+}
+
 export class KernelLedger {
-  private readonly addresses = new Map<string, AddressEntry>();
   /** Canonical addresses known (settled) to be vipd's: never an advert source. */
   private readonly ownedNow = new Set<string>();
+  private readonly addresses: OwnedObjects<AddressSpec>;
+  private readonly routes: OwnedObjects<RouteSpec>;
+  private readonly rules: OwnedObjects<RuleSpec>;
   /** IPVS services vipd programmed (or took over at start-up), by serviceId, with their keys. */
   private readonly services = new Map<string, ServiceKey>();
 
   constructor(
-    private readonly port: AddressPort,
+    port: AddressPort,
     private readonly log: Logger,
     private readonly ipvs?: IpvsPort,
-  ) {}
+    routing?: RoutingPort,
+  ) {
+    this.addresses = new OwnedObjects<AddressSpec>(
+      {
+        noun: 'address',
+        key: addressKey,
+        add: (a) => port.add(a),
+        remove: (a) => port.remove(a),
+        describe: (a) => ({ vip: a.address, dev: a.dev }),
+      },
+      log,
+      (a, owned) => {
+        if (owned) this.ownedNow.add(canonicalAddress(a.address));
+        else this.ownedNow.delete(canonicalAddress(a.address));
+      },
+    );
+    const noRouting = () => Promise.reject(new Error('these edges have no routing port'));
+    this.routes = new OwnedObjects<RouteSpec>(
+      {
+        noun: 'route',
+        key: routeKey,
+        add: (r) => routing?.addRoute(r) ?? noRouting(),
+        remove: (r) => routing?.removeRoute(r) ?? noRouting(),
+        describe: (r) => ({ route: routeLine(r) }),
+      },
+      log,
+    );
+    this.rules = new OwnedObjects<RuleSpec>(
+      {
+        noun: 'rule',
+        key: ruleKey,
+        add: (r) => routing?.addRule(r) ?? noRouting(),
+        remove: (r) => routing?.removeRule(r) ?? noRouting(),
+        describe: (r) => ({ rule: ruleLine(r) }),
+      },
+      log,
+    );
+  }
 
   /** Applies an IPVS operation and records what it changes in vipd's ownership. Rejects on a kernel error. */
   async applyIpvs(op: IpvsOp): Promise<void> {
@@ -76,39 +188,12 @@ export class KernelLedger {
 
   /** Adds `spec`; resolves whether it is vipd's (never rejects: a failed add is logged and is not vipd's). */
   addAddress(owner: string, spec: AddressSpec): Promise<boolean> {
-    const key = addressKey(spec);
-    const previous = this.addresses.get(key);
-    const added = this.port.add(spec).then(
-      (r) => r === 'added',
-      (err: unknown) => {
-        this.log.error({ err, vip: spec.address, dev: spec.dev }, 'cannot add VIP');
-        return false;
-      },
-    );
-    // Adding what vipd already holds keeps it vipd's, although the kernel now answers "present".
-    const owned = previous ? Promise.all([previous.owned, added]).then(([a, b]) => a || b) : added;
-    const entry: AddressEntry = { owner, spec, owned };
-    this.addresses.set(key, entry);
-    void owned.then((mine) => {
-      if (this.addresses.get(key) !== entry) return;
-      if (mine) this.ownedNow.add(canonicalAddress(spec.address));
-      else this.addresses.delete(key);
-    });
-    return owned;
+    return this.addresses.add(owner, spec);
   }
 
   /** Removes `spec` if vipd added it, once the adds before have been answered; otherwise does nothing. */
-  async removeAddress(spec: AddressSpec): Promise<void> {
-    const key = addressKey(spec);
-    const entry = this.addresses.get(key);
-    if (!entry || !(await entry.owned)) return;
-    this.addresses.delete(key);
-    this.ownedNow.delete(canonicalAddress(spec.address));
-    try {
-      await this.port.remove(spec);
-    } catch (err) {
-      this.log.error({ err, vip: spec.address, dev: spec.dev }, 'cannot remove VIP');
-    }
+  removeAddress(spec: AddressSpec): Promise<void> {
+    return this.addresses.remove(spec);
   }
 
   /** Whether `address` is one vipd added and holds (settled). */
@@ -118,12 +203,39 @@ export class KernelLedger {
 
   /** What vipd holds on behalf of `owner`, or of everyone. */
   addressesOf(owner?: string): AddressSpec[] {
-    return [...this.addresses.values()].filter((e) => owner === undefined || e.owner === owner).map((e) => e.spec);
+    return this.addresses.of(owner);
   }
 
-  /** Removes everything vipd added (a stop or a crash after the instances had their turn). */
+  addRoute(owner: string, spec: RouteSpec): Promise<boolean> {
+    return this.routes.add(owner, spec);
+  }
+
+  removeRoute(spec: RouteSpec): Promise<void> {
+    return this.routes.remove(spec);
+  }
+
+  addRule(owner: string, spec: RuleSpec): Promise<boolean> {
+    return this.rules.add(owner, spec);
+  }
+
+  removeRule(spec: RuleSpec): Promise<void> {
+    return this.rules.remove(spec);
+  }
+
+  /** Whether vipd asked for this route or rule (deleted behind its back: vipd puts it back). */
+  holdsRoute(spec: RouteSpec): boolean {
+    return this.routes.has(spec);
+  }
+
+  holdsRule(spec: RuleSpec): boolean {
+    return this.rules.has(spec);
+  }
+
+  /** Removes everything vipd added (a stop or a crash after the instances had their turn): rules, routes, addresses. */
   async releaseAll(): Promise<void> {
-    await Promise.all(this.addressesOf().map((spec) => this.removeAddress(spec)));
+    await this.rules.releaseAll();
+    await this.routes.releaseAll();
+    await this.addresses.releaseAll();
   }
 }
 

@@ -4,8 +4,9 @@ import type { DaemonEdges } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
-import { createAddressPort, createLinkWatcher } from './netlink/index.js';
+import { createAddressPort, createLinkWatcher, createRoutingPort } from './netlink/index.js';
 import { lazyIpvs } from './netlink/ipvs.js';
+import { watchRoutingDeletions } from './netlink/routing-events.js';
 import { openNotifyFifo } from './notify-fifo.js';
 import { runScript } from './scripts.js';
 import { createTrackerEdges } from './tracker-edges.js';
@@ -17,6 +18,9 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     clock,
     addresses: createAddressPort(),
     ipvs: lazyIpvs(),
+    routing: createRoutingPort(),
+    watchRoutingDeletions: (listener) =>
+      watchRoutingDeletions(listener, (err) => log.error({ err }, 'route watcher error')),
     // Notification overflow is handled inside (a resync); anything else is worth a line.
     links: await createLinkWatcher({ onError: (err) => log.error({ err }, 'link watcher error') }),
     openVrrpSocket: (opts) =>

@@ -164,17 +164,17 @@ vrrp_sync_group:
         { family: 6, address: '2001:db8::1', prefix: 64, dev: 'eth0' },
         { family: 4, address: '10.0.9.1', prefix: 24, dev: 'eth9' },
       ],
-      virtualRoutes: ['10.1.0.0/16 via 10.0.0.254 table 100', 'blackhole 10.9.0.0/16'],
-      virtualRules: ['from 10.0.0.0/24 table 100 preference 10'],
+      virtualRoutes: [
+        { dst: '10.1.0.0', prefix: 16, via: '10.0.0.254', table: 100 },
+        { type: 'blackhole', dst: '10.9.0.0', prefix: 16 },
+      ],
+      virtualRules: [{ from: { address: '10.0.0.0', prefix: 24 }, table: 100, priority: 10 }],
       useVmac: { ifname: 'vrrp.51' },
       vmacXmitBase: true,
       dontTrackPrimary: false,
       accept: true,
     });
     expect(r.errors.map((e) => e.message)).toEqual([
-      'virtual_ipaddress_excluded is not supported yet',
-      'virtual_routes is not supported yet',
-      'virtual_rules is not supported yet',
       'use_vmac is not supported yet',
       'vmac_xmit_base is not supported yet',
     ]);

@@ -38,16 +38,16 @@ const PASSING = [
   'keepalived.conf.vrrp.lvs_syncd',
   'keepalived.conf.vrrp.scripts',
   'keepalived.conf.vrrp.sync',
+  'keepalived.conf.track_interface',
+  'keepalived.conf.vrrp.routes',
+  'keepalived.conf.vrrp.rules',
+  'keepalived.conf.vrrp.static_ipaddress',
 ];
 
 /** What each refused sample needs before it loads: the keywords check-config names as not supported yet. */
 const NOT_SUPPORTED_YET: Record<string, string[]> = {
   'keepalived.conf.SSL_GET': ['auth_type AH'],
   'keepalived.conf.conditional_conf': ['net_namespace', 'use_vmac'],
-  'keepalived.conf.track_interface': ['static_routes', 'virtual_routes'],
-  'keepalived.conf.vrrp.routes': ['static_routes', 'virtual_routes'],
-  'keepalived.conf.vrrp.rules': ['static_rules', 'virtual_rules'],
-  'keepalived.conf.vrrp.static_ipaddress': ['virtual_routes'],
 };
 
 const NOT_SUPPORTED = / is not supported yet$/;

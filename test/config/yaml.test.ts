@@ -138,6 +138,8 @@ describe('YAML configuration: valid files', () => {
       virtualServers: [],
       virtualServerGroups: [],
       staticAddresses: [],
+      staticRoutes: [],
+      staticRules: [],
     } satisfies VipdConfig);
   });
 
@@ -806,31 +808,17 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'virtual_ipaddress_excluded bad address',
     base('    virtual_ipaddress_excluded: ["10.0.0.300/24"]\n'),
-    [
-      '6:5: virtual_ipaddress_excluded is not supported yet',
-      '6:34: virtual_ipaddress_excluded "10.0.0.300/24": "10.0.0.300" is not an IPv4 or IPv6 address',
-    ],
+    ['6:34: virtual_ipaddress_excluded "10.0.0.300/24": "10.0.0.300" is not an IPv4 or IPv6 address'],
   ],
   [
     'virtual_ipaddress_excluded also a VIP',
     base('    virtual_ipaddress_excluded: [10.0.0.100/32]\n'),
-    [
-      '6:5: virtual_ipaddress_excluded is not supported yet',
-      '6:34: virtual_ipaddress_excluded 10.0.0.100 is also in virtual_ipaddress',
-    ],
+    ['6:34: virtual_ipaddress_excluded 10.0.0.100 is also in virtual_ipaddress'],
   ],
   [
     'virtual_routes not a list of text',
     base('    virtual_routes: { to: 10.0.0.0/8 }\n'),
-    [
-      '6:5: virtual_routes is not supported yet',
-      '6:21: virtual_routes must be a list of lines like "10.1.0.0/16 via 10.0.0.254", got a map',
-    ],
-  ],
-  [
-    'virtual_rules not built yet',
-    base('    virtual_rules: ["from 10.0.0.0/24 table 100"]\n'),
-    '6:5: virtual_rules is not supported yet',
+    '6:21: virtual_routes must be a list of lines',
   ],
   [
     'use_vmac with a MAC address',

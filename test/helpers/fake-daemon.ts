@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { encodeAdvert } from '../../src/core/codec/advert.js';
 import { decodeGarp } from '../../src/core/codec/frames.js';
 import { parseAddress } from '../../src/core/codec/ip-address.js';
+import { routeLine, ruleLine } from '../../src/core/config/routing.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import type {
   AddressChange,
@@ -19,6 +20,8 @@ import type {
   LinkInfo,
   LinkWatcher,
   ReceivedPacket,
+  RoutingDeletion,
+  RoutingPort,
   TrackerEdges,
 } from '../../src/core/ports.js';
 import { Daemon } from '../../src/daemon/daemon.js';
@@ -42,6 +45,16 @@ export class FakeKernel {
   private nextIndex = 2;
   /** When set, every VRRP send fails with this code (a firewall, say). */
   sendError: string | undefined;
+  /** Routes and rules, as `ip route` / `ip rule` lines (routing.ts's routeLine / ruleLine). */
+  readonly routes = new Set<string>();
+  readonly rules = new Set<string>();
+  readonly routingListeners = new Set<(d: RoutingDeletion) => void>();
+
+  /** Someone deletes a route by hand: the kernel tells whoever listens. */
+  deleteRoute(line: string): void {
+    if (!this.routes.delete(line)) return;
+    for (const l of this.routingListeners) l({ kind: 'route', family: 4 });
+  }
 
   addLink(name: string): LinkInfo {
     const index = this.nextIndex++;
@@ -198,9 +211,21 @@ export function world(instanceExtra = '', topLevel = '') {
     files.set(path, text);
     watchers.get(path)?.();
   };
+  const routing: RoutingPort = {
+    addRoute: async (r) => (kernel.routes.has(routeLine(r)) ? 'present' : (kernel.routes.add(routeLine(r)), 'added')),
+    removeRoute: async (r) => (kernel.routes.delete(routeLine(r)) ? 'removed' : 'absent'),
+    addRule: async (r) => (kernel.rules.has(ruleLine(r)) ? 'present' : (kernel.rules.add(ruleLine(r)), 'added')),
+    removeRule: async (r) => (kernel.rules.delete(ruleLine(r)) ? 'removed' : 'absent'),
+    close: () => undefined,
+  };
   const edges: DaemonEdges = {
     clock: time.clock,
     addresses,
+    routing,
+    watchRoutingDeletions: (listener) => {
+      kernel.routingListeners.add(listener);
+      return () => kernel.routingListeners.delete(listener);
+    },
     links,
     openVrrpSocket({ family, ifindex }) {
       sockets.push(`open ipv${family} on ${ifindex}`);

@@ -12,10 +12,11 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { AddressSpec, Family } from '../../src/core/ports.js';
+import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../../src/core/ports.js';
 import {
   createAddressPort,
   createLinkWatcher,
+  createRoutingPort,
   type NetlinkLinkInfo,
   type NetlinkLinkWatcher,
   primaryAddress,
@@ -28,6 +29,10 @@ export type ProbeOp =
   | { op: 'list'; dev: string; family: Family }
   | { op: 'primary'; dev: string; family: Family }
   | { op: 'get'; name: string }
+  | { op: 'addRoute'; route: RouteSpec }
+  | { op: 'removeRoute'; route: RouteSpec }
+  | { op: 'addRule'; rule: RuleSpec }
+  | { op: 'removeRule'; rule: RuleSpec }
   /** Closes a separate port while its requests are in flight: they must reject (ECANCELED), not hang. */
   | { op: 'cancel'; dev: string };
 
@@ -57,6 +62,7 @@ function lingerGuard(maxMs: number): void {
 
 async function probeOps(ops: ProbeOp[]): Promise<void> {
   const port = createAddressPort();
+  const routing = createRoutingPort();
   let watcher: NetlinkLinkWatcher | undefined;
   try {
     for (const [i, o] of ops.entries()) {
@@ -64,6 +70,10 @@ async function probeOps(ops: ProbeOp[]): Promise<void> {
         let result: unknown;
         if (o.op === 'add') result = await port.add(o.spec);
         else if (o.op === 'remove') result = await port.remove(o.spec);
+        else if (o.op === 'addRoute') result = await routing.addRoute(o.route);
+        else if (o.op === 'removeRoute') result = await routing.removeRoute(o.route);
+        else if (o.op === 'addRule') result = await routing.addRule(o.rule);
+        else if (o.op === 'removeRule') result = await routing.removeRule(o.rule);
         else if (o.op === 'list') result = await port.list(o.dev, o.family);
         else if (o.op === 'primary') result = (await primaryAddress(o.dev, o.family)) ?? null;
         else if (o.op === 'cancel') {
@@ -86,6 +96,7 @@ async function probeOps(ops: ProbeOp[]): Promise<void> {
   } finally {
     watcher?.close();
     port.close();
+    routing.close();
   }
   print('closed');
 }

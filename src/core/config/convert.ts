@@ -19,6 +19,7 @@ import { CHECKER_DEFAULTS, defaultConnectPort, defaultDelayBeforeRetryMs } from 
 import type { AddressSpec } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
 import type { CheckConfig, InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
+import { routeLine, ruleLine } from './routing.js';
 import { DEFAULTS } from './schema/index.js';
 
 type Tree = Record<string, unknown>;
@@ -93,6 +94,9 @@ export function modelToTree(config: VipdConfig): Tree {
     tree.vrrp_check = Object.fromEntries(config.checks.map((c) => [c.name, checkTree(c)]));
   }
 
+  if (config.staticAddresses.length > 0) tree.static_ipaddress = config.staticAddresses.map((a) => vipLine(a, ''));
+  if (config.staticRoutes.length > 0) tree.static_routes = config.staticRoutes.map(routeLine);
+  if (config.staticRules.length > 0) tree.static_rules = config.staticRules.map(ruleLine);
   tree.vrrp_instance = Object.fromEntries(config.instances.map((i) => [i.name, instanceTree(i, config)]));
 
   if (config.syncGroups.length > 0) {
@@ -100,6 +104,7 @@ export function modelToTree(config: VipdConfig): Tree {
       config.syncGroups.map((sg) => {
         const b: Tree = { group: [...sg.instances] };
         putNotify(b, sg.notify);
+        if (sg.trackingWeight) b.sync_group_tracking_weight = true;
         return [sg.name, b];
       }),
     );
@@ -126,8 +131,8 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.auth) b.authentication = { auth_type: i.auth.type, auth_pass: i.auth.password };
   b.virtual_ipaddress = i.vips.map((v) => vipLine(v, i.interface));
   if (i.excludedVips.length > 0) b.virtual_ipaddress_excluded = i.excludedVips.map((v) => vipLine(v, i.interface));
-  if (i.virtualRoutes.length > 0) b.virtual_routes = [...i.virtualRoutes];
-  if (i.virtualRules.length > 0) b.virtual_rules = [...i.virtualRules];
+  if (i.virtualRoutes.length > 0) b.virtual_routes = i.virtualRoutes.map(routeLine);
+  if (i.virtualRules.length > 0) b.virtual_rules = i.virtualRules.map(ruleLine);
   if (i.trackInterfaces.length > 0) {
     b.track_interface = i.trackInterfaces.map((t) => trackLine(t.interface, t.weight, t.reverse, 0));
   }

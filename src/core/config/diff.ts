@@ -95,3 +95,14 @@ function canonical(v: unknown): string {
     return value;
   });
 }
+
+/** What `next` has that `before` had not (added), and what `before` had that `next` has not (removed), by key. */
+export function diffByKey<T>(
+  before: readonly T[],
+  next: readonly T[],
+  key: (t: T) => string,
+): { added: T[]; removed: T[] } {
+  const had = new Set(before.map(key));
+  const has = new Set(next.map(key));
+  return { added: next.filter((t) => !had.has(key(t))), removed: before.filter((t) => !has.has(key(t))) };
+}

@@ -6,7 +6,7 @@
  */
 import type { ResolvedCheckSpec, ScriptUser } from '../checks/spec.js';
 import type { ForwardMethod, IpvsProtocol, TunnelOptions } from '../ipvs/table.js';
-import type { AddressSpec, Family } from '../ports.js';
+import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../ports.js';
 import type { GarpParams } from '../vrrp/types.js';
 
 /** Where something was written: 1-based line and column of the YAML key (or keepalived.conf keyword). */
@@ -255,12 +255,12 @@ export interface InstanceConfig {
   trackFiles: TrackFileRef[];
   /** `track_check` (vipd). */
   trackChecks: TrackCheckRef[];
-  /** `virtual_ipaddress_excluded` (not supported yet): managed like VIPs, never in adverts; any family. */
+  /** `virtual_ipaddress_excluded`: held with the VIPs by a master, never in adverts; any family. */
   excludedVips: AddressSpec[];
-  /** `virtual_routes` lines, whitespace-normalised `ip route` syntax (not supported yet). */
-  virtualRoutes: string[];
-  /** `virtual_rules` lines, whitespace-normalised `ip rule` syntax (not supported yet). */
-  virtualRules: string[];
+  /** `virtual_routes`: added by a master after its VIPs, removed before them. */
+  virtualRoutes: RouteSpec[];
+  /** `virtual_rules`: added by a master after its routes, removed first. */
+  virtualRules: RuleSpec[];
   /** `use_vmac [NAME]` (not supported yet); the name defaults to `vrrp.<vrid>`. */
   useVmac?: { ifname: string } | undefined;
   /** `vmac_xmit_base` (false; not supported yet when true). */
@@ -296,6 +296,10 @@ export interface VipdConfig {
   virtualServerGroups: VirtualServerGroupConfig[];
   /** `static_ipaddress`: addresses vipd holds for its whole life, whatever the VRRP states (dev is required). */
   staticAddresses: AddressSpec[];
+  /** `static_routes`: held for vipd's whole life, after the static addresses. */
+  staticRoutes: RouteSpec[];
+  /** `static_rules`: held for vipd's whole life. */
+  staticRules: RuleSpec[];
 }
 
 /** `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`. */

@@ -145,8 +145,3 @@ export function parseUserSpec(value: string): { user: string; group?: string | u
   if (!m) return undefined;
   return m[2] === undefined ? { user: m[1] as string } : { user: m[1] as string, group: m[2] };
 }
-
-/** A route or rule line, whitespace-normalised (kept raw: parsed when virtual_routes/rules are built). */
-export function normaliseLine(line: string): string {
-  return line.trim().split(/\s+/).filter(Boolean).join(' ');
-}

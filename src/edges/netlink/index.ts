@@ -1,6 +1,6 @@
 /**
- * The rtnetlink edge, by concern: transport (sockets, requests, errors), addresses, links. Routes, rules, VMAC
- * and generic netlink (IPVS) come as files beside these. A netlink socket belongs to the network namespace of
+ * The rtnetlink edge, by concern: transport (sockets, requests, errors), addresses, links, routes and rules;
+ * generic netlink (IPVS) beside them; VMAC to come. A netlink socket belongs to the network namespace of
  * the process that opened it.
  */
 export { createAddressPort, type NetlinkAddressPort, primaryAddress } from './addresses.js';
@@ -12,4 +12,5 @@ export {
   type OperState,
 } from './links.js';
 export { type ListedAddress, type NetlinkOptions, SCOPES, type ScopeName } from './messages.js';
+export { createRoutingPort } from './routes.js';
 export { NetlinkError } from './transport.js';

@@ -49,6 +49,8 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['virtual_server', { kind: 'named', ctx: 'virtual_server', multiWord: true }],
   ['virtual_server_group', { kind: 'namedList' }],
   ['static_ipaddress', { kind: 'list' }],
+  ['static_routes', { kind: 'list' }],
+  ['static_rules', { kind: 'list' }],
   ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".

@@ -30,6 +30,7 @@ import { buildCheck } from './checkers.js';
 import { buildGlobalDefs } from './global.js';
 import { buildInstance, checkUnique } from './instance.js';
 import { type Issues, isMap, type Locator, Reporter, type ValidationResult } from './report.js';
+import { buildRoutes, buildRules, RulePreferences } from './routing.js';
 import { buildStaticAddresses } from './static.js';
 import { buildSyncGroup, joinSyncGroup } from './sync-group.js';
 import { buildScript, buildTrackFile } from './trackers.js';
@@ -45,6 +46,8 @@ const MODELLED_TOP_LEVEL = [
   'virtual_server',
   'virtual_server_group',
   'static_ipaddress',
+  'static_routes',
+  'static_rules',
 ] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
@@ -58,6 +61,8 @@ export interface Context {
   implicitFiles: Map<string, TrackFileConfig>;
   checkNames: ReadonlySet<string>;
   checks: ReadonlyMap<string, CheckConfig>;
+  /** Preferences for rules written without one (keepalived counts down over the file). */
+  rulePreferences: RulePreferences;
   /** The instance keywords refused as not supported yet (the tracker lists depend on the switch). */
   unsupportedInstance: ReadonlySet<string>;
 }
@@ -154,8 +159,13 @@ export function validateConfig(
     implicitFiles: new Map(),
     checkNames: new Set(checkBlocks.keys()),
     checks,
+    rulePreferences: new RulePreferences(),
     unsupportedInstance: withTrackers(UNSUPPORTED_INSTANCE, TRACKER_INSTANCE, trackers),
   };
+
+  // Static rules first: keepalived's sample files write them first, and rules without a preference count down.
+  const staticRoutes = buildRoutes(root.static_routes, ['static_routes'], 'static_routes', report);
+  const staticRules = buildRules(root.static_rules, ['static_rules'], 'static_rules', ctx.rulePreferences, report);
 
   const groups = new Map<string, VirtualServerGroupConfig>();
   const groupNode = root.virtual_server_group;
@@ -231,6 +241,8 @@ export function validateConfig(
     virtualServers,
     virtualServerGroups: [...groups.values()],
     staticAddresses: buildStaticAddresses(root.static_ipaddress, instances, report),
+    staticRoutes,
+    staticRules,
   });
 }
 

@@ -15,7 +15,6 @@ import type {
   TrackInterface,
   TrackScriptRef,
 } from '../model.js';
-import { normaliseLine } from '../tracking.js';
 import { parseVip } from '../vip.js';
 import { DEFAULTS } from './defaults.js';
 import {
@@ -27,7 +26,6 @@ import {
   garpRefresh,
   garpRepeat,
   ifName,
-  lines,
   listOf,
   seconds,
   text,
@@ -39,6 +37,7 @@ import {
 import type { globalDefsSchema } from './global.js';
 import type { Context } from './index.js';
 import { isMap, type PathSegment, parseSection, type Reporter } from './report.js';
+import { buildRoutes, buildRules } from './routing.js';
 import { buildTrackerLists } from './trackers.js';
 
 export const authenticationSchema = z
@@ -94,8 +93,8 @@ export const instanceSchema = z
     track_file: trackEntries,
     track_check: trackEntries,
     virtual_ipaddress_excluded: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
-    virtual_routes: lines('"10.1.0.0/16 via 10.0.0.254"'),
-    virtual_rules: lines('"from 10.0.0.0/24 table 100"'),
+    virtual_routes: z.unknown(),
+    virtual_rules: z.unknown(),
     use_vmac: vmacSpec,
     vmac_xmit_base: flag,
     lvs_sync_daemon_interface: ifName,
@@ -273,8 +272,8 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     strictMode: r.strict_mode ?? g.vrrpStrict,
     ...trackers,
     excludedVips,
-    virtualRoutes: (r.virtual_routes ?? []).map(normaliseLine),
-    virtualRules: (r.virtual_rules ?? []).map(normaliseLine),
+    virtualRoutes: buildRoutes(r.virtual_routes, [...base, 'virtual_routes'], 'virtual_routes', report),
+    virtualRules: buildRules(r.virtual_rules, [...base, 'virtual_rules'], 'virtual_rules', ctx.rulePreferences, report),
     useVmac: r.use_vmac ? { ifname: r.use_vmac.name ?? `vrrp.${r.virtual_router_id}` } : undefined,
     vmacXmitBase: r.vmac_xmit_base ?? false,
     lvsSyncDaemonInterface: r.lvs_sync_daemon_interface,
