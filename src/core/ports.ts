@@ -257,7 +257,11 @@ export interface ScriptLog {
 
 /** The sockets of one interface: raw VRRP per family, and the frame socket for gratuitous ARP / NA. */
 export interface SocketEdges {
-  openVrrpSocket(opts: { family: Family; ifname: string; ifindex: number; multicast: boolean }): VrrpPort;
+  /**
+   * A raw socket for VRRP (IP protocol 112), or with `ah` for VRRPv2 behind IPsec AH (protocol 51, IPv4): vipd
+   * then sends through the frame socket, whole datagrams, and this socket only receives.
+   */
+  openVrrpSocket(opts: { family: Family; ifname: string; ifindex: number; multicast: boolean; ah?: boolean }): VrrpPort;
   openFrameSocket(ifindex: number): FramePort;
 }
 

@@ -240,12 +240,13 @@ export class Daemon {
   private bind(name: string, link: LinkInfo): BoundInterface {
     let b = this.interfaces.get(name);
     if (!b) {
-      const families = new Map<Family, { multicast: boolean }>();
+      const families = new Map<Family, { multicast: boolean; ah: boolean }>();
       for (const o of this.config.instances) {
         if (o.interface !== name) continue;
         // Join the multicast group whenever some instance of that family on this interface multicasts.
         const multicast = (families.get(o.family)?.multicast ?? false) || o.unicastPeers.length === 0;
-        families.set(o.family, { multicast });
+        const ah = (families.get(o.family)?.ah ?? false) || o.auth?.type === 'AH';
+        families.set(o.family, { multicast, ah });
       }
       b = new BoundInterface(name, families, this.edges);
       b.attach(link);
@@ -520,7 +521,7 @@ export class Daemon {
     const started: InstanceRunner[] = [];
     for (const { c, link, source } of prepared) {
       const b = this.bind(c.interface, link);
-      b.ensureFamily(c.family, c.unicastPeers.length === 0);
+      b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH');
       await this.checkVipDevices(c);
       const runner = this.newRunner(c, b, source);
       this.instances.push(runner);

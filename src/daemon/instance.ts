@@ -4,8 +4,10 @@
  * netlink, run on a per-instance queue so that add/remove/GARP keep their order without blocking adverts.
  */
 import { type ChecksumMode, type DecodeResult, encodeAdvert, type ReceiveExpectation } from '../core/codec/advert.js';
+import { encodeAhDatagram, encodeAhFrame } from '../core/codec/ah.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
+import { drop } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey } from '../core/config/diff.js';
 import type { InstanceConfig } from '../core/config/model.js';
@@ -96,6 +98,8 @@ export class InstanceRunner implements AdvertSink {
   private trackerResult: EffectivePriority | undefined;
   private destinations: string[] = [];
   private checksumMode: ChecksumMode = 'pseudo-header';
+  /** VRRPv2 AH: the sequence number last sent or accepted. */
+  private ahSeq = 0;
   /** Encoded adverts per advertised priority, one per destination: sending one allocates nothing. */
   private readonly advertCache = new Map<number, { dst: string; message: Buffer }[]>();
   private sendOptions: { src: string };
@@ -139,7 +143,7 @@ export class InstanceRunner implements AdvertSink {
       priority: c.priority,
       advertIntervalMs: c.advertIntervalMs,
       addresses: c.vips.map((v) => v.address),
-      authType: c.auth ? 1 : 0,
+      authType: authTypeOf(c),
       authPassword: c.auth?.password,
       unicastPeers: c.unicastPeers,
       checkUnicastSrc: c.checkUnicastSrc,
@@ -270,6 +274,17 @@ export class InstanceRunner implements AdvertSink {
 
   onAdvert(result: Extract<DecodeResult, { ok: true }>, packet: ReceivedPacket): void {
     const { advert, notes } = result;
+    if (advert.ahSeq !== undefined) {
+      // keepalived's replay check: a sequence number must be above every one sent or accepted so far.
+      if (advert.ahSeq <= this.ahSeq) {
+        this.onDrop(
+          drop('auth_failure', `IPsec AH: sequence number ${advert.ahSeq} already seen (${this.ahSeq})`),
+          packet,
+        );
+        return;
+      }
+      this.ahSeq = advert.ahSeq;
+    }
     this.counters.advertRcvd++;
     for (const n of notes) this.counters.note(n);
     if (advert.priority === 0) this.counters.priZeroRcvd++;
@@ -367,7 +382,8 @@ export class InstanceRunner implements AdvertSink {
   private sendAdvert(priority: number): void {
     for (const { dst, message } of this.advertsFor(priority)) {
       try {
-        this.sender.sendAdvert(message, dst, this.sendOptions);
+        if (this.config.auth?.type === 'AH') this.sender.sendFrame(this.ahFrame(message, dst));
+        else this.sender.sendAdvert(message, dst, this.sendOptions);
       } catch (err) {
         // The interface is gone: the daemon already has the instance in FAULT; nothing was tried.
         if (err instanceof InterfaceGoneError) return;
@@ -397,6 +413,23 @@ export class InstanceRunner implements AdvertSink {
     this.sendRetryMs = Math.min(this.sendRetryMs * 2, SEND_RETRY_MAX_MS);
   }
 
+  /**
+   * The advert behind an AH header, in a frame to the VRRP group: each send takes the next sequence number of the
+   * instance's one counter (keepalived counts sent and received numbers together).
+   */
+  private ahFrame(message: Buffer, dst: string): Buffer {
+    this.ahSeq = this.ahSeq >= 0xffff_fffd ? this.ahSeq : this.ahSeq + 1;
+    const datagram = encodeAhDatagram({
+      vrrp: message,
+      src: this.runtime.primaryAddress,
+      dst,
+      seq: this.ahSeq,
+      password: this.config.auth?.password,
+      unicast: false,
+    });
+    return encodeAhFrame(this.runtime.mac, datagram);
+  }
+
   private advertsFor(priority: number): { dst: string; message: Buffer }[] {
     let adverts = this.advertCache.get(priority);
     if (!adverts) {
@@ -421,7 +454,7 @@ export class InstanceRunner implements AdvertSink {
         priority,
         maxAdverIntervalMs: c.advertIntervalMs,
         addresses: this.receiveExpectation.addresses,
-        authType: c.auth ? 1 : 0,
+        authType: authTypeOf(c),
         authPassword: c.auth?.password,
       },
       { family: c.family, src: this.runtime.primaryAddress, dst },
@@ -559,6 +592,12 @@ export class InstanceRunner implements AdvertSink {
 
 /** A timer this late means the event loop was blocked; on a 10 ms advert interval that is visible on the wire. */
 const TIMER_LATE_WARN_MS = 5;
+
+/** The v2 auth type on the wire: 0 none, 1 PASS, 2 AH. */
+function authTypeOf(c: InstanceConfig): 0 | 1 | 2 {
+  if (!c.auth) return 0;
+  return c.auth.type === 'AH' ? 2 : 1;
+}
 
 /** Maps the configuration model onto the state machine's parameters. */
 export function instanceParams(c: InstanceConfig, primaryAddress: string): InstanceParams {

@@ -26,10 +26,13 @@ export class BoundInterface {
   private frames: FramePort | undefined;
   readonly receivers = new Map<Family, Receiver>();
 
-  /** `families`: the families used on this interface, and whether any instance of that family multicasts. */
+  /**
+   * `families`: the families used on this interface, whether any instance of that family multicasts, and whether
+   * any uses VRRPv2 AH authentication (IPv4: a second socket, for protocol 51).
+   */
   constructor(
     readonly name: string,
-    private readonly families: Map<Family, { multicast: boolean }>,
+    private readonly families: Map<Family, { multicast: boolean; ah?: boolean }>,
     private readonly edges: SocketEdges,
   ) {
     for (const family of families.keys()) this.receivers.set(family, new Receiver(name, family));
@@ -52,10 +55,7 @@ export class BoundInterface {
   attach(link: LinkInfo): void {
     this.detach();
     try {
-      for (const [family, { multicast }] of this.families) {
-        const port = this.edges.openVrrpSocket({ family, ifname: this.name, ifindex: link.index, multicast });
-        this.receivers.get(family)?.bind(port);
-      }
+      for (const [family, { multicast, ah }] of this.families) this.openFamily(family, link.index, multicast, ah);
       this.frames = this.edges.openFrameSocket(link.index);
     } catch (err) {
       this.detach();
@@ -68,18 +68,27 @@ export class BoundInterface {
    * A reload added an instance of `family` here, or the first multicast one of that family: its socket is opened
    * (or opened again, joined to the group) without touching the other family's.
    */
-  ensureFamily(family: Family, multicast: boolean): void {
+  ensureFamily(family: Family, multicast: boolean, ah = false): void {
     const had = this.families.get(family);
-    if (had && (had.multicast || !multicast)) return;
-    this.families.set(family, { multicast });
-    let receiver = this.receivers.get(family);
-    if (!receiver) {
-      receiver = new Receiver(this.name, family);
-      this.receivers.set(family, receiver);
+    if (had && (had.multicast || !multicast) && (had.ah || !ah)) return;
+    const wanted = { multicast: multicast || (had?.multicast ?? false), ah: ah || (had?.ah ?? false) };
+    this.families.set(family, wanted);
+    if (!this.receivers.has(family)) this.receivers.set(family, new Receiver(this.name, family));
+    if (this.link) this.openFamily(family, this.link.index, wanted.multicast, wanted.ah);
+  }
+
+  private openFamily(family: Family, ifindex: number, multicast: boolean, ah = false): void {
+    const open = (withAh: boolean) =>
+      this.edges.openVrrpSocket({ family, ifname: this.name, ifindex, multicast, ...(withAh ? { ah: true } : {}) });
+    const port = open(false);
+    let ahPort: ReturnType<typeof open> | undefined;
+    try {
+      ahPort = ah && family === 4 ? open(true) : undefined;
+    } catch (err) {
+      port.close();
+      throw err;
     }
-    if (this.link) {
-      receiver.bind(this.edges.openVrrpSocket({ family, ifname: this.name, ifindex: this.link.index, multicast }));
-    }
+    this.receivers.get(family)?.bind(port, ahPort);
   }
 
   /** The same interface changed (up/down, MAC, MTU): only what is known of it changes. */

@@ -4,7 +4,7 @@
  * same packet as "VRID not ours" once per instance. Drops without an instance to blame (bad IP header,
  * unknown VRID) are counted on the receiver itself, like RFC 6527's router-wide counters.
  */
-import { type DecodeResult, decodeAdvert, type ReceiveExpectation } from '../core/codec/advert.js';
+import { type DecodeResult, decodeAdvert, type ReceiveExpectation, type RxInfo } from '../core/codec/advert.js';
 import { decodeIpv4Datagram } from '../core/codec/ipv4.js';
 import { VipdError } from '../core/errors.js';
 import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
@@ -22,6 +22,8 @@ export class Receiver {
   readonly routerCounters = new InstanceCounters();
   private readonly sinks = new Map<number, AdvertSink>();
   private current: VrrpPort | undefined;
+  /** The IPv4 AH socket, when an instance here uses auth_type AH (receive only). */
+  private ahPort: VrrpPort | undefined;
 
   constructor(
     readonly ifname: string,
@@ -36,18 +38,23 @@ export class Receiver {
     return this.current;
   }
 
-  /** Takes packets from `port` from now on, closing the one before (an interface that was re-created). */
-  bind(port: VrrpPort): void {
+  /** Takes packets from `port` (and `ah`) from now on, closing those before (an interface that was re-created). */
+  bind(port: VrrpPort, ah?: VrrpPort): void {
     this.unbind();
     this.current = port;
-    port.onPacket((p) => {
-      if (this.current === port) this.receive(p);
-    });
+    this.ahPort = ah;
+    for (const p of [port, ah]) {
+      p?.onPacket((packet) => {
+        if (this.current === port) this.receive(packet);
+      });
+    }
   }
 
   unbind(): void {
     this.current?.close();
+    this.ahPort?.close();
     this.current = undefined;
+    this.ahPort = undefined;
   }
 
   attach(sink: AdvertSink): void {
@@ -70,7 +77,7 @@ export class Receiver {
 
   private receive(packet: ReceivedPacket): void {
     let message = packet.data;
-    let rx = { family: packet.family, src: packet.src, dst: packet.dst, ttl: packet.ttl };
+    let rx: RxInfo = { family: packet.family, src: packet.src, dst: packet.dst, ttl: packet.ttl };
     if (packet.family === 4) {
       const ip = decodeIpv4Datagram(packet.data);
       if (!ip.ok) {
@@ -78,7 +85,7 @@ export class Receiver {
         return;
       }
       message = ip.payload;
-      rx = { family: 4, src: ip.src, dst: ip.dst, ttl: ip.ttl };
+      rx = { family: 4, src: ip.src, dst: ip.dst, ttl: ip.ttl, ah: ip.ah };
     }
     const result = decodeAdvert(message, rx, (vrid) => this.sinks.get(vrid)?.expectation());
     const vrid = message.length > 1 ? message[1] : undefined;

@@ -3,6 +3,7 @@
  * joined to the VRRP group only in multicast mode, TTL / hop limit 255 unless a send asks otherwise.
  */
 
+import { AH_PROTOCOL } from '../core/codec/ah.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
 import type { Millis } from '../core/time.js';
@@ -13,6 +14,8 @@ export interface VrrpSocketOptions {
   ifname: string;
   ifindex: number;
   multicast: boolean;
+  /** IPv4 AH (protocol 51) rather than VRRP (112): VRRPv2 `auth_type AH` adverts arrive on it. */
+  ah?: boolean;
   /** Multicast group to join when `multicast`: 224.0.0.18 / ff02::12 by default. */
   group?: string;
   /** Receive errors after opening (rare on raw sockets); ignored when absent. */
@@ -35,6 +38,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis): Vr
       for (const l of listeners) l(packet);
     },
     opts.onError,
+    opts.ah ? AH_PROTOCOL : undefined,
   );
   try {
     sock.bindDevice(opts.ifname);

@@ -66,8 +66,8 @@ describe('decodeIpv4Datagram (raw IPv4 socket input, header included)', () => {
     expect(reason(patched((b) => b.writeUInt16BE(0x4000, 6)))).toBe('ok');
   });
 
-  it('RFC3768-7.1-R9 drops IPsec AH (protocol 51, keepalived auth_type AH) as auth_unsupported', () => {
-    expect(reason(patched((b) => b.writeUInt8(51, 9)))).toBe('auth_unsupported');
+  it('RFC3768-7.1-R9 protocol 51 (IPsec AH) without room for an AH header is packet_length', () => {
+    expect(reason(patched((b) => b.writeUInt8(51, 9)))).toBe('packet_length');
   });
 });
 

@@ -301,9 +301,9 @@ describe('R9 v2 authentication', () => {
     expect(outcome(run(V2_PASS, { expectation: { authPassword: 'secret12andmore' } }))).toBe('accepted');
   });
 
-  it.each(v2Goods)('RFC3768-7.1-R9 auth type 2 (IPsec AH) is dropped as auth_unsupported: $label', (c) => {
+  it.each(v2Goods)('RFC3768-7.1-R9 auth type 2 (IPsec AH) on a non-AH instance is auth_type_mismatch: $label', (c) => {
     const message = edited(c, (m) => m.writeUInt8(2, 4));
-    expect(outcome(run(c, { message }))).toBe('auth_unsupported');
+    expect(outcome(run(c, { message }))).toBe('auth_type_mismatch');
   });
 
   it('RFC3768-7.1-R9 unknown auth types are dropped as auth_unsupported', () => {

@@ -310,3 +310,35 @@ describe('Daemon on a fake kernel', () => {
     });
   });
 });
+
+describe('VRRPv2 IPsec AH on the daemon', () => {
+  const ahWorld = () =>
+    world(
+      '    authentication: { auth_type: AH, auth_pass: secret }\n',
+      '',
+      instanceYaml('VI_1', 51, { version: 2, advertInt: 1 }),
+    );
+
+  it("sends AH frames with rising numbers that carry on from the peer's; a replayed number is dropped", async () => {
+    const w = ahWorld();
+    await w.daemon.start();
+    w.inject(51, 200, { ah: { seq: 40, password: 'secret' } });
+    await w.settle();
+    w.inject(51, 200, { ah: { seq: 40, password: 'secret' } }); // a replay
+    w.inject(51, 200, { ah: { seq: 41, password: 'wrong!' } }); // a wrong key
+    await w.settle();
+    const counters = w.daemon.instances[0]?.counters;
+    expect(counters?.advertRcvd).toBe(1);
+    expect(counters?.drops.get('auth_failure')).toBe(2);
+    // The peer goes silent: vipd takes over, numbering its adverts after the peer's last.
+    await w.advance(6000);
+    expect(w.state()).toBe('MASTER');
+    const frames = w.wire.filter((x) => x.kind === 'frame');
+    expect(frames.slice(0, 3).map((f) => [f.seq, f.priority])).toEqual([
+      [41, 150],
+      [42, 150],
+      [43, 150],
+    ]);
+    expect(w.wire.some((x) => x.kind === 'advert')).toBe(false);
+  });
+});

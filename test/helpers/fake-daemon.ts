@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { encodeAdvert } from '../../src/core/codec/advert.js';
+import { encodeAhDatagram } from '../../src/core/codec/ah.js';
 import { decodeGarp } from '../../src/core/codec/frames.js';
 import { parseAddress } from '../../src/core/codec/ip-address.js';
 import { routeLine, ruleLine } from '../../src/core/config/routing.js';
@@ -127,15 +128,15 @@ export class FakeKernel {
 export function instanceYaml(
   name: string,
   vrid: number,
-  o: { priority?: number; vips?: string[]; extra?: string } = {},
+  o: { priority?: number; vips?: string[]; extra?: string; version?: 2 | 3; advertInt?: number } = {},
 ) {
   const vips = (o.vips ?? [`${VIP}/24`]).map((v) => JSON.stringify(v)).join(', ');
   return `  ${name}:
     interface: eth0
     virtual_router_id: ${vrid}
     priority: ${o.priority ?? 150}
-    version: 3
-    advert_int: 0.1
+    version: ${o.version ?? 3}
+    advert_int: ${o.advertInt ?? 0.1}
     virtual_ipaddress: [${vips}]
 ${o.extra ?? ''}`;
 }
@@ -146,7 +147,7 @@ export function configOf(yaml: string) {
   return parsed.config;
 }
 
-export function world(instanceExtra = '', topLevel = '') {
+export function world(instanceExtra = '', topLevel = '', first = instanceYaml('VI_1', 51)) {
   const kernel = new FakeKernel();
   kernel.addLink('eth0');
   kernel.addAddress('eth0', PRIMARY, 24);
@@ -154,13 +155,17 @@ export function world(instanceExtra = '', topLevel = '') {
   const fifoLines: string[] = [];
   const wire: {
     ifindex: number;
-    kind: 'advert' | 'garp';
+    kind: 'advert' | 'garp' | 'frame';
+    /** An AH frame's sequence number. */
+    seq?: number;
     vrid?: number;
     priority?: number;
     src?: string;
     mac?: string;
   }[] = [];
   const receivers: ((p: ReceivedPacket) => void)[] = [];
+  /** Listeners of the IPv4 AH sockets (protocol 51). */
+  const ahReceivers: ((p: ReceivedPacket) => void)[] = [];
   /** Notify scripts run, each as one line of its argv. */
   const scripts: string[] = [];
   const sockets: string[] = [];
@@ -227,7 +232,7 @@ export function world(instanceExtra = '', topLevel = '') {
       return () => kernel.routingListeners.delete(listener);
     },
     links,
-    openVrrpSocket({ family, ifindex }) {
+    openVrrpSocket({ family, ifindex, ah }) {
       sockets.push(`open ipv${family} on ${ifindex}`);
       return {
         send(message, _dst, opts) {
@@ -236,7 +241,7 @@ export function world(instanceExtra = '', topLevel = '') {
           wire.push({ ifindex, kind: 'advert', vrid: message[1], priority: message[2], src: opts?.src });
         },
         onPacket: (listener) => {
-          if (family === 4) receivers.push(listener);
+          if (family === 4) (ah ? ahReceivers : receivers).push(listener);
         },
         close: () => sockets.push(`close on ${ifindex}`),
       };
@@ -246,7 +251,9 @@ export function world(instanceExtra = '', topLevel = '') {
         send(frame) {
           if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
           const g = decodeGarp(frame);
-          wire.push({ ifindex, kind: 'garp', mac: g?.senderMac });
+          if (g) wire.push({ ifindex, kind: 'garp', mac: g.senderMac });
+          else
+            wire.push({ ifindex, kind: 'frame', seq: frame.readUInt32BE(14 + 20 + 8), priority: frame[14 + 44 + 2] });
         },
         close: () => undefined,
       };
@@ -266,7 +273,7 @@ export function world(instanceExtra = '', topLevel = '') {
     }),
   };
   const daemon = new Daemon(
-    configOf(`${topLevel}vrrp_instance:\n${instanceYaml('VI_1', 51)}${instanceExtra}`),
+    configOf(`${topLevel}vrrp_instance:\n${first}${instanceExtra}`),
     edges,
     pino({ level: 'debug' }, sink),
   );
@@ -284,16 +291,39 @@ export function world(instanceExtra = '', topLevel = '') {
     }
     time.now = end;
   };
-  /** A VRRPv3 advert from a peer on eth0 (IPv4), as the raw socket would deliver it. */
-  const inject = (vrid: number, priority: number, o: { src?: string; vips?: string[]; intervalMs?: number } = {}) => {
+  /** A VRRPv3 advert from a peer on eth0 (IPv4); with `ah`, a VRRPv2 one behind an IPsec AH header. */
+  const inject = (
+    vrid: number,
+    priority: number,
+    o: { src?: string; vips?: string[]; intervalMs?: number; ah?: { seq: number; password: string } } = {},
+  ) => {
     const src = o.src ?? '192.0.2.12';
+    const version = o.ah ? 2 : 3;
     const message = encodeAdvert(
-      { version: 3, vrid, priority, maxAdverIntervalMs: o.intervalMs ?? 100, addresses: o.vips ?? [VIP] },
+      {
+        version,
+        vrid,
+        priority,
+        maxAdverIntervalMs: o.intervalMs ?? (o.ah ? 1000 : 100),
+        addresses: o.vips ?? [VIP],
+        ...(o.ah ? { authType: 2 as const } : {}),
+      },
       { family: 4, src, dst: '224.0.0.18' },
     );
-    const data = Buffer.concat([ipv4Header(src, '224.0.0.18', message.length), message]);
+    const data = o.ah
+      ? encodeAhDatagram({
+          vrrp: message,
+          src,
+          dst: '224.0.0.18',
+          seq: o.ah.seq,
+          password: o.ah.password,
+          unicast: false,
+        })
+      : Buffer.concat([ipv4Header(src, '224.0.0.18', message.length), message]);
     const ifindex = kernel.links.get('eth0')?.index ?? 0;
-    for (const r of receivers) r({ family: 4, data, src, dst: '224.0.0.18', ttl: 255, ifindex, at: time.now });
+    for (const r of o.ah ? ahReceivers : receivers) {
+      r({ family: 4, data, src, dst: '224.0.0.18', ttl: 255, ifindex, at: time.now });
+    }
   };
   const runner = () => daemon.instances[0];
   const state = () => runner()?.machine.state;

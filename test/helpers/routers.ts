@@ -35,6 +35,8 @@ export interface RouterOptions {
   nopreempt?: boolean;
   preemptDelay?: number;
   authPass?: string;
+  /** With authPass: PASS (the default) or AH. */
+  authType?: 'PASS' | 'AH';
   unicastPeers?: string[];
   unicastSrcIp?: string;
   garpMasterDelay?: number;
@@ -257,7 +259,7 @@ export function vipdYaml(o: RouterOptions, dir: string): string {
   ];
   if (o.nopreempt) lines.push('    nopreempt: true');
   if (o.preemptDelay !== undefined) lines.push(`    preempt_delay: ${o.preemptDelay}`);
-  if (o.authPass) lines.push(`    authentication: { auth_type: PASS, auth_pass: ${o.authPass} }`);
+  if (o.authPass) lines.push(`    authentication: { auth_type: ${o.authType ?? 'PASS'}, auth_pass: ${o.authPass} }`);
   if (o.unicastPeers) lines.push(`    unicast_peer: [${o.unicastPeers.join(', ')}]`);
   if (o.unicastSrcIp) lines.push(`    unicast_src_ip: ${o.unicastSrcIp}`);
   if (o.garpMasterDelay !== undefined) lines.push(`    garp_master_delay: ${o.garpMasterDelay}`);
@@ -278,7 +280,8 @@ export function keepalivedConf(o: RouterOptions, dir: string): string {
   ];
   if (o.nopreempt) body.push('  nopreempt');
   if (o.preemptDelay !== undefined) body.push(`  preempt_delay ${o.preemptDelay}`);
-  if (o.authPass) body.push(`  authentication {\n    auth_type PASS\n    auth_pass ${o.authPass}\n  }`);
+  if (o.authPass)
+    body.push(`  authentication {\n    auth_type ${o.authType ?? 'PASS'}\n    auth_pass ${o.authPass}\n  }`);
   if (o.unicastPeers) body.push(`  unicast_peer {\n${o.unicastPeers.map((p) => `    ${p}`).join('\n')}\n  }`);
   if (o.unicastSrcIp) body.push(`  unicast_src_ip ${o.unicastSrcIp}`);
   if (o.garpMasterDelay !== undefined) body.push(`  garp_master_delay ${o.garpMasterDelay}`);

@@ -1334,9 +1334,11 @@ export const LEDGER: LedgerRow[] = [
       'RFC3768-7.1-R9 PASS with a wrong password is dropped as auth_failure',
       'RFC3768-7.1-R9 an auth type other than the configured one is dropped as auth_type_mismatch',
       'RFC3768-7.1-R9 unknown auth types are dropped as auth_unsupported',
-      'RFC3768-7.1-R9 drops IPsec AH (protocol 51, keepalived auth_type AH) as auth_unsupported',
+      'RFC3768-7.1-R9 protocol 51 (IPsec AH) without room for an AH header is packet_length',
+      'RFC3768-7.1-R9 auth type 2 (IPsec AH) on a non-AH instance is auth_type_mismatch: $label',
+      'RFC3768-7.1-R9 IPsec AH: a wrong key, a changed byte or a foreign SPI is auth_failure',
     ],
-    note: 'RFC 3768 defines only type 0; simple-password type 1 (RFC 2338) is kept for keepalived interop, AH is refused.',
+    note: 'RFC 3768 defines only type 0; simple-password type 1 and IPsec AH type 2 (RFC 2338) are kept for keepalived interop.',
   },
   {
     id: 'RFC3768-7.1-R10',

@@ -3,6 +3,7 @@
  * Intervals are milliseconds here; only the codec converts to the wire units.
  */
 import type { Family } from '../ports.js';
+import type { AhHeader } from './ah.js';
 import type { AcceptNote, Drop } from './reasons.js';
 
 export interface AdvertFields {
@@ -13,7 +14,7 @@ export interface AdvertFields {
   maxAdverIntervalMs: number;
   /** All of one family, the family of the IP packet that carries them. */
   addresses: string[];
-  /** v2 only; default 0 (none). 2 (IPsec AH) is decoded but never produced or accepted. */
+  /** v2 only; default 0 (none), 1 PASS, 2 IPsec AH (the message then travels behind an AH header, ah.ts). */
   authType?: 0 | 1 | 2;
   /** v2 PASS: up to 8 bytes, NUL-padded. */
   authPassword?: string;
@@ -25,6 +26,8 @@ export interface Advert extends AdvertFields {
   checksum: number;
   /** v2: the 8 authentication bytes as received. */
   authData?: Buffer;
+  /** v2 AH: the AH sequence number (the receiving instance checks it against replay). */
+  ahSeq?: number;
 }
 
 /** What the kernel told us about the packet that carried the message. */
@@ -34,6 +37,8 @@ export interface RxInfo {
   dst: string;
   /** IPv4 TTL or IPv6 hop limit. */
   ttl: number;
+  /** IPv4: the AH header the message came behind (`auth_type AH`). */
+  ah?: AhHeader | undefined;
 }
 
 /** What the receiving instance is configured with. */
@@ -42,7 +47,8 @@ export interface ReceiveExpectation {
   priority: number;
   advertIntervalMs: number;
   addresses: string[];
-  authType: 0 | 1;
+  authType: 0 | 1 | 2;
+  /** PASS: the password; AH: the HMAC key (both as keepalived's auth_pass, first 8 bytes). */
   authPassword?: string | undefined;
   /** keepalived `vrrp_owner_ignore_adverts`: an owner (priority 255) drops every advert as 'owner'. */
   ownerIgnoreAdverts?: boolean | undefined;

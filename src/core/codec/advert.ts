@@ -62,7 +62,6 @@ function encodeProblem(a: AdvertFields, ip: IpEndpoints, intervalField: number):
   if (a.addresses.length > 255) return `${a.addresses.length} addresses (at most 255)`;
   if (a.version === 2 && ip.family === 6) return 'VRRPv2 is IPv4 only (RFC 3768)';
   if (a.version === 3 && (a.authType ?? AUTH_NONE) !== AUTH_NONE) return 'VRRPv3 has no authentication';
-  if (a.authType === 2) return 'IPsec AH authentication is not supported';
   const foreign = a.addresses.find((x) => addressFamily(x) !== ip.family);
   if (foreign !== undefined) return `address ${foreign} is not IPv${ip.family}`;
   if (addressFamily(ip.src) !== ip.family || addressFamily(ip.dst) !== ip.family) {

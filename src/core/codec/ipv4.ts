@@ -3,13 +3,12 @@
  * message behind it is looked at: the receive checks need the header's TTL and addresses (R1, R6) and
  * the total length (R2).
  */
+import { AH_LENGTH, AH_PROTOCOL, type AhHeader, decodeAhHeader } from './ah.js';
 import { VRRP_PROTOCOL } from './checksum.js';
 import { formatAddress } from './ip-address.js';
 import { type Drop, drop } from './reasons.js';
 
 const MIN_HEADER = 20;
-/** IPsec AH (RFC 4302): VRRPv2 `auth_type AH` puts it between the IP header and the VRRP message. */
-const AH_PROTOCOL = 51;
 const MORE_FRAGMENTS = 0x2000;
 const FRAGMENT_OFFSET = 0x1fff;
 
@@ -20,8 +19,10 @@ export interface Ipv4Datagram {
   ttl: number;
   /** The type-of-service byte (keepalived sends 0xc0, internetwork control). */
   tos: number;
-  /** The bytes the total length covers after the header: Ethernet padding is cut off. */
+  /** The bytes the total length covers after the header (and after an AH header): Ethernet padding is cut off. */
   payload: Buffer;
+  /** VRRPv2 `auth_type AH`: the AH header in front of the VRRP message, to verify with the instance's key. */
+  ah?: AhHeader;
 }
 
 export function decodeIpv4Datagram(buf: Buffer): Ipv4Datagram | Drop {
@@ -38,9 +39,10 @@ export function decodeIpv4Datagram(buf: Buffer): Ipv4Datagram | Drop {
   // A raw socket only ever sees reassembled datagrams, so a fragment here is a forged or broken packet.
   if ((buf.readUInt16BE(6) & (MORE_FRAGMENTS | FRAGMENT_OFFSET)) !== 0) return drop('ip_header', 'a fragment');
   const protocol = buf.readUInt8(9);
-  if (protocol === AH_PROTOCOL) return drop('auth_unsupported', 'IPsec AH authentication');
-  if (protocol !== VRRP_PROTOCOL) return drop('ip_header', `protocol ${protocol}, expected ${VRRP_PROTOCOL}`);
-  return {
+  if (protocol !== VRRP_PROTOCOL && protocol !== AH_PROTOCOL) {
+    return drop('ip_header', `protocol ${protocol}, expected ${VRRP_PROTOCOL}`);
+  }
+  const datagram: Ipv4Datagram = {
     ok: true,
     src: formatAddress(buf.subarray(12, 16)),
     dst: formatAddress(buf.subarray(16, 20)),
@@ -48,4 +50,8 @@ export function decodeIpv4Datagram(buf: Buffer): Ipv4Datagram | Drop {
     tos: buf.readUInt8(1),
     payload: buf.subarray(headerLength, totalLength),
   };
+  if (protocol === VRRP_PROTOCOL) return datagram;
+  const ah = decodeAhHeader(buf.subarray(0, totalLength), headerLength);
+  if ('reason' in ah) return ah;
+  return { ...datagram, ah, payload: buf.subarray(headerLength + AH_LENGTH, totalLength) };
 }

@@ -5,6 +5,7 @@
  */
 import type { Family } from '../ports.js';
 import type { Advert, DecodeResult, ReceiveExpectation, RxInfo } from './advert-types.js';
+import { verifyAh } from './ah.js';
 import { vrrpChecksum } from './checksum.js';
 import { addressFamily, canonicalAddress, formatAddress, isLinkLocal6, isMulticast } from './ip-address.js';
 import { type AcceptNote, type Drop, drop } from './reasons.js';
@@ -168,18 +169,25 @@ function checkOwner(r: Received): Drop | undefined {
   return undefined;
 }
 
-/** R9 (RFC 3768 §7.1 / RFC 2338): v2 auth type must be known and ours, and a PASS password must match. */
+/**
+ * R9 (RFC 3768 §7.1 / RFC 2338): v2 auth type must be known and ours, a PASS password must match, and an AH
+ * instance's adverts must come behind an AH header whose ICV and SPI check out (its sequence number is the
+ * instance's to check: it holds the counter).
+ */
 function checkV2Auth(r: Received): Drop | undefined {
-  const { version, header, expectation: e, message } = r;
-  if (version !== 2 || !e) return undefined;
+  const { version, header, expectation: e, message, rx } = r;
+  if (!e) return undefined;
+  if (version !== 2) return rx.ah ? drop('auth_type_mismatch', 'a VRRPv3 advert behind an AH header') : undefined;
   const t = header.authType;
-  if (t !== AUTH_NONE && t !== AUTH_PASS) {
-    return drop('auth_unsupported', t === AUTH_AH ? 'IPsec AH authentication' : `unknown auth type ${t}`);
-  }
+  if (t !== AUTH_NONE && t !== AUTH_PASS && t !== AUTH_AH) return drop('auth_unsupported', `unknown auth type ${t}`);
   if (t !== e.authType) return drop('auth_type_mismatch', `auth type ${t}, instance uses ${e.authType}`);
+  if ((t === AUTH_AH) !== (rx.ah !== undefined)) {
+    return drop('auth_type_mismatch', rx.ah ? 'an AH header on a non-AH advert' : 'auth type AH without an AH header');
+  }
   if (t === AUTH_PASS && !constantTimeEqual(authData(message), passwordBytes(e.authPassword))) {
     return drop('auth_failure', 'password does not match');
   }
+  if (rx.ah) return verifyAh(rx.ah, rx.src, e.authPassword, (e.unicastPeers?.length ?? 0) > 0);
   return undefined;
 }
 
@@ -266,9 +274,10 @@ function toAdvert(r: Received): Advert {
   };
   if (version === 2) {
     const data = Buffer.from(authData(message));
-    advert.authType = header.authType as 0 | 1;
+    advert.authType = header.authType as 0 | 1 | 2;
     advert.authData = data;
     if (header.authType === AUTH_PASS) advert.authPassword = passwordText(data);
+    if (rx.ah) advert.ahSeq = rx.ah.seq;
   }
   return advert;
 }

@@ -6,7 +6,7 @@ import { V2_AUTH_DATA_LENGTH } from './vrrp-wire.js';
 
 export const AUTH_NONE = 0;
 export const AUTH_PASS = 1;
-/** IPsec AH (RFC 2338): the VRRP message sits behind an AH header. Not implemented. */
+/** IPsec AH (RFC 2338): the VRRP message sits behind an AH header (ah.ts). */
 export const AUTH_AH = 2;
 
 /** The 8 auth bytes for a password: its UTF-8 bytes, NUL-padded, cut at 8 (as keepalived does). */

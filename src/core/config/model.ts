@@ -203,8 +203,9 @@ export interface NotifyScripts {
   generic?: string[] | undefined;
 }
 
+/** VRRPv2 authentication: PASS (the password in clear in each advert) or AH (an HMAC-MD5-96 keyed with it). */
 export interface PassAuth {
-  type: 'PASS';
+  type: 'PASS' | 'AH';
   /** At most 8 bytes (keepalived truncates longer passwords; the loader warns). */
   password: string;
 }

@@ -42,9 +42,7 @@ import { buildTrackerLists } from './trackers.js';
 
 export const authenticationSchema = z
   .object({
-    auth_type: z.string({ error: 'must be PASS' }).refine((s) => s === 'PASS', {
-      error: (iss) => (iss.input === 'AH' ? 'auth_type AH is not supported yet' : 'must be PASS'),
-    }),
+    auth_type: z.enum(['PASS', 'AH'], { error: 'must be PASS or AH' }),
     auth_pass: text,
   })
   .partial();
@@ -224,6 +222,13 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     base,
     report,
   );
+  if (auth?.type === 'AH' && unicastPeers.length > 0) {
+    report.error(
+      [...base, 'authentication', 'auth_type'],
+      'value',
+      'auth_type AH with unicast_peer is not supported yet: vipd sends AH adverts to the multicast group only',
+    );
+  }
   const notify: NotifyScripts = {
     master: r.notify_master,
     backup: r.notify_backup,
@@ -492,7 +497,11 @@ function buildAuth(
       `auth_pass is longer than 8 bytes; only the first 8 ("${password}") are used, as keepalived does`,
     );
   }
-  return { type: 'PASS', password };
+  if (data.auth_type === 'AH' && family === 6) {
+    report.error([...path, 'auth_type'], 'value', 'auth_type AH is for IPv4 (keepalived has no IPv6 AH either)');
+    return undefined;
+  }
+  return { type: data.auth_type, password };
 }
 
 function truncateUtf8(s: string, bytes: number): string {
