@@ -140,6 +140,35 @@ export interface RuleSpec {
   noTrack: boolean;
 }
 
+/** keepalived's `use_vmac` interface: a private-mode macvlan named `name` on `base` with the virtual MAC. */
+export interface VmacSpec {
+  name: string;
+  base: string;
+  /** 00:00:5e:00:01:VRID (IPv6: 00:00:5e:00:02:VRID). */
+  mac: Buffer;
+}
+
+/** Makes and removes VMAC interfaces (rtnetlink). */
+export interface VmacPort {
+  /**
+   * Makes the macvlan (or takes over a left-over macvlan of that name on the same base, correcting it), with no
+   * automatic IPv6 link-local address, and brings it up. `created`: this call made it. Rejects when another kind
+   * of interface has the name.
+   */
+  create(spec: VmacSpec): Promise<{ index: number; created: boolean }>;
+  /** Removes the macvlan of that name (never another kind of interface). */
+  remove(name: string): Promise<'removed' | 'absent'>;
+  close(): void;
+}
+
+/** Kernel parameters under /proc/sys (`net/ipv4/conf/eth0/arp_ignore`). */
+export interface SysctlPort {
+  /** The value, or undefined when there is no such parameter. */
+  read(key: string): string | undefined;
+  /** Throws when it cannot be written. */
+  write(key: string, value: string): void;
+}
+
 /** A route or rule the kernel deleted (family undefined: notifications were lost, anything may be gone). */
 export interface RoutingDeletion {
   kind: 'route' | 'rule';
@@ -299,6 +328,9 @@ export interface DaemonEdges extends SocketEdges {
   ipvs?: IpvsPort | undefined;
   /** Routes and rules (virtual_routes, static_rules...). */
   routing?: RoutingPort | undefined;
+  /** VMAC interfaces (use_vmac) and the kernel parameters they need. */
+  vmacs?: VmacPort | undefined;
+  sysctl?: SysctlPort | undefined;
   /** Hears of routes and rules deleted in the kernel; asked for only by a configuration that has some. */
   watchRoutingDeletions?(listener: (d: RoutingDeletion) => void): () => void;
   links: LinkWatcher;

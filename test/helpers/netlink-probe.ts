@@ -17,6 +17,7 @@ import {
   createAddressPort,
   createLinkWatcher,
   createRoutingPort,
+  createVmacPort,
   type NetlinkLinkInfo,
   type NetlinkLinkWatcher,
   primaryAddress,
@@ -32,6 +33,8 @@ export type ProbeOp =
   | { op: 'addRoute'; route: RouteSpec }
   | { op: 'removeRoute'; route: RouteSpec }
   | { op: 'addRule'; rule: RuleSpec }
+  | { op: 'createVmac'; name: string; base: string; mac: string }
+  | { op: 'removeVmac'; name: string }
   | { op: 'removeRule'; rule: RuleSpec }
   /** Closes a separate port while its requests are in flight: they must reject (ECANCELED), not hang. */
   | { op: 'cancel'; dev: string };
@@ -63,6 +66,7 @@ function lingerGuard(maxMs: number): void {
 async function probeOps(ops: ProbeOp[]): Promise<void> {
   const port = createAddressPort();
   const routing = createRoutingPort();
+  const vmacs = createVmacPort();
   let watcher: NetlinkLinkWatcher | undefined;
   try {
     for (const [i, o] of ops.entries()) {
@@ -72,6 +76,9 @@ async function probeOps(ops: ProbeOp[]): Promise<void> {
         else if (o.op === 'remove') result = await port.remove(o.spec);
         else if (o.op === 'addRoute') result = await routing.addRoute(o.route);
         else if (o.op === 'removeRoute') result = await routing.removeRoute(o.route);
+        else if (o.op === 'createVmac') {
+          result = await vmacs.create({ name: o.name, base: o.base, mac: Buffer.from(o.mac.replace(/:/g, ''), 'hex') });
+        } else if (o.op === 'removeVmac') result = await vmacs.remove(o.name);
         else if (o.op === 'addRule') result = await routing.addRule(o.rule);
         else if (o.op === 'removeRule') result = await routing.removeRule(o.rule);
         else if (o.op === 'list') result = await port.list(o.dev, o.family);
@@ -97,6 +104,7 @@ async function probeOps(ops: ProbeOp[]): Promise<void> {
     watcher?.close();
     port.close();
     routing.close();
+    vmacs.close();
   }
   print('closed');
 }

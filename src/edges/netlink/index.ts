@@ -1,6 +1,6 @@
 /**
  * The rtnetlink edge, by concern: transport (sockets, requests, errors), addresses, links, routes and rules;
- * generic netlink (IPVS) beside them; VMAC to come. A netlink socket belongs to the network namespace of
+ * VMAC interfaces; generic netlink (IPVS) beside them. A netlink socket belongs to the network namespace of
  * the process that opened it.
  */
 export { createAddressPort, type NetlinkAddressPort, primaryAddress } from './addresses.js';
@@ -14,3 +14,4 @@ export {
 export { type ListedAddress, type NetlinkOptions, SCOPES, type ScopeName } from './messages.js';
 export { createRoutingPort } from './routes.js';
 export { NetlinkError } from './transport.js';
+export { createVmacPort } from './vmac.js';

@@ -1,0 +1,123 @@
+/**
+ * keepalived's `use_vmac` interface: a macvlan in private mode on the instance's interface, with the VRRP virtual
+ * MAC (00:00:5e:00:01:VRID, IPv6 00:00:5e:00:02:VRID), no automatic IPv6 link-local address (RFC 5798 §7.4), up.
+ * Made through rtnetlink (RTM_NEWLINK with IFLA_LINKINFO kind "macvlan"); the sysctls that make it work are the
+ * sysctl edge's. A left-over of the same name (vipd or keepalived killed with -9) that is a macvlan on the same
+ * interface is taken over and corrected; any other interface of that name is refused.
+ */
+import { FlagsNew, rt } from 'netlink';
+import type { VmacPort, VmacSpec } from '../../core/ports.js';
+import { AF_INET6, body, linkByName, type NetlinkOptions } from './messages.js';
+import { NetlinkError, RtRequester, toNetlinkError } from './transport.js';
+
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_MACVLAN_MODE = 1;
+const MACVLAN_MODE_PRIVATE = 1;
+const IFLA_INET6_ADDR_GEN_MODE = 8;
+const IN6_ADDR_GEN_MODE_NONE = 1;
+
+/** One netlink attribute (4-byte aligned). */
+function attr(type: number, payload: Buffer): Buffer {
+  const len = 4 + payload.length;
+  const out = Buffer.alloc((len + 3) & ~3);
+  out.writeUInt16LE(len, 0);
+  out.writeUInt16LE(type, 2);
+  payload.copy(out, 4);
+  return out;
+}
+
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+
+/** IFLA_LINKINFO for a private-mode macvlan. */
+const MACVLAN_LINKINFO = Buffer.concat([
+  attr(IFLA_INFO_KIND, Buffer.from('macvlan\0')),
+  attr(IFLA_INFO_DATA, attr(IFLA_MACVLAN_MODE, u32(MACVLAN_MODE_PRIVATE))),
+]);
+
+/** The kind and macvlan mode in a link's IFLA_LINKINFO. */
+function readLinkInfo(info: Buffer | undefined): { kind?: string; mode?: number } {
+  const out: { kind?: string; mode?: number } = {};
+  const walk = (buf: Buffer, visit: (type: number, payload: Buffer) => void) => {
+    for (let at = 0; at + 4 <= buf.length; ) {
+      const len = buf.readUInt16LE(at);
+      if (len < 4 || at + len > buf.length) return;
+      visit(buf.readUInt16LE(at + 2) & 0x3fff, buf.subarray(at + 4, at + len));
+      at += (len + 3) & ~3;
+    }
+  };
+  if (!info) return out;
+  walk(info, (type, payload) => {
+    if (type === IFLA_INFO_KIND) out.kind = payload.toString('utf8').replace(/\0+$/, '');
+    if (type === IFLA_INFO_DATA) {
+      walk(payload, (t, p) => {
+        if (t === IFLA_MACVLAN_MODE && p.length >= 4) out.mode = p.readUInt32LE(0);
+      });
+    }
+  });
+  return out;
+}
+
+export function createVmacPort(opts: NetlinkOptions = {}): VmacPort {
+  const sock = new RtRequester(opts.timeoutMs);
+  const find = async (name: string, what: string) => {
+    try {
+      return await linkByName(sock, name, what);
+    } catch (err) {
+      if (toNetlinkError(what, err).code === 'ENODEV') return undefined;
+      throw err;
+    }
+  };
+  const newLink = (data: rt.Link, attrs: object, flags: number, what: string) =>
+    sock.request({ type: rt.MessageType.NEWLINK, body: body('link', data, attrs), flags, what });
+
+  return {
+    async create(spec: VmacSpec) {
+      const what = `cannot make VMAC ${spec.name} on ${spec.base}`;
+      const base = await linkByName(sock, spec.base, what);
+      const baseIndex = base.data.index ?? 0;
+      const existing = await find(spec.name, what);
+      let created = false;
+      if (existing) {
+        const info = readLinkInfo(existing.attrs.linkinfo);
+        const on = existing.attrs.link?.readUInt32LE(0);
+        if (info.kind !== 'macvlan' || on !== baseIndex) {
+          throw new NetlinkError(
+            `${what}: an interface ${spec.name} exists and is not a macvlan on ${spec.base}`,
+            'EEXIST',
+          );
+        }
+        // A left-over: the MAC and mode are put right rather than trusted.
+        await newLink({ index: existing.data.index }, { address: spec.mac, linkinfo: MACVLAN_LINKINFO }, 0, what);
+      } else {
+        await newLink(
+          {},
+          { ifname: spec.name, link: u32(baseIndex), address: spec.mac, linkinfo: MACVLAN_LINKINFO },
+          FlagsNew.CREATE | FlagsNew.EXCL,
+          what,
+        );
+        created = true;
+      }
+      const link = await linkByName(sock, spec.name, what);
+      const index = link.data.index ?? 0;
+      // Not part of the creation: the kernel ignores IFLA_AF_SPEC there. Then up.
+      const genMode = attr(IFLA_INET6_ADDR_GEN_MODE, Buffer.from([IN6_ADDR_GEN_MODE_NONE]));
+      await newLink({ index }, { afSpec: new Map([[AF_INET6, genMode]]) }, 0, what);
+      await newLink({ index, flags: { up: true }, change: { up: true } }, {}, 0, what);
+      return { index, created };
+    },
+    async remove(name: string) {
+      const what = `cannot remove VMAC ${name}`;
+      const link = await find(name, what);
+      if (!link) return 'absent';
+      if (readLinkInfo(link.attrs.linkinfo).kind !== 'macvlan') return 'absent'; // never anything else
+      await sock.request({ type: rt.MessageType.DELLINK, body: body('link', { index: link.data.index }, {}), what });
+      return 'removed';
+    },
+    close: () => sock.close(),
+  };
+}
