@@ -5,6 +5,7 @@
  * address that goes is FAULT until one is back, and a VIP deleted behind vipd's back is put back by its master.
  * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
+import { virtualMac } from '../core/codec/ethernet.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
@@ -23,6 +24,7 @@ import { LoadBalancer } from './load-balancer.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackerError, Trackers } from './trackers.js';
+import { makeVmac, unmakeVmac } from './vmacs.js';
 
 /** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
 export function fifoTakes(keyword: NotifyFifoConfig['keyword'], kind: 'vrrp' | 'lvs'): boolean {
@@ -43,6 +45,8 @@ const SOURCE_ADDRESS_ATTEMPTS = 30;
 const SOURCE_ADDRESS_RETRY_MS = 100;
 /** The queue key of route and rule re-checks (device queues are keyed by interface name, which has no '*'). */
 const ROUTING_RECHECK = '*routing*';
+/** The fault source of an instance whose VMAC interface cannot be made. */
+const VMAC_FAULT = 'vmac';
 
 export class Daemon {
   readonly instances: InstanceRunner[] = [];
@@ -73,7 +77,7 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.trackers = new Trackers(config, edges.trackers, log);
-    this.ledger = new KernelLedger(edges.addresses, log, edges.ipvs, edges.routing);
+    this.ledger = new KernelLedger(edges.addresses, log, edges.ipvs, edges.routing, edges.vmacs, edges.sysctl);
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
     this.syncGroups = new SyncGroups(
       config.syncGroups,
@@ -169,6 +173,7 @@ export class Daemon {
     await Promise.all(this.config.staticAddresses.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
     await this.addStaticRouting(this.config);
     this.watchRouting(this.config);
+    for (const c of this.config.instances) await this.ensureVmac(c);
     const links = new Map<string, LinkInfo>();
     for (const c of this.config.instances) {
       const link = links.get(c.interface) ?? (await this.edges.links.get(c.interface));
@@ -269,11 +274,17 @@ export class Daemon {
     const log = this.log.child({ instance: c.name, vrid: c.vrid, interface: c.interface, family: `ipv${c.family}` });
     const receiver = b.receivers.get(c.family);
     if (!receiver) throw new Error(`no IPv${c.family} receiver on ${c.interface}`);
+    // use_vmac: adverts and GARPs leave by the VMAC (adverts by the base with vmac_xmit_base). Adverts arrive on
+    // both: the kernel hands a multicast frame whose source is a local macvlan's MAC (a peer's VMAC) to that macvlan.
+    const vmac = c.useVmac ? this.interfaces.get(c.useVmac.ifname) : undefined;
+    const vmacReceiver = vmac?.receivers.get(c.family);
+    const viaVmac = vmac?.sender(c.family);
+    const sender = viaVmac && c.vmacXmitBase ? { ...viaVmac, sendAdvert: b.sender(c.family).sendAdvert } : viaVmac;
     return new InstanceRunner(
       c,
       this.runtimeOf(c, b, primary),
-      receiver,
-      b.sender(c.family),
+      vmacReceiver ? [receiver, vmacReceiver] : [receiver],
+      sender ?? b.sender(c.family),
       {
         clock: this.edges.clock,
         ledger: this.ledger,
@@ -287,7 +298,50 @@ export class Daemon {
   }
 
   private runtimeOf(c: InstanceConfig, b: BoundInterface, primaryAddress: string) {
-    return { primaryAddress, mac: b.mac, ipv6Router: c.family === 6 && this.edges.ipv6Forwarding(c.interface) };
+    const mac = c.useVmac ? virtualMac(c.vrid, c.family) : b.mac;
+    return { primaryAddress, mac, ipv6Router: c.family === 6 && this.edges.ipv6Forwarding(c.interface) };
+  }
+
+  /**
+   * The instance's VMAC made (or taken over) with its kernel parameters, and its sockets open: adverts are sent
+   * from it and also read on it (those of peers using the same VMAC arrive there, not on the base interface).
+   */
+  private async ensureVmac(c: InstanceConfig): Promise<void> {
+    const name = c.useVmac?.ifname;
+    if (name === undefined) return;
+    try {
+      await makeVmac(this.ledger, c);
+    } catch (err) {
+      throw new StartupError(`instance ${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const link = await this.edges.links.get(name);
+    if (!link) throw new StartupError(`instance ${c.name}: the VMAC interface ${name} vanished as it was made`);
+    let b = this.interfaces.get(name);
+    if (!b) {
+      b = new BoundInterface(name, new Map([[c.family, { multicast: c.unicastPeers.length === 0 }]]), this.edges);
+      this.interfaces.set(name, b);
+    }
+    if (b.index !== link.index) b.attach(link);
+  }
+
+  /**
+   * A VMAC was deleted behind vipd's back (or went with its base interface): made again at once, sockets and all;
+   * its master puts its VIPs back. While it cannot be made (no base interface), the instance is in FAULT.
+   */
+  private async remakeVmac(r: InstanceRunner): Promise<void> {
+    if (this.stopping || !this.instances.includes(r)) return;
+    const name = r.config.useVmac?.ifname as string;
+    try {
+      await this.ensureVmac(r.config);
+      r.setFault(VMAC_FAULT, false);
+      await Promise.all([4, 6].map((f) => this.recheckAddresses(name, f as Family)));
+    } catch (err) {
+      r.setFault(
+        VMAC_FAULT,
+        true,
+        `the VMAC interface ${name} cannot be made: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   /**
@@ -346,6 +400,19 @@ export class Daemon {
   private linkChanged(link: LinkInfo): void {
     if (this.stopping) return;
     this.trackers.linkChanged(link.name, link.up);
+    for (const r of this.instances) {
+      const vmac = r.config.useVmac?.ifname;
+      if (vmac === undefined) continue;
+      const gone = link.name === vmac && link.deleted;
+      // The base interface back (after being deleted): its VMAC went with it and is made again.
+      const baseBack =
+        link.name === r.config.interface && !link.deleted && this.interfaces.get(vmac)?.index === undefined;
+      if (gone || baseBack) {
+        if (gone)
+          this.log.warn({ instance: r.config.name, vmac }, 'VMAC interface deleted behind vipd: making it again');
+        this.onDevice(vmac, () => this.remakeVmac(r));
+      }
+    }
     // An interface holding static addresses, created (again): they went with the old one and are put back. No
     // address event says so, the new link has none.
     if (!link.deleted) {
@@ -503,7 +570,13 @@ export class Daemon {
       prepared.push({ c, link, source });
     }
     const leaving = new Set([...plan.removed, ...plan.restarted.map((r) => r.name)]);
-    await Promise.allSettled(this.instances.filter((r) => leaving.has(r.config.name)).map((r) => r.stop()));
+    const leavingRunners = this.instances.filter((r) => leaving.has(r.config.name));
+    await Promise.allSettled(leavingRunners.map((r) => r.stop()));
+    // Their VMACs go, unless the new configuration has the same one (it is then kept, and taken over below).
+    const nextVmacs = new Set(next.instances.flatMap((c) => c.useVmac?.ifname ?? []));
+    for (const r of leavingRunners) {
+      if (r.config.useVmac && !nextVmacs.has(r.config.useVmac.ifname)) await unmakeVmac(this.ledger, r.config);
+    }
     for (const name of leaving) {
       this.trackers.unbind(name);
       this.lastTransition.delete(name);
@@ -520,6 +593,7 @@ export class Daemon {
     }
     const started: InstanceRunner[] = [];
     for (const { c, link, source } of prepared) {
+      await this.ensureVmac(c);
       const b = this.bind(c.interface, link);
       b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH');
       await this.checkVipDevices(c);
@@ -569,7 +643,7 @@ export class Daemon {
 
   private detachUnusedInterfaces(): void {
     for (const [name, b] of [...this.interfaces]) {
-      if (this.instances.some((r) => r.config.interface === name)) continue;
+      if (this.instances.some((r) => r.config.interface === name || r.config.useVmac?.ifname === name)) continue;
       b.detach();
       this.interfaces.delete(name);
     }
@@ -635,5 +709,6 @@ export class Daemon {
     this.edges.addresses.close();
     this.edges.ipvs?.close();
     this.edges.routing?.close();
+    this.edges.vmacs?.close();
   }
 }

@@ -114,7 +114,8 @@ export class InstanceRunner implements AdvertSink {
   constructor(
     private current: InstanceConfig,
     private runtime: InstanceRuntime,
-    private readonly receiver: Receiver,
+    /** Where its adverts arrive: the interface, and with use_vmac the VMAC too (peers' adverts carry the VMAC). */
+    private readonly receivers: readonly Receiver[],
     private readonly sender: Sender,
     private readonly edges: InstanceEdges,
     private readonly log: Logger,
@@ -125,7 +126,7 @@ export class InstanceRunner implements AdvertSink {
     this.machine = new VrrpMachine(params);
     this.sendOptions = { src: runtime.primaryAddress };
     this.applyConfig(current);
-    receiver.attach(this);
+    for (const r of receivers) r.attach(this);
     this.encodeForRuntime();
   }
 
@@ -331,7 +332,7 @@ export class InstanceRunner implements AdvertSink {
     this.sendRetry?.close();
     this.sendRetry = undefined;
     this.sendErrors.ended();
-    this.receiver.detach(this);
+    for (const r of this.receivers) r.detach(this);
   }
 
   private perform(action: VrrpAction, why?: string): void {

@@ -9,7 +9,17 @@ import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.j
 import { addressKey } from '../core/config/vip.js';
 import type { IpvsOp } from '../core/ipvs/reconcile.js';
 import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
-import type { AddressPort, AddressSpec, IpvsPort, RouteSpec, RoutingPort, RuleSpec } from '../core/ports.js';
+import type {
+  AddressPort,
+  AddressSpec,
+  IpvsPort,
+  RouteSpec,
+  RoutingPort,
+  RuleSpec,
+  SysctlPort,
+  VmacPort,
+  VmacSpec,
+} from '../core/ports.js';
 import type { Logger } from '../log.js';
 
 /** How one kind of kernel object is added, removed, told apart and named in logs. */
@@ -102,6 +112,9 @@ export class KernelLedger {
   private readonly addresses: OwnedObjects<AddressSpec>;
   private readonly routes: OwnedObjects<RouteSpec>;
   private readonly rules: OwnedObjects<RuleSpec>;
+  private readonly vmacs: OwnedObjects<VmacSpec>;
+  /** Kernel parameters vipd changed: the value before, and who needs the change (restored when nobody does). */
+  private readonly sysctls = new Map<string, { before: string; holders: Set<string> }>();
   /** IPVS services vipd programmed (or took over at start-up), by serviceId, with their keys. */
   private readonly services = new Map<string, ServiceKey>();
 
@@ -110,6 +123,8 @@ export class KernelLedger {
     private readonly log: Logger,
     private readonly ipvs?: IpvsPort,
     routing?: RoutingPort,
+    vmacPort?: VmacPort,
+    private readonly sysctl?: SysctlPort,
   ) {
     this.addresses = new OwnedObjects<AddressSpec>(
       {
@@ -133,6 +148,18 @@ export class KernelLedger {
         add: (r) => routing?.addRoute(r) ?? noRouting(),
         remove: (r) => routing?.removeRoute(r) ?? noRouting(),
         describe: (r) => ({ route: routeLine(r) }),
+      },
+      log,
+    );
+    this.vmacs = new OwnedObjects<VmacSpec>(
+      {
+        noun: 'VMAC interface',
+        key: (v) => v.name,
+        // A left-over of vipd's or keepalived's (a kill -9) is taken over: it is removed at the end like a new one.
+        add: (v) =>
+          vmacPort ? vmacPort.create(v).then(() => 'added' as const) : Promise.reject(new Error('no VMAC port')),
+        remove: (v) => vmacPort?.remove(v.name) ?? Promise.resolve('absent' as const),
+        describe: (v) => ({ vmac: v.name, base: v.base }),
       },
       log,
     );
@@ -231,11 +258,58 @@ export class KernelLedger {
     return this.rules.has(spec);
   }
 
-  /** Removes everything vipd added (a stop or a crash after the instances had their turn): rules, routes, addresses. */
+  /** Makes (or takes over) a VMAC interface; resolves whether it is there and vipd's. */
+  addVmac(owner: string, spec: VmacSpec): Promise<boolean> {
+    return this.vmacs.add(owner, spec);
+  }
+
+  removeVmac(spec: VmacSpec): Promise<void> {
+    return this.vmacs.remove(spec);
+  }
+
+  /** Whether vipd made (or took over) the VMAC of that name. */
+  holdsVmac(spec: VmacSpec): boolean {
+    return this.vmacs.has(spec);
+  }
+
+  /**
+   * Sets a kernel parameter on behalf of `holder`, remembering its value before the first change; throws when it
+   * cannot be written.
+   */
+  setSysctl(key: string, value: string, holder: string): void {
+    if (!this.sysctl) throw new Error('no sysctl port');
+    const before = this.sysctls.get(key)?.before ?? this.sysctl.read(key);
+    if (before === undefined) throw new Error(`no kernel parameter ${key}`);
+    if (before !== value || this.sysctls.has(key)) this.sysctl.write(key, value);
+    const entry = this.sysctls.get(key) ?? { before, holders: new Set<string>() };
+    entry.holders.add(holder);
+    this.sysctls.set(key, entry);
+  }
+
+  /** `holder` no longer needs its changes: each parameter nobody else needs gets its value from before. */
+  releaseSysctls(holder: string): void {
+    for (const [key, entry] of [...this.sysctls]) {
+      if (!entry.holders.delete(holder) || entry.holders.size > 0) continue;
+      this.sysctls.delete(key);
+      try {
+        this.sysctl?.write(key, entry.before);
+      } catch (err) {
+        // The interface went away with its parameters: nothing is left to restore.
+        this.log.debug({ err, key }, 'cannot restore kernel parameter');
+      }
+    }
+  }
+
+  /**
+   * Removes everything vipd added (a stop or a crash after the instances had their turn): rules, routes,
+   * addresses, VMAC interfaces, then the kernel parameters it changed.
+   */
   async releaseAll(): Promise<void> {
     await this.rules.releaseAll();
     await this.routes.releaseAll();
     await this.addresses.releaseAll();
+    await this.vmacs.releaseAll();
+    for (const entry of [...this.sysctls.values()]) for (const h of [...entry.holders]) this.releaseSysctls(h);
   }
 }
 

@@ -4,11 +4,12 @@ import type { DaemonEdges } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
-import { createAddressPort, createLinkWatcher, createRoutingPort } from './netlink/index.js';
+import { createAddressPort, createLinkWatcher, createRoutingPort, createVmacPort } from './netlink/index.js';
 import { lazyIpvs } from './netlink/ipvs.js';
 import { watchRoutingDeletions } from './netlink/routing-events.js';
 import { openNotifyFifo } from './notify-fifo.js';
 import { runScript } from './scripts.js';
+import { procSysctl } from './sysctl.js';
 import { createTrackerEdges } from './tracker-edges.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
@@ -19,6 +20,8 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     addresses: createAddressPort(),
     ipvs: lazyIpvs(),
     routing: createRoutingPort(),
+    vmacs: createVmacPort(),
+    sysctl: procSysctl,
     watchRoutingDeletions: (listener) =>
       watchRoutingDeletions(listener, (err) => log.error({ err }, 'route watcher error')),
     // Notification overflow is handled inside (a resync); anything else is worth a line.

@@ -161,7 +161,7 @@ vrrp_sync_group:
     const i = m.instances[0];
     expect(i).toMatchObject({
       excludedVips: [
-        { family: 6, address: '2001:db8::1', prefix: 64, dev: 'eth0' },
+        { family: 6, address: '2001:db8::1', prefix: 64, dev: 'vrrp.51' }, // use_vmac: no dev → the VMAC
         { family: 4, address: '10.0.9.1', prefix: 24, dev: 'eth9' },
       ],
       virtualRoutes: [
@@ -174,10 +174,7 @@ vrrp_sync_group:
       dontTrackPrimary: false,
       accept: true,
     });
-    expect(r.errors.map((e) => e.message)).toEqual([
-      'use_vmac is not supported yet',
-      'vmac_xmit_base is not supported yet',
-    ]);
+    expect(r.errors.map((e) => e.message)).toEqual([]);
   });
 
   it('flags set to false describe what vipd does and are accepted', () => {

@@ -47,7 +47,7 @@ const PASSING = [
 
 /** What each refused sample needs before it loads: the keywords check-config names as not supported yet. */
 const NOT_SUPPORTED_YET: Record<string, string[]> = {
-  'keepalived.conf.conditional_conf': ['net_namespace', 'use_vmac'],
+  'keepalived.conf.conditional_conf': ['net_namespace'],
 };
 
 const NOT_SUPPORTED = / is not supported yet$/;

@@ -520,7 +520,7 @@ describe('TRACKERS_SUPPORTED', () => {
 
   it('on: exactly those keywords stop being refused', () => {
     expect(yaml(BRIEF).errors).toEqual([]);
-    expect(issues(`${BRIEF}    use_vmac: true\n`)).toEqual(['19:5: use_vmac is not supported yet']);
+    expect(issues(`${BRIEF}    dont_track_primary: true\n`)).toEqual(['19:5: dont_track_primary is not supported yet']);
     expect(issues(`${BRIEF}vrrp_track_process:\n  p: {}\n`)).toEqual(['19:1: vrrp_track_process is not supported yet']);
     // Sync-group trackers are the group's members' trackers.
     expect(issues(`${BRIEF}vrrp_sync_group:\n  G: { group: [VI_1], track_script: [chk_haproxy] }\n`)).toEqual([]);

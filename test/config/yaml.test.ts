@@ -491,7 +491,11 @@ const BROKEN: [string, string, string | string[]][] = [
     `global_defs:\n  garp_master_delay: 10\n${base()}`,
     '2:3: unknown keyword garp_master_delay in global_defs (the global_defs form is vrrp_garp_master_delay)',
   ],
-  ['use_vmac not built yet', base('    use_vmac: true\n'), '6:5: use_vmac is not supported yet'],
+  [
+    'use_vmac naming the instance interface',
+    base('    use_vmac: eth0\n'),
+    "6:15: use_vmac eth0 is the instance's own interface: name another one",
+  ],
   [
     'sync group tracker not built yet',
     `${base()}vrrp_sync_group:\n  G1: { group: [VI_1], track_process: [p] }\n`,
@@ -823,12 +827,8 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'use_vmac with a MAC address',
     base('    use_vmac: "vrrp51 00:00:5e:00:01:33"\n'),
-    [
-      '6:5: use_vmac is not supported yet',
-      '6:15: use_vmac takes at most an interface name (a MAC address, netlink_notify_msg or group is not supported yet)',
-    ],
+    '6:15: use_vmac takes at most an interface name (a MAC address, netlink_notify_msg or group is not supported yet)',
   ],
-  ['vmac_xmit_base not built yet', base('    vmac_xmit_base:\n'), '6:5: vmac_xmit_base is not supported yet'],
   [
     'dont_track_primary not built yet',
     base('    dont_track_primary: true\n'),

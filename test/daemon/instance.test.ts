@@ -64,7 +64,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
   const runner = new InstanceRunner(
     instanceConfig(),
     { primaryAddress: PRIMARY, mac: MAC, ipv6Router: false },
-    receiver,
+    [receiver],
     {
       sendAdvert: (message, dst, o) => port.send(message, dst, o),
       sendFrame: (f) => log.push(`garp ${decodeGarp(f)?.senderIp}`),

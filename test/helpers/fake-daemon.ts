@@ -57,9 +57,17 @@ export class FakeKernel {
     for (const l of this.routingListeners) l({ kind: 'route', family: 4 });
   }
 
-  addLink(name: string): LinkInfo {
+  /** Kernel parameters by key (net/ipv4/conf/eth0/arp_ignore); every interface starts with keepalived's zeros. */
+  readonly sysctls = new Map<string, string>();
+  /** The VMAC (macvlan) interfaces, by name. */
+  readonly macvlans = new Set<string>();
+
+  addLink(name: string, mac: Buffer = Buffer.from([2, 0, 0, 0, 0, this.nextIndex])): LinkInfo {
     const index = this.nextIndex++;
-    const link: LinkInfo = { name, index, up: true, mac: Buffer.from([2, 0, 0, 0, 0, index]), mtu: 1500 };
+    const link: LinkInfo = { name, index, up: true, mac, mtu: 1500 };
+    for (const k of ['arp_ignore', 'arp_filter', 'arp_announce', 'accept_local', 'rp_filter']) {
+      this.sysctls.set(`net/ipv4/conf/${name}/${k}`, '0');
+    }
     this.links.set(name, link);
     this.addresses.set(index, []);
     for (const l of this.linkListeners) l(link);
@@ -77,6 +85,8 @@ export class FakeKernel {
   deleteLink(name: string): void {
     const link = this.links.get(name);
     if (!link) return;
+    this.macvlans.delete(name);
+    for (const k of [...this.sysctls.keys()]) if (k.startsWith(`net/ipv4/conf/${name}/`)) this.sysctls.delete(k);
     for (const a of [...(this.addresses.get(link.index) ?? [])]) this.removeAddress(name, a.address);
     this.links.delete(name);
     this.addresses.delete(link.index);
@@ -227,6 +237,29 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     clock: time.clock,
     addresses,
     routing,
+    vmacs: {
+      create: async ({ name, base, mac }) => {
+        if (!kernel.links.has(base)) throw errno('ENODEV');
+        const had = kernel.links.get(name);
+        if (had && !kernel.macvlans.has(name)) throw errno('EEXIST');
+        const link = had ?? kernel.addLink(name, mac);
+        kernel.macvlans.add(name);
+        return { index: link.index, created: !had };
+      },
+      remove: async (name) => {
+        if (!kernel.macvlans.has(name)) return 'absent';
+        kernel.deleteLink(name);
+        return 'removed';
+      },
+      close: () => undefined,
+    },
+    sysctl: {
+      read: (key) => kernel.sysctls.get(key),
+      write: (key, value) => {
+        if (!kernel.sysctls.has(key)) throw errno('ENOENT');
+        kernel.sysctls.set(key, value);
+      },
+    },
     watchRoutingDeletions: (listener) => {
       kernel.routingListeners.add(listener);
       return () => kernel.routingListeners.delete(listener);

@@ -23,7 +23,15 @@ export interface ReloadPlan {
 }
 
 /** What makes an instance the same VRRP router to its peers (keepalived's matching on reload). */
-const IDENTITY: readonly (keyof InstanceConfig)[] = ['vrid', 'interface', 'family', 'version', 'unicastSrcIp'];
+const IDENTITY: readonly (keyof InstanceConfig)[] = [
+  'vrid',
+  'interface',
+  'family',
+  'version',
+  'unicastSrcIp',
+  'useVmac',
+  'vmacXmitBase',
+];
 
 export function planReload(running: VipdConfig, next: VipdConfig): ReloadPlan {
   const before = new Map(running.instances.map((i) => [i.name, i]));

@@ -127,8 +127,6 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'track_check',
   'track_process',
   'track_bfd',
-  'use_vmac',
-  'vmac_xmit_base',
   'use_vmac_addr',
   'use_ipvlan',
   'no_virtual_ipaddress',

@@ -262,9 +262,12 @@ export interface InstanceConfig {
   virtualRoutes: RouteSpec[];
   /** `virtual_rules`: added by a master after its routes, removed first. */
   virtualRules: RuleSpec[];
-  /** `use_vmac [NAME]` (not supported yet); the name defaults to `vrrp.<vrid>`. */
+  /**
+   * `use_vmac [NAME]` (IPv4): a macvlan with the virtual MAC on the interface, holding the VIPs that name no dev,
+   * sending the adverts and GARPs; the name defaults to `vrrp.<vrid>`.
+   */
   useVmac?: { ifname: string } | undefined;
-  /** `vmac_xmit_base` (false; not supported yet when true). */
+  /** `vmac_xmit_base` (false): adverts leave by the base interface, GARPs still by the VMAC. */
   vmacXmitBase: boolean;
   /**
    * The vrrp_sync_group this instance is in (set by the loader, which also merges the group's trackers into the

@@ -150,7 +150,10 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     report.error(p('no_accept'), 'key', 'no_accept contradicts accept: true');
 
   const ifname = r.interface ?? '';
-  const vips = buildVips(r, ifname, base, report);
+  const vmacName = r.use_vmac ? (r.use_vmac.name ?? `vrrp.${r.virtual_router_id}`) : undefined;
+  // keepalived: addresses without a dev go on the VMAC interface.
+  const vipDev = vmacName ?? ifname;
+  const vips = buildVips(r, vipDev, base, report);
   const family: Family = vips[0]?.family ?? (r.unicast_src_ip ? (addressFamily(r.unicast_src_ip) as Family) : 4);
   // Checks that depend on a value in error are skipped: one mistake, one message.
   const familyKnown = vips.length > 0;
@@ -246,7 +249,15 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   };
 
   const trackers = buildTrackerLists(r, base, ctx, report);
-  const excludedVips = buildExcludedVips(r.virtual_ipaddress_excluded, vips, ifname, base, report);
+  const excludedVips = buildExcludedVips(r.virtual_ipaddress_excluded, vips, vipDev, base, report);
+  if (vmacName !== undefined && vmacName === ifname) {
+    report.error(p('use_vmac'), 'value', `use_vmac ${vmacName} is the instance's own interface: name another one`);
+  }
+  if (vmacName !== undefined && family === 6) {
+    report.error(p('use_vmac'), 'key', 'use_vmac on an IPv6 instance is not supported yet (IPv4 VMACs are)');
+  }
+  if (r.vmac_xmit_base && !vmacName)
+    report.warn(p('vmac_xmit_base'), 'key', 'vmac_xmit_base has no effect without use_vmac');
 
   if (invalid.size > 0 || report.realErrors > errorsBefore) return undefined;
   if (!trackers) return undefined;
@@ -279,7 +290,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     excludedVips,
     virtualRoutes: buildRoutes(r.virtual_routes, [...base, 'virtual_routes'], 'virtual_routes', report),
     virtualRules: buildRules(r.virtual_rules, [...base, 'virtual_rules'], 'virtual_rules', ctx.rulePreferences, report),
-    useVmac: r.use_vmac ? { ifname: r.use_vmac.name ?? `vrrp.${r.virtual_router_id}` } : undefined,
+    useVmac: vmacName !== undefined ? { ifname: vmacName } : undefined,
     vmacXmitBase: r.vmac_xmit_base ?? false,
     lvsSyncDaemonInterface: r.lvs_sync_daemon_interface,
     source: report.at(base, 'key'),
@@ -516,7 +527,20 @@ function truncateUtf8(s: string, bytes: number): string {
 /** keepalived requires a VRID to be unique per interface and family (multicast group). */
 export function checkUnique(instances: InstanceConfig[], report: Reporter): void {
   const seen = new Map<string, InstanceConfig>();
+  const vmacs = new Map<string, InstanceConfig>();
   for (const c of instances) {
+    const vmac = c.useVmac?.ifname;
+    const other = vmac === undefined ? undefined : vmacs.get(vmac);
+    if (vmac !== undefined && other) {
+      report.error(
+        ['vrrp_instance', c.name, 'use_vmac'],
+        'value',
+        `use_vmac ${vmac} is already the VMAC of vrrp_instance ${other.name} (line ${other.source.line})`,
+      );
+    } else if (vmac !== undefined) vmacs.set(vmac, c);
+    if (vmac !== undefined && instances.some((o) => o.interface === vmac)) {
+      report.error(['vrrp_instance', c.name, 'use_vmac'], 'value', `use_vmac ${vmac} is another instance's interface`);
+    }
     const key = `${c.interface}/${c.vrid}/${c.family}`;
     const prev = seen.get(key);
     if (prev) {

@@ -1,0 +1,55 @@
+/**
+ * use_vmac on the daemon and a fake kernel: the VMAC is made before the instance starts, with keepalived's kernel
+ * parameters and vipd's arp_announce on the base; the VIPs go on it; deleted behind vipd's back it is made again
+ * and its master puts the VIP back; a VMAC that was there (a left-over) is taken over; stop removes it and gives
+ * the base its parameters back; a foreign interface with the VMAC's name stops the start with the reason.
+ */
+import { describe, expect, it } from 'vitest';
+import { VIP, world } from '../helpers/fake-daemon.js';
+
+const BASE_KEYS = ['arp_ignore', 'arp_filter', 'arp_announce'].map((k) => `net/ipv4/conf/eth0/${k}`);
+
+describe('use_vmac on the daemon', () => {
+  it('made with its parameters, holds the VIP, made again when deleted, removed at stop', async () => {
+    const w = world('    use_vmac: true\n');
+    await w.daemon.start();
+    expect(w.kernel.macvlans.has('vrrp.51')).toBe(true);
+    expect(w.kernel.links.get('vrrp.51')?.mac.toString('hex')).toBe('00005e000133');
+    expect(BASE_KEYS.map((k) => w.kernel.sysctls.get(k))).toEqual(['1', '1', '2']);
+    expect(w.kernel.sysctls.get('net/ipv4/conf/vrrp.51/accept_local')).toBe('1');
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    expect(w.kernel.has('vrrp.51', VIP)).toBe(true);
+    const vmacIndex = () => w.kernel.links.get('vrrp.51')?.index;
+    // Adverts and GARPs leave by the VMAC, with its MAC.
+    expect(w.wire.filter((x) => x.ifindex === vmacIndex() && x.kind === 'advert').length).toBeGreaterThan(0);
+    expect(w.wire.filter((x) => x.kind === 'garp').every((g) => g.mac === '00:00:5e:00:01:33')).toBe(true);
+
+    w.kernel.deleteLink('vrrp.51');
+    await w.settle();
+    expect(w.kernel.macvlans.has('vrrp.51')).toBe(true);
+    expect(w.kernel.has('vrrp.51', VIP)).toBe(true);
+    expect(w.state()).toBe('MASTER');
+    w.wire.length = 0;
+    await w.advance(200);
+    expect(w.wire.filter((x) => x.ifindex === vmacIndex() && x.kind === 'advert').length).toBe(2);
+
+    await w.daemon.stop();
+    expect(w.kernel.links.has('vrrp.51')).toBe(false);
+    expect(BASE_KEYS.map((k) => w.kernel.sysctls.get(k))).toEqual(['0', '0', '0']);
+  });
+
+  it('a foreign interface with the name stops the start; a left-over macvlan is taken over and removed at stop', async () => {
+    const foreign = world('    use_vmac: true\n');
+    foreign.kernel.addLink('vrrp.51');
+    await expect(foreign.daemon.start()).rejects.toThrow(/cannot make the VMAC interface vrrp.51 on eth0/);
+    const w = world('    use_vmac: true\n');
+    w.kernel.addLink('vrrp.51');
+    w.kernel.macvlans.add('vrrp.51');
+    await w.daemon.start();
+    await w.advance(400);
+    expect(w.kernel.has('vrrp.51', VIP)).toBe(true);
+    await w.daemon.stop();
+    expect(w.kernel.links.has('vrrp.51')).toBe(false);
+  });
+});
