@@ -161,6 +161,14 @@ export interface VmacPort {
   close(): void;
 }
 
+/** The firewall rules behind `no_accept`: input to these addresses is dropped (nftables). */
+export interface FirewallPort {
+  /** Replaces the whole set of addresses input to which is dropped. */
+  dropTo(addresses: readonly { family: Family; address: string }[]): Promise<void>;
+  /** Removes vipd's rules altogether. */
+  remove(): Promise<void>;
+}
+
 /** Kernel parameters under /proc/sys (`net/ipv4/conf/eth0/arp_ignore`). */
 export interface SysctlPort {
   /** The value, or undefined when there is no such parameter. */
@@ -331,6 +339,8 @@ export interface DaemonEdges extends SocketEdges {
   /** VMAC interfaces (use_vmac) and the kernel parameters they need. */
   vmacs?: VmacPort | undefined;
   sysctl?: SysctlPort | undefined;
+  /** no_accept's drop rules. */
+  firewall?: FirewallPort | undefined;
   /** Hears of routes and rules deleted in the kernel; asked for only by a configuration that has some. */
   watchRoutingDeletions?(listener: (d: RoutingDeletion) => void): () => void;
   links: LinkWatcher;

@@ -31,6 +31,15 @@ export function fifoTakes(keyword: NotifyFifoConfig['keyword'], kind: 'vrrp' | '
   return keyword === 'notify_fifo' || keyword === (kind === 'vrrp' ? 'vrrp_notify_fifo' : 'lvs_notify_fifo');
 }
 
+/** The addresses input to which is dropped: the VIPs of non-owner instances without accept mode. */
+export function noAcceptAddresses(c: VipdConfig): { family: Family; address: string }[] {
+  return c.instances
+    .filter((i) => !i.accept && i.priority !== 255)
+    .flatMap((i) =>
+      [...i.vips, ...i.excludedVips].map((v) => ({ family: v.family, address: canonicalAddress(v.address) })),
+    );
+}
+
 export class StartupError extends VipdError {
   constructor(message: string) {
     super('VIPD_ERR_STARTUP', message);
@@ -77,7 +86,15 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.trackers = new Trackers(config, edges.trackers, log);
-    this.ledger = new KernelLedger(edges.addresses, log, edges.ipvs, edges.routing, edges.vmacs, edges.sysctl);
+    this.ledger = new KernelLedger(
+      edges.addresses,
+      log,
+      edges.ipvs,
+      edges.routing,
+      edges.vmacs,
+      edges.sysctl,
+      edges.firewall,
+    );
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
     this.syncGroups = new SyncGroups(
       config.syncGroups,
@@ -174,6 +191,11 @@ export class Daemon {
     await this.addStaticRouting(this.config);
     this.watchRouting(this.config);
     for (const c of this.config.instances) await this.ensureVmac(c);
+    try {
+      await this.ledger.dropInputTo(noAcceptAddresses(this.config));
+    } catch (err) {
+      throw new StartupError(`no_accept: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const links = new Map<string, LinkInfo>();
     for (const c of this.config.instances) {
       const link = links.get(c.interface) ?? (await this.edges.links.get(c.interface));
@@ -329,7 +351,7 @@ export class Daemon {
    * its master puts its VIPs back. While it cannot be made (no base interface), the instance is in FAULT.
    */
   private async remakeVmac(r: InstanceRunner): Promise<void> {
-    if (this.stopping || !this.instances.includes(r)) return;
+    if (this.stopping || r.leaving || !this.instances.includes(r)) return;
     const name = r.config.useVmac?.ifname as string;
     try {
       await this.ensureVmac(r.config);
@@ -402,7 +424,7 @@ export class Daemon {
     this.trackers.linkChanged(link.name, link.up);
     for (const r of this.instances) {
       const vmac = r.config.useVmac?.ifname;
-      if (vmac === undefined) continue;
+      if (vmac === undefined || r.leaving) continue;
       const gone = link.name === vmac && link.deleted;
       // The base interface back (after being deleted): its VMAC went with it and is made again.
       const baseBack =
@@ -587,6 +609,9 @@ export class Daemon {
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
     await this.reconcileStaticAddresses(previous, next);
     await this.reconcileStaticRouting(previous, next);
+    await this.ledger
+      .dropInputTo(noAcceptAddresses(next))
+      .catch((err: unknown) => this.log.error({ err }, 'cannot update the no_accept rules'));
     this.watchRouting(next);
     for (const { name } of plan.updated) {
       this.instances.find((r) => r.config.name === name)?.reconfigure(byName.get(name) as InstanceConfig);

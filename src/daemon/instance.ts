@@ -190,6 +190,11 @@ export class InstanceRunner implements AdvertSink {
     if (sourceChanged) this.log.info({ source: runtime.primaryAddress }, 'advert source address changed');
   }
 
+  /** Stopping or stopped (a reload took it away, or vipd stops): nothing is to be done for it any more. */
+  get leaving(): boolean {
+    return this.stopping;
+  }
+
   get primaryAddress(): string {
     return this.runtime.primaryAddress;
   }

@@ -12,6 +12,7 @@ import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
 import type {
   AddressPort,
   AddressSpec,
+  FirewallPort,
   IpvsPort,
   RouteSpec,
   RoutingPort,
@@ -113,6 +114,8 @@ export class KernelLedger {
   private readonly routes: OwnedObjects<RouteSpec>;
   private readonly rules: OwnedObjects<RuleSpec>;
   private readonly vmacs: OwnedObjects<VmacSpec>;
+  /** Whether vipd's no_accept table is in the kernel (removed at the end). */
+  private firewallInstalled = false;
   /** Kernel parameters vipd changed: the value before, and who needs the change (restored when nobody does). */
   private readonly sysctls = new Map<string, { before: string; holders: Set<string> }>();
   /** IPVS services vipd programmed (or took over at start-up), by serviceId, with their keys. */
@@ -125,6 +128,7 @@ export class KernelLedger {
     routing?: RoutingPort,
     vmacPort?: VmacPort,
     private readonly sysctl?: SysctlPort,
+    private readonly firewall?: FirewallPort,
   ) {
     this.addresses = new OwnedObjects<AddressSpec>(
       {
@@ -300,15 +304,33 @@ export class KernelLedger {
     }
   }
 
+  /** no_accept: input to these addresses is dropped from now on (none: vipd's table goes). Throws on failure. */
+  async dropInputTo(addresses: readonly { family: 4 | 6; address: string }[]): Promise<void> {
+    if (addresses.length === 0) {
+      if (this.firewallInstalled) await this.firewall?.remove();
+      this.firewallInstalled = false;
+      return;
+    }
+    if (!this.firewall) throw new Error('no firewall port');
+    this.firewallInstalled = true; // set first: a half-applied transaction is still removed at the end
+    await this.firewall.dropTo(addresses);
+  }
+
   /**
    * Removes everything vipd added (a stop or a crash after the instances had their turn): rules, routes,
-   * addresses, VMAC interfaces, then the kernel parameters it changed.
+   * addresses, VMAC interfaces, the no_accept table, then the kernel parameters it changed.
    */
   async releaseAll(): Promise<void> {
     await this.rules.releaseAll();
     await this.routes.releaseAll();
     await this.addresses.releaseAll();
     await this.vmacs.releaseAll();
+    if (this.firewallInstalled) {
+      await this.firewall
+        ?.remove()
+        .catch((err: unknown) => this.log.error({ err }, 'cannot remove the no_accept rules'));
+      this.firewallInstalled = false;
+    }
     for (const entry of [...this.sysctls.values()]) for (const h of [...entry.holders]) this.releaseSysctls(h);
   }
 }

@@ -7,6 +7,7 @@ import { createTimer, monotonicNow } from './hr-timer.js';
 import { createAddressPort, createLinkWatcher, createRoutingPort, createVmacPort } from './netlink/index.js';
 import { lazyIpvs } from './netlink/ipvs.js';
 import { watchRoutingDeletions } from './netlink/routing-events.js';
+import { nftables } from './nftables.js';
 import { openNotifyFifo } from './notify-fifo.js';
 import { runScript } from './scripts.js';
 import { procSysctl } from './sysctl.js';
@@ -22,6 +23,7 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     routing: createRoutingPort(),
     vmacs: createVmacPort(),
     sysctl: procSysctl,
+    firewall: nftables,
     watchRoutingDeletions: (listener) =>
       watchRoutingDeletions(listener, (err) => log.error({ err }, 'route watcher error')),
     // Notification overflow is handled inside (a resync); anything else is worth a line.

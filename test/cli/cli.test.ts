@@ -115,12 +115,12 @@ describe('vipd command line', () => {
     expect(vipd('check-config', '-f', yamlFile).status).toBe(0);
     const refused = file(
       'refused.conf',
-      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n  use_vmac\n}\n',
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n  dont_track_primary\n}\n',
     );
     const c = vipd('convert', refused);
     expect(c.status).toBe(0);
     expect(c.stderr).toContain('check-config will say:');
-    expect(c.stderr).toContain('use_vmac is not supported yet');
+    expect(c.stderr).toContain('dont_track_primary is not supported yet');
     expect(vipd('convert', file('broken.conf', 'vrrp_instance VI_1 {\n')).status).toBe(2);
   });
 });

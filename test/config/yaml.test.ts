@@ -502,9 +502,9 @@ const BROKEN: [string, string, string | string[]][] = [
     '7:24: track_process is not supported yet',
   ],
   [
-    'vrrp_strict not built yet',
-    `global_defs:\n  vrrp_strict: true\n${base()}`,
-    '2:3: vrrp_strict is not supported yet',
+    'vrrp_strict with unicast peers',
+    `global_defs:\n  vrrp_strict: true\n${base('    unicast_peer: [10.0.0.2]\n')}`,
+    '8:5: unicast peers are not allowed in strict mode',
   ],
   [
     'unknown top-level keyword',
@@ -671,11 +671,6 @@ const BROKEN: [string, string, string | string[]][] = [
     '6:13: notify must be a command line (text), got a list',
   ],
   [
-    'no_accept not built yet',
-    base('    accept: false\n'),
-    '6:13: accept: false (no_accept) is not supported yet; vipd always runs in accept mode',
-  ],
-  [
     'script_user with two colons',
     `global_defs: { script_user: "a:b:c" }\n${base()}`,
     '1:29: script_user must be USER or USER:GROUP, got "a:b:c"',
@@ -834,13 +829,11 @@ const BROKEN: [string, string, string | string[]][] = [
     base('    dont_track_primary: true\n'),
     '6:5: dont_track_primary is not supported yet',
   ],
-  ['no_accept not built yet', base('    no_accept:\n'), '6:5: no_accept is not supported yet'],
   [
     'no_accept contradicts accept',
     base('    accept: true\n    no_accept: true\n'),
-    ['7:5: no_accept is not supported yet', '7:5: no_accept contradicts accept: true'],
+    '7:5: no_accept contradicts accept: true',
   ],
-  ['strict_mode not built yet', base('    strict_mode:\n'), '6:5: strict_mode is not supported yet'],
   [
     'vrrp_gna_interval out of range',
     `global_defs:\n  vrrp_gna_interval: -1\n${base()}`,

@@ -5,7 +5,7 @@
  * the base its parameters back; a foreign interface with the VMAC's name stops the start with the reason.
  */
 import { describe, expect, it } from 'vitest';
-import { VIP, world } from '../helpers/fake-daemon.js';
+import { configOf, instanceYaml, VIP, world } from '../helpers/fake-daemon.js';
 
 const BASE_KEYS = ['arp_ignore', 'arp_filter', 'arp_announce'].map((k) => `net/ipv4/conf/eth0/${k}`);
 
@@ -51,5 +51,32 @@ describe('use_vmac on the daemon', () => {
     expect(w.kernel.has('vrrp.51', VIP)).toBe(true);
     await w.daemon.stop();
     expect(w.kernel.links.has('vrrp.51')).toBe(false);
+  });
+});
+
+describe('use_vmac across a reload', () => {
+  it('an unchanged instance keeps its VMAC; turning use_vmac off removes it, on makes it', async () => {
+    const w = world('    use_vmac: true\n');
+    await w.daemon.start();
+    await w.advance(400);
+    const index = w.kernel.links.get('vrrp.51')?.index;
+    const same = configOf(`vrrp_instance:\n${instanceYaml('VI_1', 51)}    use_vmac: true\n`);
+    const plan = await w.daemon.reload(same);
+    expect(plan.unchanged).toEqual(['VI_1']);
+    expect(w.kernel.links.get('vrrp.51')?.index).toBe(index);
+    expect(w.state()).toBe('MASTER');
+
+    await w.daemon.reload(configOf(`vrrp_instance:\n${instanceYaml('VI_1', 51)}`));
+    await w.settle();
+    expect(w.kernel.links.has('vrrp.51')).toBe(false);
+    expect(BASE_KEYS.map((k) => w.kernel.sysctls.get(k))).toEqual(['0', '0', '0']);
+    await w.advance(400);
+    expect(w.kernel.has('eth0', VIP)).toBe(true);
+
+    await w.daemon.reload(configOf(`vrrp_instance:\n${instanceYaml('VI_1', 51)}    use_vmac: vrrp51\n`));
+    await w.advance(400);
+    expect(w.kernel.macvlans.has('vrrp51')).toBe(true);
+    expect(w.kernel.has('vrrp51', VIP)).toBe(true);
+    expect(w.kernel.has('eth0', VIP)).toBe(false);
   });
 });

@@ -55,7 +55,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'vrrp_strict',
   'vrrp_mcast_group4',
   'vrrp_mcast_group6',
   'default_interface',
@@ -138,9 +137,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'track_src_ip',
   'vrf',
   'promote_secondaries',
-  'no_accept',
   'dont_track_primary',
-  'strict_mode',
   'garp_extra_if',
   'timer_expired_backup',
   'owner_ignore_adverts',

@@ -38,6 +38,7 @@ import type { globalDefsSchema } from './global.js';
 import type { Context } from './index.js';
 import { isMap, type PathSegment, parseSection, type Reporter } from './report.js';
 import { buildRoutes, buildRules } from './routing.js';
+import { applyStrictMode } from './strict.js';
 import { buildTrackerLists } from './trackers.js';
 
 export const authenticationSchema = z
@@ -138,13 +139,6 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   if (!has('virtual_router_id')) report.error(base, 'key', `${where} has no virtual_router_id (1–255)`);
   if (!has('virtual_ipaddress')) {
     report.error(base, 'key', `${where} has no virtual_ipaddress (no_virtual_ipaddress is not supported yet)`);
-  }
-  if (r.accept === false) {
-    report.unsupported(
-      p('accept'),
-      'value',
-      'accept: false (no_accept) is not supported yet; vipd always runs in accept mode',
-    );
   }
   if (r.accept === true && r.no_accept === true)
     report.error(p('no_accept'), 'key', 'no_accept contradicts accept: true');
@@ -261,7 +255,14 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
 
   if (invalid.size > 0 || report.realErrors > errorsBefore) return undefined;
   if (!trackers) return undefined;
-  return {
+  const written = {
+    state: r.state !== undefined,
+    accept: r.accept !== undefined || r.no_accept !== undefined,
+    garpLowerPrio: r.garp_lower_prio_repeat !== undefined || r.garp_lower_prio_delay !== undefined,
+    lowerPrioNoAdvert: r.lower_prio_no_advert !== undefined,
+    higherPrioSendAdvert: r.higher_prio_send_advert !== undefined,
+  };
+  const built: InstanceConfig = {
     name,
     state,
     interface: ifname,
@@ -283,7 +284,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     higherPrioSendAdvert: r.higher_prio_send_advert ?? g.higherPrioSendAdvert,
     v3ChecksumAsV2: r.v3_checksum_as_v2 ?? g.v3ChecksumAsV2,
     checkUnicastSrc: r.check_unicast_src ?? g.checkUnicastSrc,
-    accept: r.no_accept === true ? false : (r.accept ?? DEFAULTS.accept),
+    accept: r.no_accept === true ? false : (r.accept ?? DEFAULTS.accept), // the default settles in applyStrictMode
     dontTrackPrimary: r.dont_track_primary ?? false,
     strictMode: r.strict_mode ?? g.vrrpStrict,
     ...trackers,
@@ -295,6 +296,9 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     lvsSyncDaemonInterface: r.lvs_sync_daemon_interface,
     source: report.at(base, 'key'),
   };
+  const errorsBeforeStrict = report.realErrors;
+  const adjusted = applyStrictMode(built, written, base, report);
+  return report.realErrors > errorsBeforeStrict ? undefined : adjusted;
 }
 
 /** virtual_ipaddress_excluded: VIP line syntax, any family, never also a VIP. */
