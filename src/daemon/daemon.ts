@@ -21,6 +21,7 @@ import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instanc
 import { BoundInterface } from './interface-binding.js';
 import { addressKey, KernelLedger } from './ledger.js';
 import { LoadBalancer } from './load-balancer.js';
+import { PacedFrames } from './paced-frames.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackerError, Trackers } from './trackers.js';
@@ -77,6 +78,8 @@ export class Daemon {
   private lb: LoadBalancer | undefined;
   private stopping: Promise<void> | undefined;
   private routingWatched = false;
+  /** GARP/NA pacing per interface name. */
+  private readonly pacers = new Map<string, PacedFrames>();
   private starting: Promise<void> | undefined;
   private startedAt = 0;
 
@@ -301,12 +304,16 @@ export class Daemon {
     const vmac = c.useVmac ? this.interfaces.get(c.useVmac.ifname) : undefined;
     const vmacReceiver = vmac?.receivers.get(c.family);
     const viaVmac = vmac?.sender(c.family);
-    const sender = viaVmac && c.vmacXmitBase ? { ...viaVmac, sendAdvert: b.sender(c.family).sendAdvert } : viaVmac;
+    const direct = viaVmac && c.vmacXmitBase ? { ...viaVmac, sendAdvert: b.sender(c.family).sendAdvert } : viaVmac;
+    const sender = direct ?? b.sender(c.family);
+    // GARPs and NAs are paced per interface (vrrp_garp_interval / vrrp_gna_interval), whoever sends them.
+    const framesOn = vmac?.name ?? b.name;
+    const paced = { ...sender, sendFrame: (f: Buffer) => this.pacerFor(framesOn).send(f, sender.sendFrame) };
     return new InstanceRunner(
       c,
       this.runtimeOf(c, b, primary),
       vmacReceiver ? [receiver, vmacReceiver] : [receiver],
-      sender ?? b.sender(c.family),
+      paced,
       {
         clock: this.edges.clock,
         ledger: this.ledger,
@@ -317,6 +324,20 @@ export class Daemon {
       },
       log,
     );
+  }
+
+  private pacerFor(ifname: string): PacedFrames {
+    let p = this.pacers.get(ifname);
+    if (!p) {
+      const g = this.config.globalDefs;
+      p = new PacedFrames(g.garpIntervalMs, g.gnaIntervalMs, {
+        now: () => this.edges.clock.now(),
+        createTimer: (f) => this.edges.createTimer(f),
+        failed: (err) => this.log.warn({ err, interface: ifname }, 'paced gratuitous ARP/NA not sent'),
+      });
+      this.pacers.set(ifname, p);
+    }
+    return p;
   }
 
   private runtimeOf(c: InstanceConfig, b: BoundInterface, primaryAddress: string) {
@@ -607,6 +628,11 @@ export class Daemon {
     await this.trackers.reconfigure(next, plan.trackers.changed);
     const previous = this.config;
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
+    const g0 = previous.globalDefs;
+    if (g0.garpIntervalMs !== next.globalDefs.garpIntervalMs || g0.gnaIntervalMs !== next.globalDefs.gnaIntervalMs) {
+      for (const p of this.pacers.values()) p.close();
+      this.pacers.clear(); // made again with the new intervals at the next frame
+    }
     await this.reconcileStaticAddresses(previous, next);
     await this.reconcileStaticRouting(previous, next);
     await this.ledger
@@ -727,6 +753,7 @@ export class Daemon {
 
   private closeEdges(): void {
     for (const u of this.unsubscribe.splice(0)) u();
+    for (const p of this.pacers.values()) p.close();
     for (const r of this.instances) r.close();
     for (const b of this.interfaces.values()) b.detach();
     this.interfaces.clear();

@@ -837,10 +837,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'vrrp_gna_interval out of range',
     `global_defs:\n  vrrp_gna_interval: -1\n${base()}`,
-    [
-      '2:3: vrrp_gna_interval is not supported yet',
-      '2:22: vrrp_gna_interval must be a number of seconds from 0 to 4294, got -1',
-    ],
+    '2:22: vrrp_gna_interval must be a number of seconds from 0 to 4294, got -1',
   ],
   [
     'vrrp_script name with a space',

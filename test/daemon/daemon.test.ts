@@ -342,3 +342,19 @@ describe('VRRPv2 IPsec AH on the daemon', () => {
     expect(w.wire.some((x) => x.kind === 'advert')).toBe(false);
   });
 });
+
+describe('GARP pacing (vrrp_garp_interval)', () => {
+  it("spaces an interface's gratuitous ARPs by the interval, the first at once", async () => {
+    const w = world(
+      '    garp_master_repeat: 2\n    virtual_ipaddress_excluded: ["192.0.2.101/24", "192.0.2.102/24"]\n',
+      'global_defs:\n  vrrp_garp_interval: 0.05\n',
+    );
+    await w.daemon.start();
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    const start = w.wire.find((x) => x.kind === 'garp')?.at ?? 0;
+    await w.advance(500);
+    const times = w.wire.filter((x) => x.kind === 'garp').map((x) => (x.at ?? 0) - start);
+    expect(times.slice(0, 6)).toEqual([0, 50, 100, 150, 200, 250]);
+  });
+});

@@ -168,6 +168,8 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     kind: 'advert' | 'garp' | 'frame';
     /** An AH frame's sequence number. */
     seq?: number;
+    /** When it was sent (fake clock). */
+    at?: number;
     vrid?: number;
     priority?: number;
     src?: string;
@@ -284,7 +286,7 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
         send(frame) {
           if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
           const g = decodeGarp(frame);
-          if (g) wire.push({ ifindex, kind: 'garp', mac: g.senderMac });
+          if (g) wire.push({ ifindex, kind: 'garp', mac: g.senderMac, at: time.now });
           else
             wire.push({ ifindex, kind: 'frame', seq: frame.readUInt32BE(14 + 20 + 8), priority: frame[14 + 44 + 2] });
         },

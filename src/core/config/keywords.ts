@@ -58,8 +58,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'vrrp_mcast_group4',
   'vrrp_mcast_group6',
   'default_interface',
-  'vrrp_garp_interval',
-  'vrrp_gna_interval',
   'vrrp_min_garp',
   'vrrp_garp_extra_if',
   'vrrp_skip_check_adv_addr',

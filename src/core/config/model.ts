@@ -44,9 +44,9 @@ export interface GlobalDefs {
   scriptUser?: ScriptUser | undefined;
   /** `enable_script_security`: parsed; enforced in a later issue. */
   enableScriptSecurity: boolean;
-  /** `vrrp_garp_interval` (0 = no pacing), in ms with µs resolution. Not supported yet. */
+  /** `vrrp_garp_interval` (0 = no pacing): the least time between two GARPs on one interface, in ms (µs resolution). */
   garpIntervalMs: number;
-  /** `vrrp_gna_interval` (0 = no pacing), in ms with µs resolution. Not supported yet. */
+  /** `vrrp_gna_interval` (0 = no pacing): the same for unsolicited NAs. */
   gnaIntervalMs: number;
   /** `vrrp_strict` (false). Not supported yet when true. */
   vrrpStrict: boolean;
