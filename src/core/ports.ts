@@ -7,6 +7,7 @@ import type { CheckSpec, ScriptUser } from './checks/spec.js';
 import type { IpvsOp } from './ipvs/reconcile.js';
 import type { IpvsService, IpvsTimeouts, SyncDaemonSpec } from './ipvs/table.js';
 import type { Clock, Millis } from './time.js';
+import type { ProcessInfo } from './tracking/process.js';
 import type { CheckResult } from './tracking/types.js';
 
 export type Family = 4 | 6;
@@ -271,7 +272,18 @@ export interface CheckHandle {
 }
 
 /** What the trackers need: the check engine, file watches and reads, script security and users. */
+/** What vipd hears of processes: all of them (a scan), one running (new, or changed), one ended. */
+export type ProcessEvents =
+  | { kind: 'snapshot'; processes: ProcessInfo[] }
+  | { kind: 'running'; process: ProcessInfo }
+  | { kind: 'ended'; pid: number };
+
+/** Starts watching processes; the first event is a snapshot. */
+export type ProcessWatch = (listener: (e: ProcessEvents) => void) => { readonly events: boolean; stop(): void };
+
 export interface TrackerEdges {
+  /** Running processes, for vrrp_track_process (absent: the configuration may have none). */
+  watchProcesses?: ProcessWatch;
   /** A check whose timing is in its spec; starts nothing yet: the caller starts the returned handle. */
   createCheck(spec: CheckSpec, onResult: (r: CheckResult) => void): CheckHandle;
   /** Calls back on every change of the file; returns the unwatch function. */

@@ -5,11 +5,12 @@
  * told only when its effective priority or its tracker fault changes.
  */
 import type { CheckSpec } from '../core/checks/spec.js';
-import type { InstanceConfig, ScriptUser, VipdConfig } from '../core/config/model.js';
+import type { InstanceConfig, ScriptUser, TrackProcessConfig, VipdConfig } from '../core/config/model.js';
 import { VipdError } from '../core/errors.js';
 import type { TrackerEdges } from '../core/ports.js';
 import { HealthCounter } from '../core/tracking/health.js';
 import { type EffectivePriority, effectivePriority } from '../core/tracking/priority.js';
+import { ProcessTable, withinQuorum } from '../core/tracking/process.js';
 import { type TrackerBinding, type TrackerState, trackerKey } from '../core/tracking/types.js';
 import type { Logger } from '../log.js';
 
@@ -65,10 +66,15 @@ export class Trackers {
       ...next.scripts.map((x) => trackerKey({ kind: 'script', name: x.name })),
       ...next.checks.map((x) => trackerKey({ kind: 'check', name: x.name })),
       ...next.trackFiles.map((x) => trackerKey({ kind: 'file', name: x.name })),
+      ...next.trackProcesses.map((x) => trackerKey({ kind: 'process', name: x.name })),
     ]);
     const stops: (Promise<void> | void)[] = [];
+    // The process trackers share one watch: if one goes or changes, they all start again (from a fresh scan).
+    const processKeys = [...this.running.keys()].filter((k) => k.startsWith('process:'));
+    const restartProcesses = processKeys.some((k) => !defined.has(k) || changed.includes(k));
     for (const [key, t] of [...this.running]) {
-      if (defined.has(key) && !changed.includes(key)) continue;
+      const keep = defined.has(key) && !changed.includes(key) && !(restartProcesses && key.startsWith('process:'));
+      if (keep) continue;
       this.running.delete(key);
       this.states.delete(key);
       stops.push(t.stop());
@@ -122,6 +128,48 @@ export class Trackers {
       this.running.set(key, { stop: this.edges.watchFile(f.path, read) });
       read();
     }
+    this.startProcesses(
+      this.config.trackProcesses.filter((p) => wanted(trackerKey({ kind: 'process', name: p.name }))),
+    );
+  }
+
+  /**
+   * vrrp_track_process: one process watch for the trackers that start now. A tracker is up while its count is
+   * within its quorum; a change counts once it has lasted fork_delay (up) or terminate_delay (down).
+   */
+  private startProcesses(trackers: readonly TrackProcessConfig[]): void {
+    if (trackers.length === 0) return;
+    const watch = this.edges.watchProcesses;
+    if (!watch) throw new TrackerError('vrrp_track_process: these edges cannot watch processes');
+    const table = new ProcessTable(trackers);
+    const pending = new Map<string, ReturnType<typeof setTimeout>>();
+    const judge = (t: TrackProcessConfig, first: boolean) => {
+      const key = trackerKey({ kind: 'process', name: t.name });
+      const up = withinQuorum(table.count(t.name), t.quorum, t.quorumMax);
+      clearTimeout(pending.get(t.name));
+      pending.delete(t.name);
+      if (this.states.get(key)?.up === up && !first) return;
+      const delay = first ? 0 : up ? t.forkDelayMs : t.terminateDelayMs;
+      const apply = () => {
+        pending.delete(t.name);
+        this.log.info({ tracker: key, processes: table.count(t.name), state: up ? 'up' : 'down' }, 'tracker changed');
+        this.set(key, { up });
+      };
+      if (delay <= 0) apply();
+      else pending.set(t.name, setTimeout(apply, delay).unref());
+    };
+    let first = true;
+    const handle = watch((e) => {
+      const changed = new Set(table.apply(e));
+      for (const t of trackers) if (first || changed.has(t.name)) judge(t, first);
+      first = false;
+    });
+    const stop = () => {
+      handle.stop();
+      for (const t of pending.values()) clearTimeout(t);
+    };
+    // One handle for all of them; stopping any (a reload changed it) stops the watch, and the others start again.
+    for (const t of trackers) this.running.set(trackerKey({ kind: 'process', name: t.name }), { stop });
   }
 
   /** The link watcher's view of an interface (track_interface, and the instance's own interface). */
@@ -197,5 +245,11 @@ function bindingsOf(i: InstanceConfig): TrackerBinding[] {
     ...i.trackScripts.map((t) => ({ kind: 'script' as const, name: t.script, weight: t.weight, reverse: t.reverse })),
     ...i.trackFiles.map((t) => ({ kind: 'file' as const, name: t.file, weight: t.weight, reverse: t.reverse })),
     ...i.trackChecks.map((t) => ({ kind: 'check' as const, name: t.name, weight: t.weight, reverse: t.reverse })),
+    ...i.trackProcesses.map((t) => ({
+      kind: 'process' as const,
+      name: t.process,
+      weight: t.weight,
+      reverse: t.reverse,
+    })),
   ];
 }

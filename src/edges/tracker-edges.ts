@@ -1,7 +1,7 @@
 /**
  * The real TrackerEdges: the check engine on its own thread for scripts and checks, an inotify watch (fs.watch on the file's
- * directory, so a file replaced by rename keeps being watched) for track_file, and /etc/passwd, /etc/group
- * for script users.
+ * directory, so a file replaced by rename keeps being watched) for track_file, process events for
+ * vrrp_track_process, and /etc/passwd, /etc/group for script users.
  */
 import { type FSWatcher, readFileSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,12 +9,14 @@ import type { TrackerEdges } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { CheckThread } from './check-thread.js';
 import { checkScriptSecurity } from './checks/index.js';
+import { watchProcesses } from './processes.js';
 
 export function createTrackerEdges(log?: Logger): TrackerEdges {
   const thread = new CheckThread(log);
   return {
     createCheck: (spec, onResult) => thread.createCheck(spec, onResult),
     close: () => thread.close(),
+    watchProcesses,
     watchFile(file, onChange) {
       let watcher: FSWatcher | undefined;
       try {

@@ -139,7 +139,7 @@ vrrp_sync_group:
         instances: ['VI_1', 'VI_2'],
         notify: { generic: ['/bin/n', 'x'] },
         trackingWeight: false,
-        trackers: { trackInterfaces: [], trackScripts: [], trackFiles: [], trackChecks: [] },
+        trackers: { trackInterfaces: [], trackScripts: [], trackFiles: [], trackChecks: [], trackProcesses: [] },
         source: { file: 'test.yaml', line: 8, col: 3 },
       },
     ]);

@@ -521,7 +521,7 @@ describe('TRACKERS_SUPPORTED', () => {
   it('on: exactly those keywords stop being refused', () => {
     expect(yaml(BRIEF).errors).toEqual([]);
     expect(issues(`${BRIEF}    dont_track_primary: true\n`)).toEqual(['19:5: dont_track_primary is not supported yet']);
-    expect(issues(`${BRIEF}vrrp_track_process:\n  p: {}\n`)).toEqual(['19:1: vrrp_track_process is not supported yet']);
+    expect(issues(`${BRIEF}bfd_instance:\n  b: {}\n`)).toEqual(['19:1: bfd_instance is not supported yet']);
     // Sync-group trackers are the group's members' trackers.
     expect(issues(`${BRIEF}vrrp_sync_group:\n  G: { group: [VI_1], track_script: [chk_haproxy] }\n`)).toEqual([]);
   });
@@ -537,5 +537,49 @@ describe('TRACKERS_SUPPORTED', () => {
       'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1/24\n }\n track_interface {\n  eth1\n }\n}\n';
     expect(keepalived(conf, false).errors.map((e) => e.message)).toEqual(['track_interface is not supported yet']);
     expect(keepalived(conf, true).errors).toEqual([]);
+  });
+});
+
+describe('vrrp_track_process (keepalived.conf)', () => {
+  it("reads keepalived's block and the instance's track_process, weights resolved line over block", async () => {
+    const { parseKeepalivedToConfig } = await import('../../src/core/config/keepalived/index.js');
+    const { memHost } = await import('./keepalived/helpers.js');
+    const text =
+      'vrrp_track_process proxy {\n  process "/usr/sbin/ha proxy" -f "/etc/a b.cfg"\n  param_match partial\n  weight -20\n  quorum 2\n  quorum_max 4\n  delay 0.5\n  fork_delay 1\n}\n' +
+      'vrrp_track_process sshd {\n  process sshd\n}\n' +
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1\n  }\n  track_process {\n    proxy\n    sshd weight 5 reverse\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({}) });
+    expect(r.errors).toEqual([]);
+    expect(r.config?.trackProcesses.map(({ source: _s, ...t }) => t)).toEqual([
+      {
+        name: 'proxy',
+        match: {
+          process: '/usr/sbin/ha proxy',
+          params: ['-f', '/etc/a b.cfg'],
+          paramMatch: 'partial',
+          fullCommand: false,
+        },
+        weight: -20,
+        reverse: false,
+        quorum: 2,
+        quorumMax: 4,
+        forkDelayMs: 1000,
+        terminateDelayMs: 500,
+      },
+      {
+        name: 'sshd',
+        match: { process: 'sshd', params: undefined, paramMatch: 'exact', fullCommand: false },
+        weight: 1,
+        reverse: false,
+        quorum: 1,
+        quorumMax: Number.MAX_SAFE_INTEGER,
+        forkDelayMs: 0,
+        terminateDelayMs: 0,
+      },
+    ]);
+    expect(r.config?.instances[0]?.trackProcesses.map((t) => [t.process, t.weight, t.reverse])).toEqual([
+      ['proxy', -20, false],
+      ['sshd', 5, true],
+    ]);
   });
 });

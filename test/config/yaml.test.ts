@@ -124,6 +124,7 @@ describe('YAML configuration: valid files', () => {
           trackScripts: [],
           trackFiles: [],
           trackChecks: [],
+          trackProcesses: [],
           excludedVips: [],
           virtualRoutes: [],
           virtualRules: [],
@@ -135,6 +136,7 @@ describe('YAML configuration: valid files', () => {
       scripts: [],
       trackFiles: [],
       checks: [],
+      trackProcesses: [],
       virtualServers: [],
       virtualServerGroups: [],
       staticAddresses: [],
@@ -498,8 +500,8 @@ const BROKEN: [string, string, string | string[]][] = [
   ],
   [
     'sync group tracker not built yet',
-    `${base()}vrrp_sync_group:\n  G1: { group: [VI_1], track_process: [p] }\n`,
-    '7:24: track_process is not supported yet',
+    `${base()}vrrp_sync_group:\n  G1: { group: [VI_1], track_bfd: [p] }\n`,
+    '7:24: track_bfd is not supported yet',
   ],
   [
     'vrrp_strict with unicast peers',

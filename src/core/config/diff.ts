@@ -65,6 +65,7 @@ function trackersOf(c: VipdConfig): Map<string, unknown> {
     ...c.scripts.map((s) => [`script:${s.name}`, s] as const),
     ...c.checks.map((k) => [`check:${k.name}`, k] as const),
     ...c.trackFiles.map((f) => [`file:${f.name}`, f] as const),
+    ...c.trackProcesses.map((p) => [`process:${p.name}`, p] as const),
   ]);
 }
 

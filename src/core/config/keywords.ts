@@ -26,10 +26,22 @@
 export const TRACKERS_SUPPORTED: boolean = true;
 
 /** Top-level tracker blocks, refused while trackers are not supported. */
-export const TRACKER_TOP_LEVEL: readonly string[] = ['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_check'];
+export const TRACKER_TOP_LEVEL: readonly string[] = [
+  'vrrp_script',
+  'track_file',
+  'vrrp_track_file',
+  'vrrp_check',
+  'vrrp_track_process',
+];
 
 /** vrrp_instance tracker lists, refused while trackers are not supported. */
-export const TRACKER_INSTANCE: readonly string[] = ['track_script', 'track_interface', 'track_file', 'track_check'];
+export const TRACKER_INSTANCE: readonly string[] = [
+  'track_script',
+  'track_interface',
+  'track_file',
+  'track_check',
+  'track_process',
+];
 
 /** Top-level blocks. */
 export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
@@ -151,11 +163,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
 ]);
 
 /** vrrp_sync_group keywords not built yet. */
-export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set([
-  'track_process',
-  'track_bfd',
-  'notify_priority_changes',
-]);
+export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set(['track_bfd', 'notify_priority_changes']);
 
 /** keepalived checker options a vrrp_check's checker block does not have (yet). */
 export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set([

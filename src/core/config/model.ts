@@ -7,6 +7,7 @@
 import type { ResolvedCheckSpec, ScriptUser } from '../checks/spec.js';
 import type { ForwardMethod, IpvsProtocol, TunnelOptions } from '../ipvs/table.js';
 import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../ports.js';
+import type { ProcessMatch } from '../tracking/process.js';
 import type { GarpParams } from '../vrrp/types.js';
 
 /** Where something was written: 1-based line and column of the YAML key (or keepalived.conf keyword). */
@@ -102,6 +103,32 @@ export interface TrackFileRef {
   source: SourceLocation;
 }
 
+/** One `track_process` line, resolved: the weight and reverse default to the vrrp_track_process's. */
+export interface TrackProcessRef {
+  /** The vrrp_track_process name (it exists). */
+  process: string;
+  /** −254..254. */
+  weight: number;
+  reverse: boolean;
+  source: SourceLocation;
+}
+
+/** `vrrp_track_process NAME { ... }`: up while the number of matching processes is within its quorum. */
+export interface TrackProcessConfig {
+  name: string;
+  match: ProcessMatch;
+  /** `weight N [reverse]` (1), −254..254. */
+  weight: number;
+  reverse: boolean;
+  /** `quorum` (1) and `quorum_max` (no bound). */
+  quorum: number;
+  quorumMax: number;
+  /** `fork_delay` / `terminate_delay` (or `delay` for both), ms: how long a change must last before it counts. */
+  forkDelayMs: number;
+  terminateDelayMs: number;
+  source: SourceLocation;
+}
+
 /** `vrrp_script NAME { ... }`, with keepalived's defaults. */
 export interface VrrpScriptConfig {
   name: string;
@@ -189,6 +216,7 @@ export interface TrackerLists {
   trackScripts: TrackScriptRef[];
   trackFiles: TrackFileRef[];
   trackChecks: TrackCheckRef[];
+  trackProcesses: TrackProcessRef[];
 }
 
 /**
@@ -256,6 +284,8 @@ export interface InstanceConfig {
   trackFiles: TrackFileRef[];
   /** `track_check` (vipd). */
   trackChecks: TrackCheckRef[];
+  /** `track_process`. */
+  trackProcesses: TrackProcessRef[];
   /** `virtual_ipaddress_excluded`: held with the VIPs by a master, never in adverts; any family. */
   excludedVips: AddressSpec[];
   /** `virtual_routes`: added by a master after its VIPs, removed before them. */
@@ -294,6 +324,8 @@ export interface VipdConfig {
   trackFiles: TrackFileConfig[];
   /** `vrrp_check` blocks (vipd), in file order. */
   checks: CheckConfig[];
+  /** `vrrp_track_process` blocks, in file order. */
+  trackProcesses: TrackProcessConfig[];
   /** `virtual_server` blocks, in file order. */
   virtualServers: VirtualServerConfig[];
   /** `virtual_server_group` blocks, in file order. */

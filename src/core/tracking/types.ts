@@ -15,7 +15,7 @@ export interface CheckResult {
   dynamicWeight?: number | undefined;
 }
 
-export type TrackerKind = 'script' | 'check' | 'interface' | 'file';
+export type TrackerKind = 'script' | 'check' | 'interface' | 'file' | 'process';
 
 /** How one tracker counts towards an instance (keepalived semantics; see priority.ts). */
 export interface TrackerBinding {

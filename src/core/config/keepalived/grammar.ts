@@ -50,6 +50,7 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['virtual_server_group', { kind: 'namedList' }],
   ['static_ipaddress', { kind: 'list' }],
   ['static_routes', { kind: 'list' }],
+  ['vrrp_track_process', { kind: 'named', ctx: 'section' }],
   ['static_rules', { kind: 'list' }],
   ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,

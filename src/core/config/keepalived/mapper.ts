@@ -60,6 +60,8 @@ export function mapStatements(
       }
       return stripQuotes(first.raw);
     }
+    // vrrp_track_process `process NAME [PARAMS]`: quoted words stay one element, for the command splitter.
+    if (kw === 'process') return args.map((t) => t.raw).join(' ');
     if (args.length === 1) return !TEXT_VALUES.has(kw) && NUMERIC.test(first.value) ? Number(first.value) : first.value;
     return args.map((t) => t.value).join(' ');
   };

@@ -21,6 +21,7 @@ import type {
   InstanceConfig,
   SyncGroupConfig,
   TrackFileConfig,
+  TrackProcessConfig,
   VipdConfig,
   VirtualServerConfig,
   VirtualServerGroupConfig,
@@ -33,7 +34,7 @@ import { type Issues, isMap, type Locator, Reporter, type ValidationResult } fro
 import { buildRoutes, buildRules, RulePreferences } from './routing.js';
 import { buildStaticAddresses } from './static.js';
 import { buildSyncGroup, joinSyncGroup } from './sync-group.js';
-import { buildScript, buildTrackFile } from './trackers.js';
+import { buildScript, buildTrackFile, buildTrackProcess } from './trackers.js';
 import { buildVirtualServer, buildVirtualServerGroup, checkUniqueServices } from './virtual-server.js';
 
 /** Top-level blocks the model holds (each refused as "not supported yet" until its feature lands). */
@@ -48,6 +49,7 @@ const MODELLED_TOP_LEVEL = [
   'static_ipaddress',
   'static_routes',
   'static_rules',
+  'vrrp_track_process',
 ] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
@@ -61,6 +63,8 @@ export interface Context {
   implicitFiles: Map<string, TrackFileConfig>;
   checkNames: ReadonlySet<string>;
   checks: ReadonlyMap<string, CheckConfig>;
+  processNames: ReadonlySet<string>;
+  processes: ReadonlyMap<string, TrackProcessConfig>;
   /** Preferences for rules written without one (keepalived counts down over the file). */
   rulePreferences: RulePreferences;
   /** The instance keywords refused as not supported yet (the tracker lists depend on the switch). */
@@ -150,6 +154,12 @@ export function validateConfig(
     const c = buildCheck(name, body, report);
     if (c) checks.set(name, c);
   }
+  const processBlocks = namedBlocks(root, 'vrrp_track_process', report);
+  const processes = new Map<string, TrackProcessConfig>();
+  for (const [name, body] of processBlocks) {
+    const tp = buildTrackProcess(name, body, report);
+    if (tp) processes.set(name, tp);
+  }
   const ctx: Context = {
     globalDefs,
     scriptNames: new Set(scriptBlocks.keys()),
@@ -159,6 +169,8 @@ export function validateConfig(
     implicitFiles: new Map(),
     checkNames: new Set(checkBlocks.keys()),
     checks,
+    processNames: new Set(processBlocks.keys()),
+    processes,
     rulePreferences: new RulePreferences(),
     unsupportedInstance: withTrackers(UNSUPPORTED_INSTANCE, TRACKER_INSTANCE, trackers),
   };
@@ -238,6 +250,7 @@ export function validateConfig(
     scripts: [...scripts.values()],
     trackFiles: [...trackFiles.values(), ...ctx.implicitFiles.values()],
     checks: [...checks.values()],
+    trackProcesses: [...processes.values()],
     virtualServers,
     virtualServerGroups: [...groups.values()],
     staticAddresses: buildStaticAddresses(root.static_ipaddress, instances, report),

@@ -24,6 +24,7 @@ export const syncGroupSchema = z
     track_script: trackEntries,
     track_file: trackEntries,
     track_check: trackEntries,
+    track_process: trackEntries,
     sync_group_tracking_weight: flag,
     global_tracking: flag,
   })
@@ -136,6 +137,10 @@ export function joinSyncGroup(
         if (t.weight !== 0) ignored(t.source, `track_check ${t.name} with a weight is ignored`);
         return t.weight === 0;
       }),
+      trackProcesses: member.trackProcesses.filter((t) => {
+        if (t.weight !== 0) ignored(t.source, `track_process ${t.process} with a weight is ignored`);
+        return t.weight === 0;
+      }),
     };
   }
   const owner = member.priority === 255;
@@ -152,5 +157,6 @@ export function joinSyncGroup(
     trackScripts: add(own.trackScripts, g.trackScripts.map(unweighted), (t) => t.script),
     trackFiles: add(own.trackFiles, g.trackFiles.map(unweighted), (t) => t.file),
     trackChecks: add(own.trackChecks, g.trackChecks.map(unweighted), (t) => t.name),
+    trackProcesses: add(own.trackProcesses, g.trackProcesses.map(unweighted), (t) => t.process),
   };
 }

@@ -7,6 +7,8 @@ import type {
   TrackFileConfig,
   TrackFileRef,
   TrackInterface,
+  TrackProcessConfig,
+  TrackProcessRef,
   TrackScriptRef,
   VrrpScriptConfig,
 } from '../model.js';
@@ -50,6 +52,61 @@ export const trackFileSchema = z
     }),
   })
   .partial();
+
+export const trackProcessSchema = z
+  .object({
+    process: command,
+    param_match: z.enum(['initial', 'partial'], { error: 'must be initial or partial' }),
+    weight: weightSpec(WEIGHT_MAX.track_process),
+    quorum: wholeNumber(0, 65535),
+    quorum_max: wholeNumber(0, 65535),
+    fork_delay: scriptSeconds,
+    terminate_delay: scriptSeconds,
+    delay: scriptSeconds,
+    full_command: flag,
+  })
+  .partial();
+
+/** `vrrp_track_process NAME { process CMD [ARGS]; ... }` with keepalived's defaults. */
+export function buildTrackProcess(
+  name: string,
+  body: Record<string, unknown>,
+  report: Reporter,
+): TrackProcessConfig | undefined {
+  const base = ['vrrp_track_process', name];
+  const where = `vrrp_track_process ${name}`;
+  const before = report.realErrors;
+  const { data: r, invalid } = parseSection(
+    body,
+    base,
+    { schema: trackProcessSchema, where, unsupported: new Set() },
+    report,
+  );
+  if (!Object.hasOwn(body, 'process')) report.error(base, 'key', `${where} has no process`);
+  const quorum = r.quorum ?? 1;
+  const quorumMax = r.quorum_max ?? Number.MAX_SAFE_INTEGER;
+  if (quorumMax < quorum)
+    report.error([...base, 'quorum_max'], 'value', `quorum_max ${quorumMax} is below quorum ${quorum}`);
+  if (invalid.size > 0 || report.realErrors > before || r.process === undefined) return undefined;
+  const [process = '', ...params] = r.process;
+  const delay = r.delay !== undefined ? toMs(r.delay) : 0;
+  return {
+    name,
+    match: {
+      process,
+      params: params.length > 0 || r.param_match !== undefined ? params : undefined,
+      paramMatch: r.param_match ?? 'exact',
+      fullCommand: r.full_command ?? false,
+    },
+    weight: r.weight?.weight ?? DEFAULTS.trackFileWeight,
+    reverse: r.weight?.reverse ?? false,
+    quorum,
+    quorumMax,
+    forkDelayMs: r.fork_delay !== undefined ? toMs(r.fork_delay) : delay,
+    terminateDelayMs: r.terminate_delay !== undefined ? toMs(r.terminate_delay) : delay,
+    source: report.at(base, 'key'),
+  };
+}
 
 export function buildScript(
   name: string,
@@ -153,7 +210,13 @@ export function buildTrackers<T>(
 
 /** The tracker lists of an instance or a sync group (`r`: its parsed body), references checked; undefined on error. */
 export function buildTrackerLists(
-  r: { track_interface?: unknown[]; track_script?: unknown[]; track_file?: unknown[]; track_check?: unknown[] },
+  r: {
+    track_interface?: unknown[];
+    track_script?: unknown[];
+    track_file?: unknown[];
+    track_check?: unknown[];
+    track_process?: unknown[];
+  },
   base: readonly PathSegment[],
   ctx: Context,
   report: Reporter,
@@ -200,9 +263,17 @@ export function buildTrackerLists(
     if (!c) return undefined;
     return { name: t.name, ...resolveWeight(t, c), source };
   }) satisfies (TrackCheckRef | undefined)[];
-  const lists = [trackInterfaces, trackScripts, trackFiles, trackChecks];
+  const trackProcesses = buildTrackers('track_process', r.track_process, base, report, (t, source, at) => {
+    if (!ctx.processNames.has(t.name))
+      return missing(at, 'track_process', 'vrrp_track_process', t.name, ctx.processNames);
+    const tp = ctx.processes.get(t.name);
+    if (!tp) return undefined;
+    return { process: t.name, ...resolveWeight(t, tp), source };
+  }) satisfies (TrackProcessRef | undefined)[];
+  const lists = [trackInterfaces, trackScripts, trackFiles, trackChecks, trackProcesses];
   if (lists.some((l) => l.includes(undefined))) return undefined;
   return {
+    trackProcesses: trackProcesses as TrackProcessRef[],
     trackInterfaces: trackInterfaces as TrackInterface[],
     trackScripts: trackScripts as TrackScriptRef[],
     trackFiles: trackFiles as TrackFileRef[],
