@@ -56,12 +56,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'track_group',
   'linkbeat_interfaces',
   'interface_up_down_delays',
-  'include',
-  'includer',
-  'includem',
-  'includew',
-  'includeb',
-  'includea',
   'net_namespace',
 ]);
 
@@ -123,7 +117,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'linkbeat_interfaces',
   'umask',
   'random_seed',
-  'include_check',
   'iproute_usr_dir',
   'iproute_etc_dir',
 ]);

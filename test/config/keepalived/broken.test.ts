@@ -83,9 +83,9 @@ const CASES: [string, string, string[]][] = [
     ['2:12: ${_ENV VAR} needs the name of an environment variable'],
   ],
   [
-    '_RANDOM',
-    'global_defs {\n router_id r${_RANDOM 1 9}\n}\n',
-    ['2:13: ${_RANDOM} is not supported by vipd (a configuration should read the same on every load)'],
+    '_RANDOM with MIN above MAX',
+    'global_defs {\n router_id r${_RANDOM 9 1}\n}\n',
+    ['2:13: ${_RANDOM [MIN [MAX]]} takes two whole numbers, MIN no more than MAX'],
   ],
   [
     '~SEQ without )',
@@ -119,9 +119,9 @@ const CASES: [string, string, string[]][] = [
     ['2:2: ~SEQ repeats lines more than 100000 times'],
   ],
   [
-    '~LST',
-    'vrrp_instance A {\n ~LST(A, 1, 2) priority $A\n}\n',
-    ['2:2: ~LST(...) is not supported by vipd yet; use ~SEQ or write the lines out'],
+    '~LST with a short tuple',
+    'vrrp_instance A {\n ~LST({A, B}, {1, 2}, {3}) priority $A\n}\n',
+    ['2:2: ~LST: each value needs 2 part(s), one per variable'],
   ],
   ['unknown ~', '~FOO bar\n', ['1:1: a line starting with ~ must be ~SEQ(var, start, step, end) or ~SEQx(...)']],
   [

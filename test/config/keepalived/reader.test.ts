@@ -99,6 +99,23 @@ describe('keepalived reader: include', () => {
     ]);
   });
 
+  it('include_check and the include variants make a missing file an error', () => {
+    const r = parse(
+      'includer nope.conf\nincludew /none/*.conf\ninclude /none/*.conf\ninclude_check\ninclude nope2.conf\n',
+    );
+    expect(r.errors.map(fmt)).toEqual([
+      '/etc/k/main.conf:1:1: includer /etc/k/nope.conf: cannot read the file (include_check)',
+      '/etc/k/main.conf:2:1: includew /none/*.conf: no file matches (include_check)',
+      '/etc/k/main.conf:5:1: include /etc/k/nope2.conf: cannot read the file (include_check)',
+    ]);
+    expect(r.warnings.map(fmt)).toEqual([
+      '/etc/k/main.conf:3:1: include /none/*.conf: no file matches (skipped, as keepalived does)',
+    ]);
+    // The level is restored when the file that set it ends.
+    const nested = parse('include a.conf\ninclude nope.conf\n', { '/etc/k/a.conf': 'include_check readable\n' });
+    expect(nested.errors).toEqual([]);
+  });
+
   it('detects include loops', () => {
     const files = { '/etc/k/a.conf': 'include b.conf\n', '/etc/k/b.conf': '\n  include ./a.conf\n' };
     const r = parse('include a.conf\n', files);
@@ -213,6 +230,34 @@ describe('keepalived reader: definitions, conditionals, sequences', () => {
       '10.3.2.1',
       '10.3.1.1',
     ]);
+  });
+
+  it("~LST: one variable, tuples, nested and with ~SEQ (keepalived.conf(5)'s examples)", () => {
+    const r = parse(
+      inst(
+        ' virtual_ipaddress {\n  ~LST({IP, IP1}, {10,1},{20,4}) 192.168.${IP}.${IP1}\n  ~LST(IP, 1, 2) ~LST(IP1, 5,6) 192.169.${IP}.${IP1}\n  ~LST(X, 7) ~SEQ(Y, 168, 2, 170) 192.${Y}.${X}.1\n }',
+      ),
+    );
+    expect(r.errors).toEqual([]);
+    expect((r.tree.vrrp_instance as Record<string, Record<string, unknown>>).VI_1?.virtual_ipaddress).toEqual([
+      '192.168.10.1',
+      '192.168.20.4',
+      '192.169.1.5',
+      '192.169.1.6',
+      '192.169.2.5',
+      '192.169.2.6',
+      '192.168.7.1',
+      '192.170.7.1',
+    ]);
+  });
+
+  it('${_RANDOM [MIN [MAX]]} from the random source given', () => {
+    const r = parseKeepalivedConfig('global_defs {\n router_id r${_RANDOM}-${_RANDOM 10 20}\n}\n', '/k.conf', {
+      host: memHost({}),
+      random: () => 0.5,
+    });
+    expect(r.errors).toEqual([]);
+    expect((r.tree.global_defs as Record<string, unknown>).router_id).toBe('r16384-15');
   });
 
   it('an undefined $NAME inside quotes stays as written, with a warning', () => {

@@ -28,6 +28,20 @@ const MAX_DEPTH = 50;
 const MAX_SUBSTITUTIONS = 10000;
 const MAX_SEQ = 100000;
 const INCLUDE = /^(include[rmwba]?)(\s+|$)/;
+const INCLUDE_CHECK = /^include_check(\s+|$)/;
+
+/** keepalived's include checks: which problems with an include are errors rather than skipped files. */
+type IncludeCheck = 'readable' | 'match' | 'wildcard_match' | 'brace_match';
+const ALL_CHECKS: readonly IncludeCheck[] = ['readable', 'match', 'wildcard_match', 'brace_match'];
+/** What each include variant adds to the current include_check level. */
+const VARIANT_CHECKS: Readonly<Record<string, readonly IncludeCheck[]>> = {
+  include: [],
+  includer: ['readable'],
+  includem: ['match'],
+  includew: ['wildcard_match'],
+  includeb: ['brace_match'],
+  includea: ALL_CHECKS,
+};
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 export interface ReadResult {
@@ -46,6 +60,8 @@ class Reader {
   readonly warnings: ConfigIssue[] = [];
   private readonly defs = new Map<string, Definition>();
   private readonly includeStack: string[] = [];
+  /** The include_check level: saved when a file is opened and restored when it is closed (keepalived). */
+  private includeChecks = new Set<IncludeCheck>();
   private substitutions = 0;
   private seqCount = 0;
 
@@ -66,6 +82,7 @@ class Reader {
 
   private readFile(text: string, file: string): void {
     this.includeStack.push(file);
+    const savedChecks = new Set(this.includeChecks);
     const physical = text.split(/\r\n|\n|\r/);
     let pending: { name: string; lines: Text[] } | undefined;
     for (let n = 0; n < physical.length; n++) {
@@ -83,6 +100,11 @@ class Reader {
       }
       const t = trim(line);
       if (t.s.length === 0) continue;
+      const check = INCLUDE_CHECK.exec(t.s);
+      if (check) {
+        this.includeCheck(t, slice(t, check[0].length).s);
+        continue;
+      }
       const inc = INCLUDE.exec(t.s);
       if (inc) {
         this.include(t, inc[1] as string, trim(slice(t, inc[0].length)), file);
@@ -93,6 +115,28 @@ class Reader {
     }
     if (pending) this.defs.set(pending.name, { lines: pending.lines });
     this.includeStack.pop();
+    this.includeChecks = savedChecks;
+  }
+
+  /** `include_check [OPTIONS]`: none means all; `+x` adds, `-x` removes, a bare word adds. */
+  private includeCheck(line: Text, args: string): void {
+    const words = args.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) {
+      this.includeChecks = new Set(ALL_CHECKS);
+      return;
+    }
+    for (const w of words) {
+      const name = w.replace(/^[+-]/, '') as IncludeCheck;
+      if (!ALL_CHECKS.includes(name)) {
+        this.error(
+          posAt(line, 0),
+          `include_check: unknown check ${name} (readable, match, wildcard_match, brace_match)`,
+        );
+        continue;
+      }
+      if (w.startsWith('-')) this.includeChecks.delete(name);
+      else this.includeChecks.add(name);
+    }
   }
 
   private include(line: Text, keyword: string, arg: Text, file: string): void {
@@ -104,11 +148,16 @@ class Reader {
       return;
     }
     const cwd = dirname(file);
+    const checks = new Set([...this.includeChecks, ...(VARIANT_CHECKS[keyword] ?? [])]);
+    // match, wildcard_match and brace_match include the readable check (keepalived).
+    if (checks.size > 0) checks.add('readable');
     let files: string[];
     if (hasMagicPath(pattern)) {
       files = this.opts.host.glob(pattern, cwd);
       if (files.length === 0) {
-        this.warn(at, `${keyword} ${pattern}: no file matches (skipped, as keepalived does)`);
+        const strict = checks.has('wildcard_match') || (checks.has('brace_match') && pattern.includes('{'));
+        if (strict) this.error(at, `${keyword} ${pattern}: no file matches (include_check)`);
+        else this.warn(at, `${keyword} ${pattern}: no file matches (skipped, as keepalived does)`);
         return;
       }
     } else files = [resolvePath(cwd, pattern)];
@@ -120,7 +169,9 @@ class Reader {
       }
       const text = this.opts.host.readFile(path);
       if (text === undefined) {
-        this.warn(at, `${keyword} ${path}: cannot read the file (skipped, as keepalived does)`);
+        const strict = checks.has('readable') || (checks.has('match') && !hasMagicPath(pattern));
+        if (strict) this.error(at, `${keyword} ${path}: cannot read the file (include_check)`);
+        else this.warn(at, `${keyword} ${path}: cannot read the file (skipped, as keepalived does)`);
         continue;
       }
       this.readFile(text, path);
@@ -204,7 +255,7 @@ class Reader {
       return;
     }
     if (m[1] === 'LST') {
-      this.error(at, '~LST(...) is not supported by vipd yet; use ~SEQ or write the lines out');
+      this.list(t, m[0].length, ctx);
       return;
     }
     const close = t.s.indexOf(')', m[0].length);
@@ -268,6 +319,76 @@ class Reader {
     }
     if (saved) this.defs.set(name, saved);
     else this.defs.delete(name);
+  }
+
+  /**
+   * `~LST(var, v1, v2, ...)` or `~LST({A, B}, {a1, b1}, {a2, b2})`: the rest of the line once per value (or
+   * tuple), the variables set to it.
+   */
+  private list(t: Text, open: number, ctx: Ctx): void {
+    const at = posAt(t, 0);
+    // The closing parenthesis of ~LST(: the first ')' outside braces.
+    let depth = 0;
+    let close = -1;
+    for (let i = open; i < t.s.length && close < 0; i++) {
+      const c = t.s[i];
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+      else if (c === ')' && depth === 0) close = i;
+    }
+    if (close < 0) {
+      this.error(at, '~LST( is not closed: missing )');
+      return;
+    }
+    // Top-level items: words, or {..} groups.
+    const items: string[][] = [];
+    for (const raw of t.s.slice(open, close).match(/\{[^}]*\}|[^,{}]+/g) ?? []) {
+      const item = raw.trim();
+      if (item.length === 0) continue;
+      items.push(
+        item.startsWith('{')
+          ? item
+              .slice(1, -1)
+              .split(',')
+              .map((x) => x.trim())
+          : [item],
+      );
+    }
+    const [names, ...values] = items;
+    const usage = '~LST(var, value, ...) or ~LST({var, var}, {value, value}, ...)';
+    if (!names || values.length === 0) {
+      this.error(at, `${usage}: it needs variables and at least one value`);
+      return;
+    }
+    for (const n of names) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) {
+        this.error(at, `~LST: ${JSON.stringify(n)} is not a variable name`);
+        return;
+      }
+    }
+    if (values.some((v) => v.length !== names.length)) {
+      this.error(at, `~LST: each value needs ${names.length} part(s), one per variable`);
+      return;
+    }
+    this.seqCount += values.length;
+    if (this.seqCount > MAX_SEQ) {
+      this.error(at, `~LST repeats lines more than ${MAX_SEQ} times`);
+      return;
+    }
+    const rest = slice(t, close + 1);
+    const saved = names.map((n) => this.defs.get(n));
+    for (const v of values) {
+      names.forEach((n, i) => {
+        const text = v[i] as string;
+        this.defs.set(n, { lines: [{ s: text, pos: Array.from(text, () => at), end: at }] });
+      });
+      this.processLine(rest, { ...ctx, depth: ctx.depth + 1 }, false);
+    }
+    names.forEach((n, i) => {
+      const old = saved[i];
+      if (old) this.defs.set(n, old);
+      else this.defs.delete(n);
+    });
   }
 
   /** Replaces $NAME / ${NAME}; stops at a multi-line definition and returns the lines it makes. */
@@ -364,9 +485,18 @@ class Reader {
         if (v === undefined) this.warn(at, `\${_ENV ${arg}}: the environment variable ${arg} is not set; using ""`);
         return one(v ?? '');
       }
-      case '_RANDOM':
-        this.error(at, '${_RANDOM} is not supported by vipd (a configuration should read the same on every load)');
-        return one('');
+      case '_RANDOM': {
+        // ${_RANDOM [MIN [MAX]]}: a whole number in [MIN, MAX] (0 and 32767 by default).
+        const [lo = '0', hi = '32767', ...more] = (arg ?? '').trim().split(/\s+/).filter(Boolean);
+        const min = Number(lo);
+        const max = Number(hi);
+        if (more.length > 0 || !/^\d+$/.test(lo) || !/^\d+$/.test(hi) || max < min) {
+          this.error(at, '${_RANDOM [MIN [MAX]]} takes two whole numbers, MIN no more than MAX');
+          return one('');
+        }
+        const random = this.opts.random ?? Math.random;
+        return one(String(min + Math.floor(random() * (max - min + 1))));
+      }
       default:
         return this.defs.get(name);
     }
