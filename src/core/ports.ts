@@ -54,6 +54,8 @@ export interface AddressSpec {
   label?: string | undefined;
   scope?: ScopeName | undefined;
   broadcast?: string | undefined;
+  /** keepalived `no_track`: not put back when deleted behind vipd's back. */
+  noTrack?: boolean | undefined;
 }
 
 export type ScopeName = 'global' | 'site' | 'link' | 'host' | 'nowhere';

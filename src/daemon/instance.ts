@@ -242,7 +242,7 @@ export class InstanceRunner implements AdvertSink {
   restoreVips(dev: string, family: Family, present: ReadonlySet<string>): void {
     if (this.stopping || this.machine.state !== 'MASTER') return;
     const missing = this.addresses.filter(
-      (v) => v.dev === dev && v.family === family && !present.has(canonicalAddress(v.address)),
+      (v) => v.dev === dev && v.family === family && !v.noTrack && !present.has(canonicalAddress(v.address)),
     );
     if (missing.length === 0) return;
     this.log.warn({ vips: missing.map((v) => v.address), dev }, 'VIP deleted behind vipd: adding it back');

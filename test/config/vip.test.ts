@@ -42,6 +42,10 @@ describe('parseVip (keepalived virtual_ipaddress lines)', () => {
     );
   });
 
+  it('no_track marks the address', () => {
+    expect(ok('10.0.0.1/24 no_track dev eth1').spec).toMatchObject({ address: '10.0.0.1', dev: 'eth1', noTrack: true });
+  });
+
   it('warns when a label is not of the form DEV:NAME', () => {
     expect(ok('10.0.0.1 label vip1').warnings).toEqual([
       'virtual_ipaddress "10.0.0.1 label vip1": label "vip1" should have the form "eth0:NAME" (ifconfig-style alias)',
@@ -52,7 +56,7 @@ describe('parseVip (keepalived virtual_ipaddress lines)', () => {
   it.each([
     ['10.0.0.1 bogus x', 'unknown option "bogus" in virtual_ipaddress "10.0.0.1 bogus x"'],
     ['10.0.0.1 use_vmac', 'virtual_ipaddress option use_vmac is not supported yet (in "10.0.0.1 use_vmac")'],
-    ['10.0.0.1 no_track', 'virtual_ipaddress option no_track is not supported yet (in "10.0.0.1 no_track")'],
+    ['10.0.0.1 home', 'virtual_ipaddress option home is not supported yet (in "10.0.0.1 home")'],
     ['10.0.0.1/33', 'virtual_ipaddress "10.0.0.1/33": prefix length "/33" must be 1–32'],
     ['2001:db8::1/129', 'virtual_ipaddress "2001:db8::1/129": prefix length "/129" must be 1–128'],
     ['10.0.0.1/', 'virtual_ipaddress "10.0.0.1/": prefix length "/" must be 1–32'],

@@ -84,6 +84,17 @@ describe('Daemon on a fake kernel', () => {
     expect(w.state()).toBe('FAULT');
   });
 
+  it('a VIP marked no_track is left deleted (keepalived), the others put back', async () => {
+    const w = world('    virtual_ipaddress_excluded: ["192.0.2.101/24 no_track", "192.0.2.102/24"]\n');
+    await w.daemon.start();
+    await w.advance(400);
+    w.kernel.removeAddress('eth0', '192.0.2.101');
+    w.kernel.removeAddress('eth0', '192.0.2.102');
+    await w.settle();
+    expect(w.kernel.has('eth0', '192.0.2.101')).toBe(false);
+    expect(w.kernel.has('eth0', '192.0.2.102')).toBe(true);
+  });
+
   it('static_ipaddress: added at start whatever the state, put back when deleted, changed by a reload, removed at stop', async () => {
     const statics = (...lines: string[]) => `static_ipaddress: [${lines.map((l) => `"${l}"`).join(', ')}]\n`;
     const w = world('', statics('198.51.100.1/24 dev eth1', '198.51.100.2/24 dev eth1'));

@@ -269,6 +269,7 @@ export function vipLine(v: AddressSpec, instanceInterface: string): string {
   if (v.dev !== instanceInterface) line += ` dev ${v.dev}`;
   if (v.scope !== undefined) line += ` scope ${v.scope}`;
   if (v.label !== undefined) line += ` label ${v.label}`;
+  if (v.noTrack) line += ' no_track';
   return line;
 }
 

@@ -1,7 +1,9 @@
 /**
  * One keepalived `virtual_ipaddress` line → AddressSpec:
  *
- *   IP[/prefix] [brd|broadcast IP|+|-] [dev IF] [scope global|site|link|host|nowhere] [label LABEL]
+ *   IP[/prefix] [brd|broadcast IP|+|-] [dev IF] [scope global|site|link|host|nowhere] [label LABEL] [no_track]
+ *
+ * `no_track`: deleted behind vipd's back, the address is not put back (until the next takeover).
  *
  * Defaults as keepalived: prefix /32 (IPv4) or /128 (IPv6); dev = the instance interface. keepalived options
  * whose behaviour vipd has not built yet (peer, use_vmac, no_track, -nodad, ...) are refused as "not supported
@@ -23,7 +25,6 @@ const UNSUPPORTED_OPTIONS = new Set([
   'mngtmpaddr',
   'noprefixroute',
   'autojoin',
-  'no_track',
   'track_group',
   'use_vmac',
   'preferred_lft',
@@ -80,6 +81,10 @@ export function parseVip(line: string, defaultDev: string): VipParseResult {
     const name = opt === 'broadcast' ? 'brd' : opt;
     if (UNSUPPORTED_OPTIONS.has(opt))
       return fail(`virtual_ipaddress option ${opt} is not supported yet (in ${quoted})`);
+    if (opt === 'no_track') {
+      spec.noTrack = true;
+      continue;
+    }
     if (!['brd', 'dev', 'scope', 'label'].includes(name)) {
       return fail(`unknown option "${opt}" in virtual_ipaddress ${quoted}`);
     }
