@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <string.h>
@@ -191,9 +193,24 @@ void SendUnixDatagram(const Napi::CallbackInfo& info) {
   if (n < 0) throw ErrnoError(env, err, "sendto");
 }
 
+// setNetworkNamespace(path: string): void — setns(CLONE_NEWNET) of the calling (main) thread into the namespace
+// at path (/run/netns/NAME), for keepalived's net_namespace. Called before any socket is opened; threads started
+// later (the check thread) inherit it.
+void SetNetworkNamespace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = ArgString(info, 0, "path");
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ErrnoError(env, errno, "open");
+  int r = setns(fd, CLONE_NEWNET);
+  int err = errno;
+  close(fd);
+  if (r < 0) throw ErrnoError(env, err, "setns");
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("setNetworkNamespace", Napi::Function::New<SetNetworkNamespace>(env, "setNetworkNamespace"));
   exports.Set("sendUnixDatagram", Napi::Function::New<SendUnixDatagram>(env, "sendUnixDatagram"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndex>(env, "interfaceIndex"));
   exports.Set("monotonicNow", Napi::Function::New<MonotonicNow>(env, "monotonicNow"));

@@ -49,6 +49,18 @@ export async function run(config: VipdConfig, opts: RunOptions): Promise<number>
 
 async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> {
   const log = createLogger(opts.logLevel);
+  const ns = config.globalDefs.netNamespace;
+  if (ns !== undefined) {
+    // keepalived's net_namespace: everything vipd opens from here on is in that namespace.
+    try {
+      const { native } = await import('../edges/native.js');
+      native.setNetworkNamespace(`/run/netns/${ns}`);
+    } catch (err) {
+      process.stderr.write(`vipd: net_namespace ${ns}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
+    log.info({ netNamespace: ns }, 'running in network namespace');
+  }
   const { createRealEdges } = await import('../edges/index.js');
   const daemon = new Daemon(config, await createRealEdges(log), log);
   let control: ControlServer | undefined;

@@ -90,6 +90,8 @@ export interface NativeBinding {
   interfaceIndex(name: string): number;
   /** CLOCK_MONOTONIC in milliseconds, fractional. The clock of HrTimer deadlines. */
   monotonicNow(): number;
+  /** setns(CLONE_NEWNET) of the main thread into the namespace at `path` (/run/netns/NAME). */
+  setNetworkNamespace(path: string): void;
   /** One datagram to a Unix socket path ('@' = abstract), as sd_notify sends to $NOTIFY_SOCKET. */
   sendUnixDatagram(path: string, message: Buffer): void;
 }

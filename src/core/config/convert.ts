@@ -45,6 +45,7 @@ export function modelToTree(config: VipdConfig): Tree {
   putGarp(gd, 'vrrp_', g.garp, dg);
   if (g.garp.lowerPrioDelayMs !== g.garp.masterDelayMs) gd.vrrp_garp_lower_prio_delay = s(g.garp.lowerPrioDelayMs);
   if (g.garp.lowerPrioRepeat !== g.garp.masterRepeat) gd.vrrp_garp_lower_prio_repeat = g.garp.lowerPrioRepeat;
+  if (g.netNamespace !== undefined) gd.net_namespace = g.netNamespace;
   if (g.garpIntervalMs !== 0) gd.vrrp_garp_interval = s(g.garpIntervalMs);
   if (g.gnaIntervalMs !== 0) gd.vrrp_gna_interval = s(g.gnaIntervalMs);
   if (g.downTimerAdverts !== DEFAULTS.downTimerAdverts) gd.vrrp_down_timer_adverts = g.downTimerAdverts;

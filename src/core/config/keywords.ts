@@ -56,7 +56,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'track_group',
   'linkbeat_interfaces',
   'interface_up_down_delays',
-  'net_namespace',
 ]);
 
 /** global_defs keywords (VRRP, process and notification side). */
@@ -105,7 +104,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'json_dump_file',
   'data_use_instance',
   'json_version',
-  'net_namespace',
   'instance',
   'startup_script',
   'startup_script_timeout',

@@ -49,8 +49,10 @@ export interface GlobalDefs {
   garpIntervalMs: number;
   /** `vrrp_gna_interval` (0 = no pacing): the same for unsolicited NAs. */
   gnaIntervalMs: number;
-  /** `vrrp_strict` (false). Not supported yet when true. */
+  /** `vrrp_strict` (false): keepalived's strict mode for every instance (schema/strict.ts). */
   vrrpStrict: boolean;
+  /** `net_namespace NAME`: vipd runs in the network namespace /run/netns/NAME (made by `ip netns add`). */
+  netNamespace?: string | undefined;
   /**
    * `notify_fifo` and `vrrp_notify_fifo` (vipd has only VRRP events: both get every line), each with its
    * `_script` reader and the owner the FIFO is given.

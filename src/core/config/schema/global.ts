@@ -49,6 +49,9 @@ export const globalDefsSchema = z
       .regex(/^[^:\s]+(:[^:\s]+)?$/, { error: 'must be USER or USER:GROUP' }),
     enable_script_security: flag,
     vrrp_strict: flag,
+    net_namespace: z
+      .string({ error: 'must be the name of a network namespace (ip netns)' })
+      .regex(/^[^/\s.][^/\s]*$/, { error: 'must be the name of a network namespace (ip netns), not a path' }),
     vrrp_garp_interval: pacing,
     vrrp_gna_interval: pacing,
     notify_fifo: fifoSpec,
@@ -109,6 +112,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     garpIntervalMs: toMs(g.vrrp_garp_interval ?? 0),
     gnaIntervalMs: toMs(g.vrrp_gna_interval ?? 0),
     vrrpStrict: g.vrrp_strict ?? false,
+    netNamespace: g.net_namespace,
     notifyFifos: (['notify_fifo', 'vrrp_notify_fifo', 'lvs_notify_fifo'] as const).flatMap((keyword) => {
       const fifo = g[keyword];
       const script = g[`${keyword}_script`];

@@ -50,6 +50,7 @@ const MODELLED_TOP_LEVEL = [
   'static_routes',
   'static_rules',
   'vrrp_track_process',
+  'net_namespace',
 ] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
@@ -124,6 +125,14 @@ export function validateConfig(
   }
 
   const globalDefs = buildGlobalDefs(root.global_defs, report);
+  // keepalived also takes net_namespace at the top level (its sample keepalived.conf.conditional_conf does).
+  if (root.net_namespace !== undefined) {
+    if (globalDefs.netNamespace !== undefined) {
+      report.error(['net_namespace'], 'key', 'net_namespace is given both here and in global_defs');
+    } else if (typeof root.net_namespace !== 'string' || !/^[^/\s.][^/\s]*$/.test(root.net_namespace)) {
+      report.error(['net_namespace'], 'value', 'net_namespace must be the name of a network namespace (ip netns)');
+    } else globalDefs.netNamespace = root.net_namespace;
+  }
   const scriptBlocks = namedBlocks(root, 'vrrp_script', report);
   const scripts = new Map<string, VrrpScriptConfig>();
   for (const [name, body] of scriptBlocks) {
