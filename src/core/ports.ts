@@ -359,7 +359,7 @@ export interface DaemonEdges extends SocketEdges {
   watchRoutingDeletions?(listener: (d: RoutingDeletion) => void): () => void;
   links: LinkWatcher;
   createTimer(onFire: () => void): TimerPort;
-  runScript(argv: string[], opts: { timeoutMs: number; log: ScriptLog }): Promise<void>;
+  runScript(argv: string[], opts: { timeoutMs: number; log: ScriptLog; uid?: number; gid?: number }): Promise<void>;
   trackers: TrackerEdges;
   /** Whether the interface forwards IPv6 (keepalived then sets the NA Router flag). */
   ipv6Forwarding(ifname: string): boolean;

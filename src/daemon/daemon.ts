@@ -13,6 +13,7 @@ import { routeKey, ruleKey } from '../core/config/routing.js';
 import { VipdError } from '../core/errors.js';
 import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
+import type { NotifyRun } from '../core/vrrp/notify.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import type { Logger } from '../log.js';
@@ -103,7 +104,7 @@ export class Daemon {
       config.syncGroups,
       {
         member: (name) => this.instances.find((r) => r.config.name === name),
-        runScript: (argv) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log: this.log }),
+        runScript: (run) => this.runNotify(run, this.log),
         writeFifo: (line) => this.writeFifos('vrrp', line),
       },
       log,
@@ -165,6 +166,35 @@ export class Daemon {
     };
   }
 
+  /**
+   * A notify script, as its own user (`notify_* CMD USER [GROUP]`), else global_defs script_user, else vipd's; an
+   * unknown user is logged and the script not run.
+   */
+  private runNotify(run: NotifyRun, log: Logger): Promise<void> {
+    const user = run.user ?? this.config.globalDefs.scriptUser;
+    const ids = user ? this.edges.trackers.resolveUser(user) : undefined;
+    if (user && !ids) {
+      log.error({ argv: run.argv, user: user.user }, 'notify script not run: unknown user');
+      return Promise.resolve();
+    }
+    return this.edges.runScript(run.argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log, ...ids });
+  }
+
+  /** Every notify script's own user exists (keepalived refuses the script otherwise); throws StartupError. */
+  private checkNotifyUsers(c: VipdConfig): void {
+    const owners = [
+      ...c.instances.map((i) => ({ what: `vrrp_instance ${i.name}`, notify: i.notify })),
+      ...c.syncGroups.map((g) => ({ what: `vrrp_sync_group ${g.name}`, notify: g.notify })),
+    ];
+    for (const { what, notify } of owners) {
+      for (const [kind, user] of Object.entries(notify.users ?? {})) {
+        if (!user || this.edges.trackers.resolveUser(user)) continue;
+        const name = kind === 'generic' ? 'notify' : `notify_${kind}`;
+        throw new StartupError(`${what}: ${name} runs as ${user.user}, and there is no such user`);
+      }
+    }
+  }
+
   /** The notify FIFOs, opened before the instances start so that their first transition is written. */
   private openNotifyFifos(): void {
     for (const f of this.config.globalDefs.notifyFifos) {
@@ -189,6 +219,7 @@ export class Daemon {
     this.startedAt = this.edges.clock.now();
     await this.edges.addresses.warmUp?.();
     this.openNotifyFifos();
+    this.checkNotifyUsers(this.config);
     // Static addresses, routes and rules first, as keepalived: they are the host's, whatever the VRRP states.
     await Promise.all(this.config.staticAddresses.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
     await this.addStaticRouting(this.config);
@@ -318,7 +349,7 @@ export class Daemon {
         clock: this.edges.clock,
         ledger: this.ledger,
         createTimer: (f) => this.edges.createTimer(f),
-        runScript: (argv) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log }),
+        runScript: (run) => this.runNotify(run, log),
         reportTransition: (t) => this.events.push(() => this.transitioned(c.name, t)),
         reportSync: (type) => this.events.push(() => this.syncGroups.changed({ type, member: c.name })),
       },

@@ -16,7 +16,7 @@ import type { AddressSpec, Family, ReceivedPacket, RouteSpec, RuleSpec, TimerPor
 import type { Clock } from '../core/time.js';
 import type { EffectivePriority } from '../core/tracking/priority.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
-import { notifyArgv } from '../core/vrrp/notify.js';
+import { type NotifyRun, notifyRuns } from '../core/vrrp/notify.js';
 import type {
   InstanceParams,
   NotifyState,
@@ -39,7 +39,7 @@ export interface InstanceEdges {
   /** Adds and removes the VIPs, and remembers which ones vipd added. */
   ledger: KernelLedger;
   createTimer(onFire: () => void): TimerPort;
-  runScript(argv: string[], state: string): Promise<void>;
+  runScript(run: NotifyRun, state: string): Promise<void>;
   /** The daemon hears of every transition (through its event queue, after this instance's actions ran). */
   reportTransition(t: Transition): void;
   /**
@@ -569,8 +569,8 @@ export class InstanceRunner implements AdvertSink {
 
   /** Spawning is a synchronous fork/exec of a few ms: it runs after the adverts, VIPs and GARPs are out. */
   private notify(state: NotifyState, priority: number): void {
-    for (const argv of notifyArgv(this.config.notify, this.config.name, state, priority)) {
-      const p = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.edges.runScript(argv, state));
+    for (const run of notifyRuns(this.config.notify, this.config.name, state, priority)) {
+      const p = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.edges.runScript(run, state));
       this.pendingScripts.add(p);
       void p.finally(() => this.pendingScripts.delete(p));
     }

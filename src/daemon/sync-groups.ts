@@ -5,7 +5,7 @@
  * `GROUP "<name>" <STATE> 0`), as keepalived does.
  */
 import type { SyncGroupConfig } from '../core/config/model.js';
-import { notifyArgv } from '../core/vrrp/notify.js';
+import { type NotifyRun, notifyRuns } from '../core/vrrp/notify.js';
 import {
   SYNC_GROUP_FAULT,
   type SyncChange,
@@ -20,7 +20,7 @@ import type { InstanceRunner } from './instance.js';
 export interface SyncGroupEdges {
   /** The running instance of that name, if any. */
   member(name: string): InstanceRunner | undefined;
-  runScript(argv: string[], state: string): Promise<void>;
+  runScript(run: NotifyRun, state: string): Promise<void>;
   writeFifo(line: string): void;
 }
 
@@ -104,7 +104,7 @@ export class SyncGroups {
     const { name, notify } = group.config;
     this.log.info({ syncGroup: name, from: group.state ?? 'INIT', to: state }, 'sync group state');
     group.state = state;
-    for (const argv of notifyArgv(notify, name, state, 0, 'GROUP')) void this.edges.runScript(argv, state);
+    for (const run of notifyRuns(notify, name, state, 0, 'GROUP')) void this.edges.runScript(run, state);
     this.edges.writeFifo(`GROUP "${name}" ${state} 0\n`);
   }
 }

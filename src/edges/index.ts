@@ -38,11 +38,13 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     trackers: createTrackerEdges(log),
     ipv6Forwarding,
     openNotifyFifo,
-    runScript: (argv, { timeoutMs, log }) =>
+    runScript: (argv, { timeoutMs, log, uid, gid }) =>
       new Promise<void>((resolve) => {
         runScript(argv, {
           timeoutMs,
           logger: log,
+          uid,
+          gid,
           onExit: (r) => {
             log.info({ argv, ...r }, 'notify script finished');
             resolve();

@@ -670,7 +670,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'notify that is a list',
     base('    notify: [/bin/a, /bin/b]\n'),
-    '6:13: notify must be a command line (text), got a list',
+    '6:13: notify must be a command line, or { command: CMD, user: USER [GROUP] }, got a list',
   ],
   [
     'script_user with two colons',

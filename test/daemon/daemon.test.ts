@@ -369,3 +369,17 @@ describe('GARP pacing (vrrp_garp_interval)', () => {
     expect(times.slice(0, 6)).toEqual([0, 50, 100, 150, 200, 250]);
   });
 });
+
+describe('notify scripts with a user', () => {
+  it('run as their user; an unknown one stops the start', async () => {
+    const w = world('    notify_master: { command: /bin/m.sh, user: nobody }\n    notify_backup: /bin/b.sh\n');
+    await w.daemon.start();
+    await w.advance(400);
+    await w.settle();
+    expect(w.scripts).toEqual(['/bin/b.sh', '/bin/m.sh (as 65534)']);
+    const bad = world('    notify_master: { command: /bin/m.sh, user: nosuchuser }\n');
+    await expect(bad.daemon.start()).rejects.toThrow(
+      'vrrp_instance VI_1: notify_master runs as nosuchuser, and there is no such user',
+    );
+  });
+});

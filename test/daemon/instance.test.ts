@@ -74,7 +74,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
       ledger: new KernelLedger(addresses, pino({ level: 'silent' })),
       createTimer: time.createTimer,
       reportTransition: (t) => transitions.push(`${t.from}->${t.to} ${t.cause}`),
-      runScript: async (argv) => {
+      runScript: async ({ argv }) => {
         log.push(`notify ${argv.slice(1).join(' ')}`);
         scripts.push(argv);
       },

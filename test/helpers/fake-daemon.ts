@@ -222,7 +222,7 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     readFile: (path) => files.get(path),
     writeFile: (path, text) => files.set(path, text),
     scriptSecurity: () => undefined,
-    resolveUser: () => undefined,
+    resolveUser: (u) => (u.user === 'nobody' ? { uid: 65534, gid: 65534 } : undefined),
   };
   const writeTrackedFile = (path: string, text: string) => {
     files.set(path, text);
@@ -294,8 +294,8 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
       };
     },
     createTimer: time.createTimer,
-    runScript: async (argv) => {
-      scripts.push(argv.join(' '));
+    runScript: async (argv, { uid }) => {
+      scripts.push(uid === undefined ? argv.join(' ') : `${argv.join(' ')} (as ${uid})`);
     },
     trackers,
     ipv6Forwarding: () => false,

@@ -231,6 +231,8 @@ export interface NotifyScripts {
   fault?: string[] | undefined;
   stop?: string[] | undefined;
   generic?: string[] | undefined;
+  /** keepalived's `notify_* CMD USER [GROUP]`: who each one runs as (else global_defs script_user). */
+  users?: Partial<Record<'master' | 'backup' | 'fault' | 'stop' | 'generic', ScriptUser>> | undefined;
 }
 
 /** VRRPv2 authentication: PASS (the password in clear in each advert) or AH (an HMAC-MD5-96 keyed with it). */

@@ -131,13 +131,6 @@ const CASES: [string, string, string[]][] = [
   ],
   ['include without file', 'include\n', ['1:1: include needs a file name or pattern']],
   [
-    'notify with a user',
-    'vrrp_instance A {\n notify_master /bin/m.sh arg\n}\n',
-    [
-      '2:26: notify_master: running the script as user arg is not supported yet (to give the script arguments, quote the whole command: notify_master "/bin/m.sh arg")',
-    ],
-  ],
-  [
     'several errors at once',
     'vrrp_instance A {\n priority $P\n interface "eth0\n virtual_ipaddress 1.2.3.4\n',
     [

@@ -4,6 +4,28 @@ import { looksLikeKeepalivedConf, parseKeepalivedToConfig } from '../../../src/c
 import { fmt, memHost } from './helpers.js';
 
 describe('keepalived.conf through validateConfig', () => {
+  it('notify_* CMD USER [GROUP]: the script runs as that user; a user that cannot be one is an error', () => {
+    const inst = (notify: string) =>
+      `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n ${notify}\n}\n`;
+    const r = parseKeepalivedToConfig(
+      inst('notify_master "/bin/m.sh a" nobody nogroup\n notify /bin/n.sh daemon'),
+      '/k/k.conf',
+      {
+        host: memHost({}),
+      },
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.config?.instances[0]?.notify).toEqual({
+      master: ['/bin/m.sh', 'a'],
+      generic: ['/bin/n.sh'],
+      users: { master: { user: 'nobody', group: 'nogroup' }, generic: { user: 'daemon' } },
+    });
+    const bad = parseKeepalivedToConfig(inst('notify_master /bin/m.sh a b c'), '/k/k.conf', { host: memHost({}) });
+    expect(bad.errors.map(fmt)).toEqual([
+      '/k/k.conf:7:16: notify_master: the user must be USER, USER GROUP or USER:GROUP',
+    ]);
+  });
+
   it('builds the model and points schema errors into included files', () => {
     const files = {
       '/k/vi.conf':

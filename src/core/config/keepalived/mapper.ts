@@ -14,6 +14,16 @@
 import { notUsedMessage } from '../keywords.js';
 import type { PathSegment } from '../schema/index.js';
 import { COMMANDS, type Context, ruleFor, SYNC_GROUP_FLAGS, TEXT_VALUES } from './grammar.js';
+
+/** Commands keepalived lets a user (and group) follow. */
+const NOTIFY_WITH_USER: ReadonlySet<string> = new Set([
+  'notify',
+  'notify_master',
+  'notify_backup',
+  'notify_fault',
+  'notify_stop',
+]);
+
 import type { Statement } from './syntax.js';
 import type { ConfigIssue, Pos, SourceLocation, Token } from './types.js';
 
@@ -51,6 +61,10 @@ export function mapStatements(
     if (!first) return true;
     if (COMMANDS.has(kw)) {
       const extra = args.slice(1);
+      // keepalived's notify_* CMD USER [GROUP]: the script runs as that user.
+      if (extra.length > 0 && NOTIFY_WITH_USER.has(kw)) {
+        return { command: stripQuotes(first.raw), user: extra.map((t) => t.value).join(' ') };
+      }
       if (extra.length > 0) {
         error(
           (extra[0] as Token).pos,

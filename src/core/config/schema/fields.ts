@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
 import { CommandSyntaxError, splitCommand } from '../command.js';
+import type { NotifyScripts } from '../model.js';
 import { parseUserSpec, parseWeightSpec } from '../tracking.js';
 import { isValidIfName } from '../vip.js';
 
@@ -71,6 +72,65 @@ export const command = z
       return z.NEVER;
     }
   });
+
+/**
+ * A notify script: a command line, or keepalived's `notify_* CMD USER [GROUP]` as `{ command, user }` (the
+ * keepalived reader makes that map; YAML may write it too).
+ */
+export const notifyCommand = z.unknown().transform((v, ctx): { argv: string[]; user?: ScriptUserSpec } => {
+  const text = typeof v === 'string' ? v : isCommandWithUser(v) ? v.command : undefined;
+  if (text === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a command line, or { command: CMD, user: USER [GROUP] }' });
+    return z.NEVER;
+  }
+  const parsed = command.safeParse(text);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
+  }
+  if (typeof v === 'string') return { argv: parsed.data };
+  const user = parseUserSpec((v as { user: string }).user);
+  if (!user) {
+    ctx.addIssue({ code: 'custom', message: '{kw}: the user must be USER, USER GROUP or USER:GROUP' });
+    return z.NEVER;
+  }
+  return { argv: parsed.data, user };
+});
+
+type ScriptUserSpec = NonNullable<ReturnType<typeof parseUserSpec>>;
+type ParsedNotify = { argv: string[]; user?: ScriptUserSpec } | undefined;
+
+/** The NotifyScripts of an instance or a sync group, from its parsed notify_* keywords. */
+export function notifyScripts(r: {
+  notify_master?: ParsedNotify;
+  notify_backup?: ParsedNotify;
+  notify_fault?: ParsedNotify;
+  notify_stop?: ParsedNotify;
+  notify?: ParsedNotify;
+}): NotifyScripts {
+  const parts = {
+    master: r.notify_master,
+    backup: r.notify_backup,
+    fault: r.notify_fault,
+    stop: r.notify_stop,
+    generic: r.notify,
+  } as const;
+  const out: NotifyScripts = {};
+  const users: NonNullable<NotifyScripts['users']> = {};
+  for (const [k, v] of Object.entries(parts) as [keyof typeof parts, ParsedNotify][]) {
+    if (!v) continue;
+    out[k] = v.argv;
+    if (v.user) users[k] = v.user;
+  }
+  if (Object.keys(users).length > 0) out.users = users;
+  return out;
+}
+
+function isCommandWithUser(v: unknown): v is { command: string; user: string } {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.command === 'string' && typeof o.user === 'string' && Object.keys(o).length === 2;
+}
 
 export const version = z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' });
 export const garpDelay = wholeNumber(0, 4294); // keepalived: unsigned seconds up to UINT_MAX / TIMER_HZ

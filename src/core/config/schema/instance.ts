@@ -19,7 +19,6 @@ import { parseVip } from '../vip.js';
 import { DEFAULTS } from './defaults.js';
 import {
   address,
-  command,
   flag,
   garpDelay,
   garpLowerRepeat,
@@ -27,6 +26,8 @@ import {
   garpRepeat,
   ifName,
   listOf,
+  notifyCommand,
+  notifyScripts,
   seconds,
   text,
   trackEntries,
@@ -67,11 +68,11 @@ export const instanceSchema = z
     unicast_peer: listOf(address, 'addresses'),
     authentication: z.unknown(), // a nested section, checked with authenticationSchema
     virtual_ipaddress: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
-    notify_master: command,
-    notify_backup: command,
-    notify_fault: command,
-    notify_stop: command,
-    notify: command,
+    notify_master: notifyCommand,
+    notify_backup: notifyCommand,
+    notify_fault: notifyCommand,
+    notify_stop: notifyCommand,
+    notify: notifyCommand,
     garp_master_delay: garpDelay,
     garp_master_repeat: garpRepeat,
     garp_master_refresh: garpRefresh,
@@ -227,13 +228,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
       'auth_type AH with unicast_peer is not supported yet: vipd sends AH adverts to the multicast group only',
     );
   }
-  const notify: NotifyScripts = {
-    master: r.notify_master,
-    backup: r.notify_backup,
-    fault: r.notify_fault,
-    stop: r.notify_stop,
-    generic: r.notify,
-  };
+  const notify: NotifyScripts = notifyScripts(r);
   const garp: GarpParams = {
     masterDelayMs: r.garp_master_delay !== undefined ? r.garp_master_delay * 1000 : g.garp.masterDelayMs,
     masterRepeat: r.garp_master_repeat ?? g.garp.masterRepeat,

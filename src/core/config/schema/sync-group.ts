@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { NOT_USED_BY_VIPD, suggest, UNSUPPORTED_SYNC_GROUP } from '../keywords.js';
 import type { InstanceConfig, SyncGroupConfig, TrackerLists } from '../model.js';
-import { command, flag, lines, trackEntries } from './fields.js';
+import { flag, lines, notifyCommand, notifyScripts, trackEntries } from './fields.js';
 import type { Context } from './index.js';
 import { parseSection, type Reporter } from './report.js';
 import { buildTrackerLists } from './trackers.js';
@@ -15,11 +15,11 @@ import { buildTrackerLists } from './trackers.js';
 export const syncGroupSchema = z
   .object({
     group: lines('"VI_1" (vrrp_instance names)'),
-    notify_master: command,
-    notify_backup: command,
-    notify_fault: command,
-    notify_stop: command,
-    notify: command,
+    notify_master: notifyCommand,
+    notify_backup: notifyCommand,
+    notify_fault: notifyCommand,
+    notify_stop: notifyCommand,
+    notify: notifyCommand,
     track_interface: trackEntries,
     track_script: trackEntries,
     track_file: trackEntries,
@@ -85,13 +85,7 @@ export function buildSyncGroup(
   return {
     name,
     instances: members,
-    notify: {
-      master: r.notify_master,
-      backup: r.notify_backup,
-      fault: r.notify_fault,
-      stop: r.notify_stop,
-      generic: r.notify,
-    },
+    notify: notifyScripts(r),
     trackingWeight: (r.sync_group_tracking_weight ?? false) || (r.global_tracking ?? false),
     trackers,
     source: report.at(base, 'key'),
