@@ -30,10 +30,20 @@ async function main(): Promise<void> {
   const lab = Lab.create('demo', ['r1', 'r2', 'client']);
   try {
     say(`lab ${lab.id}: r1 ${lab.host('r1').ipv4}, r2 ${lab.host('r2').ipv4}, client ${lab.host('client').ipv4}`);
-    const base = { name: 'VI_1', vrid: 51, version: 3 as const, advertInt: ADVERT_INT_S, vips: [`${VIP}/24`] };
+    // use_vmac: the VIP lives on a macvlan with the VRRP MAC, which moves with mastership (clients never re-ARP).
+    const base = {
+      name: 'VI_1',
+      vrid: 51,
+      version: 3 as const,
+      advertInt: ADVERT_INT_S,
+      vips: [`${VIP}/24`],
+      extra: ['use_vmac: true'],
+    };
     const r1 = new VipdRouter(lab, 'r1', { ...base, priority: 150 }).start();
     const r2 = new VipdRouter(lab, 'r2', { ...base, priority: 100 }).start();
-    say(`vipd started on r1 (priority 150) and r2 (priority 100), VRRPv3, advert_int ${ADVERT_INT_S}s, VIP ${VIP}`);
+    say(
+      `vipd started on r1 (priority 150) and r2 (priority 100), VRRPv3, advert_int ${ADVERT_INT_S}s, VIP ${VIP} on a VMAC`,
+    );
 
     await waitFor(() => (r1.state() === 'MASTER' && r1.heldVips().length ? true : undefined), 10_000, 20, 'r1 MASTER');
     say('r1 is MASTER and holds the VIP');
@@ -86,6 +96,8 @@ async function main(): Promise<void> {
     console.log(`  ${replies.length} replies; longest gap between replies: ${worst.toFixed(1)} ms`);
     const holders = [r1, r2].filter((r) => r.heldVips().includes(VIP)).map((r) => r.host);
     console.log(`  VIP configured on: ${holders.join(', ') || 'nobody'} (r1's stale copy is on a dead link)`);
+    const neigh = /lladdr (\S+)/.exec(lab.exec('client', 'ip', 'neigh', 'show', VIP))?.[1] ?? 'none';
+    console.log(`  the client's neighbour entry for the VIP: ${neigh} (the VMAC, the same before and after)`);
 
     // What an operator sees: the new master's `vipd status` (the same daemon answers `--json` and /metrics).
     console.log('\nvipd status on r2:');

@@ -388,6 +388,13 @@ export class Daemon {
     } catch (err) {
       throw new StartupError(`instance ${c.name}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    const all = this.edges.sysctl?.read('net/ipv4/conf/all/rp_filter');
+    if (all !== undefined && all !== '0') {
+      this.log.warn(
+        { instance: c.name, vmac: name, allRpFilter: all },
+        "net.ipv4.conf.all.rp_filter is not 0: the VMAC may drop its clients' packets (set it to 0, as keepalived does)",
+      );
+    }
     const link = await this.edges.links.get(name);
     if (!link) throw new StartupError(`instance ${c.name}: the VMAC interface ${name} vanished as it was made`);
     let b = this.interfaces.get(name);

@@ -114,10 +114,13 @@ abstract class Router {
     this.child?.stdout?.pause();
   }
 
-  /** VIPs (of opts.vips, without prefix) currently present on the host's eth0. */
+  /** VIPs (of opts.vips, without prefix) currently present on the host's eth0 (or its VMAC vrrp.<vrid>). */
   heldVips(): string[] {
     const fam = this.opts.family ?? 4;
-    const present = new Set(this.lab.addresses(this.host, 'eth0', fam));
+    const present = new Set([
+      ...this.lab.addresses(this.host, 'eth0', fam),
+      ...this.lab.addresses(this.host, `vrrp.${this.opts.vrid}`, fam),
+    ]);
     return this.opts.vips.map((v) => v.split(/[/ ]/)[0] as string).filter((v) => present.has(v));
   }
 }
