@@ -322,6 +322,7 @@ export class Daemon {
       const what = c.family === 4 ? 'an IPv4 address' : 'a link-local IPv6 address';
       throw new StartupError(`instance ${c.name}: interface ${c.interface} has no ${what} to send adverts from`);
     }
+    await this.vmacSource(c, primary);
     await this.checkVipDevices(c);
     return this.newRunner(c, b, primary);
   }
@@ -406,6 +407,19 @@ export class Daemon {
   }
 
   /**
+   * An IPv6 VMAC sends adverts from the instance's link-local source, which must then be on the VMAC itself (the
+   * kernel sends from a link-local address only on its own interface); keepalived adds it there too. Added outside
+   * the ledger: it is the host's own address, goes with the VMAC, and must stay usable as the advert source.
+   */
+  private async vmacSource(c: InstanceConfig, source: string): Promise<void> {
+    if (c.family !== 6 || !c.useVmac || c.vmacXmitBase) return;
+    const spec = { family: 6 as const, address: source, prefix: 64, dev: c.useVmac.ifname };
+    await this.edges.addresses.add(spec).catch((err: unknown) => {
+      throw new StartupError(`instance ${c.name}: cannot put ${source} on its VMAC ${spec.dev}: ${String(err)}`);
+    });
+  }
+
+  /**
    * A VMAC was deleted behind vipd's back (or went with its base interface): made again at once, sockets and all;
    * its master puts its VIPs back. While it cannot be made (no base interface), the instance is in FAULT.
    */
@@ -414,6 +428,7 @@ export class Daemon {
     const name = r.config.useVmac?.ifname as string;
     try {
       await this.ensureVmac(r.config);
+      await this.vmacSource(r.config, r.primaryAddress);
       r.setFault(VMAC_FAULT, false);
       await Promise.all([4, 6].map((f) => this.recheckAddresses(name, f as Family)));
     } catch (err) {
@@ -683,6 +698,7 @@ export class Daemon {
     const started: InstanceRunner[] = [];
     for (const { c, link, source } of prepared) {
       await this.ensureVmac(c);
+      await this.vmacSource(c, source);
       const b = this.bind(c.interface, link);
       b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH');
       await this.checkVipDevices(c);

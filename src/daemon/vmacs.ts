@@ -28,6 +28,7 @@ export async function makeVmac(ledger: KernelLedger, c: InstanceConfig): Promise
   if (!spec) return;
   if (!(await ledger.addVmac(c.name, spec)))
     throw new Error(`cannot make the VMAC interface ${spec.name} on ${spec.base}`);
+  if (c.family !== 4) return; // ARP's parameters; IPv6 neighbour discovery answers only for the interface's own
   for (const [key, value] of Object.entries(ON_VMAC))
     ledger.setSysctl(`net/ipv4/conf/${spec.name}/${key}`, value, spec.name);
   for (const [key, value] of Object.entries(ON_BASE))

@@ -109,3 +109,37 @@ describe.skipIf(!canRunNetns())('VMAC: clients keep the virtual MAC for the VIP'
     expect(['arp_ignore', 'arp_filter', 'arp_announce'].map((k) => sysctl('r2', `eth0/${k}`))).toEqual(before);
   });
 });
+
+describe.skipIf(!canRunNetns())('VMAC over IPv6', () => {
+  let lab: Lab;
+  afterEach(() => lab?.destroy());
+
+  it('the backup hears the master through its VMAC; the client resolves the VIP to 00:00:5e:00:02:VRID, also after a failover', async () => {
+    lab = Lab.create('vmac6', ['r1', 'r2', 'c']);
+    const vip6 = '2001:db8::100';
+    const base6 = {
+      name: 'VI_1',
+      vrid: 51,
+      advertInt: 0.1,
+      version: 3 as const,
+      family: 6 as const,
+      vips: [`${vip6}/64`],
+      extra: ['use_vmac: true'],
+    };
+    const r1 = new VipdRouter(lab, 'r1', { ...base6, priority: 150 }).start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 8000, 20, 'r1 master');
+    const r2 = new VipdRouter(lab, 'r2', { ...base6, priority: 100 }).start();
+    await waitFor(() => (r2.state() === 'BACKUP' ? true : undefined), 8000, 20, 'r2 backup');
+    expect(lab.addresses('r1', 'vrrp.51', 6)).toContain(vip6);
+    const neigh = () => /lladdr (\S+)/.exec(lab.exec('c', 'ip', '-6', 'neigh', 'show', vip6))?.[1];
+    expect(lab.tryExec('c', 'ping', '-6', '-c', '3', '-i', '0.2', '-W', '1', vip6)).toBeDefined();
+    expect(neigh()).toBe('00:00:5e:00:02:33');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(r2.transitions().map((t) => t.to)).toEqual(['BACKUP']);
+    r1.hardKill();
+    await waitFor(() => (r2.state() === 'MASTER' ? true : undefined), 3000, 10, 'r2 takes over');
+    expect(lab.tryExec('c', 'ping', '-6', '-c', '3', '-i', '0.2', '-W', '1', vip6)).toBeDefined();
+    expect(neigh()).toBe('00:00:5e:00:02:33');
+    expect(lab.addresses('r2', 'vrrp.51', 6)).toContain(vip6);
+  });
+});

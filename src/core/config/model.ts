@@ -297,7 +297,7 @@ export interface InstanceConfig {
   /** `virtual_rules`: added by a master after its routes, removed first. */
   virtualRules: RuleSpec[];
   /**
-   * `use_vmac [NAME]` (IPv4): a macvlan with the virtual MAC on the interface, holding the VIPs that name no dev,
+   * `use_vmac [NAME]`: a macvlan with the virtual MAC on the interface, holding the VIPs that name no dev,
    * sending the adverts and GARPs; the name defaults to `vrrp.<vrid>`.
    */
   useVmac?: { ifname: string } | undefined;

@@ -243,9 +243,6 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   if (vmacName !== undefined && vmacName === ifname) {
     report.error(p('use_vmac'), 'value', `use_vmac ${vmacName} is the instance's own interface: name another one`);
   }
-  if (vmacName !== undefined && family === 6) {
-    report.error(p('use_vmac'), 'key', 'use_vmac on an IPv6 instance is not supported yet (IPv4 VMACs are)');
-  }
   if (r.vmac_xmit_base && !vmacName)
     report.warn(p('vmac_xmit_base'), 'key', 'vmac_xmit_base has no effect without use_vmac');
 
