@@ -6,12 +6,22 @@
  * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
 import { virtualMac } from '../core/codec/ethernet.js';
+import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
 import { routeKey, ruleKey } from '../core/config/routing.js';
 import { VipdError } from '../core/errors.js';
-import type { AddressChange, DaemonEdges, Family, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
+import type {
+  AddressChange,
+  AddressSpec,
+  DaemonEdges,
+  Family,
+  FramePort,
+  KernelAddress,
+  LinkInfo,
+  NotifyFifoPort,
+} from '../core/ports.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import type { NotifyRun } from '../core/vrrp/notify.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
@@ -79,6 +89,8 @@ export class Daemon {
   private lb: LoadBalancer | undefined;
   private stopping: Promise<void> | undefined;
   private routingWatched = false;
+  /** Frame sockets on interfaces that hold (e)VIPs of instances sending elsewhere, by interface name. */
+  private readonly extraFrames = new Map<string, { index: number; port: FramePort }>();
   /** GARP/NA pacing per interface name. */
   private readonly pacers = new Map<string, PacedFrames>();
   private starting: Promise<void> | undefined;
@@ -353,9 +365,33 @@ export class Daemon {
         runScript: (run) => this.runNotify(run, log),
         reportTransition: (t) => this.events.push(() => this.transitioned(c.name, t)),
         reportSync: (type) => this.events.push(() => this.syncGroups.changed({ type, member: c.name })),
+        announceOn: (spec, repeat) => this.announceOn(spec, repeat, log),
       },
       log,
     );
+  }
+
+  /**
+   * GARP/NA for an address on another interface than its instance's: a frame socket on that interface (opened on
+   * first use, again when the interface was re-created), with that interface's MAC, paced like the others.
+   */
+  private announceOn(spec: AddressSpec, repeat: number, log: Logger): void {
+    void (async () => {
+      const link = await this.edges.links.get(spec.dev);
+      if (!link || !link.up || this.stopping) return;
+      let out = this.extraFrames.get(spec.dev);
+      if (out?.index !== link.index) {
+        out?.port.close();
+        out = { index: link.index, port: this.edges.openFrameSocket(link.index) };
+        this.extraFrames.set(spec.dev, out);
+      }
+      const port = out.port;
+      const frame =
+        spec.family === 4
+          ? encodeGarp(link.mac, spec.address)
+          : encodeUnsolicitedNa(link.mac, spec.address, { router: this.edges.ipv6Forwarding(spec.dev) });
+      for (let i = 0; i < repeat; i++) this.pacerFor(spec.dev).send(frame, (f) => port.send(f));
+    })().catch((err: unknown) => log.warn({ err, vip: spec.address, dev: spec.dev }, 'gratuitous ARP/NA not sent'));
   }
 
   private pacerFor(ifname: string): PacedFrames {
@@ -808,6 +844,7 @@ export class Daemon {
   private closeEdges(): void {
     for (const u of this.unsubscribe.splice(0)) u();
     for (const p of this.pacers.values()) p.close();
+    for (const f of this.extraFrames.values()) f.port.close();
     for (const r of this.instances) r.close();
     for (const b of this.interfaces.values()) b.detach();
     this.interfaces.clear();

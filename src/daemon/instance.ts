@@ -47,6 +47,11 @@ export interface InstanceEdges {
    * down timer ran out), or one of its fault sources came on or went off.
    */
   reportSync?(change: 'wants-master' | 'faults'): void;
+  /**
+   * GARP/NA for an address on another interface than the one this instance sends from, sent there with that
+   * interface's MAC (keepalived announces each VIP on its own interface). Absent: such addresses are not announced.
+   */
+  announceOn?(spec: AddressSpec, repeat: number): void;
 }
 
 /** A state change of an instance, as the daemon's observers see it. */
@@ -106,6 +111,10 @@ export class InstanceRunner implements AdvertSink {
   private readonly pendingScripts = new Set<Promise<void>>();
   /** One gratuitous ARP / unsolicited NA per VIP, built once per MAC (a re-created interface has a new one). */
   private garpFrames: { spec: AddressSpec; frame: Buffer }[] = [];
+  /** (e)VIPs on other interfaces than the one this instance sends from: the daemon announces them. */
+  private elsewhere: AddressSpec[] = [];
+  /** garp_extra_if: the periodic announcement of `elsewhere` while master. */
+  private extraGarp: TimerPort | undefined;
   /** Route and rule work, in order: adds wait for the VIPs a route may name as its source; removals come first. */
   private routing: Promise<void> = Promise.resolve();
   /** What a received advert is checked against; built once per configuration (no per-packet object). */
@@ -203,8 +212,11 @@ export class InstanceRunner implements AdvertSink {
   private encodeForRuntime(): void {
     const { mac, primaryAddress, ipv6Router } = this.runtime;
     this.sendOptions = { src: primaryAddress };
-    // Excluded VIPs are announced too (keepalived), when they are on the instance interface.
-    const announced = [...this.config.vips, ...this.config.excludedVips.filter((v) => v.dev === this.config.interface)];
+    // VIPs and excluded VIPs are announced (keepalived): here those on the interface this instance sends from, the
+    // others through the daemon, on their own interface.
+    const own = this.config.useVmac?.ifname ?? this.config.interface;
+    const announced = this.addresses.filter((v) => v.dev === own);
+    this.elsewhere = this.addresses.filter((v) => v.dev !== own);
     this.garpFrames = announced.map((spec) => ({
       spec,
       frame:
@@ -336,6 +348,8 @@ export class InstanceRunner implements AdvertSink {
     this.timers.clear();
     this.sendRetry?.close();
     this.sendRetry = undefined;
+    this.extraGarp?.close();
+    this.extraGarp = undefined;
     this.sendErrors.ended();
     for (const r of this.receivers) r.detach(this);
   }
@@ -369,6 +383,7 @@ export class InstanceRunner implements AdvertSink {
         this.edges.reportSync?.('wants-master');
         return;
       case 'transition':
+        this.followGarpExtraIf(action.to === 'MASTER');
         this.counters.transitions++;
         if (action.to === 'MASTER') this.counters.becomeMaster++;
         if (action.from === 'MASTER') this.counters.releaseMaster++;
@@ -553,6 +568,7 @@ export class InstanceRunner implements AdvertSink {
   }
 
   private sendGarps(repeat: number, only?: readonly AddressSpec[]): void {
+    for (const spec of this.elsewhere) if (!only || only.includes(spec)) this.edges.announceOn?.(spec, repeat);
     const frames = (only ? this.garpFrames.filter((g) => only.includes(g.spec)) : this.garpFrames).map((g) => g.frame);
     for (let i = 0; i < repeat; i++) {
       for (const f of frames) {
@@ -565,6 +581,21 @@ export class InstanceRunner implements AdvertSink {
         }
       }
     }
+  }
+
+  /** garp_extra_if `all`: while master, the addresses on other interfaces are announced again every interval. */
+  private followGarpExtraIf(master: boolean): void {
+    const extra = this.config.garpExtraIf;
+    if (!master || !extra?.all || this.elsewhere.length === 0) {
+      this.extraGarp?.disarm();
+      return;
+    }
+    this.extraGarp ??= this.edges.createTimer(() => {
+      if (this.machine.state !== 'MASTER' || this.stopping) return;
+      for (const spec of this.elsewhere) this.edges.announceOn?.(spec, 1);
+      this.followGarpExtraIf(true);
+    });
+    this.extraGarp.armAt(this.edges.clock.now() + extra.intervalMs);
   }
 
   /** Spawning is a synchronous fork/exec of a few ms: it runs after the adverts, VIPs and GARPs are out. */

@@ -383,3 +383,30 @@ describe('notify scripts with a user', () => {
     );
   });
 });
+
+describe('addresses on another interface', () => {
+  it('are announced there with its MAC at takeover, and with garp_extra_if all every interval while master', async () => {
+    const w = world('    virtual_ipaddress_excluded: ["198.51.100.1/24 dev eth1"]\n    garp_extra_if: "all 1"\n');
+    const eth1 = w.kernel.addLink('eth1', Buffer.from('020000000099', 'hex'));
+    await w.daemon.start();
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    const onEth1 = () => w.wire.filter((x) => x.kind === 'garp' && x.ifindex === eth1.index);
+    expect(onEth1().length).toBe(5); // garp_master_repeat, on eth1, with eth1's MAC
+    expect(new Set(onEth1().map((g) => g.mac))).toEqual(new Set(['02:00:00:00:00:99']));
+    const eth0 = w.kernel.links.get('eth0')?.index;
+    expect(w.wire.filter((x) => x.kind === 'garp' && x.ifindex === eth0).length).toBe(5); // the VIP, on eth0
+    await w.advance(3050);
+    expect(onEth1().length).toBe(5 + 3); // one every second (the delayed block comes at 5 s)
+    w.inject(51, 200);
+    await w.settle();
+    expect(w.state()).toBe('BACKUP');
+    const count = onEth1().length;
+    for (let i = 0; i < 20; i++) {
+      w.inject(51, 200); // the new master goes on advertising
+      await w.advance(100);
+    }
+    expect(w.state()).toBe('BACKUP');
+    expect(onEth1().length).toBe(count); // a backup announces nothing
+  });
+});

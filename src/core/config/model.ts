@@ -51,6 +51,8 @@ export interface GlobalDefs {
   gnaIntervalMs: number;
   /** `vrrp_strict` (false): keepalived's strict mode for every instance (schema/strict.ts). */
   vrrpStrict: boolean;
+  /** `vrrp_garp_extra_if [all] SECONDS`: the default of every instance's garp_extra_if. */
+  garpExtraIf?: { intervalMs: number; all: boolean } | undefined;
   /** `net_namespace NAME`: vipd runs in the network namespace /run/netns/NAME (made by `ip netns add`). */
   netNamespace?: string | undefined;
   /**
@@ -303,6 +305,12 @@ export interface InstanceConfig {
   useVmac?: { ifname: string } | undefined;
   /** `vmac_xmit_base` (false): adverts leave by the base interface, GARPs still by the VMAC. */
   vmacXmitBase: boolean;
+  /**
+   * `garp_extra_if [all] SECONDS`: while master, GARP/NA every SECONDS for the (e)VIPs on other interfaces than the
+   * one it sends from, so switches keep their MACs (keepalived sends on VMACs only unless `all`; vipd's VIPs on
+   * another interface are never on a VMAC, so only `all` sends).
+   */
+  garpExtraIf?: { intervalMs: number; all: boolean } | undefined;
   /**
    * The vrrp_sync_group this instance is in (set by the loader, which also merges the group's trackers into the
    * instance's lists and, unless the group has sync_group_tracking_weight, takes the weights off).

@@ -132,6 +132,20 @@ function isCommandWithUser(v: unknown): v is { command: string; user: string } {
   return typeof o.command === 'string' && typeof o.user === 'string' && Object.keys(o).length === 2;
 }
 
+/** keepalived's `garp_extra_if [all] SECONDS` (0 turns it off), 0..86400 s. */
+export const garpExtraIf = z
+  .union([z.number(), z.string()], { error: 'must be [all] SECONDS' })
+  .transform((v, ctx): { intervalMs: number; all: boolean } => {
+    const words = String(v).trim().split(/\s+/);
+    const all = words[0] === 'all';
+    const secs = Number(all ? words[1] : words[0]);
+    if (words.length !== (all ? 2 : 1) || !Number.isInteger(secs) || secs < 0 || secs > 86400) {
+      ctx.addIssue({ code: 'custom', message: 'must be [all] SECONDS, 0 to 86400' });
+      return z.NEVER;
+    }
+    return { intervalMs: secs * 1000, all };
+  });
+
 export const version = z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' });
 export const garpDelay = wholeNumber(0, 4294); // keepalived: unsigned seconds up to UINT_MAX / TIMER_HZ
 // vipd caps the repeats: every GARP of a block goes out in one synchronous burst.

@@ -7,6 +7,7 @@ import {
   command,
   flag,
   garpDelay,
+  garpExtraIf,
   garpLowerRepeat,
   garpRefresh,
   garpRepeat,
@@ -37,6 +38,7 @@ export const globalDefsSchema = z
     vrrp_garp_master_repeat: garpRepeat,
     vrrp_garp_master_refresh: garpRefresh,
     vrrp_garp_master_refresh_repeat: garpRepeat,
+    vrrp_garp_extra_if: garpExtraIf,
     vrrp_garp_lower_prio_delay: garpDelay,
     vrrp_garp_lower_prio_repeat: garpLowerRepeat,
     vrrp_lower_prio_no_advert: flag,
@@ -112,6 +114,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     garpIntervalMs: toMs(g.vrrp_garp_interval ?? 0),
     gnaIntervalMs: toMs(g.vrrp_gna_interval ?? 0),
     vrrpStrict: g.vrrp_strict ?? false,
+    garpExtraIf: g.vrrp_garp_extra_if,
     netNamespace: g.net_namespace,
     notifyFifos: (['notify_fifo', 'vrrp_notify_fifo', 'lvs_notify_fifo'] as const).flatMap((keyword) => {
       const fifo = g[keyword];

@@ -21,6 +21,7 @@ import {
   address,
   flag,
   garpDelay,
+  garpExtraIf,
   garpLowerRepeat,
   garpRefresh,
   garpRepeat,
@@ -77,6 +78,7 @@ export const instanceSchema = z
     garp_master_repeat: garpRepeat,
     garp_master_refresh: garpRefresh,
     garp_master_refresh_repeat: garpRepeat,
+    garp_extra_if: garpExtraIf,
     garp_lower_prio_delay: garpDelay,
     garp_lower_prio_repeat: garpLowerRepeat,
     down_timer_adverts: wholeNumber(1, 100),
@@ -237,6 +239,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     lowerPrioDelayMs: r.garp_lower_prio_delay !== undefined ? r.garp_lower_prio_delay * 1000 : g.garp.lowerPrioDelayMs,
     lowerPrioRepeat: r.garp_lower_prio_repeat ?? g.garp.lowerPrioRepeat,
   };
+  const garpExtra = r.garp_extra_if ?? g.garpExtraIf;
 
   const trackers = buildTrackerLists(r, base, ctx, report);
   const excludedVips = buildExcludedVips(r.virtual_ipaddress_excluded, vips, vipDev, base, report);
@@ -286,6 +289,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     virtualRules: buildRules(r.virtual_rules, [...base, 'virtual_rules'], 'virtual_rules', ctx.rulePreferences, report),
     useVmac: vmacName !== undefined ? { ifname: vmacName } : undefined,
     vmacXmitBase: r.vmac_xmit_base ?? false,
+    garpExtraIf: garpExtra && garpExtra.intervalMs > 0 ? garpExtra : undefined,
     lvsSyncDaemonInterface: r.lvs_sync_daemon_interface,
     source: report.at(base, 'key'),
   };
