@@ -54,3 +54,19 @@ describe('timer formulas (RFC 9568 §6.1, RFC 3768 §6.1)', () => {
     expect(owner.machine.snapshot()).toMatchObject({ effectivePriority: 255, skewTimeMs: 3.90625 });
   });
 });
+
+describe('advert deadlines are absolute', () => {
+  it('a late fire does not push the next advert later; a whole interval behind starts again from now', () => {
+    const r = new FakeRouter(params({ priority: 255, initialState: 'MASTER', advertIntervalMs: 100 }));
+    r.handle({ type: 'startup' });
+    expect(r.state).toBe('MASTER');
+    const due = r.deadline('adver') as number;
+    r.clock.now = due + 3; // fired 3 ms late
+    r.handle({ type: 'timer', timer: 'adver', gen: r.gen('adver') as number });
+    expect(r.deadline('adver')).toBe(due + 100);
+    const due2 = r.deadline('adver') as number;
+    r.clock.now = due2 + 250; // stalled for more than an interval
+    r.handle({ type: 'timer', timer: 'adver', gen: r.gen('adver') as number });
+    expect(r.deadline('adver')).toBe(due2 + 350);
+  });
+});

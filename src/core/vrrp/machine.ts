@@ -84,8 +84,10 @@ export class VrrpMachine {
         return this.onShutdown();
       case 'advert':
         return this.onAdvert(event, now);
-      case 'timer':
-        return this.timers.consume(event.timer, event.gen) ? this.onTimer(event.timer, now) : [];
+      case 'timer': {
+        const due = this.timers.consume(event.timer, event.gen);
+        return due === undefined ? [] : this.onTimer(event.timer, now, due);
+      }
       case 'fault':
         return this.onFault(event.source, event.on, now);
       case 'priority':
@@ -186,7 +188,8 @@ export class VrrpMachine {
     ];
   }
 
-  private onTimer(timer: TimerName, now: Millis): VrrpAction[] {
+  /** `due`: the deadline the timer was armed for (`now` is when it fired, a little later). */
+  private onTimer(timer: TimerName, now: Millis, due: Millis): VrrpAction[] {
     if (timer === 'masterDown' && this.current === 'BACKUP') {
       if (!this.params.syncGroup) return this.enterMaster(now, this.downTimerCause);
       // keepalived: wait for the whole group, with the timer armed again in case it never says so.
@@ -194,7 +197,7 @@ export class VrrpMachine {
       return [this.armMasterDown(now + this.masterDownInterval(), this.downTimerCause), { type: 'want-master' }];
     }
     if (timer === 'adver' && this.current === 'MASTER') {
-      return [this.advert(this.effectivePriority), this.timers.set('adver', now + this.params.advertIntervalMs)];
+      return [this.advert(this.effectivePriority), this.timers.set('adver', this.nextAdvert(due, now))];
     }
     if (timer === 'garp' && this.current === 'MASTER') return [...this.garp.takeDue(now), ...this.syncGarpTimer()];
     return [];
@@ -301,6 +304,16 @@ export class VrrpMachine {
   private adoptMaster(advert: AdvertEvent): void {
     if (this.params.version === 3) this.masterAdverIntervalMs = advert.maxAdverIntervalMs;
     this.masterAddress = advert.src;
+  }
+
+  /**
+   * Adverts keep absolute deadlines: the next is one interval after the one just due, not after the (late) moment
+   * it fired, so lateness never accumulates into drift. A master that fell a whole interval behind (a stalled
+   * process) starts again from now rather than sending a burst to catch up.
+   */
+  private nextAdvert(due: Millis, now: Millis): Millis {
+    const next = due + this.params.advertIntervalMs;
+    return next > now ? next : now + this.params.advertIntervalMs;
   }
 
   private armMasterDown(at: Millis, cause: TransitionCause): VrrpAction {

@@ -22,11 +22,15 @@ export class TimerGenerations {
     return this.armed.delete(timer) ? [{ type: 'cancel-timer', timer }] : [];
   }
 
-  /** True when this fire belongs to the armed generation; consuming it disarms the timer (one-shot). */
-  consume(timer: TimerName, gen: number): boolean {
-    if (this.armed.get(timer)?.gen !== gen) return false;
+  /**
+   * The deadline it was armed for when this fire belongs to the armed generation (consuming it disarms the timer,
+   * one-shot), else undefined: a stale fire.
+   */
+  consume(timer: TimerName, gen: number): Millis | undefined {
+    const armed = this.armed.get(timer);
+    if (armed?.gen !== gen) return undefined;
     this.armed.delete(timer);
-    return true;
+    return armed.at;
   }
 
   /** The deadline the timer is armed for, if it is. */
