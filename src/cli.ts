@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `vipd` executable: the commands live in src/cli/; this file only runs one and exits with its code. */
 import { main } from './cli/main.js';
-import { flushLogs } from './log.js';
+import { flushLogs } from './log-flush.js';
 
 // A reader that left (EPIPE) must cost the lines it misses, never the daemon: without a listener the stream's
 // 'error' would be an uncaught exception, and the crash path would release the VIPs of a healthy master.

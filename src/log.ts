@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import { LogStream } from './edges/log-stream.js';
+import { registerLogFlush } from './log-flush.js';
 
 export type Logger = pino.Logger;
 
@@ -45,3 +46,4 @@ export function createLogger(
 export function flushLogs(timeoutMs = 500): Promise<void> {
   return stdoutStream?.flush(timeoutMs) ?? Promise.resolve();
 }
+registerLogFlush(flushLogs);

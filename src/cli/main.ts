@@ -6,13 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatIssue } from '../core/config/yaml.js';
-import { type ConfigFormat, loadConfigFile } from '../edges/config-files.js';
-import { parseListenAddress } from '../edges/control/metrics-http.js';
-import { convert } from './convert.js';
-import { reload } from './reload.js';
-import { run } from './run.js';
-import { status } from './status.js';
+import type { ConfigFormat } from '../edges/config-files.js';
+
+// Each command loads what it needs when it runs (`vipd --version` loads none of it: start-up time, issue 11).
 
 const DEFAULT_FILES = ['/etc/vipd/vipd.yaml', '/etc/keepalived/keepalived.conf'];
 const DEFAULT_CONTROL_SOCKET = '/run/vipd/vipd.sock';
@@ -74,8 +70,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   const controlSocket = values['control-socket'] ?? DEFAULT_CONTROL_SOCKET;
-  if (command === 'status') return status(controlSocket, values.json === true);
-  if (command === 'reload') return reload(controlSocket);
+  if (command === 'status') return (await import('./status.js')).status(controlSocket, values.json === true);
+  if (command === 'reload') return (await import('./reload.js')).reload(controlSocket);
   if (command !== 'run' && command !== 'check-config' && command !== 'convert') {
     process.stderr.write(command ? `unknown command: ${command}\n\n${HELP}` : HELP);
     return 2;
@@ -92,7 +88,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const opts = { format: format as ConfigFormat | undefined, configId: values['config-id'] };
-  if (command === 'convert') return convert(file, opts);
+  if (command === 'convert') return (await import('./convert.js')).convert(file, opts);
+  const [{ loadConfigFile }, { formatIssue }] = await Promise.all([
+    import('../edges/config-files.js'),
+    import('../core/config/yaml.js'),
+  ]);
   const loaded = await loadConfigFile(file, opts);
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
   for (const e of loaded.errors) process.stderr.write(`error: ${formatIssue(e)}\n`);
@@ -106,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const metricsText = values.metrics;
+  const { parseListenAddress } = await import('../edges/control/metrics-http.js');
   const metrics = metricsText === undefined ? undefined : parseListenAddress(metricsText);
   if (metricsText !== undefined && !metrics) {
     process.stderr.write(`vipd: --metrics must be ADDR:PORT (127.0.0.1:9650, [::1]:9650), not ${metricsText}\n`);
@@ -119,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       warnings: again.warnings.map(formatIssue),
     };
   };
+  const { run } = await import('./run.js');
   return run(loaded.config, {
     load,
     metrics,
