@@ -100,6 +100,8 @@ export class LoadBalancer {
   private stopped = false;
   /** The sync daemon states vipd started (to stop exactly those). */
   private readonly syncRunning = new Set<SyncDaemonSpec['state']>();
+  /** The states vipd wants running: one that could not be started is tried again at the next re-check. */
+  private syncWanted: SyncDaemonSpec['state'][] = [];
   private syncFollows: string | undefined;
   /** Addresses vipd holds now (VIPs of its MASTER instances), for ha_suspend. */
   private held: (address: string) => boolean = () => false;
@@ -441,18 +443,19 @@ export class LoadBalancer {
    * interface went away) are started again.
    */
   private async recheckSyncDaemons(): Promise<void> {
-    if (this.syncRunning.size === 0) return;
+    if (this.syncWanted.length === 0 && this.syncRunning.size === 0) return;
     const running = new Set((await this.edges.ipvs.listSyncDaemons()).map((d) => d.state));
-    const wanted = [...this.syncRunning];
-    const missing = wanted.filter((s) => !running.has(s));
+    const missing = this.syncWanted.filter((s) => !running.has(s));
     if (missing.length === 0) return;
-    this.log.warn({ missing }, 'IPVS sync daemon gone from the kernel: started again');
+    const gone = missing.filter((s) => this.syncRunning.has(s));
+    if (gone.length > 0) this.log.warn({ missing: gone }, 'IPVS sync daemon gone from the kernel: started again');
     for (const s of missing) this.syncRunning.delete(s);
-    await this.setSyncStates(wanted);
+    await this.setSyncStates(this.syncWanted);
   }
 
   /** Runs exactly the sync daemon states given (stopping the others vipd started). */
   private async setSyncStates(states: SyncDaemonSpec['state'][]): Promise<void> {
+    this.syncWanted = [...states];
     const d = this.lvs.syncDaemon;
     for (const s of [...this.syncRunning]) {
       if (states.includes(s)) continue;
@@ -464,15 +467,22 @@ export class LoadBalancer {
     if (!d) return;
     for (const state of states) {
       if (this.syncRunning.has(state)) continue;
-      await this.edges.ipvs.startSyncDaemon({
-        state,
-        interface: d.interface,
-        syncId: d.syncId,
-        maxlen: d.maxlen,
-        port: d.port,
-        ttl: d.ttl,
-        group: d.group,
-      });
+      try {
+        await this.edges.ipvs.startSyncDaemon({
+          state,
+          interface: d.interface,
+          syncId: d.syncId,
+          maxlen: d.maxlen,
+          port: d.port,
+          ttl: d.ttl,
+          group: d.group,
+        });
+      } catch (err) {
+        // Tried again at the next re-check, soon (a slow or busy kernel, the interface not up yet).
+        this.log.error({ err, state }, 'cannot start the IPVS sync daemon: trying again');
+        if (!this.stopped) this.recheckTimer.armAt(this.edges.now() + RETRY_MS);
+        continue;
+      }
       this.syncRunning.add(state);
       this.log.info({ state, interface: d.interface, syncId: d.syncId }, 'IPVS sync daemon started');
     }

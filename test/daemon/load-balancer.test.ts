@@ -80,8 +80,15 @@ class FakeIpvs implements IpvsPort {
   async listSyncDaemons() {
     return this.daemons;
   }
+  /** When set, the next sync daemon start fails with this code (a busy kernel). */
+  syncStartError: string | undefined;
   async startSyncDaemon(d: SyncDaemonSpec) {
     this.ops.push(`start ${d.state} sync daemon`);
+    if (this.syncStartError) {
+      const code = this.syncStartError;
+      this.syncStartError = undefined;
+      throw errno(code);
+    }
     this.daemons.push(d);
   }
   async stopSyncDaemon(state: SyncDaemonSpec['state']) {
@@ -363,6 +370,23 @@ describe('LoadBalancer on a fake IPVS', () => {
       'start backup sync daemon',
       'stop backup sync daemon',
     ]);
+  });
+
+  it('a sync daemon that could not be started is started by the next re-check, a second later', async () => {
+    const w = world(
+      configOf(
+        WEB(),
+        'global_defs:\n  lvs_sync_daemon: eth0 VI_1 id 4\nvrrp_instance:\n  VI_1: { interface: eth0, virtual_router_id: 1, virtual_ipaddress: [10.0.0.100] }\n',
+      ),
+    );
+    await w.lb.start(() => false);
+    w.ipvs.syncStartError = 'ETIMEDOUT';
+    w.lb.instanceState('VI_1', 'BACKUP');
+    await w.settle();
+    expect(w.ipvs.daemons).toEqual([]);
+    await w.advance(1_000);
+    expect(w.ipvs.daemons.map((d) => d.state)).toEqual(['backup']);
+    await w.lb.stop();
   });
 
   it('ha_suspend: checkers run only while vipd holds the virtual address', async () => {
