@@ -1,8 +1,8 @@
 /** The IPVS generic netlink codec, byte by byte (the lab test runs it against a real kernel). */
 import { describe, expect, it } from 'vitest';
+import { attr } from '../../src/edges/netlink/attributes.js';
 import {
   addressText,
-  attr,
   decodeDest,
   decodeService,
   destAttr,

@@ -107,6 +107,16 @@ class Words {
   }
 }
 
+/** The values route and rule lines share: each reads the word after `kw`, or says what is wrong with it. */
+const read = {
+  table: (w: Words, kw: string): number | string =>
+    byName(TABLES, w.next(), 0xffff_ffff) ?? `${kw} must be a number or main, local, default`,
+  protocol: (w: Words, kw: string): number | string =>
+    byName(PROTOCOLS, w.next(), 255) ?? `${kw} must be a number 0..255 or a protocol name`,
+  byte: (w: Words, kw: string): number | string => uint(w.next(), 255) ?? `${kw} must be a number 0..255`,
+  u32: (w: Words, kw: string): number | string => uint(w.next(), 0xffff_ffff) ?? `${kw} must be a whole number`,
+};
+
 /** Family agreement: the first address decides, a later one of the other family is an error. */
 class FamilyOf {
   value: Family | undefined;
@@ -197,30 +207,30 @@ export function parseRouteLine(line: string): LineResult<RouteSpec> {
         break;
       }
       case 'table': {
-        const t = byName(TABLES, w.next(), 0xffff_ffff);
-        if (t === undefined) return fail('table must be a number or main, local, default');
+        const t = read.table(w, word);
+        if (typeof t === 'string') return fail(t);
         r.table = t;
         break;
       }
       case 'metric':
       case 'priority':
       case 'preference': {
-        const n = uint(w.next(), 0xffff_ffff);
-        if (n === undefined) return fail(`${word} must be a whole number`);
+        const n = read.u32(w, word);
+        if (typeof n === 'string') return fail(n);
         r.metric = n;
         break;
       }
       case 'protocol':
       case 'proto': {
-        const p = byName(PROTOCOLS, w.next(), 255);
-        if (p === undefined) return fail(`${word} must be a number 0..255 or a protocol name`);
-        r.protocol = p;
+        const n = read.protocol(w, word);
+        if (typeof n === 'string') return fail(n);
+        r.protocol = n;
         break;
       }
       case 'tos':
       case 'dsfield': {
-        const n = uint(w.next(), 255);
-        if (n === undefined) return fail(`${word} must be a number 0..255`);
+        const n = read.byte(w, word);
+        if (typeof n === 'string') return fail(n);
         r.tos = n;
         break;
       }
@@ -382,8 +392,8 @@ export function parseRuleLine(
       }
       case 'tos':
       case 'dsfield': {
-        const n = uint(w.next(), 255);
-        if (n === undefined) return fail(`${word} must be a number 0..255`);
+        const n = read.byte(w, word);
+        if (typeof n === 'string') return fail(n);
         r.tos = n;
         break;
       }
@@ -401,15 +411,15 @@ export function parseRuleLine(
       case 'preference':
       case 'priority':
       case 'order': {
-        const n = uint(w.next(), 0xffff_ffff);
-        if (n === undefined) return fail(`${word} must be a whole number`);
+        const n = read.u32(w, word);
+        if (typeof n === 'string') return fail(n);
         r.priority = n;
         break;
       }
       case 'table':
       case 'lookup': {
-        const t = byName(TABLES, w.next(), 0xffff_ffff);
-        if (t === undefined) return fail(`${word} must be a number or main, local, default`);
+        const t = read.table(w, word);
+        if (typeof t === 'string') return fail(t);
         r.table = t;
         r.action = 'table';
         break;
@@ -454,9 +464,9 @@ export function parseRuleLine(
         break;
       case 'protocol':
       case 'proto': {
-        const p = byName(PROTOCOLS, w.next(), 255);
-        if (p === undefined) return fail(`${word} must be a number 0..255 or a protocol name`);
-        r.protocol = p;
+        const n = read.protocol(w, word);
+        if (typeof n === 'string') return fail(n);
+        r.protocol = n;
         break;
       }
       case 'no_track':

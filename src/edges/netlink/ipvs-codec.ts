@@ -17,6 +17,7 @@ import type {
   TunnelOptions,
 } from '../../core/ipvs/table.js';
 import type { Family } from '../../core/ports.js';
+import { attr } from './attributes.js';
 
 export const IPVS_GENL_VERSION = 1;
 
@@ -89,14 +90,6 @@ const NLA_F_NESTED = 0x8000;
 
 // ── attributes ──
 
-export function attr(type: number, payload: Uint8Array): Buffer {
-  const len = 4 + payload.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  out.set(payload, 4);
-  return out;
-}
 const nested = (type: number, parts: Buffer[]) => attr(type | NLA_F_NESTED, Buffer.concat(parts));
 const u8 = (type: number, v: number) => attr(type, Uint8Array.of(v));
 const u16 = (type: number, v: number) => {

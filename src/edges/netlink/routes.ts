@@ -8,6 +8,7 @@ import { AttrStream, FlagsNew, rt } from 'netlink';
 import { parseAddress } from '../../core/codec/ip-address.js';
 import { routeLine, ruleLine } from '../../core/config/routing.js';
 import type { RouteSpec, RoutingPort, RuleSpec } from '../../core/ports.js';
+import { attr, u32 } from './attributes.js';
 import { afOf, linkByName, type NetlinkOptions, SCOPES } from './messages.js';
 import { RtRequester, toNetlinkError } from './transport.js';
 
@@ -47,12 +48,6 @@ const RTAX: Readonly<Record<string, number>> = {
 /** Tables above 255 go in RTA_TABLE; rtm_table then says RT_TABLE_UNSPEC. */
 const RT_TABLE_UNSPEC = 0;
 
-const u32 = (n: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0);
-  return b;
-};
-
 function messageBody(message: rt.RouteMessage | rt.RuleMessage): Uint8Array[] {
   const out = new AttrStream();
   if (message.kind === 'route') rt.formatRouteMessage(message, out);
@@ -64,19 +59,13 @@ function messageBody(message: rt.RouteMessage | rt.RuleMessage): Uint8Array[] {
 function multipath(hops: { via?: string | undefined; ifindex: number; weight: number; onlink: boolean }[]): Buffer {
   return Buffer.concat(
     hops.map((h) => {
-      const gw = h.via === undefined ? Buffer.alloc(0) : parseAddress(h.via);
-      const attr = gw.length === 0 ? Buffer.alloc(0) : Buffer.alloc(4 + gw.length);
-      if (gw.length > 0) {
-        attr.writeUInt16LE(4 + gw.length, 0);
-        attr.writeUInt16LE(RTA_GATEWAY, 2);
-        gw.copy(attr, 4);
-      }
+      const gateway = h.via === undefined ? Buffer.alloc(0) : attr(RTA_GATEWAY, parseAddress(h.via));
       const head = Buffer.alloc(8);
-      head.writeUInt16LE(8 + attr.length, 0);
+      head.writeUInt16LE(8 + gateway.length, 0);
       head.writeUInt8(h.onlink ? RTNH_F_ONLINK : 0, 2);
       head.writeUInt8(h.weight - 1, 3);
       head.writeInt32LE(h.ifindex, 4);
-      return Buffer.concat([head, attr]);
+      return Buffer.concat([head, gateway]);
     }),
   );
 }

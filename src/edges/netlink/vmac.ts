@@ -7,6 +7,7 @@
  */
 import { FlagsNew, rt } from 'netlink';
 import type { VmacPort, VmacSpec } from '../../core/ports.js';
+import { attr, u32 } from './attributes.js';
 import { AF_INET6, body, linkByName, type NetlinkOptions } from './messages.js';
 import { NetlinkError, RtRequester, toNetlinkError } from './transport.js';
 
@@ -16,22 +17,6 @@ const IFLA_MACVLAN_MODE = 1;
 const MACVLAN_MODE_PRIVATE = 1;
 const IFLA_INET6_ADDR_GEN_MODE = 8;
 const IN6_ADDR_GEN_MODE_NONE = 1;
-
-/** One netlink attribute (4-byte aligned). */
-function attr(type: number, payload: Buffer): Buffer {
-  const len = 4 + payload.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  payload.copy(out, 4);
-  return out;
-}
-
-const u32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
-};
 
 /** IFLA_LINKINFO for a private-mode macvlan. */
 const MACVLAN_LINKINFO = Buffer.concat([
