@@ -618,7 +618,13 @@ export class Daemon {
     if (b?.receivers.has(family)) this.applySource(b, family, b.index === undefined ? undefined : listed);
     if (!listed || this.stopping) return;
     const present = new Set(listed.map((a) => canonicalAddress(a.address)));
-    for (const r of this.instances) r.restoreVips(dev, family, present);
+    for (const r of this.instances) {
+      r.restoreVips(dev, family, present);
+      // An IPv6 VMAC's advert source deleted by hand: put back, or its adverts could not leave.
+      const vmacSource = r.config.useVmac?.ifname === dev && r.config.family === family && family === 6;
+      if (vmacSource && !present.has(canonicalAddress(r.primaryAddress)))
+        await this.vmacSource(r.config, r.primaryAddress);
+    }
     const gone = this.config.staticAddresses.filter(
       (a) => a.dev === dev && a.family === family && !present.has(canonicalAddress(a.address)),
     );

@@ -46,6 +46,7 @@ function keepalivedOptions(opts: LoadOptions) {
     host: createFsHost(),
     configId: opts.configId ?? hostname().split('.')[0] ?? '',
     env: process.env as Record<string, string>,
+    random: Math.random,
   };
 }
 

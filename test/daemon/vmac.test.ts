@@ -80,3 +80,20 @@ describe('use_vmac across a reload', () => {
     expect(w.kernel.has('eth0', VIP)).toBe(false);
   });
 });
+
+describe('IPv6 use_vmac on the daemon', () => {
+  it("the advert source is put on the VMAC, and put back when deleted behind vipd's back", async () => {
+    const w = world('', '', `${instanceYaml('VI_1', 51, { vips: ['2001:db8::100/64'] })}    use_vmac: true\n`);
+    w.kernel.addAddress('eth0', 'fe80::11', 64);
+    await w.daemon.start();
+    expect(w.kernel.has('vrrp.51', 'fe80::11')).toBe(true);
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    expect(w.kernel.has('vrrp.51', '2001:db8::100')).toBe(true);
+    w.kernel.removeAddress('vrrp.51', 'fe80::11');
+    await w.settle();
+    expect(w.kernel.has('vrrp.51', 'fe80::11')).toBe(true);
+    expect(w.kernel.has('eth0', 'fe80::11')).toBe(true); // the base keeps its own
+    await w.daemon.stop();
+  });
+});

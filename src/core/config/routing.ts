@@ -117,6 +117,29 @@ const read = {
   u32: (w: Words, kw: string): number | string => uint(w.next(), 0xffff_ffff) ?? `${kw} must be a whole number`,
 };
 
+type Reader = (w: Words, kw: string) => number | string;
+/** The numeric keywords of a route line: where each goes and how it is read. */
+const ROUTE_NUMBERS: Readonly<Record<string, ['table' | 'metric' | 'protocol' | 'tos', Reader]>> = {
+  table: ['table', read.table],
+  metric: ['metric', read.u32],
+  priority: ['metric', read.u32],
+  preference: ['metric', read.u32],
+  protocol: ['protocol', read.protocol],
+  proto: ['protocol', read.protocol],
+  tos: ['tos', read.byte],
+  dsfield: ['tos', read.byte],
+};
+/** The numeric keywords of a rule line (table/lookup also set the action, so they are read apart). */
+const RULE_NUMBERS: Readonly<Record<string, ['priority' | 'protocol' | 'tos', Reader]>> = {
+  preference: ['priority', read.u32],
+  priority: ['priority', read.u32],
+  order: ['priority', read.u32],
+  protocol: ['protocol', read.protocol],
+  proto: ['protocol', read.protocol],
+  tos: ['tos', read.byte],
+  dsfield: ['tos', read.byte],
+};
+
 /** Family agreement: the first address decides, a later one of the other family is an error. */
 class FamilyOf {
   value: Family | undefined;
@@ -159,6 +182,13 @@ export function parseRouteLine(line: string): LineResult<RouteSpec> {
   };
   while (!w.done) {
     const word = w.next() as string;
+    const number = ROUTE_NUMBERS[word];
+    if (number) {
+      const n = number[1](w, word);
+      if (typeof n === 'string') return fail(n);
+      r[number[0]] = n;
+      continue;
+    }
     switch (word) {
       case 'inet':
       case 'inet6': {
@@ -204,34 +234,6 @@ export function parseRouteLine(line: string): LineResult<RouteSpec> {
         const s = w.next() as ScopeName;
         if (!SCOPES.includes(s)) return fail(`scope must be one of ${SCOPES.join(', ')}`);
         r.scope = s;
-        break;
-      }
-      case 'table': {
-        const t = read.table(w, word);
-        if (typeof t === 'string') return fail(t);
-        r.table = t;
-        break;
-      }
-      case 'metric':
-      case 'priority':
-      case 'preference': {
-        const n = read.u32(w, word);
-        if (typeof n === 'string') return fail(n);
-        r.metric = n;
-        break;
-      }
-      case 'protocol':
-      case 'proto': {
-        const n = read.protocol(w, word);
-        if (typeof n === 'string') return fail(n);
-        r.protocol = n;
-        break;
-      }
-      case 'tos':
-      case 'dsfield': {
-        const n = read.byte(w, word);
-        if (typeof n === 'string') return fail(n);
-        r.tos = n;
         break;
       }
       case 'add':
@@ -363,6 +365,13 @@ export function parseRuleLine(
   };
   while (!w.done) {
     const word = w.next() as string;
+    const number = RULE_NUMBERS[word];
+    if (number) {
+      const n = number[1](w, word);
+      if (typeof n === 'string') return fail(n);
+      r[number[0]] = n;
+      continue;
+    }
     switch (word) {
       case 'inet':
       case 'inet6': {
@@ -390,13 +399,6 @@ export function parseRuleLine(
         else r.iif = d;
         break;
       }
-      case 'tos':
-      case 'dsfield': {
-        const n = read.byte(w, word);
-        if (typeof n === 'string') return fail(n);
-        r.tos = n;
-        break;
-      }
       case 'fwmark': {
         const [mark, mask, ...rest] = (w.next() ?? '').split('/');
         const m = uint(mark, 0xffff_ffff);
@@ -406,14 +408,6 @@ export function parseRuleLine(
         }
         r.fwmark = m;
         if (k !== undefined) r.fwmask = k;
-        break;
-      }
-      case 'preference':
-      case 'priority':
-      case 'order': {
-        const n = read.u32(w, word);
-        if (typeof n === 'string') return fail(n);
-        r.priority = n;
         break;
       }
       case 'table':
@@ -462,13 +456,6 @@ export function parseRuleLine(
       case 'l3mdev':
         r.l3mdev = true;
         break;
-      case 'protocol':
-      case 'proto': {
-        const n = read.protocol(w, word);
-        if (typeof n === 'string') return fail(n);
-        r.protocol = n;
-        break;
-      }
       case 'no_track':
         r.noTrack = true;
         break;

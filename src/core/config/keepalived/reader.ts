@@ -494,8 +494,12 @@ class Reader {
           this.error(at, '${_RANDOM [MIN [MAX]]} takes two whole numbers, MIN no more than MAX');
           return one('');
         }
-        const random = this.opts.random ?? Math.random;
-        return one(String(min + Math.floor(random() * (max - min + 1))));
+        // The core reads no clock and no entropy: the caller gives the random source (the config edge does).
+        if (!this.opts.random) {
+          this.error(at, '${_RANDOM} needs a random source, and this reader was given none');
+          return one('');
+        }
+        return one(String(min + Math.floor(this.opts.random() * (max - min + 1))));
       }
       default:
         return this.defs.get(name);

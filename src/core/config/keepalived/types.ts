@@ -26,7 +26,7 @@ export interface KeepalivedOptions {
   configId?: string | undefined;
   /** The environment for `${_ENV VAR}` (default: none). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** The random source of `${_RANDOM}`, in [0, 1) (default Math.random; tests give their own). */
+  /** The random source of `${_RANDOM}`, in [0, 1) (the config edge gives Math.random; tests their own). */
   random?: (() => number) | undefined;
 }
 
