@@ -359,6 +359,11 @@ export interface DaemonEdges extends SocketEdges {
   watchRoutingDeletions?(listener: (d: RoutingDeletion) => void): () => void;
   links: LinkWatcher;
   createTimer(onFire: () => void): TimerPort;
+  /**
+   * Runs fn as one batch, as the timers due together run: one time for all, and the sends it makes leave together
+   * at its end. Without it fn just runs.
+   */
+  batch?(fn: () => void): void;
   runScript(argv: string[], opts: { timeoutMs: number; log: ScriptLog; uid?: number; gid?: number }): Promise<void>;
   trackers: TrackerEdges;
   /** Whether the interface forwards IPv6 (keepalived then sets the NA Router flag). */

@@ -265,13 +265,21 @@ export class Daemon {
       if (err instanceof TrackerError) throw new StartupError(err.message);
       throw err;
     }
-    for (const r of this.instances) {
-      r.start();
-      const link = links.get(r.config.interface);
-      if (link && !link.up) r.linkChanged(false);
-    }
+    // Started as one batch: instances configured alike keep one timing (their adverts then leave together).
+    this.inBatch(() => {
+      for (const r of this.instances) {
+        r.start();
+        const link = links.get(r.config.interface);
+        if (link && !link.up) r.linkChanged(false);
+      }
+    });
     await this.startLoadBalancer(this.config);
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
+  }
+
+  private inBatch(fn: () => void): void {
+    if (this.edges.batch) this.edges.batch(fn);
+    else fn();
   }
 
   private async addStaticRouting(c: VipdConfig, routes = c.staticRoutes, rules = c.staticRules): Promise<void> {
@@ -756,10 +764,12 @@ export class Daemon {
     for (const r of this.instances) {
       if (r.config.syncGroup === undefined && r.hasFault(SYNC_GROUP_FAULT)) r.setFault(SYNC_GROUP_FAULT, false);
     }
-    for (const r of started) {
-      r.start();
-      if (!this.interfaces.get(r.config.interface)?.up) r.linkChanged(false);
-    }
+    this.inBatch(() => {
+      for (const r of started) {
+        r.start();
+        if (!this.interfaces.get(r.config.interface)?.up) r.linkChanged(false);
+      }
+    });
     this.events.push(() => this.syncGroups.recheckAll());
     this.detachUnusedInterfaces();
     if (this.lb) {

@@ -620,7 +620,8 @@ export class InstanceRunner implements AdvertSink {
   }
 
   private timerFired(name: TimerName, entry: { gen: number; at: number }): void {
-    const lateMs = this.edges.clock.now() - entry.at;
+    // Inside a batch now() is the batch's start, which a timer found due later in it is ahead of.
+    const lateMs = Math.max(0, this.edges.clock.now() - entry.at);
     this.counters.timerLateness.record(lateMs, entry.at + lateMs);
     if (lateMs > TIMER_LATE_WARN_MS) this.log.warn({ timer: name, lateMs }, 'timer fired late');
     this.dispatch({ type: 'timer', timer: name, gen: entry.gen });

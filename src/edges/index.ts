@@ -11,11 +11,14 @@ import { nftables } from './nftables.js';
 import { openNotifyFifo } from './notify-fifo.js';
 import { runScript } from './scripts.js';
 import { procSysctl } from './sysctl.js';
+import { TimerScheduler } from './timer-scheduler.js';
 import { createTrackerEdges } from './tracker-edges.js';
 import { openVrrpSocket } from './vrrp-socket.js';
 
 export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
-  const clock = { now: monotonicNow };
+  // One timerfd for every timer of the daemon: timers due together are one wake-up, and see one time.
+  const timers = new TimerScheduler(createTimer, monotonicNow);
+  const clock = { now: () => timers.now() };
   return {
     clock,
     addresses: createAddressPort(),
@@ -34,7 +37,8 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
         clock.now,
       ),
     openFrameSocket,
-    createTimer,
+    createTimer: (onFire) => timers.createTimer(onFire),
+    batch: (fn) => timers.batch(fn),
     trackers: createTrackerEdges(log),
     ipv6Forwarding,
     openNotifyFifo,

@@ -99,6 +99,8 @@ describe.skipIf(!canRunNetns() || !hasKeepalived())('interop with keepalived 2.2
       const convergeMs = 4 * c.advertInt * 1000 + 3000;
       await waitFor(() => (master.state() === 'MASTER' ? true : undefined), convergeMs, 20, `${masterKind} MASTER`);
       await waitFor(() => (master.heldVips().length === c.vips.length ? true : undefined), 3000, 20, 'VIPs on master');
+      // The backup may still be starting (keepalived wins the race to its first state at 0.1 s).
+      await waitFor(() => (backup.state() === 'BACKUP' ? true : undefined), 3000, 20, `${backupKind} BACKUP`);
       await new Promise((r) => setTimeout(r, 3 * c.advertInt * 1000));
       expect(backup.state()).toBe('BACKUP');
       expect(backup.heldVips()).toEqual([]);
