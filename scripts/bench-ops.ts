@@ -12,7 +12,7 @@ import path from 'node:path';
 import { controlRequest } from '../src/edges/control/client.js';
 import { canRunNetns, Lab, waitFor } from '../test/helpers/netns.js';
 import { cpuSeconds, rssMiB } from '../test/helpers/proc.js';
-import { repoRoot, VipdRouter } from '../test/helpers/routers.js';
+import { repoRoot, VipdRouter, vipdCommand } from '../test/helpers/routers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cli = path.join(repoRoot, 'dist/cli.js');
@@ -47,15 +47,8 @@ async function main(): Promise<void> {
     const r = new VipdRouter(lab, 'r1', { name: 'x', vrid: 1, vips: [] });
     const cfg = path.join(r.dir, 'many.yaml');
     writeFileSync(cfg, config(n));
-    const child = lab.spawn('r1', process.execPath, [
-      cli,
-      'run',
-      '-f',
-      cfg,
-      '--metrics',
-      '127.0.0.1:9650',
-      ...r.runFiles(),
-    ]);
+    const [node, ...vipd] = vipdCommand();
+    const child = lab.spawn('r1', node, [...vipd, 'run', '-f', cfg, '--metrics', '127.0.0.1:9650', ...r.runFiles()]);
     const pid = child.pid as number;
     await waitFor(
       async () => {

@@ -14,7 +14,7 @@ import { controlRequest } from '../src/edges/control/client.js';
 import { startCapture } from '../test/helpers/capture.js';
 import { canRunNetns, Lab, waitFor } from '../test/helpers/netns.js';
 import { readPcap } from '../test/helpers/pcap.js';
-import { repoRoot, VipdRouter } from '../test/helpers/routers.js';
+import { repoRoot, VipdRouter, vipdCommand } from '../test/helpers/routers.js';
 import { vrrpAdverts } from '../test/helpers/wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     const r = new VipdRouter(lab, 'r1', { name: 'x', vrid: 1, vips: [] });
     const cfg = path.join(r.dir, 'many.yaml');
     writeFileSync(cfg, config(n, 150));
-    lab.spawn('r1', process.execPath, [cli, 'run', '-f', cfg, ...r.runFiles()]);
+    lab.spawn('r1', vipdCommand()[0], [...vipdCommand().slice(1), 'run', '-f', cfg, ...r.runFiles()]);
     await waitFor(
       async () => {
         try {

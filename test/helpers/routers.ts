@@ -12,6 +12,14 @@ import type { Lab } from './netns.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** node and its arguments for running the built vipd as its executable would: with the flags of its #! line. */
+export function vipdCommand(): [string, ...string[]] {
+  const cli = path.join(repoRoot, 'dist/cli.js');
+  const shebang = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+  const flags = shebang.split(/\s+/).filter((w) => w.startsWith('--'));
+  return [process.execPath, ...flags, cli];
+}
+
 export interface LogLine {
   level: number;
   msg: string;
@@ -129,10 +137,11 @@ export class VipdRouter extends Router {
   start(env: Record<string, string> = {}, args: string[] = []): this {
     const cfg = path.join(this.dir, 'vipd.yaml');
     writeFileSync(cfg, this.opts.configText ?? vipdYaml(this.opts, this.dir));
+    const [node, ...vipd] = vipdCommand();
     const child = this.lab.spawn(
       this.host,
-      process.execPath,
-      [path.join(repoRoot, 'dist/cli.js'), 'run', '-f', cfg, '--log-level', 'debug', ...this.runFiles(), ...args],
+      node,
+      [...vipd, 'run', '-f', cfg, '--log-level', 'debug', ...this.runFiles(), ...args],
       { cwd: repoRoot, env: { ...process.env, ...env } },
     );
     this.capture(child);
