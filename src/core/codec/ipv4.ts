@@ -4,8 +4,8 @@
  * the total length (R2).
  */
 import { AH_LENGTH, AH_PROTOCOL, type AhHeader, decodeAhHeader } from './ah.js';
-import { VRRP_PROTOCOL } from './checksum.js';
-import { formatAddress } from './ip-address.js';
+import { internetChecksum, VRRP_PROTOCOL } from './checksum.js';
+import { formatAddress, parseAddress } from './ip-address.js';
 import { type Drop, drop } from './reasons.js';
 
 const MIN_HEADER = 20;
@@ -54,4 +54,29 @@ export function decodeIpv4Datagram(buf: Buffer): Ipv4Datagram | Drop {
   const ah = decodeAhHeader(buf.subarray(0, totalLength), headerLength);
   if ('reason' in ah) return ah;
   return { ...datagram, ah, payload: buf.subarray(headerLength + AH_LENGTH, totalLength) };
+}
+
+export interface Ipv4HeaderFields {
+  src: string;
+  dst: string;
+  protocol: number;
+  ttl?: number;
+  tos?: number;
+  id?: number;
+}
+
+/** A whole IPv4 datagram (a 20-byte header with its checksum, then the payload), as an AF_PACKET sender needs it. */
+export function encodeIpv4Datagram(h: Ipv4HeaderFields, payload: Uint8Array): Buffer {
+  const d = Buffer.alloc(MIN_HEADER + payload.length);
+  d.writeUInt8(0x45, 0);
+  d.writeUInt8(h.tos ?? 0, 1);
+  d.writeUInt16BE(d.length, 2);
+  d.writeUInt16BE(h.id ?? 1, 4);
+  d.writeUInt8(h.ttl ?? 255, 8);
+  d.writeUInt8(h.protocol, 9);
+  parseAddress(h.src).copy(d, 12);
+  parseAddress(h.dst).copy(d, 16);
+  d.writeUInt16BE(internetChecksum(d.subarray(0, MIN_HEADER)), 10);
+  d.set(payload, MIN_HEADER);
+  return d;
 }
