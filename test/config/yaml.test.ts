@@ -77,7 +77,7 @@ describe('YAML configuration: valid files', () => {
         downTimerAdverts: 3,
         lowerPrioNoAdvert: false,
         higherPrioSendAdvert: false,
-        checkUnicastSrc: false,
+        checkUnicastSrc: true,
         v3ChecksumAsV2: false,
         enableScriptSecurity: false,
         garpIntervalMs: 0,
@@ -116,7 +116,7 @@ describe('YAML configuration: valid files', () => {
           lowerPrioNoAdvert: false,
           higherPrioSendAdvert: false,
           v3ChecksumAsV2: false,
-          checkUnicastSrc: false,
+          checkUnicastSrc: true,
           accept: true,
           dontTrackPrimary: false,
           strictMode: false,
@@ -363,13 +363,14 @@ ${base()}`;
     ).toBe(10);
   });
 
-  it('interop flags default off, inherit global_defs, and can be overridden per instance', () => {
+  it('interop flags default off (the unicast source check on: vipd is stricter than keepalived), inherit global_defs, and can be overridden per instance', () => {
     expect(instance(base())).toMatchObject({
       lowerPrioNoAdvert: false,
       higherPrioSendAdvert: false,
-      checkUnicastSrc: false,
+      checkUnicastSrc: true,
       v3ChecksumAsV2: false,
     });
+    expect(instance(`global_defs: { vrrp_check_unicast_src: false }\n${base()}`).checkUnicastSrc).toBe(false);
     const g = `global_defs:
   vrrp_lower_prio_no_advert: true
   vrrp_higher_prio_send_advert: true

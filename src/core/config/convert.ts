@@ -51,7 +51,7 @@ export function modelToTree(config: VipdConfig): Tree {
   if (g.downTimerAdverts !== DEFAULTS.downTimerAdverts) gd.vrrp_down_timer_adverts = g.downTimerAdverts;
   if (g.lowerPrioNoAdvert) gd.vrrp_lower_prio_no_advert = true;
   if (g.higherPrioSendAdvert) gd.vrrp_higher_prio_send_advert = true;
-  if (g.checkUnicastSrc) gd.vrrp_check_unicast_src = true;
+  if (!g.checkUnicastSrc) gd.vrrp_check_unicast_src = false;
   if (g.v3ChecksumAsV2) gd.v3_checksum_as_v2 = true;
   if (g.scriptUser) gd.script_user = userText(g.scriptUser, ':');
   if (g.enableScriptSecurity) gd.enable_script_security = true;

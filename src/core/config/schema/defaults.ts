@@ -17,7 +17,8 @@ export const DEFAULTS = {
   downTimerAdverts: 3,
   lowerPrioNoAdvert: false,
   higherPrioSendAdvert: false,
-  checkUnicastSrc: false,
+  // vipd beats keepalived here: unicast adverts count only from the listed peers (keepalived: check_unicast_src).
+  checkUnicastSrc: true,
   v3ChecksumAsV2: false,
   accept: true,
   scriptIntervalSeconds: 1,
