@@ -50,7 +50,8 @@ export class VipObserver {
     }
     await new Promise((r) => setTimeout(r, 150)); // the monitors have subscribed
     for (const host of hosts) {
-      const held = lab.addresses(host, 'eth0', family).includes(vip);
+      // On any device (a VMAC holds it there).
+      const held = (lab.tryExec(host, 'ip', '-o', `-${family}`, 'addr', 'show', 'to', vip) ?? '').includes(` ${vip}/`);
       if (!o.held.has(host)) o.record(host, held);
     }
     o.started = performance.now();
@@ -87,7 +88,18 @@ export class VipObserver {
    * Milliseconds with no holder and with more than one, from `from` to `to`, leaving out every window
    * [fault, fault + graceMs] (a failover is allowed to take Master_Down_Interval).
    */
-  violations(opts: { from: number; to: number; faults: number[]; graceMs: number }): { none: number; several: number } {
+  violations(opts: { from: number; to: number; faults: number[]; graceMs: number }): {
+    none: number;
+    several: number;
+    /** Where they happened: [start, end) in performance.now() ms, and which. */
+    spans: { from: number; to: number; kind: 'none' | 'several' }[];
+  } {
+    const spans: { from: number; to: number; kind: 'none' | 'several' }[] = [];
+    const note = (t: number, kind: 'none' | 'several') => {
+      const last = spans.at(-1);
+      if (last && last.kind === kind && last.to === t) last.to = t + 1;
+      else spans.push({ from: t, to: t + 1, kind });
+    };
     const excluded = (t: number) => opts.faults.some((f) => t >= f && t < f + opts.graceMs);
     const state = new Map<string, boolean>();
     const alive = new Map<string, boolean>();
@@ -112,9 +124,14 @@ export class VipObserver {
       }
       if (t < opts.from || t < this.started || excluded(t)) continue;
       const count = [...state].filter(([host, held]) => held && alive.get(host) !== false).length;
-      if (count === 0) none++;
-      else if (count > 1) several++;
+      if (count === 0) {
+        none++;
+        note(t, 'none');
+      } else if (count > 1) {
+        several++;
+        note(t, 'several');
+      }
     }
-    return { none, several };
+    return { none, several, spans };
   }
 }

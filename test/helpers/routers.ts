@@ -50,7 +50,7 @@ export interface RouterOptions {
   garpMasterDelay?: number;
   /** Extra instance lines / keys, already in the target syntax. */
   extra?: string[];
-  /** Extra top-level YAML (vipd only), e.g. vrrp_check blocks. */
+  /** Extra top-level text in the router's own syntax (vrrp_check blocks in YAML, vrrp_track_file blocks...). */
   topLevel?: string;
   /**
    * The whole configuration file, written as given (several instances, sync groups...); the fields above then
@@ -299,6 +299,7 @@ export function keepalivedConf(o: RouterOptions, dir: string): string {
   if (o.garpMasterDelay !== undefined) body.push(`  garp_master_delay ${o.garpMasterDelay}`);
   for (const e of o.extra ?? []) body.push(`  ${e}`);
   return [
+    ...(o.topLevel ? [o.topLevel] : []),
     'global_defs {',
     `  router_id ${o.name}_${path.basename(dir)}`,
     '  script_user root',
