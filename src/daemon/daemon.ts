@@ -229,7 +229,6 @@ export class Daemon {
 
   private async startAll(): Promise<void> {
     this.startedAt = this.edges.clock.now();
-    await this.edges.addresses.warmUp?.();
     this.openNotifyFifos();
     this.checkNotifyUsers(this.config);
     // Static addresses, routes and rules first, as keepalived: they are the host's, whatever the VRRP states.
@@ -275,6 +274,8 @@ export class Daemon {
     });
     await this.startLoadBalancer(this.config);
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
+    // Off the path to the first state: the first takeover is a Master_Down_Interval away at the earliest.
+    this.edges.addresses.warmUp?.().catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
   }
 
   private inBatch(fn: () => void): void {

@@ -131,7 +131,8 @@ export class InstanceRunner implements AdvertSink {
   ) {
     this.sendErrors = new RepeatedErrors(log, 'send failed');
     const params = instanceParams(current, runtime.primaryAddress);
-    rehearseFailover(params);
+    // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not.
+    setImmediate(() => rehearseFailover(params));
     this.machine = new VrrpMachine(params);
     this.sendOptions = { src: runtime.primaryAddress };
     this.applyConfig(current);
