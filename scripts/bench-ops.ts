@@ -15,7 +15,7 @@ import { cpuSeconds, rssMiB } from '../test/helpers/proc.js';
 import { repoRoot, VipdRouter, vipdCommand } from '../test/helpers/routers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cli = path.join(repoRoot, 'dist/cli.js');
+const cli = path.join(repoRoot, 'dist/vipd.js');
 
 function config(n: number): string {
   const lines = ['vrrp_instance:'];

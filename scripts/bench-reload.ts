@@ -18,7 +18,7 @@ import { repoRoot, VipdRouter, vipdCommand } from '../test/helpers/routers.js';
 import { vrrpAdverts } from '../test/helpers/wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cli = path.join(repoRoot, 'dist/cli.js');
+const cli = path.join(repoRoot, 'dist/vipd.js');
 
 function config(n: number, changedPriority: number): string {
   const lines = ['vrrp_instance:'];

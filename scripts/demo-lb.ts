@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     console.log(`\nrs2's web server stopped: its TCP_CHECK took it out of the table ${ms} ms later`);
     console.log(`4 more requests: ${(await sh('requests http://$VIP/ 4')).trim().split('\n').join(' ')}`);
     console.log('\nvipd status on the director:');
-    console.log(indent(await sh('ns dir1 node $REPO/dist/cli.js status --control-socket /run/vipd-dir1.sock')));
+    console.log(indent(await sh('ns dir1 node $REPO/dist/vipd.js status --control-socket /run/vipd-dir1.sock')));
     await sh('vipd_stop');
     console.log(`\nvipd stopped; IPVS left as it found it: "${(await sh('table')).trim()}"`);
   } finally {

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       execFileSync(
         process.execPath,
-        [path.join(repoRoot, 'dist/cli.js'), 'status', '--control-socket', r2.controlSocket],
+        [path.join(repoRoot, 'dist/vipd.js'), 'status', '--control-socket', r2.controlSocket],
         {
           encoding: 'utf8',
         },

@@ -3,7 +3,7 @@
  * The `vipd` executable: the commands live in src/cli/; this file only runs one and exits with its code.
  * The V8 flags on the first line were measured (scripts/bench.ts): a 1 MB young generation keeps 250 instances at
  * 10 000 adverts/s about 29 MB smaller at the same CPU, one GC helper thread about 4 MB. Whoever starts
- * dist/cli.js with node directly passes them too (test/helpers/routers.ts reads them from here).
+ * dist/vipd.js (the bundle of this file) with node directly passes them too (test/helpers/routers.ts reads them from here).
  */
 import { main } from './cli/main.js';
 import { flushLogs } from './log-flush.js';

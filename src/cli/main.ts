@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ConfigFormat } from '../edges/config-files.js';
+import { packageRoot } from '../package-root.js';
 
 // Each command loads what it needs when it runs (`vipd --version` loads none of it: start-up time, issue 11).
 
@@ -39,7 +39,7 @@ Signals (run): SIGTERM/SIGINT send priority-0 adverts, remove the VIPs, run noti
 `;
 
 function version(): string {
-  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json');
+  const pkg = path.join(packageRoot(import.meta.url), 'package.json');
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 

@@ -9,7 +9,8 @@
  * and message "<syscall> <CODE>: <description>". Bad argument types throw a TypeError.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 export interface NativeErrnoError extends Error {
   code: string;
@@ -99,8 +100,8 @@ export interface NativeBinding {
 const require = createRequire(import.meta.url);
 const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
 
-/** node-gyp-build finds the addon built by `npm ci` (native/build/Release) or a prebuild, from dist/ or src/. */
-export const native = nodeGypBuild(fileURLToPath(new URL('../../native', import.meta.url))) as NativeBinding;
+/** node-gyp-build finds the addon built by `npm ci` (native/build/Release) or a prebuild, in the package's native/. */
+export const native = nodeGypBuild(path.join(packageRoot(import.meta.url), 'native')) as NativeBinding;
 
 /** Narrows an unknown thrown value to the addon's errno-shaped error. */
 export function isErrnoError(err: unknown): err is NativeErrnoError {

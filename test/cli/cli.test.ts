@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/routers.js';
 
-const cli = path.join(repoRoot, 'dist/cli.js');
+const cli = path.join(repoRoot, 'dist/vipd.js');
 const vipd = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
 
 function file(name: string, text: string): string {

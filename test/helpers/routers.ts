@@ -14,7 +14,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 /** node and its arguments for running the built vipd as its executable would: with the flags of its #! line. */
 export function vipdCommand(): [string, ...string[]] {
-  const cli = path.join(repoRoot, 'dist/cli.js');
+  const cli = path.join(repoRoot, 'dist/vipd.js');
   const shebang = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
   const flags = shebang.split(/\s+/).filter((w) => w.startsWith('--'));
   return [process.execPath, ...flags, cli];

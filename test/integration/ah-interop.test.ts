@@ -55,7 +55,7 @@ describe.skipIf(!canRunNetns())('VRRPv2 IPsec AH with keepalived', () => {
     const wrong = new VipdRouter(lab, 'r1', { ...base, priority: 50, authPass: 'other' }).start();
     await waitFor(() => (wrong.state() === 'MASTER' ? true : undefined), 8000, 50, 'vipd alone with the wrong key');
     const status = JSON.parse(
-      lab.exec('r1', process.execPath, 'dist/cli.js', 'status', '--json', '--control-socket', wrong.controlSocket),
+      lab.exec('r1', process.execPath, 'dist/vipd.js', 'status', '--json', '--control-socket', wrong.controlSocket),
     ) as {
       instances: { counters: { rx_dropped: Record<string, number> } }[];
     };

@@ -33,7 +33,7 @@ describe.skipIf(!canRunNetns())('vipd with a broken log stream', () => {
   async function pipeline(r: VipdRouter, leaveAfter: string): Promise<{ pid: number; exited: Promise<void> }> {
     const cfg = path.join(r.dir, 'vipd.yaml');
     writeFileSync(cfg, vipdYaml(r.opts, r.dir));
-    const cmd = `${process.execPath} ${path.join(repoRoot, 'dist/cli.js')} run -f ${cfg} ${r.runFiles().join(' ')} | sed -u '/${leaveAfter}/q' > ${path.join(r.dir, 'seen.log')}`;
+    const cmd = `${process.execPath} ${path.join(repoRoot, 'dist/vipd.js')} run -f ${cfg} ${r.runFiles().join(' ')} | sed -u '/${leaveAfter}/q' > ${path.join(r.dir, 'seen.log')}`;
     const child = lab.spawn(r.host, 'sh', ['-c', cmd]);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const pid = await waitFor(

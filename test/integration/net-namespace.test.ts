@@ -24,7 +24,7 @@ describe.skipIf(!canRunNetns())('net_namespace', () => {
     writeFileSync(path.join(dir, 'ok.yaml'), config(ns));
     writeFileSync(path.join(dir, 'missing.yaml'), config(`${ns}-missing`));
     const args = (f: string) => [
-      path.join(repoRoot, 'dist/cli.js'),
+      path.join(repoRoot, 'dist/vipd.js'),
       'run',
       '-f',
       path.join(dir, f),

@@ -14,7 +14,7 @@ import { canRunNetns, Lab, waitFor } from '../helpers/netns.js';
 import { repoRoot, VipdRouter, vipdYaml } from '../helpers/routers.js';
 
 const VIP = '192.0.2.100';
-const cli = path.join(repoRoot, 'dist/cli.js');
+const cli = path.join(repoRoot, 'dist/vipd.js');
 
 function vipd(...args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });

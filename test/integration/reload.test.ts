@@ -14,7 +14,7 @@ import { type RouterOptions, repoRoot, VipdRouter, vipdYaml } from '../helpers/r
 import { vrrpAdverts } from '../helpers/wire.js';
 
 const VIP = '192.0.2.100';
-const cli = path.join(repoRoot, 'dist/cli.js');
+const cli = path.join(repoRoot, 'dist/vipd.js');
 
 describe.skipIf(!canRunNetns())('reload', () => {
   let lab: Lab;

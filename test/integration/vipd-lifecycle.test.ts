@@ -98,7 +98,7 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
       '--bounding-set',
       '-net_raw,-net_admin',
       process.execPath,
-      path.join(repoRoot, 'dist/cli.js'),
+      path.join(repoRoot, 'dist/vipd.js'),
       'run',
       '-f',
       cfg,
@@ -116,7 +116,7 @@ describe.skipIf(!canRunNetns())('vipd lifecycle', () => {
     const cfg = path.join(r1.dir, 'vipd.yaml');
     writeFileSync(cfg, vipdYaml(r1.opts, r1.dir).replace('interface: eth0', 'interface: eth9'));
     const { code, stderr } = await runToExit(process.execPath, [
-      path.join(repoRoot, 'dist/cli.js'),
+      path.join(repoRoot, 'dist/vipd.js'),
       'run',
       '-f',
       cfg,

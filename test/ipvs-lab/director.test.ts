@@ -271,7 +271,7 @@ describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-m
     });
 
     it('vipd status shows the virtual server, its real servers and the kernel counters', async () => {
-      const text = await sh('ns dir1 node $REPO/dist/cli.js status --control-socket /run/vipd-dir1.sock');
+      const text = await sh('ns dir1 node $REPO/dist/vipd.js status --control-socket /run/vipd-dir1.sock');
       expect(text).toMatch(/VIRTUAL SERVER 10\.0\.0\.100 80 TCP rr TUN quorum up/);
       expect(text).toMatch(/UP\s+10\.0\.0\.11:80\s+weight 1/);
     });
