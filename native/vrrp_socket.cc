@@ -4,6 +4,9 @@
 //   new VrrpSocket(family: 4 | 6, onMessage(data, src, dst, ttl, ifindex), onError?(err), protocol = 112)
 //   bindDevice(ifname) / joinGroup(group, ifindex) / leaveGroup(group, ifindex) / setMulticastInterface(ifindex)
 //   send(data, dst, ifindex, src | null, ttl): number   close()   ref()   unref()
+//   queue(data, dst, ifindex, src | null, ttl)   flush(): [index, error][] | null
+//     queue() keeps a copy of the message; flush() sends every queued one with sendmmsg (as few calls as the
+//     kernel takes) and returns the failures by queue position, or null when all went out.
 //
 // IPv4 delivers the whole datagram (IP header included), IPv6 only the payload. No IPV6_CHECKSUM: checksums
 // are computed and verified in TypeScript, so bad ones can be counted rather than silently dropped.
@@ -14,6 +17,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include <array>
 
 #include <vector>
 
@@ -32,6 +37,31 @@ union Sockaddr {
   sockaddr_in6 v6;
 };
 
+constexpr size_t kControlSpace = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int));
+
+// One message as sendmsg takes it, with its own storage: the destination, the ancillary data (PKTINFO and TTL /
+// hop limit) and the payload. Built the same way for send() and queue().
+struct Outgoing {
+  std::vector<uint8_t> data;
+  Sockaddr to{};
+  socklen_t to_len = 0;
+  alignas(cmsghdr) std::array<char, kControlSpace> control{};
+  size_t control_len = 0;
+  iovec iov{};
+
+  // Points msg at this message's storage (valid while the Outgoing does not move).
+  void Fill(msghdr& msg) {
+    iov = {data.data(), data.size()};
+    msg = msghdr{};
+    msg.msg_name = &to;
+    msg.msg_namelen = to_len;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control_len;
+  }
+};
+
 class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
  public:
   static void Init(Napi::Env env, Napi::Object exports) {
@@ -42,6 +72,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
                                               InstanceMethod<&VrrpSocket::LeaveGroup>("leaveGroup"),
                                               InstanceMethod<&VrrpSocket::SetMulticastInterface>("setMulticastInterface"),
                                               InstanceMethod<&VrrpSocket::Send>("send"),
+                                              InstanceMethod<&VrrpSocket::Queue>("queue"),
+                                              InstanceMethod<&VrrpSocket::Flush>("flush"),
                                               InstanceMethod<&VrrpSocket::Close>("close"),
                                               InstanceMethod<&VrrpSocket::RefHandle>("ref"),
                                               InstanceMethod<&VrrpSocket::UnrefHandle>("unref"),
@@ -151,9 +183,9 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     }
   }
 
-  // send(data, dst, ifindex, src | null, ttl): sendmsg with IP(V6)_PKTINFO (source, interface) and a
-  // per-message TTL / hop limit (IP_TTL / IPV6_HOPLIMIT). Returns the bytes sent.
-  Napi::Value Send(const Napi::CallbackInfo& info) {
+  // The message of send() / queue(data, dst, ifindex, src | null, ttl): IP(V6)_PKTINFO (source, interface) and a
+  // per-message TTL / hop limit (IP_TTL / IPV6_HOPLIMIT).
+  void Build(const Napi::CallbackInfo& info, Outgoing& out) {
     Napi::Env env = info.Env();
     if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "data must be a Buffer");
     auto data = info[0].As<Napi::Buffer<uint8_t>>();
@@ -166,22 +198,19 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     int ttl = ArgInt(info, 4, "ttl", 1, 255);
     CheckOpen(env);
 
-    Sockaddr to{};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int))] = {};
-    iovec iov{data.Data(), data.Length()};
+    out.data.assign(data.Data(), data.Data() + data.Length());
+    out.to = Sockaddr{};
+    out.control.fill(0);
     msghdr msg{};
-    msg.msg_name = &to;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
+    msg.msg_control = out.control.data();
+    msg.msg_controllen = out.control.size();
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     size_t used = 0;
     if (v6_) {
-      to.v6.sin6_family = AF_INET6;
-      ParseAddr(env, dst, &to.v6.sin6_addr, "dst");
-      to.v6.sin6_scope_id = ifindex;  // used by the kernel only for link-local destinations
-      msg.msg_namelen = sizeof(to.v6);
+      out.to.v6.sin6_family = AF_INET6;
+      ParseAddr(env, dst, &out.to.v6.sin6_addr, "dst");
+      out.to.v6.sin6_scope_id = ifindex;  // used by the kernel only for link-local destinations
+      out.to_len = sizeof(out.to.v6);
       in6_pktinfo pi{};
       if (has_src) ParseAddr(env, info[3].As<Napi::String>().Utf8Value(), &pi.ipi6_addr, "src");
       pi.ipi6_ifindex = ifindex;
@@ -194,9 +223,9 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       c->cmsg_level = IPPROTO_IPV6;
       c->cmsg_type = IPV6_HOPLIMIT;
     } else {
-      to.v4.sin_family = AF_INET;
-      ParseAddr(env, dst, &to.v4.sin_addr, "dst");
-      msg.msg_namelen = sizeof(to.v4);
+      out.to.v4.sin_family = AF_INET;
+      ParseAddr(env, dst, &out.to.v4.sin_addr, "dst");
+      out.to_len = sizeof(out.to.v4);
       in_pktinfo pi{};
       if (has_src) ParseAddr(env, info[3].As<Napi::String>().Utf8Value(), &pi.ipi_spec_dst, "src");
       pi.ipi_ifindex = ifindex;
@@ -211,12 +240,57 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     }
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &ttl, sizeof(int));
-    // Only now shrink msg_controllen: CMSG_NXTHDR above checks against it.
-    msg.msg_controllen = used + CMSG_SPACE(sizeof(int));
+    out.control_len = used + CMSG_SPACE(sizeof(int));
+  }
 
+  // send(data, dst, ifindex, src | null, ttl): one sendmsg now. Returns the bytes sent.
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Build(info, single_);
+    msghdr msg;
+    single_.Fill(msg);
     ssize_t n = sendmsg(poll_.fd(), &msg, 0);  // non-blocking: EAGAIN (full send buffer) is thrown too
     if (n < 0) throw ErrnoError(env, errno, "sendmsg");
     return Napi::Number::New(env, static_cast<double>(n));
+  }
+
+  // queue(data, dst, ifindex, src | null, ttl): kept for the next flush(); a bad argument throws here.
+  void Queue(const Napi::CallbackInfo& info) {
+    if (queued_ == queue_.size()) queue_.emplace_back();
+    Build(info, queue_[queued_]);
+    queued_++;
+  }
+
+  // flush(): sendmmsg over the queued messages. sendmmsg stops at the first message the kernel refuses; that one
+  // is retried alone to learn its errno, reported, and the rest go on. null when every message went out.
+  Napi::Value Flush(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t count = queued_;
+    queued_ = 0;
+    if (count == 0 || !poll_.open()) return env.Null();
+    headers_.resize(count);
+    for (size_t i = 0; i < count; i++) {
+      headers_[i] = mmsghdr{};
+      queue_[i].Fill(headers_[i].msg_hdr);
+    }
+    Napi::Array failures;
+    uint32_t failed = 0;
+    size_t next = 0;
+    for (size_t rounds = 0; next < count && rounds <= count; rounds++) {  // bounded: each round sends or fails one
+      int n = sendmmsg(poll_.fd(), &headers_[next], static_cast<unsigned>(count - next), 0);
+      if (n > 0) {
+        next += static_cast<size_t>(n);
+        continue;
+      }
+      if (failed == 0) failures = Napi::Array::New(env);
+      Napi::Array entry = Napi::Array::New(env, 2);
+      entry.Set(0u, Napi::Number::New(env, static_cast<double>(next)));
+      entry.Set(1u, ErrnoError(env, n < 0 ? errno : EIO, "sendmmsg").Value());
+      failures.Set(failed++, entry);
+      next++;
+    }
+    if (failed == 0) return env.Null();
+    return failures;
   }
 
   static void OnReadable(uv_poll_t* handle, int status, int events) {
@@ -325,6 +399,11 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   Napi::FunctionReference on_message_;
   Napi::FunctionReference on_error_;
   std::vector<uint8_t> buf_;
+  Outgoing single_;
+  // Queued messages (reused: slots stay allocated between flushes) and the sendmmsg headers over them.
+  std::vector<Outgoing> queue_;
+  size_t queued_ = 0;
+  std::vector<mmsghdr> headers_;
 };
 
 }  // namespace

@@ -32,9 +32,20 @@ export interface ReceivedPacket {
 }
 
 /** Sends and receives VRRP on one interface and family (raw socket, protocol 112). */
+export interface VrrpSendOptions {
+  src?: string;
+  ttl?: number;
+  /**
+   * With it, the send may wait for the end of the running batch (adverts due together leave in one sendmmsg), and
+   * its outcome comes here exactly once: undefined when the kernel took it, else the error (never thrown).
+   * Without it, the send happens now and throws on failure.
+   */
+  done?: (err: unknown) => void;
+}
+
 export interface VrrpPort {
   /** Sends one VRRP message (no IP header) to dst; TTL/hop limit 255 unless ttl is given. */
-  send(message: Buffer, dst: string, opts?: { src?: string; ttl?: number }): void;
+  send(message: Buffer, dst: string, opts?: VrrpSendOptions): void;
   onPacket(listener: (packet: ReceivedPacket) => void): void;
   close(): void;
 }

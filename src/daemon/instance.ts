@@ -12,7 +12,15 @@ import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey } from '../core/config/diff.js';
 import type { InstanceConfig } from '../core/config/model.js';
 import { routeKey, ruleKey } from '../core/config/routing.js';
-import type { AddressSpec, Family, ReceivedPacket, RouteSpec, RuleSpec, TimerPort } from '../core/ports.js';
+import type {
+  AddressSpec,
+  Family,
+  ReceivedPacket,
+  RouteSpec,
+  RuleSpec,
+  TimerPort,
+  VrrpSendOptions,
+} from '../core/ports.js';
 import type { Clock } from '../core/time.js';
 import type { EffectivePriority } from '../core/tracking/priority.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
@@ -108,6 +116,12 @@ export class InstanceRunner implements AdvertSink {
   /** Encoded adverts per advertised priority, one per destination: sending one allocates nothing. */
   private readonly advertCache = new Map<number, { dst: string; message: Buffer }[]>();
   private sendOptions: { src: string };
+  /** The same with the batch's outcome callback, made once (no allocation per advert). */
+  private batchedSendOptions: VrrpSendOptions & { src: string };
+  /** Priorities of the batched adverts not yet reported, oldest first. */
+  private readonly advertsInFlight: number[] = [];
+  /** While the advert timer's actions run: the advert they send is routine. */
+  private routineAdvert = false;
   private readonly pendingScripts = new Set<Promise<void>>();
   /** One gratuitous ARP / unsolicited NA per VIP, built once per MAC (a re-created interface has a new one). */
   private garpFrames: { spec: AddressSpec; frame: Buffer }[] = [];
@@ -135,6 +149,7 @@ export class InstanceRunner implements AdvertSink {
     setImmediate(() => rehearseFailover(params));
     this.machine = new VrrpMachine(params);
     this.sendOptions = { src: runtime.primaryAddress };
+    this.batchedSendOptions = { src: runtime.primaryAddress, done: this.advertSent };
     this.applyConfig(current);
     for (const r of receivers) r.attach(this);
     this.encodeForRuntime();
@@ -213,6 +228,7 @@ export class InstanceRunner implements AdvertSink {
   private encodeForRuntime(): void {
     const { mac, primaryAddress, ipv6Router } = this.runtime;
     this.sendOptions = { src: primaryAddress };
+    this.batchedSendOptions = { src: primaryAddress, done: this.advertSent };
     // VIPs and excluded VIPs are announced (keepalived): here those on the interface this instance sends from, the
     // others through the daemon, on their own interface.
     const own = this.config.useVmac?.ifname ?? this.config.interface;
@@ -287,7 +303,11 @@ export class InstanceRunner implements AdvertSink {
 
   dispatch(event: VrrpEvent, why?: string, now = this.edges.clock.now()): void {
     const actions = this.machine.handle(event, now);
+    // Only a master's routine advert may wait for the batch's sendmmsg: any other (a takeover's, a release's, a
+    // new priority's) leaves at once, before the VIPs and GARPs that follow it.
+    this.routineAdvert = event.type === 'timer' && event.timer === 'adver';
     for (const action of actions) this.perform(action, why);
+    this.routineAdvert = false;
     if (event.type === 'fault' && this.config.syncGroup !== undefined) this.edges.reportSync?.('faults');
   }
 
@@ -402,7 +422,20 @@ export class InstanceRunner implements AdvertSink {
   }
 
   private sendAdvert(priority: number): void {
-    for (const { dst, message } of this.advertsFor(priority)) {
+    const adverts = this.advertsFor(priority);
+    const only = adverts.length === 1 ? adverts[0] : undefined;
+    if (only && this.routineAdvert && this.config.auth?.type !== 'AH') {
+      // The common case (multicast): the socket may hold it for the batch's single sendmmsg; the outcome comes to
+      // advertSent, in order.
+      this.advertsInFlight.push(priority);
+      try {
+        this.sender.sendAdvert(only.message, only.dst, this.batchedSendOptions);
+      } catch (err) {
+        this.advertSent(err); // no socket: nothing was queued
+      }
+      return;
+    }
+    for (const { dst, message } of adverts) {
       try {
         if (this.config.auth?.type === 'AH') this.sender.sendFrame(this.ahFrame(message, dst));
         else this.sender.sendAdvert(message, dst, this.sendOptions);
@@ -414,6 +447,23 @@ export class InstanceRunner implements AdvertSink {
         return;
       }
     }
+    this.sendSucceeded(priority);
+  }
+
+  /** The outcome of a batched advert: the oldest in flight (a socket reports its sends in order). */
+  private readonly advertSent = (err: unknown): void => {
+    const priority = this.advertsInFlight.shift() ?? this.config.priority;
+    if (err === undefined) {
+      this.sendSucceeded(priority);
+      return;
+    }
+    // The interface is gone: the daemon already has the instance in FAULT; nothing was tried.
+    if (err instanceof InterfaceGoneError) return;
+    this.sendFailed(err, 'advert');
+    this.advertFailed(err);
+  };
+
+  private sendSucceeded(priority: number): void {
     this.counters.advertSent++;
     if (priority === 0) this.counters.priZeroSent++;
     this.consecutiveSendFailures = 0;

@@ -5,12 +5,13 @@
  * are opened again on the new index (`attach`): bound, joined to the multicast group, with the new MAC.
  * Instances send through it rather than through the receiver, so sending follows the interface, not a socket.
  */
-import type { Family, FramePort, LinkInfo, SocketEdges } from '../core/ports.js';
+import type { Family, FramePort, LinkInfo, SocketEdges, VrrpSendOptions } from '../core/ports.js';
 import { Receiver } from './receiver.js';
 
 /** What an instance sends through. Throws an errno-style error (ENODEV while the interface is gone). */
 export interface Sender {
-  sendAdvert(message: Buffer, dst: string, opts: { src: string }): void;
+  /** Throws InterfaceGoneError without a socket, whatever the options (a `done` then is not called). */
+  sendAdvert(message: Buffer, dst: string, opts: VrrpSendOptions & { src: string }): void;
   sendFrame(frame: Buffer): void;
 }
 

@@ -35,6 +35,7 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
       openVrrpSocket(
         { ...opts, onError: (err) => log.warn({ err, interface: opts.ifname }, 'VRRP socket receive error') },
         clock.now,
+        timers,
       ),
     openFrameSocket,
     createTimer: (onFire) => timers.createTimer(onFire),

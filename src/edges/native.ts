@@ -43,6 +43,10 @@ export interface NativeVrrpSocket {
    * TTL or hop limit. Returns the bytes sent; throws on failure (e.g. EINVAL for a source that is not local).
    */
   send(data: Buffer, dst: string, ifindex: number, src: string | null, ttl: number): number;
+  /** Like send(), but kept (copied) for the next flush(); bad arguments throw here. */
+  queue(data: Buffer, dst: string, ifindex: number, src: string | null, ttl: number): void;
+  /** Sends the queued messages with sendmmsg; the failures as [queue position, errno error], or null. */
+  flush(): [number, NativeErrnoError][] | null;
   /** Stops receiving and closes the fd. Idempotent; no callback runs afterwards. */
   close(): void;
   /** Whether the open socket keeps the event loop alive (default: it does). */

@@ -9,6 +9,12 @@ import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
 import type { Millis } from '../core/time.js';
 import { type NativeErrnoError, native } from './native.js';
 
+/** The batches sends may join (the timer scheduler's: the timers due together). */
+export interface SendBatches {
+  readonly inBatch: boolean;
+  afterBatch(hook: () => void): () => void;
+}
+
 export interface VrrpSocketOptions {
   family: Family;
   ifname: string;
@@ -27,7 +33,7 @@ export interface VrrpSocketOptions {
  * Received packets: IPv4 `data` holds the whole datagram, header included; IPv6 `data` is the VRRP message.
  * `at` is the kernel's arrival timestamp (SO_TIMESTAMPNS) on the monotonic clock, or `clock()` without one.
  */
-export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis): VrrpPort {
+export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis, batches?: SendBatches): VrrpPort {
   const { family, ifindex } = opts;
   const listeners: ((packet: ReceivedPacket) => void)[] = [];
   const sock = new native.VrrpSocket(
@@ -48,16 +54,56 @@ export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis): Vr
     sock.close();
     throw err;
   }
+  // Sends with a `done` made inside a batch are queued and leave together at its end (one sendmmsg).
+  const queuedDone: ((err: unknown) => void)[] = [];
+  const flush = () => {
+    if (queuedDone.length === 0) return;
+    const failures = sock.flush();
+    let f = 0;
+    for (let i = 0; i < queuedDone.length; i++) {
+      const failed = failures !== null && failures[f]?.[0] === i ? failures[f++]?.[1] : undefined;
+      (queuedDone[i] as (err: unknown) => void)(failed);
+    }
+    queuedDone.length = 0;
+  };
+  const stopFlushing = batches?.afterBatch(flush);
   return {
     send(message, dst, sendOpts) {
-      sock.send(message, dst, ifindex, sendOpts?.src ?? null, sendOpts?.ttl ?? 255);
+      const src = sendOpts?.src ?? null;
+      const ttl = sendOpts?.ttl ?? 255;
+      const done = sendOpts?.done;
+      if (!done) {
+        sock.send(message, dst, ifindex, src, ttl);
+        return;
+      }
+      if (batches?.inBatch) {
+        try {
+          sock.queue(message, dst, ifindex, src, ttl);
+        } catch (err) {
+          done(err);
+          return;
+        }
+        queuedDone.push(done);
+        return;
+      }
+      let failed: unknown;
+      try {
+        sock.send(message, dst, ifindex, src, ttl);
+      } catch (err) {
+        failed = err;
+      }
+      done(failed);
     },
     onPacket(listener) {
       listeners.push(listener);
     },
     close() {
+      stopFlushing?.();
+      // Whatever is still queued never leaves: its senders hear so.
+      const gone = queuedDone.splice(0);
       listeners.length = 0;
       sock.close();
+      for (const done of gone) done(Object.assign(new Error('socket closed'), { code: 'EBADF' }));
     },
   };
 }

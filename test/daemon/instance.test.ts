@@ -2,6 +2,7 @@
  * InstanceRunner on fake edges (no root needed): the order in which a takeover, a release and a stop
  * reach the wire and the kernel, which VIPs are removed, and how bad packets and send errors are counted.
  */
+
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { encodeAdvert } from '../../src/core/codec/advert.js';
@@ -12,6 +13,7 @@ import type { AddressPort, AddressSpec, ReceivedPacket, VrrpPort } from '../../s
 import { InstanceRunner } from '../../src/daemon/instance.js';
 import { KernelLedger } from '../../src/daemon/ledger.js';
 import { Receiver } from '../../src/daemon/receiver.js';
+import { settleSend } from '../helpers/fake-send.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
 
 const PRIMARY = '192.0.2.11';
@@ -39,9 +41,11 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
   const time = new FakeTimers();
   const inbound: ((p: ReceivedPacket) => void)[] = [];
   const port: VrrpPort = {
-    send(message, dst) {
-      if (opts.sendThrows) throw Object.assign(new Error('sendmsg ENETUNREACH'), { code: 'ENETUNREACH' });
-      log.push(`advert prio=${message[2]} -> ${dst}`);
+    send(message, dst, sendOpts) {
+      settleSend(sendOpts, () => {
+        if (opts.sendThrows) throw Object.assign(new Error('sendmsg ENETUNREACH'), { code: 'ENETUNREACH' });
+        log.push(`advert prio=${message[2]} -> ${dst}`);
+      });
     },
     onPacket: (l) => inbound.push(l),
     close: () => log.push('socket closed'),

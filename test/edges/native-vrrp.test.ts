@@ -160,6 +160,23 @@ describe.skipIf(!canRunNetns())('native VrrpSocket in network namespaces', () =>
     expect(received.ttl).toBe(64);
   });
 
+  it('sends queued in a batch leave in one sendmmsg at its end, in order; the one the kernel refuses is reported and the rest still go', async () => {
+    const listener = startProbe(lab, 'b', ['listen', '--count', '2', '--ms', '8000']);
+    await listener.line((l) => l.event === 'ready', 10_000, 'listener ready');
+    const sender = await runProbe(lab, 'a', ['batch', '--dst', '192.0.2.12', '--src', '192.0.2.11']);
+    expect(sender.map((l) => l.event)).toEqual(['queued', 'outcome', 'outcome', 'outcome', 'done']);
+    expect(sender.filter((l) => l.event === 'outcome')).toEqual([
+      { event: 'outcome', i: 0, code: null },
+      { event: 'outcome', i: 1, code: expect.stringMatching(/^E[A-Z]+$/) }, // EINVAL or ENETUNREACH, by route
+      { event: 'outcome', i: 2, code: null },
+    ]);
+    expect(await listener.exit(8_000)).toBe(0);
+    const payloads = listener.lines
+      .filter((l) => l.event === 'packet')
+      .map((l) => ipv4Header(String(l.hex)).subarray(20));
+    expect(payloads.map((p) => p[1])).toEqual([0, 2]);
+  });
+
   it('a throwing listener surfaces as an uncaught exception and the socket keeps receiving', async () => {
     const listener = startProbe(lab, 'b', ['listen', '--multicast', '--count', '3', '--ms', '8000', '--throw-first']);
     await listener.line((l) => l.event === 'ready', 10_000, 'listener ready');

@@ -3,6 +3,7 @@
  * would, fake sockets bound to an interface index (adverts can be injected as if a peer sent them), timers on a
  * fake clock. Shared by the daemon scenario tests.
  */
+
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { expect } from 'vitest';
@@ -26,6 +27,7 @@ import type {
   TrackerEdges,
 } from '../../src/core/ports.js';
 import { Daemon } from '../../src/daemon/daemon.js';
+import { settleSend } from './fake-send.js';
 import { FakeTimers } from './fake-timers.js';
 
 export const VIP = '192.0.2.100';
@@ -271,9 +273,11 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
       sockets.push(`open ipv${family} on ${ifindex}`);
       return {
         send(message, _dst, opts) {
-          if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
-          if (kernel.sendError) throw errno(kernel.sendError);
-          wire.push({ ifindex, kind: 'advert', vrid: message[1], priority: message[2], src: opts?.src });
+          settleSend(opts, () => {
+            if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
+            if (kernel.sendError) throw errno(kernel.sendError);
+            wire.push({ ifindex, kind: 'advert', vrid: message[1], priority: message[2], src: opts?.src });
+          });
         },
         onPacket: (listener) => {
           if (family === 4) (ah ? ahReceivers : receivers).push(listener);

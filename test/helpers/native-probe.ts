@@ -11,6 +11,8 @@
  *   send     --family 4|6 --ifname eth0 --dst ADDR --hex PAYLOAD [--src ADDR] [--ttl 255] [--multicast]
  *            [--repeat 1] [--listen-ms 0]   sends (back to back), prints {event:'sent'}, then any packet its own socket receives
  *   frame    --ifname eth0 --hex FRAME        sends one Ethernet frame on a PacketSocket
+ *   batch    --ifname eth0 --dst ADDR --src OWN   inside one batch, three sends with `done` (the second from a source
+ *            that is not local, so the kernel refuses it); prints {event:'outcome', i, code} for each at the flush
  *   errors   prints {event:'error', case, name, code, errno, syscall, message} for each failure case
  *   lifetime --mode closed|open|unref|armed   opens handles and lets the process end by itself
  *   timer-bench [--count 200]   arms 1–10 ms timers one after another, prints the lateness in ms
@@ -117,6 +119,35 @@ function send(): void {
     },
     Math.min(Number(values['listen-ms']), 5_000),
   );
+}
+
+function batch(): void {
+  const ifindex = native.interfaceIndex(ifname);
+  let inBatch = false;
+  const hooks: (() => void)[] = [];
+  const batches = {
+    get inBatch() {
+      return inBatch;
+    },
+    afterBatch: (hook: () => void) => {
+      hooks.push(hook);
+      return () => undefined;
+    },
+  };
+  const port = openVrrpSocket({ family, ifname, ifindex, multicast: false }, monotonicNow, batches);
+  const sources = [values.src, '198.51.100.1', values.src];
+  inBatch = true;
+  sources.forEach((src, i) => {
+    port.send(Buffer.from([0x31, i, 0, 0]), values.dst ?? '', {
+      ...(src ? { src } : {}),
+      done: (err) => out({ event: 'outcome', i, code: (err as { code?: string } | undefined)?.code ?? null }),
+    });
+  });
+  out({ event: 'queued' }); // nothing has left yet
+  inBatch = false;
+  for (const hook of hooks) hook();
+  port.close();
+  out({ event: 'done' });
 }
 
 function frame(): void {
@@ -293,7 +324,15 @@ function timerBench(): void {
   arm();
 }
 
-const commands: Record<string, () => void> = { listen, send, frame, errors, lifetime, 'timer-bench': timerBench };
+const commands: Record<string, () => void> = {
+  listen,
+  send,
+  batch,
+  frame,
+  errors,
+  lifetime,
+  'timer-bench': timerBench,
+};
 const command = commands[positionals[0] ?? ''];
 if (!command) {
   out({ event: 'usage', message: `unknown command ${positionals[0]}` });
