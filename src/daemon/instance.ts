@@ -270,8 +270,14 @@ export class InstanceRunner implements AdvertSink {
    */
   restoreVips(dev: string, family: Family, present: ReadonlySet<string>): void {
     if (this.stopping || this.machine.state !== 'MASTER') return;
+    // An add still unanswered is not a deletion: a takeover's adds are in flight when the first one's event comes.
     const missing = this.addresses.filter(
-      (v) => v.dev === dev && v.family === family && !v.noTrack && !present.has(canonicalAddress(v.address)),
+      (v) =>
+        v.dev === dev &&
+        v.family === family &&
+        !v.noTrack &&
+        !present.has(canonicalAddress(v.address)) &&
+        !this.edges.ledger.addingAddress(v),
     );
     if (missing.length === 0) return;
     this.log.warn({ vips: missing.map((v) => v.address), dev }, 'VIP deleted behind vipd: adding it back');

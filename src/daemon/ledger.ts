@@ -38,6 +38,8 @@ interface Entry<S> {
   spec: S;
   /** Whether vipd added it, once the kernel has answered every add so far. */
   owned: Promise<boolean>;
+  /** The kernel has not answered this entry's add yet. */
+  pending: boolean;
 }
 
 /**
@@ -68,9 +70,10 @@ class OwnedObjects<S> {
     );
     // Adding what vipd already holds keeps it vipd's, although the kernel now answers "present".
     const owned = previous ? Promise.all([previous.owned, added]).then(([a, b]) => a || b) : added;
-    const entry: Entry<S> = { owner, spec, owned };
+    const entry: Entry<S> = { owner, spec, owned, pending: true };
     this.entries.set(key, entry);
     void owned.then((mine) => {
+      entry.pending = false;
       if (this.entries.get(key) !== entry) return;
       if (mine) this.onOwned(spec, true);
       else this.entries.delete(key);
@@ -95,6 +98,11 @@ class OwnedObjects<S> {
   /** Whether vipd asked for `spec` and holds it or is adding it. */
   has(spec: S): boolean {
     return this.entries.has(this.kind.key(spec));
+  }
+
+  /** Whether vipd's add of `spec` is still waiting for the kernel's answer (its absence from a listing means nothing yet). */
+  adding(spec: S): boolean {
+    return this.entries.get(this.kind.key(spec))?.pending === true;
   }
 
   /** What vipd holds on behalf of `owner`, or of everyone. */
@@ -225,6 +233,11 @@ export class KernelLedger {
   /** Removes `spec` if vipd added it, once the adds before have been answered; otherwise does nothing. */
   removeAddress(spec: AddressSpec): Promise<void> {
     return this.addresses.remove(spec);
+  }
+
+  /** An add of this address was sent and is not answered yet. */
+  addingAddress(spec: AddressSpec): boolean {
+    return this.addresses.adding(spec);
   }
 
   /** Whether `address` is one vipd added and holds (settled). */

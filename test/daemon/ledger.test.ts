@@ -30,6 +30,16 @@ function kernel(initially: string[] = []) {
 }
 
 describe('KernelLedger', () => {
+  it("knows an add still waiting for the kernel's answer (a listing without it is not a deletion yet)", async () => {
+    const k = kernel();
+    const added = k.ledger.addAddress('VI_1', VIP);
+    expect(k.ledger.addingAddress(VIP)).toBe(true);
+    await added;
+    await Promise.resolve();
+    expect(k.ledger.addingAddress(VIP)).toBe(false);
+    expect(k.ledger.addingAddress({ ...VIP, address: '192.0.2.101' })).toBe(false);
+  });
+
   it('removes what its add created', async () => {
     const k = kernel();
     expect(await k.ledger.addAddress('VI_1', VIP)).toBe(true);
