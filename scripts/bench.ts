@@ -6,6 +6,7 @@
  * after the first advert, the advert interval at 100 ms, and start-up.
  *
  *   npm run bench -- [--rounds 3] [--seconds 15] [--only load,failover,drift,startup] [--intervals 1,0.1,0.01]
+ *                    [--modes kill-9,sigterm,link-down,restart]
  *                    [--impls vipd,keepalived] [--no-readme]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { canRunNetns } from '../test/helpers/netns.js';
 import { repoRoot } from '../test/helpers/routers.js';
 import { measureDrift } from './bench/drift.js';
-import { FAILOVER_MODES, type FailoverRound, failoverRound } from './bench/failover.js';
+import { FAILOVER_MODES, type FailoverMode, type FailoverRound, failoverRound } from './bench/failover.js';
 import { type Impl, type LoadResult, measureLoad } from './bench/load.js';
 import { firstStateMs, median, versionWallMs } from './bench/startup.js';
 
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     only: { type: 'string', default: 'load,failover,drift,startup' },
     intervals: { type: 'string', default: '1,0.1,0.01' },
+    modes: { type: 'string', default: FAILOVER_MODES.join(',') },
     impls: { type: 'string', default: 'vipd,keepalived' },
     'no-readme': { type: 'boolean', default: false },
   },
@@ -69,12 +71,20 @@ async function loadRows(): Promise<void> {
 }
 
 async function failoverRows(): Promise<void> {
-  for (const mode of FAILOVER_MODES) {
+  for (const mode of values.modes.split(',') as FailoverMode[]) {
     for (const intervalS of intervals) {
       const byImpl = new Map<Impl, FailoverRound[]>();
       for (const impl of impls) {
         const rs: FailoverRound[] = [];
-        for (let k = 0; k < rounds; k++) rs.push(await failoverRound(impl, mode, intervalS));
+        for (let k = 0; k < rounds; k++) {
+          // A round that fails is reported and left out of the median, not the end of the whole run.
+          rs.push(
+            await failoverRound(impl, mode, intervalS).catch((err: unknown) => {
+              console.error(`failover ${mode} ${intervalS} ${impl}: round failed: ${String(err).slice(0, 300)}`);
+              return { ratio: Number.NaN, garpDelayMs: Number.NaN };
+            }),
+          );
+        }
         byImpl.set(impl, rs);
         console.error(`failover ${mode} ${intervalS} ${impl}: ${rs.map((r) => fmt(r.ratio, 3)).join(' ')}`);
       }

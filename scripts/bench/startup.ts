@@ -43,7 +43,8 @@ export async function firstStateMs(impl: Impl, runs: number): Promise<number> {
   return median(times);
 }
 
+/** The median of the finite values (a failed round is NaN and left out). */
 export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
