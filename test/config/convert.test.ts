@@ -6,6 +6,7 @@ import { splitCommand } from '../../src/core/config/command.js';
 import { convertTreeToYaml, joinCommand, toYaml } from '../../src/core/config/convert.js';
 import type { VipdConfig } from '../../src/core/config/model.js';
 import { formatIssue, type ParseResult, parseYamlConfig } from '../../src/core/config/yaml.js';
+import { withoutSources as strip } from '../helpers/model.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -17,19 +18,6 @@ function model(text: string): { r: ParseResult; m: VipdConfig } {
   expect(r.model, r.errors.map(formatIssue).join('\n')).toBeDefined();
   expect(r.errors.every((e) => e.message.includes('is not supported yet'))).toBe(true);
   return { r, m: r.model as VipdConfig };
-}
-
-/** Deep copy without the `source` positions. */
-function strip(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(strip);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v)
-        .filter(([k, x]) => k !== 'source' && x !== undefined)
-        .map(([k, x]) => [k, strip(x)]),
-    );
-  }
-  return v;
 }
 
 function roundTrip(m: VipdConfig): void {

@@ -3,12 +3,14 @@
  * YAML give the same model, with the values that were written; the YAML vipd converts a model to reads back to
  * that model; and no text, however broken, makes either reader throw: it is refused with file:line:col.
  */
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toYaml } from '../../src/core/config/convert.js';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import type { VipdConfig } from '../../src/core/config/model.js';
 import { formatIssue, parseYamlConfig } from '../../src/core/config/yaml.js';
+import { withoutSources as strip } from '../helpers/model.js';
 import { memHost } from './keepalived/helpers.js';
 
 interface Instance {
@@ -98,19 +100,6 @@ function yaml(list: Instance[]): string {
     lines.push(`    virtual_ipaddress: [${i.vips.map((v) => `"${v}"`).join(', ')}]`);
   });
   return `${lines.join('\n')}\n`;
-}
-
-/** Deep copy without source positions and undefined fields. */
-function strip(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(strip);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v)
-        .filter(([k, x]) => k !== 'source' && x !== undefined)
-        .map(([k, x]) => [k, strip(x)]),
-    );
-  }
-  return v;
 }
 
 const host = memHost({});
