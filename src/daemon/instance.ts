@@ -446,10 +446,7 @@ export class InstanceRunner implements AdvertSink {
         if (this.config.auth?.type === 'AH') this.sender.sendFrame(this.ahFrame(message, dst));
         else this.sender.sendAdvert(message, dst, this.sendOptions);
       } catch (err) {
-        // The interface is gone: the daemon already has the instance in FAULT; nothing was tried.
-        if (err instanceof InterfaceGoneError) return;
-        this.sendFailed(err, 'advert');
-        this.advertFailed(err);
+        this.advertNotSent(err);
         return;
       }
     }
@@ -459,15 +456,16 @@ export class InstanceRunner implements AdvertSink {
   /** The outcome of a batched advert: the oldest in flight (a socket reports its sends in order). */
   private readonly advertSent = (err: unknown): void => {
     const priority = this.advertsInFlight.shift() ?? this.config.priority;
-    if (err === undefined) {
-      this.sendSucceeded(priority);
-      return;
-    }
+    if (err === undefined) this.sendSucceeded(priority);
+    else this.advertNotSent(err);
+  };
+
+  private advertNotSent(err: unknown): void {
     // The interface is gone: the daemon already has the instance in FAULT; nothing was tried.
     if (err instanceof InterfaceGoneError) return;
     this.sendFailed(err, 'advert');
     this.advertFailed(err);
-  };
+  }
 
   private sendSucceeded(priority: number): void {
     this.counters.advertSent++;
