@@ -2,7 +2,7 @@
  * `vrrp_check` (vipd): keepalived's checkers (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK) into the one check spec
  * of core/checks.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECKER_DEFAULTS, defaultConnectPort, type HttpUrl, type ResolvedCheckSpec } from '../../checks/spec.js';
 import { addressFamily } from '../../codec/ip-address.js';
 import { UNSUPPORTED_CHECKER, UNSUPPORTED_URL } from '../keywords.js';

@@ -2,7 +2,7 @@
  * The value schemas keywords share: keepalived booleans, numbers and seconds in range, interface names,
  * addresses, commands, weights.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
 import { CommandSyntaxError, splitCommand } from '../command.js';
 import type { NotifyScripts } from '../model.js';

@@ -1,5 +1,5 @@
 /** `global_defs`: its schema and the GlobalDefs it builds. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, UNSUPPORTED_GLOBAL } from '../keywords.js';
 import type { GlobalDefs } from '../model.js';
 import { DEFAULTS } from './defaults.js';

@@ -2,7 +2,7 @@
  * `vrrp_instance`: its schema and the InstanceConfig it builds (VIPs, authentication, unicast, advert interval,
  * trackers).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addressFamily, isLinkLocal6 } from '../../codec/ip-address.js';
 import type { AddressSpec, Family } from '../../ports.js';
 import type { GarpParams } from '../../vrrp/types.js';

@@ -2,7 +2,7 @@
  * How a configuration tree is checked and reported: paths, locations, the issue collector, and one section (a map
  * of keywords) parsed against its zod schema.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { notUsedMessage, suggest } from '../keywords.js';
 import type { ConfigIssue, SourceLocation, VipdConfig } from '../model.js';
 

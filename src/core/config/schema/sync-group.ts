@@ -4,7 +4,7 @@
  * `sync_group_tracking_weight` a member's own weighted trackers lose their weight, so that no member's priority
  * can move apart from the others'.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOT_USED_BY_VIPD, suggest, UNSUPPORTED_SYNC_GROUP } from '../keywords.js';
 import type { InstanceConfig, SyncGroupConfig, TrackerLists } from '../model.js';
 import { flag, lines, notifyCommand, notifyScripts, trackEntries } from './fields.js';

@@ -1,5 +1,5 @@
 /** `vrrp_script` and `track_file` blocks, and the tracker lines of an instance (weights resolved line over block). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { suggest } from '../keywords.js';
 import type {
   TrackCheckRef,

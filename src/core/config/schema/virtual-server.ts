@@ -4,7 +4,7 @@
  * keepalived's: virtual server → real server → checker (delay_loop, connect_timeout, retry, delay_before_retry,
  * warmup, inhibit_on_failure, alpha, virtualhost, lvs_method).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECKER_DEFAULTS, defaultDelayBeforeRetryMs } from '../../checks/spec.js';
 import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
 import { type ForwardMethod, SERVICE_FLAGS, type TunnelOptions } from '../../ipvs/table.js';
