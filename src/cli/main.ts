@@ -106,8 +106,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const metricsText = values.metrics;
-  const { parseListenAddress } = await import('../edges/control/metrics-http.js');
-  const metrics = metricsText === undefined ? undefined : parseListenAddress(metricsText);
+  // node:http is loaded only for a daemon that serves metrics.
+  const metrics =
+    metricsText === undefined
+      ? undefined
+      : (await import('../edges/control/metrics-http.js')).parseListenAddress(metricsText);
   if (metricsText !== undefined && !metrics) {
     process.stderr.write(`vipd: --metrics must be ADDR:PORT (127.0.0.1:9650, [::1]:9650), not ${metricsText}\n`);
     return 2;

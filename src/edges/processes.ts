@@ -5,9 +5,9 @@
  * namespace) the subscription is refused and /proc is read again every second instead.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { RawNetlinkSocket } from 'netlink';
 import type { ProcessEvents, ProcessWatch } from '../core/ports.js';
 import type { ProcessInfo } from '../core/tracking/process.js';
+import { RawNetlinkSocket } from './netlink/package.js';
 
 const NETLINK_CONNECTOR = 11;
 const CN_IDX_PROC = 1;

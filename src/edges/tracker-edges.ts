@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { TrackerEdges } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { CheckThread } from './check-thread.js';
-import { checkScriptSecurity } from './checks/index.js';
+import { checkScriptSecurity } from './checks/misc.js';
 import { watchProcesses } from './processes.js';
 
 export function createTrackerEdges(log?: Logger): TrackerEdges {

@@ -1,8 +1,10 @@
 /**
  * fast-check properties of the codec: what encodeAdvert writes, decodeAdvert reads back unchanged (v2 and v3,
  * IPv4 and IPv6, with and without PASS); any one bit flipped in an encoded advert is dropped; no input makes a
- * decoder throw or invent a reason; an IPv4 datagram encoded is decoded to the same header and payload.
+ * decoder throw or invent a reason; an IPv4 datagram encoded is decoded to the same header and payload; address
+ * text is told apart exactly as node:net's isIP does (the oracle), and parsed to the bytes it was formatted from.
  */
+import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +15,7 @@ import {
   type ReceiveExpectation,
   type RxInfo,
 } from '../../src/core/codec/advert.js';
-import { canonicalAddress } from '../../src/core/codec/ip-address.js';
+import { addressFamily, canonicalAddress, formatAddress, parseAddress } from '../../src/core/codec/ip-address.js';
 import { decodeIpv4Datagram, encodeIpv4Datagram } from '../../src/core/codec/ipv4.js';
 
 const ipv4 = fc
@@ -138,6 +140,67 @@ describe('codec properties (fast-check)', () => {
         },
       ),
       { numRuns: 2000, seed: 11 },
+    );
+  });
+
+  // Strings near addresses: groups of hex digits and dots joined by one or two colons, and some noise.
+  const nearAddress = fc
+    .array(
+      fc.oneof(
+        fc.stringMatching(/^[0-9a-fA-F]{0,5}$/),
+        fc.stringMatching(/^\d{1,3}(\.\d{1,3}){0,4}$/),
+        fc.constantFrom('', 'g', '%', ' ', '0x1'),
+      ),
+      { maxLength: 10 },
+    )
+    .chain((parts) =>
+      fc
+        .array(fc.constantFrom(':', '::', '.', ':::'), { minLength: parts.length, maxLength: parts.length })
+        .map((seps) => parts.map((p, i) => (i === 0 ? p : `${seps[i]}${p}`)).join('')),
+    );
+
+  // Well-formed groups, one to nine of them, maybe a '::' somewhere and an IPv4 tail: right and wrong counts.
+  const groupedAddress = fc
+    .record({
+      groups: fc.array(fc.stringMatching(/^[0-9a-f]{1,4}$/), { minLength: 0, maxLength: 9 }),
+      gap: fc.option(fc.nat(9)),
+      v4: fc.option(fc.ipV4()),
+    })
+    .map(({ groups, gap, v4 }) => {
+      const parts = v4 === null ? groups : [...groups, v4];
+      if (gap === null) return parts.join(':');
+      const at = Math.min(gap, parts.length);
+      return `${parts.slice(0, at).join(':')}::${parts.slice(at).join(':')}`;
+    });
+
+  it('address text is IPv4, IPv6 or neither exactly as node:net isIP says', () => {
+    // A zone (fe80::1%eth0) is ignored, as everywhere in vipd: the oracle sees the text before '%'.
+    const oracle = (t: string) => {
+      const family = isIP(t.split('%')[0] as string);
+      return family === 0 ? undefined : family;
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.ipV4(), fc.ipV4Extended(), fc.ipV6(), groupedAddress, nearAddress, fc.string()),
+        (text) => {
+          expect(addressFamily(text)).toBe(oracle(text));
+        },
+      ),
+      { numRuns: 20_000, seed: 12 },
+    );
+  });
+
+  it('any 4 or 16 bytes formatted are parsed back to the same bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ minLength: 16, maxLength: 16 })),
+        (bytes) => {
+          const text = formatAddress(bytes);
+          expect(addressFamily(text)).toBe(bytes.length === 4 ? 4 : 6);
+          expect([...parseAddress(text)]).toEqual([...bytes]);
+        },
+      ),
+      { numRuns: 5000, seed: 13 },
     );
   });
 });

@@ -2,7 +2,7 @@
  * Addresses through rtnetlink: idempotent add/remove of VIPs (EEXIST → 'present', EADDRNOTAVAIL → 'absent'),
  * list, coded errors naming the address and the device; and the VRRP advert source of a device.
  */
-import { FlagsNew, rt } from 'netlink';
+
 import { addressFamily, parseAddress } from '../../core/codec/ip-address.js';
 import type { AddressPort, AddressSpec, Family } from '../../core/ports.js';
 import { pickSourceAddress } from '../../core/vrrp/source-address.js';
@@ -17,6 +17,7 @@ import {
   SCOPES,
   validName,
 } from './messages.js';
+import { FlagsNew, rt } from './package.js';
 import { NetlinkError, RtRequester, toNetlinkError } from './transport.js';
 
 function describe(spec: Pick<AddressSpec, 'address' | 'prefix'>): string {

@@ -4,7 +4,7 @@
  * once (asking for it makes the kernel load ip_vs where it is a module). Errors are NetlinkErrors with the
  * errno name as code and what was being done in the message.
  */
-import { Protocol } from 'netlink';
+
 import type { IpvsOp } from '../../core/ipvs/reconcile.js';
 import { destId, type IpvsService, type IpvsTimeouts, type SyncDaemonSpec, serviceId } from '../../core/ipvs/table.js';
 import type { IpvsPort } from '../../core/ports.js';
@@ -23,6 +23,7 @@ import {
   serviceAttr,
   timeoutAttrs,
 } from './ipvs-codec.js';
+import { Protocol } from './package.js';
 import { NetlinkError, NetlinkRequester } from './transport.js';
 
 const GENL_ID_CTRL = 0x10;

@@ -3,9 +3,10 @@
  * onAddressChange from RTNLGRP_IPV4_IFADDR / IPV6_IFADDR: the daemon re-checks its advert source and its VIPs
  * whenever an address on one of its interfaces comes or goes, whoever did it.
  */
-import { rt } from 'netlink';
+
 import type { AddressChange, LinkInfo, LinkWatcher } from '../../core/ports.js';
 import { AF_INET, AF_INET6, body, linkByName, type NetlinkOptions, toListed, validName } from './messages.js';
+import { rt } from './package.js';
 import { type NetlinkError, type RtReply, RtRequester, RtSubscriber, toNetlinkError } from './transport.js';
 
 export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';

@@ -2,9 +2,10 @@
  * What the address and link parts of the rtnetlink edge share: address families, scopes, device names, message
  * bodies through the `netlink` package's codecs, the ifindex of a name, and addresses as the kernel lists them.
  */
-import { AttrStream, rt } from 'netlink';
+
 import { formatAddress } from '../../core/codec/ip-address.js';
 import type { AddressSpec, Family, KernelAddress } from '../../core/ports.js';
+import { AttrStream, rt } from './package.js';
 import { errnoError, type RtRequester } from './transport.js';
 
 export const AF_INET = 2;

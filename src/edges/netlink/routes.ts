@@ -4,12 +4,13 @@
  * add it: never remove it later), ESRCH / ENOENT → 'absent'. Device names are resolved to indexes per request
  * (a route is not on the takeover's critical path the way a VIP is).
  */
-import { AttrStream, FlagsNew, rt } from 'netlink';
+
 import { parseAddress } from '../../core/codec/ip-address.js';
 import { routeLine, ruleLine } from '../../core/config/routing.js';
 import type { RouteSpec, RoutingPort, RuleSpec } from '../../core/ports.js';
 import { attr, u32 } from './attributes.js';
 import { afOf, linkByName, type NetlinkOptions, SCOPES } from './messages.js';
+import { AttrStream, FlagsNew, rt } from './package.js';
 import { RtRequester, toNetlinkError } from './transport.js';
 
 /** RTN_* route types (rtnetlink.h). */

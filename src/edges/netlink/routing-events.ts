@@ -3,9 +3,10 @@
  * the configuration has routes or rules: a router with full BGP tables sends a great many route notifications, and
  * of those only deletions are passed on, with what the daemon needs to tell whether one may be its own.
  */
-import { rt } from 'netlink';
+
 import type { RoutingDeletion } from '../../core/ports.js';
 import { AF_INET, AF_INET6 } from './messages.js';
+import { rt } from './package.js';
 import { type NetlinkError, RtSubscriber } from './transport.js';
 
 export function watchRoutingDeletions(

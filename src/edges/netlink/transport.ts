@@ -23,7 +23,7 @@ import {
   RawNetlinkSocket,
   type RawNetlinkSocketOptions,
   rt,
-} from 'netlink';
+} from './package.js';
 
 /** An error from rtnetlink or from this layer; `code` is an errno name ('EEXIST', 'ENODEV', 'ETIMEDOUT'…). */
 export class NetlinkError extends Error {

@@ -5,10 +5,11 @@
  * sysctl edge's. A left-over of the same name (vipd or keepalived killed with -9) that is a macvlan on the same
  * interface is taken over and corrected; any other interface of that name is refused.
  */
-import { FlagsNew, rt } from 'netlink';
+
 import type { VmacPort, VmacSpec } from '../../core/ports.js';
 import { attr, u32 } from './attributes.js';
 import { AF_INET6, body, linkByName, type NetlinkOptions } from './messages.js';
+import { FlagsNew, rt } from './package.js';
 import { NetlinkError, RtRequester, toNetlinkError } from './transport.js';
 
 const IFLA_INFO_KIND = 1;
