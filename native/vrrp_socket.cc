@@ -1,7 +1,11 @@
-// VrrpSocket: a raw IPv4/IPv6 socket for IP protocol 112 (VRRP), read with recvmsg in a uv_poll watcher.
+// VrrpSocket: a raw IPv4/IPv6 socket for IP protocol 112 (VRRP), read with recvmmsg in a uv_poll watcher.
 // The same socket on another protocol (ICMP 1, ICMPv6 58) serves PING_CHECK.
 //
-//   new VrrpSocket(family: 4 | 6, onMessage(data, src, dst, ttl, ifindex), onError?(err), protocol = 112)
+//   new VrrpSocket(family: 4 | 6, received: {data, meta, addresses}, onBatch(count), onError?(err), protocol = 112)
+//     Received messages land in caller-owned memory, reused for every batch: message i in data[i * slot ...]
+//     (slot = data.length / slots), its [length, ttl, ifindex, arrival ms (monotonic, 0 unknown)] in
+//     meta[i * 4 ...] (a Float64Array of slots * 4), its source and destination address bytes in
+//     addresses[i * 32 ...] (16 + 16; IPv4 in the first 4 of each). onBatch(count) runs once per recvmmsg.
 //   bindDevice(ifname) / joinGroup(group, ifindex) / leaveGroup(group, ifindex) / setMulticastInterface(ifindex)
 //   send(data, dst, ifindex, src | null, ttl): number   close()   ref()   unref()
 //   queue(data, dst, ifindex, src | null, ttl)   flush(): [index, error][] | null
@@ -30,6 +34,8 @@ namespace {
 constexpr int kProtoVrrp = 112;
 constexpr int kTosVrrp = 0xC0;      // DSCP CS6 (network control), as keepalived
 constexpr int kMaxPerWakeup = 256;  // bounds one drain; level-triggered poll calls again if more remain
+constexpr size_t kMetaFields = 4;   // length, ttl, ifindex, arrival ms
+constexpr size_t kAddressBytes = 32;  // source and destination, 16 bytes each
 
 union Sockaddr {
   sockaddr sa;
@@ -85,13 +91,14 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     double family = ArgNumber(info, 0, "family");
     if (family != 4 && family != 6) throw Napi::TypeError::New(env, "family must be 4 or 6");
     v6_ = family == 6;
-    on_message_ = Napi::Persistent(ArgFunction(info, 1, "onMessage"));
-    if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) {
-      on_error_ = Napi::Persistent(ArgFunction(info, 2, "onError"));
+    TakeReceiveBuffers(env, info[1]);
+    on_batch_ = Napi::Persistent(ArgFunction(info, 2, "onBatch"));
+    if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
+      on_error_ = Napi::Persistent(ArgFunction(info, 3, "onError"));
     }
 
     int protocol = kProtoVrrp;
-    if (info.Length() > 3 && !info[3].IsUndefined()) protocol = ArgInt(info, 3, "protocol", 1, 255);
+    if (info.Length() > 4 && !info[4].IsUndefined()) protocol = ArgInt(info, 4, "protocol", 1, 255);
     int fd = socket(v6_ ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
     if (fd < 0) throw ErrnoError(env, errno, "socket");
     poll_.Start(env, fd, OnReadable, this);  // owns fd from here on, also when an option below fails
@@ -113,11 +120,40 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     // Kernel arrival timestamps: the master-down timer must count from when the advert arrived,
     // not from when the event loop got round to reading it.
     SetInt(env, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
-    buf_.resize(65536);
     Ref();  // the JS object stays alive while the socket is open (callbacks need it)
   }
 
  private:
+  // The caller's receive memory ({data, meta, addresses}), held for the socket's life: nothing is allocated per
+  // message. The slot count comes from meta, the slot size from data.
+  void TakeReceiveBuffers(Napi::Env env, Napi::Value value) {
+    if (!value.IsObject()) throw Napi::TypeError::New(env, "received must be {data, meta, addresses}");
+    Napi::Object o = value.As<Napi::Object>();
+    Napi::Value data = o.Get("data");
+    Napi::Value meta = o.Get("meta");
+    Napi::Value addresses = o.Get("addresses");
+    if (!data.IsTypedArray() || !meta.IsTypedArray() || !addresses.IsTypedArray() ||
+        meta.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      throw Napi::TypeError::New(env, "received must be {data: Uint8Array, meta: Float64Array, addresses: Uint8Array}");
+    }
+    auto d = data.As<Napi::Uint8Array>();
+    auto m = meta.As<Napi::Float64Array>();
+    auto a = addresses.As<Napi::Uint8Array>();
+    slots_ = m.ElementLength() / kMetaFields;
+    if (slots_ == 0 || a.ElementLength() < slots_ * kAddressBytes || d.ElementLength() < slots_) {
+      throw Napi::RangeError::New(env, "received: meta, addresses and data too small for one slot");
+    }
+    slot_bytes_ = d.ElementLength() / slots_;
+    data_ = d.Data();
+    meta_ = m.Data();
+    addresses_ = a.Data();
+    received_ = Napi::Persistent(o);
+    headers_in_.resize(slots_);
+    iovs_in_.resize(slots_);
+    from_.resize(slots_);
+    controls_.resize(slots_ * kReceiveControl);
+  }
+
   void CheckOpen(Napi::Env env) {
     if (!poll_.open()) throw ErrnoError(env, EBADF, "VrrpSocket (closed)");
   }
@@ -303,9 +339,12 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       self->ReportError(me, ErrnoError(env, -status, "uv_poll"));
       return;
     }
-    for (int i = 0; i < kMaxPerWakeup && self->poll_.open(); i++) {
+    for (int read = 0; read < kMaxPerWakeup && self->poll_.open();) {
       Napi::HandleScope inner(env);
-      if (!self->ReceiveOne(me)) break;
+      int n = self->ReceiveBatch(me);
+      if (n <= 0) break;
+      read += n;
+      if (static_cast<size_t>(n) < self->slots_) break;  // the queue is empty
     }
   }
 
@@ -324,31 +363,44 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     return mono_now.tv_sec * 1e3 + mono_now.tv_nsec / 1e6 - age_ms;
   }
 
-  // Reads one datagram and hands it to onMessage. Returns false when the queue is empty or on error.
-  bool ReceiveOne(Napi::Object me) {
+  // Reads what is queued, up to one slot each, with one recvmmsg, and hands the count to onBatch. Returns the count,
+  // 0 when the queue was empty, -1 on error.
+  int ReceiveBatch(Napi::Object me) {
     Napi::Env env = Env();
-    Sockaddr from{};
-    alignas(cmsghdr) char control[256];
-    iovec iov{buf_.data(), buf_.size()};
-    msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof(from);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    ssize_t n = recvmsg(poll_.fd(), &msg, 0);
+    for (size_t i = 0; i < slots_; i++) {
+      iovs_in_[i] = {data_ + i * slot_bytes_, slot_bytes_};
+      msghdr& msg = headers_in_[i].msg_hdr;
+      msg = msghdr{};
+      msg.msg_name = &from_[i];
+      msg.msg_namelen = sizeof(Sockaddr);
+      msg.msg_iov = &iovs_in_[i];
+      msg.msg_iovlen = 1;
+      msg.msg_control = &controls_[i * kReceiveControl];
+      msg.msg_controllen = kReceiveControl;
+    }
+    int n = recvmmsg(poll_.fd(), headers_in_.data(), static_cast<unsigned>(slots_), MSG_DONTWAIT, nullptr);
     if (n < 0) {
       // EINTR: the level-triggered watcher calls again for whatever is still queued.
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ReportError(me, ErrnoError(env, errno, "recvmsg"));
-      return false;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+      ReportError(me, ErrnoError(env, errno, "recvmmsg"));
+      return -1;
     }
+    for (int i = 0; i < n; i++) Describe(static_cast<size_t>(i));
+    if (n > 0) CallBack(env, on_batch_, me, {Napi::Number::New(env, n)});
+    return n;
+  }
 
+  // Writes message i's length, TTL / hop limit, interface, arrival time and addresses where JS reads them.
+  void Describe(size_t i) {
+    msghdr& msg = headers_in_[i].msg_hdr;
+    size_t length = headers_in_[i].msg_len;
+    const uint8_t* data = data_ + i * slot_bytes_;
+    uint8_t* src = addresses_ + i * kAddressBytes;
+    uint8_t* dst = src + 16;
+    memset(src, 0, kAddressBytes);
     int ttl = -1;
     int ifindex = 0;
     double arrival_ms = 0;  // monotonic; 0 = unknown
-    char src[INET6_ADDRSTRLEN] = "";
-    char dst[INET6_ADDRSTRLEN] = "";
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
         memcpy(&ttl, CMSG_DATA(c), sizeof(int));
@@ -356,7 +408,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
         in_pktinfo pi;
         memcpy(&pi, CMSG_DATA(c), sizeof(pi));
         ifindex = pi.ipi_ifindex;
-        inet_ntop(AF_INET, &pi.ipi_addr, dst, sizeof(dst));
+        memcpy(dst, &pi.ipi_addr, 4);
       } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
         timespec arrival;
         memcpy(&arrival, CMSG_DATA(c), sizeof(arrival));
@@ -367,26 +419,27 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
         in6_pktinfo pi;
         memcpy(&pi, CMSG_DATA(c), sizeof(pi));
         ifindex = static_cast<int>(pi.ipi6_ifindex);
-        inet_ntop(AF_INET6, &pi.ipi6_addr, dst, sizeof(dst));
+        memcpy(dst, &pi.ipi6_addr, 16);
       }
     }
     if (v6_) {
-      inet_ntop(AF_INET6, &from.v6.sin6_addr, src, sizeof(src));
+      memcpy(src, &from_[i].v6.sin6_addr, 16);
     } else {
-      inet_ntop(AF_INET, &from.v4.sin_addr, src, sizeof(src));
-      if (ttl < 0 && n >= 9) ttl = buf_[8];  // the header's TTL byte
+      memcpy(src, &from_[i].v4.sin_addr, 4);
+      if (ttl < 0 && length >= 9) ttl = data[8];  // the header's TTL byte
     }
-    CallBack(env, on_message_, me,
-             {Napi::Buffer<uint8_t>::Copy(env, buf_.data(), static_cast<size_t>(n)), Napi::String::New(env, src),
-              Napi::String::New(env, dst), Napi::Number::New(env, ttl), Napi::Number::New(env, ifindex),
-              Napi::Number::New(env, arrival_ms)});
-    return true;
+    double* meta = meta_ + i * kMetaFields;
+    meta[0] = static_cast<double>(length);
+    meta[1] = ttl;
+    meta[2] = ifindex;
+    meta[3] = arrival_ms;
   }
 
   void Close(const Napi::CallbackInfo& info) {
     if (!poll_.open()) return;
     poll_.Close();
-    on_message_.Reset();  // break the cycle callback -> closure -> this object
+    on_batch_.Reset();  // break the cycle callback -> closure -> this object
+    received_.Reset();
     on_error_.Reset();
     Unref();  // may now be garbage collected
   }
@@ -396,9 +449,20 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
 
   bool v6_ = false;
   PolledFd poll_;
-  Napi::FunctionReference on_message_;
+  Napi::FunctionReference on_batch_;
   Napi::FunctionReference on_error_;
-  std::vector<uint8_t> buf_;
+  // Receiving: the caller's memory (kept alive by received_) and the recvmmsg headers over it.
+  static constexpr size_t kReceiveControl = 256;
+  Napi::ObjectReference received_;
+  size_t slots_ = 0;
+  size_t slot_bytes_ = 0;
+  uint8_t* data_ = nullptr;
+  double* meta_ = nullptr;
+  uint8_t* addresses_ = nullptr;
+  std::vector<mmsghdr> headers_in_;
+  std::vector<iovec> iovs_in_;
+  std::vector<Sockaddr> from_;
+  std::vector<char> controls_;
   Outgoing single_;
   // Queued messages (reused: slots stay allocated between flushes) and the sendmmsg headers over them.
   std::vector<Outgoing> queue_;

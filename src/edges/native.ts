@@ -1,7 +1,7 @@
 /**
  * Typed access to the native addon (native/*.cc, built by scripts/build-addon.mjs into
- * native/build/Release/vipd_native.node). The addon only wraps syscalls: raw VRRP sockets with recvmsg
- * ancillary data, a send-only AF_PACKET socket and a timerfd timer, each watched by uv_poll on Node's loop.
+ * native/build/Release/vipd_native.node). The addon only wraps syscalls: raw VRRP sockets with recvmmsg
+ * and its ancillary data, a send-only AF_PACKET socket and a timerfd timer, each watched by uv_poll on Node's loop.
  * The relative path is the same from src/edges (tsx) and dist/edges (compiled).
  *
  * Errors thrown by the addon (and passed to onError) are `Error`s shaped like Node's ErrnoException:
@@ -18,15 +18,17 @@ export interface NativeErrnoError extends Error {
   syscall: string;
 }
 
-/** `arrivalMs`: the kernel's receive timestamp on the monotonic clock (0 when the kernel gave none). */
-export type VrrpMessageListener = (
-  data: Buffer,
-  src: string,
-  dst: string,
-  ttl: number,
-  ifindex: number,
-  arrivalMs: number,
-) => void;
+/**
+ * Where a raw socket's recvmmsg puts what it reads, owned by the caller and reused for every batch (nothing is
+ * allocated per message): message i in `data` at i × (data.length / slots), its [length, ttl, ifindex, arrival ms]
+ * at meta[4i …] (arrival: the kernel's receive timestamp on the monotonic clock, 0 when it gave none), its source
+ * and destination address bytes at addresses[32i …] (16 each; IPv4 in the first 4). slots = meta.length / 4.
+ */
+export interface ReceiveBuffers {
+  data: Buffer;
+  meta: Float64Array;
+  addresses: Buffer;
+}
 
 /** Raw socket for IP protocol 112. IPv4 delivers the whole datagram (IP header included); IPv6 the payload. */
 export interface NativeVrrpSocket {
@@ -58,7 +60,9 @@ export interface NativeVrrpSocketConstructor {
   /** `protocol`: 112 (VRRP) unless given; PING_CHECK opens one on ICMP (1) or ICMPv6 (58). */
   new (
     family: 4 | 6,
-    onMessage: VrrpMessageListener,
+    received: ReceiveBuffers,
+    /** After each recvmmsg: `count` messages are in `received`, valid until this returns. */
+    onBatch: (count: number) => void,
     onError?: (err: NativeErrnoError) => void,
     protocol?: number,
   ): NativeVrrpSocket;

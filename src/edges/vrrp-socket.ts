@@ -7,7 +7,8 @@ import { AH_PROTOCOL } from '../core/codec/ah.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
 import type { Millis } from '../core/time.js';
-import { type NativeErrnoError, native } from './native.js';
+import type { NativeErrnoError } from './native.js';
+import { openRawSocket } from './raw-socket.js';
 
 /** The batches sends may join (the timer scheduler's: the timers due together). */
 export interface SendBatches {
@@ -36,7 +37,7 @@ export interface VrrpSocketOptions {
 export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis, batches?: SendBatches): VrrpPort {
   const { family, ifindex } = opts;
   const listeners: ((packet: ReceivedPacket) => void)[] = [];
-  const sock = new native.VrrpSocket(
+  const sock = openRawSocket(
     family,
     (data, src, dst, ttl, rxIfindex, arrivalMs) => {
       const at = arrivalMs > 0 ? arrivalMs : clock();

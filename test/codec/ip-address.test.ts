@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AddressTexts,
   addressFamily,
   canonicalAddress,
   compareAddresses,
@@ -47,5 +48,26 @@ describe('ip-address', () => {
     expect(isMulticast('192.0.2.1')).toBe(false);
     expect(isLinkLocal6('fe80::1')).toBe(true);
     expect(isLinkLocal6('fec0::1')).toBe(false);
+  });
+
+  it('AddressTexts: the text of address bytes, the same string again for the same bytes, never a stale one', () => {
+    const texts = new AddressTexts(2);
+    const buf = Buffer.alloc(48);
+    parseAddress('192.0.2.1').copy(buf, 0);
+    parseAddress('2001:db8::1').copy(buf, 16);
+    const first = texts.text(buf, 0, 4);
+    expect(first).toBe('192.0.2.1');
+    expect(texts.text(buf, 0, 4)).toBe(first);
+    expect(texts.text(buf, 16, 16)).toBe('2001:db8::1');
+    // The same memory rewritten (the next receive batch): the new bytes' text, not the remembered one.
+    parseAddress('192.0.2.2').copy(buf, 0);
+    expect(texts.text(buf, 0, 4)).toBe('192.0.2.2');
+    // Past its limit it starts again and still answers right.
+    parseAddress('198.51.100.7').copy(buf, 0);
+    expect(texts.text(buf, 0, 4)).toBe('198.51.100.7');
+    expect(texts.text(buf, 16, 16)).toBe('2001:db8::1');
+    // Four zero bytes and the first four of sixteen zero bytes are different addresses.
+    expect(texts.text(Buffer.alloc(16), 0, 4)).toBe('0.0.0.0');
+    expect(texts.text(Buffer.alloc(16), 0, 16)).toBe('::');
   });
 });

@@ -68,6 +68,9 @@ describe.skipIf(!canRunNetns())('native errors and lifetime in a network namespa
     expectErrno('timerAfterClose', 'EBADF', 'HrTimer (closed)');
     expect(byCase.get('joinGroupBadText')).toMatchObject({ name: 'TypeError' });
     expect(byCase.get('badFamily')).toMatchObject({ name: 'TypeError' });
+    // Receive memory the addon cannot use is refused before any socket exists.
+    expect(byCase.get('receiveBuffersWrongType')).toMatchObject({ name: 'TypeError' });
+    expect(byCase.get('receiveBuffersNoSlot')).toMatchObject({ name: 'RangeError' });
     for (const name of [
       'sendNaNIfindex',
       'sendHugeIfindex',
@@ -90,7 +93,8 @@ describe.skipIf(!canRunNetns())('native errors and lifetime in a network namespa
       process.execPath,
       '-e',
       `const b = require(${JSON.stringify(`${repoRoot}/native/build/Release/vipd_native.node`)});
-       try { new b.VrrpSocket(4, () => {}); console.log('{}'); }
+       const rx = { data: Buffer.alloc(64), meta: new Float64Array(4), addresses: Buffer.alloc(32) };
+       try { new b.VrrpSocket(4, rx, () => {}); console.log('{}'); }
        catch (e) { console.log(JSON.stringify({ code: e.code, errno: e.errno, syscall: e.syscall, message: e.message })); }`,
     );
     expect(JSON.parse(out)).toEqual({
@@ -129,8 +133,9 @@ describe.skipIf(!canRunNetns())('native errors and lifetime in a network namespa
   it('a worker thread that ends with open sockets and timers is torn down cleanly', () => {
     const addon = `${repoRoot}/native/build/Release/vipd_native.node`;
     const worker = `const b = require(${JSON.stringify(addon)});
-      const v4 = new b.VrrpSocket(4, () => {}); v4.joinGroup('224.0.0.18', b.interfaceIndex('eth0'));
-      const v6 = new b.VrrpSocket(6, () => {}); v6.unref();
+      const rx = () => ({ data: Buffer.alloc(64), meta: new Float64Array(4), addresses: Buffer.alloc(32) });
+      const v4 = new b.VrrpSocket(4, rx(), () => {}); v4.joinGroup('224.0.0.18', b.interfaceIndex('eth0'));
+      const v6 = new b.VrrpSocket(6, rx(), () => {}); v6.unref();
       const frames = new b.PacketSocket(b.interfaceIndex('eth0'));
       const timer = new b.HrTimer(() => {}); timer.armAt(b.monotonicNow() + 60000);
       require('node:worker_threads').parentPort.postMessage('open');`;

@@ -22,6 +22,7 @@ import type { ReceivedPacket } from '../../src/core/ports.js';
 import { openFrameSocket } from '../../src/edges/frame-socket.js';
 import { createTimer, monotonicNow } from '../../src/edges/hr-timer.js';
 import { native } from '../../src/edges/native.js';
+import { openRawSocket } from '../../src/edges/raw-socket.js';
 import { openVrrpSocket } from '../../src/edges/vrrp-socket.js';
 
 const HARD_LIMIT_MS = 20_000;
@@ -179,7 +180,7 @@ function errors(): void {
   const noop = (): void => {};
   report('interfaceIndex', () => native.interfaceIndex('nosuchdev0'));
   report('bindDevice', () => {
-    const s = new native.VrrpSocket(4, noop);
+    const s = openRawSocket(4, noop);
     try {
       s.bindDevice('nosuchdev0');
     } finally {
@@ -191,7 +192,7 @@ function errors(): void {
     [6, 'ff02::12'],
   ] as const) {
     report(`joinGroup${fam}`, () => {
-      const s = new native.VrrpSocket(fam, noop);
+      const s = openRawSocket(fam, noop);
       try {
         s.joinGroup(group, 999_999);
       } finally {
@@ -200,7 +201,7 @@ function errors(): void {
     });
   }
   report('joinGroupBadText', () => {
-    const s = new native.VrrpSocket(4, noop);
+    const s = openRawSocket(4, noop);
     try {
       s.joinGroup('not-an-address', 1);
     } finally {
@@ -208,7 +209,7 @@ function errors(): void {
     }
   });
   report('sendForeignSrc', () => {
-    const s = new native.VrrpSocket(4, noop);
+    const s = openRawSocket(4, noop);
     try {
       s.send(Buffer.alloc(8), '192.0.2.12', native.interfaceIndex('eth0'), '198.51.100.1', 255);
     } finally {
@@ -216,12 +217,20 @@ function errors(): void {
     }
   });
   report('sendAfterClose', () => {
-    const s = new native.VrrpSocket(6, noop);
+    const s = openRawSocket(6, noop);
     s.close();
     s.close(); // idempotent
     s.send(Buffer.alloc(8), 'ff02::12', 1, null, 255);
   });
-  report('badFamily', () => new native.VrrpSocket(5 as 4, noop));
+  report('badFamily', () => openRawSocket(5 as 4, noop));
+  report('receiveBuffersWrongType', () => {
+    const received = { data: Buffer.alloc(64), meta: new Uint8Array(32), addresses: Buffer.alloc(32) };
+    return new native.VrrpSocket(4, received as never, noop);
+  });
+  report('receiveBuffersNoSlot', () => {
+    const received = { data: Buffer.alloc(64), meta: new Float64Array(3), addresses: Buffer.alloc(32) };
+    return new native.VrrpSocket(4, received, noop);
+  });
   // Numbers the addon casts to int are range-checked there: NaN, fractions and huge values never reach a cast.
   for (const [name, ifindex, ttl] of [
     ['sendNaNIfindex', Number.NaN, 255],
@@ -230,7 +239,7 @@ function errors(): void {
     ['sendTtl256', 1, 256],
   ] as const) {
     report(name, () => {
-      const s = new native.VrrpSocket(4, noop);
+      const s = openRawSocket(4, noop);
       try {
         s.send(Buffer.alloc(8), '224.0.0.18', ifindex, null, ttl);
       } finally {
@@ -272,7 +281,7 @@ function lifetime(): void {
   if (mode === 'open') {
     out({ event: 'left-open' }); // v4 stays open: the process must not exit
   } else if (mode === 'unref') {
-    const raw = new native.VrrpSocket(4, () => {});
+    const raw = openRawSocket(4, () => {});
     raw.bindDevice(ifname);
     raw.unref();
     v4.close();

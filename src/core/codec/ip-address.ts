@@ -112,3 +112,31 @@ export function isLinkLocal6(text: string): boolean {
   const b = parseAddress(text);
   return b.length === 16 && b[0] === 0xfe && ((b[1] ?? 0) & 0xc0) === 0x80;
 }
+
+/**
+ * Address bytes to text, remembered: the receive path meets the same few peers over and over, and formatting each
+ * packet's addresses anew would make two strings per packet. Bounded: when full it starts again.
+ */
+export class AddressTexts {
+  private readonly known = new Map<number, { bytes: Uint8Array; text: string }>();
+
+  constructor(private readonly limit = 256) {}
+
+  /** The text of the 4 or 16 bytes at `offset` (formatAddress's). */
+  text(buffer: Uint8Array, offset: number, length: 4 | 16): string {
+    let hash = 0x811c9dc5; // FNV-1a
+    for (let i = 0; i < length; i++) hash = Math.imul(hash ^ (buffer[offset + i] ?? 0), 0x01000193);
+    const entry = this.known.get(hash);
+    if (entry && entry.bytes.length === length && sameBytes(entry.bytes, buffer, offset)) return entry.text;
+    const bytes = buffer.slice(offset, offset + length);
+    const text = formatAddress(bytes);
+    if (this.known.size >= this.limit) this.known.clear();
+    this.known.set(hash, { bytes, text });
+    return text;
+  }
+}
+
+function sameBytes(bytes: Uint8Array, buffer: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== buffer[offset + i]) return false;
+  return true;
+}

@@ -9,7 +9,7 @@ import { isIPv6 } from 'node:net';
 import type { ResolvedPingCheck } from '../../core/checks/spec.js';
 import { internetChecksum } from '../../core/codec/checksum.js';
 import type { CheckResult } from '../../core/tracking/types.js';
-import { native } from '../native.js';
+import { openRawSocket } from '../raw-socket.js';
 import { attempt } from './attempt.js';
 import { badEndpoint, errCode } from './reasons.js';
 
@@ -40,7 +40,7 @@ export function pingProbe(o: ResolvedPingCheck, signal?: AbortSignal): Promise<C
   const id = randomInt(0, 0x10000);
   const seq = randomInt(0, 0x10000);
   return attempt({ timeoutMs: o.connectTimeoutMs, signal }, (finish) => {
-    const sock = new native.VrrpSocket(
+    const sock = openRawSocket(
       family,
       (data, src) => {
         if (src.split('%')[0] === o.connectIp && isEchoReply(family, data, id, seq)) finish(true, 'ok');
