@@ -5,6 +5,7 @@
  * unknown VRID) are counted on the receiver itself, like RFC 6527's router-wide counters.
  */
 import { type DecodeResult, decodeAdvert, type ReceiveExpectation, type RxInfo } from '../core/codec/advert.js';
+import { AddressTexts } from '../core/codec/ip-address.js';
 import { decodeIpv4Datagram } from '../core/codec/ipv4.js';
 import { VipdError } from '../core/errors.js';
 import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
@@ -21,6 +22,7 @@ export interface AdvertSink {
 export class Receiver {
   readonly routerCounters = new InstanceCounters();
   private readonly sinks = new Map<number, AdvertSink>();
+  private readonly addressTexts = new AddressTexts();
   private current: VrrpPort | undefined;
   /** The IPv4 AH socket, when an instance here uses auth_type AH (receive only). */
   private ahPort: VrrpPort | undefined;
@@ -79,7 +81,7 @@ export class Receiver {
     let message = packet.data;
     let rx: RxInfo = { family: packet.family, src: packet.src, dst: packet.dst, ttl: packet.ttl };
     if (packet.family === 4) {
-      const ip = decodeIpv4Datagram(packet.data);
+      const ip = decodeIpv4Datagram(packet.data, this.addressTexts);
       if (!ip.ok) {
         this.routerCounters.drop(ip.reason);
         return;

@@ -5,7 +5,7 @@
  */
 import { AH_LENGTH, AH_PROTOCOL, type AhHeader, decodeAhHeader } from './ah.js';
 import { internetChecksum, VRRP_PROTOCOL } from './checksum.js';
-import { formatAddress, parseAddress } from './ip-address.js';
+import { type AddressTexts, formatAddress, parseAddress } from './ip-address.js';
 import { type Drop, drop } from './reasons.js';
 
 const MIN_HEADER = 20;
@@ -25,7 +25,8 @@ export interface Ipv4Datagram {
   ah?: AhHeader;
 }
 
-export function decodeIpv4Datagram(buf: Buffer): Ipv4Datagram | Drop {
+/** `texts`: where the receive path remembers address text, so the same peer's adverts make no new strings. */
+export function decodeIpv4Datagram(buf: Buffer, texts?: AddressTexts): Ipv4Datagram | Drop {
   if (buf.length < MIN_HEADER) return drop('packet_length', `${buf.length} bytes, shorter than an IPv4 header`);
   const version = buf.readUInt8(0) >> 4;
   if (version !== 4) return drop('ip_header', `IP version ${version} on an IPv4 socket`);
@@ -44,8 +45,8 @@ export function decodeIpv4Datagram(buf: Buffer): Ipv4Datagram | Drop {
   }
   const datagram: Ipv4Datagram = {
     ok: true,
-    src: formatAddress(buf.subarray(12, 16)),
-    dst: formatAddress(buf.subarray(16, 20)),
+    src: texts ? texts.text(buf, 12, 4) : formatAddress(buf.subarray(12, 16)),
+    dst: texts ? texts.text(buf, 16, 4) : formatAddress(buf.subarray(16, 20)),
     ttl: buf.readUInt8(8),
     tos: buf.readUInt8(1),
     payload: buf.subarray(headerLength, totalLength),
