@@ -182,7 +182,12 @@ describe.skipIf(!canRunNetns())('native VrrpSocket in network namespaces', () =>
     await listener.line((l) => l.event === 'ready', 10_000, 'listener ready');
     await runProbe(lab, 'a', ['send', '--dst', '224.0.0.18', '--hex', PAYLOAD.toString('hex'), '--repeat', '3']);
     expect(await listener.exit(8_000)).toBe(0);
-    expect(listener.lines.map((l) => l.event)).toEqual(['ready', 'packet', 'uncaught', 'packet', 'packet']);
-    expect(listener.lines[2]).toMatchObject({ message: 'listener failed' });
+    // Packets read in one recvmmsg batch are all delivered before the exception surfaces: where it lands among
+    // them depends on how the three were batched.
+    const events = listener.lines.map((l) => l.event);
+    expect(events.filter((e) => e === 'packet')).toHaveLength(3);
+    expect(events.filter((e) => e === 'uncaught')).toHaveLength(1);
+    expect(events.indexOf('uncaught')).toBeGreaterThan(events.indexOf('packet'));
+    expect(listener.lines.find((l) => l.event === 'uncaught')).toMatchObject({ message: 'listener failed' });
   });
 });

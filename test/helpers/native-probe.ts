@@ -89,7 +89,7 @@ function listen(): void {
     if (seen === 1 && values['throw-first']) throw new Error('listener failed');
     if (seen >= limit) {
       port.close();
-      process.exit(0);
+      setImmediate(() => process.exit(0)); // after an exception thrown earlier in the batch has surfaced
     }
   });
   setTimeout(() => {

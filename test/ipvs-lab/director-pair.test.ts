@@ -66,8 +66,11 @@ describe.skipIf(!canRunUmlLab())('a director pair with the IPVS sync daemon (use
     writeFileSync(lab.file('d2.conf'), director(100, sync));
     await sh('for n in dir1 dir2; do ip -n ivl-$n link set eth0 up; done; ip -n ivl-sw link set p-dir1 up');
     await sh('vipd_start $W/d1.conf dir1; vipd_start $W/d2.conf dir2');
+    // Both directors ready: the VIP on director 1, the table on director 2 and (with sync) its backup sync daemon
+    // listening, or the connection's first sync messages may go unheard (IPVS repeats them only every 50 packets).
+    const syncUp = sync ? ' && ns dir2 ipvsadm -L --daemon | grep -q backup' : '';
     await lab.waitFor(
-      `W=${lab.work}; source ${LIB}; ip -n ivl-dir1 addr show eth0 | grep -q 10.0.0.100 && table dir2 | grep -q 10.0.0.12`,
+      `W=${lab.work}; source ${LIB}; ip -n ivl-dir1 addr show eth0 | grep -q 10.0.0.100 && table dir2 | grep -q 10.0.0.12${syncUp}`,
       30_000,
     );
     await sh('rm -f $W/echo.out; ip -n ivl-cli neigh flush all');
