@@ -6,7 +6,7 @@
 import { AddressTexts } from '../core/codec/ip-address.js';
 import { type NativeErrnoError, type NativeVrrpSocket, native } from './native.js';
 
-/** Messages read by one recvmmsg. */
+/** Messages read by one recvmmsg, by default (a VRRP socket's: adverts arrive in bursts). */
 const SLOTS = 32;
 /** Room for one message: an advert with 255 IPv6 addresses, or an IPv4 one with its header and AH; larger arrive cut. */
 const SLOT_BYTES = 4608;
@@ -23,17 +23,21 @@ export type RawMessageListener = (
   arrivalMs: number,
 ) => void;
 
-/** Opens a raw socket of `protocol` (VRRP's 112 by default); throws the addon's errno-shaped errors. */
+/**
+ * Opens a raw socket of `protocol` (VRRP's 112 by default); throws the addon's errno-shaped errors. `slots`: messages
+ * per recvmmsg (a PING_CHECK's short-lived socket needs few).
+ */
 export function openRawSocket(
   family: 4 | 6,
   onMessage: RawMessageListener,
   onError?: (err: NativeErrnoError) => void,
   protocol?: number,
+  slots = SLOTS,
 ): NativeVrrpSocket {
   const received = {
-    data: Buffer.allocUnsafeSlow(SLOTS * SLOT_BYTES),
-    meta: new Float64Array(SLOTS * META_FIELDS),
-    addresses: Buffer.alloc(SLOTS * ADDRESS_BYTES),
+    data: Buffer.allocUnsafeSlow(slots * SLOT_BYTES),
+    meta: new Float64Array(slots * META_FIELDS),
+    addresses: Buffer.alloc(slots * ADDRESS_BYTES),
   };
   const { data, meta, addresses } = received;
   const texts = new AddressTexts();

@@ -33,6 +33,9 @@ export function isEchoReply(family: 4 | 6, data: Buffer, id: number, seq: number
   return data[off] === ECHO[family].reply && data.readUInt16BE(off + 4) === id && data.readUInt16BE(off + 6) === seq;
 }
 
+/** A raw ICMP socket sees every echo reply to the host: a few per read, for a socket that lives one probe. */
+const PING_SLOTS = 4;
+
 export function pingProbe(o: ResolvedPingCheck, signal?: AbortSignal): Promise<CheckResult> {
   const bad = badEndpoint({ ...o, connectPort: 1 });
   if (bad) return Promise.resolve({ ok: false, reason: bad, latencyMs: 0 });
@@ -47,6 +50,7 @@ export function pingProbe(o: ResolvedPingCheck, signal?: AbortSignal): Promise<C
       },
       (err) => finish(false, `error: ${err.code}`),
       ECHO[family].protocol,
+      PING_SLOTS,
     );
     try {
       sock.send(encodeEcho(family, id, seq, Buffer.from('vipd-ping')), o.connectIp, 0, o.bindto ?? null, 64);
