@@ -18,9 +18,10 @@ export interface ReceivedPacket {
   /**
    * IPv4: the whole IP datagram as the raw socket delivers it (header included), so the codec can
    * check the header. IPv6: the VRRP message only (the kernel gives no header on raw IPv6 sockets).
+   * Valid only while the listener runs: the socket reuses the memory for its next batch (copy what you keep).
    */
   data: Buffer;
-  /** Source and destination address as text (IPv6 without zone), from recvmsg / IP(V6)_PKTINFO. */
+  /** Source and destination address as text (IPv6 without zone), from recvmmsg / IP(V6)_PKTINFO. */
   src: string;
   dst: string;
   /** IPv4 TTL (IP_RECVTTL) or IPv6 hop limit (IPV6_RECVHOPLIMIT). */
