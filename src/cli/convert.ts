@@ -1,5 +1,5 @@
 /** `vipd convert`: a keepalived.conf printed as vipd YAML. */
-import { formatIssue } from '../core/config/yaml.js';
+import { formatIssue } from '../core/config/result.js';
 import { type ConfigFormat, convertConfigFile } from '../edges/config-files.js';
 
 export /** Prints the YAML; what check-config would refuse in it goes to stderr. Exit 2 only when nothing could be read. */

@@ -91,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'convert') return (await import('./convert.js')).convert(file, opts);
   const [{ loadConfigFile }, { formatIssue }] = await Promise.all([
     import('../edges/config-files.js'),
-    import('../core/config/yaml.js'),
+    import('../core/config/result.js'),
   ]);
   const loaded = await loadConfigFile(file, opts);
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);

@@ -5,14 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { convertTreeToYaml } from '../core/config/convert.js';
 import {
   looksLikeKeepalivedConf,
   parseKeepalivedConfig,
   parseKeepalivedToConfig,
 } from '../core/config/keepalived/index.js';
 import type { ConfigIssue } from '../core/config/model.js';
-import { type ParseResult, parseYamlConfig } from '../core/config/yaml.js';
+import type { ParseResult } from '../core/config/result.js';
 import { createFsHost } from './config-host.js';
 
 export type ConfigFormat = 'yaml' | 'keepalived';
@@ -37,6 +36,11 @@ async function readText(path: string): Promise<{ text?: string; error?: ConfigIs
   }
 }
 
+/** The YAML reader, loaded only for a YAML file: the `yaml` package is half of the config code's size. */
+function yamlReader() {
+  return import('../core/config/yaml.js');
+}
+
 function formatOf(text: string, opts: LoadOptions): ConfigFormat {
   return opts.format ?? (looksLikeKeepalivedConf(text) ? 'keepalived' : 'yaml');
 }
@@ -57,7 +61,7 @@ export async function loadConfigFile(path: string, opts: LoadOptions = {}): Prom
   const result =
     format === 'keepalived'
       ? parseKeepalivedToConfig(text, path, keepalivedOptions(opts))
-      : parseYamlConfig(text, path);
+      : (await yamlReader()).parseYamlConfig(text, path);
   return { ...result, format };
 }
 
@@ -72,12 +76,13 @@ export async function convertConfigFile(
   const { text, error } = await readText(path);
   if (text === undefined) return { errors: error ? [error] : [], warnings: [], issues: [] };
   if (formatOf(text, opts) === 'yaml') {
-    const checked = parseYamlConfig(text, path);
+    const checked = (await yamlReader()).parseYamlConfig(text, path);
     return { yaml: text, errors: [], warnings: checked.warnings, issues: checked.errors };
   }
   const kopts = keepalivedOptions(opts);
   const parsed = parseKeepalivedConfig(text, path, kopts);
   if (parsed.errors.length > 0) return { errors: parsed.errors, warnings: parsed.warnings, issues: [] };
   const checked = parseKeepalivedToConfig(text, path, kopts);
+  const { convertTreeToYaml } = await import('../core/config/convert.js');
   return { yaml: convertTreeToYaml(parsed.tree), errors: [], warnings: checked.warnings, issues: checked.errors };
 }

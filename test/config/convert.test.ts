@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { splitCommand } from '../../src/core/config/command.js';
 import { convertTreeToYaml, joinCommand, toYaml } from '../../src/core/config/convert.js';
 import type { VipdConfig } from '../../src/core/config/model.js';
-import { formatIssue, type ParseResult, parseYamlConfig } from '../../src/core/config/yaml.js';
+import { formatIssue, type ParseResult } from '../../src/core/config/result.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import { withoutSources as strip } from '../helpers/model.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { toYaml } from '../../src/core/config/convert.js';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import type { VipdConfig } from '../../src/core/config/model.js';
-import { formatIssue, parseYamlConfig } from '../../src/core/config/yaml.js';
+import { formatIssue } from '../../src/core/config/result.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import { withoutSources as strip } from '../helpers/model.js';
 import { memHost } from './keepalived/helpers.js';
 

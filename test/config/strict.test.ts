@@ -1,6 +1,7 @@
 /** vrrp_strict / strict_mode as keepalived applies it: two refusals, the rest reset with a warning at the keyword. */
 import { describe, expect, it } from 'vitest';
-import { formatIssue, parseYamlConfig } from '../../src/core/config/yaml.js';
+import { formatIssue } from '../../src/core/config/result.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
 
 const inst = (extra = '', top = 'global_defs:\n  vrrp_strict: true\n') =>
   `${top}vrrp_instance:\n  VI_1:\n    interface: eth0\n    virtual_router_id: 51\n    priority: 100\n    virtual_ipaddress: [10.0.0.1/24]\n${extra}`;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import type { VipdConfig } from '../../src/core/config/model.js';
+import { formatIssue } from '../../src/core/config/result.js';
 import { parseAddressRange } from '../../src/core/config/schema/virtual-server.js';
-import { formatIssue, parseYamlConfig } from '../../src/core/config/yaml.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import { SERVICE_FLAGS } from '../../src/core/ipvs/table.js';
 import { fifoTakes } from '../../src/daemon/daemon.js';
 import { memHost } from './keepalived/helpers.js';

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import type { InstanceConfig, VipdConfig } from '../../src/core/config/model.js';
-import { formatIssue, parseYamlConfig } from '../../src/core/config/yaml.js';
+import { formatIssue } from '../../src/core/config/result.js';
+import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import { loadConfigFile } from '../../src/edges/config-files.js';
 import { memHost } from './keepalived/helpers.js';
 

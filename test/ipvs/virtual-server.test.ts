@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import type { VipdConfig, VirtualServerConfig } from '../../src/core/config/model.js';
-import { formatIssue } from '../../src/core/config/yaml.js';
+import { formatIssue } from '../../src/core/config/result.js';
 import {
   applyVerdict,
   carryState,

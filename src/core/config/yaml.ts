@@ -16,27 +16,8 @@ import {
   parseDocument,
   type YAMLMap,
 } from 'yaml';
-import type { ConfigIssue, VipdConfig } from './model.js';
+import type { ParseResult } from './result.js';
 import { type Locator, type PathSegment, type ValidateOptions, validateConfig } from './schema/index.js';
-
-export type { ConfigIssue } from './model.js';
-
-export interface ParseResult {
-  /** Present only when there are no errors. */
-  config?: VipdConfig | undefined;
-  /**
-   * The complete model even though some keywords are "not supported yet" (every error is such a refusal):
-   * for check-config and convert, never for running. Equal to `config` when there are no errors.
-   */
-  model?: VipdConfig | undefined;
-  errors: ConfigIssue[];
-  warnings: ConfigIssue[];
-}
-
-/** `file:line:col: message`, the form editors and compilers use. */
-export function formatIssue(i: ConfigIssue): string {
-  return `${i.file}:${i.line}:${i.col}: ${i.message}`;
-}
 
 /**
  * Parses and validates a YAML configuration. Pure: `file` is only used in the issues. `options` go to

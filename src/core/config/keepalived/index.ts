@@ -7,8 +7,8 @@
  * → syntax.ts (statements and blocks) → mapper.ts with grammar.ts (the tree and the locator).
  */
 
+import type { ParseResult } from '../result.js';
 import { type Locator, type ValidateOptions, validateConfig } from '../schema/index.js';
-import type { ParseResult } from '../yaml.js';
 import { TOP_LEVEL_WORDS } from './grammar.js';
 import { type KeepalivedLocator, mapStatements, type Tree } from './mapper.js';
 import { readKeepalived } from './reader.js';
