@@ -4,14 +4,16 @@
  * drops what is addressed to them (IPv6 neighbour discovery excepted, or the VIP could not be resolved). Each change
  * replaces the whole table in one `nft -f` transaction.
  */
-import { execFile } from 'node:child_process';
+import { lazyBuiltin } from '../core/lazy-builtin.js';
 import type { FirewallPort } from '../core/ports.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 const TABLE = 'inet vipd';
 
 function run(script: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = execFile('nft', ['-f', '-'], { timeout: 5000 }, (err, _out, stderr) => {
+    const child = childProcess().execFile('nft', ['-f', '-'], { timeout: 5000 }, (err, _out, stderr) => {
       if (err) reject(new Error(`nft: ${stderr.trim() || err.message}`));
       else resolve();
     });

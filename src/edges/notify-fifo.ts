@@ -5,11 +5,13 @@
  * and counted past it). On close the queued lines get a moment, the FIFO closes (the reader sees end of file)
  * and the script gets a moment more before it is terminated.
  */
-import { execFileSync } from 'node:child_process';
 import { chownSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
+import { lazyBuiltin } from '../core/lazy-builtin.js';
 import type { NotifyFifoPort, ScriptLog } from '../core/ports.js';
 import { LogStream } from './log-stream.js';
 import { runScript, type ScriptHandle } from './scripts.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 const FLUSH_MS = 300;
 const READER_EXIT_MS = 500;
@@ -20,7 +22,7 @@ export function openNotifyFifo(opts: {
   script?: string[] | undefined;
   log: ScriptLog;
 }): NotifyFifoPort {
-  if (!existsSync(opts.path)) execFileSync('mkfifo', ['-m', '0600', opts.path]); // Node has no mkfifo
+  if (!existsSync(opts.path)) childProcess().execFileSync('mkfifo', ['-m', '0600', opts.path]); // Node has no mkfifo
   if (!statSync(opts.path).isFIFO()) throw new Error(`${opts.path} exists and is not a FIFO`);
   if (opts.owner) chownSync(opts.path, opts.owner.uid, opts.owner.gid);
   let readerExited: Promise<void> = Promise.resolve();

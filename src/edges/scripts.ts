@@ -9,10 +9,13 @@
  * - a script that cannot be started (ENOENT, EACCES, EPERM for a uid/gid change, ...) is reported, never thrown.
  * keepalived also sets PR_SET_PDEATHSIG on its scripts; Node cannot, so a script outlives a crashed vipd.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { lazyBuiltin } from '../core/lazy-builtin.js';
 
 export { CommandSyntaxError, splitCommand } from '../core/config/command.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 /** keepalived's delay between the SIGTERM and the SIGKILL of a timed-out script. */
 export const KILL_GRACE_MS = 2000;
@@ -92,7 +95,7 @@ export function runScript(argv: readonly string[], opts: RunScriptOptions): Scri
 
   let child: ChildProcess;
   try {
-    child = spawn(file, argv.slice(1), {
+    child = childProcess().spawn(file, argv.slice(1), {
       detached: true, // own process group: a timeout kills the script and everything it started
       stdio: opts.logger ? ['ignore', 'pipe', 'pipe'] : 'ignore',
       env: scriptEnv(opts.env ?? process.env),

@@ -6,12 +6,15 @@
  * AH header with a zero ICV, and the VRRP message. The IP id is the sequence number's low 16 bits (keepalived
  * counts both together). Encode and verify are pure; drops are reasons.
  */
-import { createHmac } from 'node:crypto';
+
+import { lazyBuiltin } from '../lazy-builtin.js';
 import { internetChecksum } from './checksum.js';
 import { ETHERTYPE, encodeEthernetFrame } from './ethernet.js';
 import { parseAddress } from './ip-address.js';
 import { type Drop, drop } from './reasons.js';
 import { constantTimeEqual, passwordBytes } from './v2-auth.js';
+
+const crypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
 
 export const AH_PROTOCOL = 51;
 /** next header, payload length, reserved, SPI, sequence number, 96-bit ICV. */
@@ -105,5 +108,5 @@ function icv(datagram: Buffer, ahOffset: number, password: string | undefined, u
   copy.writeUInt16BE(0, 10); // header checksum
   if (unicast) copy.writeUInt8(0, 8);
   copy.fill(0, ahOffset + ICV_OFFSET, ahOffset + ICV_OFFSET + ICV_LENGTH);
-  return createHmac('md5', passwordBytes(password)).update(copy).digest().subarray(0, ICV_LENGTH);
+  return crypto().createHmac('md5', passwordBytes(password)).update(copy).digest().subarray(0, ICV_LENGTH);
 }
