@@ -4,13 +4,10 @@
  * neither before their first state: crypto only for AH, child_process only for scripts, nft and mkfifo.
  */
 import { createRequire } from 'node:module';
+import { once } from './once.js';
 
 const load = createRequire(import.meta.url);
 
 export function lazyBuiltin<T>(name: `node:${string}`): () => T {
-  let loaded: T | undefined;
-  return () => {
-    loaded ??= load(name) as T;
-    return loaded;
-  };
+  return once(() => load(name) as T);
 }

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { CHECKER_DEFAULTS, defaultConnectPort, type HttpUrl, type ResolvedCheckSpec } from '../../checks/spec.js';
 import { addressFamily } from '../../codec/ip-address.js';
+import { once } from '../../once.js';
 import { UNSUPPORTED_CHECKER, UNSUPPORTED_URL } from '../keywords.js';
 import type { CheckConfig } from '../model.js';
 import { parseUserSpec, WEIGHT_MAX } from '../tracking.js';
@@ -31,69 +32,6 @@ export type ProbeType = (typeof PROBE_TYPES)[number];
 
 const STATUS_ERROR = 'must be HTTP status codes (100–599) like 200, "200-299 301" or [200, 301]';
 
-/** `status_code 200-299 301` → inclusive ranges. */
-const statusCodes = z.unknown().transform((v, ctx): [number, number][] => {
-  const words = (Array.isArray(v) ? v : [v]).flatMap((w) =>
-    typeof w === 'number' ? [String(w)] : typeof w === 'string' ? w.trim().split(/[\s,]+/) : [''],
-  );
-  const out: [number, number][] = [];
-  for (const w of words) {
-    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(w);
-    const lo = Number(m?.[1]);
-    const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
-    if (!m || lo < 100 || hi > 599 || hi < lo) {
-      ctx.addIssue({ code: 'custom', message: STATUS_ERROR });
-      return z.NEVER;
-    }
-    out.push([lo, hi]);
-  }
-  if (out.length === 0) {
-    ctx.addIssue({ code: 'custom', message: STATUS_ERROR });
-    return z.NEVER;
-  }
-  return out;
-});
-
-export const urlSchema = z
-  .object({
-    path: z
-      .string({ error: 'must be a URL path starting with /' })
-      .regex(/^\/\S*$/, { error: 'must be a URL path starting with / (no spaces)' }),
-    status_code: statusCodes,
-    digest: z
-      .string({ error: 'must be an MD5 digest (32 hex digits)' })
-      .regex(/^[0-9a-fA-F]{32}$/, { error: 'must be an MD5 digest (32 hex digits)' })
-      .transform((d) => d.toLowerCase()),
-    regex: z.string({ error: 'must be a regular expression (text)' }).refine(
-      (r) => {
-        try {
-          new RegExp(r);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'must be a valid regular expression (JavaScript syntax)' },
-    ),
-    virtualhost: text,
-  })
-  .partial();
-
-/** Timing keywords: in the vrrp_check block, or (as keepalived writes them) in the checker; the checker's win. */
-const checkTimingFields = {
-  delay_loop: scriptSeconds,
-  retry: wholeNumber(0, 100),
-  delay_before_retry: seconds(0, 4294),
-  warmup: seconds(0, 4294),
-};
-const connectFields = {
-  connect_ip: address,
-  connect_port: wholeNumber(1, 65535),
-  bindto: address,
-  bind_port: wholeNumber(1, 65535),
-  connect_timeout: scriptSeconds,
-};
-
 /** keepalived's hex strings: free format, spaces allowed, odd groups padded ("Ab12f 3" → AB 12 0F 03). */
 function hexBytes(v: string, wildcard: boolean): (number | null)[] | undefined {
   const nibbles: (number | null)[] = [];
@@ -108,88 +46,163 @@ function hexBytes(v: string, wildcard: boolean): (number | null)[] | undefined {
   }
   return nibbles;
 }
-const hexPayload = z
-  .union([z.string(), z.number()], { error: 'must be hex digits like "0102 ab"' })
-  .transform((v, ctx) => {
-    const n = hexBytes(String(v), false);
-    if (!n || n.length === 0) {
-      ctx.addIssue({ code: 'custom', message: '{kw} must be hex digits like "0102 ab"' });
+/**
+ * The checkers' schemas, built on first use: a configuration without checkers does not pay for them at start-up
+ * (zod builds each schema's parser when it is made).
+ */
+export const checkerSchemas = once(() => {
+  /** `status_code 200-299 301` → inclusive ranges. */
+  const statusCodes = z.unknown().transform((v, ctx): [number, number][] => {
+    const words = (Array.isArray(v) ? v : [v]).flatMap((w) =>
+      typeof w === 'number' ? [String(w)] : typeof w === 'string' ? w.trim().split(/[\s,]+/) : [''],
+    );
+    const out: [number, number][] = [];
+    for (const w of words) {
+      const m = /^(\d{3})(?:-(\d{3}))?$/.exec(w);
+      const lo = Number(m?.[1]);
+      const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+      if (!m || lo < 100 || hi > 599 || hi < lo) {
+        ctx.addIssue({ code: 'custom', message: STATUS_ERROR });
+        return z.NEVER;
+      }
+      out.push([lo, hi]);
+    }
+    if (out.length === 0) {
+      ctx.addIssue({ code: 'custom', message: STATUS_ERROR });
       return z.NEVER;
     }
-    return Uint8Array.from({ length: n.length / 2 }, (_, i) => ((n[2 * i] as number) << 4) | (n[2 * i + 1] as number));
+    return out;
   });
-const replyPattern = z
-  .union([z.null(), z.boolean(), z.string(), z.number()], { error: 'must be hex digits (X for any), or nothing' })
-  .transform((v, ctx) => {
-    if (v === null || v === true) return { require: true };
-    if (v === false) return { require: false };
-    const n = hexBytes(String(v), true);
-    if (!n) {
-      ctx.addIssue({ code: 'custom', message: '{kw} must be hex digits, X for any nibble' });
-      return z.NEVER;
-    }
-    return { require: true, pattern: n };
-  });
-const httpFields = { ...checkTimingFields, ...connectFields, url: z.unknown(), virtualhost: text };
 
-export const checkerSchemas = {
-  TCP_CHECK: z.object({ ...checkTimingFields, ...connectFields }).partial(),
-  HTTP_GET: z.object(httpFields).partial(),
-  SSL_GET: z.object({ ...httpFields, enable_sni: flag, sni_name: text, verify_cert: flag }).partial(),
-  MISC_CHECK: z
+  const url = z
     .object({
-      ...checkTimingFields,
-      misc_path: command,
-      misc_timeout: scriptSeconds,
-      misc_dynamic: flag,
-      user: userSpec,
+      path: z
+        .string({ error: 'must be a URL path starting with /' })
+        .regex(/^\/\S*$/, { error: 'must be a URL path starting with / (no spaces)' }),
+      status_code: statusCodes,
+      digest: z
+        .string({ error: 'must be an MD5 digest (32 hex digits)' })
+        .regex(/^[0-9a-fA-F]{32}$/, { error: 'must be an MD5 digest (32 hex digits)' })
+        .transform((d) => d.toLowerCase()),
+      regex: z.string({ error: 'must be a regular expression (text)' }).refine(
+        (r) => {
+          try {
+            new RegExp(r);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: 'must be a valid regular expression (JavaScript syntax)' },
+      ),
+      virtualhost: text,
     })
-    .partial(),
-} as const;
+    .partial();
 
-/** Checker schemas of the LVS side: the vrrp_check ones and DNS, SMTP, UDP and PING. */
-export const probeSchemas = {
-  ...checkerSchemas,
-  DNS_CHECK: z
-    .object({
-      ...checkTimingFields,
-      ...connectFields,
-      type: z.enum(['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'], {
-        error: 'must be A, NS, CNAME, SOA, MX, TXT or AAAA',
-      }),
-      name: z
-        .string({ error: 'must be a domain name' })
-        .regex(/^(\.|([A-Za-z0-9_-]{1,63}\.?)+)$/, { error: 'must be a domain name' }),
-    })
-    .partial(),
-  SMTP_CHECK: z.object({ ...checkTimingFields, ...connectFields, helo_name: text }).partial(),
-  UDP_CHECK: z
-    .object({
-      ...checkTimingFields,
-      ...connectFields,
-      payload: hexPayload,
-      require_reply: replyPattern,
-      min_reply_length: wholeNumber(0, 65535),
-      max_reply_length: wholeNumber(0, 65535),
-    })
-    .partial(),
-  PING_CHECK: z.object({ ...checkTimingFields, ...connectFields }).partial(),
-} as const;
-
-export const vrrpCheckSchema = z
-  .object({
-    TCP_CHECK: z.unknown(),
-    HTTP_GET: z.unknown(),
-    SSL_GET: z.unknown(),
-    MISC_CHECK: z.unknown(),
-    ...checkTimingFields,
+  /** Timing keywords: in the vrrp_check block, or (as keepalived writes them) in the checker; the checker's win. */
+  const checkTimingFields = {
+    delay_loop: scriptSeconds,
+    retry: wholeNumber(0, 100),
+    delay_before_retry: seconds(0, 4294),
+    warmup: seconds(0, 4294),
+  };
+  const connectFields = {
+    connect_ip: address,
+    connect_port: wholeNumber(1, 65535),
+    bindto: address,
+    bind_port: wholeNumber(1, 65535),
     connect_timeout: scriptSeconds,
-    weight: weightSpec(WEIGHT_MAX.track_check),
-    rise: wholeNumber(1, 2147483647),
-    fall: wholeNumber(1, 2147483647),
-    init_fail: flag,
-  })
-  .partial();
+  };
+
+  const hexPayload = z
+    .union([z.string(), z.number()], { error: 'must be hex digits like "0102 ab"' })
+    .transform((v, ctx) => {
+      const n = hexBytes(String(v), false);
+      if (!n || n.length === 0) {
+        ctx.addIssue({ code: 'custom', message: '{kw} must be hex digits like "0102 ab"' });
+        return z.NEVER;
+      }
+      return Uint8Array.from(
+        { length: n.length / 2 },
+        (_, i) => ((n[2 * i] as number) << 4) | (n[2 * i + 1] as number),
+      );
+    });
+  const replyPattern = z
+    .union([z.null(), z.boolean(), z.string(), z.number()], { error: 'must be hex digits (X for any), or nothing' })
+    .transform((v, ctx) => {
+      if (v === null || v === true) return { require: true };
+      if (v === false) return { require: false };
+      const n = hexBytes(String(v), true);
+      if (!n) {
+        ctx.addIssue({ code: 'custom', message: '{kw} must be hex digits, X for any nibble' });
+        return z.NEVER;
+      }
+      return { require: true, pattern: n };
+    });
+  const httpFields = { ...checkTimingFields, ...connectFields, url: z.unknown(), virtualhost: text };
+
+  const checkers = {
+    TCP_CHECK: z.object({ ...checkTimingFields, ...connectFields }).partial(),
+    HTTP_GET: z.object(httpFields).partial(),
+    SSL_GET: z.object({ ...httpFields, enable_sni: flag, sni_name: text, verify_cert: flag }).partial(),
+    MISC_CHECK: z
+      .object({
+        ...checkTimingFields,
+        misc_path: command,
+        misc_timeout: scriptSeconds,
+        misc_dynamic: flag,
+        user: userSpec,
+      })
+      .partial(),
+  } as const;
+
+  /** Checker schemas of the LVS side: the vrrp_check ones and DNS, SMTP, UDP and PING. */
+  const probes = {
+    ...checkers,
+    DNS_CHECK: z
+      .object({
+        ...checkTimingFields,
+        ...connectFields,
+        type: z.enum(['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'], {
+          error: 'must be A, NS, CNAME, SOA, MX, TXT or AAAA',
+        }),
+        name: z
+          .string({ error: 'must be a domain name' })
+          .regex(/^(\.|([A-Za-z0-9_-]{1,63}\.?)+)$/, { error: 'must be a domain name' }),
+      })
+      .partial(),
+    SMTP_CHECK: z.object({ ...checkTimingFields, ...connectFields, helo_name: text }).partial(),
+    UDP_CHECK: z
+      .object({
+        ...checkTimingFields,
+        ...connectFields,
+        payload: hexPayload,
+        require_reply: replyPattern,
+        min_reply_length: wholeNumber(0, 65535),
+        max_reply_length: wholeNumber(0, 65535),
+      })
+      .partial(),
+    PING_CHECK: z.object({ ...checkTimingFields, ...connectFields }).partial(),
+  } as const;
+
+  const vrrpCheck = z
+    .object({
+      TCP_CHECK: z.unknown(),
+      HTTP_GET: z.unknown(),
+      SSL_GET: z.unknown(),
+      MISC_CHECK: z.unknown(),
+      ...checkTimingFields,
+      connect_timeout: scriptSeconds,
+      weight: weightSpec(WEIGHT_MAX.track_check),
+      rise: wholeNumber(1, 2147483647),
+      fall: wholeNumber(1, 2147483647),
+      init_fail: flag,
+    })
+    .partial();
+  return { url, checkers, probes, vrrpCheck };
+});
+
+type CheckerSchemas = ReturnType<typeof checkerSchemas>;
 
 /** `vrrp_check NAME { <one checker> ... }` (vipd). */
 export function buildCheck(name: string, body: Record<string, unknown>, report: Reporter): CheckConfig | undefined {
@@ -199,7 +212,7 @@ export function buildCheck(name: string, body: Record<string, unknown>, report: 
   const { data: r, invalid } = parseSection(
     body,
     base,
-    { schema: vrrpCheckSchema, where, unsupported: new Set() },
+    { schema: checkerSchemas().vrrpCheck, where, unsupported: new Set() },
     report,
   );
   const types = CHECKER_TYPES.filter((t) => Object.hasOwn(body, t));
@@ -225,10 +238,10 @@ export function buildCheck(name: string, body: Record<string, unknown>, report: 
   const { data: c, invalid: badChecker } = parseSection(
     node ?? {},
     at,
-    { schema: checkerSchemas[type], where: `${type} of ${where}`, unsupported: UNSUPPORTED_CHECKER },
+    { schema: checkerSchemas().checkers[type], where: `${type} of ${where}`, unsupported: UNSUPPORTED_CHECKER },
     report,
   );
-  const k = c as Partial<Record<string, unknown>> & z.output<(typeof checkerSchemas)['TCP_CHECK']>;
+  const k = c as Partial<Record<string, unknown>> & z.output<CheckerSchemas['checkers']['TCP_CHECK']>;
   const delayLoopMs = k.delay_loop ?? r.delay_loop;
   const timing = {
     delayLoopMs: delayLoopMs !== undefined ? toMs(delayLoopMs) : CHECKER_DEFAULTS.vrrpCheckDelayLoopMs,
@@ -288,7 +301,7 @@ export interface ProbeDefaults {
   timing: { delayLoopMs: number; retry: number; delayBeforeRetryMs: number; warmupMs: number };
 }
 
-/** One checker block (its options parsed by probeSchemas[type]) into the engine's spec. */
+/** One checker block (its options parsed by checkerSchemas().probes[type]) into the engine's spec. */
 export function buildProbeSpec(
   type: ProbeType,
   data: Record<string, unknown>,
@@ -300,7 +313,7 @@ export function buildProbeSpec(
 ): ResolvedCheckSpec | undefined {
   const { timing } = defaults;
   if (type === 'MISC_CHECK') {
-    const d = data as z.output<(typeof checkerSchemas)['MISC_CHECK']>;
+    const d = data as z.output<CheckerSchemas['checkers']['MISC_CHECK']>;
     if (!Object.hasOwn(node, 'misc_path')) report.error(at, 'key', `MISC_CHECK of ${where} has no misc_path`);
     if (d.misc_path === undefined) return undefined;
     return {
@@ -312,7 +325,7 @@ export function buildProbeSpec(
       user: d.user !== undefined ? parseUserSpec(d.user) : undefined,
     };
   }
-  const d = data as z.output<(typeof checkerSchemas)['SSL_GET']> & { bind_port?: number };
+  const d = data as z.output<CheckerSchemas['checkers']['SSL_GET']> & { bind_port?: number };
   const connectPort = d.connect_port ?? defaults.connectPort ?? defaultConnectPort(type);
   const connection = {
     connectIp: d.connect_ip ?? defaults.connectIp,
@@ -337,7 +350,7 @@ export function buildProbeSpec(
     case 'PING_CHECK':
       return { type, ...timing, ...connection };
     case 'DNS_CHECK': {
-      const x = data as z.output<(typeof probeSchemas)['DNS_CHECK']>;
+      const x = data as z.output<CheckerSchemas['probes']['DNS_CHECK']>;
       return {
         type,
         ...timing,
@@ -347,11 +360,11 @@ export function buildProbeSpec(
       };
     }
     case 'SMTP_CHECK': {
-      const x = data as z.output<(typeof probeSchemas)['SMTP_CHECK']>;
+      const x = data as z.output<CheckerSchemas['probes']['SMTP_CHECK']>;
       return { type, ...timing, ...connection, heloName: x.helo_name ?? CHECKER_DEFAULTS.smtpHeloName };
     }
     case 'UDP_CHECK': {
-      const x = data as z.output<(typeof probeSchemas)['UDP_CHECK']>;
+      const x = data as z.output<CheckerSchemas['probes']['UDP_CHECK']>;
       return {
         type,
         ...timing,
@@ -408,7 +421,7 @@ function buildUrls(
     const { data: u, invalid } = parseSection(
       entry,
       here,
-      { schema: urlSchema, where: `url of ${where}`, unsupported: UNSUPPORTED_URL },
+      { schema: checkerSchemas().url, where: `url of ${where}`, unsupported: UNSUPPORTED_URL },
       report,
     );
     if (!Object.hasOwn(entry, 'path')) report.error(here, 'key', `url of ${where} has no path`);

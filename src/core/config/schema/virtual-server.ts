@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { CHECKER_DEFAULTS, defaultDelayBeforeRetryMs } from '../../checks/spec.js';
 import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
 import { type ForwardMethod, SERVICE_FLAGS, type TunnelOptions } from '../../ipvs/table.js';
+import { once } from '../../once.js';
 import type { Family } from '../../ports.js';
 import { UNSUPPORTED_CHECKER } from '../keywords.js';
 import type {
@@ -24,7 +25,7 @@ import type {
   VirtualServerTarget,
 } from '../model.js';
 import { parseWeightSpec } from '../tracking.js';
-import { buildProbeSpec, PROBE_TYPES, type ProbeType, probeSchemas } from './checkers.js';
+import { buildProbeSpec, checkerSchemas, PROBE_TYPES, type ProbeType } from './checkers.js';
 import { command, flag, ifName, scriptSeconds, seconds, text, toMs, wholeNumber } from './fields.js';
 import { isMap, type PathSegment, parseSection, type Reporter } from './report.js';
 
@@ -86,17 +87,6 @@ export function parseLvsMethod(value: string): LvsMethod | string {
   return { method, tunnel };
 }
 
-const lvsMethod = z
-  .string({ error: 'must be NAT, DR or TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]' })
-  .transform((v, ctx) => {
-    const m = parseLvsMethod(v);
-    if (typeof m === 'string') {
-      ctx.addIssue({ code: 'custom', message: `{kw}: ${m}` });
-      return z.NEVER;
-    }
-    return m;
-  });
-
 /** `IP [PORT]` as written after real_server and sorry_server. */
 function parseHostPort(v: string): { address: string; port: number } | undefined {
   const [host = '', p, ...rest] = v.trim().split(/\s+/);
@@ -106,31 +96,6 @@ function parseHostPort(v: string): { address: string; port: number } | undefined
   return { address: canonicalAddress(host), port: n };
 }
 
-const hostPort = z.union([z.string(), z.number()], { error: 'must be IP [PORT]' }).transform((v, ctx) => {
-  const hp = parseHostPort(String(v));
-  if (!hp) {
-    ctx.addIssue({ code: 'custom', message: 'must be an IP address, optionally followed by a port' });
-    return z.NEVER;
-  }
-  return hp;
-});
-
-/** `persistence_timeout` alone means 360 s (keepalived). */
-const persistenceTimeout = z
-  .union([z.null(), z.literal(true), wholeNumber(1, 2147483647)], {
-    error: 'must be a whole number of seconds from 1',
-  })
-  .transform((v) => (typeof v === 'number' ? v : 360));
-
-const timingFields = {
-  delay_loop: scriptSeconds,
-  connect_timeout: scriptSeconds,
-  retry: wholeNumber(0, 100),
-  nb_get_retry: wholeNumber(0, 100),
-  delay_before_retry: seconds(0, 4294),
-  warmup: seconds(0, 4294),
-};
-
 /** keepalived keywords of virtual and real servers for what vipd does not do (e-mail, SNMP): warned, skipped. */
 const NOT_USED_IN_SERVERS: ReadonlyMap<string, string> = new Map([
   ['smtp_alert', 'SMTP'],
@@ -139,68 +104,111 @@ const NOT_USED_IN_SERVERS: ReadonlyMap<string, string> = new Map([
 
 const CHECKER_KEYS = [...PROBE_TYPES, 'FILE_CHECK', 'BFD_CHECK'] as const;
 
-const virtualServerSchema = z
-  .object({
-    ...timingFields,
-    lb_algo: z.enum(SCHEDULERS, { error: `must be one of ${SCHEDULERS.join(' ')}` }),
-    lvs_sched: z.enum(SCHEDULERS, { error: `must be one of ${SCHEDULERS.join(' ')}` }),
-    lb_kind: lvsMethod,
-    lvs_method: lvsMethod,
-    ...Object.fromEntries(Object.keys(SCHED_FLAG_WORDS).map((k) => [k, flag])),
-    hashed: flag,
-    persistence_timeout: persistenceTimeout,
-    persistence_granularity: z.union([z.string(), z.number()], { error: 'must be a netmask or prefix length' }),
-    persistence_engine: z.enum(['sip'], { error: 'must be sip' }),
-    protocol: z.enum(['TCP', 'UDP', 'SCTP', 'tcp', 'udp', 'sctp'], { error: 'must be TCP, UDP or SCTP' }),
-    ip_family: z.enum(['inet', 'inet6'], { error: 'must be inet or inet6' }),
-    ha_suspend: flag,
-    virtualhost: text,
-    alpha: flag,
-    omega: flag,
-    quorum: wholeNumber(1, 2147483647),
-    hysteresis: wholeNumber(0, 2147483647),
-    quorum_up: command,
-    quorum_down: command,
-    sorry_server: hostPort,
-    sorry_server_inhibit: flag,
-    sorry_server_lvs_method: lvsMethod,
-    inhibit_on_failure: flag,
-    real_server: z.unknown(),
-  })
-  .partial();
+/**
+ * The schemas of virtual and real servers, built on first use: a configuration without virtual_server does not
+ * pay for them at start-up (zod builds each schema's parser when it is made).
+ */
+const serverSchemas = once(() => {
+  const lvsMethod = z
+    .string({ error: 'must be NAT, DR or TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]' })
+    .transform((v, ctx) => {
+      const m = parseLvsMethod(v);
+      if (typeof m === 'string') {
+        ctx.addIssue({ code: 'custom', message: `{kw}: ${m}` });
+        return z.NEVER;
+      }
+      return m;
+    });
 
-const realServerSchema = z
-  .object({
-    ...timingFields,
-    weight: wholeNumber(0, 2147483647),
-    lvs_method: lvsMethod,
-    lb_kind: lvsMethod,
-    notify_up: command,
-    notify_down: command,
-    uthreshold: wholeNumber(0, 2147483647),
-    lthreshold: wholeNumber(0, 2147483647),
-    inhibit_on_failure: flag,
-    alpha: flag,
-    virtualhost: text,
-    ...Object.fromEntries(CHECKER_KEYS.map((k) => [k, z.unknown()])),
-  })
-  .partial();
+  const hostPort = z.union([z.string(), z.number()], { error: 'must be IP [PORT]' }).transform((v, ctx) => {
+    const hp = parseHostPort(String(v));
+    if (!hp) {
+      ctx.addIssue({ code: 'custom', message: 'must be an IP address, optionally followed by a port' });
+      return z.NEVER;
+    }
+    return hp;
+  });
 
-/** Checker-level keywords every probe takes besides its own (the cascade's end). */
-const checkerCommonFields = { ...timingFields, alpha: flag, log_all_failures: flag };
+  /** `persistence_timeout` alone means 360 s (keepalived). */
+  const persistenceTimeout = z
+    .union([z.null(), z.literal(true), wholeNumber(1, 2147483647)], {
+      error: 'must be a whole number of seconds from 1',
+    })
+    .transform((v) => (typeof v === 'number' ? v : 360));
 
-/** The checkers' schemas with the keywords every real-server checker takes: built once (zod compiles each). */
-const REAL_SERVER_PROBE_SCHEMAS: ReadonlyMap<ProbeType, z.ZodObject> = new Map(
-  PROBE_TYPES.map((t) => [t, probeSchemas[t].extend(checkerCommonFields).partial()]),
-);
+  const timingFields = {
+    delay_loop: scriptSeconds,
+    connect_timeout: scriptSeconds,
+    retry: wholeNumber(0, 100),
+    nb_get_retry: wholeNumber(0, 100),
+    delay_before_retry: seconds(0, 4294),
+    warmup: seconds(0, 4294),
+  };
 
-const fileCheckSchema = z
-  .object({
-    track_file: text,
-    dynamic: flag,
-    weight: z.union([z.number(), z.string()], { error: 'must be a weight like 1 or "-2 reverse"' }),
-  })
-  .partial();
+  const virtualServer = z
+    .object({
+      ...timingFields,
+      lb_algo: z.enum(SCHEDULERS, { error: `must be one of ${SCHEDULERS.join(' ')}` }),
+      lvs_sched: z.enum(SCHEDULERS, { error: `must be one of ${SCHEDULERS.join(' ')}` }),
+      lb_kind: lvsMethod,
+      lvs_method: lvsMethod,
+      ...Object.fromEntries(Object.keys(SCHED_FLAG_WORDS).map((k) => [k, flag])),
+      hashed: flag,
+      persistence_timeout: persistenceTimeout,
+      persistence_granularity: z.union([z.string(), z.number()], { error: 'must be a netmask or prefix length' }),
+      persistence_engine: z.enum(['sip'], { error: 'must be sip' }),
+      protocol: z.enum(['TCP', 'UDP', 'SCTP', 'tcp', 'udp', 'sctp'], { error: 'must be TCP, UDP or SCTP' }),
+      ip_family: z.enum(['inet', 'inet6'], { error: 'must be inet or inet6' }),
+      ha_suspend: flag,
+      virtualhost: text,
+      alpha: flag,
+      omega: flag,
+      quorum: wholeNumber(1, 2147483647),
+      hysteresis: wholeNumber(0, 2147483647),
+      quorum_up: command,
+      quorum_down: command,
+      sorry_server: hostPort,
+      sorry_server_inhibit: flag,
+      sorry_server_lvs_method: lvsMethod,
+      inhibit_on_failure: flag,
+      real_server: z.unknown(),
+    })
+    .partial();
+
+  const realServer = z
+    .object({
+      ...timingFields,
+      weight: wholeNumber(0, 2147483647),
+      lvs_method: lvsMethod,
+      lb_kind: lvsMethod,
+      notify_up: command,
+      notify_down: command,
+      uthreshold: wholeNumber(0, 2147483647),
+      lthreshold: wholeNumber(0, 2147483647),
+      inhibit_on_failure: flag,
+      alpha: flag,
+      virtualhost: text,
+      ...Object.fromEntries(CHECKER_KEYS.map((k) => [k, z.unknown()])),
+    })
+    .partial();
+
+  /** Checker-level keywords every probe takes besides its own (the cascade's end). */
+  const checkerCommonFields = { ...timingFields, alpha: flag, log_all_failures: flag };
+
+  /** The checkers' schemas with the keywords every real-server checker takes. */
+  const realServerProbes: ReadonlyMap<ProbeType, z.ZodObject> = new Map(
+    PROBE_TYPES.map((t) => [t, checkerSchemas().probes[t].extend(checkerCommonFields).partial()]),
+  );
+
+  const fileCheck = z
+    .object({
+      track_file: text,
+      dynamic: flag,
+      weight: z.union([z.number(), z.string()], { error: 'must be a weight like 1 or "-2 reverse"' }),
+    })
+    .partial();
+  return { virtualServer, realServer, realServerProbes, fileCheck };
+});
 
 /** Keywords only the LVS side has: refused as unknown in a vrrp_check's checker, known here. */
 const CHECKER_UNSUPPORTED_HERE = new Set(
@@ -217,7 +225,9 @@ interface Inherited {
   alpha: boolean;
 }
 
-type TimingData = Partial<Record<keyof typeof timingFields, number>>;
+type TimingData = Partial<
+  Record<'delay_loop' | 'connect_timeout' | 'retry' | 'nb_get_retry' | 'delay_before_retry' | 'warmup', number>
+>;
 
 function cascade(
   parent: Inherited,
@@ -278,10 +288,11 @@ export function buildVirtualServer(
   const { data: v } = parseSection(
     body,
     base,
-    { schema: virtualServerSchema, where, unsupported: new Set(), notUsed: NOT_USED_IN_SERVERS },
+    { schema: serverSchemas().virtualServer, where, unsupported: new Set(), notUsed: NOT_USED_IN_SERVERS },
     report,
   );
-  const vs = v as z.output<typeof virtualServerSchema> & Partial<Record<keyof typeof SCHED_FLAG_WORDS, boolean>>;
+  const vs = v as z.output<ReturnType<typeof serverSchemas>['virtualServer']> &
+    Partial<Record<keyof typeof SCHED_FLAG_WORDS, boolean>>;
   const method: LvsMethod = vs.lvs_method ?? vs.lb_kind ?? { method: 'NAT' };
   let flags = 0;
   for (const [word, bit] of Object.entries(SCHED_FLAG_WORDS)) {
@@ -452,7 +463,7 @@ function buildRealServer(
   const { data: r } = parseSection(
     node,
     at,
-    { schema: realServerSchema, where, unsupported: new Set(['BFD_CHECK']), notUsed: NOT_USED_IN_SERVERS },
+    { schema: serverSchemas().realServer, where, unsupported: new Set(['BFD_CHECK']), notUsed: NOT_USED_IN_SERVERS },
     report,
   );
   const inherited = cascade(parent, r, { virtualhost: r.virtualhost, alpha: r.alpha });
@@ -509,7 +520,7 @@ function buildRealServerProbe(
         : [node.host]
       : [undefined];
   delete node.host;
-  const schema = REAL_SERVER_PROBE_SCHEMAS.get(type) as z.ZodObject;
+  const schema = serverSchemas().realServerProbes.get(type) as z.ZodObject;
   const { data, invalid } = parseSection(node, at, { schema, where, unsupported: CHECKER_UNSUPPORTED_HERE }, report);
   if (invalid.size > 0) return [];
   const d = data as TimingData & { alpha?: boolean; virtualhost?: string };
@@ -528,7 +539,11 @@ function buildRealServerProbe(
       const h = parseSection(
         host,
         hostAt,
-        { schema: probeSchemas.SMTP_CHECK, where: `host of ${where}`, unsupported: CHECKER_UNSUPPORTED_HERE },
+        {
+          schema: checkerSchemas().probes.SMTP_CHECK,
+          where: `host of ${where}`,
+          unsupported: CHECKER_UNSUPPORTED_HERE,
+        },
         report,
       );
       if (h.invalid.size > 0) return;
@@ -581,7 +596,12 @@ function buildFileCheck(
     report.error(at, 'value', `${where} must be a map like { track_file: NAME }`);
     return [];
   }
-  const { data, invalid } = parseSection(entry, at, { schema: fileCheckSchema, where, unsupported: new Set() }, report);
+  const { data, invalid } = parseSection(
+    entry,
+    at,
+    { schema: serverSchemas().fileCheck, where, unsupported: new Set() },
+    report,
+  );
   if (invalid.size > 0) return [];
   if (data.track_file === undefined) {
     report.error(at, 'key', `${where} has no track_file`);
