@@ -387,7 +387,7 @@ export class Daemon {
   private announceOn(spec: AddressSpec, repeat: number, log: Logger): void {
     void (async () => {
       const link = await this.edges.links.get(spec.dev);
-      if (!link || !link.up || this.stopping) return;
+      if (!link?.up || this.stopping) return;
       let out = this.extraFrames.get(spec.dev);
       if (out?.index !== link.index) {
         out?.port.close();

@@ -230,10 +230,15 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     files.set(path, text);
     watchers.get(path)?.();
   };
+  const addTo = (set: Set<string>, line: string): 'present' | 'added' => {
+    if (set.has(line)) return 'present';
+    set.add(line);
+    return 'added';
+  };
   const routing: RoutingPort = {
-    addRoute: async (r) => (kernel.routes.has(routeLine(r)) ? 'present' : (kernel.routes.add(routeLine(r)), 'added')),
+    addRoute: async (r) => addTo(kernel.routes, routeLine(r)),
     removeRoute: async (r) => (kernel.routes.delete(routeLine(r)) ? 'removed' : 'absent'),
-    addRule: async (r) => (kernel.rules.has(ruleLine(r)) ? 'present' : (kernel.rules.add(ruleLine(r)), 'added')),
+    addRule: async (r) => addTo(kernel.rules, ruleLine(r)),
     removeRule: async (r) => (kernel.rules.delete(ruleLine(r)) ? 'removed' : 'absent'),
     close: () => undefined,
   };

@@ -25,7 +25,6 @@ export const { AttrStream, formatMessage, parseError, parseMessages } = structs;
 export const { RawNetlinkSocket } = load('netlink/dist/raw') as Pick<Package, 'RawNetlinkSocket'>;
 /** rtnetlink's message codecs and constants (the package's `rt`), and below, the types of it vipd names. */
 export const rt = load('netlink/dist/rt/structs') as typeof RtTypes;
-// biome-ignore lint/suspicious/noRedeclare: the value above and these types are one name, as in the package
 export declare namespace rt {
   type Address = RtTypes.Address;
   type AddressAttrs = RtTypes.AddressAttrs;

@@ -6,15 +6,8 @@ import * as z from 'zod';
 import { addressFamily, isLinkLocal6 } from '../../codec/ip-address.js';
 import type { AddressSpec, Family } from '../../ports.js';
 import type { GarpParams } from '../../vrrp/types.js';
-import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, suggest } from '../keywords.js';
-import type {
-  InstanceConfig,
-  NotifyScripts,
-  TrackCheckRef,
-  TrackFileRef,
-  TrackInterface,
-  TrackScriptRef,
-} from '../model.js';
+import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD } from '../keywords.js';
+import type { InstanceConfig, NotifyScripts } from '../model.js';
 import { parseVip } from '../vip.js';
 import { DEFAULTS } from './defaults.js';
 import {
