@@ -18,7 +18,7 @@ import { repoRoot } from '../test/helpers/routers.js';
 import { measureDrift } from './bench/drift.js';
 import { FAILOVER_MODES, type FailoverMode, type FailoverRound, failoverRound } from './bench/failover.js';
 import { type Impl, type LoadResult, measureLoad } from './bench/load.js';
-import { firstStateMs, median, versionWallMs } from './bench/startup.js';
+import { configCheckWallMs, firstStateMs, median, versionWallMs } from './bench/startup.js';
 
 const { values } = parseArgs({
   options: {
@@ -126,6 +126,10 @@ async function startupRows(): Promise<void> {
   rows.push([
     '`vipd --version` wall time (ms, median of 5)',
     ...cell((impl) => (impl === 'vipd' ? fmt(versionWallMs(5), 0) : '—')),
+  ]);
+  rows.push([
+    'check a one-instance keepalived.conf (`check-config` / `--config-test`), wall time (ms, median of 9)',
+    ...cell((impl) => fmt(configCheckWallMs(impl, 9), 0)),
   ]);
   const first = new Map<Impl, number>();
   for (const impl of impls) first.set(impl, await firstStateMs(impl, 5));

@@ -3,6 +3,9 @@
  * line of its first state (BACKUP) arriving on the log pipe, for vipd and keepalived alike.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Lab, waitFor } from '../../test/helpers/netns.js';
 import { KeepalivedRouter, VipdRouter, vipdCommand } from '../../test/helpers/routers.js';
 import type { Impl } from './load.js';
@@ -16,6 +19,42 @@ export function versionWallMs(runs: number): number {
     times.push(performance.now() - t0);
   }
   return median(times);
+}
+
+const ONE_INSTANCE_CONF = `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    192.0.2.100/24
+  }
+}
+`;
+
+/**
+ * Wall time of checking a one-instance keepalived.conf and exiting: `vipd check-config -f` against
+ * `keepalived --config-test -f` (the same file).
+ */
+export function configCheckWallMs(impl: Impl, runs: number): number {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vipd-bench-conf-'));
+  try {
+    const file = path.join(dir, 'keepalived.conf');
+    writeFileSync(file, ONE_INSTANCE_CONF);
+    const [node, ...vipd] = vipdCommand();
+    const [cmd, args] =
+      impl === 'vipd' ? [node, [...vipd, 'check-config', '-f', file]] : ['keepalived', ['--config-test', '-f', file]];
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      execFileSync(cmd, args, { stdio: 'ignore' });
+      times.push(performance.now() - t0);
+    }
+    return median(times);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Exec to the first BACKUP state, seen as the log line arrives on the pipe (the same for both). */
