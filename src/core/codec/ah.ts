@@ -6,7 +6,6 @@
  * AH header with a zero ICV, and the VRRP message. The IP id is the sequence number's low 16 bits (keepalived
  * counts both together). Encode and verify are pure; drops are reasons.
  */
-
 import { lazyBuiltin } from '../lazy-builtin.js';
 import { internetChecksum } from './checksum.js';
 import { ETHERTYPE, encodeEthernetFrame } from './ethernet.js';
@@ -14,6 +13,7 @@ import { parseAddress } from './ip-address.js';
 import { type Drop, drop } from './reasons.js';
 import { constantTimeEqual, passwordBytes } from './v2-auth.js';
 
+/** node:crypto loads only for an AH instance (it costs 10–20 ms of start-up). */
 const crypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
 
 export const AH_PROTOCOL = 51;

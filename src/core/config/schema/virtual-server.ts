@@ -207,7 +207,7 @@ const serverSchemas = once(() => {
       weight: z.union([z.number(), z.string()], { error: 'must be a weight like 1 or "-2 reverse"' }),
     })
     .partial();
-  return { virtualServer, realServer, realServerProbes, fileCheck };
+  return { timingFields, virtualServer, realServer, realServerProbes, fileCheck };
 });
 
 /** Keywords only the LVS side has: refused as unknown in a vrrp_check's checker, known here. */
@@ -225,9 +225,7 @@ interface Inherited {
   alpha: boolean;
 }
 
-type TimingData = Partial<
-  Record<'delay_loop' | 'connect_timeout' | 'retry' | 'nb_get_retry' | 'delay_before_retry' | 'warmup', number>
->;
+type TimingData = Partial<Record<keyof ReturnType<typeof serverSchemas>['timingFields'], number>>;
 
 function cascade(
   parent: Inherited,
