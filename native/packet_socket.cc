@@ -15,6 +15,8 @@
 namespace vipd {
 namespace {
 
+constexpr size_t kEthernetHeaderBytes = 14;  // destination, source, EtherType
+
 class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
  public:
   static void Init(Napi::Env env, Napi::Object exports) {
@@ -53,6 +55,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     Napi::Env env = info.Env();
     if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "frame must be a Buffer");
     auto frame = info[0].As<Napi::Buffer<uint8_t>>();
+    // With CAP_SYS_RAWIO the kernel pads a frame shorter than its link header and sends it; vipd never means to.
+    if (frame.Length() < kEthernetHeaderBytes) {
+      throw Napi::RangeError::New(env, "frame shorter than an Ethernet header");
+    }
     if (fd_ < 0) throw ErrnoError(env, EBADF, "PacketSocket (closed)");
     ssize_t n = ::send(fd_, frame.Data(), frame.Length(), 0);
     if (n < 0) throw ErrnoError(env, errno, "send");

@@ -35,6 +35,7 @@ import { LoadBalancer } from './load-balancer.js';
 import { PacedFrames } from './paced-frames.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
+import { rehearseTakeover } from './takeover-rehearsal.js';
 import { TrackerError, Trackers } from './trackers.js';
 import { makeVmac, unmakeVmac } from './vmacs.js';
 
@@ -71,6 +72,8 @@ const VMAC_FAULT = 'vmac';
 
 export class Daemon {
   readonly instances: InstanceRunner[] = [];
+  /** Kinds of instance (family, version, auth, unicast) whose takeover was rehearsed (rehearseTakeovers). */
+  private readonly rehearsedKinds = new Set<string>();
   private readonly interfaces = new Map<string, BoundInterface>();
   /** Kernel re-checks per device run one after another, so a slow one never overtakes a later event. */
   private readonly deviceQueues = new Map<string, Promise<void>>();
@@ -276,6 +279,28 @@ export class Daemon {
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
     // Off the path to the first state: the first takeover is a Master_Down_Interval away at the earliest.
     this.edges.addresses.warmUp?.().catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
+    setImmediate(() => this.rehearseTakeovers());
+  }
+
+  /**
+   * The first real takeover then runs warm code (takeover-rehearsal.ts): once per kind of instance, at start-up
+   * and for the new kinds a reload brings.
+   */
+  private rehearseTakeovers(): void {
+    if (this.rehearsedKinds.size === 0) {
+      // The scheduler's wake-up, which a backup does not run until its down timer fires.
+      const wake = this.edges.createTimer(() => wake.close());
+      wake.armAt(this.edges.clock.now());
+    }
+    for (const r of this.instances) {
+      const kind = `${r.config.family}/${r.config.version}/${r.config.auth?.type}/${r.config.unicastPeers.length > 0}`;
+      if (this.rehearsedKinds.has(kind)) continue;
+      this.rehearsedKinds.add(kind);
+      r.warmSendPath();
+      rehearseTakeover(r.config, this.log).catch((err: unknown) =>
+        this.log.debug({ err, instance: r.config.name }, 'takeover rehearsal failed'),
+      );
+    }
   }
 
   private inBatch(fn: () => void): void {
@@ -778,6 +803,7 @@ export class Daemon {
       this.tellLoadBalancerStates();
     } else await this.startLoadBalancer(next);
     this.log.info({ plan }, 'configuration reloaded');
+    setImmediate(() => this.rehearseTakeovers());
     return plan;
   }
 

@@ -38,10 +38,17 @@ ${extra}`;
 /** Everything the runner does, in one ordered log. */
 function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
   const log: string[] = [];
+  /** Sends the fake addon refused before any syscall. */
+  const refused: string[] = [];
   const time = new FakeTimers();
   const inbound: ((p: ReceivedPacket) => void)[] = [];
   const port: VrrpPort = {
     send(message, dst, sendOpts) {
+      const ttl = sendOpts?.ttl ?? 255;
+      if (ttl < 1 || ttl > 255) {
+        refused.push(`advert prio=${message[2]} ttl=${ttl} -> ${dst}`);
+        throw new RangeError(`ttl must be 1..255, not ${ttl}`); // as the addon
+      }
       settleSend(sendOpts, () => {
         if (opts.sendThrows) throw Object.assign(new Error('sendmsg ENETUNREACH'), { code: 'ENETUNREACH' });
         log.push(`advert prio=${message[2]} -> ${dst}`);
@@ -71,7 +78,13 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
     [receiver],
     {
       sendAdvert: (message, dst, o) => port.send(message, dst, o),
-      sendFrame: (f) => log.push(`garp ${decodeGarp(f)?.senderIp}`),
+      sendFrame: (f) => {
+        if (f.length < 14) {
+          refused.push(`frame of ${f.length} bytes`);
+          throw new RangeError('frame shorter than an Ethernet header'); // as the addon
+        }
+        log.push(`garp ${decodeGarp(f)?.senderIp}`);
+      },
     },
     {
       clock: time.clock,
@@ -109,7 +122,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
     for (const l of inbound) l(packet);
   };
   const settle = () => new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setImmediate(r)));
-  return { log, runner, fireNext, receive, settle, scripts, transitions };
+  return { log, refused, runner, fireNext, receive, settle, scripts, transitions };
 }
 
 const advertFrom = (priority: number, src = '192.0.2.12') =>
@@ -135,6 +148,22 @@ describe('InstanceRunner on fake edges', () => {
     await w.settle();
     expect(w.log.slice(synchronous.length)).toEqual(['notify INSTANCE VI_1 MASTER 150']);
     expect(w.transitions).toEqual(['INIT->BACKUP startup', 'BACKUP->MASTER master-down-timer']);
+  });
+
+  it('warmSendPath: the send calls reach the sender and are refused there; nothing is sent, counted or changed', async () => {
+    const w = fakeWorld();
+    w.runner.start();
+    await w.settle();
+    w.log.length = 0;
+    const before = { ...w.runner.counters };
+    w.runner.warmSendPath();
+    await w.settle();
+    expect(w.refused).toEqual(['advert prio=150 ttl=0 -> 224.0.0.18', 'frame of 0 bytes']);
+    expect(w.log).toEqual([]);
+    expect({ ...w.runner.counters }).toEqual(before);
+    expect(w.runner.machine.state).toBe('BACKUP');
+    w.fireNext(); // and the takeover that follows is the usual one
+    expect(w.log[0]).toBe('advert prio=150 -> 224.0.0.18');
   });
 
   it('stop: priority 0 on the wire before any VIP is removed, and only the VIPs it added are removed', async () => {

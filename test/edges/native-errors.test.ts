@@ -76,7 +76,9 @@ describe.skipIf(!canRunNetns())('native errors and lifetime in a network namespa
       'sendHugeIfindex',
       'sendFractionTtl',
       'sendTtl256',
+      'sendTtl0',
       'packetSocketNegativeIfindex',
+      'packetSocketShortFrame',
     ]) {
       expect(byCase.get(name), name).toMatchObject({ name: 'RangeError' });
     }

@@ -183,6 +183,8 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
   /** Notify scripts run, each as one line of its argv. */
   const scripts: string[] = [];
   const sockets: string[] = [];
+  /** Sends the fake addon refused before any syscall (as the real one: a TTL out of 1..255, a short frame). */
+  const refused: string[] = [];
   const lines: { msg: string; [k: string]: unknown }[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -278,6 +280,12 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
       sockets.push(`open ipv${family} on ${ifindex}`);
       return {
         send(message, _dst, opts) {
+          // The addon refuses a bad TTL before any syscall, whatever the options (the daemon's warm-up counts on it).
+          const ttl = opts?.ttl ?? 255;
+          if (ttl < 1 || ttl > 255) {
+            refused.push(`advert ttl=${ttl} on ${ifindex}`);
+            throw new RangeError(`ttl must be 1..255, not ${ttl}`);
+          }
           settleSend(opts, () => {
             if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
             if (kernel.sendError) throw errno(kernel.sendError);
@@ -293,6 +301,10 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     openFrameSocket(ifindex) {
       return {
         send(frame) {
+          if (frame.length < 14) {
+            refused.push(`frame of ${frame.length} bytes on ${ifindex}`);
+            throw new RangeError('frame shorter than an Ethernet header'); // as the addon
+          }
           if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
           const g = decodeGarp(frame);
           if (g) wire.push({ ifindex, kind: 'garp', mac: g.senderMac, at: time.now });
@@ -376,6 +388,7 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     daemon,
     wire,
     sockets,
+    refused,
     lines,
     settle,
     advance,

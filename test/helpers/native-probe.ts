@@ -237,6 +237,7 @@ function errors(): void {
     ['sendHugeIfindex', 2 ** 40, 255],
     ['sendFractionTtl', 1, 1.5],
     ['sendTtl256', 1, 256],
+    ['sendTtl0', 1, 0], // the daemon's send-path warm-up counts on this refusal
   ] as const) {
     report(name, () => {
       const s = openRawSocket(4, noop);
@@ -248,6 +249,15 @@ function errors(): void {
     });
   }
   report('packetSocketNegativeIfindex', () => new native.PacketSocket(-1));
+  // With CAP_SYS_RAWIO the kernel would pad and send it: the addon refuses it first (and the warm-up counts on it).
+  report('packetSocketShortFrame', () => {
+    const s = new native.PacketSocket(native.interfaceIndex(ifname));
+    try {
+      s.send(Buffer.alloc(13));
+    } finally {
+      s.close();
+    }
+  });
   report('packetSocketBadIfindex', () => new native.PacketSocket(999_999));
   report('openVrrpSocketBadDevice', () =>
     openVrrpSocket({ family: 4, ifname: 'nosuchdev0', ifindex: 1, multicast: true }, monotonicNow),
