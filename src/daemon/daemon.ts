@@ -33,9 +33,9 @@ import { BoundInterface } from './interface-binding.js';
 import { addressKey, KernelLedger } from './ledger.js';
 import { LoadBalancer } from './load-balancer.js';
 import { PacedFrames } from './paced-frames.js';
+import { rehearseTakeover } from './rehearsal.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
-import { rehearseTakeover } from './takeover-rehearsal.js';
 import { TrackerError, Trackers } from './trackers.js';
 import { makeVmac, unmakeVmac } from './vmacs.js';
 
@@ -279,11 +279,12 @@ export class Daemon {
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
     // Off the path to the first state: the first takeover is a Master_Down_Interval away at the earliest.
     this.edges.addresses.warmUp?.().catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
+    // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not.
     setImmediate(() => this.rehearseTakeovers());
   }
 
   /**
-   * The first real takeover then runs warm code (takeover-rehearsal.ts): once per kind of instance, at start-up
+   * The first real takeover then runs warm code (rehearsal.ts): once per kind of instance, at start-up
    * and for the new kinds a reload brings.
    */
   private rehearseTakeovers(): void {

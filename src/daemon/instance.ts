@@ -40,7 +40,6 @@ import { InterfaceGoneError, type Sender } from './interface-binding.js';
 import { addressKey, type KernelLedger } from './ledger.js';
 import type { AdvertSink, Receiver } from './receiver.js';
 import { errorCode, RepeatedErrors } from './repeated-errors.js';
-import { rehearseFailover } from './warmup.js';
 
 export interface InstanceEdges {
   clock: Clock;
@@ -144,10 +143,7 @@ export class InstanceRunner implements AdvertSink {
     private readonly log: Logger,
   ) {
     this.sendErrors = new RepeatedErrors(log, 'send failed');
-    const params = instanceParams(current, runtime.primaryAddress);
-    // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not.
-    setImmediate(() => rehearseFailover(params));
-    this.machine = new VrrpMachine(params);
+    this.machine = new VrrpMachine(instanceParams(current, runtime.primaryAddress));
     this.sendOptions = { src: runtime.primaryAddress };
     this.batchedSendOptions = { src: runtime.primaryAddress, done: this.advertSent };
     this.applyConfig(current);
@@ -510,7 +506,7 @@ export class InstanceRunner implements AdvertSink {
    * Runs a takeover's send calls once, as far as the addon, which refuses both before any syscall (a TTL of 0, a
    * frame shorter than an Ethernet header): the first takeover's advert and GARP then run compiled code. Nothing is
    * sent or counted (AH adverts leave as frames). The rest of a takeover is rehearsed on a scratch runner
-   * (takeover-rehearsal.ts).
+   * (rehearsal.ts).
    */
   warmSendPath(): void {
     const first = this.advertsFor(this.config.priority)[0];

@@ -1,13 +1,13 @@
 /**
- * The start-up rehearsal of a takeover (daemon/takeover-rehearsal.ts): a scratch runner goes BACKUP → MASTER →
- * BACKUP on edges of its own, for every kind of instance, and says nothing in the logs. On the fake daemon, the
+ * The start-up rehearsal of a failover (daemon/rehearsal.ts): a scratch runner goes through takeovers and releases
+ * on edges of its own, for every kind of instance, and says nothing in the logs. On the fake daemon, the
  * rehearsal and the send-path warm-up put nothing on the wire and leave the instance as it was.
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
-import { rehearseTakeover } from '../../src/daemon/takeover-rehearsal.js';
+import { rehearseTakeover } from '../../src/daemon/rehearsal.js';
 import { configOf, instanceYaml, world } from '../helpers/fake-daemon.js';
 
 function instanceConfig(lines: string): InstanceConfig {
@@ -46,10 +46,17 @@ describe('rehearseTakeover', () => {
     ],
   ];
   for (const [kind, lines] of kinds) {
-    it(`${kind}: BACKUP, MASTER on its down timer, BACKUP again on a higher advert, and not one log line`, async () => {
+    it(`${kind}: takeover, release, priority-0 takeover, forced release, shutdown; not one log line`, async () => {
       const { lines: logged, log } = recordingLog();
       // Priority 255 in the configuration: the rehearsal still starts as a backup (an owner would skip the takeover).
-      await expect(rehearseTakeover(instanceConfig(lines), log)).resolves.toEqual(['BACKUP', 'MASTER', 'BACKUP']);
+      await expect(rehearseTakeover(instanceConfig(lines), log)).resolves.toEqual([
+        'BACKUP', // start-up
+        'MASTER', // the down timer
+        'BACKUP', // a higher priority heard
+        'MASTER', // that master's priority 0, then Skew_Time
+        'BACKUP', // the sync group's release
+        'INIT', // shutdown
+      ]);
       expect(logged).toEqual([]);
     });
   }

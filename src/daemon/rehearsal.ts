@@ -1,14 +1,14 @@
 /**
- * A backup's first takeover is the first time the daemon's side of it runs: the timer's wake-up, the runner's
- * timer handler and actions, the ledger, the send calls. Each first call compiles lazily and starts with empty
- * inline caches. Measured with timestamps in a throw-away build (kill -9 at advert_int 0.01), the first takeover
- * took 0.4-0.7 ms from the timer's wake-up to the advert's sendmsg, where a later advert takes under 0.1 ms.
+ * A backup's first takeover is the first time the daemon's side of it runs: the timer's wake-up, the state
+ * machine's takeover, the runner's actions, the ledger, the send calls. Each first call compiles lazily and starts
+ * with empty inline caches. Measured with timestamps in a throw-away build (kill -9 at advert_int 0.01), the first
+ * takeover took 0.4-0.7 ms from the timer's wake-up to the advert's sendmsg, where a later advert takes under 0.1 ms.
  *
- * So, after start-up, a scratch runner rehearses a takeover, a routine advert and a release on edges that do
- * nothing: a clock and timers it drives itself, a sender and an address port that send and change nothing, a
- * silent log, a ledger of its own. It runs the real runner's code with objects of the same shapes, so the real
- * first takeover finds it compiled and its caches warm. Nothing of it reaches the kernel, the wire, the logs, the
- * metrics or the daemon's state. The real send calls are warmed by InstanceRunner.warmSendPath.
+ * So, after start-up, a scratch runner rehearses what a failover does, on edges that do nothing: a clock and
+ * timers it drives itself, a sender and an address port that send and change nothing, a silent log, a ledger of its
+ * own. It runs the real runner's and machine's code with objects of the same shapes, so the real first takeover
+ * finds it compiled and its caches warm. Nothing of it reaches the kernel, the wire, the logs, the metrics or the
+ * daemon's state. The real send calls are warmed by InstanceRunner.warmSendPath.
  */
 import type { InstanceConfig } from '../core/config/model.js';
 import type { AddressPort, TimerPort } from '../core/ports.js';
@@ -38,7 +38,8 @@ interface ScratchTimer {
 
 /**
  * Rehearses on a copy of `config` reduced to what the runner does itself (no routes, rules, sync group or
- * trackers). Resolves with the states the scratch runner went through.
+ * trackers): takeover, advert, release, takeover after a priority-0 advert, a forced release, shutdown. Resolves
+ * with the states the scratch runner went through.
  */
 export async function rehearseTakeover(config: InstanceConfig, log: Logger): Promise<VrrpState[]> {
   const silent = log.child({}, { level: 'silent' });
@@ -103,14 +104,25 @@ export async function rehearseTakeover(config: InstanceConfig, log: Logger): Pro
     },
     silent,
   );
+  // A master with a "higher" address than any real one, heard by the scratch runner.
+  const peer = config.family === 4 ? '255.255.255.254' : 'fe80::ffff:ffff:ffff:fffe';
+  const heard = (priority: number) =>
+    runner.dispatch(
+      { type: 'advert', priority, maxAdverIntervalMs: config.advertIntervalMs, src: peer },
+      undefined,
+      now,
+    );
   try {
     runner.start(); // BACKUP, its down timer armed
-    fireNext(); // down timer: takeover
+    fireNext(); // the down timer: takeover
     fireNext(); // a routine advert (or the GARP timer, whichever is first)
-    await Promise.resolve();
-    const higher = config.family === 4 ? '255.255.255.254' : 'fe80::ffff:ffff:ffff:fffe';
-    const event = { type: 'advert', priority: 255, maxAdverIntervalMs: config.advertIntervalMs, src: higher } as const;
-    runner.dispatch(event, undefined, now + 1); // release
+    await runner.settled();
+    heard(255); // a higher priority: release
+    heard(0); // that master leaves: Skew_Time, then takeover
+    fireNext();
+    await runner.settled();
+    runner.dispatch({ type: 'sync', to: 'BACKUP' }, undefined, now); // a sync group's forced release
+    runner.dispatch({ type: 'shutdown' }, undefined, now);
     await runner.settled();
   } finally {
     runner.close();
