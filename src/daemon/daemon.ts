@@ -288,6 +288,7 @@ export class Daemon {
    * and for the new kinds a reload brings.
    */
   private rehearseTakeovers(): void {
+    if (this.stopping) return; // its timers and sockets may be closed already
     if (this.rehearsedKinds.size === 0) {
       // The scheduler's wake-up, which a backup does not run until its down timer fires.
       const wake = this.edges.createTimer(() => wake.close());

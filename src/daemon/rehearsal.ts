@@ -11,7 +11,8 @@
  * daemon's state. The real send calls are warmed by InstanceRunner.warmSendPath.
  */
 import type { InstanceConfig } from '../core/config/model.js';
-import type { AddressPort, TimerPort } from '../core/ports.js';
+import { ManualTimers } from '../core/manual-timers.js';
+import type { AddressPort } from '../core/ports.js';
 import type { VrrpState } from '../core/vrrp/types.js';
 import type { Logger } from '../log.js';
 import { InstanceRunner, type InstanceRuntime } from './instance.js';
@@ -30,12 +31,6 @@ const inertSender: Sender = {
   sendFrame: () => undefined,
 };
 
-interface ScratchTimer {
-  at: number;
-  armed: boolean;
-  fire: () => void;
-}
-
 /**
  * Rehearses on a copy of `config` reduced to what the runner does itself (no routes, rules, sync group or
  * trackers): takeover, advert, release, takeover after a priority-0 advert, a forced release, shutdown. Resolves
@@ -43,33 +38,8 @@ interface ScratchTimer {
  */
 export async function rehearseTakeover(config: InstanceConfig, log: Logger): Promise<VrrpState[]> {
   const silent = log.child({}, { level: 'silent' });
-  let now = 0;
+  const time = new ManualTimers(0);
   const states: VrrpState[] = [];
-  const timers: ScratchTimer[] = [];
-  const createTimer = (fire: () => void): TimerPort => {
-    const t: ScratchTimer = { at: 0, armed: false, fire };
-    timers.push(t);
-    return {
-      armAt: (at) => {
-        t.at = at;
-        t.armed = true;
-      },
-      disarm: () => {
-        t.armed = false;
-      },
-      close: () => {
-        t.armed = false;
-      },
-    };
-  };
-  /** Fires the earliest armed timer, as the scheduler would: the clock moves to its deadline. */
-  const fireNext = (): void => {
-    const due = timers.filter((t) => t.armed).sort((a, b) => a.at - b.at)[0];
-    if (!due) return;
-    due.armed = false;
-    now = Math.max(now, due.at);
-    due.fire();
-  };
   const scratch: InstanceConfig = {
     ...config,
     name: `${config.name} (rehearsal)`,
@@ -96,9 +66,9 @@ export async function rehearseTakeover(config: InstanceConfig, log: Logger): Pro
     [],
     inertSender,
     {
-      clock: { now: () => now },
+      clock: time.clock,
       ledger: new KernelLedger(inertAddresses, silent),
-      createTimer,
+      createTimer: time.createTimer,
       runScript: async () => undefined,
       reportTransition: (t) => states.push(t.to),
     },
@@ -110,19 +80,19 @@ export async function rehearseTakeover(config: InstanceConfig, log: Logger): Pro
     runner.dispatch(
       { type: 'advert', priority, maxAdverIntervalMs: config.advertIntervalMs, src: peer },
       undefined,
-      now,
+      time.now,
     );
   try {
     runner.start(); // BACKUP, its down timer armed
-    fireNext(); // the down timer: takeover
-    fireNext(); // a routine advert (or the GARP timer, whichever is first)
+    time.fireNext(); // the down timer: takeover
+    time.fireNext(); // a routine advert (or the GARP timer, whichever is first)
     await runner.settled();
     heard(255); // a higher priority: release
     heard(0); // that master leaves: Skew_Time, then takeover
-    fireNext();
+    time.fireNext();
     await runner.settled();
-    runner.dispatch({ type: 'sync', to: 'BACKUP' }, undefined, now); // a sync group's forced release
-    runner.dispatch({ type: 'shutdown' }, undefined, now);
+    runner.dispatch({ type: 'sync', to: 'BACKUP' }, undefined, time.now); // a sync group's forced release
+    runner.dispatch({ type: 'shutdown' }, undefined, time.now);
     await runner.settled();
   } finally {
     runner.close();

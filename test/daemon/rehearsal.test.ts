@@ -91,4 +91,13 @@ describe('the daemon rehearses once started', () => {
     expect(w.refused).toEqual(['advert ttl=0 on 2', 'frame of 0 bytes on 2']); // VI_2 only: VI_3 is VI_1's kind
     expect(w.wire).toEqual([]);
   });
+
+  it('a daemon stopped before its rehearsal ran leaves it out (its timers and sockets are closed)', async () => {
+    const w = world('', '', instanceYaml('VI_1', 51));
+    await w.daemon.start();
+    await w.daemon.stop();
+    await w.settle();
+    expect(w.refused).toEqual([]);
+    expect(w.time.timers.filter((t) => t.armed)).toEqual([]);
+  });
 });
