@@ -13,7 +13,7 @@ import type { AddressPort, AddressSpec, ReceivedPacket, VrrpPort } from '../../s
 import { InstanceRunner } from '../../src/daemon/instance.js';
 import { KernelLedger } from '../../src/daemon/ledger.js';
 import { Receiver } from '../../src/daemon/receiver.js';
-import { settleSend } from '../helpers/fake-send.js';
+import { advertRefusal, frameRefusal, settleSend } from '../helpers/fake-send.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
 
 const PRIMARY = '192.0.2.11';
@@ -44,10 +44,10 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
   const inbound: ((p: ReceivedPacket) => void)[] = [];
   const port: VrrpPort = {
     send(message, dst, sendOpts) {
-      const ttl = sendOpts?.ttl ?? 255;
-      if (ttl < 1 || ttl > 255) {
-        refused.push(`advert prio=${message[2]} ttl=${ttl} -> ${dst}`);
-        throw new RangeError(`ttl must be 1..255, not ${ttl}`); // as the addon
+      const refusal = advertRefusal(sendOpts);
+      if (refusal) {
+        refused.push(`advert prio=${message[2]} ttl=${sendOpts?.ttl} -> ${dst}`);
+        throw refusal;
       }
       settleSend(sendOpts, () => {
         if (opts.sendThrows) throw Object.assign(new Error('sendmsg ENETUNREACH'), { code: 'ENETUNREACH' });
@@ -79,9 +79,10 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
     {
       sendAdvert: (message, dst, o) => port.send(message, dst, o),
       sendFrame: (f) => {
-        if (f.length < 14) {
+        const refusal = frameRefusal(f);
+        if (refusal) {
           refused.push(`frame of ${f.length} bytes`);
-          throw new RangeError('frame shorter than an Ethernet header'); // as the addon
+          throw refusal;
         }
         log.push(`garp ${decodeGarp(f)?.senderIp}`);
       },

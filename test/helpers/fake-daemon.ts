@@ -27,7 +27,7 @@ import type {
   TrackerEdges,
 } from '../../src/core/ports.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { settleSend } from './fake-send.js';
+import { advertRefusal, frameRefusal, settleSend } from './fake-send.js';
 import { FakeTimers } from './fake-timers.js';
 
 export const VIP = '192.0.2.100';
@@ -280,11 +280,11 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
       sockets.push(`open ipv${family} on ${ifindex}`);
       return {
         send(message, _dst, opts) {
-          // The addon refuses a bad TTL before any syscall, whatever the options (the daemon's warm-up counts on it).
-          const ttl = opts?.ttl ?? 255;
-          if (ttl < 1 || ttl > 255) {
-            refused.push(`advert ttl=${ttl} on ${ifindex}`);
-            throw new RangeError(`ttl must be 1..255, not ${ttl}`);
+          // Refused before any syscall, whatever the options (the daemon's warm-up counts on it).
+          const refusal = advertRefusal(opts);
+          if (refusal) {
+            refused.push(`advert ttl=${opts?.ttl} on ${ifindex}`);
+            throw refusal;
           }
           settleSend(opts, () => {
             if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
@@ -301,9 +301,10 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     openFrameSocket(ifindex) {
       return {
         send(frame) {
-          if (frame.length < 14) {
+          const refusal = frameRefusal(frame);
+          if (refusal) {
             refused.push(`frame of ${frame.length} bytes on ${ifindex}`);
-            throw new RangeError('frame shorter than an Ethernet header'); // as the addon
+            throw refusal;
           }
           if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
           const g = decodeGarp(frame);
