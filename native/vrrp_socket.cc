@@ -8,6 +8,9 @@
 //     addresses[i * 32 ...] (16 + 16; IPv4 in the first 4 of each). onBatch(count) runs once per recvmmsg.
 //   bindDevice(ifname) / joinGroup(group, ifindex) / leaveGroup(group, ifindex) / setMulticastInterface(ifindex)
 //   send(data, dst, ifindex, src | null, ttl): number   close()   ref()   unref()
+//   drops(): number   what the kernel dropped at this socket so far (its receive buffer was full), as
+//     /proc/net/raw's last column: read with SO_MEMINFO when asked, so drops after the last received message count
+//     too (SO_RXQ_OVFL stamps a count on each message, and sees those only when another message arrives).
 //   queue(data, dst, ifindex, src | null, ttl)   flush(): [index, error][] | null
 //     queue() keeps a copy of the message; flush() sends every queued one with sendmmsg (as few calls as the
 //     kernel takes) and returns the failures by queue position, or null when all went out.
@@ -19,6 +22,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -36,6 +40,10 @@ constexpr int kTosVrrp = 0xC0;      // DSCP CS6 (network control), as keepalived
 constexpr int kMaxPerWakeup = 256;  // bounds one drain; level-triggered poll calls again if more remain
 constexpr size_t kMetaFields = 4;   // length, ttl, ifindex, arrival ms
 constexpr size_t kAddressBytes = 32;  // source and destination, 16 bytes each
+// The receive buffer: 1 MiB asked (the kernel doubles it for its bookkeeping). A queued advert costs its skb's
+// truesize, about 830 bytes on a veth: measured with vipd stopped under a burst (test/integration/security.test.ts),
+// the kernel's default 208 KiB held 256 adverts, this 2 521. The memory is only used while messages wait.
+constexpr int kReceiveBufferBytes = 1 << 20;
 
 union Sockaddr {
   sockaddr sa;
@@ -83,6 +91,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
                                               InstanceMethod<&VrrpSocket::Close>("close"),
                                               InstanceMethod<&VrrpSocket::RefHandle>("ref"),
                                               InstanceMethod<&VrrpSocket::UnrefHandle>("unref"),
+                                              InstanceMethod<&VrrpSocket::Drops>("drops"),
                                           }));
   }
 
@@ -120,6 +129,12 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     // Kernel arrival timestamps: the master-down timer must count from when the advert arrived,
     // not from when the event loop got round to reading it.
     SetInt(env, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+    // SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN; without it, SO_RCVBUF up to rmem_max. Neither is
+    // fatal: the socket works with the default, and drops() reports what that costs.
+    int rcvbuf = kReceiveBufferBytes;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0) {
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    }
     Ref();  // the JS object stays alive while the socket is open (callbacks need it)
   }
 
@@ -442,6 +457,18 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     received_.Reset();
     on_error_.Reset();
     Unref();  // may now be garbage collected
+  }
+
+  // drops(): SK_MEMINFO_DROPS, the socket's count of messages the kernel could not queue (0 once closed).
+  Napi::Value Drops(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!poll_.open()) return Napi::Number::New(env, 0);
+    uint32_t meminfo[SK_MEMINFO_VARS] = {};
+    socklen_t len = sizeof(meminfo);
+    if (getsockopt(poll_.fd(), SOL_SOCKET, SO_MEMINFO, meminfo, &len) < 0) {
+      throw ErrnoError(env, errno, "getsockopt(SO_MEMINFO)");
+    }
+    return Napi::Number::New(env, static_cast<double>(meminfo[SK_MEMINFO_DROPS]));
   }
 
   void RefHandle(const Napi::CallbackInfo& info) { poll_.Ref(); }

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     writeFileSync(lab.file('director.conf'), DIRECTOR);
     await sh('vipd_start $W/director.conf');
     await lab.waitFor(
-      `W=${lab.work}; source ${LIB}; ip -n ivl-dir1 addr show eth0 | grep -q 10.0.0.100 && table | grep -q 10.0.0.12`,
+      `W=${lab.work}; source ${LIB}; ip -n ivl-dir1 addr show eth0 | grep -q 10.0.0.100 && table_is --has 10.0.0.12`,
       30_000,
     );
     console.log('\nvipd holds the VIP (VRRP) and programmed IPVS (ipvsadm -Ln on the director):');
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       `\n4 requests from the client to http://10.0.0.100/: ${(await sh('requests http://$VIP/ 4')).trim().split('\n').join(' ')}`,
     );
     await sh('httpd_stop rs2');
-    const ms = await lab.waitFor(`W=${lab.work}; source ${LIB}; ! table | grep -q 10.0.0.12`, 10_000, 50);
+    const ms = await lab.waitFor(`W=${lab.work}; source ${LIB}; table_is --has 10.0.0.11 --not 10.0.0.12`, 10_000, 50);
     console.log(`\nrs2's web server stopped: its TCP_CHECK took it out of the table ${ms} ms later`);
     console.log(`4 more requests: ${(await sh('requests http://$VIP/ 4')).trim().split('\n').join(' ')}`);
     console.log('\nvipd status on the director:');

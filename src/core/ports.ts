@@ -48,6 +48,8 @@ export interface VrrpPort {
   /** Sends one VRRP message (no IP header) to dst; TTL/hop limit 255 unless ttl is given. */
   send(message: Buffer, dst: string, opts?: VrrpSendOptions): void;
   onPacket(listener: (packet: ReceivedPacket) => void): void;
+  /** Packets the kernel dropped at this socket so far because its receive buffer was full (0 once closed). */
+  kernelDrops(): number;
   close(): void;
 }
 

@@ -155,7 +155,7 @@ export function createMetrics(report: () => StatusReport, vips: (instance: strin
   counterFrom(
     registry,
     'vipd_vrrp_router_rx_dropped_total',
-    'Packets dropped before any instance could be blamed (IP header, checksum, version, unknown VRID...).',
+    'Packets dropped before any instance could be blamed (IP header, checksum, version, unknown VRID...), and socket_overflow: dropped by the kernel at a full receive buffer.',
     ['intf', 'family', 'reason'],
     () =>
       current().interfaces.flatMap((d) =>

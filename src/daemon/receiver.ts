@@ -2,7 +2,8 @@
  * One raw VRRP socket per (interface, family), shared by every instance on it: the kernel hands each
  * raw socket every protocol-112 packet anyway, so one socket and a VRID lookup avoid counting the
  * same packet as "VRID not ours" once per instance. Drops without an instance to blame (bad IP header,
- * unknown VRID) are counted on the receiver itself, like RFC 6527's router-wide counters.
+ * unknown VRID) are counted on the receiver itself, like RFC 6527's router-wide counters, and so are the packets
+ * the kernel could not queue at the socket (its receive buffer full): vipd never saw those, the kernel counted them.
  */
 import { type DecodeResult, decodeAdvert, type ReceiveExpectation, type RxInfo } from '../core/codec/advert.js';
 import { AddressTexts } from '../core/codec/ip-address.js';
@@ -26,6 +27,8 @@ export class Receiver {
   private current: VrrpPort | undefined;
   /** The IPv4 AH socket, when an instance here uses auth_type AH (receive only). */
   private ahPort: VrrpPort | undefined;
+  /** Kernel drops at the sockets closed so far (an interface re-created): a count that never goes back. */
+  private closedSocketDrops = 0;
 
   constructor(
     readonly ifname: string,
@@ -52,7 +55,13 @@ export class Receiver {
     }
   }
 
+  /** Packets the kernel dropped at this receiver's sockets since vipd opened them, their receive buffers full. */
+  socketOverflow(): number {
+    return this.closedSocketDrops + kernelDrops(this.current) + kernelDrops(this.ahPort);
+  }
+
   unbind(): void {
+    this.closedSocketDrops += kernelDrops(this.current) + kernelDrops(this.ahPort);
     this.current?.close();
     this.ahPort?.close();
     this.current = undefined;
@@ -98,5 +107,14 @@ export class Receiver {
     }
     if (sink) sink.onDrop(result, packet);
     else this.routerCounters.drop(result.reason);
+  }
+}
+
+/** A socket's kernel drops; a failed read (not expected on an open socket) counts none rather than fail a status. */
+function kernelDrops(port: VrrpPort | undefined): number {
+  try {
+    return port?.kernelDrops() ?? 0;
+  } catch {
+    return 0;
   }
 }

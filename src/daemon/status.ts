@@ -61,8 +61,11 @@ export interface InstanceStatus {
 export interface InterfaceDrops {
   interface: string;
   family: 4 | 6;
-  /** Dropped before any instance could be blamed: IP header, checksum, version, length, unknown VRID. */
-  rx_dropped: Partial<Record<DropReason, number>>;
+  /**
+   * Dropped before any instance could be blamed: IP header, checksum, version, length, unknown VRID; and
+   * `socket_overflow`, what the kernel dropped at vipd's sockets because their receive buffers were full.
+   */
+  rx_dropped: Partial<Record<DropReason | typeof SOCKET_OVERFLOW, number>>;
 }
 
 export interface StatusReport {
@@ -129,8 +132,15 @@ export function instanceStatus(
   };
 }
 
+/** The reason under which the kernel's drops at a full socket are reported. */
+export const SOCKET_OVERFLOW = 'socket_overflow';
+
 export function interfaceDrops(receiver: Receiver): InterfaceDrops {
-  return { interface: receiver.ifname, family: receiver.family, rx_dropped: drops(receiver.routerCounters) };
+  return {
+    interface: receiver.ifname,
+    family: receiver.family,
+    rx_dropped: { ...drops(receiver.routerCounters), [SOCKET_OVERFLOW]: receiver.socketOverflow() },
+  };
 }
 
 function drops(c: InstanceCounters): Partial<Record<DropReason, number>> {

@@ -54,6 +54,8 @@ export interface NativeVrrpSocket {
   /** Whether the open socket keeps the event loop alive (default: it does). */
   ref(): void;
   unref(): void;
+  /** Messages the kernel dropped at this socket so far, its receive buffer full (SO_MEMINFO); 0 once closed. */
+  drops(): number;
 }
 
 export interface NativeVrrpSocketConstructor {

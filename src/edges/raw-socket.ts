@@ -86,5 +86,6 @@ export function openRawSocket(
     },
     ref: () => socket.ref(),
     unref: () => socket.unref(),
+    drops: () => socket.drops(),
   };
 }

@@ -98,6 +98,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis, bat
     onPacket(listener) {
       listeners.push(listener);
     },
+    kernelDrops: () => sock.drops(),
     close() {
       stopFlushing?.();
       // Whatever is still queued never leaves: its senders hear so.

@@ -6,8 +6,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/routers.js';
 
-const cli = path.join(repoRoot, 'dist/vipd.js');
-const vipd = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 20_000 });
+// The shipped build when it was made for this run (npm test, test:lab), else the source through tsx (test:fast).
+const cli =
+  process.env.VIPD_TEST_CLI === 'source'
+    ? ['--import', 'tsx', path.join(repoRoot, 'src/cli.ts')]
+    : [path.join(repoRoot, 'dist/vipd.js')];
+const vipd = (...args: string[]) =>
+  spawnSync(process.execPath, [...cli, ...args], { encoding: 'utf8', timeout: 20_000, cwd: repoRoot });
 
 function file(name: string, text: string): string {
   const p = path.join(mkdtempSync(path.join(os.tmpdir(), 'vipd-cli-')), name);

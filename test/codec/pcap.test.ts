@@ -94,10 +94,15 @@ describe('ipPacket', () => {
   });
 
   it('returns undefined for ARP and unknown link types', () => {
-    const arp = Buffer.from(keepalivedVectors().find((v) => v.kind === 'garp')?.frame_hex ?? '', 'hex');
+    const garp = keepalivedVectors().find((v) => v.kind === 'garp');
+    expect(garp).toBeDefined();
+    const arp = Buffer.from(garp!.frame_hex, 'hex');
+    expect(arp.readUInt16BE(12)).toBe(0x0806); // really an ARP frame, so the undefined below is for that reason
     const [a] = readPcap(pcap({ linkType: LINKTYPE.ethernet, records: [arp] }));
     const [u] = readPcap(pcap({ linkType: 999, records: [frame] }));
-    expect(a && ipPacket(a)).toBeUndefined();
-    expect(u && ipPacket(u)).toBeUndefined();
+    expect(a).toBeDefined();
+    expect(u).toBeDefined();
+    expect(ipPacket(a!)).toBeUndefined();
+    expect(ipPacket(u!)).toBeUndefined();
   });
 });

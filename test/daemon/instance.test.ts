@@ -55,6 +55,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
       });
     },
     onPacket: (l) => inbound.push(l),
+    kernelDrops: () => 0,
     close: () => log.push('socket closed'),
   };
   const addresses: AddressPort = {

@@ -60,11 +60,11 @@ ${instance('track_script: [chk]')}`);
   });
 
   it('a vrrp_check reaches the engine as the configuration describes it, with keepalived defaults filled in', () => {
-    const { specs, config } = started(`vrrp_check:
+    const { specs } = started(`vrrp_check:
   web:
     HTTP_GET: { connect_port: 8080, url: [{ path: /health }] }
 ${instance('track_check: [web]')}`);
-    expect(specs).toEqual([config.checks[0]?.spec]);
+    expect(specs).toHaveLength(1);
     expect(specs[0]).toMatchObject({
       type: 'HTTP_GET',
       connectIp: '127.0.0.1',

@@ -48,6 +48,13 @@ export class FakeKernel {
   private nextIndex = 2;
   /** When set, every VRRP send fails with this code (a firewall, say). */
   sendError: string | undefined;
+  /** The open VRRP sockets (not AH), each with what the kernel dropped at it, its receive buffer full. */
+  readonly vrrpSockets = new Set<{ ifindex: number; family: 4 | 6; drops: number }>();
+
+  /** A burst the socket on this interface could not queue: `count` more drops there. */
+  overflowSocket(ifindex: number, family: 4 | 6, count: number): void {
+    for (const s of this.vrrpSockets) if (s.ifindex === ifindex && s.family === family) s.drops += count;
+  }
   /** Routes and rules, as `ip route` / `ip rule` lines (routing.ts's routeLine / ruleLine). */
   readonly routes = new Set<string>();
   readonly rules = new Set<string>();
@@ -278,6 +285,8 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     links,
     openVrrpSocket({ family, ifindex, ah }) {
       sockets.push(`open ipv${family} on ${ifindex}`);
+      const counted = { ifindex, family, drops: 0 };
+      if (!ah) kernel.vrrpSockets.add(counted);
       return {
         send(message, _dst, opts) {
           // Refused before any syscall, whatever the options (the daemon's warm-up counts on it).
@@ -295,7 +304,11 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
         onPacket: (listener) => {
           if (family === 4) (ah ? ahReceivers : receivers).push(listener);
         },
-        close: () => sockets.push(`close on ${ifindex}`),
+        kernelDrops: () => (kernel.vrrpSockets.has(counted) ? counted.drops : 0),
+        close: () => {
+          kernel.vrrpSockets.delete(counted);
+          sockets.push(`close on ${ifindex}`);
+        },
       };
     },
     openFrameSocket(ifindex) {

@@ -97,9 +97,10 @@ export class Lab {
   /**
    * Creates the host's eth0 (a veth whose peer is a port of the bridge) with its addresses, and brings it up.
    * `dad: true` leaves IPv6 duplicate address detection on, so the link-local address is tentative for a while,
-   * as on a real host; the lab's own hosts have it off (random link-local IIDs never collide here).
+   * as on a real host; the lab's own hosts have it off (random link-local IIDs never collide here). `up: false`
+   * leaves it down, for a caller that times the moment it comes up.
    */
-  plugInterface(hostName: string, opts: { dad?: boolean } = {}): void {
+  plugInterface(hostName: string, opts: { dad?: boolean; up?: boolean } = {}): void {
     const { ns, port, ipv4, ipv6 } = this.host(hostName);
     ip('-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', this.switchNs);
     this.exec(this.switchNs, 'ip', 'link', 'set', port, 'master', 'br0');
@@ -107,7 +108,7 @@ export class Lab {
     if (!opts.dad) this.exec(ns, 'sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=0');
     this.exec(ns, 'ip', 'addr', 'add', `${ipv4}/24`, 'dev', 'eth0');
     this.exec(ns, 'ip', 'addr', 'add', `${ipv6}/64`, 'dev', 'eth0', 'nodad');
-    this.exec(ns, 'ip', 'link', 'set', 'eth0', 'up');
+    if (opts.up !== false) this.exec(ns, 'ip', 'link', 'set', 'eth0', 'up');
   }
 
   /** Deletes the host's eth0 (and its bridge port with it), as a network manager rebuilding a device does. */

@@ -56,10 +56,13 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** The guest's init: mounts, modules, then the command agent until asked to stop. */
+/**
+ * The guest's init: mounts, modules, then the command agent until asked to stop. Its second argument is the folder
+ * of the Node running the tests, first on the guest's PATH, so `node` in the guest is the same Node as outside.
+ */
 const GUEST_INIT = `#!/bin/bash
 W="$1"
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+export PATH="$2":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 mount -t proc proc /proc; mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
 ln -sfn /proc/self/fd /dev/fd
@@ -110,9 +113,13 @@ export class UmlLab {
       writeFileSync(path.join(work, 'modprobe'), `#!/bin/sh\nexec /usr/sbin/modprobe -d ${work}/modroot "$@"\n`, {
         mode: 0o755,
       });
-      writeFileSync(path.join(work, 'init'), `#!/bin/bash\nexec /bin/bash ${work}/guest-init ${work}\n`, {
-        mode: 0o755,
-      });
+      writeFileSync(
+        path.join(work, 'init'),
+        `#!/bin/bash\nexec /bin/bash ${work}/guest-init ${work} ${path.dirname(process.execPath)}\n`,
+        {
+          mode: 0o755,
+        },
+      );
       writeFileSync(path.join(work, 'guest-init'), GUEST_INIT, { mode: 0o755 });
       const shim = path.join(work, 'xstate-shim.so');
       execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-o', shim, SHIM_SOURCE, '-ldl']);

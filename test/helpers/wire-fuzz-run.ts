@@ -28,7 +28,12 @@ export interface WireFuzzResult {
   sender: SenderReport;
   counted: Record<string, number>;
   countedTotal: number;
+  /** The kernel's drops at vipd's sockets during the run (/proc/net/raw's drops column, before and after). */
   socketDrops: number;
+  /** vipd's own count of them since it started (status, reason socket_overflow) ... */
+  vipdSocketOverflow: number;
+  /** ... and the kernel's, for vipd's sockets since they were opened. */
+  kernelSocketDrops: number;
   transitionsDuring: number;
   alive: boolean;
   advertGapsMs: number[];
@@ -99,8 +104,14 @@ export async function runWireFuzz(lab: Lab, count: number, seed: number): Promis
   };
   const counted: Record<string, number> = {};
   for (const i of status.instances) addCounts(counted, i.counters.rx_dropped);
-  for (const i of status.interfaces) addCounts(counted, i.rx_dropped);
-  const socketDrops = rawSocketDrops(lab, 'r1') - dropsBefore;
+  let vipdSocketOverflow = 0;
+  for (const i of status.interfaces) {
+    const { socket_overflow: overflow = 0, ...rest } = i.rx_dropped;
+    vipdSocketOverflow += overflow;
+    addCounts(counted, rest);
+  }
+  const socketDropsNow = rawSocketDrops(lab, 'r1');
+  const socketDrops = socketDropsNow - dropsBefore;
   const transitionsDuring = r1.transitions().length - transitionsBefore;
   let alive = r1.pid !== undefined;
   try {
@@ -114,6 +125,8 @@ export async function runWireFuzz(lab: Lab, count: number, seed: number): Promis
     counted,
     countedTotal: Object.values(counted).reduce((a, b) => a + b, 0),
     socketDrops,
+    vipdSocketOverflow,
+    kernelSocketDrops: socketDropsNow,
     transitionsDuring,
     alive,
     advertGapsMs: ts.slice(1).map((t, i) => t - (ts[i] as number)),

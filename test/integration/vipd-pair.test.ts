@@ -61,7 +61,8 @@ describe.skipIf(!canRunNetns())('two vipd routers (VRRPv3, IPv4, 100 ms adverts)
     const adverts = vrrpAdverts(frames);
     const lastR1 = adverts.filter((a) => a.src === lab.host('r1').ipv4).at(-1);
     const firstR2 = adverts.find((a) => a.src === lab.host('r2').ipv4);
-    expect(lastR1 && firstR2).toBeTruthy();
+    expect(lastR1).toBeDefined();
+    expect(firstR2).toBeDefined();
     const gapMs = (firstR2!.ts - lastR1!.ts) * 1000;
     const mdi = masterDownIntervalMs(3, 100, INTERVAL_MS);
     expect(gapMs).toBeGreaterThanOrEqual(mdi - 1);
@@ -88,7 +89,8 @@ describe.skipIf(!canRunNetns())('two vipd routers (VRRPv3, IPv4, 100 ms adverts)
     const adverts = vrrpAdverts(readPcap(await cap.stop()));
     const zero = adverts.find((a) => a.src === lab.host('r1').ipv4 && a.priority === 0);
     const firstR2 = adverts.find((a) => a.src === lab.host('r2').ipv4);
-    expect(zero && firstR2).toBeTruthy();
+    expect(zero).toBeDefined();
+    expect(firstR2).toBeDefined();
     const gapMs = (firstR2!.ts - zero!.ts) * 1000;
     expect(gapMs).toBeLessThanOrEqual(skewTimeMs(3, 100, INTERVAL_MS) + 10);
     expect(r1.heldVips()).toEqual([]);

@@ -22,6 +22,8 @@ describe.skipIf(!canRunNetns())('wire fuzzing', () => {
     expect(r.transitionsDuring).toBe(0);
     // Every packet is accounted for: counted by vipd under a reason, or dropped by the kernel at its full socket.
     expect(r.countedTotal + r.socketDrops).toBe(COUNT);
+    // and vipd's own status says what the kernel dropped at its sockets, to the packet.
+    expect(r.vipdSocketOverflow).toBe(r.kernelSocketDrops);
     if (r.socketDrops === 0) expect(r.counted).toEqual(r.sender.byReason);
     else
       for (const [reason, n] of Object.entries(r.counted))

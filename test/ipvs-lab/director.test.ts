@@ -177,7 +177,7 @@ describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-m
       file = conf('director.conf', director('  lb_algo rr\n  lb_kind NAT', [rs(1), rs(2)].join('\n')));
       await sh(`rs_nat; vipd_start ${file}`);
       await lab.waitFor(
-        `W=${lab.work}; source ${LIB}; ip -n ivl-dir1 addr show eth0 | grep -q 10.0.0.100 && table | grep -q 10.0.0.12`,
+        `W=${lab.work}; source ${LIB}; ip -n ivl-dir1 addr show eth0 | grep -q 10.0.0.100 && table_is --has 10.0.0.12`,
         20_000,
       );
     }, 60_000);
@@ -221,11 +221,19 @@ describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-m
     it('a real server that stops answering leaves within delay_loop + connect_timeout, and comes back', async () => {
       await reload('  lb_algo rr\n  lb_kind NAT', [rs(1), rs(2)].join('\n'));
       await sh('httpd_stop rs2');
-      const left = await lab.waitFor(`W=${lab.work}; source ${LIB}; ! table | grep -q 10.0.0.12:80`, 10_000, 50);
-      expect(left).toBeLessThan(1000 + 1000 + 1500); // delay_loop 1 + connect_timeout 1, plus the lab's slowness
-      expect((await sh('requests http://$VIP/ 3')).trim().split('\n')).toEqual(['rs1', 'rs1', 'rs1']);
-      await sh('httpd_start rs2');
-      const back = await lab.waitFor(`W=${lab.work}; source ${LIB}; table | grep -q 10.0.0.12:80`, 10_000, 50);
+      try {
+        // Left: the table, read, has rs1 and not rs2 (a table that could not be read or was empty is not "left").
+        const left = await lab.waitFor(
+          `W=${lab.work}; source ${LIB}; table_is --has 10.0.0.11:80 --not 10.0.0.12:80`,
+          10_000,
+          50,
+        );
+        expect(left).toBeLessThan(1000 + 1000 + 1500); // delay_loop 1 + connect_timeout 1, plus the lab's slowness
+        expect((await sh('requests http://$VIP/ 3')).trim().split('\n')).toEqual(['rs1', 'rs1', 'rs1']);
+      } finally {
+        await sh('httpd_start rs2'); // the tests after this one need rs2, whatever happened here
+      }
+      const back = await lab.waitFor(`W=${lab.work}; source ${LIB}; table_is --has 10.0.0.12:80`, 10_000, 50);
       expect(back).toBeLessThan(1000 + 1500);
     });
 
@@ -247,7 +255,7 @@ describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-m
 
     it('an ipvsadm -C behind vipd is repaired by its periodic check', async () => {
       await sh('ns dir1 ipvsadm -C');
-      const repaired = await lab.waitFor(`W=${lab.work}; source ${LIB}; table | grep -q 10.0.0.11:80`, 12_000, 100);
+      const repaired = await lab.waitFor(`W=${lab.work}; source ${LIB}; table_is --has 10.0.0.11:80`, 12_000, 100);
       expect(repaired).toBeLessThan(7_000);
     });
 

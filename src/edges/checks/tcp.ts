@@ -41,7 +41,7 @@ export function tcpProbe(o: TcpProbeOptions, signal?: AbortSignal): Promise<Chec
     signal?.addEventListener('abort', onAbort, { once: true });
     timer = setTimeout(() => finish(false, 'timeout'), o.connectTimeoutMs);
     try {
-      sock = new net.Socket();
+      sock = new net.Socket({ noDelay: true });
       sock.on('error', (err) => finish(false, netReason(err, bound)));
       sock.once('connect', () => finish(true, 'ok'));
       sock.connect({
@@ -49,7 +49,6 @@ export function tcpProbe(o: TcpProbeOptions, signal?: AbortSignal): Promise<Chec
         port: o.connectPort,
         localAddress: o.bindto,
         localPort: o.bindPort,
-        noDelay: true,
       });
     } catch (err) {
       // Synchronous throws: an invalid port or address (ERR_SOCKET_BAD_PORT, ERR_INVALID_IP_ADDRESS, ...).

@@ -63,9 +63,12 @@ rs_reset() { # back to plain hosts
   return 0
 }
 
-# N requests from the client to URL (each a new connection): the answers, one per line.
-requests() { local url=$1 n=$2 i urls=(); for ((i = 0; i < n; i++)); do urls+=("$url"); done
-  ns cli curl -s -m 3 -w '\n' "${urls[@]}" | grep -v '^$'; }
+# N requests from the client to URL (each a new connection): the answers, one per line; a request that got none
+# is a line "FAILED <curl's error>", so a test sees how many failed and why, not only the answers that came.
+requests() { local url=$1 n=$2 i out
+  for ((i = 0; i < n; i++)); do
+    if out=$(ns cli curl -sS -m 3 "$url" 2>&1); then echo "$out"; else echo "FAILED ${out//$'\n'/ }"; fi
+  done; }
 
 # keepalived and vipd on one configuration, in the director namespace.
 ka_start() { # conf [ns]
@@ -84,8 +87,16 @@ vipd_stop() { local p; p=$(cat "/run/vipd-main-${1:-dir1}.pid" 2>/dev/null) || r
   for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; rm -f "/run/vipd-main-${1:-dir1}.pid"; }
 vipd_kill9() { kill -KILL "$(cat "/run/vipd-main-${1:-dir1}.pid")"; rm -f "/run/vipd-main-${1:-dir1}.pid"; }
 
-# The director's table as ipvsadm saves it, sorted (the kernel lists destinations newest first).
-table() { ns "${1:-dir1}" ipvsadm -Sn | sort; }
+# The director's table as ipvsadm saves it, sorted (the kernel lists destinations newest first). Fails (rc 2) when
+# ipvsadm does, so a wait for "no longer in the table" can never be met by a table that could not be read.
+table() { local t; t=$(ns "${1:-dir1}" ipvsadm -Sn) || return 2; [ -z "$t" ] || sort <<<"$t"; }
+# Whether the table (read once) has every pattern given after --has and none after --not.
+table_is() { local t want=has p; t=$(table "${DIR:-dir1}") || return 2
+  for p in "$@"; do
+    case $p in --has) want=has ;; --not) want=not ;;
+    *) if [ $want = has ]; then grep -qF -- "$p" <<<"$t" || return 1; else ! grep -qF -- "$p" <<<"$t" || return 1; fi ;;
+    esac
+  done; }
 # Waits until the table has been the same for STABLE_MS of real time (default 1500) and prints it; at most LIMIT_S.
 uptime_ms() { local u; u=$(cut -d' ' -f1 /proc/uptime); echo $(( ${u%.*} * 1000 + 10#${u#*.} * 10 )); }
 stable_table() { local want=${2:-1500} limit=${3:-30} last="" now t0 since
