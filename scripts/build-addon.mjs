@@ -43,7 +43,9 @@ if (!gyp) {
   console.error('node-gyp not found: run `npm run install`, or install node-gyp');
   process.exit(1);
 }
+// npm_config_nodedir too: an npmrc's nodedir (some machines set one) would otherwise win over the flag.
 const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, `--directory=${nativeDir}`], {
   stdio: 'inherit',
+  env: { ...process.env, npm_config_nodedir: nodedir },
 });
 process.exit(r.status ?? 1);

@@ -6,8 +6,14 @@
  * mode another 4 MB at 250 instances and 11 MB at 10 000 adverts/s, within the CPU's run-to-run noise. Whoever starts
  * dist/vipd.js (the bundle of this file) with node directly passes them too (test/helpers/routers.ts reads them from here).
  */
-import { main } from './cli/main.js';
+import module from 'node:module';
 import { flushLogs } from './log-flush.js';
+
+// Under systemd with CacheDirectory=vipd (/var/cache/vipd, root's), Node keeps the code it compiled for vipd there, so
+// the next start compiles less. Only that directory: a cache others can write would be code they can make vipd run.
+const cacheDirectory = process.env.CACHE_DIRECTORY?.split(':')[0];
+if (cacheDirectory) module.enableCompileCache?.(cacheDirectory);
+const { main } = await import('./cli/main.js');
 
 // A reader that left (EPIPE) must cost the lines it misses, never the daemon: without a listener the stream's
 // 'error' would be an uncaught exception, and the crash path would release the VIPs of a healthy master.

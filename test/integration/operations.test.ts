@@ -112,7 +112,7 @@ describe.skipIf(!canRunNetns())('operations', () => {
     expect(i.counters.become_master).toBe(1);
     expect(i.counters.transitions).toBe(2);
     expect(i.counters.rx_dropped).toEqual({ ip_ttl: 7 });
-    expect(report.interfaces).toEqual([{ interface: 'eth0', family: 4, rx_dropped: { vrid: 5 } }]);
+    expect(report.interfaces).toEqual([{ interface: 'eth0', family: 4, rx_dropped: { vrid: 5, socket_overflow: 0 } }]);
     expect(Date.parse(i.last_transition.time)).toBeGreaterThan(Date.now() - 10_000);
 
     const table = lab.exec('r2', process.execPath, cli, 'status', '--control-socket', r2.controlSocket);
