@@ -6,13 +6,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Lab, waitFor } from '../../test/helpers/netns.js';
-import { cpuSeconds, rssMiB } from '../../test/helpers/proc.js';
+import { cpuSeconds, memoryMiB } from '../../test/helpers/proc.js';
 import { KeepalivedRouter, VipdRouter } from '../../test/helpers/routers.js';
 
 export type Impl = 'vipd' | 'keepalived';
 export interface LoadResult {
   cpuPercent: number;
   rssMiB: number;
+  /** Proportional set size: shared pages (the node binary, libc) divided among the processes using them. */
+  pssMiB: number;
+  /** Anonymous memory: heaps and stacks, the implementation's own. */
+  anonMiB: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,8 +74,9 @@ export async function measureLoad(impl: Impl, n: number, intervalS: number, seco
     await sleep(seconds * 1000);
     const cpu = ps.reduce((s, p) => s + cpuSeconds(p), 0) - c0;
     const elapsed = (performance.now() - t0) / 1000;
-    const rss = ps.reduce((s, p) => s + rssMiB(p), 0);
-    return { cpuPercent: (100 * cpu) / elapsed, rssMiB: rss };
+    const mem = ps.map(memoryMiB);
+    const sum = (k: 'rss' | 'pss' | 'anon') => mem.reduce((s, m) => s + m[k], 0);
+    return { cpuPercent: (100 * cpu) / elapsed, rssMiB: sum('rss'), pssMiB: sum('pss'), anonMiB: sum('anon') };
   } finally {
     lab.destroy();
   }

@@ -21,6 +21,19 @@ export function versionWallMs(runs: number): number {
   return median(times);
 }
 
+/** The floor under any start-up of vipd: the same Node with vipd's V8 flags, running nothing. */
+export function nodeAloneWallMs(runs: number): number {
+  const [node, ...vipd] = vipdCommand();
+  const flags = vipd.filter((a) => a.startsWith('--'));
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    execFileSync(node, [...flags, '-e', '0'], { stdio: 'ignore' });
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
 const ONE_INSTANCE_CONF = `vrrp_instance VI_1 {
   state BACKUP
   interface eth0
@@ -57,8 +70,11 @@ export function configCheckWallMs(impl: Impl, runs: number): number {
   }
 }
 
-/** Exec to the first BACKUP state, seen as the log line arrives on the pipe (the same for both). */
-export async function firstStateMs(impl: Impl, runs: number): Promise<number> {
+/**
+ * Exec to the first BACKUP state, seen as the log line arrives on the pipe (the same for both). `env`: vipd's
+ * environment, e.g. CACHE_DIRECTORY as systemd's CacheDirectory= sets it (Node's compile cache; the first run fills it).
+ */
+export async function firstStateMs(impl: Impl, runs: number, env: Record<string, string> = {}): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const lab = Lab.create('start', ['r1']);
@@ -72,7 +88,8 @@ export async function firstStateMs(impl: Impl, runs: number): Promise<number> {
         vips: ['192.0.2.100/24'],
       });
       const t0 = performance.now();
-      r.start();
+      if (r instanceof VipdRouter) r.start(env);
+      else r.start();
       const seen = await waitFor(() => (r.state() === 'BACKUP' ? performance.now() : undefined), 10_000, 1, 'BACKUP');
       times.push(seen - t0);
     } finally {

@@ -178,9 +178,11 @@ export function formatStatusTable(report: StatusReport): string {
   for (const g of report.sync_groups ?? []) {
     lines.push(`SYNC GROUP ${g.name} ${g.state}: ${g.members.join(' ')}`);
   }
-  const routerDrops = report.interfaces.filter((d) => Object.keys(d.rx_dropped).length > 0);
-  for (const d of routerDrops) {
-    lines.push(`${d.interface}/ipv${d.family} dropped: ${JSON.stringify(d.rx_dropped)}`);
+  // The table shows only what was dropped; the JSON keeps socket_overflow at 0 too, for scripts and alerts.
+  for (const d of report.interfaces) {
+    const counted = Object.fromEntries(Object.entries(d.rx_dropped).filter(([, n]) => (n ?? 0) > 0));
+    if (Object.keys(counted).length > 0)
+      lines.push(`${d.interface}/ipv${d.family} dropped: ${JSON.stringify(counted)}`);
   }
   for (const vs of report.virtual_servers ?? []) lines.push('', ...formatVirtualServer(vs));
   return `${lines.join('\n')}\n`;

@@ -37,7 +37,7 @@ const report = (state: 'MASTER' | 'BACKUP', sent: number): StatusReport => ({
       },
     },
   ],
-  interfaces: [{ interface: 'eth0', family: 4, rx_dropped: { checksum: 4 } }],
+  interfaces: [{ interface: 'eth0', family: 4, rx_dropped: { checksum: 4, socket_overflow: 3 } }],
   sync_groups: [{ name: 'G', state, members: ['VI_1'] }],
   virtual_servers: [],
 });
@@ -57,6 +57,7 @@ describe('metrics', () => {
     expect(text).toContain(`keepalived_authentication_failure_total{${l}} 1`);
     expect(text).toContain(`vipd_vrrp_rx_dropped_total{${l},reason="ip_ttl"} 2`);
     expect(text).toContain('vipd_vrrp_router_rx_dropped_total{intf="eth0",family="ipv4",reason="checksum"} 4');
+    expect(text).toContain('vipd_vrrp_router_rx_dropped_total{intf="eth0",family="ipv4",reason="socket_overflow"} 3');
     expect(text).toContain(`vipd_vrrp_effective_priority{${l}} 130`);
     expect(text).toContain('vipd_tracker_up{iname="VI_1",tracker="chk",kind="script"} 0');
     expect(text).toContain('keepalived_up 1');
