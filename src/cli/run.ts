@@ -1,5 +1,6 @@
 /** `vipd run`: the daemon in the foreground until SIGTERM/SIGINT; exit 0 after a hand-off, 1 when it cannot start. */
 import { renameSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import type { ReloadPlan } from '../core/config/diff.js';
 import type { VipdConfig } from '../core/config/model.js';
@@ -187,6 +188,9 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   }
   const servers = config.virtualServers.length > 0 ? `, ${config.virtualServers.length} virtual servers` : '';
   notify(`READY=1\nSTATUS=${config.instances.length} VRRP instances${servers} running\nMAINPID=${process.pid}`);
+  // Node writes its compile cache (systemd's CacheDirectory=, see cli.ts) only at a clean exit: a daemon may never
+  // have one, so what start-up compiled is written now, once, after READY.
+  setImmediate(() => module.flushCompileCache?.());
   return stopped;
 }
 

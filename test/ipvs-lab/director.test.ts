@@ -229,7 +229,13 @@ describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-m
           50,
         );
         expect(left).toBeLessThan(1000 + 1000 + 1500); // delay_loop 1 + connect_timeout 1, plus the lab's slowness
-        expect((await sh('requests http://$VIP/ 3')).trim().split('\n')).toEqual(['rs1', 'rs1', 'rs1']);
+        const got = (await sh('requests http://$VIP/ 3')).trim().split('\n');
+        // On a failure, say what the director had: its table now and what vipd logged about its real servers.
+        const seen =
+          got.join(',') === 'rs1,rs1,rs1'
+            ? ''
+            : await sh('table; grep -E "real server|IPVS" $W/vipd-dir1.log | tail -20');
+        expect(got, seen).toEqual(['rs1', 'rs1', 'rs1']);
       } finally {
         await sh('httpd_start rs2'); // the tests after this one need rs2, whatever happened here
       }
