@@ -290,24 +290,33 @@ export class LoadBalancer {
     if (this.stopped) return;
     m.suspended = this.suspendedNow(m);
     if (m.suspended) return;
+    const id = virtualServerId(m.config);
     for (const rs of m.config.realServers) {
       for (const c of rs.checkers) {
         const key = `${realServerId(rs)}|${checkerId(c)}`;
         if (m.checkers.has(key)) continue;
         const run: CheckerRun = { reason: 'not run yet', stop: () => undefined };
         m.checkers.set(key, run);
+        // A reload makes a new Managed for the same virtual server and hands it the running checkers: a verdict
+        // goes to the virtual server as it is now, never to the one this checker was started for (whose state no
+        // re-check reads any more, so the table would be put back to a health the checker no longer reports).
         const report = (v: CheckerVerdict, reason: string) => {
           run.reason = reason;
-          if (m.checkers.get(key) === run) this.verdict(m, realServerId(rs), checkerId(c), v, reason);
+          const now = this.managed.get(id);
+          if (now?.checkers.get(key) === run) this.verdict(now, realServerId(rs), checkerId(c), v, reason);
         };
-        run.stop = c.kind === 'probe' ? this.runProbe(c.spec, rs, report) : this.watchFile(c, report);
+        // misc_dynamic's weight is relative to the real server's configured weight as it is now (a reload may change it).
+        const weightNow = () =>
+          this.managed.get(id)?.config.realServers.find((r) => realServerId(r) === realServerId(rs))?.weight ??
+          rs.weight;
+        run.stop = c.kind === 'probe' ? this.runProbe(c.spec, weightNow, report) : this.watchFile(c, report);
       }
     }
   }
 
-  private runProbe(spec: ResolvedCheckSpec, rs: RealServerConfig, report: (v: CheckerVerdict, reason: string) => void) {
+  private runProbe(spec: ResolvedCheckSpec, weight: () => number, report: (v: CheckerVerdict, reason: string) => void) {
     const handle: CheckHandle = this.edges.checks.createCheck(spec, (r) => {
-      const adjust = r.ok && r.dynamicWeight !== undefined ? r.dynamicWeight - rs.weight : undefined;
+      const adjust = r.ok && r.dynamicWeight !== undefined ? r.dynamicWeight - weight() : undefined;
       report({ up: r.ok, adjust }, r.reason);
     });
     handle.start();

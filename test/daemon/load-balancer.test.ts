@@ -329,6 +329,27 @@ describe('LoadBalancer on a fake IPVS', () => {
     expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443']);
   });
 
+  it("after a reload, a kept checker's verdict holds: a re-check never puts back the real server it took out", async () => {
+    // The lab's director test caught this: the verdict went to the virtual server as it was before the reload, so
+    // each periodic re-check added the dead real server again (a flap every RECHECK_MS while it stayed down).
+    const w = world(configOf(WEB()));
+    await w.lb.start(() => false);
+    await w.lb.reconfigure(configOf(WEB('    persistence_timeout: 60\n')));
+    await w.lb.reconfigure(configOf(WEB()));
+    await w.result('10.0.0.12:80', false);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.13:80 w3']);
+    w.ipvs.ops.length = 0;
+    const logged = w.lines.length;
+    await w.advance(3 * RECHECK_MS);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.13:80 w3']);
+    expect(w.ipvs.ops).toEqual([]);
+    expect(w.lines.slice(logged).filter((l) => l.msg === 'IPVS brought in line with the configuration')).toEqual([]);
+    // And it comes back when its checker says so.
+    await w.result('10.0.0.12:80', true);
+    expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.12:80 w2', '10.0.0.13:80 w3']);
+    expect(w.lb.report()[0]?.realServers.map((r) => r.alive)).toEqual([true, true, true]);
+  });
+
   it('stop removes only what vipd programmed; lvs_flush_onstop flushes all; omega runs the down notifiers', async () => {
     const w = world(configOf(WEB('    omega: true\n    quorum_down: /bin/qdown\n')));
     await w.lb.start(() => false);

@@ -49,7 +49,7 @@ const NODES = [
 const ADVERT_INT_S = 0.1;
 /**
  * The time a router may take to act on a change, measured on this kind of machine by
- * `npx tsx scripts/bench-reopen.ts 30` (vipd and keepalived, advert_int 0.1):
+ * `npx tsx scripts/bench-reopen.ts 10` (vipd and keepalived, advert_int 0.1):
  * - REOPEN: an interface created again, from its link coming up to the router being BACKUP (its sockets re-opened
  *   and bound, groups joined, addresses re-read): vipd median 7, max 15 ms; keepalived median 12, max 17 ms.
  * - HANDOVER: a router that preempts sends its advert and adds the VIP; the old master lets go once it has heard

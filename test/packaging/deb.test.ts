@@ -6,7 +6,7 @@
  * hold a VIP in a namespace, and a purge leaves nothing of vipd.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlRequest } from '../../src/edges/control/client.js';
@@ -158,11 +158,23 @@ describe.skipIf(!canRunPackaging())('the Debian package', () => {
     expect(output).not.toMatch(/EPERM|EACCES|EROFS/);
   }, 60_000);
 
+  it('an upgrade keeps a locally edited configuration (a conffile); removing keeps it too, purging does not', () => {
+    const conf = '/etc/vipd/vipd.yaml';
+    writeFileSync(conf, `${readFileSync(conf, 'utf8')}# edited here\n`);
+    const again = run('dpkg', ['-i', '--force-confold', deb]);
+    expect(again.status, explain(again)).toBe(0);
+    expect(readFileSync(conf, 'utf8')).toContain('# edited here');
+    const remove = run('dpkg', ['--remove', 'vipd']);
+    expect(remove.status, explain(remove)).toBe(0);
+    expect(existsSync('/usr/bin/vipd')).toBe(false);
+    expect(readFileSync(conf, 'utf8')).toContain('# edited here');
+  });
+
   it('a purge removes everything vipd installed, its configuration and its cache', () => {
     const r = run('dpkg', ['--purge', 'vipd']);
     expect(r.status, explain(r)).toBe(0);
     rmSync('/run/vipd', { recursive: true, force: true }); // systemd's RuntimeDirectory= goes when the unit stops
-    expect(installed()).toBe(false);
+    expect(run('dpkg-query', ['-W', 'vipd']).status).not.toBe(0); // not even its configuration is known to dpkg
     expect(LEFTOVERS.filter((p) => existsSync(p))).toEqual([]);
   });
 });
