@@ -103,7 +103,7 @@ describe.skipIf(!canRunPackaging())('the Debian package', () => {
     const probe =
       'grep -E "^(CapBnd|CapAmb|NoNewPrivs):" /proc/self/status; touch /etc/vipd-sandbox-probe 2>&1; touch /usr/vipd-sandbox-probe 2>&1; echo tmp=$(ls -A /tmp | wc -l)';
     const [cmd, ...args] = sandbox.wrap(['sh', '-c', probe]);
-    const r = run(cmd as string, args);
+    const r = run(cmd as string, args, { env: { ...process.env, LC_ALL: 'C' } }); // touch's messages in English
     expect(r.status, explain(r)).toBe(0);
     // CAP_CHOWN 0, CAP_DAC_OVERRIDE 1, CAP_KILL 5, CAP_SETGID 6, CAP_SETUID 7, CAP_NET_ADMIN 12, CAP_NET_RAW 13.
     expect(r.stdout).toMatch(/^CapBnd:\s+00000000000030e3$/m);
