@@ -8,12 +8,12 @@
 //     addresses[i * 32 ...] (16 + 16; IPv4 in the first 4 of each). onBatch(count) runs once per recvmmsg.
 //   bindDevice(ifname) / joinGroup(group, ifindex) / leaveGroup(group, ifindex) / setMulticastInterface(ifindex)
 //   send(data, dst, ifindex, src | null, ttl): number   close()   ref()   unref()
-//   drops(): number   what the kernel dropped at this socket so far (its receive buffer was full), as
-//     /proc/net/raw's last column: read with SO_MEMINFO when asked, so drops after the last received message count
-//     too (SO_RXQ_OVFL stamps a count on each message, and sees those only when another message arrives).
 //   queue(data, dst, ifindex, src | null, ttl)   flush(): [index, error][] | null
 //     queue() keeps a copy of the message; flush() sends every queued one with sendmmsg (as few calls as the
 //     kernel takes) and returns the failures by queue position, or null when all went out.
+//   drops(): number   what the kernel dropped at this socket so far (its receive buffer was full), as
+//     /proc/net/raw's last column: read with SO_MEMINFO when asked, so drops after the last received message count
+//     too (SO_RXQ_OVFL stamps a count on each message, and sees those only when another message arrives).
 //
 // IPv4 delivers the whole datagram (IP header included), IPv6 only the payload. No IPV6_CHECKSUM: checksums
 // are computed and verified in TypeScript, so bad ones can be counted rather than silently dropped.

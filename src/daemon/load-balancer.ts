@@ -306,9 +306,10 @@ export class LoadBalancer {
           if (now?.checkers.get(key) === run) this.verdict(now, realServerId(rs), checkerId(c), v, reason);
         };
         // misc_dynamic's weight is relative to the real server's configured weight as it is now (a reload may change it).
-        const weightNow = () =>
-          this.managed.get(id)?.config.realServers.find((r) => realServerId(r) === realServerId(rs))?.weight ??
-          rs.weight;
+        const weightNow = () => {
+          const now = this.managed.get(id);
+          return now?.config.realServers[now.index.get(realServerId(rs)) ?? -1]?.weight ?? rs.weight;
+        };
         run.stop = c.kind === 'probe' ? this.runProbe(c.spec, weightNow, report) : this.watchFile(c, report);
       }
     }
