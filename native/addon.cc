@@ -217,6 +217,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitVrrpSocket(env, exports);
   InitPacketSocket(env, exports);
   InitHrTimer(env, exports);
+  InitProcess(env, exports);
   return exports;
 }
 

@@ -24,7 +24,9 @@ Usage:
                                          the running daemon's instances (a table, or JSON for scripts)
   vipd reload [--control-socket PATH]   re-read the running daemon's configuration (as SIGHUP does): exit 0
                                          applied, 2 refused (every error printed), 1 no daemon
-  vipd check-config [-f FILE]            validate FILE; exit 0 (warnings only) or 2 (errors)
+  vipd check-config [-f FILE] [--strict] validate FILE; exit 0 (warnings only) or 2 (errors); --strict
+                                         refuses what vipd accepts only because keepalived does
+                                         (the warnings that say what keepalived 2.2.7 does)
   vipd convert [-f] FILE                 print FILE (keepalived.conf) as vipd YAML on stdout
   vipd --help | --version
 
@@ -54,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       'pid-file': { type: 'string' },
       metrics: { type: 'string' },
       json: { type: 'boolean' },
+      strict: { type: 'boolean' },
       format: { type: 'string' },
       'config-id': { type: 'string', short: 'i' },
       help: { type: 'boolean', short: 'h' },
@@ -94,9 +97,12 @@ export async function main(argv: string[]): Promise<number> {
     import('../core/config/result.js'),
   ]);
   const loaded = await loadConfigFile(file, opts);
-  for (const w of loaded.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
-  for (const e of loaded.errors) process.stderr.write(`error: ${formatIssue(e)}\n`);
-  if (loaded.errors.length > 0 || !loaded.config) return 2;
+  // --strict: keepalived's leniency, accepted by default, becomes an error.
+  const strict = command === 'check-config' && values.strict === true;
+  const refused = strict ? loaded.warnings.filter((w) => w.lenient) : [];
+  for (const w of loaded.warnings) if (!refused.includes(w)) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+  for (const e of [...refused, ...loaded.errors]) process.stderr.write(`error: ${formatIssue(e)}\n`);
+  if (loaded.errors.length > 0 || refused.length > 0 || !loaded.config) return 2;
   if (command === 'check-config') {
     const lvs = loaded.config.virtualServers.length;
     const servers = lvs > 0 ? `, ${lvs} virtual servers` : '';

@@ -357,6 +357,22 @@ export interface IpvsPort {
   close(): void;
 }
 
+/** How the process is scheduled (keepalived's vrrp_* process settings); each call says what failed by throwing. */
+export interface ProcessSchedulingPort {
+  /** setpriority of the VRRP (main) thread. */
+  setNiceness(niceness: number): void;
+  /** SCHED_RR at `priority` for the main thread, RLIMIT_RTTIME soft rttimeUs/2, hard rttimeUs; 0: SCHED_OTHER. */
+  setRealtime(priority: number, rttimeUs: number): void;
+  /** vrrp_no_swap: the process's code and stack locked in memory as touched (true), or unlocked (false). */
+  lockMemory(lock: boolean): void;
+  /** Every thread of the process on these CPUs. */
+  setCpuAffinity(cpus: number[]): void;
+  /** The kernel's SIGXCPU (realtime CPU beyond the soft limit): unsubscribe with the returned function. */
+  onRealtimeOverrun(listener: () => void): () => void;
+  /** Each wake-up of the timers that runs after its deadline: how late, in ms. */
+  onTimerLate(listener: (lateMs: number) => void): () => void;
+}
+
 export interface DaemonEdges extends SocketEdges {
   clock: Clock;
   addresses: AddressPort;
@@ -369,6 +385,8 @@ export interface DaemonEdges extends SocketEdges {
   sysctl?: SysctlPort | undefined;
   /** no_accept's drop rules. */
   firewall?: FirewallPort | undefined;
+  /** vrrp_priority, vrrp_rt_priority, max_auto_priority...: asked for only by a configuration that has some. */
+  scheduling?: ProcessSchedulingPort | undefined;
   /** Hears of routes and rules deleted in the kernel; asked for only by a configuration that has some. */
   watchRoutingDeletions?(listener: (d: RoutingDeletion) => void): () => void;
   links: LinkWatcher;

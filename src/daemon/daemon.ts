@@ -33,6 +33,7 @@ import { BoundInterface } from './interface-binding.js';
 import { addressKey, KernelLedger } from './ledger.js';
 import { LoadBalancer } from './load-balancer.js';
 import { PacedFrames } from './paced-frames.js';
+import { ProcessPriority } from './process-priority.js';
 import { rehearseTakeover } from './rehearsal.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
@@ -98,6 +99,8 @@ export class Daemon {
   private readonly pacers = new Map<string, PacedFrames>();
   private starting: Promise<void> | undefined;
   private startedAt = 0;
+  /** keepalived's vrrp_* process settings and max_auto_priority (where the edges can set them). */
+  private readonly processPriority: ProcessPriority | undefined;
 
   constructor(
     private config: VipdConfig,
@@ -115,6 +118,9 @@ export class Daemon {
       edges.firewall,
     );
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
+    this.processPriority =
+      edges.scheduling &&
+      new ProcessPriority(config.globalDefs.process, edges.scheduling, log.child({ part: 'process' }));
     this.syncGroups = new SyncGroups(
       config.syncGroups,
       {
@@ -276,6 +282,8 @@ export class Daemon {
       }
     });
     await this.startLoadBalancer(this.config);
+    // Once started: start-up's long runs of JavaScript would spend vrrp_rlimit_rttime under realtime scheduling.
+    this.processPriority?.start();
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
     // Off the path to the first state: the first takeover is a Master_Down_Interval away at the earliest.
     this.edges.addresses.warmUp?.().catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
@@ -760,6 +768,7 @@ export class Daemon {
     const previous = this.config;
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
     const g0 = previous.globalDefs;
+    this.processPriority?.reconfigure(next.globalDefs.process);
     if (g0.garpIntervalMs !== next.globalDefs.garpIntervalMs || g0.gnaIntervalMs !== next.globalDefs.gnaIntervalMs) {
       for (const p of this.pacers.values()) p.close();
       this.pacers.clear(); // made again with the new intervals at the next frame
@@ -849,6 +858,7 @@ export class Daemon {
       await this.ledger.releaseAll(); // nothing, unless an instance could not release what it held
       await new Promise((r) => setImmediate(r)); // the event queue writes the STOP lines first
       this.syncGroups.stopped();
+      this.processPriority?.stop();
       await Promise.allSettled(this.fifos.map((f) => f.port.close()));
       this.closeEdges();
       this.log.info('vipd stopped');

@@ -169,6 +169,8 @@ export class InstanceRunner implements AdvertSink {
       authPassword: c.auth?.password,
       unicastPeers: c.unicastPeers,
       checkUnicastSrc: c.checkUnicastSrc,
+      ownerIgnoreAdverts: c.ownerIgnoreAdverts,
+      skipCheckAdvAddr: c.skipCheckAdvAddr,
     };
   }
 

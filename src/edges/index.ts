@@ -9,6 +9,7 @@ import { lazyIpvs } from './netlink/ipvs.js';
 import { watchRoutingDeletions } from './netlink/routing-events.js';
 import { nftables } from './nftables.js';
 import { openNotifyFifo } from './notify-fifo.js';
+import { createProcessScheduling } from './process-scheduling.js';
 import { runScript } from './scripts.js';
 import { procSysctl } from './sysctl.js';
 import { TimerScheduler } from './timer-scheduler.js';
@@ -27,6 +28,7 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     vmacs: createVmacPort(),
     sysctl: procSysctl,
     firewall: nftables,
+    scheduling: createProcessScheduling((listener) => timers.onLate(listener)),
     watchRoutingDeletions: (listener) =>
       watchRoutingDeletions(listener, (err) => log.error({ err }, 'route watcher error')),
     // Notification overflow is handled inside (a resync); anything else is worth a line.

@@ -43,6 +43,7 @@ export class TimerScheduler {
   private firing = false;
   /** The time of the running wake-up or batch (NaN outside one). */
   private batchNow = Number.NaN;
+  private readonly lateListeners = new Set<(lateMs: Millis) => void>();
 
   constructor(
     createOneShot: (onFire: () => void) => OneShotTimer,
@@ -52,6 +53,12 @@ export class TimerScheduler {
     },
   ) {
     this.timer = createOneShot(() => this.wake());
+  }
+
+  /** Hears how late each wake-up ran after the deadline it was armed for (max_auto_priority). */
+  onLate(listener: (lateMs: Millis) => void): () => void {
+    this.lateListeners.add(listener);
+    return () => this.lateListeners.delete(listener);
   }
 
   /** True while a wake-up or batch() runs: sends made now may wait for the batch's end. */
@@ -139,8 +146,19 @@ export class TimerScheduler {
   }
 
   private wake(): void {
+    const deadline = this.armedAt;
     this.armedAt = Number.NaN;
     this.begin();
+    const late = this.batchNow - deadline;
+    if (late > 0) {
+      for (const listener of this.lateListeners) {
+        try {
+          listener(late);
+        } catch (err) {
+          this.onError(err);
+        }
+      }
+    }
     let budget = Math.max(1, this.heap.length) * MAX_FIRES_PER_TIMER_PER_WAKE;
     try {
       // Due is judged on the live clock (the timers fired so far took time); now() stays the wake-up's.

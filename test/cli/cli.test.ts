@@ -39,6 +39,24 @@ describe('vipd command line', () => {
     expect(r.stdout).toContain('configuration OK');
   });
 
+  it("check-config --strict refuses keepalived's leniency, which plain check-config accepts with a warning", () => {
+    const f = file(
+      'keepalived.conf',
+      'vrrp_instance VI_1 {\n  state SLAVE\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n',
+    );
+    const lenient = vipd('check-config', '-f', f);
+    expect(lenient.status).toBe(0);
+    expect(lenient.stderr).toBe(
+      `warning: ${f}:2:9: state SLAVE is not a state: keepalived 2.2.7 treats it as BACKUP, and so does vipd\n`,
+    );
+    const strict = vipd('check-config', '--strict', '-f', f);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr).toBe(
+      `error: ${f}:2:9: state SLAVE is not a state: keepalived 2.2.7 treats it as BACKUP, and so does vipd\n`,
+    );
+    expect(vipd('check-config', '--strict', '-f', path.join(repoRoot, 'conf/vipd.example.yaml')).status).toBe(0);
+  });
+
   it('check-config exits 2 and prints every error with file:line:col', () => {
     const f = file(
       'broken.yaml',

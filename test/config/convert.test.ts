@@ -187,7 +187,7 @@ vrrp_sync_group:
     );
     expect(r.errors.map(formatIssue)).toEqual([
       'inc.conf:3:1: vrrp_instance VI_1 has no virtual_router_id (1–255)',
-      'inc.conf:3:1: vrrp_instance VI_1 has no virtual_ipaddress (no_virtual_ipaddress is not supported yet)',
+      'inc.conf:3:1: vrrp_instance VI_1 has no virtual_ipaddress (no_virtual_ipaddress: true runs it without one)',
     ]);
   });
 });

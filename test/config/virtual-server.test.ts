@@ -332,6 +332,7 @@ virtual_server 10.0.0.100 80 {
   it("keepalived 2.2.7's repairs, as warnings: no protocol is UDP, a port-less service is made persistent", () => {
     const r = conf('virtual_server 10.0.0.100 {\n}\n');
     expect(r.warnings.map(formatIssue)).toEqual([
+      '/etc/keepalived/keepalived.conf:1:1: virtual_server 10.0.0.100 has no lb_kind: NAT is used, as keepalived 2.2.7 does (write lb_kind NAT)',
       '/etc/keepalived/keepalived.conf:1:1: virtual_server 10.0.0.100: a virtual server without a port must be persistent: persistence_timeout 360 is used',
       '/etc/keepalived/keepalived.conf:1:1: virtual_server 10.0.0.100 has no protocol: UDP is used, as keepalived does (write protocol TCP for TCP)',
     ]);
@@ -340,8 +341,10 @@ virtual_server 10.0.0.100 80 {
       persistenceTimeoutS: 360,
       flags: SERVICE_FLAGS.persistent,
     });
-    expect(conf('virtual_server fwmark 1 {\n}\n').warnings).toEqual([]);
-    expect(conf('virtual_server fwmark 1 {\n  smtp_alert\n}\n').warnings.map((w) => w.message)).toEqual([
+    expect(conf('virtual_server fwmark 1 {\n}\n').warnings.map((w) => w.message)).toEqual([
+      'virtual_server fwmark 1 has no lb_kind: NAT is used, as keepalived 2.2.7 does (write lb_kind NAT)',
+    ]);
+    expect(conf('virtual_server fwmark 1 {\n  lb_kind NAT\n  smtp_alert\n}\n').warnings.map((w) => w.message)).toEqual([
       'keyword smtp_alert is not used by vipd (SMTP)',
     ]);
   });

@@ -6,6 +6,7 @@ import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.
 import type { InstanceConfig, VipdConfig } from '../../src/core/config/model.js';
 import { formatIssue } from '../../src/core/config/result.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
+import { DEFAULT_PROCESS_SETTINGS } from '../../src/core/process/priority.js';
 import { loadConfigFile } from '../../src/edges/config-files.js';
 import { memHost } from './keepalived/helpers.js';
 
@@ -79,6 +80,8 @@ describe('YAML configuration: valid files', () => {
         lowerPrioNoAdvert: false,
         higherPrioSendAdvert: false,
         checkUnicastSrc: true,
+        ownerIgnoreAdverts: false,
+        skipCheckAdvAddr: false,
         v3ChecksumAsV2: false,
         enableScriptSecurity: false,
         garpIntervalMs: 0,
@@ -86,6 +89,7 @@ describe('YAML configuration: valid files', () => {
         vrrpStrict: false,
         notifyFifos: [],
         lvs: { flushAtStart: false, flushOnStop: false, timeouts: undefined, syncDaemon: undefined },
+        process: DEFAULT_PROCESS_SETTINGS,
       },
       instances: [
         {
@@ -118,6 +122,8 @@ describe('YAML configuration: valid files', () => {
           higherPrioSendAdvert: false,
           v3ChecksumAsV2: false,
           checkUnicastSrc: true,
+          ownerIgnoreAdverts: false,
+          skipCheckAdvAddr: false,
           accept: true,
           dontTrackPrimary: false,
           strictMode: false,
@@ -564,7 +570,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'unicast_src_ip without peers',
     base('    unicast_src_ip: 10.0.0.2\n'),
-    '6:5: unicast_src_ip needs unicast_peer (in multicast mode adverts come from the interface address; mcast_src_ip is not supported yet)',
+    '6:5: unicast_src_ip needs unicast_peer (in multicast mode, mcast_src_ip sets the source address of the adverts)',
   ],
   [
     'empty unicast_peer',
@@ -662,7 +668,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'missing virtual_ipaddress',
     'vrrp_instance:\n  VI_1:\n    interface: eth0\n    virtual_router_id: 51\n',
-    '2:3: vrrp_instance VI_1 has no virtual_ipaddress (no_virtual_ipaddress is not supported yet)',
+    '2:3: vrrp_instance VI_1 has no virtual_ipaddress (no_virtual_ipaddress: true runs it without one)',
   ],
   [
     'notify with an unterminated quote',
@@ -677,7 +683,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'script_user with two colons',
     `global_defs: { script_user: "a:b:c" }\n${base()}`,
-    '1:29: script_user must be USER or USER:GROUP, got "a:b:c"',
+    '1:29: script_user must be USER, USER GROUP or USER:GROUP, got "a:b:c"',
   ],
   [
     'duplicate VRID on one interface',
@@ -885,7 +891,7 @@ describe('YAML configuration: all errors at once', () => {
       '9:17: advert_int 0.5 must be whole seconds from 1 to 255 for VRRPv2 (version: 3 allows 0.01 s steps)',
       '13:9: virtual_ipaddress "10.0.0.101/24 label": label needs a value',
       "14:9: virtual_ipaddress 2001:db8::1 is IPv6 but the instance's first address 10.0.0.100 is IPv4: all addresses of an instance must be one family (use one instance per family)",
-      '15:5: unicast_src_ip needs unicast_peer (in multicast mode adverts come from the interface address; mcast_src_ip is not supported yet)',
+      '15:5: unicast_src_ip needs unicast_peer (in multicast mode, mcast_src_ip sets the source address of the adverts)',
       '16:3: vrrp_instance VI_2 has no interface',
       '19:5: authentication is for VRRPv2 only; this instance is version 3',
     ]);

@@ -53,6 +53,8 @@ export interface ReceiveExpectation {
   /** keepalived `vrrp_owner_ignore_adverts`: an owner (priority 255) drops every advert as 'owner'. */
   ownerIgnoreAdverts?: boolean | undefined;
   unicastPeers?: string[] | undefined;
+  /** keepalived `skip_check_adv_addr`: the address list is not compared (no 'address_list' note). */
+  skipCheckAdvAddr?: boolean | undefined;
   /** keepalived `check_unicast_src`: in unicast mode, drop adverts whose source is not a peer. */
   checkUnicastSrc?: boolean | undefined;
   /** keepalived unicast_peer `min_ttl` / `max_ttl`: the only TTL check on unicast adverts. */

@@ -17,6 +17,7 @@
 import { stringify } from 'yaml';
 import { CHECKER_DEFAULTS, defaultConnectPort, defaultDelayBeforeRetryMs } from '../checks/spec.js';
 import type { AddressSpec } from '../ports.js';
+import { DEFAULT_PROCESS_SETTINGS } from '../process/priority.js';
 import type { GarpParams } from '../vrrp/types.js';
 import type { CheckConfig, InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
 import { routeLine, ruleLine } from './routing.js';
@@ -52,6 +53,18 @@ export function modelToTree(config: VipdConfig): Tree {
   if (g.lowerPrioNoAdvert) gd.vrrp_lower_prio_no_advert = true;
   if (g.higherPrioSendAdvert) gd.vrrp_higher_prio_send_advert = true;
   if (!g.checkUnicastSrc) gd.vrrp_check_unicast_src = false;
+  if (g.ownerIgnoreAdverts) gd.vrrp_owner_ignore_adverts = true;
+  const proc = g.process;
+  if (proc.niceness !== undefined) gd.vrrp_priority = proc.niceness;
+  if (proc.realtimePriority !== undefined) gd.vrrp_rt_priority = proc.realtimePriority;
+  if (proc.rlimitRttimeUs !== DEFAULT_PROCESS_SETTINGS.rlimitRttimeUs) gd.vrrp_rlimit_rttime = proc.rlimitRttimeUs;
+  if (proc.noSwap) gd.vrrp_no_swap = true;
+  if (proc.cpuAffinity) gd.vrrp_cpu_affinity = proc.cpuAffinity.join(' ');
+  if (proc.maxAutoPriority !== 0) gd.max_auto_priority = proc.maxAutoPriority;
+  if (proc.minAutoPriorityDelayMs !== DEFAULT_PROCESS_SETTINGS.minAutoPriorityDelayMs) {
+    gd.min_auto_priority_delay = Math.round(proc.minAutoPriorityDelayMs * 1000);
+  }
+  if (g.skipCheckAdvAddr) gd.vrrp_skip_check_adv_addr = true;
   if (g.v3ChecksumAsV2) gd.v3_checksum_as_v2 = true;
   if (g.scriptUser) gd.script_user = userText(g.scriptUser, ':');
   if (g.enableScriptSecurity) gd.enable_script_security = true;
@@ -127,10 +140,11 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.advertIntervalMs !== DEFAULTS.advertIntSeconds * 1000) b.advert_int = s(i.advertIntervalMs);
   if (!i.preempt) b.nopreempt = true;
   if (i.preemptDelayMs !== 0) b.preempt_delay = s(i.preemptDelayMs);
-  put(b, 'unicast_src_ip', i.unicastSrcIp);
+  put(b, i.unicastPeers.length > 0 ? 'unicast_src_ip' : 'mcast_src_ip', i.unicastSrcIp);
   if (i.unicastPeers.length > 0) b.unicast_peer = [...i.unicastPeers];
   if (i.auth) b.authentication = { auth_type: i.auth.type, auth_pass: i.auth.password };
-  b.virtual_ipaddress = i.vips.map((v) => vipLine(v, i.interface));
+  if (i.vips.length > 0) b.virtual_ipaddress = i.vips.map((v) => vipLine(v, i.interface));
+  else b.no_virtual_ipaddress = true;
   if (i.excludedVips.length > 0) b.virtual_ipaddress_excluded = i.excludedVips.map((v) => vipLine(v, i.interface));
   if (i.virtualRoutes.length > 0) b.virtual_routes = i.virtualRoutes.map(routeLine);
   if (i.virtualRules.length > 0) b.virtual_rules = i.virtualRules.map(ruleLine);
@@ -150,6 +164,8 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.lowerPrioNoAdvert !== g.lowerPrioNoAdvert) b.lower_prio_no_advert = i.lowerPrioNoAdvert;
   if (i.higherPrioSendAdvert !== g.higherPrioSendAdvert) b.higher_prio_send_advert = i.higherPrioSendAdvert;
   if (i.checkUnicastSrc !== g.checkUnicastSrc) b.check_unicast_src = i.checkUnicastSrc;
+  if ((i.ownerIgnoreAdverts ?? false) !== g.ownerIgnoreAdverts) b.owner_ignore_adverts = i.ownerIgnoreAdverts;
+  if ((i.skipCheckAdvAddr ?? false) !== g.skipCheckAdvAddr) b.skip_check_adv_addr = i.skipCheckAdvAddr;
   if (i.v3ChecksumAsV2 !== g.v3ChecksumAsV2) b.v3_checksum_as_v2 = i.v3ChecksumAsV2;
   if (!i.accept) b.no_accept = true;
   if (i.dontTrackPrimary) b.dont_track_primary = true;

@@ -64,20 +64,11 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'vrrp_mcast_group6',
   'default_interface',
   'vrrp_min_garp',
-  'vrrp_skip_check_adv_addr',
   'vrrp_notify_priority_changes',
-  'vrrp_owner_ignore_adverts',
   'fifo_write_vrrp_states_on_reload',
   'dynamic_interfaces',
   'vrrp_startup_delay',
   'vrrp_delay_after_boot',
-  'max_auto_priority',
-  'min_auto_priority_delay',
-  'vrrp_priority',
-  'vrrp_rt_priority',
-  'vrrp_no_swap',
-  'vrrp_cpu_affinity',
-  'vrrp_rlimit_rttime',
   'nftables',
   'vrrp_iptables',
   'vrrp_ipsets',
@@ -128,9 +119,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'track_bfd',
   'use_vmac_addr',
   'use_ipvlan',
-  'no_virtual_ipaddress',
   'auth_hmac',
-  'mcast_src_ip',
   'mcast_dst_ip',
   'unicast_ttl',
   'unicast_fault_no_peer',
@@ -139,9 +128,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'promote_secondaries',
   'dont_track_primary',
   'timer_expired_backup',
-  'owner_ignore_adverts',
   'old_unicast_checksum',
-  'skip_check_adv_addr',
   'native_ipv6',
   'debug',
   'kernel_rx_buf_size',
@@ -174,6 +161,11 @@ export const UNSUPPORTED_URL: ReadonlySet<string> = new Set([
   'regex_min_offset',
   'regex_max_offset',
   'regex_stack',
+]);
+
+/** Keywords keepalived once had and 2.2.7 ignores as unknown, wherever they are written: why. */
+export const OBSOLETE_KEYWORDS: ReadonlyMap<string, string> = new Map([
+  ['nat_mask', 'an LVS keyword of keepalived 1.x, without effect since'],
 ]);
 
 /** `set` without the tracker keywords `trackers` when trackers are supported, else `set` itself. */

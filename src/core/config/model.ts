@@ -20,9 +20,17 @@ export interface SourceLocation {
 /** One configuration error or warning, always with a position a person can jump to. */
 export interface ConfigIssue extends SourceLocation {
   message: string;
+  /**
+   * A warning about keepalived's leniency: something keepalived 2.2.7 accepts (silently, with a warning, or by
+   * ignoring it) that vipd accepts too, with keepalived's interpretation or a stated better one. `check-config
+   * --strict` makes these errors.
+   */
+  lenient?: true;
 }
 
 export type { ScriptUser } from '../checks/spec.js';
+
+import type { ProcessSettings } from '../process/priority.js';
 
 export interface GlobalDefs {
   /** `router_id` (keepalived's default is the host name, resolved by whoever needs it). */
@@ -39,6 +47,12 @@ export interface GlobalDefs {
   higherPrioSendAdvert: boolean;
   /** `vrrp_check_unicast_src` (false). */
   checkUnicastSrc: boolean;
+  /** keepalived's VRRP process settings (vrrp_priority, vrrp_rt_priority, max_auto_priority...). */
+  process: ProcessSettings;
+  /** `vrrp_owner_ignore_adverts` (false): the default of every instance's owner_ignore_adverts. */
+  ownerIgnoreAdverts: boolean;
+  /** `vrrp_skip_check_adv_addr` (false): the default of every instance's skip_check_adv_addr. */
+  skipCheckAdvAddr: boolean;
   /** `v3_checksum_as_v2` (false). */
   v3ChecksumAsV2: boolean;
   /** `script_user USER[:GROUP]`: parsed; applied by the script runner in a later issue. */
@@ -276,6 +290,13 @@ export interface InstanceConfig {
   v3ChecksumAsV2: boolean;
   /** In unicast mode, drop adverts whose source is not a listed peer. */
   checkUnicastSrc: boolean;
+  /** `owner_ignore_adverts`: as the address owner (priority 255), ignore every advert. */
+  ownerIgnoreAdverts?: boolean | undefined;
+  /**
+   * `skip_check_adv_addr`: do not compare a received advert's addresses with ours. vipd never drops on that
+   * comparison; it counts and logs a difference, which this silences.
+   */
+  skipCheckAdvAddr?: boolean | undefined;
   /** `accept` (true) / `no_accept`. vipd never installs no_accept firewall rules: false is not supported yet. */
   accept: boolean;
   /** `dont_track_primary` (false): vipd tracks the instance interface; true is not supported yet. */

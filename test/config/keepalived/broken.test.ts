@@ -67,8 +67,6 @@ const CASES: [string, string, string[]][] = [
     'vrrp_instance A {\n priority 1\n priority {\n }\n}\n',
     ['3:2: priority is used both as a setting and as a block'],
   ],
-  ['undefined $NAME', 'vrrp_instance A {\n priority $PRIO\n}\n', ['2:11: $PRIO is not defined']],
-  ['undefined ${NAME}', 'vrrp_instance A {\n interface eth${N}.1\n}\n', ['2:15: ${N} is not defined']],
   ['unclosed ${', 'vrrp_instance A {\n interface ${IF\n}\n', ['2:12: ${ is not closed: missing }']],
   ['bad ${...} name', 'vrrp_instance A {\n interface ${1X}\n}\n', ['2:12: ${1X} is not a parameter name']],
   ['space before =', '$IF =eth0\n', ['1:1: a definition has no space before "=": write $NAME=VALUE']],
@@ -134,7 +132,6 @@ const CASES: [string, string, string[]][] = [
     'several errors at once',
     'vrrp_instance A {\n priority $P\n interface "eth0\n virtual_ipaddress 1.2.3.4\n',
     [
-      '2:11: $P is not defined',
       '3:12: unterminated string: this " has no closing "',
       '1:17: unbalanced braces: this { is never closed',
       '4:2: virtual_ipaddress needs a { ... } block: write virtual_ipaddress { 1.2.3.4 }',

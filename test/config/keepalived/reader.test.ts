@@ -264,7 +264,7 @@ describe('keepalived reader: definitions, conditionals, sequences', () => {
     const r = parse(inst(' notify_master "/bin/sh -c \'echo $HOME\'"'));
     expect(r.errors).toEqual([]);
     expect(r.warnings.map(fmt)).toEqual([
-      '/etc/k/main.conf:2:34: $HOME is not defined; kept as written (as keepalived does)',
+      '/etc/k/main.conf:2:34: $HOME is not defined; kept as written (as keepalived 2.2.7 does)',
     ]);
     expect(r.tree).toEqual({ vrrp_instance: { VI_1: { notify_master: "/bin/sh -c 'echo $HOME'" } } });
   });

@@ -53,7 +53,7 @@ export function parseKeepalivedToConfig(
 ): ParseResult {
   const parsed = parseKeepalivedConfig(text, file, opts);
   if (parsed.errors.length > 0) return { errors: parsed.errors, warnings: parsed.warnings };
-  const result = validateConfig(parsed.tree, file, toLocator(parsed.locate), validate);
+  const result = validateConfig(parsed.tree, file, toLocator(parsed.locate), { ...validate, keepalived: true });
   return {
     config: result.config,
     model: result.model,

@@ -15,6 +15,14 @@ import { notUsedMessage } from '../keywords.js';
 import type { PathSegment } from '../schema/index.js';
 import { COMMANDS, type Context, ruleFor, SYNC_GROUP_FLAGS, TEXT_VALUES } from './grammar.js';
 
+/** Blocks keepalived looks up by name in a list: a second one of a name is never found, the first is used. */
+const FIRST_DEFINITION_WINS: ReadonlySet<string> = new Set([
+  'vrrp_script',
+  'vrrp_track_file',
+  'track_file',
+  'vrrp_track_process',
+]);
+
 /** Commands keepalived lets a user (and group) follow. */
 const NOTIFY_WITH_USER: ReadonlySet<string> = new Set([
   'notify',
@@ -54,6 +62,7 @@ export function mapStatements(
   };
   const error = (pos: Pos, message: string) => errors.push({ ...pos, message });
   const warn = (pos: Pos, message: string) => warnings.push({ ...pos, message });
+  const lenient = (pos: Pos, message: string) => warnings.push({ ...pos, message, lenient: true });
   const lineOf = (path: readonly PathSegment[]) => locs.get(keyOf(path))?.key.line;
 
   const scalar = (kw: string, args: Token[]): unknown => {
@@ -103,7 +112,13 @@ export function mapStatements(
     if (!existing) put(obj, kw, group);
     mark(here, kwPos);
     if (Object.hasOwn(group, name)) {
-      error(namePos, `${kw} ${name} is defined twice (first at line ${lineOf([...here, name])})`);
+      const first = lineOf([...here, name]);
+      if (FIRST_DEFINITION_WINS.has(kw)) {
+        lenient(
+          namePos,
+          `${kw} ${name} is defined again: keepalived 2.2.7 uses the first one (line ${first}), and so does vipd`,
+        );
+      } else error(namePos, `${kw} ${name} is defined twice (first at line ${first})`);
       return false;
     }
     put(group, name, value);

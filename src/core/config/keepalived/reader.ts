@@ -80,6 +80,11 @@ class Reader {
     this.warnings.push({ ...pos, message });
   }
 
+  /** keepalived's leniency (see ConfigIssue.lenient). */
+  private lenient(pos: Pos, message: string): void {
+    this.warnings.push({ ...pos, message, lenient: true });
+  }
+
   private readFile(text: string, file: string): void {
     this.includeStack.push(file);
     const savedChecks = new Set(this.includeChecks);
@@ -439,8 +444,8 @@ class Reader {
       const value = this.lookup(name, arg, at, ctx);
       if (value === undefined) {
         const ref = cur.s.slice(i, refEnd);
-        if (quoted) this.warn(at, `${ref} is not defined; kept as written (as keepalived does)`);
-        else this.error(at, `${ref} is not defined`);
+        // keepalived leaves an undefined $NAME as written, quoted or not.
+        this.lenient(at, `${ref} is not defined; kept as written (as keepalived 2.2.7 does)`);
         i = refEnd;
         continue;
       }

@@ -8,6 +8,7 @@ import { CommandSyntaxError, splitCommand } from '../command.js';
 import type { NotifyScripts } from '../model.js';
 import { parseUserSpec, parseWeightSpec } from '../tracking.js';
 import { isValidIfName } from '../vip.js';
+import type { PathSegment, Reporter } from './report.js';
 
 // A configuration is parsed once per load: zod's generated fast path (new Function per object schema) saves
 // nothing measurable there, and without it vipd needs no eval.
@@ -209,6 +210,51 @@ export const trackEntries = listOf(z.unknown(), 'lines like "eth1 weight -2" or 
 export const userSpec = z
   .string({ error: 'must be USER, USER GROUP or USER:GROUP' })
   .refine((s) => parseUserSpec(s) !== undefined, { error: 'must be USER, USER GROUP or USER:GROUP' });
+
+/**
+ * A parsed `USER [GROUP]` (userSpec). USER:GROUP is vipd's; keepalived 2.2.7 reads it as one user name, which
+ * the warning says.
+ */
+export function userOf(
+  value: string | undefined,
+  at: readonly PathSegment[],
+  report: Reporter,
+): { user: string; group?: string | undefined } | undefined {
+  if (value === undefined) return undefined;
+  if (report.keepalived && value.includes(':')) {
+    report.lenient(
+      at,
+      'value',
+      `${value}: vipd runs scripts as user ${value.split(':')[0]}, group ${value.split(':')[1]}; keepalived 2.2.7 ` +
+        `looks for a user named "${value}" (write "${value.replace(':', ' ')}" for both)`,
+    );
+  }
+  return parseUserSpec(value);
+}
+
+/** CPU numbers: `0 2 4`, ranges `0-3` too (a single number reads as a number). */
+export const cpuList = z
+  .union([z.number(), z.string()], { error: 'must be CPU numbers like 0 1 or 0-3' })
+  .transform((v, ctx) => {
+    const cpus = new Set<number>();
+    for (const word of String(v)
+      .split(/[\s,]+/)
+      .filter(Boolean)) {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(word);
+      const lo = Number(m?.[1]);
+      const hi = Number(m?.[2] ?? m?.[1]);
+      if (!m || hi < lo || hi >= 1024) {
+        ctx.addIssue({ code: 'custom', message: `{kw}: "${word}" is not a CPU number or range (0-1023)` });
+        return z.NEVER;
+      }
+      for (let c = lo; c <= hi; c++) cpus.add(c);
+    }
+    if (cpus.size === 0) {
+      ctx.addIssue({ code: 'custom', message: '{kw} names no CPU' });
+      return z.NEVER;
+    }
+    return [...cpus].sort((a, b) => a - b);
+  });
 
 /** Seconds → milliseconds, keeping keepalived's µs resolution. */
 export function toMs(seconds: number): number {

@@ -1,10 +1,12 @@
 /** `global_defs`: its schema and the GlobalDefs it builds. */
 import * as z from 'zod';
+import { DEFAULT_PROCESS_SETTINGS, REALTIME_MAX } from '../../process/priority.js';
 import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, UNSUPPORTED_GLOBAL } from '../keywords.js';
 import type { GlobalDefs } from '../model.js';
 import { DEFAULTS } from './defaults.js';
 import {
   command,
+  cpuList,
   flag,
   garpDelay,
   garpExtraIf,
@@ -14,6 +16,8 @@ import {
   pacing,
   text,
   toMs,
+  userOf,
+  userSpec,
   version,
   wholeNumber,
 } from './fields.js';
@@ -44,11 +48,21 @@ export const globalDefsSchema = z
     vrrp_lower_prio_no_advert: flag,
     vrrp_higher_prio_send_advert: flag,
     vrrp_check_unicast_src: flag,
+    vrrp_owner_ignore_adverts: flag,
+    vrrp_priority: wholeNumber(-20, 19),
+    vrrp_rt_priority: wholeNumber(1, REALTIME_MAX),
+    vrrp_rlimit_rttime: wholeNumber(2, 4_294_967_295),
+    vrrp_no_swap: flag,
+    vrrp_cpu_affinity: cpuList,
+    // Bare: the highest priority there is; -1 is keepalived's "off, and no start-up notice".
+    max_auto_priority: z.union([z.literal(true).transform(() => REALTIME_MAX), wholeNumber(-1, REALTIME_MAX)], {
+      error: `must be a realtime priority from -1 to ${REALTIME_MAX} (or nothing: ${REALTIME_MAX})`,
+    }),
+    min_auto_priority_delay: wholeNumber(1, 10_000_000),
+    vrrp_skip_check_adv_addr: flag,
     v3_checksum_as_v2: flag,
     vrrp_down_timer_adverts: wholeNumber(1, 100),
-    script_user: z
-      .string({ error: 'must be USER or USER:GROUP' })
-      .regex(/^[^:\s]+(:[^:\s]+)?$/, { error: 'must be USER or USER:GROUP' }),
+    script_user: userSpec,
     enable_script_security: flag,
     vrrp_strict: flag,
     net_namespace: z
@@ -90,7 +104,17 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
   }
   const masterDelayMs = (g.vrrp_garp_master_delay ?? DEFAULTS.garpMasterDelaySeconds) * 1000;
   const masterRepeat = g.vrrp_garp_master_repeat ?? DEFAULTS.garpMasterRepeat;
-  const [user, group] = g.script_user?.split(':') ?? [];
+  for (const key of ['vrrp_garp_interval', 'vrrp_gna_interval'] as const) {
+    if (g[key] === 0 && report.keepalived) {
+      report.lenient(
+        ['global_defs', key],
+        'value',
+        `${key} 0: keepalived 2.2.7 calls 0 invalid and ignores the line; its default is 0 as well (no pacing), ` +
+          "and so is vipd's: remove the line",
+      );
+    }
+  }
+  const { user, group } = userOf(g.script_user, ['global_defs', 'script_user'], report) ?? {};
   return {
     routerId: g.router_id,
     vrrpVersion: g.vrrp_version ?? DEFAULTS.vrrpVersion,
@@ -108,6 +132,8 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     lowerPrioNoAdvert: g.vrrp_lower_prio_no_advert ?? DEFAULTS.lowerPrioNoAdvert,
     higherPrioSendAdvert: g.vrrp_higher_prio_send_advert ?? DEFAULTS.higherPrioSendAdvert,
     checkUnicastSrc: g.vrrp_check_unicast_src ?? DEFAULTS.checkUnicastSrc,
+    ownerIgnoreAdverts: g.vrrp_owner_ignore_adverts ?? false,
+    skipCheckAdvAddr: g.vrrp_skip_check_adv_addr ?? false,
     v3ChecksumAsV2: g.v3_checksum_as_v2 ?? DEFAULTS.v3ChecksumAsV2,
     scriptUser: user ? { user, group } : undefined,
     enableScriptSecurity: g.enable_script_security ?? false,
@@ -122,5 +148,17 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
       return fifo ? [{ keyword, ...fifo, script }] : [];
     }),
     lvs: buildLvsGlobals(g, report),
+    process: {
+      niceness: g.vrrp_priority,
+      realtimePriority: g.vrrp_rt_priority,
+      rlimitRttimeUs: g.vrrp_rlimit_rttime ?? DEFAULT_PROCESS_SETTINGS.rlimitRttimeUs,
+      noSwap: g.vrrp_no_swap ?? false,
+      cpuAffinity: g.vrrp_cpu_affinity,
+      maxAutoPriority: g.max_auto_priority ?? DEFAULT_PROCESS_SETTINGS.maxAutoPriority,
+      minAutoPriorityDelayMs:
+        g.min_auto_priority_delay !== undefined
+          ? g.min_auto_priority_delay / 1000
+          : DEFAULT_PROCESS_SETTINGS.minAutoPriorityDelayMs,
+    },
   };
 }

@@ -75,6 +75,8 @@ export interface Context {
 export interface ValidateOptions {
   /** Trackers are supported (not refused): defaults to keywords.ts's TRACKERS_SUPPORTED. */
   trackers?: boolean | undefined;
+  /** The tree was read from keepalived.conf: keepalived's own leniency applies (flags given a value). */
+  keepalived?: boolean | undefined;
 }
 
 /** Validates the whole configuration tree (plain data, see the contract at the top of this file). */
@@ -86,7 +88,7 @@ export function validateConfig(
 ): ValidationResult {
   const trackers = options.trackers ?? TRACKERS_SUPPORTED;
   const unsupportedTop = withTrackers(UNSUPPORTED_TOP_LEVEL, TRACKER_TOP_LEVEL, trackers);
-  const report = new Reporter(file, locate);
+  const report = new Reporter(file, locate, options.keepalived === true);
   const result = (config?: VipdConfig): ValidationResult => {
     const byPos = (a: ConfigIssue, b: ConfigIssue) =>
       (a.file === b.file ? 0 : a.file === file ? -1 : b.file === file ? 1 : a.file < b.file ? -1 : 1) ||

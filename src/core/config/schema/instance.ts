@@ -45,7 +45,8 @@ export const authenticationSchema = z
 
 export const instanceSchema = z
   .object({
-    state: z.enum(['MASTER', 'BACKUP'], { error: 'must be MASTER or BACKUP' }),
+    // Any word: keepalived 2.2.7 takes what is not MASTER or BACKUP as BACKUP (stateOf).
+    state: z.string({ error: 'must be MASTER or BACKUP' }).or(z.number().transform(String)),
     interface: ifName,
     virtual_router_id: wholeNumber(1, 255),
     priority: wholeNumber(1, 255),
@@ -59,6 +60,9 @@ export const instanceSchema = z
     preempt: flag,
     preempt_delay: seconds(0, 1000),
     unicast_src_ip: address,
+    // keepalived: the same setting as unicast_src_ip (the source address of the adverts), by its older name.
+    mcast_src_ip: address,
+    no_virtual_ipaddress: flag,
     unicast_peer: listOf(address, 'addresses'),
     authentication: z.unknown(), // a nested section, checked with authenticationSchema
     virtual_ipaddress: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
@@ -78,6 +82,8 @@ export const instanceSchema = z
     lower_prio_no_advert: flag,
     higher_prio_send_advert: flag,
     check_unicast_src: flag,
+    owner_ignore_adverts: flag,
+    skip_check_adv_addr: flag,
     v3_checksum_as_v2: flag,
     accept: flag,
     no_accept: flag,
@@ -134,9 +140,13 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   // Required keywords (unless present but already reported as invalid).
   if (!has('interface')) report.error(base, 'key', `${where} has no interface`);
   if (!has('virtual_router_id')) report.error(base, 'key', `${where} has no virtual_router_id (1–255)`);
-  if (!has('virtual_ipaddress')) {
-    report.error(base, 'key', `${where} has no virtual_ipaddress (no_virtual_ipaddress is not supported yet)`);
+  if (r.no_virtual_ipaddress === true && has('virtual_ipaddress')) {
+    report.error(p('no_virtual_ipaddress'), 'key', 'no_virtual_ipaddress contradicts the virtual_ipaddress block');
   }
+  if (r.mcast_src_ip !== undefined && r.unicast_src_ip !== undefined) {
+    report.error(p('mcast_src_ip'), 'key', 'mcast_src_ip and unicast_src_ip are one setting: write one of them');
+  }
+  const srcIp = r.unicast_src_ip ?? r.mcast_src_ip;
   if (r.accept === true && r.no_accept === true)
     report.error(p('no_accept'), 'key', 'no_accept contradicts accept: true');
 
@@ -145,9 +155,9 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   // keepalived: addresses without a dev go on the VMAC interface.
   const vipDev = vmacName ?? ifname;
   const vips = buildVips(r, vipDev, base, report);
-  const family: Family = vips[0]?.family ?? (r.unicast_src_ip ? (addressFamily(r.unicast_src_ip) as Family) : 4);
+  const family: Family = vips[0]?.family ?? (srcIp ? (addressFamily(srcIp) as Family) : 4);
   // Checks that depend on a value in error are skipped: one mistake, one message.
-  const familyKnown = vips.length > 0;
+  const familyKnown = vips.length > 0 || srcIp !== undefined || !has('virtual_ipaddress');
   const versionKnown = !invalid.has('version');
 
   // Version: the instance's, else global_defs vrrp_version; IPv6 needs (and forces) VRRPv3.
@@ -159,6 +169,33 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     version = 3;
   }
 
+  // Cloud failover: no address, the notify scripts move one through the provider's API. keepalived 2.2.7 runs a
+  // VRRPv2 instance so ("No VIP specified; at least one is sensible") and refuses a VRRPv3 or strict one.
+  const strict = r.strict_mode ?? g.vrrpStrict;
+  if (!has('virtual_ipaddress') && (r.no_virtual_ipaddress !== true || strict)) {
+    if (r.no_virtual_ipaddress === true) {
+      report.error(
+        p('no_virtual_ipaddress'),
+        'key',
+        'no_virtual_ipaddress cannot be used in strict mode (RFC 9568 needs an address)',
+      );
+    } else if (version === 3 || strict) {
+      report.error(
+        base,
+        'key',
+        `${where} has no virtual_ipaddress: write no_virtual_ipaddress to run VRRP${version === 3 ? 'v3' : ' in strict mode'} ` +
+          'without an address (keepalived 2.2.7 refuses it: "No VIP specified; at least one is required")',
+      );
+    } else {
+      report.compat(
+        base,
+        'key',
+        `${where} has no virtual_ipaddress: it runs VRRP and its notify scripts without adding an address, as ` +
+          'keepalived 2.2.7 does ("No VIP specified; at least one is sensible"); write no_virtual_ipaddress to say so',
+        `${where} has no virtual_ipaddress (no_virtual_ipaddress: true runs it without one)`,
+      );
+    }
+  }
   const advertIntervalMs = checkAdvertInt(
     r.advert_int,
     version,
@@ -166,7 +203,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     p('advert_int'),
     report,
   );
-  const state = r.state ?? 'BACKUP';
+  const state = stateOf(r.state, p('state'), report);
   const priority = r.priority ?? (state === 'MASTER' ? DEFAULTS.ownerPriority : DEFAULTS.priority);
 
   // Preemption: on unless nopreempt (or preempt: false).
@@ -183,27 +220,38 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     preempt = r.preempt;
     preemptKey = 'preempt';
   }
+  // keepalived 2.2.7 clears nopreempt where it cannot work, and says so; vipd does the same.
   if (!preempt && preemptKey) {
     if (state === 'MASTER') {
-      report.error(
+      preempt = true;
+      report.compat(
         p(preemptKey),
         'key',
+        'nopreempt needs state BACKUP: with state MASTER keepalived 2.2.7 clears it, and so does vipd (this ' +
+          'instance preempts)',
         'nopreempt needs state BACKUP: with state MASTER it has no effect (keepalived clears it)',
       );
     } else if (priority === 255) {
-      report.error(
+      preempt = true;
+      report.compat(
         p(preemptKey),
         'key',
+        'nopreempt cannot work with priority 255 (the address owner always preempts): keepalived 2.2.7 clears ' +
+          'it, and so does vipd',
         'nopreempt cannot be used with priority 255: the address owner always preempts',
       );
     }
   }
-  const preemptDelayMs = Math.round((r.preempt_delay ?? DEFAULTS.preemptDelaySeconds) * 1e6) / 1e3;
-  if (preemptDelayMs > 0) {
-    if (!preempt) report.error(p('preempt_delay'), 'key', 'preempt_delay has no effect with nopreempt');
-    else if (state === 'MASTER') {
-      report.error(p('preempt_delay'), 'key', 'preempt_delay has no effect with state MASTER (keepalived clears it)');
-    }
+  let preemptDelayMs = Math.round((r.preempt_delay ?? DEFAULTS.preemptDelaySeconds) * 1e6) / 1e3;
+  if (preemptDelayMs > 0 && (!preempt || state === 'MASTER')) {
+    preemptDelayMs = 0;
+    const why = !preempt ? 'with nopreempt' : 'with state MASTER';
+    report.compat(
+      p('preempt_delay'),
+      'key',
+      `preempt_delay has no effect ${why}: keepalived 2.2.7 ignores it, and so does vipd`,
+      `preempt_delay has no effect ${why}${state === 'MASTER' && preempt ? ' (keepalived clears it)' : ''}`,
+    );
   }
 
   const unicastPeers = checkUnicast(r, familyKnown ? family : undefined, base, report);
@@ -262,7 +310,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     family,
     preempt,
     preemptDelayMs,
-    unicastSrcIp: r.unicast_src_ip,
+    unicastSrcIp: srcIp,
     unicastPeers,
     auth,
     vips,
@@ -273,6 +321,8 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     higherPrioSendAdvert: r.higher_prio_send_advert ?? g.higherPrioSendAdvert,
     v3ChecksumAsV2: r.v3_checksum_as_v2 ?? g.v3ChecksumAsV2,
     checkUnicastSrc: r.check_unicast_src ?? g.checkUnicastSrc,
+    ownerIgnoreAdverts: r.owner_ignore_adverts ?? g.ownerIgnoreAdverts,
+    skipCheckAdvAddr: r.skip_check_adv_addr ?? g.skipCheckAdvAddr,
     accept: r.no_accept === true ? false : (r.accept ?? DEFAULTS.accept), // the default settles in applyStrictMode
     dontTrackPrimary: r.dont_track_primary ?? false,
     strictMode: r.strict_mode ?? g.vrrpStrict,
@@ -289,6 +339,33 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   const errorsBeforeStrict = report.realErrors;
   const adjusted = applyStrictMode(built, written, base, report);
   return report.realErrors > errorsBeforeStrict ? undefined : adjusted;
+}
+
+/**
+ * `state`: MASTER or BACKUP. keepalived 2.2.7 reads only the first word (`state MASTER priority 200` leaves the
+ * priority unset) and takes any other word (SLAVE, PEER, master) as BACKUP, with a warning; so does vipd.
+ */
+function stateOf(written: string | undefined, at: readonly PathSegment[], report: Reporter): 'MASTER' | 'BACKUP' {
+  if (written === undefined) return 'BACKUP';
+  const [word = '', ...rest] = written.split(' ');
+  const wrong = `state must be MASTER or BACKUP, got ${JSON.stringify(written)}`;
+  if (rest.length > 0) {
+    report.compat(
+      at,
+      'value',
+      `state takes one word: keepalived 2.2.7 ignores "${rest.join(' ')}" after it (a keyword on the same line is ` +
+        'not set), and so does vipd',
+      wrong,
+    );
+  }
+  if (word === 'MASTER' || word === 'BACKUP') return word;
+  report.compat(
+    at,
+    'value',
+    `state ${word} is not a state: keepalived 2.2.7 treats it as BACKUP, and so does vipd`,
+    wrong,
+  );
+  return 'BACKUP';
 }
 
 /** virtual_ipaddress_excluded: VIP line syntax, any family, never also a VIP. */
@@ -420,21 +497,20 @@ function checkUnicast(
   base: readonly PathSegment[],
   report: Reporter,
 ): string[] {
-  const src = r.unicast_src_ip;
+  const srcKey = r.unicast_src_ip !== undefined ? 'unicast_src_ip' : 'mcast_src_ip';
+  const src = r.unicast_src_ip ?? r.mcast_src_ip;
   const peers = r.unicast_peer;
   if (src !== undefined) {
     if (family && addressFamily(src) !== family) {
-      report.error(
-        [...base, 'unicast_src_ip'],
-        'value',
-        `unicast_src_ip ${src} is not IPv${family} like the instance's addresses`,
-      );
+      report.error([...base, srcKey], 'value', `${srcKey} ${src} is not IPv${family} like the instance's addresses`);
     }
-    if (peers === undefined) {
-      report.error(
-        [...base, 'unicast_src_ip'],
+    if (peers === undefined && srcKey === 'unicast_src_ip') {
+      report.compat(
+        [...base, srcKey],
         'key',
-        'unicast_src_ip needs unicast_peer (in multicast mode adverts come from the interface address; mcast_src_ip is not supported yet)',
+        'unicast_src_ip without unicast_peer: keepalived 2.2.7 multicasts the adverts from this address ' +
+          '(mcast_src_ip), and so does vipd',
+        'unicast_src_ip needs unicast_peer (in multicast mode, mcast_src_ip sets the source address of the adverts)',
       );
     }
   }
@@ -452,7 +528,7 @@ function checkUnicast(
     const at = [...base, 'unicast_peer', i];
     if (family && addressFamily(peer) !== family)
       report.error(at, 'value', `unicast_peer ${peer} is not IPv${family} like the instance's addresses`);
-    else if (peer === src) report.error(at, 'value', `unicast_peer ${peer} is this router's own unicast_src_ip`);
+    else if (peer === src) report.error(at, 'value', `unicast_peer ${peer} is this router's own ${srcKey}`);
     else if (seen.has(peer)) report.error(at, 'value', `unicast_peer ${peer} is listed twice`);
     seen.add(peer);
   });

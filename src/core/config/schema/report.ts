@@ -2,9 +2,10 @@
  * How a configuration tree is checked and reported: paths, locations, the issue collector, and one section (a map
  * of keywords) parsed against its zod schema.
  */
-import type * as z from 'zod';
-import { notUsedMessage, suggest } from '../keywords.js';
+import * as z from 'zod';
+import { notUsedMessage, OBSOLETE_KEYWORDS, suggest } from '../keywords.js';
 import type { ConfigIssue, SourceLocation, VipdConfig } from '../model.js';
+import { flag } from './fields.js';
 
 export type PathSegment = string | number;
 /**
@@ -40,6 +41,8 @@ export class Reporter {
   constructor(
     private readonly file: string,
     private readonly locate: Locator,
+    /** Read from keepalived.conf, where keepalived's leniency applies (see parseSection). */
+    readonly keepalived = false,
   ) {}
 
   /** Errors other than the "not supported yet" refusals of modelled keywords. */
@@ -60,12 +63,28 @@ export class Reporter {
     this.push(this.warnings, path, target, message);
   }
 
+  /** keepalived's leniency: accepted as keepalived 2.2.7 does, an error under `check-config --strict`. */
+  lenient(path: readonly PathSegment[], target: 'key' | 'value', message: string): void {
+    this.push(this.warnings, path, target, message, true);
+  }
+
+  /**
+   * Accepted in keepalived.conf as keepalived 2.2.7 accepts it (a lenient warning, `message`), refused in vipd's
+   * own YAML (`yamlMessage`), which keeps vipd's rules.
+   */
+  compat(path: readonly PathSegment[], target: 'key' | 'value', message: string, yamlMessage: string): void {
+    if (this.keepalived) this.lenient(path, target, message);
+    else this.error(path, target, yamlMessage);
+  }
+
   /** A warning at a location already resolved (a model value's `source`). */
-  warnAt(source: SourceLocation, message: string): void {
+  warnAt(source: SourceLocation, message: string, lenient = false): void {
     const id = `${source.file}:${source.line}:${source.col}:${message}`;
     if (this.seen.has(id)) return;
     this.seen.add(id);
-    this.warnings.push({ file: source.file, line: source.line, col: source.col, message });
+    const issue: ConfigIssue = { file: source.file, line: source.line, col: source.col, message };
+    if (lenient) issue.lenient = true;
+    this.warnings.push(issue);
   }
 
   at(path: readonly PathSegment[], target: 'key' | 'value') {
@@ -73,8 +92,15 @@ export class Reporter {
     return { file: file ?? this.file, line, col };
   }
 
-  private push(list: ConfigIssue[], path: readonly PathSegment[], target: 'key' | 'value', message: string) {
-    const issue = { ...this.at(path, target), message };
+  private push(
+    list: ConfigIssue[],
+    path: readonly PathSegment[],
+    target: 'key' | 'value',
+    message: string,
+    lenient = false,
+  ) {
+    const issue: ConfigIssue = { ...this.at(path, target), message };
+    if (lenient) issue.lenient = true;
     const id = `${issue.file}:${issue.line}:${issue.col}:${message}`;
     if (this.seen.has(id)) return false;
     this.seen.add(id);
@@ -82,6 +108,8 @@ export class Reporter {
     return true;
   }
 }
+
+const BOOLEAN_WORDS = /^(on|off|true|false|yes|no)$/i;
 
 export const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -145,9 +173,34 @@ export function parseSection<S extends z.ZodObject>(
       continue;
     }
     const hint = spec.hints?.[key];
+    const obsolete = OBSOLETE_KEYWORDS.get(key);
+    if (report.keepalived && (hint || obsolete)) {
+      // keepalived 2.2.7 skips a keyword it does not know here ("Unknown keyword") and carries on.
+      report.lenient(
+        [...path, key],
+        'key',
+        `${key} is ignored in ${spec.where} by keepalived 2.2.7, and by vipd (${hint ?? obsolete})`,
+      );
+      continue;
+    }
     const close = hint ? undefined : suggest(key, known);
     const tail = hint ? ` (${hint})` : close ? ` (did you mean ${close}?)` : '';
     report.error([...path, key], 'key', `unknown keyword ${key} in ${spec.where}${tail}`);
+  }
+  if (report.keepalived) {
+    for (const [key, value] of Object.entries(accepted)) {
+      const field = spec.schema.shape[key];
+      const isFlag = field === flag || (field instanceof z.ZodOptional && field.unwrap() === flag);
+      if (isFlag && value !== true && !(typeof value === 'string' && BOOLEAN_WORDS.test(value))) {
+        // keepalived 2.2.7's flag keywords read no value: `nopreempt 1` (or 0) sets nopreempt.
+        report.lenient(
+          [...path, key],
+          'value',
+          `${key} takes no value: keepalived 2.2.7 ignores "${String(value)}" and sets ${key}, and so does vipd`,
+        );
+        accepted[key] = true;
+      }
+    }
   }
   const first = spec.schema.safeParse(accepted);
   let data = {} as z.output<S>;
@@ -159,8 +212,12 @@ export function parseSection<S extends z.ZodObject>(
       invalid.add(key);
       const last = rel[rel.length - 1];
       const label = typeof last === 'number' && rel.length >= 2 ? `${key} entry ${last + 1}` : key;
+      const got = valueAt(accepted, rel);
+      // keepalived.conf's bare keyword reads as true: say what is missing rather than "got true".
       const message = issue.message.startsWith('must')
-        ? `${label} ${issue.message}, got ${describe(valueAt(accepted, rel))}`
+        ? report.keepalived && got === true && rel.length === 1
+          ? `${label} needs a value: it ${issue.message}`
+          : `${label} ${issue.message}, got ${describe(got)}`
         : issue.message.replaceAll('{kw}', label);
       report.error([...path, ...rel], 'value', message);
     }

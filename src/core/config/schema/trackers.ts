@@ -12,16 +12,9 @@ import type {
   TrackScriptRef,
   VrrpScriptConfig,
 } from '../model.js';
-import {
-  parseInitFile,
-  parseTrackEntry,
-  parseUserSpec,
-  type TrackerKind,
-  type TrackLine,
-  WEIGHT_MAX,
-} from '../tracking.js';
+import { parseInitFile, parseTrackEntry, type TrackerKind, type TrackLine, WEIGHT_MAX } from '../tracking.js';
 import { DEFAULTS } from './defaults.js';
-import { command, flag, scriptSeconds, toMs, userSpec, weightSpec, wholeNumber } from './fields.js';
+import { command, flag, scriptSeconds, toMs, userOf, userSpec, weightSpec, wholeNumber } from './fields.js';
 import type { Context } from './index.js';
 import { type PathSegment, parseSection, type Reporter } from './report.js';
 
@@ -125,7 +118,7 @@ export function buildScript(
   if (!Object.hasOwn(body, 'script')) report.error(base, 'key', `${where} has no script`);
   if (invalid.size > 0 || report.realErrors > before || r.script === undefined) return undefined;
   const intervalMs = toMs(r.interval ?? DEFAULTS.scriptIntervalSeconds);
-  const user = r.user !== undefined ? parseUserSpec(r.user) : undefined;
+  const user = userOf(r.user, [...base, 'user'], report);
   return {
     name,
     command: r.script,
@@ -240,6 +233,16 @@ export function buildTrackerLists(
     if (!ctx.scriptNames.has(t.name)) return missing(at, 'track_script', 'vrrp_script', t.name, ctx.scriptNames);
     const sc = ctx.scripts.get(t.name);
     if (!sc) return undefined; // the vrrp_script itself is in error (reported there)
+    // keepalived 2.2.7 resolves a track_script when it reads it: a vrrp_script further down is "not found,
+    // ignoring". vipd tracks it (what the operator wrote), and says where keepalived differs.
+    if (report.keepalived && sc.source.file === source.file && sc.source.line > source.line) {
+      report.lenient(
+        at,
+        'value',
+        `track_script ${t.name}: vrrp_script ${t.name} is defined further down (line ${sc.source.line}); vipd ` +
+          'tracks it, keepalived 2.2.7 does not ("not found, ignoring"): define it above to run the same on both',
+      );
+    }
     return { script: t.name, ...resolveWeight(t, sc), source };
   }) satisfies (TrackScriptRef | undefined)[];
   const trackFiles = buildTrackers('track_file', r.track_file, base, report, (t, source, at) => {

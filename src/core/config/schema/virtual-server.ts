@@ -227,6 +227,27 @@ interface Inherited {
 
 type TimingData = Partial<Record<keyof ReturnType<typeof serverSchemas>['timingFields'], number>>;
 
+/**
+ * keepalived 2.2.7 knows nb_get_retry only in HTTP_GET and SSL_GET (the old name of retry, "deprecated");
+ * anywhere else it is an unknown keyword it ignores, and so does vipd, with a warning saying so.
+ */
+function nbGetRetry<D extends TimingData>(d: D, owner: string, at: readonly PathSegment[], report: Reporter): D {
+  if (d.nb_get_retry === undefined) return d;
+  if (owner === 'HTTP_GET' || owner === 'SSL_GET') {
+    report.warn([...at, 'nb_get_retry'], 'key', 'nb_get_retry is the old name of retry: write retry');
+    return d;
+  }
+  report.compat(
+    [...at, 'nb_get_retry'],
+    'key',
+    `nb_get_retry in ${owner} is ignored by keepalived 2.2.7 (it is HTTP_GET's and SSL_GET's old name of ` +
+      'retry), and by vipd: write retry to set the retries',
+    `nb_get_retry is not a keyword of ${owner}: write retry`,
+  );
+  const { nb_get_retry: _ignored, ...rest } = d;
+  return rest as D;
+}
+
 function cascade(
   parent: Inherited,
   d: TimingData,
@@ -292,6 +313,9 @@ export function buildVirtualServer(
   const vs = v as z.output<ReturnType<typeof serverSchemas>['virtualServer']> &
     Partial<Record<keyof typeof SCHED_FLAG_WORDS, boolean>>;
   const method: LvsMethod = vs.lvs_method ?? vs.lb_kind ?? { method: 'NAT' };
+  if (vs.lvs_method === undefined && vs.lb_kind === undefined) {
+    report.warn(base, 'key', `${where} has no lb_kind: NAT is used, as keepalived 2.2.7 does (write lb_kind NAT)`);
+  }
   let flags = 0;
   for (const [word, bit] of Object.entries(SCHED_FLAG_WORDS)) {
     if (vs[word as keyof typeof SCHED_FLAG_WORDS]) flags |= bit;
@@ -314,10 +338,14 @@ export function buildVirtualServer(
   if (vs.protocol === undefined && hasAddresses) {
     report.warn(base, 'key', `${where} has no protocol: UDP is used, as keepalived does (write protocol TCP for TCP)`);
   }
-  const inherited = cascade({ delayLoopMs: CHECKER_DEFAULTS.delayLoopMs, alpha: false }, vs, {
-    virtualhost: vs.virtualhost,
-    alpha: vs.alpha,
-  });
+  const inherited = cascade(
+    { delayLoopMs: CHECKER_DEFAULTS.delayLoopMs, alpha: false },
+    nbGetRetry(vs, 'virtual_server', base, report),
+    {
+      virtualhost: vs.virtualhost,
+      alpha: vs.alpha,
+    },
+  );
   const inhibit = vs.inhibit_on_failure ?? false;
   const realServers: RealServerConfig[] = [];
   const rsNode = body.real_server;
@@ -464,7 +492,10 @@ function buildRealServer(
     { schema: serverSchemas().realServer, where, unsupported: new Set(['BFD_CHECK']), notUsed: NOT_USED_IN_SERVERS },
     report,
   );
-  const inherited = cascade(parent, r, { virtualhost: r.virtualhost, alpha: r.alpha });
+  const inherited = cascade(parent, nbGetRetry(r, 'real_server', at, report), {
+    virtualhost: r.virtualhost,
+    alpha: r.alpha,
+  });
   const endpoint = { address: hp.address, port };
   const checkers: RealServerChecker[] = [];
   for (const type of CHECKER_KEYS) {
@@ -522,7 +553,7 @@ function buildRealServerProbe(
   const { data, invalid } = parseSection(node, at, { schema, where, unsupported: CHECKER_UNSUPPORTED_HERE }, report);
   if (invalid.size > 0) return [];
   const d = data as TimingData & { alpha?: boolean; virtualhost?: string };
-  const t = cascade(parent, d, { alpha: d.alpha });
+  const t = cascade(parent, nbGetRetry(d, type, at, report), { alpha: d.alpha });
   const out: RealServerChecker[] = [];
   hosts.forEach((host, i) => {
     let merged = data as Record<string, unknown>;
