@@ -136,7 +136,7 @@ export class Daemon {
   private transitioned(name: string, t: Transition): void {
     this.lastTransition.set(name, t);
     // keepalived's FIFO line: INSTANCE "VI_1" MASTER 100 (STOP when it stops).
-    const line = `INSTANCE "${name}" ${t.to === 'INIT' ? 'STOP' : t.to} ${t.priority}\n`;
+    const line = `INSTANCE "${name}" ${t.notified} ${t.priority}\n`;
     this.writeFifos('vrrp', line);
     this.lb?.instanceState(name, t.to);
     this.syncGroups.changed({ type: 'transition', member: name, from: t.from, to: t.to, cause: t.cause });
@@ -409,6 +409,8 @@ export class Daemon {
         runScript: (run) => this.runNotify(run, log),
         reportTransition: (t) => this.events.push(() => this.transitioned(c.name, t)),
         reportSync: (type) => this.events.push(() => this.syncGroups.changed({ type, member: c.name })),
+        reportEvent: (event, priority) =>
+          this.events.push(() => this.writeFifos('vrrp', `INSTANCE "${c.name}" ${event} ${priority}\n`)),
         announceOn: (spec, repeat) => this.announceOn(spec, repeat, log),
       },
       log,
@@ -753,7 +755,9 @@ export class Daemon {
     }
     const leaving = new Set([...plan.removed, ...plan.restarted.map((r) => r.name)]);
     const leavingRunners = this.instances.filter((r) => leaving.has(r.config.name));
-    await Promise.allSettled(leavingRunners.map((r) => r.stop()));
+    // keepalived: an instance the new configuration no longer has notifies DELETED (notify_deleted) or FAULT.
+    const removed = new Set(plan.removed);
+    await Promise.allSettled(leavingRunners.map((r) => r.stop(undefined, removed.has(r.config.name))));
     // Their VMACs go, unless the new configuration has the same one (it is then kept, and taken over below).
     const nextVmacs = new Set(next.instances.flatMap((c) => c.useVmac?.ifname ?? []));
     for (const r of leavingRunners) {

@@ -24,7 +24,7 @@ import type {
 import type { Clock } from '../core/time.js';
 import type { EffectivePriority } from '../core/tracking/priority.js';
 import { VrrpMachine } from '../core/vrrp/machine.js';
-import { type NotifyRun, notifyRuns } from '../core/vrrp/notify.js';
+import { deletedState, type NotifyEvent, type NotifyRun, notifyRuns } from '../core/vrrp/notify.js';
 import type {
   InstanceParams,
   NotifyState,
@@ -54,6 +54,8 @@ export interface InstanceEdges {
    * down timer ran out), or one of its fault sources came on or went off.
    */
   reportSync?(change: 'wants-master' | 'faults'): void;
+  /** A FIFO event that is not a transition (notify_master_rx_lower_pri, notify_priority_changes). */
+  reportEvent?(event: InstanceEvent, priority: number): void;
   /**
    * GARP/NA for an address on another interface than the one this instance sends from, sent there with that
    * interface's MAC (keepalived announces each VIP on its own interface). Absent: such addresses are not announced.
@@ -72,7 +74,12 @@ export interface Transition {
   at: number;
   /** The effective priority at the transition (what notify scripts and the FIFO are given). */
   priority: number;
+  /** The state notified (scripts, FIFO): `to`, but STOP for INIT, and DELETED or FAULT when a reload removed it. */
+  notified: NotifyEvent;
 }
+
+/** keepalived's FIFO events besides transitions. */
+export type InstanceEvent = 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY';
 
 export interface InstanceRuntime {
   /** Advert source: unicast_src_ip, else the interface's primary IPv4 / link-local IPv6 address. */
@@ -102,6 +109,8 @@ export class InstanceRunner implements AdvertSink {
   private sendRetryMs = SEND_RETRY_MS;
   private sendRetry: TimerPort | undefined;
   private stopping = false;
+  /** Stopping because a reload removed it: notifies DELETED (notify_deleted) or FAULT, not STOP. */
+  private deleted = false;
   private readonly sendErrors: RepeatedErrors;
   /** Serialises address changes: a removal waits for the adds before it, an add for the removals before it. */
   private queue: Promise<void> = Promise.resolve();
@@ -301,7 +310,12 @@ export class InstanceRunner implements AdvertSink {
   trackersChanged(result: EffectivePriority): void {
     this.trackerResult = result;
     if (!this.started) return; // applied right after start-up
+    const before = this.machine.snapshot().effectivePriority;
     this.dispatch({ type: 'priority', effective: result.priority }, 'trackers');
+    const after = this.machine.snapshot().effectivePriority;
+    if (this.config.notifyPriorityChanges && after !== before) {
+      this.edges.reportEvent?.(this.machine.state === 'MASTER' ? 'MASTER_PRIORITY' : 'BACKUP_PRIORITY', after);
+    }
     this.dispatch({ type: 'fault', source: 'trackers', on: result.fault !== undefined }, result.fault ?? 'trackers');
   }
 
@@ -350,9 +364,13 @@ export class InstanceRunner implements AdvertSink {
     this.setFault(`interface:${this.config.interface}`, !up, reason);
   }
 
-  /** Sends priority 0 (if master), removes VIPs, runs STOP notifies; resolves when all that is done. */
-  async stop(notifyWaitMs = 1000): Promise<void> {
+  /**
+   * Sends priority 0 (if master), removes VIPs, runs STOP notifies (DELETED or FAULT ones when `deleted`, a reload
+   * having removed it, as keepalived); resolves when all that is done.
+   */
+  async stop(notifyWaitMs = 1000, deleted = false): Promise<void> {
     this.stopping = true;
+    this.deleted = deleted;
     this.dispatch({ type: 'shutdown' }, 'shutdown');
     await this.settled();
     await Promise.race([
@@ -395,7 +413,12 @@ export class InstanceRunner implements AdvertSink {
         this.enqueue(() => this.sendGarps(action.repeat));
         return;
       case 'notify':
-        this.notify(action.state, action.priority);
+        this.notify(this.notifiedState(action.state), action.priority);
+        return;
+      case 'master-rx-lower-pri':
+        this.log.info({ from: action.from, priority: action.priority }, 'master heard a lower-priority advert');
+        this.notify('MASTER_RX_LOWER_PRI', action.priority);
+        this.edges.reportEvent?.('MASTER_RX_LOWER_PRI', action.priority);
         return;
       case 'set-timer':
         this.armTimer(action.timer, action.at, action.gen);
@@ -420,6 +443,7 @@ export class InstanceRunner implements AdvertSink {
           trigger: why,
           at: this.edges.clock.now(),
           priority: this.machine.snapshot().effectivePriority,
+          notified: this.notifiedState(action.to === 'INIT' ? 'STOP' : action.to),
         });
         return;
     }
@@ -678,8 +702,12 @@ export class InstanceRunner implements AdvertSink {
     this.extraGarp.armAt(this.edges.clock.now() + extra.intervalMs);
   }
 
+  private notifiedState(state: NotifyState): NotifyEvent {
+    return state === 'STOP' && this.deleted ? deletedState(this.config.notify) : state;
+  }
+
   /** Spawning is a synchronous fork/exec of a few ms: it runs after the adverts, VIPs and GARPs are out. */
-  private notify(state: NotifyState, priority: number): void {
+  private notify(state: NotifyEvent, priority: number): void {
     for (const run of notifyRuns(this.config.notify, this.config.name, state, priority)) {
       const p = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.edges.runScript(run, state));
       this.pendingScripts.add(p);

@@ -130,13 +130,18 @@ describe('Master state (RFC 9568 §6.4.3, RFC 3768 §6.4.3)', () => {
       { type: 'send-advert', priority: 100 },
       { type: 'garp', repeat: 5, reason: 'lower-prio' },
       { type: 'set-timer', timer: 'garp', at: T0 + 5000, gen: 3 },
+      { type: 'master-rx-lower-pri', priority: 100, from: '192.0.2.200' },
     ]);
     expect(r.state).toBe('MASTER');
   });
 
   it('RFC9568-6.4.3-12 equal priority from a lower address loses: the master stays and re-advertises', () => {
     const r = master({ primaryAddress: '192.0.2.10' });
-    expect(kinds(r.handle(advert(100, '192.0.2.2')))).toEqual(['send-advert:100', 'garp:lower-prio']);
+    expect(kinds(r.handle(advert(100, '192.0.2.2')))).toEqual([
+      'send-advert:100',
+      'garp:lower-prio',
+      'master-rx-lower-pri',
+    ]);
     expect(r.state).toBe('MASTER');
   });
 
@@ -151,7 +156,10 @@ describe('Master state (RFC 9568 §6.4.3, RFC 3768 §6.4.3)', () => {
 
   it('RFC9568-6.4.3-12 lower_prio_no_advert and garp_lower_prio_repeat 0 leave a lower advert unanswered', () => {
     const r = master({ lowerPrioNoAdvert: true, garp: { lowerPrioRepeat: 0 } });
-    expect(r.handle(advert(50, '192.0.2.200'))).toEqual([]);
+    // Unanswered on the wire; notify_master_rx_lower_pri still hears of it, as in keepalived.
+    expect(r.handle(advert(50, '192.0.2.200'))).toEqual([
+      { type: 'master-rx-lower-pri', priority: 100, from: '192.0.2.200' },
+    ]);
     expect(r.state).toBe('MASTER');
   });
 

@@ -54,6 +54,7 @@ export function modelToTree(config: VipdConfig): Tree {
   if (g.higherPrioSendAdvert) gd.vrrp_higher_prio_send_advert = true;
   if (!g.checkUnicastSrc) gd.vrrp_check_unicast_src = false;
   if (g.ownerIgnoreAdverts) gd.vrrp_owner_ignore_adverts = true;
+  if (g.notifyPriorityChanges) gd.vrrp_notify_priority_changes = true;
   const proc = g.process;
   if (proc.niceness !== undefined) gd.vrrp_priority = proc.niceness;
   if (proc.realtimePriority !== undefined) gd.vrrp_rt_priority = proc.realtimePriority;
@@ -165,6 +166,9 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.higherPrioSendAdvert !== g.higherPrioSendAdvert) b.higher_prio_send_advert = i.higherPrioSendAdvert;
   if (i.checkUnicastSrc !== g.checkUnicastSrc) b.check_unicast_src = i.checkUnicastSrc;
   if ((i.ownerIgnoreAdverts ?? false) !== g.ownerIgnoreAdverts) b.owner_ignore_adverts = i.ownerIgnoreAdverts;
+  if ((i.notifyPriorityChanges ?? false) !== g.notifyPriorityChanges) {
+    b.notify_priority_changes = i.notifyPriorityChanges;
+  }
   if ((i.skipCheckAdvAddr ?? false) !== g.skipCheckAdvAddr) b.skip_check_adv_addr = i.skipCheckAdvAddr;
   if (i.v3ChecksumAsV2 !== g.v3ChecksumAsV2) b.v3_checksum_as_v2 = i.v3ChecksumAsV2;
   if (!i.accept) b.no_accept = true;
@@ -251,8 +255,10 @@ function putNotify(b: Tree, n: NotifyScripts): void {
     ['notify_fault', n.fault],
     ['notify_stop', n.stop],
     ['notify', n.generic],
+    ['notify_master_rx_lower_pri', n.masterRxLowerPri],
   ] as const;
   for (const [k, argv] of keys) if (argv) b[k] = joinCommand(argv);
+  if (n.deleted) b.notify_deleted = n.deleted.argv ? joinCommand(n.deleted.argv) : true;
 }
 
 function put(b: Tree, key: string, value: unknown): void {

@@ -64,7 +64,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'vrrp_mcast_group6',
   'default_interface',
   'vrrp_min_garp',
-  'vrrp_notify_priority_changes',
   'fifo_write_vrrp_states_on_reload',
   'dynamic_interfaces',
   'vrrp_startup_delay',
@@ -133,13 +132,10 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'debug',
   'kernel_rx_buf_size',
   'linkbeat_use_polling',
-  'notify_deleted',
-  'notify_master_rx_lower_pri',
-  'notify_priority_changes',
 ]);
 
 /** vrrp_sync_group keywords not built yet. */
-export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set(['track_bfd', 'notify_priority_changes']);
+export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set(['track_bfd']);
 
 /** keepalived checker options a vrrp_check's checker block does not have (yet). */
 export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set([

@@ -49,6 +49,8 @@ export interface GlobalDefs {
   checkUnicastSrc: boolean;
   /** keepalived's VRRP process settings (vrrp_priority, vrrp_rt_priority, max_auto_priority...). */
   process: ProcessSettings;
+  /** `vrrp_notify_priority_changes` (false): the default of every instance's notify_priority_changes. */
+  notifyPriorityChanges: boolean;
   /** `vrrp_owner_ignore_adverts` (false): the default of every instance's owner_ignore_adverts. */
   ownerIgnoreAdverts: boolean;
   /** `vrrp_skip_check_adv_addr` (false): the default of every instance's skip_check_adv_addr. */
@@ -223,6 +225,8 @@ export interface SyncGroupConfig {
   notify: NotifyScripts;
   /** `sync_group_tracking_weight` (or the deprecated `global_tracking`): members' tracker weights count. */
   trackingWeight: boolean;
+  /** `notify_priority_changes`: the default of its members' (undefined: global_defs'). */
+  notifyPriorityChanges?: boolean | undefined;
   /** The group's own trackers, as written; the loader has merged them into every member's lists. */
   trackers: TrackerLists;
   source: SourceLocation;
@@ -247,8 +251,17 @@ export interface NotifyScripts {
   fault?: string[] | undefined;
   stop?: string[] | undefined;
   generic?: string[] | undefined;
+  /** `notify_master_rx_lower_pri`: run (without arguments) each time a master hears a lower-priority advert. */
+  masterRxLowerPri?: string[] | undefined;
+  /**
+   * `notify_deleted [CMD]`: an instance a reload removes notifies DELETED (running CMD if given) where keepalived's
+   * default is FAULT (and notify_fault). Absent: FAULT.
+   */
+  deleted?: { argv?: string[] | undefined } | undefined;
   /** keepalived's `notify_* CMD USER [GROUP]`: who each one runs as (else global_defs script_user). */
-  users?: Partial<Record<'master' | 'backup' | 'fault' | 'stop' | 'generic', ScriptUser>> | undefined;
+  users?:
+    | Partial<Record<'master' | 'backup' | 'fault' | 'stop' | 'generic' | 'masterRxLowerPri' | 'deleted', ScriptUser>>
+    | undefined;
 }
 
 /** VRRPv2 authentication: PASS (the password in clear in each advert) or AH (an HMAC-MD5-96 keyed with it). */
@@ -290,6 +303,11 @@ export interface InstanceConfig {
   v3ChecksumAsV2: boolean;
   /** In unicast mode, drop adverts whose source is not a listed peer. */
   checkUnicastSrc: boolean;
+  /**
+   * `notify_priority_changes`: FIFO lines MASTER_PRIORITY / BACKUP_PRIORITY when the effective priority changes.
+   * The loader resolves it: the instance's, else its sync group's, else global_defs'.
+   */
+  notifyPriorityChanges?: boolean | undefined;
   /** `owner_ignore_adverts`: as the address owner (priority 255), ignore every advert. */
   ownerIgnoreAdverts?: boolean | undefined;
   /**

@@ -175,7 +175,12 @@ export class VrrpMachine {
     if (!advertWins(rank)) {
       // RFC 9568 (and keepalived): re-advertise at once so the other router and the bridges relearn us.
       const readvertise = this.params.lowerPrioNoAdvert ? [] : [this.advert(this.effectivePriority)];
-      return [...readvertise, ...this.garp.lowerPriorityHeard(now), ...this.syncGarpTimer()];
+      return [
+        ...readvertise,
+        ...this.garp.lowerPriorityHeard(now),
+        ...this.syncGarpTimer(),
+        { type: 'master-rx-lower-pri', priority: this.effectivePriority, from: advert.src },
+      ];
     }
     // keepalived higher_prio_send_advert: one last advert makes the winner re-send its GARPs.
     const lastAdvert = this.params.higherPrioSendAdvert ? [this.advert(this.effectivePriority)] : [];

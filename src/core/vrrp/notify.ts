@@ -10,7 +10,7 @@ export function genericNotifyArgv(
   command: readonly string[],
   kind: 'INSTANCE' | 'GROUP',
   name: string,
-  state: NotifyState | 'DELETED',
+  state: NotifyEvent,
   priority: number,
 ): string[] {
   return [...command, kind, name, state, String(priority)];
@@ -23,24 +23,42 @@ export interface NotifyRun {
 }
 
 /**
+ * What an instance leaving because a reload removed it notifies: DELETED with notify_deleted, else FAULT
+ * (keepalived's default, kept for the scripts written for it).
+ */
+export function deletedState(scripts: NotifyScripts): 'DELETED' | 'FAULT' {
+  return scripts.deleted ? 'DELETED' : 'FAULT';
+}
+
+/** What notifies are about: a state entered, or keepalived's MASTER_RX_LOWER_PRI event. */
+export type NotifyEvent = NotifyState | 'DELETED' | 'MASTER_RX_LOWER_PRI';
+
+/**
  * The scripts to run for an instance (or, with kind GROUP, a sync group at priority 0) entering `state`, in
- * keepalived's order: the state's own script (notify_master / _backup / _fault / _stop, as written, no
- * arguments added), then the generic `notify`.
+ * keepalived's order: the state's own script (notify_master / _backup / _fault / _stop / _deleted, as written,
+ * no arguments added), then the generic `notify`. MASTER_RX_LOWER_PRI runs its own script only.
  */
 export function notifyRuns(
   scripts: NotifyScripts,
   name: string,
-  state: NotifyState | 'DELETED',
+  state: NotifyEvent,
   priority: number,
   kind: 'INSTANCE' | 'GROUP' = 'INSTANCE',
 ): NotifyRun[] {
-  const key = ({ MASTER: 'master', BACKUP: 'backup', FAULT: 'fault', STOP: 'stop', DELETED: undefined } as const)[
-    state
-  ];
-  const specific = key ? scripts[key] : undefined;
+  const key = (
+    {
+      MASTER: 'master',
+      BACKUP: 'backup',
+      FAULT: 'fault',
+      STOP: 'stop',
+      DELETED: 'deleted',
+      MASTER_RX_LOWER_PRI: 'masterRxLowerPri',
+    } as const
+  )[state];
+  const specific = key === 'deleted' ? scripts.deleted?.argv : scripts[key];
   const runs: NotifyRun[] = [];
-  if (specific) runs.push({ argv: [...specific], user: key ? scripts.users?.[key] : undefined });
-  if (scripts.generic) {
+  if (specific) runs.push({ argv: [...specific], user: scripts.users?.[key] });
+  if (scripts.generic && state !== 'MASTER_RX_LOWER_PRI') {
     runs.push({
       argv: genericNotifyArgv(scripts.generic, kind, name, state, priority),
       user: scripts.users?.generic,
@@ -53,7 +71,7 @@ export function notifyRuns(
 export function notifyArgv(
   scripts: NotifyScripts,
   name: string,
-  state: NotifyState | 'DELETED',
+  state: NotifyEvent,
   priority: number,
   kind: 'INSTANCE' | 'GROUP' = 'INSTANCE',
 ): string[][] {

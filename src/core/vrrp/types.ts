@@ -92,6 +92,11 @@ export type VrrpAction =
   /** Send `repeat` gratuitous ARPs / unsolicited NAs for every VIP. */
   | { type: 'garp'; repeat: number; reason: 'master' | 'master-delayed' | 'refresh' | 'lower-prio' }
   | { type: 'notify'; state: NotifyState; priority: number }
+  /**
+   * As master, an advert of lower priority arrived (another router took over during a break): keepalived's
+   * notify_master_rx_lower_pri and FIFO MASTER_RX_LOWER_PRI, so a cloud master can take its address back.
+   */
+  | { type: 'master-rx-lower-pri'; priority: number; from: string }
   | { type: 'set-timer'; timer: TimerName; at: Millis; gen: number }
   | { type: 'cancel-timer'; timer: TimerName }
   /** A sync-group member's master-down timer ran out: it becomes MASTER when its group says so. */

@@ -112,21 +112,28 @@ export function notifyScripts(r: {
   notify_fault?: ParsedNotify;
   notify_stop?: ParsedNotify;
   notify?: ParsedNotify;
+  notify_master_rx_lower_pri?: ParsedNotify;
+  notify_deleted?: ParsedNotify | true;
 }): NotifyScripts {
+  const deleted = r.notify_deleted === true ? undefined : r.notify_deleted;
   const parts = {
     master: r.notify_master,
     backup: r.notify_backup,
     fault: r.notify_fault,
     stop: r.notify_stop,
     generic: r.notify,
+    masterRxLowerPri: r.notify_master_rx_lower_pri,
+    deleted,
   } as const;
   const out: NotifyScripts = {};
   const users: NonNullable<NotifyScripts['users']> = {};
   for (const [k, v] of Object.entries(parts) as [keyof typeof parts, ParsedNotify][]) {
     if (!v) continue;
-    out[k] = v.argv;
+    if (k === 'deleted') out.deleted = { argv: v.argv };
+    else out[k] = v.argv;
     if (v.user) users[k] = v.user;
   }
+  if (r.notify_deleted === true) out.deleted = {};
   if (Object.keys(users).length > 0) out.users = users;
   return out;
 }
@@ -210,6 +217,9 @@ export const trackEntries = listOf(z.unknown(), 'lines like "eth1 weight -2" or 
 export const userSpec = z
   .string({ error: 'must be USER, USER GROUP or USER:GROUP' })
   .refine((s) => parseUserSpec(s) !== undefined, { error: 'must be USER, USER GROUP or USER:GROUP' });
+
+/** `notify_deleted [CMD]`: bare, or a command like the other notifies. */
+export const notifyDeleted = z.union([z.literal(true), notifyCommand]);
 
 /**
  * A parsed `USER [GROUP]` (userSpec). USER:GROUP is vipd's; keepalived 2.2.7 reads it as one user name, which

@@ -237,6 +237,10 @@ export function validateConfig(
       if (i >= 0) instances[i] = joinSyncGroup(instances[i] as InstanceConfig, sg, report);
     }
   }
+  // notify_priority_changes: the instance's, else its sync group's (joinSyncGroup), else global_defs'.
+  for (const [i, inst] of instances.entries()) {
+    instances[i] = { ...inst, notifyPriorityChanges: inst.notifyPriorityChanges ?? globalDefs.notifyPriorityChanges };
+  }
   const legacySync = instances.find((i) => i.lvsSyncDaemonInterface !== undefined);
   if (legacySync && !globalDefs.lvs.syncDaemon) {
     globalDefs.lvs.syncDaemon = {

@@ -20,6 +20,7 @@ export const syncGroupSchema = z
     notify_fault: notifyCommand,
     notify_stop: notifyCommand,
     notify: notifyCommand,
+    notify_priority_changes: flag,
     track_interface: trackEntries,
     track_script: trackEntries,
     track_file: trackEntries,
@@ -87,6 +88,7 @@ export function buildSyncGroup(
     instances: members,
     notify: notifyScripts(r),
     trackingWeight: (r.sync_group_tracking_weight ?? false) || (r.global_tracking ?? false),
+    notifyPriorityChanges: r.notify_priority_changes,
     trackers,
     source: report.at(base, 'key'),
   };
@@ -147,6 +149,7 @@ export function joinSyncGroup(
   return {
     ...member,
     syncGroup: group.name,
+    notifyPriorityChanges: member.notifyPriorityChanges ?? group.notifyPriorityChanges,
     trackInterfaces: add(own.trackInterfaces, g.trackInterfaces.map(unweighted), (t) => t.interface),
     trackScripts: add(own.trackScripts, g.trackScripts.map(unweighted), (t) => t.script),
     trackFiles: add(own.trackFiles, g.trackFiles.map(unweighted), (t) => t.file),
