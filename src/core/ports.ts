@@ -402,6 +402,8 @@ export interface DaemonEdges extends SocketEdges {
   ipv6Forwarding(ifname: string): boolean;
   /** Waits before another look for an advert source at start-up (tests pass a fake). */
   sleep?(ms: number): Promise<void>;
+  /** Seconds since the system booted (vrrp_delay_after_boot). */
+  uptimeSeconds?(): number;
   openNotifyFifo(opts: {
     path: string;
     owner?: { uid: number; gid: number } | undefined;

@@ -273,6 +273,7 @@ export class Daemon {
       if (err instanceof TrackerError) throw new StartupError(err.message);
       throw err;
     }
+    await this.startupDelay();
     // Started as one batch: instances configured alike keep one timing (their adverts then leave together).
     this.inBatch(() => {
       for (const r of this.instances) {
@@ -289,6 +290,20 @@ export class Daemon {
     this.edges.addresses.warmUp?.().catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
     // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not.
     setImmediate(() => this.rehearseTakeovers());
+  }
+
+  /** vrrp_startup_delay and vrrp_delay_after_boot: the longer of the two, before any instance starts. */
+  private async startupDelay(): Promise<void> {
+    const g = this.config.globalDefs;
+    const sinceBootMs = (this.edges.uptimeSeconds?.() ?? Number.POSITIVE_INFINITY) * 1000;
+    const delayMs = Math.max(g.startupDelayMs, g.delayAfterBootMs - sinceBootMs);
+    if (!(delayMs > 0)) return;
+    this.log.info(
+      { delayMs: Math.round(delayMs) },
+      'VRRP instances start after vrrp_startup_delay / vrrp_delay_after_boot',
+    );
+    const sleep = this.edges.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    await sleep(delayMs);
   }
 
   /**

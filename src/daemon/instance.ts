@@ -91,6 +91,8 @@ export interface InstanceRuntime {
 
 /** Fault sources the runner sets itself or on the daemon's behalf; trackers and links add their own. */
 export const SOURCE_ADDRESS_FAULT = 'no-source-address';
+/** unicast_fault_no_peer without a peer: FAULT for as long as the configuration has none. */
+const NO_PEER_FAULT = 'no-unicast-peer';
 export const SEND_FAULT = 'send-errors';
 
 /** Consecutive adverts that could not be sent before the instance goes to FAULT (peers miss as many). */
@@ -123,7 +125,7 @@ export class InstanceRunner implements AdvertSink {
   private ahSeq = 0;
   /** Encoded adverts per advertised priority, one per destination: sending one allocates nothing. */
   private readonly advertCache = new Map<number, { dst: string; message: Buffer }[]>();
-  private sendOptions: { src: string };
+  private sendOptions: { src: string; ttl?: number | undefined };
   /** The same with the batch's outcome callback, made once (no allocation per advert). */
   private batchedSendOptions: VrrpSendOptions & { src: string };
   /** Priorities of the batched adverts not yet reported, oldest first. */
@@ -195,6 +197,7 @@ export class InstanceRunner implements AdvertSink {
     this.machine.reconfigure(instanceParams(next, this.runtime.primaryAddress));
     this.advertCache.clear();
     this.encodeForRuntime();
+    if (this.started) this.setFault(NO_PEER_FAULT, next.noPeerFault === true, 'unicast_fault_no_peer: no unicast peer');
     if (this.machine.state !== 'MASTER' || this.stopping) return;
     const after = this.addresses;
     const { added, removed: dropped } = diffByKey(before, after, addressKey);
@@ -234,8 +237,10 @@ export class InstanceRunner implements AdvertSink {
   /** Encodes now, not on the first takeover, what a takeover sends: adverts and GARP/NA frames. */
   private encodeForRuntime(): void {
     const { mac, primaryAddress, ipv6Router } = this.runtime;
-    this.sendOptions = { src: primaryAddress };
-    this.batchedSendOptions = { src: primaryAddress, done: this.advertSent };
+    // unicast_ttl: unicast adverts only (multicast ones keep RFC 9568's 255).
+    const ttl = this.config.unicastPeers.length > 0 ? this.config.unicastTtl : undefined;
+    this.sendOptions = { src: primaryAddress, ttl };
+    this.batchedSendOptions = { src: primaryAddress, ttl, done: this.advertSent };
     // VIPs and excluded VIPs are announced (keepalived): here those on the interface this instance sends from, the
     // others through the daemon, on their own interface.
     const own = this.config.useVmac?.ifname ?? this.config.interface;
@@ -303,6 +308,7 @@ export class InstanceRunner implements AdvertSink {
   start(): void {
     this.started = true;
     this.dispatch({ type: 'startup' }, 'startup');
+    if (this.config.noPeerFault) this.setFault(NO_PEER_FAULT, true, 'unicast_fault_no_peer: no unicast peer');
     if (this.trackerResult) this.trackersChanged(this.trackerResult);
   }
 
@@ -359,8 +365,13 @@ export class InstanceRunner implements AdvertSink {
     this.log.debug({ reason: result.reason, detail: result.detail, src: packet.src }, 'advert dropped');
   }
 
-  /** Link of the instance interface changed: down or gone is a fault source (RFC: interface down → FAULT). */
+  /**
+   * Link of the instance interface changed: down or gone is a fault source (RFC: interface down → FAULT), unless
+   * dont_track_primary (keepalived: interface faults ignored; a deleted interface still takes the sockets and the
+   * advert source with it, a fault of their own).
+   */
   linkChanged(up: boolean, reason = up ? 'link up' : `interface ${this.config.interface} is down`): void {
+    if (this.config.dontTrackPrimary) return;
     this.setFault(`interface:${this.config.interface}`, !up, reason);
   }
 

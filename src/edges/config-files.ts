@@ -84,5 +84,10 @@ export async function convertConfigFile(
   if (parsed.errors.length > 0) return { errors: parsed.errors, warnings: parsed.warnings, issues: [] };
   const checked = parseKeepalivedToConfig(text, path, kopts);
   const { convertTreeToYaml } = await import('../core/config/convert.js');
-  return { yaml: convertTreeToYaml(parsed.tree), errors: [], warnings: checked.warnings, issues: checked.errors };
+  const yaml = convertTreeToYaml(parsed.tree);
+  // What check-config says of the YAML printed: keepalived's leniency (state SLAVE...) is keepalived.conf's, the
+  // YAML keeps vipd's rules.
+  const output = (await yamlReader()).parseYamlConfig(yaml, `${path} (converted)`);
+  const issues = checked.errors.length > 0 ? checked.errors : output.errors;
+  return { yaml, errors: [], warnings: checked.warnings, issues };
 }

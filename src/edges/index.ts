@@ -1,5 +1,6 @@
 /** The real edges, gathered for the daemon: the native addon, rtnetlink and the script runner. */
 import { readFileSync } from 'node:fs';
+import { uptime } from 'node:os';
 import type { DaemonEdges } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
@@ -44,6 +45,7 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     batch: (fn) => timers.batch(fn),
     trackers: createTrackerEdges(log),
     ipv6Forwarding,
+    uptimeSeconds: () => uptime(),
     openNotifyFifo,
     runScript: (argv, { timeoutMs, log, uid, gid }) =>
       new Promise<void>((resolve) => {

@@ -138,12 +138,13 @@ describe('vipd command line', () => {
     expect(vipd('check-config', '-f', yamlFile).status).toBe(0);
     const refused = file(
       'refused.conf',
-      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n  dont_track_primary\n}\n',
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n  state SLAVE\n  virtual_ipaddress {\n    192.0.2.7\n  }\n}\n',
     );
+    // keepalived's leniency (state SLAVE is BACKUP) is keepalived.conf's: vipd's YAML keeps vipd's rules.
     const c = vipd('convert', refused);
     expect(c.status).toBe(0);
     expect(c.stderr).toContain('check-config will say:');
-    expect(c.stderr).toContain('dont_track_primary is not supported yet');
+    expect(c.stderr).toContain('state must be MASTER or BACKUP, got "SLAVE"');
     expect(vipd('convert', file('broken.conf', 'vrrp_instance VI_1 {\n')).status).toBe(2);
   });
 });

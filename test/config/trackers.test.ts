@@ -520,7 +520,7 @@ describe('TRACKERS_SUPPORTED', () => {
 
   it('on: exactly those keywords stop being refused', () => {
     expect(yaml(BRIEF).errors).toEqual([]);
-    expect(issues(`${BRIEF}    dont_track_primary: true\n`)).toEqual(['19:5: dont_track_primary is not supported yet']);
+    expect(issues(`${BRIEF}    track_bfd: [b]\n`)).toEqual(['19:5: track_bfd is not supported yet']);
     expect(issues(`${BRIEF}bfd_instance:\n  b: {}\n`)).toEqual(['19:1: bfd_instance is not supported yet']);
     // Sync-group trackers are the group's members' trackers.
     expect(issues(`${BRIEF}vrrp_sync_group:\n  G: { group: [VI_1], track_script: [chk_haproxy] }\n`)).toEqual([]);

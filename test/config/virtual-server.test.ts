@@ -402,7 +402,6 @@ vrrp_instance VI_1 {
 }
 `);
     expect(r.errors.map(formatIssue)).toEqual([
-      '/etc/keepalived/keepalived.conf:3:3: static_ipaddress "192.168.200.17" needs dev IF (which interface to put it on)',
       '/etc/keepalived/keepalived.conf:4:3: static_ipaddress 10.0.0.100 is also a virtual_ipaddress of VI_1',
     ]);
     const y = parseYamlConfig('static_ipaddress:\n  - 192.168.200.16/24 dev eth0 scope link\n', 'vipd.yaml');

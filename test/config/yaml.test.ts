@@ -82,6 +82,9 @@ describe('YAML configuration: valid files', () => {
         checkUnicastSrc: true,
         ownerIgnoreAdverts: false,
         notifyPriorityChanges: false,
+        defaultInterface: undefined,
+        startupDelayMs: 0,
+        delayAfterBootMs: 0,
         skipCheckAdvAddr: false,
         v3ChecksumAsV2: false,
         enableScriptSecurity: false,
@@ -125,6 +128,7 @@ describe('YAML configuration: valid files', () => {
           checkUnicastSrc: true,
           ownerIgnoreAdverts: false,
           notifyPriorityChanges: false,
+          noPeerFault: false,
           skipCheckAdvAddr: false,
           accept: true,
           dontTrackPrimary: false,
@@ -577,7 +581,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'empty unicast_peer',
     base('    unicast_peer: []\n'),
-    '6:19: unicast_peer is empty: list the peers, or remove unicast_peer for multicast (vipd never falls back silently)',
+    '6:19: unicast_peer is empty: list the peers, remove unicast_peer for multicast, or set unicast_fault_no_peer (vipd never falls back silently)',
   ],
   [
     'bad unicast peer',
@@ -835,11 +839,6 @@ const BROKEN: [string, string, string | string[]][] = [
     'use_vmac with a MAC address',
     base('    use_vmac: "vrrp51 00:00:5e:00:01:33"\n'),
     '6:15: use_vmac takes at most an interface name (a MAC address, netlink_notify_msg or group is not supported yet)',
-  ],
-  [
-    'dont_track_primary not built yet',
-    base('    dont_track_primary: true\n'),
-    '6:5: dont_track_primary is not supported yet',
   ],
   [
     'no_accept contradicts accept',

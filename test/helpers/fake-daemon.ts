@@ -183,6 +183,9 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     priority?: number;
     src?: string;
     mac?: string;
+    /** An advert's destination, and the TTL asked for (undefined: the socket's 255). */
+    dst?: string;
+    ttl?: number | undefined;
   }[] = [];
   const receivers: ((p: ReceivedPacket) => void)[] = [];
   /** Listeners of the IPv4 AH sockets (protocol 51). */
@@ -288,7 +291,7 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
       const counted = { ifindex, family, drops: 0 };
       if (!ah) kernel.vrrpSockets.add(counted);
       return {
-        send(message, _dst, opts) {
+        send(message, dst, opts) {
           // Refused before any syscall, whatever the options (the daemon's warm-up counts on it).
           const refusal = advertRefusal(opts);
           if (refusal) {
@@ -298,7 +301,15 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
           settleSend(opts, () => {
             if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
             if (kernel.sendError) throw errno(kernel.sendError);
-            wire.push({ ifindex, kind: 'advert', vrid: message[1], priority: message[2], src: opts?.src });
+            wire.push({
+              ifindex,
+              kind: 'advert',
+              vrid: message[1],
+              priority: message[2],
+              src: opts?.src,
+              dst,
+              ttl: opts?.ttl,
+            });
           });
         },
         onPacket: (listener) => {

@@ -54,6 +54,9 @@ export function modelToTree(config: VipdConfig): Tree {
   if (g.higherPrioSendAdvert) gd.vrrp_higher_prio_send_advert = true;
   if (!g.checkUnicastSrc) gd.vrrp_check_unicast_src = false;
   if (g.ownerIgnoreAdverts) gd.vrrp_owner_ignore_adverts = true;
+  if (g.defaultInterface) gd.default_interface = g.defaultInterface;
+  if (g.startupDelayMs > 0) gd.vrrp_startup_delay = s(g.startupDelayMs);
+  if (g.delayAfterBootMs > 0) gd.vrrp_delay_after_boot = s(g.delayAfterBootMs);
   if (g.notifyPriorityChanges) gd.vrrp_notify_priority_changes = true;
   const proc = g.process;
   if (proc.niceness !== undefined) gd.vrrp_priority = proc.niceness;
@@ -166,6 +169,11 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.higherPrioSendAdvert !== g.higherPrioSendAdvert) b.higher_prio_send_advert = i.higherPrioSendAdvert;
   if (i.checkUnicastSrc !== g.checkUnicastSrc) b.check_unicast_src = i.checkUnicastSrc;
   if ((i.ownerIgnoreAdverts ?? false) !== g.ownerIgnoreAdverts) b.owner_ignore_adverts = i.ownerIgnoreAdverts;
+  put(b, 'unicast_ttl', i.unicastTtl);
+  if (i.noPeerFault) {
+    b.unicast_peer = [];
+    b.unicast_fault_no_peer = true;
+  }
   if ((i.notifyPriorityChanges ?? false) !== g.notifyPriorityChanges) {
     b.notify_priority_changes = i.notifyPriorityChanges;
   }

@@ -62,12 +62,9 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'vrrp_mcast_group4',
   'vrrp_mcast_group6',
-  'default_interface',
   'vrrp_min_garp',
   'fifo_write_vrrp_states_on_reload',
   'dynamic_interfaces',
-  'vrrp_startup_delay',
-  'vrrp_delay_after_boot',
   'nftables',
   'vrrp_iptables',
   'vrrp_ipsets',
@@ -120,12 +117,9 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'use_ipvlan',
   'auth_hmac',
   'mcast_dst_ip',
-  'unicast_ttl',
-  'unicast_fault_no_peer',
   'track_src_ip',
   'vrf',
   'promote_secondaries',
-  'dont_track_primary',
   'timer_expired_backup',
   'old_unicast_checksum',
   'native_ipv6',
@@ -157,6 +151,30 @@ export const UNSUPPORTED_URL: ReadonlySet<string> = new Set([
   'regex_min_offset',
   'regex_max_offset',
   'regex_stack',
+]);
+
+/**
+ * Flags keepalived reads a true/false word after (check_true_false: true/on/yes, false/off/no); any other word is
+ * an error there, as in vipd. keepalived's other flags read no value at all: `nopreempt 0` sets nopreempt.
+ */
+export const KEEPALIVED_BOOLEAN_FLAGS: ReadonlySet<string> = new Set([
+  'higher_prio_send_advert',
+  'vrrp_higher_prio_send_advert',
+  'lower_prio_no_advert',
+  'vrrp_lower_prio_no_advert',
+  'vrrp_min_garp',
+  'notify_priority_changes',
+  'vrrp_notify_priority_changes',
+  'owner_ignore_adverts',
+  'vrrp_owner_ignore_adverts',
+  'skip_check_adv_addr',
+  'vrrp_skip_check_adv_addr',
+  'strict_mode',
+  'smtp_alert',
+  'alpha',
+  'inhibit_on_failure',
+  'log_all_failures',
+  'checker_log_all_failures',
 ]);
 
 /** Keywords keepalived once had and 2.2.7 ignores as unknown, wherever they are written: why. */

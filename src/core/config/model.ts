@@ -49,6 +49,15 @@ export interface GlobalDefs {
   checkUnicastSrc: boolean;
   /** keepalived's VRRP process settings (vrrp_priority, vrrp_rt_priority, max_auto_priority...). */
   process: ProcessSettings;
+  /** `vrrp_startup_delay` (0): the VRRP instances start this long after vipd. */
+  startupDelayMs: number;
+  /**
+   * `vrrp_delay_after_boot` (0): the VRRP instances start no sooner than this long after the system booted (the
+   * longer of the two delays wins, as in keepalived).
+   */
+  delayAfterBootMs: number;
+  /** `default_interface`: the interface of static addresses written without dev. */
+  defaultInterface?: string | undefined;
   /** `vrrp_notify_priority_changes` (false): the default of every instance's notify_priority_changes. */
   notifyPriorityChanges: boolean;
   /** `vrrp_owner_ignore_adverts` (false): the default of every instance's owner_ignore_adverts. */
@@ -308,6 +317,13 @@ export interface InstanceConfig {
    * The loader resolves it: the instance's, else its sync group's, else global_defs'.
    */
   notifyPriorityChanges?: boolean | undefined;
+  /** `unicast_ttl`: the TTL / hop limit of unicast adverts (255). */
+  unicastTtl?: number | undefined;
+  /**
+   * `unicast_fault_no_peer` with a unicast keyword but no peer: the instance stays in FAULT (keepalived) rather
+   * than multicast.
+   */
+  noPeerFault?: boolean | undefined;
   /** `owner_ignore_adverts`: as the address owner (priority 255), ignore every advert. */
   ownerIgnoreAdverts?: boolean | undefined;
   /**
@@ -317,7 +333,7 @@ export interface InstanceConfig {
   skipCheckAdvAddr?: boolean | undefined;
   /** `accept` (true) / `no_accept`. vipd never installs no_accept firewall rules: false is not supported yet. */
   accept: boolean;
-  /** `dont_track_primary` (false): vipd tracks the instance interface; true is not supported yet. */
+  /** `dont_track_primary` (false): the instance interface going down is not a fault. */
   dontTrackPrimary: boolean;
   /** `strict_mode`, defaulting to global_defs `vrrp_strict` (false). Not supported yet when true. */
   strictMode: boolean;

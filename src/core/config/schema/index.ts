@@ -268,7 +268,7 @@ export function validateConfig(
     trackProcesses: [...processes.values()],
     virtualServers,
     virtualServerGroups: [...groups.values()],
-    staticAddresses: buildStaticAddresses(root.static_ipaddress, instances, report),
+    staticAddresses: buildStaticAddresses(root.static_ipaddress, instances, globalDefs.defaultInterface, report),
     staticRoutes,
     staticRules,
   });

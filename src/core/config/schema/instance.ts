@@ -65,6 +65,8 @@ export const instanceSchema = z
     mcast_src_ip: address,
     no_virtual_ipaddress: flag,
     unicast_peer: listOf(address, 'addresses'),
+    unicast_ttl: wholeNumber(1, 255),
+    unicast_fault_no_peer: flag,
     authentication: z.unknown(), // a nested section, checked with authenticationSchema
     virtual_ipaddress: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
     notify_master: notifyCommand,
@@ -315,6 +317,11 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     preempt,
     preemptDelayMs,
     unicastSrcIp: srcIp,
+    unicastTtl: r.unicast_ttl,
+    noPeerFault:
+      r.unicast_fault_no_peer === true &&
+      unicastPeers.length === 0 &&
+      (r.unicast_peer !== undefined || r.unicast_src_ip !== undefined),
     unicastPeers,
     auth,
     vips,
@@ -509,7 +516,7 @@ function checkUnicast(
     if (family && addressFamily(src) !== family) {
       report.error([...base, srcKey], 'value', `${srcKey} ${src} is not IPv${family} like the instance's addresses`);
     }
-    if (peers === undefined && srcKey === 'unicast_src_ip') {
+    if (peers === undefined && srcKey === 'unicast_src_ip' && !r.unicast_fault_no_peer) {
       report.compat(
         [...base, srcKey],
         'key',
@@ -521,11 +528,17 @@ function checkUnicast(
   }
   if (peers === undefined) return [];
   if (peers.length === 0) {
-    report.error(
-      [...base, 'unicast_peer'],
-      'value',
-      'unicast_peer is empty: list the peers, or remove unicast_peer for multicast (vipd never falls back silently)',
-    );
+    // unicast_fault_no_peer: FAULT until a reload brings peers (noPeerFault).
+    if (!r.unicast_fault_no_peer) {
+      report.compat(
+        [...base, 'unicast_peer'],
+        'value',
+        'unicast_peer is empty: keepalived 2.2.7 multicasts instead ("deprecated"), and so does vipd; write ' +
+          'unicast_fault_no_peer to be in FAULT without peers',
+        'unicast_peer is empty: list the peers, remove unicast_peer for multicast, or set unicast_fault_no_peer ' +
+          '(vipd never falls back silently)',
+      );
+    }
     return [];
   }
   const seen = new Set<string>();

@@ -3,7 +3,7 @@
  * of keywords) parsed against its zod schema.
  */
 import * as z from 'zod';
-import { notUsedMessage, OBSOLETE_KEYWORDS, suggest } from '../keywords.js';
+import { KEEPALIVED_BOOLEAN_FLAGS, notUsedMessage, OBSOLETE_KEYWORDS, suggest } from '../keywords.js';
 import type { ConfigIssue, SourceLocation, VipdConfig } from '../model.js';
 import { flag } from './fields.js';
 
@@ -109,7 +109,7 @@ export class Reporter {
   }
 }
 
-const BOOLEAN_WORDS = /^(on|off|true|false|yes|no)$/i;
+const TRUE_WORDS = /^(on|true|yes)$/i;
 
 export const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -191,8 +191,9 @@ export function parseSection<S extends z.ZodObject>(
     for (const [key, value] of Object.entries(accepted)) {
       const field = spec.schema.shape[key];
       const isFlag = field === flag || (field instanceof z.ZodOptional && field.unwrap() === flag);
-      if (isFlag && value !== true && !(typeof value === 'string' && BOOLEAN_WORDS.test(value))) {
-        // keepalived 2.2.7's flag keywords read no value: `nopreempt 1` (or 0) sets nopreempt.
+      const readsNoValue = !KEEPALIVED_BOOLEAN_FLAGS.has(key);
+      if (isFlag && readsNoValue && value !== true && !(typeof value === 'string' && TRUE_WORDS.test(value))) {
+        // keepalived 2.2.7's flag keywords read no value: `nopreempt 0` (or false) sets nopreempt.
         report.lenient(
           [...path, key],
           'value',

@@ -1,7 +1,8 @@
 /**
  * `static_ipaddress { IP[/prefix] dev IF [scope ...] [label ...] [brd ...] }`: addresses vipd adds at start and
  * holds for its whole life, whatever the VRRP states (keepalived's static addresses). The line syntax is
- * virtual_ipaddress's; `dev` is required, since there is no instance interface to default to.
+ * virtual_ipaddress's. Without `dev`: global_defs default_interface; keepalived's default for that is eth0, which
+ * vipd follows only in keepalived.conf, with a warning (its YAML asks for dev or default_interface).
  */
 import type { AddressSpec } from '../../ports.js';
 import type { InstanceConfig } from '../model.js';
@@ -11,6 +12,7 @@ import type { Reporter } from './report.js';
 export function buildStaticAddresses(
   node: unknown,
   instances: readonly InstanceConfig[],
+  defaultInterface: string | undefined,
   report: Reporter,
 ): AddressSpec[] {
   if (node === undefined) return [];
@@ -26,15 +28,19 @@ export function buildStaticAddresses(
   lines.forEach((line, i) => {
     const at = Array.isArray(node) ? [...base, i] : base;
     const words = String(line).trim().split(/\s+/);
-    if (!words.includes('dev')) {
-      report.error(
+    let dev = defaultInterface ?? '';
+    if (!words.includes('dev') && defaultInterface === undefined) {
+      report.compat(
         at,
         'value',
-        `static_ipaddress "${String(line).trim()}" needs dev IF (which interface to put it on)`,
+        `static_ipaddress "${String(line).trim()}" has no dev: keepalived 2.2.7 puts it on eth0 (default_interface's ` +
+          'default), and so does vipd',
+        `static_ipaddress "${String(line).trim()}" needs dev IF (or global_defs default_interface)`,
       );
-      return;
+      if (!report.keepalived) return;
+      dev = 'eth0';
     }
-    const res = parseVip(String(line), '');
+    const res = parseVip(String(line), dev);
     if (!res.ok) {
       report.error(at, 'value', res.error.replace(/virtual_ipaddress\b/, 'static_ipaddress'));
       return;

@@ -1,0 +1,84 @@
+/**
+ * keepalived instance and global options on the fake kernel: dont_track_primary, unicast_ttl,
+ * unicast_fault_no_peer, vrrp_startup_delay / vrrp_delay_after_boot, default_interface, log_unknown_vrids.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
+import { memHost } from '../config/keepalived/helpers.js';
+import { configOf, instanceYaml, world } from '../helpers/fake-daemon.js';
+
+describe('instance options on the fake kernel', () => {
+  it('dont_track_primary: the interface going down is no fault; without it, it is', async () => {
+    for (const [extra, expected] of [
+      ['    dont_track_primary: true\n', 'MASTER'],
+      ['', 'FAULT'],
+    ] as const) {
+      const w = world(extra);
+      await w.daemon.start();
+      await w.advance(400);
+      w.kernel.setUp('eth0', false);
+      await w.settle();
+      expect(w.state()).toBe(expected);
+    }
+  });
+
+  it('unicast_ttl: unicast adverts leave with that TTL; multicast ones keep 255', async () => {
+    const w = world('    unicast_peer: [192.0.2.12]\n    unicast_ttl: 7\n');
+    await w.daemon.start();
+    await w.advance(400);
+    const adverts = w.wire.filter((x) => x.kind === 'advert');
+    expect(adverts.length).toBeGreaterThan(0);
+    expect(new Set(adverts.map((a) => `${a.dst} ttl ${a.ttl}`))).toEqual(new Set(['192.0.2.12 ttl 7']));
+    const m = world('    unicast_ttl: 7\n');
+    await m.daemon.start();
+    await m.advance(400);
+    expect(new Set(m.wire.filter((x) => x.kind === 'advert').map((a) => `${a.dst} ttl ${a.ttl}`))).toEqual(
+      new Set(['224.0.0.18 ttl undefined']),
+    );
+  });
+
+  it('unicast_fault_no_peer with an empty unicast_peer: FAULT, nothing sent; without it keepalived multicasts', async () => {
+    const w = world('    unicast_peer: []\n    unicast_fault_no_peer: true\n');
+    await w.daemon.start();
+    await w.advance(2000);
+    expect(w.state()).toBe('FAULT');
+    expect(w.wire.filter((x) => x.kind === 'advert')).toEqual([]);
+    const text =
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  unicast_peer {\n  }\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors).toEqual([]);
+    expect(r.config?.instances[0]?.unicastPeers).toEqual([]);
+    expect(r.warnings.filter((x) => x.lenient).map((x) => x.line)).toEqual([4]);
+  });
+
+  it('vrrp_startup_delay and vrrp_delay_after_boot: the longer delay, then the instances start', async () => {
+    const delays: number[] = [];
+    const start = async (globals: string, uptime: number) => {
+      const w = world('', `global_defs:\n${globals}`);
+      w.daemon['edges'].sleep = async (ms: number) => {
+        delays.push(ms);
+      };
+      w.daemon['edges'].uptimeSeconds = () => uptime;
+      await w.daemon.start();
+      return w.state();
+    };
+    expect(await start('  vrrp_startup_delay: 5.5\n', 1000)).toBe('BACKUP');
+    expect(await start('  vrrp_startup_delay: 2\n  vrrp_delay_after_boot: 30\n', 20)).toBe('BACKUP');
+    expect(await start('  vrrp_delay_after_boot: 30\n', 100)).toBe('BACKUP');
+    expect(delays).toEqual([5500, 10_000]);
+  });
+
+  it('default_interface: static addresses without dev go there; keepalived.conf without it uses eth0 (warned)', () => {
+    const cfg = configOf(
+      `global_defs:\n  default_interface: eth1\nstatic_ipaddress: ["198.51.100.1/24"]\nvrrp_instance:\n${instanceYaml('VI_1', 51)}`,
+    );
+    expect(cfg.staticAddresses.map((a) => `${a.address} ${a.dev}`)).toEqual(['198.51.100.1 eth1']);
+    const text = `static_ipaddress {\n  198.51.100.1/24\n}\n`;
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors).toEqual([]);
+    expect(r.config?.staticAddresses.map((a) => a.dev)).toEqual(['eth0']);
+    expect(r.warnings.filter((w) => w.lenient).map((w) => w.message)).toEqual([
+      `static_ipaddress "198.51.100.1/24" has no dev: keepalived 2.2.7 puts it on eth0 (default_interface's default), and so does vipd`,
+    ]);
+  });
+});
