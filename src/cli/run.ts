@@ -50,6 +50,8 @@ export async function run(config: VipdConfig, opts: RunOptions): Promise<number>
 
 async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> {
   const log = createLogger(opts.logLevel);
+  // keepalived's umask: the files vipd creates from here on (pid file excepted: it is made before).
+  if (config.globalDefs.umask !== undefined) process.umask(config.globalDefs.umask);
   const ns = config.globalDefs.netNamespace;
   if (ns !== undefined) {
     // keepalived's net_namespace: everything vipd opens from here on is in that namespace.
@@ -96,14 +98,23 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  // keepalived's dumps: SIGUSR1 the data (vipd: the status report as JSON), SIGUSR2 keepalived.stats' blocks.
-  // They go beside the pid file (/run/vipd by default: root's), written whole or not at all.
+  // keepalived's dumps: SIGUSR1 the data (vipd: the status report as JSON, also to json_dump_file), SIGUSR2
+  // keepalived.stats' blocks. They go where state_dump_file / stats_dump_file say, else beside the pid file
+  // (/run/vipd by default: root's), written whole or not at all.
+  let current = config;
   const dumpDir = path.dirname(opts.pidFile);
-  process.on('SIGUSR1', () =>
-    writeDump(path.join(dumpDir, 'vipd.data'), `${JSON.stringify(daemon.status(opts.version), null, 2)}\n`, log),
-  );
+  process.on('SIGUSR1', () => {
+    const data = `${JSON.stringify(daemon.status(opts.version), null, 2)}\n`;
+    const files = current.globalDefs.dumpFiles;
+    writeDump(files.state ?? path.join(dumpDir, 'vipd.data'), data, log);
+    if (files.json !== undefined) writeDump(files.json, data, log);
+  });
   process.on('SIGUSR2', () =>
-    writeDump(path.join(dumpDir, 'vipd.stats'), formatKeepalivedStats(daemon.status(opts.version)), log),
+    writeDump(
+      current.globalDefs.dumpFiles.stats ?? path.join(dumpDir, 'vipd.stats'),
+      formatKeepalivedStats(daemon.status(opts.version)),
+      log,
+    ),
   );
   // Reload (SIGHUP or `vipd reload`): the new file is read and validated whole before anything changes; a broken
   // one is refused, every error logged, and the running configuration stays. One reload at a time.
@@ -124,6 +135,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
         return { applied: false, errors: loaded.errors };
       }
       const plan = await daemon.reload(loaded.config);
+      current = loaded.config;
       return { applied: true, errors: [], plan };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

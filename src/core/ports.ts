@@ -70,6 +70,12 @@ export interface AddressSpec {
   broadcast?: string | undefined;
   /** keepalived `no_track`: not put back when deleted behind vipd's back. */
   noTrack?: boolean | undefined;
+  /** `peer ADDR`: a point-to-point address (IFA_ADDRESS is the peer). */
+  peer?: { address: string } | undefined;
+  /** `home`, `mngtmpaddr`, `noprefixroute`, `autojoin` (IPv6 / any): the kernel's address flags. */
+  flags?: { home?: true; manageTempAddr?: true; noPrefixRoute?: true; autoJoin?: true } | undefined;
+  /** `preferred_lft N` (seconds; 0: deprecated, never chosen as a source address). Valid forever. */
+  preferredLifetimeS?: number | undefined;
 }
 
 export type ScopeName = 'global' | 'site' | 'link' | 'host' | 'nowhere';

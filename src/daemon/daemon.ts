@@ -191,14 +191,25 @@ export class Daemon {
    * A notify script, as its own user (`notify_* CMD USER [GROUP]`), else global_defs script_user, else vipd's; an
    * unknown user is logged and the script not run.
    */
-  private runNotify(run: NotifyRun, log: Logger): Promise<void> {
+  private runNotify(run: NotifyRun, log: Logger, timeoutMs = NOTIFY_TIMEOUT_MS): Promise<void> {
     const user = run.user ?? this.config.globalDefs.scriptUser;
     const ids = user ? this.edges.trackers.resolveUser(user) : undefined;
     if (user && !ids) {
       log.error({ argv: run.argv, user: user.user }, 'notify script not run: unknown user');
       return Promise.resolve();
     }
-    return this.edges.runScript(run.argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log, ...ids });
+    return this.edges.runScript(run.argv, { timeoutMs, log, ...ids });
+  }
+
+  /** startup_script / shutdown_script: run, and waited for up to their timeout (then killed), as keepalived. */
+  private async runProcessScript(which: 'startupScript' | 'shutdownScript'): Promise<void> {
+    const script = this.config.globalDefs[which];
+    if (!script) return;
+    this.log.info(
+      { argv: script.argv },
+      which === 'startupScript' ? 'running startup_script' : 'running shutdown_script',
+    );
+    await this.runNotify(script, this.log, script.timeoutMs);
   }
 
   /** Every notify script's own user exists (keepalived refuses the script otherwise); throws StartupError. */
@@ -210,7 +221,8 @@ export class Daemon {
     for (const { what, notify } of owners) {
       for (const [kind, user] of Object.entries(notify.users ?? {})) {
         if (!user || this.edges.trackers.resolveUser(user)) continue;
-        const name = kind === 'generic' ? 'notify' : `notify_${kind}`;
+        const name =
+          kind === 'generic' ? 'notify' : kind === 'masterRxLowerPri' ? 'notify_master_rx_lower_pri' : `notify_${kind}`;
         throw new StartupError(`${what}: ${name} runs as ${user.user}, and there is no such user`);
       }
     }
@@ -238,6 +250,7 @@ export class Daemon {
 
   private async startAll(): Promise<void> {
     this.startedAt = this.edges.clock.now();
+    await this.runProcessScript('startupScript');
     this.openNotifyFifos();
     this.checkNotifyUsers(this.config);
     // Static addresses, routes and rules first, as keepalived: they are the host's, whatever the VRRP states.
@@ -291,6 +304,13 @@ export class Daemon {
     // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not.
     setImmediate(() => this.rehearseTakeovers());
   }
+
+  /** keepalived's log_unknown_vrids: an advert for a VRID no instance on that interface has. */
+  private readonly unknownVrid = (ifname: string, vrid: number, src: string): void => {
+    if (this.config.globalDefs.logUnknownVrids) {
+      this.log.info({ interface: ifname, vrid, src }, 'advert received for a VRID not configured on this interface');
+    }
+  };
 
   /** vrrp_startup_delay and vrrp_delay_after_boot: the longer of the two, before any instance starts. */
   private async startupDelay(): Promise<void> {
@@ -380,7 +400,7 @@ export class Daemon {
         const ah = (families.get(o.family)?.ah ?? false) || o.auth?.type === 'AH';
         families.set(o.family, { multicast, ah });
       }
-      b = new BoundInterface(name, families, this.edges);
+      b = new BoundInterface(name, families, this.edges, this.unknownVrid);
       b.attach(link);
       this.interfaces.set(name, b);
     }
@@ -497,7 +517,12 @@ export class Daemon {
     if (!link) throw new StartupError(`instance ${c.name}: the VMAC interface ${name} vanished as it was made`);
     let b = this.interfaces.get(name);
     if (!b) {
-      b = new BoundInterface(name, new Map([[c.family, { multicast: c.unicastPeers.length === 0 }]]), this.edges);
+      b = new BoundInterface(
+        name,
+        new Map([[c.family, { multicast: c.unicastPeers.length === 0 }]]),
+        this.edges,
+        this.unknownVrid,
+      );
       this.interfaces.set(name, b);
     }
     if (b.index !== link.index) b.attach(link);
@@ -880,6 +905,7 @@ export class Daemon {
       this.processPriority?.stop();
       await Promise.allSettled(this.fifos.map((f) => f.port.close()));
       this.closeEdges();
+      await this.runProcessScript('shutdownScript');
       this.log.info('vipd stopped');
     })();
     return this.stopping;

@@ -35,8 +35,14 @@ export class BoundInterface {
     readonly name: string,
     private readonly families: Map<Family, { multicast: boolean; ah?: boolean }>,
     private readonly edges: SocketEdges,
+    private readonly unknownVrid?: (ifname: string, vrid: number, src: string) => void,
   ) {
-    for (const family of families.keys()) this.receivers.set(family, new Receiver(name, family));
+    for (const family of families.keys()) this.receivers.set(family, this.receiver(family));
+  }
+
+  private receiver(family: Family): Receiver {
+    const unknown = this.unknownVrid;
+    return new Receiver(this.name, family, undefined, unknown && ((vrid, src) => unknown(this.name, vrid, src)));
   }
 
   /** The kernel's index while the interface exists, undefined while it does not. */
@@ -74,7 +80,7 @@ export class BoundInterface {
     if (had && (had.multicast || !multicast) && (had.ah || !ah)) return;
     const wanted = { multicast: multicast || (had?.multicast ?? false), ah: ah || (had?.ah ?? false) };
     this.families.set(family, wanted);
-    if (!this.receivers.has(family)) this.receivers.set(family, new Receiver(this.name, family));
+    if (!this.receivers.has(family)) this.receivers.set(family, this.receiver(family));
     if (this.link) this.openFamily(family, this.link.index, wanted.multicast, wanted.ah);
   }
 

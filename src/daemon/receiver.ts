@@ -34,6 +34,8 @@ export class Receiver {
     readonly ifname: string,
     readonly family: Family,
     port?: VrrpPort,
+    /** Hears of each advert for a VRID no instance here has (keepalived's log_unknown_vrids). */
+    private readonly unknownVrid?: (vrid: number, src: string) => void,
   ) {
     if (port) this.bind(port);
   }
@@ -106,7 +108,10 @@ export class Receiver {
       return;
     }
     if (sink) sink.onDrop(result, packet);
-    else this.routerCounters.drop(result.reason);
+    else {
+      this.routerCounters.drop(result.reason);
+      if (result.reason === 'vrid' && vrid !== undefined) this.unknownVrid?.(vrid, rx.src);
+    }
   }
 }
 

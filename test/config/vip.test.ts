@@ -53,17 +53,42 @@ describe('parseVip (keepalived virtual_ipaddress lines)', () => {
     expect(ok('10.0.0.1 label eth0:1').warnings).toEqual([]);
   });
 
+  it("keepalived's address options: peer, home, -nodad, mngtmpaddr, noprefixroute, autojoin, preferred_lft", () => {
+    expect(ok('10.0.0.1 peer 10.0.0.2').spec).toMatchObject({ prefix: 32, peer: { address: '10.0.0.2' } });
+    expect(ok('2001:db8::1/64 home -nodad mngtmpaddr noprefixroute preferred_lft 0').spec).toMatchObject({
+      flags: { home: true, manageTempAddr: true, noPrefixRoute: true },
+      preferredLifetimeS: 0,
+    });
+    expect(ok('224.0.0.100 autojoin').spec.flags).toEqual({ autoJoin: true });
+    expect(ok('10.0.0.1/24 preferred_lft 0').warnings).toEqual([
+      'virtual_ipaddress "10.0.0.1/24 preferred_lft 0": preferred_lft applies to IPv6 addresses: keepalived 2.2.7 ignores it here, and so does vipd',
+    ]);
+    expect(ok('10.0.0.1/24 preferred_lft 0').spec.preferredLifetimeS).toBeUndefined();
+  });
+
   it.each([
     ['10.0.0.1 bogus x', 'unknown option "bogus" in virtual_ipaddress "10.0.0.1 bogus x"'],
     ['10.0.0.1 use_vmac', 'virtual_ipaddress option use_vmac is not supported yet (in "10.0.0.1 use_vmac")'],
-    ['10.0.0.1 home', 'virtual_ipaddress option home is not supported yet (in "10.0.0.1 home")'],
+    ['10.0.0.1 home', 'virtual_ipaddress "10.0.0.1 home": home applies to IPv6 addresses only'],
+    [
+      '10.0.0.1/24 peer 10.0.0.2',
+      'virtual_ipaddress "10.0.0.1/24 peer 10.0.0.2": an address with a peer takes no /prefix (it is /32)',
+    ],
+    [
+      '10.0.0.1 peer 10.0.0.2/32',
+      'virtual_ipaddress "10.0.0.1 peer 10.0.0.2/32": peer "10.0.0.2/32" is not an IPv4 address (without /prefix)',
+    ],
+    [
+      '2001:db8::1 preferred_lft soon',
+      'virtual_ipaddress "2001:db8::1 preferred_lft soon": preferred_lft must be seconds or forever, not "soon"',
+    ],
     ['10.0.0.1/33', 'virtual_ipaddress "10.0.0.1/33": prefix length "/33" must be 1–32'],
     ['2001:db8::1/129', 'virtual_ipaddress "2001:db8::1/129": prefix length "/129" must be 1–128'],
     ['10.0.0.1/', 'virtual_ipaddress "10.0.0.1/": prefix length "/" must be 1–32'],
     ['10.0.0.256/24', 'virtual_ipaddress "10.0.0.256/24": "10.0.0.256" is not an IPv4 or IPv6 address'],
     ['vip.example.com', 'virtual_ipaddress "vip.example.com": "vip.example.com" is not an IPv4 or IPv6 address'],
     ['fe80::1%eth0', 'virtual_ipaddress "fe80::1%eth0": an address zone (%...) is not allowed'],
-    ['224.0.0.18', 'virtual_ipaddress "224.0.0.18": 224.0.0.18 is a multicast address'],
+    ['224.0.0.18', 'virtual_ipaddress "224.0.0.18": 224.0.0.18 is a multicast address (autojoin joins its group)'],
     ['0.0.0.0', 'virtual_ipaddress "0.0.0.0": 0.0.0.0 is the unspecified address'],
     ['10.0.0.1 dev', 'virtual_ipaddress "10.0.0.1 dev": dev needs a value'],
     ['10.0.0.1 dev eth0 dev eth1', 'virtual_ipaddress "10.0.0.1 dev eth0 dev eth1": dev is given twice'],

@@ -82,6 +82,8 @@ describe('YAML configuration: valid files', () => {
         checkUnicastSrc: true,
         ownerIgnoreAdverts: false,
         notifyPriorityChanges: false,
+        logUnknownVrids: false,
+        dumpFiles: {},
         defaultInterface: undefined,
         startupDelayMs: 0,
         delayAfterBootMs: 0,

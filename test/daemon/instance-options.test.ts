@@ -82,3 +82,70 @@ describe('instance options on the fake kernel', () => {
     ]);
   });
 });
+
+describe('process-wide global_defs', () => {
+  const load = (globals: string) => {
+    const text = `global_defs {\n${globals}\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n`;
+    return parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+  };
+
+  it('umask as keepalived writes it: octal, hex, decimal, or bits', () => {
+    expect(load('  umask 022').config?.globalDefs.umask).toBe(0o22);
+    expect(load('  umask 0x12').config?.globalDefs.umask).toBe(0o22);
+    expect(load('  umask 18').config?.globalDefs.umask).toBe(0o22);
+    expect(load('  umask IWGRP|IWOTH').config?.globalDefs.umask).toBe(0o22);
+    expect(load('  umask IWGRP|IWORLD').errors.map((e) => e.message)).toEqual([
+      'umask: IWORLD is not one of IRUSR IWUSR IXUSR IRGRP IWGRP IXGRP IROTH IWOTH IXOTH',
+    ]);
+  });
+
+  it('vrrp_min_garp: one GARP, no second block, unless the file sets them', () => {
+    expect(load('  vrrp_min_garp').config?.globalDefs.garp).toMatchObject({ masterDelayMs: 0, masterRepeat: 1 });
+    expect(load('  vrrp_min_garp true\n  vrrp_garp_master_repeat 3').config?.globalDefs.garp).toMatchObject({
+      masterDelayMs: 0,
+      masterRepeat: 3,
+    });
+    expect(load('  vrrp_min_garp false').config?.globalDefs.garp).toMatchObject({
+      masterDelayMs: 5000,
+      masterRepeat: 5,
+    });
+  });
+
+  it('log_unknown_vrids: an advert for another VRID is logged', async () => {
+    const w = world('', 'global_defs:\n  log_unknown_vrids: true\n');
+    await w.daemon.start();
+    w.inject(77, 100);
+    await w.settle();
+    expect(
+      w.lines.filter((l) => l.msg === 'advert received for a VRID not configured on this interface'),
+    ).toMatchObject([{ interface: 'eth0', vrid: 77, src: '192.0.2.12' }]);
+    const quiet = world();
+    await quiet.daemon.start();
+    quiet.inject(77, 100);
+    await quiet.settle();
+    expect(quiet.lines.some((l) => l.msg === 'advert received for a VRID not configured on this interface')).toBe(
+      false,
+    );
+  });
+});
+
+describe('startup_script and shutdown_script', () => {
+  it('run once, before anything starts and after everything stopped, with their timeouts', async () => {
+    const w = world(
+      '    notify_master: /bin/on-master\n',
+      'global_defs:\n  startup_script: "/usr/local/bin/up arg"\n  startup_script_timeout: 3\n  shutdown_script: /usr/local/bin/down\n',
+    );
+    const timeouts: number[] = [];
+    const run = w.daemon['edges'].runScript;
+    w.daemon['edges'].runScript = (argv, opts) => {
+      timeouts.push(opts.timeoutMs);
+      return run(argv, opts);
+    };
+    await w.daemon.start();
+    expect(w.scripts).toEqual(['/usr/local/bin/up arg']);
+    await w.advance(400);
+    await w.daemon.stop();
+    expect(w.scripts).toEqual(['/usr/local/bin/up arg', '/bin/on-master', '/usr/local/bin/down']);
+    expect([timeouts[0], timeouts.at(-1)]).toEqual([3000, 10_000]);
+  });
+});

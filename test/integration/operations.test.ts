@@ -156,6 +156,28 @@ describe.skipIf(!canRunNetns())('operations', () => {
     expect(JSON.parse(readFileSync(data, 'utf8')).instances[0].name).toBe('VI_1');
   });
 
+  it('state_dump_file, stats_dump_file and json_dump_file say where the dumps go', async () => {
+    lab = Lab.create('dumps', ['r1']);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-dumps-'));
+    const r1 = new VipdRouter(lab, 'r1', {
+      name: 'VI_1',
+      vrid: 62,
+      priority: 150,
+      advertInt: 0.1,
+      vips: [`${VIP}/24`],
+      topLevel: `global_defs:\n  state_dump_file: ${dir}/state\n  stats_dump_file: ${dir}/stats\n  json_dump_file: ${dir}/json\n`,
+    }).start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
+    r1.signal('SIGUSR1');
+    r1.signal('SIGUSR2');
+    const files = ['state', 'stats', 'json'].map((f) => path.join(dir, f));
+    await waitFor(() => (files.every((f) => existsSync(f)) ? true : undefined), 3000, 20, 'dumps');
+    expect(JSON.parse(readFileSync(files[0] as string, 'utf8')).instances[0].name).toBe('VI_1');
+    expect(readFileSync(files[1] as string, 'utf8')).toMatch(/^VRRP Instance: VI_1\n/);
+    expect(readFileSync(files[2] as string, 'utf8')).toBe(readFileSync(files[0] as string, 'utf8'));
+    expect(existsSync(path.join(r1.dir, 'vipd.data'))).toBe(false);
+  });
+
   it("notify FIFO: keepalived's lines through the FIFO to its reader script, STOP last, the reader ends with vipd", async () => {
     lab = Lab.create('fifo', ['r1']);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-fifo-'));

@@ -55,6 +55,21 @@ export function modelToTree(config: VipdConfig): Tree {
   if (!g.checkUnicastSrc) gd.vrrp_check_unicast_src = false;
   if (g.ownerIgnoreAdverts) gd.vrrp_owner_ignore_adverts = true;
   if (g.defaultInterface) gd.default_interface = g.defaultInterface;
+  if (g.logUnknownVrids) gd.log_unknown_vrids = true;
+  put(gd, 'state_dump_file', g.dumpFiles.state);
+  put(gd, 'stats_dump_file', g.dumpFiles.stats);
+  put(gd, 'json_dump_file', g.dumpFiles.json);
+  for (const [key, script] of [
+    ['startup_script', g.startupScript],
+    ['shutdown_script', g.shutdownScript],
+  ] as const) {
+    if (!script) continue;
+    gd[key] = script.user
+      ? { command: joinCommand(script.argv), user: userText(script.user, ' ') }
+      : joinCommand(script.argv);
+    if (script.timeoutMs !== 10_000) gd[`${key}_timeout`] = script.timeoutMs / 1000;
+  }
+  if (g.umask !== undefined) gd.umask = `0${g.umask.toString(8)}`;
   if (g.startupDelayMs > 0) gd.vrrp_startup_delay = s(g.startupDelayMs);
   if (g.delayAfterBootMs > 0) gd.vrrp_delay_after_boot = s(g.delayAfterBootMs);
   if (g.notifyPriorityChanges) gd.vrrp_notify_priority_changes = true;

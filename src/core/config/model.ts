@@ -32,6 +32,13 @@ export type { ScriptUser } from '../checks/spec.js';
 
 import type { ProcessSettings } from '../process/priority.js';
 
+/** A script vipd runs around its own life (startup_script, shutdown_script). */
+export interface ProcessScript {
+  argv: string[];
+  user?: ScriptUser | undefined;
+  timeoutMs: number;
+}
+
 export interface GlobalDefs {
   /** `router_id` (keepalived's default is the host name, resolved by whoever needs it). */
   routerId?: string | undefined;
@@ -56,6 +63,22 @@ export interface GlobalDefs {
    * longer of the two delays wins, as in keepalived).
    */
   delayAfterBootMs: number;
+  /**
+   * `startup_script` / `shutdown_script [USER [GROUP]]` and their `_timeout` (10 s): run once before anything
+   * starts and once after everything stopped; killed at the timeout.
+   */
+  startupScript?: ProcessScript | undefined;
+  shutdownScript?: ProcessScript | undefined;
+  /**
+   * `state_dump_file` (SIGUSR1's status JSON; vipd.data beside the pid file by default), `stats_dump_file`
+   * (SIGUSR2's keepalived.stats blocks), `json_dump_file` (the status JSON again, at SIGUSR1: vipd has no separate
+   * JSON signal).
+   */
+  dumpFiles: { state?: string | undefined; stats?: string | undefined; json?: string | undefined };
+  /** `umask`: the process's umask for the files it creates (undefined: as started). */
+  umask?: number | undefined;
+  /** `log_unknown_vrids`: log each advert for a VRID not configured on the interface it arrived on. */
+  logUnknownVrids: boolean;
   /** `default_interface`: the interface of static addresses written without dev. */
   defaultInterface?: string | undefined;
   /** `vrrp_notify_priority_changes` (false): the default of every instance's notify_priority_changes. */

@@ -5,9 +5,12 @@
  *
  * `no_track`: deleted behind vipd's back, the address is not put back (until the next takeover).
  *
- * Defaults as keepalived: prefix /32 (IPv4) or /128 (IPv6); dev = the instance interface. keepalived options
- * whose behaviour vipd has not built yet (peer, use_vmac, no_track, -nodad, ...) are refused as "not supported
- * yet"; anything else is an unknown option. keepalived merely logs and ignores a broadcast, scope or label on
+ *   ... [peer IP[/prefix]] [home] [-nodad] [mngtmpaddr] [noprefixroute] [autojoin] [preferred_lft N|forever]
+ *
+ * Defaults as keepalived: prefix /32 (IPv4) or /128 (IPv6); dev = the instance interface. `-nodad` is what vipd
+ * does for every IPv6 VIP anyway (a moving address must not wait for DAD). keepalived options whose behaviour
+ * vipd has not built yet (track_group, use_vmac) are refused as "not supported yet"; anything else is an unknown
+ * option. keepalived merely logs and ignores a broadcast, scope or label on
  * an IPv6 address; vipd refuses them, as it refuses every setting it would otherwise drop.
  */
 import { addressFamily, canonicalAddress, isMulticast } from '../codec/ip-address.js';
@@ -18,17 +21,16 @@ export type VipParseResult = { ok: true; spec: AddressSpec; warnings: string[] }
 export const VIP_SCOPES = ['global', 'site', 'link', 'host', 'nowhere'] as const;
 
 /** keepalived virtual_ipaddress options that vipd knows but does not implement yet. */
-const UNSUPPORTED_OPTIONS = new Set([
-  'peer',
-  'home',
-  '-nodad',
-  'mngtmpaddr',
-  'noprefixroute',
-  'autojoin',
-  'track_group',
-  'use_vmac',
-  'preferred_lft',
-]);
+const UNSUPPORTED_OPTIONS = new Set(['track_group', 'use_vmac']);
+
+/** Options without a value: the kernel's address flags (home and mngtmpaddr are IPv6's). */
+const FLAG_OPTIONS: Readonly<Record<string, { flag?: keyof NonNullable<AddressSpec['flags']>; v6Only: boolean }>> = {
+  home: { flag: 'home', v6Only: true },
+  mngtmpaddr: { flag: 'manageTempAddr', v6Only: true },
+  noprefixroute: { flag: 'noPrefixRoute', v6Only: false },
+  autojoin: { flag: 'autoJoin', v6Only: false },
+  '-nodad': { v6Only: true },
+};
 
 /** Linux interface names: 1..15 bytes, no whitespace, '/' or ':' (':' is allowed in labels only). */
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -69,12 +71,15 @@ export function parseVip(line: string, defaultDev: string): VipParseResult {
     prefix = Number(p);
   }
   const address = canonicalAddress(addrText);
-  if (isMulticast(address)) return fail(`virtual_ipaddress ${quoted}: ${address} is a multicast address`);
+  if (isMulticast(address) && !words.includes('autojoin')) {
+    return fail(`virtual_ipaddress ${quoted}: ${address} is a multicast address (autojoin joins its group)`);
+  }
   if (address === '0.0.0.0' || address === '::') {
     return fail(`virtual_ipaddress ${quoted}: ${address} is the unspecified address`);
   }
 
   const spec: AddressSpec = { family, address, prefix, dev: defaultDev };
+  let ipv4Lifetime = false;
   const seen = new Set<string>();
   for (let i = 1; i < words.length; i++) {
     const opt = words[i] as string;
@@ -85,7 +90,15 @@ export function parseVip(line: string, defaultDev: string): VipParseResult {
       spec.noTrack = true;
       continue;
     }
-    if (!['brd', 'dev', 'scope', 'label'].includes(name)) {
+    const flagOption = FLAG_OPTIONS[opt];
+    if (flagOption) {
+      if (flagOption.v6Only && family === 4) {
+        return fail(`virtual_ipaddress ${quoted}: ${opt} applies to IPv6 addresses only`);
+      }
+      if (flagOption.flag) spec.flags = { ...spec.flags, [flagOption.flag]: true };
+      continue;
+    }
+    if (!['brd', 'dev', 'scope', 'label', 'peer', 'preferred_lft'].includes(name)) {
       return fail(`unknown option "${opt}" in virtual_ipaddress ${quoted}`);
     }
     if (seen.has(name)) return fail(`virtual_ipaddress ${quoted}: ${opt} is given twice`);
@@ -110,6 +123,24 @@ export function parseVip(line: string, defaultDev: string): VipParseResult {
         if (!LABEL.test(value)) return fail(`virtual_ipaddress ${quoted}: label "${value}" must be 1–15 characters`);
         spec.label = value;
         break;
+      case 'peer':
+        // keepalived: a peer address without prefix, and the address itself without one (a host route).
+        if (addressFamily(value) !== family || value.includes('%')) {
+          return fail(`virtual_ipaddress ${quoted}: peer "${value}" is not an IPv${family} address (without /prefix)`);
+        }
+        if (prefix !== maxPrefix) {
+          return fail(`virtual_ipaddress ${quoted}: an address with a peer takes no /prefix (it is /${maxPrefix})`);
+        }
+        spec.peer = { address: canonicalAddress(value) };
+        break;
+      case 'preferred_lft':
+        if (value !== 'forever' && (!/^\d+$/.test(value) || Number(value) > 0xfffffffe)) {
+          return fail(`virtual_ipaddress ${quoted}: preferred_lft must be seconds or forever, not "${value}"`);
+        }
+        // keepalived sets it on IPv6 addresses only (0: deprecated, never a source address).
+        if (family === 6 && value !== 'forever') spec.preferredLifetimeS = Number(value);
+        if (family === 4) ipv4Lifetime = true;
+        break;
       case 'brd': {
         if (family === 6) return fail(`virtual_ipaddress ${quoted}: IPv6 addresses have no broadcast address`);
         const b = broadcastOf(address, prefix, value);
@@ -120,6 +151,11 @@ export function parseVip(line: string, defaultDev: string): VipParseResult {
     }
   }
   const warnings: string[] = [];
+  if (ipv4Lifetime) {
+    warnings.push(
+      `virtual_ipaddress ${quoted}: preferred_lft applies to IPv6 addresses: keepalived 2.2.7 ignores it here, and so does vipd`,
+    );
+  }
   if (spec.label !== undefined && spec.dev && !spec.label.startsWith(`${spec.dev}:`) && spec.label !== spec.dev) {
     warnings.push(
       `virtual_ipaddress ${quoted}: label "${spec.label}" should have the form "${spec.dev}:NAME" (ifconfig-style alias)`,

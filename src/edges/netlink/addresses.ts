@@ -63,7 +63,20 @@ const WARM_UP_ROUNDS = 16;
 function newAddressMessage(spec: AddressSpec, what: string): (index: number) => Uint8Array[] {
   const bytes = checkSpec(spec, what);
   const v4 = spec.family === 4;
-  const attrs: rt.AddressAttrs = { local: bytes, address: bytes };
+  const attrs: rt.AddressAttrs = { local: bytes, address: spec.peer ? parseAddress(spec.peer.address) : bytes };
+  const f = spec.flags;
+  // IFA_FLAGS (u32): the flags beyond the u8 header field (mngtmpaddr, noprefixroute, autojoin).
+  const flags: rt.AddressFlags = {
+    ...(v4 ? {} : { nodad: true }),
+    ...(f?.home ? { homeaddress: true } : {}),
+    ...(f?.manageTempAddr ? { managetempaddr: true } : {}),
+    ...(f?.noPrefixRoute ? { noprefixroute: true } : {}),
+    ...(f?.autoJoin ? { mcautojoin: true } : {}),
+  };
+  if (f) attrs.flags = flags;
+  if (spec.preferredLifetimeS !== undefined) {
+    attrs.cacheInfo = { ifaPrefered: spec.preferredLifetimeS, ifaValid: 0xffffffff, cstamp: 0, tstamp: 0 };
+  }
   if (v4 && spec.label !== undefined) attrs.label = spec.label;
   if (v4 && spec.broadcast !== undefined) {
     attrs.broadcast = spec.broadcast === '+' ? hostBitsSet(bytes, spec.prefix) : parseAddress(spec.broadcast);

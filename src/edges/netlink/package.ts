@@ -28,6 +28,7 @@ export const rt = load('netlink/dist/rt/structs') as typeof RtTypes;
 export declare namespace rt {
   type Address = RtTypes.Address;
   type AddressAttrs = RtTypes.AddressAttrs;
+  type AddressFlags = RtTypes.AddressFlags;
   type AddressMessage = RtTypes.AddressMessage;
   type Link = RtTypes.Link;
   type LinkMessage = RtTypes.LinkMessage;

@@ -97,6 +97,10 @@ table_is() { local t want=has p; t=$(table "${DIR:-dir1}") || return 2
     *) if [ $want = has ]; then grep -qF -- "$p" <<<"$t" || return 1; else ! grep -qF -- "$p" <<<"$t" || return 1; fi ;;
     esac
   done; }
+# Waits (at most LIMIT_S, default 20) until DIR's table is the one in FILE: a director slowed down by a loaded
+# machine gives its first checker verdicts later, and a table stable for a while says nothing of verdicts to come.
+table_reaches() { local t0; t0=$(uptime_ms)
+  while (( $(uptime_ms) - t0 < ${3:-20} * 1000 )); do [ "$(table "$1")" = "$(cat "$2")" ] && return 0; sleep 0.1; done; }
 # Waits until the table has been the same for STABLE_MS of real time (default 1500) and prints it; at most LIMIT_S.
 uptime_ms() { local u; u=$(cut -d' ' -f1 /proc/uptime); echo $(( ${u%.*} * 1000 + 10#${u#*.} * 10 )); }
 stable_table() { local want=${2:-1500} limit=${3:-30} last="" now t0 since

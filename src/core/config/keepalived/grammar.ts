@@ -172,6 +172,7 @@ export const COMMANDS: ReadonlySet<string> = new Set([
 /** Keywords whose single value stays text even when it looks like a number (`auth_pass 1111`). */
 export const TEXT_VALUES: ReadonlySet<string> = new Set([
   'auth_pass',
+  'umask',
   'auth_type',
   'router_id',
   'interface',

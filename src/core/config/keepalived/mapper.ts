@@ -30,6 +30,10 @@ const NOTIFY_WITH_USER: ReadonlySet<string> = new Set([
   'notify_backup',
   'notify_fault',
   'notify_stop',
+  'notify_deleted',
+  'notify_master_rx_lower_pri',
+  'startup_script',
+  'shutdown_script',
 ]);
 
 import type { Statement } from './syntax.js';

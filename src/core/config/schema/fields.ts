@@ -242,6 +242,51 @@ export function userOf(
   return parseUserSpec(value);
 }
 
+const UMASK_BITS: Readonly<Record<string, number>> = {
+  IRUSR: 0o400,
+  IWUSR: 0o200,
+  IXUSR: 0o100,
+  IRGRP: 0o40,
+  IWGRP: 0o20,
+  IXGRP: 0o10,
+  IROTH: 0o4,
+  IWOTH: 0o2,
+  IXOTH: 0o1,
+};
+
+/** keepalived's `umask`: a number (0x hex, 0 octal, else decimal) or bits like IWGRP|IWOTH. */
+export const umask = z.union([z.number(), z.string()], { error: 'must be a umask' }).transform((v, ctx) => {
+  const text = String(v).trim();
+  let value: number | undefined;
+  if (/^0x[0-9a-f]+$/i.test(text)) value = Number.parseInt(text.slice(2), 16);
+  else if (/^0[0-7]*$/.test(text)) value = Number.parseInt(text, 8);
+  else if (/^[1-9]\d*$/.test(text)) value = Number(text);
+  else if (/^[A-Z|\s]+$/.test(text)) {
+    value = 0;
+    for (const bit of text.split('|').map((b) => b.trim())) {
+      const b = UMASK_BITS[bit];
+      if (b === undefined) {
+        ctx.addIssue({ code: 'custom', message: `{kw}: ${bit} is not one of ${Object.keys(UMASK_BITS).join(' ')}` });
+        return z.NEVER;
+      }
+      value |= b;
+    }
+  }
+  if (value === undefined || value > 0o777) {
+    ctx.addIssue({
+      code: 'custom',
+      message: '{kw} must be a number up to 0777 (0x.., 0.. octal) or bits like IWGRP|IWOTH',
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+/** A file's absolute path (the dump files). */
+export const absolutePath = z
+  .string({ error: 'must be an absolute file path' })
+  .refine((s) => s.startsWith('/') && !s.endsWith('/'), { error: 'must be an absolute file path' });
+
 /** CPU numbers: `0 2 4`, ranges `0-3` too (a single number reads as a number). */
 export const cpuList = z
   .union([z.number(), z.string()], { error: 'must be CPU numbers like 0 1 or 0-3' })

@@ -5,6 +5,7 @@ import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, UNSUPPORTED_GLOBAL } from '../key
 import type { GlobalDefs } from '../model.js';
 import { DEFAULTS } from './defaults.js';
 import {
+  absolutePath,
   command,
   cpuList,
   flag,
@@ -14,10 +15,12 @@ import {
   garpRefresh,
   garpRepeat,
   ifName,
+  notifyCommand,
   pacing,
   seconds,
   text,
   toMs,
+  umask,
   userOf,
   userSpec,
   version,
@@ -52,6 +55,16 @@ export const globalDefsSchema = z
     vrrp_check_unicast_src: flag,
     vrrp_owner_ignore_adverts: flag,
     default_interface: ifName,
+    log_unknown_vrids: flag,
+    state_dump_file: absolutePath,
+    stats_dump_file: absolutePath,
+    json_dump_file: absolutePath,
+    startup_script: notifyCommand,
+    startup_script_timeout: wholeNumber(1, 1000),
+    shutdown_script: notifyCommand,
+    shutdown_script_timeout: wholeNumber(1, 1000),
+    umask,
+    vrrp_min_garp: flag,
     vrrp_startup_delay: seconds(0, 4_294_967),
     vrrp_delay_after_boot: seconds(0, 4_294_967),
     vrrp_notify_priority_changes: flag,
@@ -108,8 +121,10 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
       ).data;
     }
   }
-  const masterDelayMs = (g.vrrp_garp_master_delay ?? DEFAULTS.garpMasterDelaySeconds) * 1000;
-  const masterRepeat = g.vrrp_garp_master_repeat ?? DEFAULTS.garpMasterRepeat;
+  // vrrp_min_garp: one GARP/NA, no second block 5 s later, where the file sets neither (keepalived).
+  const min = g.vrrp_min_garp === true;
+  const masterDelayMs = (g.vrrp_garp_master_delay ?? (min ? 0 : DEFAULTS.garpMasterDelaySeconds)) * 1000;
+  const masterRepeat = g.vrrp_garp_master_repeat ?? (min ? 1 : DEFAULTS.garpMasterRepeat);
   for (const key of ['vrrp_garp_interval', 'vrrp_gna_interval'] as const) {
     if (g[key] === 0 && report.keepalived) {
       report.lenient(
@@ -127,7 +142,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     garp: {
       masterDelayMs,
       masterRepeat,
-      masterRefreshMs: (g.vrrp_garp_master_refresh ?? DEFAULTS.garpMasterRefreshSeconds) * 1000,
+      masterRefreshMs: (g.vrrp_garp_master_refresh ?? (min ? 0 : DEFAULTS.garpMasterRefreshSeconds)) * 1000,
       masterRefreshRepeat: g.vrrp_garp_master_refresh_repeat ?? DEFAULTS.garpMasterRefreshRepeat,
       // keepalived: the lower-priority values default to the *global* master values.
       lowerPrioDelayMs:
@@ -140,6 +155,11 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     checkUnicastSrc: g.vrrp_check_unicast_src ?? DEFAULTS.checkUnicastSrc,
     ownerIgnoreAdverts: g.vrrp_owner_ignore_adverts ?? false,
     defaultInterface: g.default_interface,
+    logUnknownVrids: g.log_unknown_vrids ?? false,
+    dumpFiles: { state: g.state_dump_file, stats: g.stats_dump_file, json: g.json_dump_file },
+    startupScript: g.startup_script && { ...g.startup_script, timeoutMs: (g.startup_script_timeout ?? 10) * 1000 },
+    shutdownScript: g.shutdown_script && { ...g.shutdown_script, timeoutMs: (g.shutdown_script_timeout ?? 10) * 1000 },
+    umask: g.umask,
     startupDelayMs: toMs(g.vrrp_startup_delay ?? 0),
     delayAfterBootMs: toMs(g.vrrp_delay_after_boot ?? 0),
     notifyPriorityChanges: g.vrrp_notify_priority_changes ?? false,
