@@ -332,7 +332,15 @@ export interface SocketEdges {
    * A raw socket for VRRP (IP protocol 112), or with `ah` for VRRPv2 behind IPsec AH (protocol 51, IPv4): vipd
    * then sends through the frame socket, whole datagrams, and this socket only receives.
    */
-  openVrrpSocket(opts: { family: Family; ifname: string; ifindex: number; multicast: boolean; ah?: boolean }): VrrpPort;
+  /** `groups`: the multicast groups to join when `multicast` (the VRRP group, 224.0.0.18 / ff02::12, by default). */
+  openVrrpSocket(opts: {
+    family: Family;
+    ifname: string;
+    ifindex: number;
+    multicast: boolean;
+    groups?: readonly string[];
+    ah?: boolean;
+  }): VrrpPort;
   openFrameSocket(ifindex: number): FramePort;
 }
 

@@ -8,6 +8,7 @@
 import { virtualMac } from '../core/codec/ethernet.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
+import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
 import { routeKey, ruleKey } from '../core/config/routing.js';
@@ -29,7 +30,7 @@ import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import type { Logger } from '../log.js';
 import { EventQueue } from './event-queue.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instance.js';
-import { BoundInterface } from './interface-binding.js';
+import { BoundInterface, type FamilySockets } from './interface-binding.js';
 import { addressKey, KernelLedger } from './ledger.js';
 import { LoadBalancer } from './load-balancer.js';
 import { PacedFrames } from './paced-frames.js';
@@ -52,6 +53,11 @@ export function noAcceptAddresses(c: VipdConfig): { family: Family; address: str
     .flatMap((i) =>
       [...i.vips, ...i.excludedVips].map((v) => ({ family: v.family, address: canonicalAddress(v.address) })),
     );
+}
+
+/** The group an instance multicasts to: mcast_dst_ip, else vrrp_mcast_group4/6, else the VRRP group. */
+export function multicastGroup(c: InstanceConfig): string {
+  return c.mcastGroup ?? VRRP_MULTICAST_GROUP[c.family];
 }
 
 export class StartupError extends VipdError {
@@ -392,13 +398,19 @@ export class Daemon {
   private bind(name: string, link: LinkInfo): BoundInterface {
     let b = this.interfaces.get(name);
     if (!b) {
-      const families = new Map<Family, { multicast: boolean; ah: boolean }>();
+      const families = new Map<Family, FamilySockets>();
       for (const o of this.config.instances) {
         if (o.interface !== name) continue;
-        // Join the multicast group whenever some instance of that family on this interface multicasts.
-        const multicast = (families.get(o.family)?.multicast ?? false) || o.unicastPeers.length === 0;
-        const ah = (families.get(o.family)?.ah ?? false) || o.auth?.type === 'AH';
-        families.set(o.family, { multicast, ah });
+        // Join the multicast groups of the instances of that family on this interface that multicast.
+        const had = families.get(o.family);
+        const multicasts = o.unicastPeers.length === 0;
+        const groups = had?.groups ?? [];
+        const group = multicastGroup(o);
+        families.set(o.family, {
+          multicast: (had?.multicast ?? false) || multicasts,
+          groups: multicasts && !groups.includes(group) ? [...groups, group] : groups,
+          ah: (had?.ah ?? false) || o.auth?.type === 'AH',
+        });
       }
       b = new BoundInterface(name, families, this.edges, this.unknownVrid);
       b.attach(link);
@@ -519,7 +531,7 @@ export class Daemon {
     if (!b) {
       b = new BoundInterface(
         name,
-        new Map([[c.family, { multicast: c.unicastPeers.length === 0 }]]),
+        new Map([[c.family, { multicast: c.unicastPeers.length === 0, groups: [multicastGroup(c)] }]]),
         this.edges,
         this.unknownVrid,
       );
@@ -831,7 +843,7 @@ export class Daemon {
       await this.ensureVmac(c);
       await this.vmacSource(c, source);
       const b = this.bind(c.interface, link);
-      b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH');
+      b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH', multicastGroup(c));
       await this.checkVipDevices(c);
       const runner = this.newRunner(c, b, source);
       this.instances.push(runner);

@@ -169,7 +169,7 @@ export class InstanceRunner implements AdvertSink {
   /** What follows from the configuration alone: destinations, checksum form, what received adverts must match. */
   private applyConfig(c: InstanceConfig): void {
     this.current = c;
-    this.destinations = c.unicastPeers.length > 0 ? c.unicastPeers : [VRRP_MULTICAST_GROUP[c.family]];
+    this.destinations = c.unicastPeers.length > 0 ? c.unicastPeers : [c.mcastGroup ?? VRRP_MULTICAST_GROUP[c.family]];
     this.checksumMode = c.v3ChecksumAsV2 ? 'message-only' : 'pseudo-header';
     this.receiveExpectation = {
       version: c.version,

@@ -5,6 +5,7 @@
  * are opened again on the new index (`attach`): bound, joined to the multicast group, with the new MAC.
  * Instances send through it rather than through the receiver, so sending follows the interface, not a socket.
  */
+import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import type { Family, FramePort, LinkInfo, SocketEdges, VrrpSendOptions } from '../core/ports.js';
 import { Receiver } from './receiver.js';
 
@@ -22,6 +23,14 @@ export class InterfaceGoneError extends Error {
   }
 }
 
+/** What one family's sockets on an interface do: join multicast groups (which), receive AH. */
+export interface FamilySockets {
+  multicast: boolean;
+  /** The groups joined when multicast (default: the VRRP group). */
+  groups?: readonly string[];
+  ah?: boolean;
+}
+
 export class BoundInterface {
   private link: LinkInfo | undefined;
   private frames: FramePort | undefined;
@@ -33,7 +42,7 @@ export class BoundInterface {
    */
   constructor(
     readonly name: string,
-    private readonly families: Map<Family, { multicast: boolean; ah?: boolean }>,
+    private readonly families: Map<Family, FamilySockets>,
     private readonly edges: SocketEdges,
     private readonly unknownVrid?: (ifname: string, vrid: number, src: string) => void,
   ) {
@@ -62,7 +71,7 @@ export class BoundInterface {
   attach(link: LinkInfo): void {
     this.detach();
     try {
-      for (const [family, { multicast, ah }] of this.families) this.openFamily(family, link.index, multicast, ah);
+      for (const [family, sockets] of this.families) this.openFamily(family, link.index, sockets);
       this.frames = this.edges.openFrameSocket(link.index);
     } catch (err) {
       this.detach();
@@ -75,18 +84,31 @@ export class BoundInterface {
    * A reload added an instance of `family` here, or the first multicast one of that family: its socket is opened
    * (or opened again, joined to the group) without touching the other family's.
    */
-  ensureFamily(family: Family, multicast: boolean, ah = false): void {
+  ensureFamily(family: Family, multicast: boolean, ah = false, group = VRRP_MULTICAST_GROUP[family] as string): void {
     const had = this.families.get(family);
-    if (had && (had.multicast || !multicast) && (had.ah || !ah)) return;
-    const wanted = { multicast: multicast || (had?.multicast ?? false), ah: ah || (had?.ah ?? false) };
+    const groups = had?.groups ?? (had?.multicast ? [VRRP_MULTICAST_GROUP[family]] : []);
+    const newGroup = multicast && !groups.includes(group);
+    if (had && (had.multicast || !multicast) && (had.ah || !ah) && !newGroup) return;
+    const wanted: FamilySockets = {
+      multicast: multicast || (had?.multicast ?? false),
+      ah: ah || (had?.ah ?? false),
+      groups: newGroup ? [...groups, group] : had?.groups,
+    };
     this.families.set(family, wanted);
     if (!this.receivers.has(family)) this.receivers.set(family, this.receiver(family));
-    if (this.link) this.openFamily(family, this.link.index, wanted.multicast, wanted.ah);
+    if (this.link) this.openFamily(family, this.link.index, wanted);
   }
 
-  private openFamily(family: Family, ifindex: number, multicast: boolean, ah = false): void {
+  private openFamily(family: Family, ifindex: number, { multicast, groups, ah }: FamilySockets): void {
     const open = (withAh: boolean) =>
-      this.edges.openVrrpSocket({ family, ifname: this.name, ifindex, multicast, ...(withAh ? { ah: true } : {}) });
+      this.edges.openVrrpSocket({
+        family,
+        ifname: this.name,
+        ifindex,
+        multicast,
+        ...(groups ? { groups } : {}),
+        ...(withAh ? { ah: true } : {}),
+      });
     const port = open(false);
     let ahPort: ReturnType<typeof open> | undefined;
     try {

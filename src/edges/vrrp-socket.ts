@@ -23,8 +23,8 @@ export interface VrrpSocketOptions {
   multicast: boolean;
   /** IPv4 AH (protocol 51) rather than VRRP (112): VRRPv2 `auth_type AH` adverts arrive on it. */
   ah?: boolean;
-  /** Multicast group to join when `multicast`: 224.0.0.18 / ff02::12 by default. */
-  group?: string;
+  /** Multicast groups to join when `multicast`: 224.0.0.18 / ff02::12 by default. */
+  groups?: readonly string[];
   /** Receive errors after opening (rare on raw sockets); ignored when absent. */
   onError?: (err: NativeErrnoError) => void;
 }
@@ -50,7 +50,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis, bat
   try {
     sock.bindDevice(opts.ifname);
     sock.setMulticastInterface(ifindex);
-    if (opts.multicast) sock.joinGroup(opts.group ?? VRRP_MULTICAST_GROUP[family], ifindex);
+    if (opts.multicast) for (const g of opts.groups ?? [VRRP_MULTICAST_GROUP[family]]) sock.joinGroup(g, ifindex);
   } catch (err) {
     sock.close();
     throw err;

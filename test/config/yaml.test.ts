@@ -84,6 +84,7 @@ describe('YAML configuration: valid files', () => {
         notifyPriorityChanges: false,
         logUnknownVrids: false,
         dumpFiles: {},
+        mcastGroups: {},
         defaultInterface: undefined,
         startupDelayMs: 0,
         delayAfterBootMs: 0,

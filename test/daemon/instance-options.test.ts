@@ -149,3 +149,50 @@ describe('startup_script and shutdown_script', () => {
     expect([timeouts[0], timeouts.at(-1)]).toEqual([3000, 10_000]);
   });
 });
+
+describe('multicast groups (vrrp_mcast_group4/6, mcast_dst_ip)', () => {
+  const load = (globals: string, inst: string, vip = '192.0.2.1') => {
+    const text = `global_defs {\n${globals}\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n${inst}\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`;
+    return parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+  };
+
+  it("the instance's, else the family's global one; the VRRP group is no setting", () => {
+    expect(load('  vrrp_mcast_group4 224.0.0.19', '').config?.instances[0]?.mcastGroup).toBe('224.0.0.19');
+    expect(load('  vrrp_mcast_group4 224.0.0.19', '  mcast_dst_ip 224.0.0.20').config?.instances[0]?.mcastGroup).toBe(
+      '224.0.0.20',
+    );
+    expect(load('  vrrp_mcast_group6 ff02::13', '  version 3', 'fe80::1').config?.instances[0]?.mcastGroup).toBe(
+      'ff02::13',
+    );
+    expect(load('  vrrp_mcast_group4 224.0.0.18', '').config?.instances[0]?.mcastGroup).toBeUndefined();
+    expect(
+      load('', '  unicast_peer {\n    192.0.2.2\n  }\n  mcast_dst_ip 224.0.0.20').config?.instances[0]?.mcastGroup,
+    ).toBeUndefined();
+  });
+
+  it('refuses what is not a multicast group of the right family, and AH to another group', () => {
+    expect(load('  vrrp_mcast_group4 192.0.2.5', '').errors.map((e) => e.message)).toEqual([
+      'vrrp_mcast_group4 must be a multicast address (224.0.0.0/4, ff00::/8), got "192.0.2.5"',
+    ]);
+    expect(load('  vrrp_mcast_group4 ff02::13', '').errors.map((e) => e.message)).toEqual([
+      'vrrp_mcast_group4 must be an IPv4 multicast address, got ff02::13',
+    ]);
+    expect(load('', '  mcast_dst_ip ff02::13').errors.map((e) => e.message)).toEqual([
+      'mcast_dst_ip ff02::13 is not IPv4 like the instance',
+    ]);
+    expect(
+      load('', '  mcast_dst_ip 224.0.0.19\n  authentication {\n    auth_type AH\n    auth_pass x\n  }').errors.map(
+        (e) => e.message,
+      ),
+    ).toEqual([
+      'auth_type AH to the multicast group 224.0.0.19 is not supported yet: vipd sends AH adverts to 224.0.0.18 only',
+    ]);
+  });
+
+  it('the daemon sends to the group', async () => {
+    const w = world('    mcast_dst_ip: 224.0.0.19\n');
+    await w.daemon.start();
+    await w.advance(400);
+    expect(new Set(w.wire.filter((x) => x.kind === 'advert').map((x) => x.dst))).toEqual(new Set(['224.0.0.19']));
+  });
+});

@@ -55,6 +55,8 @@ export function modelToTree(config: VipdConfig): Tree {
   if (!g.checkUnicastSrc) gd.vrrp_check_unicast_src = false;
   if (g.ownerIgnoreAdverts) gd.vrrp_owner_ignore_adverts = true;
   if (g.defaultInterface) gd.default_interface = g.defaultInterface;
+  put(gd, 'vrrp_mcast_group4', g.mcastGroups[4]);
+  put(gd, 'vrrp_mcast_group6', g.mcastGroups[6]);
   if (g.logUnknownVrids) gd.log_unknown_vrids = true;
   put(gd, 'state_dump_file', g.dumpFiles.state);
   put(gd, 'stats_dump_file', g.dumpFiles.stats);
@@ -185,6 +187,7 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.checkUnicastSrc !== g.checkUnicastSrc) b.check_unicast_src = i.checkUnicastSrc;
   if ((i.ownerIgnoreAdverts ?? false) !== g.ownerIgnoreAdverts) b.owner_ignore_adverts = i.ownerIgnoreAdverts;
   put(b, 'unicast_ttl', i.unicastTtl);
+  if (i.mcastGroup !== g.mcastGroups[i.family]) put(b, 'mcast_dst_ip', i.mcastGroup);
   if (i.noPeerFault) {
     b.unicast_peer = [];
     b.unicast_fault_no_peer = true;

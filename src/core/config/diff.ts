@@ -29,6 +29,7 @@ const IDENTITY: readonly (keyof InstanceConfig)[] = [
   'family',
   'version',
   'unicastSrcIp',
+  'mcastGroup',
   'useVmac',
   'vmacXmitBase',
 ];

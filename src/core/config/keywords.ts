@@ -60,8 +60,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'vrrp_mcast_group4',
-  'vrrp_mcast_group6',
   'fifo_write_vrrp_states_on_reload',
   'dynamic_interfaces',
   'nftables',
@@ -106,7 +104,6 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'use_vmac_addr',
   'use_ipvlan',
   'auth_hmac',
-  'mcast_dst_ip',
   'track_src_ip',
   'vrf',
   'promote_secondaries',

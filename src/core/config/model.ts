@@ -79,6 +79,8 @@ export interface GlobalDefs {
   umask?: number | undefined;
   /** `log_unknown_vrids`: log each advert for a VRID not configured on the interface it arrived on. */
   logUnknownVrids: boolean;
+  /** `vrrp_mcast_group4` / `vrrp_mcast_group6` when not the VRRP group: every multicast instance's default. */
+  mcastGroups: { 4?: string | undefined; 6?: string | undefined };
   /** `default_interface`: the interface of static addresses written without dev. */
   defaultInterface?: string | undefined;
   /** `vrrp_notify_priority_changes` (false): the default of every instance's notify_priority_changes. */
@@ -340,6 +342,11 @@ export interface InstanceConfig {
    * The loader resolves it: the instance's, else its sync group's, else global_defs'.
    */
   notifyPriorityChanges?: boolean | undefined;
+  /**
+   * The multicast group of its adverts when not the VRRP group: `mcast_dst_ip`, else global_defs
+   * `vrrp_mcast_group4` / `vrrp_mcast_group6`.
+   */
+  mcastGroup?: string | undefined;
   /** `unicast_ttl`: the TTL / hop limit of unicast adverts (255). */
   unicastTtl?: number | undefined;
   /**

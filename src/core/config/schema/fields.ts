@@ -3,7 +3,7 @@
  * addresses, commands, weights.
  */
 import * as z from 'zod';
-import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
+import { addressFamily, canonicalAddress, isMulticast } from '../../codec/ip-address.js';
 import { CommandSyntaxError, splitCommand } from '../command.js';
 import type { NotifyScripts } from '../model.js';
 import { parseUserSpec, parseWeightSpec } from '../tracking.js';
@@ -281,6 +281,14 @@ export const umask = z.union([z.number(), z.string()], { error: 'must be a umask
   }
   return value;
 });
+
+/** A multicast group address (vrrp_mcast_group4/6, mcast_dst_ip). */
+export const multicastAddress = z
+  .string({ error: 'must be a multicast address' })
+  .refine((s) => !s.includes('%') && addressFamily(s) !== undefined && isMulticast(canonicalAddress(s)), {
+    error: 'must be a multicast address (224.0.0.0/4, ff00::/8)',
+  })
+  .transform((s) => canonicalAddress(s));
 
 /** A file's absolute path (the dump files). */
 export const absolutePath = z

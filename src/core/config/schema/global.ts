@@ -1,5 +1,7 @@
 /** `global_defs`: its schema and the GlobalDefs it builds. */
 import * as z from 'zod';
+import { addressFamily } from '../../codec/ip-address.js';
+import { VRRP_MULTICAST_GROUP } from '../../codec/vrrp-wire.js';
 import { DEFAULT_PROCESS_SETTINGS, REALTIME_MAX } from '../../process/priority.js';
 import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, UNSUPPORTED_GLOBAL } from '../keywords.js';
 import type { GlobalDefs } from '../model.js';
@@ -15,6 +17,7 @@ import {
   garpRefresh,
   garpRepeat,
   ifName,
+  multicastAddress,
   notifyCommand,
   pacing,
   seconds,
@@ -55,6 +58,8 @@ export const globalDefsSchema = z
     vrrp_check_unicast_src: flag,
     vrrp_owner_ignore_adverts: flag,
     default_interface: ifName,
+    vrrp_mcast_group4: multicastAddress,
+    vrrp_mcast_group6: multicastAddress,
     log_unknown_vrids: flag,
     state_dump_file: absolutePath,
     stats_dump_file: absolutePath,
@@ -125,6 +130,15 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
   const min = g.vrrp_min_garp === true;
   const masterDelayMs = (g.vrrp_garp_master_delay ?? (min ? 0 : DEFAULTS.garpMasterDelaySeconds)) * 1000;
   const masterRepeat = g.vrrp_garp_master_repeat ?? (min ? 1 : DEFAULTS.garpMasterRepeat);
+  // A group of the other family is refused; the VRRP group itself is the default, kept out of the model.
+  const family = (group: string | undefined, f: 4 | 6, key: string): string | undefined => {
+    if (group === undefined) return undefined;
+    if (addressFamily(group) !== f) {
+      report.error(['global_defs', key], 'value', `${key} must be an IPv${f} multicast address, got ${group}`);
+      return undefined;
+    }
+    return group === VRRP_MULTICAST_GROUP[f] ? undefined : group;
+  };
   for (const key of ['vrrp_garp_interval', 'vrrp_gna_interval'] as const) {
     if (g[key] === 0 && report.keepalived) {
       report.lenient(
@@ -155,6 +169,10 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     checkUnicastSrc: g.vrrp_check_unicast_src ?? DEFAULTS.checkUnicastSrc,
     ownerIgnoreAdverts: g.vrrp_owner_ignore_adverts ?? false,
     defaultInterface: g.default_interface,
+    mcastGroups: {
+      4: family(g.vrrp_mcast_group4, 4, 'vrrp_mcast_group4'),
+      6: family(g.vrrp_mcast_group6, 6, 'vrrp_mcast_group6'),
+    },
     logUnknownVrids: g.log_unknown_vrids ?? false,
     dumpFiles: { state: g.state_dump_file, stats: g.stats_dump_file, json: g.json_dump_file },
     startupScript: g.startup_script && { ...g.startup_script, timeoutMs: (g.startup_script_timeout ?? 10) * 1000 },

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { addressFamily, isLinkLocal6 } from '../../codec/ip-address.js';
+import { VRRP_MULTICAST_GROUP } from '../../codec/vrrp-wire.js';
 import type { AddressSpec, Family } from '../../ports.js';
 import type { GarpParams } from '../../vrrp/types.js';
 import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD } from '../keywords.js';
@@ -20,6 +21,7 @@ import {
   garpRepeat,
   ifName,
   listOf,
+  multicastAddress,
   notifyCommand,
   notifyDeleted,
   notifyScripts,
@@ -63,6 +65,7 @@ export const instanceSchema = z
     unicast_src_ip: address,
     // keepalived: the same setting as unicast_src_ip (the source address of the adverts), by its older name.
     mcast_src_ip: address,
+    mcast_dst_ip: multicastAddress,
     no_virtual_ipaddress: flag,
     unicast_peer: listOf(address, 'addresses'),
     unicast_ttl: wholeNumber(1, 255),
@@ -277,6 +280,19 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
       'auth_type AH with unicast_peer is not supported yet: vipd sends AH adverts to the multicast group only',
     );
   }
+  // The multicast group: mcast_dst_ip, else global_defs vrrp_mcast_group4/6 (the VRRP group: undefined).
+  let mcastGroup = r.mcast_dst_ip ?? g.mcastGroups[family];
+  if (r.mcast_dst_ip !== undefined && familyKnown && addressFamily(r.mcast_dst_ip) !== family) {
+    report.error(p('mcast_dst_ip'), 'value', `mcast_dst_ip ${r.mcast_dst_ip} is not IPv${family} like the instance`);
+  }
+  if (mcastGroup === VRRP_MULTICAST_GROUP[family] || unicastPeers.length > 0) mcastGroup = undefined;
+  if (mcastGroup !== undefined && auth?.type === 'AH') {
+    report.error(
+      [...base, 'authentication', 'auth_type'],
+      'value',
+      `auth_type AH to the multicast group ${mcastGroup} is not supported yet: vipd sends AH adverts to 224.0.0.18 only`,
+    );
+  }
   const notify: NotifyScripts = notifyScripts(r);
   const garp: GarpParams = {
     masterDelayMs: r.garp_master_delay !== undefined ? r.garp_master_delay * 1000 : g.garp.masterDelayMs,
@@ -318,6 +334,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     preemptDelayMs,
     unicastSrcIp: srcIp,
     unicastTtl: r.unicast_ttl,
+    mcastGroup,
     noPeerFault:
       r.unicast_fault_no_peer === true &&
       unicastPeers.length === 0 &&
