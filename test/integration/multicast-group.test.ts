@@ -36,14 +36,14 @@ describe.skipIf(!canRunNetns())('another multicast group, with keepalived 2.2.7'
   ] as const)('%s', async (_name, masterKind, lines) => {
     lab = Lab.create('mgroup', ['r1', 'r2', 'r3']);
     const opts = (name: string) => ({ name, vrid: 90, vips: [VIP] });
-    const make = (kind: 'vipd' | 'keepalived', host: string, priority: number, text: string) => {
+    const make = (kind: 'vipd' | 'keepalived', host: string, text: string) => {
       const r = kind === 'vipd' ? new VipdRouter(lab, host, opts(host)) : new KeepalivedRouter(lab, host, opts(host));
       r.opts.configText = text;
       return r;
     };
     const backupKind = masterKind === 'vipd' ? 'keepalived' : 'vipd';
-    const master = make(masterKind, 'r1', 150, config(150, lines));
-    const backup = make(backupKind, 'r2', 100, config(100, lines));
+    const master = make(masterKind, 'r1', config(150, lines));
+    const backup = make(backupKind, 'r2', config(100, lines));
     master.start();
     await waitFor(() => (master.heldVips().length === 1 ? true : undefined), 15_000, 50, 'r1 MASTER');
     backup.start();
@@ -53,7 +53,7 @@ describe.skipIf(!canRunNetns())('another multicast group, with keepalived 2.2.7'
     expect(backup.heldVips()).toEqual([]);
     expect(master.heldVips()).toEqual([VIP]);
     // A router on the default group hears none of it: it takes the address too.
-    const deaf = make('vipd', 'r3', 120, config(120, {}));
+    const deaf = make('vipd', 'r3', config(120, {}));
     deaf.start();
     await waitFor(() => (deaf.heldVips().length === 1 ? true : undefined), 15_000, 50, 'r3 MASTER on 224.0.0.18');
     // The master dies: the backup, on the same group, takes over.
