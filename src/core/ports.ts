@@ -185,9 +185,16 @@ export interface VmacPort {
 }
 
 /** The firewall rules behind `no_accept`: input to these addresses is dropped (nftables). */
+/** keepalived's nftables settings: the table vipd's rules live in, its chain's priority, counters on the rules. */
+export interface FirewallSettings {
+  table: string;
+  priority: number;
+  counters: boolean;
+}
+
 export interface FirewallPort {
-  /** Replaces the whole set of addresses input to which is dropped. */
-  dropTo(addresses: readonly { family: Family; address: string }[]): Promise<void>;
+  /** Replaces the whole set of addresses input to which is dropped (a table of another name is removed first). */
+  dropTo(addresses: readonly { family: Family; address: string }[], settings: FirewallSettings): Promise<void>;
   /** Removes vipd's rules altogether. */
   remove(): Promise<void>;
 }

@@ -265,7 +265,7 @@ export class Daemon {
     this.watchRouting(this.config);
     for (const c of this.config.instances) await this.ensureVmac(c);
     try {
-      await this.ledger.dropInputTo(noAcceptAddresses(this.config));
+      await this.ledger.dropInputTo(noAcceptAddresses(this.config), this.config.globalDefs.firewall);
     } catch (err) {
       throw new StartupError(`no_accept: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -309,6 +309,19 @@ export class Daemon {
     this.edges.addresses.warmUp?.().catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
     // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not.
     setImmediate(() => this.rehearseTakeovers());
+  }
+
+  /**
+   * promote_secondaries: net.ipv4.conf.IF.promote_secondaries=1 while the instance runs (its value before is put
+   * back when the last instance needing it leaves), so that deleting the primary address keeps the VIPs.
+   */
+  private promoteSecondaries(c: InstanceConfig): void {
+    if (!c.promoteSecondaries || c.family !== 4) return;
+    try {
+      this.ledger.setSysctl(`net/ipv4/conf/${c.interface}/promote_secondaries`, '1', `promote:${c.name}`);
+    } catch (err) {
+      this.log.warn({ err, instance: c.name, interface: c.interface }, 'cannot set promote_secondaries');
+    }
   }
 
   /** keepalived's log_unknown_vrids: an advert for a VRID no instance on that interface has. */
@@ -427,6 +440,7 @@ export class Daemon {
     }
     await this.vmacSource(c, primary);
     await this.checkVipDevices(c);
+    this.promoteSecondaries(c);
     return this.newRunner(c, b, primary);
   }
 
@@ -691,6 +705,8 @@ export class Daemon {
       return;
     }
     this.log.info({ interface: b.name, index: current.index }, 'interface appeared: sockets re-opened');
+    // A new interface has the kernel's defaults: promote_secondaries again.
+    for (const r of this.runnersOn(b)) this.promoteSecondaries(r.config);
     for (const family of b.receivers.keys()) await this.recheckSource(b, family);
     for (const r of this.runnersOn(b)) r.linkChanged(b.up);
   }
@@ -816,6 +832,7 @@ export class Daemon {
       if (r.config.useVmac && !nextVmacs.has(r.config.useVmac.ifname)) await unmakeVmac(this.ledger, r.config);
     }
     for (const name of leaving) {
+      this.ledger.releaseSysctls(`promote:${name}`);
       this.trackers.unbind(name);
       this.lastTransition.delete(name);
     }
@@ -832,7 +849,7 @@ export class Daemon {
     await this.reconcileStaticAddresses(previous, next);
     await this.reconcileStaticRouting(previous, next);
     await this.ledger
-      .dropInputTo(noAcceptAddresses(next))
+      .dropInputTo(noAcceptAddresses(next), next.globalDefs.firewall)
       .catch((err: unknown) => this.log.error({ err }, 'cannot update the no_accept rules'));
     this.watchRouting(next);
     for (const { name } of plan.updated) {
@@ -840,6 +857,7 @@ export class Daemon {
     }
     const started: InstanceRunner[] = [];
     for (const { c, link, source } of prepared) {
+      this.promoteSecondaries(c);
       await this.ensureVmac(c);
       await this.vmacSource(c, source);
       const b = this.bind(c.interface, link);

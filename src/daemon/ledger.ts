@@ -13,6 +13,7 @@ import type {
   AddressPort,
   AddressSpec,
   FirewallPort,
+  FirewallSettings,
   IpvsPort,
   RouteSpec,
   RoutingPort,
@@ -318,7 +319,10 @@ export class KernelLedger {
   }
 
   /** no_accept: input to these addresses is dropped from now on (none: vipd's table goes). Throws on failure. */
-  async dropInputTo(addresses: readonly { family: 4 | 6; address: string }[]): Promise<void> {
+  async dropInputTo(
+    addresses: readonly { family: 4 | 6; address: string }[],
+    settings: FirewallSettings,
+  ): Promise<void> {
     if (addresses.length === 0) {
       if (this.firewallInstalled) await this.firewall?.remove();
       this.firewallInstalled = false;
@@ -326,7 +330,7 @@ export class KernelLedger {
     }
     if (!this.firewall) throw new Error('no firewall port');
     this.firewallInstalled = true; // set first: a half-applied transaction is still removed at the end
-    await this.firewall.dropTo(addresses);
+    await this.firewall.dropTo(addresses, settings);
   }
 
   /**

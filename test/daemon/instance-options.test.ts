@@ -196,3 +196,21 @@ describe('multicast groups (vrrp_mcast_group4/6, mcast_dst_ip)', () => {
     expect(new Set(w.wire.filter((x) => x.kind === 'advert').map((x) => x.dst))).toEqual(new Set(['224.0.0.19']));
   });
 });
+
+describe('promote_secondaries', () => {
+  it('is set while the instance runs, again on a re-created interface, and put back at stop', async () => {
+    const w = world('    promote_secondaries: true\n');
+    const key = 'net/ipv4/conf/eth0/promote_secondaries';
+    await w.daemon.start();
+    expect(w.kernel.sysctls.get(key)).toBe('1');
+    w.kernel.deleteLink('eth0');
+    await w.settle();
+    w.kernel.addLink('eth0');
+    await w.settle();
+    w.kernel.addAddress('eth0', '192.0.2.11', 24);
+    await w.settle();
+    expect(w.kernel.sysctls.get(key)).toBe('1');
+    await w.daemon.stop();
+    expect(w.kernel.sysctls.get(key)).toBe('0');
+  });
+});

@@ -74,7 +74,7 @@ export class FakeKernel {
   addLink(name: string, mac: Buffer = Buffer.from([2, 0, 0, 0, 0, this.nextIndex])): LinkInfo {
     const index = this.nextIndex++;
     const link: LinkInfo = { name, index, up: true, mac, mtu: 1500 };
-    for (const k of ['arp_ignore', 'arp_filter', 'arp_announce', 'accept_local', 'rp_filter']) {
+    for (const k of ['arp_ignore', 'arp_filter', 'arp_announce', 'accept_local', 'rp_filter', 'promote_secondaries']) {
       this.sysctls.set(`net/ipv4/conf/${name}/${k}`, '0');
     }
     this.links.set(name, link);

@@ -35,4 +35,23 @@ describe.skipIf(!canRunNetns())('accept and no_accept', () => {
     expect(ping(lab)).toBe(true);
     expect(lab.tryExec('r1', 'nft', 'list', 'table', 'inet', 'vipd')).toBeUndefined();
   });
+
+  it("keepalived's nftables NAME, nftables_priority and nftables_counters: the table, its chain, counted drops", async () => {
+    lab = Lab.create('nftname', ['r1', 'c']);
+    const strict = new VipdRouter(lab, 'r1', {
+      ...base,
+      topLevel:
+        'global_defs:\n  vrrp_strict: true\n  nftables: ka_rules\n  nftables_priority: -5\n  nftables_counters: true\n',
+    }).start();
+    await waitFor(() => (strict.state() === 'MASTER' ? true : undefined), 8000, 20, 'master');
+    expect(ping(lab)).toBe(false);
+    const table = lab.exec('r1', 'nft', 'list', 'table', 'inet', 'ka_rules');
+    expect(table).toContain(VIP);
+    expect(table).toMatch(/type filter hook input priority filter - 5; policy accept;/);
+    expect(table).toMatch(/ip daddr @no_accept4 counter packets [1-9]\d* bytes \d+ drop/);
+    expect(lab.tryExec('r1', 'nft', 'list', 'table', 'inet', 'vipd')).toBeUndefined();
+    strict.signal('SIGTERM');
+    await strict.exited(5000);
+    expect(lab.tryExec('r1', 'nft', 'list', 'table', 'inet', 'ka_rules')).toBeUndefined();
+  });
 });

@@ -55,6 +55,9 @@ export function modelToTree(config: VipdConfig): Tree {
   if (!g.checkUnicastSrc) gd.vrrp_check_unicast_src = false;
   if (g.ownerIgnoreAdverts) gd.vrrp_owner_ignore_adverts = true;
   if (g.defaultInterface) gd.default_interface = g.defaultInterface;
+  if (g.firewall.table !== 'vipd') gd.nftables = g.firewall.table;
+  if (g.firewall.priority !== (g.firewall.table !== 'vipd' ? -1 : 0)) gd.nftables_priority = g.firewall.priority;
+  if (g.firewall.counters) gd.nftables_counters = true;
   put(gd, 'vrrp_mcast_group4', g.mcastGroups[4]);
   put(gd, 'vrrp_mcast_group6', g.mcastGroups[6]);
   if (g.logUnknownVrids) gd.log_unknown_vrids = true;
@@ -199,6 +202,7 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.v3ChecksumAsV2 !== g.v3ChecksumAsV2) b.v3_checksum_as_v2 = i.v3ChecksumAsV2;
   if (!i.accept) b.no_accept = true;
   if (i.dontTrackPrimary) b.dont_track_primary = true;
+  if (i.promoteSecondaries) b.promote_secondaries = true;
   if (i.strictMode !== g.vrrpStrict) b.strict_mode = i.strictMode;
   if (i.useVmac) b.use_vmac = i.useVmac.ifname;
   if (i.vmacXmitBase) b.vmac_xmit_base = true;

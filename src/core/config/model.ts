@@ -30,6 +30,7 @@ export interface ConfigIssue extends SourceLocation {
 
 export type { ScriptUser } from '../checks/spec.js';
 
+import type { FirewallSettings } from '../ports.js';
 import type { ProcessSettings } from '../process/priority.js';
 
 /** A script vipd runs around its own life (startup_script, shutdown_script). */
@@ -81,6 +82,8 @@ export interface GlobalDefs {
   logUnknownVrids: boolean;
   /** `vrrp_mcast_group4` / `vrrp_mcast_group6` when not the VRRP group: every multicast instance's default. */
   mcastGroups: { 4?: string | undefined; 6?: string | undefined };
+  /** `nftables [NAME]`, `nftables_priority`, `nftables_counters`: where no_accept's rules go (table `vipd`). */
+  firewall: FirewallSettings;
   /** `default_interface`: the interface of static addresses written without dev. */
   defaultInterface?: string | undefined;
   /** `vrrp_notify_priority_changes` (false): the default of every instance's notify_priority_changes. */
@@ -363,6 +366,8 @@ export interface InstanceConfig {
   skipCheckAdvAddr?: boolean | undefined;
   /** `accept` (true) / `no_accept`. vipd never installs no_accept firewall rules: false is not supported yet. */
   accept: boolean;
+  /** `promote_secondaries`: net.ipv4.conf.IF.promote_secondaries set while it runs (IPv4). */
+  promoteSecondaries?: boolean | undefined;
   /** `dont_track_primary` (false): the instance interface going down is not a fault. */
   dontTrackPrimary: boolean;
   /** `strict_mode`, defaulting to global_defs `vrrp_strict` (false). Not supported yet when true. */

@@ -58,6 +58,18 @@ export const globalDefsSchema = z
     vrrp_check_unicast_src: flag,
     vrrp_owner_ignore_adverts: flag,
     default_interface: ifName,
+    // Bare: keepalived's table name.
+    nftables: z.union(
+      [z.literal(true).transform(() => 'keepalived'), z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/)],
+      {
+        error: 'must be an nftables table name (letters, digits, _ . -)',
+      },
+    ),
+    nftables_priority: wholeNumber(-1000, 1000),
+    nftables_counters: flag,
+    nftables_ifindex: flag,
+    vrrp_iptables: z.unknown(),
+    vrrp_ipsets: z.unknown(),
     vrrp_mcast_group4: multicastAddress,
     vrrp_mcast_group6: multicastAddress,
     log_unknown_vrids: flag,
@@ -139,6 +151,24 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     }
     return group === VRRP_MULTICAST_GROUP[f] ? undefined : group;
   };
+  for (const key of ['vrrp_iptables', 'vrrp_ipsets'] as const) {
+    if (g[key] !== undefined) {
+      report.compat(
+        ['global_defs', key],
+        'key',
+        `${key}: vipd's no_accept rules are nftables ones (global_defs nftables NAME names their table), not ` +
+          'iptables chains or ipsets; keepalived 2.2.7 built with nftables ignores it too',
+        `${key}: vipd's no_accept rules are nftables ones: write nftables NAME for their table`,
+      );
+    }
+  }
+  if (g.nftables_ifindex !== undefined) {
+    report.warn(
+      ['global_defs', 'nftables_ifindex'],
+      'key',
+      "nftables_ifindex has no effect: vipd's rules name no interface",
+    );
+  }
   for (const key of ['vrrp_garp_interval', 'vrrp_gna_interval'] as const) {
     if (g[key] === 0 && report.keepalived) {
       report.lenient(
@@ -169,6 +199,12 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     checkUnicastSrc: g.vrrp_check_unicast_src ?? DEFAULTS.checkUnicastSrc,
     ownerIgnoreAdverts: g.vrrp_owner_ignore_adverts ?? false,
     defaultInterface: g.default_interface,
+    firewall: {
+      table: g.nftables ?? 'vipd',
+      // keepalived's chain priority is -1 (before filter); vipd's own table keeps filter (0) unless told.
+      priority: g.nftables_priority ?? (g.nftables !== undefined ? -1 : 0),
+      counters: g.nftables_counters ?? false,
+    },
     mcastGroups: {
       4: family(g.vrrp_mcast_group4, 4, 'vrrp_mcast_group4'),
       6: family(g.vrrp_mcast_group6, 6, 'vrrp_mcast_group6'),

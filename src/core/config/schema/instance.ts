@@ -98,6 +98,7 @@ export const instanceSchema = z
     no_accept: flag,
     strict_mode: flag,
     dont_track_primary: flag,
+    promote_secondaries: flag,
     track_interface: trackEntries,
     track_script: trackEntries,
     track_file: trackEntries,
@@ -354,6 +355,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     skipCheckAdvAddr: r.skip_check_adv_addr ?? g.skipCheckAdvAddr,
     accept: r.no_accept === true ? false : (r.accept ?? DEFAULTS.accept), // the default settles in applyStrictMode
     dontTrackPrimary: r.dont_track_primary ?? false,
+    promoteSecondaries: r.promote_secondaries ?? false,
     strictMode: r.strict_mode ?? g.vrrpStrict,
     ...trackers,
     excludedVips,
