@@ -154,8 +154,27 @@ describe('HTTP_GET', () => {
       const r = await check([{ path: '/x?y=1' }], { connectPort: rawPort });
       expect(r).toMatchObject({ ok: true });
       expect(bytes).toBe(
-        `GET /x?y=1 HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nHost: 127.0.0.1:${rawPort}\r\nConnection: close\r\n\r\n`,
+        `GET /x?y=1 HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: 127.0.0.1:${rawPort}\r\n\r\n`,
       );
+    } finally {
+      await close(raw);
+    }
+  });
+
+  it("keepalived's url regex options: regex_options flags, regex_min_offset / regex_max_offset, regex_no_match", async () => {
+    const raw = net.createServer((s) => {
+      s.on('error', () => {});
+      s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello World'));
+    });
+    const rawPort = await listen(raw);
+    const one = (url: Record<string, unknown>) => check([{ path: '/', ...url }], { connectPort: rawPort });
+    try {
+      expect(await one({ regex: 'world' })).toMatchObject({ ok: false, reason: 'regex no match' });
+      expect(await one({ regex: 'world', regexFlags: 'i' })).toMatchObject({ ok: true });
+      expect(await one({ regex: 'World', regexMinOffset: 6, regexMaxOffset: 6 })).toMatchObject({ ok: true });
+      expect(await one({ regex: 'World', regexMinOffset: 7 })).toMatchObject({ ok: false });
+      expect(await one({ regex: 'World', regexMaxOffset: 5 })).toMatchObject({ ok: false });
+      expect(await one({ regex: 'World', regexNoMatch: true })).toMatchObject({ ok: false, reason: 'regex match' });
     } finally {
       await close(raw);
     }
@@ -576,7 +595,12 @@ describe('ResponseReader', () => {
 
   it('builds the request bytes keepalived sends', () => {
     expect(requestBytes('/a?b=1', 'h:81', 'KeepAliveClient')).toEqual(
-      Buffer.from('GET /a?b=1 HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nHost: h:81\r\nConnection: close\r\n\r\n'),
+      Buffer.from('GET /a?b=1 HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: h:81\r\n\r\n'),
+    );
+    // http_protocol 1.0 (keepalived's default) and 1.0C: keepalived's request template, line for line.
+    expect(requestBytes('/', 'h', 'UA', '1.0').toString()).toBe('GET / HTTP/1.0\r\nUser-Agent: UA\r\nHost: h\r\n\r\n');
+    expect(requestBytes('/', 'h', 'UA', '1.0C').toString()).toBe(
+      'GET / HTTP/1.0\r\nUser-Agent: UA\r\nConnection: close\r\nHost: h\r\n\r\n',
     );
     expect(requestBytes('', 'h', 'UA').toString()).toMatch(/^GET \/ HTTP\/1\.1\r\n/);
   });

@@ -97,6 +97,11 @@ export interface HttpUrl {
   regex?: string | undefined;
   /** regex_no_match: the body must NOT match `regex`. */
   regexNoMatch?: boolean | undefined;
+  /** regex_options as RegExp flags (i, m, s, u). */
+  regexFlags?: string | undefined;
+  /** regex_min_offset / regex_max_offset: the match must start within [min, max] of the body. */
+  regexMinOffset?: number | undefined;
+  regexMaxOffset?: number | undefined;
   /** virtualhost for this url (overrides the checker's). */
   virtualhost?: string | undefined;
 }
@@ -115,6 +120,8 @@ export interface HttpCheckSpec extends NetCheckOptions {
   verifyCert?: boolean | undefined;
   /** SSL_GET with verifyCert: extra trusted CA certificates (PEM). */
   ca?: string | Buffer | undefined;
+  /** `http_protocol`: 1.0 (keepalived's default, which the loader sets), 1.0C, 1.1 (the engine's default). */
+  httpProtocol?: '1.0' | '1.0C' | '1.1' | undefined;
   /** Largest body accepted (default 1 MiB). */
   maxBodyBytes?: number | undefined;
 }

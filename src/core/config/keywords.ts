@@ -113,25 +113,15 @@ export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set(['track_bfd']
 
 /** keepalived checker options a vrrp_check's checker block does not have (yet). */
 export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set([
-  'bind_port',
   'bind_if',
   'fwmark',
   'alpha',
   'log_all_failures',
   'nb_get_retry',
-  'http_protocol',
-  'fast_recovery',
-  'tls_compliant',
 ]);
 
 /** keepalived `url { }` options vipd does not have (yet). */
-export const UNSUPPORTED_URL: ReadonlySet<string> = new Set([
-  'regex_no_match',
-  'regex_options',
-  'regex_min_offset',
-  'regex_max_offset',
-  'regex_stack',
-]);
+export const UNSUPPORTED_URL: ReadonlySet<string> = new Set([]);
 
 /**
  * Flags keepalived reads a true/false word after (check_true_false: true/on/yes, false/off/no); any other word is

@@ -16,18 +16,25 @@ const INVALID_PATH = /[^\u0021-\u00ff]/;
 /** Characters node:http refuses in a header value (ERR_INVALID_CHAR). */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
+/** keepalived's `http_protocol`: 1.0 (its default), 1.0C (1.0 with Connection: close), 1.1 (with it). */
+export type HttpProtocol = '1.0' | '1.0C' | '1.1';
+
 /**
- * The request keepalived sends with `http_protocol 1.1`, as latin1 bytes (what node:http wrote), or the
- * 'error: ...' reason node:http gave for a path or Host it refused.
+ * The request keepalived sends, line for line (its request template), as latin1 bytes, or the 'error: ...' reason
+ * node:http gave for a path or Host it refused.
  */
-export function requestBytes(path: string, host: string, userAgent: string): Buffer | string {
+export function requestBytes(
+  path: string,
+  host: string,
+  userAgent: string,
+  protocol: HttpProtocol = '1.1',
+): Buffer | string {
   const p = path === '' ? '/' : path;
   if (INVALID_PATH.test(p)) return 'error: ERR_UNESCAPED_CHARACTERS';
   if (INVALID_HEADER_VALUE.test(host)) return 'error: ERR_INVALID_CHAR';
-  return Buffer.from(
-    `GET ${p} HTTP/1.1\r\nUser-Agent: ${userAgent}\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
-    'latin1',
-  );
+  const version = protocol === '1.1' ? '1.1' : '1.0';
+  const close = protocol === '1.0' ? '' : 'Connection: close\r\n';
+  return Buffer.from(`GET ${p} HTTP/${version}\r\nUser-Agent: ${userAgent}\r\n${close}Host: ${host}\r\n\r\n`, 'latin1');
 }
 
 /** Receives body bytes buf[start, end); the buffer is the caller's and may be reused afterwards. */

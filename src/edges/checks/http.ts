@@ -42,6 +42,7 @@ export type HttpProbeOptions = Pick<
   | 'verifyCert'
   | 'ca'
   | 'maxBodyBytes'
+  | 'httpProtocol'
 >;
 
 /** Fetches every url in turn; the first failure ends the run. Never rejects. */
@@ -89,7 +90,7 @@ function requestFor(o: HttpProbeOptions, url: HttpUrl, ssl: boolean): Buffer | s
   const hostName = url.virtualhost ?? o.virtualhost ?? o.connectIp;
   const c = requests.get(url);
   if (c && c.path === url.path && c.hostName === hostName && c.port === o.connectPort && c.ssl === ssl) return c.bytes;
-  const bytes = requestBytes(url.path, hostHeader(hostName, o.connectPort, ssl), USER_AGENT);
+  const bytes = requestBytes(url.path, hostHeader(hostName, o.connectPort, ssl), USER_AGENT, o.httpProtocol);
   requests.set(url, { path: url.path, hostName, port: o.connectPort, ssl, bytes });
   return bytes;
 }
@@ -103,12 +104,20 @@ function regexFor(url: HttpUrl): RegExp | null | undefined {
   if (c && c.source === url.regex) return c.re;
   let re: RegExp | null;
   try {
-    re = new RegExp(url.regex);
+    // 'g' for regex_min_offset: the search starts there (lastIndex).
+    re = new RegExp(url.regex, `${url.regexFlags ?? ''}g`);
   } catch {
     re = null;
   }
   regexes.set(url, { source: url.regex, re });
   return re;
+}
+
+/** Whether the body matches as keepalived's url asks: a match starting within [regex_min_offset, regex_max_offset]. */
+function bodyMatches(re: RegExp, body: string, url: HttpUrl): boolean {
+  re.lastIndex = url.regexMinOffset ?? 0;
+  const m = re.exec(body);
+  return m !== null && (url.regexMaxOffset === undefined || m.index <= url.regexMaxOffset);
 }
 
 /** Secure contexts are shared across probes (creating one per connection is a large part of a TLS probe). */
@@ -190,7 +199,7 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
         return;
       }
       if (regex && kept) {
-        const matched = regex.test(Buffer.concat(kept).toString('utf8'));
+        const matched = bodyMatches(regex, Buffer.concat(kept).toString('utf8'), url);
         if (url.regexNoMatch ? matched : !matched) {
           finish(url.regexNoMatch ? 'regex match' : 'regex no match');
           return;

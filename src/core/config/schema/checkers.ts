@@ -96,6 +96,11 @@ export const checkerSchemas = once(() => {
         { error: 'must be a valid regular expression (JavaScript syntax)' },
       ),
       virtualhost: text,
+      regex_no_match: flag,
+      regex_options: z.string({ error: 'must be pcre2 option names' }),
+      regex_min_offset: wholeNumber(0, 2 ** 31),
+      regex_max_offset: wholeNumber(0, 2 ** 31),
+      regex_stack: z.unknown(),
     })
     .partial();
 
@@ -139,12 +144,27 @@ export const checkerSchemas = once(() => {
       }
       return { require: true, pattern: n };
     });
-  const httpFields = { ...checkTimingFields, ...connectFields, url: z.unknown(), virtualhost: text };
+  const httpFields = {
+    ...checkTimingFields,
+    ...connectFields,
+    url: z.unknown(),
+    virtualhost: text,
+    // 1.0 and 1.1 read as numbers (1 and 1.1) in both formats.
+    http_protocol: z
+      .union([z.string(), z.number()], { error: 'must be 1.0, 1.0C or 1.1' })
+      .transform((v) => (v === 1 ? '1.0' : v === '1.0c' ? '1.0C' : String(v)))
+      .pipe(z.enum(['1.0', '1.0C', '1.1'], { error: 'must be 1.0, 1.0C or 1.1' })),
+    // vipd fetches every url at each run, with no delay between them: what fast_recovery asks of keepalived.
+    fast_recovery: flag,
+  };
 
   const checkers = {
     TCP_CHECK: z.object({ ...checkTimingFields, ...connectFields }).partial(),
     HTTP_GET: z.object(httpFields).partial(),
-    SSL_GET: z.object({ ...httpFields, enable_sni: flag, sni_name: text, verify_cert: flag }).partial(),
+    // tls_compliant: vipd's TLS client always ends with a close_notify, as keepalived does with it.
+    SSL_GET: z
+      .object({ ...httpFields, enable_sni: flag, sni_name: text, verify_cert: flag, tls_compliant: flag })
+      .partial(),
     MISC_CHECK: z
       .object({
         ...checkTimingFields,
@@ -388,8 +408,37 @@ export function buildProbeSpec(
     enableSni: d.enable_sni ?? false,
     sniName: d.sni_name,
     verifyCert: d.verify_cert ?? false,
+    httpProtocol: d.http_protocol ?? '1.0',
     maxBodyBytes: CHECKER_DEFAULTS.maxBodyBytes,
   };
+}
+
+/**
+ * keepalived's regex_options (pcre2 option names) as JavaScript RegExp flags: caseless i, multiline m, dotall s,
+ * utf / ucp u. The other pcre2 options have no JavaScript counterpart and are refused by name.
+ */
+const REGEX_OPTIONS: Readonly<Record<string, string>> = {
+  caseless: 'i',
+  multiline: 'm',
+  dotall: 's',
+  utf: 'u',
+  ucp: 'u',
+};
+
+function regexFlags(options: string | undefined, at: readonly PathSegment[], report: Reporter): string | undefined {
+  if (options === undefined) return undefined;
+  const flags = new Set<string>();
+  for (const name of options.split(/\s+/).filter(Boolean)) {
+    const flag = REGEX_OPTIONS[name];
+    if (flag) flags.add(flag);
+    else
+      report.error(
+        at,
+        'value',
+        `regex_options ${name} is not supported (vipd has: ${Object.keys(REGEX_OPTIONS).join(' ')})`,
+      );
+  }
+  return [...flags].join('');
 }
 
 /** `url { ... }` blocks: a list of maps, or one map. */
@@ -429,11 +478,23 @@ function buildUrls(
       ok = false;
       return;
     }
+    const flags = regexFlags(u.regex_options, [...here, 'regex_options'], report);
+    if (u.regex_stack !== undefined) {
+      report.warn(
+        [...here, 'regex_stack'],
+        'key',
+        'regex_stack has no effect: JavaScript regular expressions need no pcre2 JIT stack',
+      );
+    }
     out.push({
       path: u.path,
       statusCode: u.status_code ?? CHECKER_DEFAULTS.statusCode,
       digest: u.digest,
       regex: u.regex,
+      regexNoMatch: u.regex_no_match,
+      regexFlags: flags,
+      regexMinOffset: u.regex_min_offset,
+      regexMaxOffset: u.regex_max_offset,
       virtualhost: u.virtualhost,
     });
   });
