@@ -888,6 +888,18 @@ export class Daemon {
       this.tellLoadBalancerStates();
     } else await this.startLoadBalancer(next);
     this.log.info({ plan }, 'configuration reloaded');
+    // keepalived's fifo_write_vrrp_states_on_reload: every instance's state again, after the reload's own lines.
+    if (next.globalDefs.fifoWriteStatesOnReload) {
+      this.events.push(() => {
+        for (const r of this.instances) {
+          const s = r.machine.snapshot();
+          this.writeFifos(
+            'vrrp',
+            `INSTANCE "${r.config.name}" ${s.state === 'INIT' ? 'STOP' : s.state} ${s.effectivePriority}\n`,
+          );
+        }
+      });
+    }
     setImmediate(() => this.rehearseTakeovers());
     return plan;
   }

@@ -83,6 +83,8 @@ describe('YAML configuration: valid files', () => {
         ownerIgnoreAdverts: false,
         notifyPriorityChanges: false,
         logUnknownVrids: false,
+        fifoWriteStatesOnReload: false,
+        vmacPrefix: 'vrrp',
         dumpFiles: {},
         mcastGroups: {},
         firewall: { table: 'vipd', priority: 0, counters: false },

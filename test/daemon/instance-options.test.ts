@@ -214,3 +214,13 @@ describe('promote_secondaries', () => {
     expect(w.kernel.sysctls.get(key)).toBe('0');
   });
 });
+
+describe('vmac_prefix', () => {
+  it('names the VMAC of a use_vmac without a name', () => {
+    const text =
+      'global_defs {\n  vmac_prefix kvm\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  use_vmac\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors).toEqual([]);
+    expect(r.config?.instances[0]?.useVmac).toEqual({ ifname: 'kvm.51' });
+  });
+});

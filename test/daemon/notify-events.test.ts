@@ -87,3 +87,20 @@ describe('notify events', () => {
     });
   });
 });
+
+describe('fifo_write_vrrp_states_on_reload', () => {
+  it("a reload writes every instance's state to the FIFO; without it, only what changed", async () => {
+    for (const [on, expected] of [
+      [true, ['INSTANCE "VI_1" BACKUP 150', 'INSTANCE "VI_1" MASTER 150', 'INSTANCE "VI_1" MASTER 150']],
+      [false, ['INSTANCE "VI_1" BACKUP 150', 'INSTANCE "VI_1" MASTER 150']],
+    ] as const) {
+      const top = `${FIFO}${on ? '  fifo_write_vrrp_states_on_reload: true\n' : ''}`;
+      const w = world('', top);
+      await w.daemon.start();
+      await w.advance(400);
+      await w.daemon.reload(configOf(`${top}vrrp_instance:\n${instanceYaml('VI_1', 51)}`));
+      await w.settle();
+      expect(lines(w)).toEqual(expected);
+    }
+  });
+});

@@ -60,11 +60,8 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'fifo_write_vrrp_states_on_reload',
   'dynamic_interfaces',
   'disable_local_igmp',
-  'vmac_prefix',
-  'vmac_addr_prefix',
   'vrrp_rx_bufs_policy',
   'vrrp_rx_bufs_multiplier',
   'vrrp_netlink_cmd_rcv_bufs',
@@ -82,7 +79,6 @@ export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'enable_snmp_rfcv3',
   'linkbeat_use_polling',
   'linkbeat_interfaces',
-  'random_seed',
   'iproute_usr_dir',
   'iproute_etc_dir',
 ]);

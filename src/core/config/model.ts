@@ -78,6 +78,10 @@ export interface GlobalDefs {
   dumpFiles: { state?: string | undefined; stats?: string | undefined; json?: string | undefined };
   /** `umask`: the process's umask for the files it creates (undefined: as started). */
   umask?: number | undefined;
+  /** `vmac_prefix` ('vrrp'): a use_vmac without a name makes PREFIX.VRID. */
+  vmacPrefix: string;
+  /** `fifo_write_vrrp_states_on_reload`: a reload writes every instance's state to the FIFOs. */
+  fifoWriteStatesOnReload: boolean;
   /** `log_unknown_vrids`: log each advert for a VRID not configured on the interface it arrived on. */
   logUnknownVrids: boolean;
   /** `vrrp_mcast_group4` / `vrrp_mcast_group6` when not the VRRP group: every multicast instance's default. */

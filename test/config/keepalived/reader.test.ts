@@ -260,6 +260,17 @@ describe('keepalived reader: definitions, conditionals, sequences', () => {
     expect((r.tree.global_defs as Record<string, unknown>).router_id).toBe('r16384-15');
   });
 
+  it('random_seed: the ${_RANDOM}s after it are the same at every load (and differ with another seed)', () => {
+    const id = (seed: number) => {
+      const text = `global_defs {\n random_seed ${seed}\n router_id r\${_RANDOM}-\${_RANDOM 10 20}\n}\n`;
+      const r = parseKeepalivedConfig(text, '/k.conf', { host: memHost({}), random: Math.random });
+      expect(r.errors).toEqual([]);
+      return (r.tree.global_defs as Record<string, unknown>).router_id;
+    };
+    expect(id(7)).toBe(id(7));
+    expect(id(7)).not.toBe(id(8));
+  });
+
   it('an undefined $NAME inside quotes stays as written, with a warning', () => {
     const r = parse(inst(' notify_master "/bin/sh -c \'echo $HOME\'"'));
     expect(r.errors).toEqual([]);

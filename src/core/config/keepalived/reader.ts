@@ -63,6 +63,8 @@ class Reader {
   /** The include_check level: saved when a file is opened and restored when it is closed (keepalived). */
   private includeChecks = new Set<IncludeCheck>();
   private substitutions = 0;
+  /** The ${_RANDOM} source once a random_seed line was read. */
+  private seeded: (() => number) | undefined;
   private seqCount = 0;
 
   constructor(private readonly opts: KeepalivedOptions) {}
@@ -247,7 +249,11 @@ class Reader {
         return undefined;
       }
     }
-    this.lines.push(tokenize(t, this.lines.length, this.errors));
+    const line = tokenize(t, this.lines.length, this.errors);
+    // keepalived's random_seed: the ${_RANDOM}s after it repeat from one load to the next.
+    const [kw, seed] = line;
+    if (kw?.value === 'random_seed' && seed && /^\d+$/.test(seed.value)) this.seeded = seededRandom(Number(seed.value));
+    this.lines.push(line);
     return undefined;
   }
 
@@ -500,14 +506,27 @@ class Reader {
           return one('');
         }
         // The core reads no clock and no entropy: the caller gives the random source (the config edge does).
-        if (!this.opts.random) {
+        const random = this.seeded ?? this.opts.random;
+        if (!random) {
           this.error(at, '${_RANDOM} needs a random source, and this reader was given none');
           return one('');
         }
-        return one(String(min + Math.floor(this.opts.random() * (max - min + 1))));
+        return one(String(min + Math.floor(random() * (max - min + 1))));
       }
       default:
         return this.defs.get(name);
     }
   }
+}
+
+/** mulberry32: a small deterministic [0, 1) source for random_seed (not for anything secret). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

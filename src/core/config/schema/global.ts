@@ -73,6 +73,14 @@ export const globalDefsSchema = z
     vrrp_mcast_group4: multicastAddress,
     vrrp_mcast_group6: multicastAddress,
     log_unknown_vrids: flag,
+    fifo_write_vrrp_states_on_reload: flag,
+    vmac_prefix: z.string().regex(/^[^\s/:]{1,11}$/, { error: 'must be an interface name prefix (1-11 characters)' }),
+    // VIPs on their own VMAC (virtual_ipaddress ... use_vmac) are not supported yet: nothing uses this prefix.
+    vmac_addr_prefix: z
+      .string()
+      .regex(/^[^\s/:]{1,11}$/, { error: 'must be an interface name prefix (1-11 characters)' }),
+    // Read by the keepalived reader (its ${_RANDOM}s); nothing else in vipd draws random numbers a user sees.
+    random_seed: wholeNumber(0, 4_294_967_295),
     state_dump_file: absolutePath,
     stats_dump_file: absolutePath,
     json_dump_file: absolutePath,
@@ -210,6 +218,8 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
       6: family(g.vrrp_mcast_group6, 6, 'vrrp_mcast_group6'),
     },
     logUnknownVrids: g.log_unknown_vrids ?? false,
+    fifoWriteStatesOnReload: g.fifo_write_vrrp_states_on_reload ?? false,
+    vmacPrefix: g.vmac_prefix ?? 'vrrp',
     dumpFiles: { state: g.state_dump_file, stats: g.stats_dump_file, json: g.json_dump_file },
     startupScript: g.startup_script && { ...g.startup_script, timeoutMs: (g.startup_script_timeout ?? 10) * 1000 },
     shutdownScript: g.shutdown_script && { ...g.shutdown_script, timeoutMs: (g.shutdown_script_timeout ?? 10) * 1000 },

@@ -161,7 +161,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     report.error(p('no_accept'), 'key', 'no_accept contradicts accept: true');
 
   const ifname = r.interface ?? '';
-  const vmacName = r.use_vmac ? (r.use_vmac.name ?? `vrrp.${r.virtual_router_id}`) : undefined;
+  const vmacName = r.use_vmac ? (r.use_vmac.name ?? `${g.vmacPrefix}.${r.virtual_router_id}`) : undefined;
   // keepalived: addresses without a dev go on the VMAC interface.
   const vipDev = vmacName ?? ifname;
   const vips = buildVips(r, vipDev, base, report);
