@@ -60,23 +60,32 @@ describe.skipIf(!canRunNetns())('cloud failover: no VIP, notify scripts move the
     const script = cloudScript(lab, proper.dir);
     proper.opts.configText = config('proper', 150, script);
     backup.opts.configText = config('backup', 100, script);
-    const log = () => readFileSync(path.join(proper.dir, 'cloud.log'), 'utf8').split('\n').filter(Boolean);
+    // The script adds the address, then logs: a step is over once both are seen.
+    const log = () => {
+      try {
+        return readFileSync(path.join(proper.dir, 'cloud.log'), 'utf8').split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    };
     const holder = () => ['r1', 'r2'].filter((h) => lab.addresses(h).includes(ADDRESS)).join(',') || undefined;
+    const reached = (host: string, entry: string, what: string) =>
+      waitFor(() => (holder() === host && log().includes(entry) ? true : undefined), 15_000, 50, what);
 
     proper.start();
     backup.start();
     // The proper master takes the address at start-up (its notify_master), and it stays there.
-    expect(await waitFor(() => (holder() === 'r1' ? holder() : undefined), 15_000, 50, 'the address on r1')).toBe('r1');
+    await reached('r1', 'proper-master', 'the address on r1');
     expect(log()).toEqual(['proper-master']);
 
     // A communications break: r2 stops hearing r1, becomes master and its notify_master moves the address.
     lab.exec(lab.switchNs, 'ip', 'link', 'set', lab.host('r1').port, 'nomaster');
-    await waitFor(() => (holder() === 'r2' ? true : undefined), 15_000, 50, 'the address moved to r2');
+    await reached('r2', 'backup-master', 'the address moved to r2');
     expect(log()).toEqual(['proper-master', 'backup-master']);
 
     // Healed: r1, master all along, hears r2's lower-priority advert and takes the address back.
     lab.exec(lab.switchNs, 'ip', 'link', 'set', lab.host('r1').port, 'master', 'br0');
-    await waitFor(() => (holder() === 'r1' ? true : undefined), 15_000, 50, 'the address back on r1');
+    await reached('r1', 'proper-rx-lower-pri', 'the address back on r1');
     expect(log().slice(0, 3)).toEqual(['proper-master', 'backup-master', 'proper-rx-lower-pri']);
     // r2 went back to BACKUP on r1's advert; nothing moved the address again.
     await new Promise((r) => setTimeout(r, 2500));
