@@ -310,13 +310,21 @@ export class LoadBalancer {
           const now = this.managed.get(id);
           return now?.config.realServers[now.index.get(realServerId(rs)) ?? -1]?.weight ?? rs.weight;
         };
-        run.stop = c.kind === 'probe' ? this.runProbe(c.spec, weightNow, report) : this.watchFile(c, report);
+        const failures = c.kind === 'probe' && c.logAllFailures ? `${realServerId(rs)} ${c.spec.type}` : undefined;
+        run.stop = c.kind === 'probe' ? this.runProbe(c.spec, weightNow, report, failures) : this.watchFile(c, report);
       }
     }
   }
 
-  private runProbe(spec: ResolvedCheckSpec, weight: () => number, report: (v: CheckerVerdict, reason: string) => void) {
+  /** `logFailures`: log_all_failures (the checker named for the log line). */
+  private runProbe(
+    spec: ResolvedCheckSpec,
+    weight: () => number,
+    report: (v: CheckerVerdict, reason: string) => void,
+    logFailures?: string,
+  ) {
     const handle: CheckHandle = this.edges.checks.createCheck(spec, (r) => {
+      if (!r.ok && logFailures) this.log.info({ checker: logFailures, reason: r.reason }, 'check failed');
       const adjust = r.ok && r.dynamicWeight !== undefined ? r.dynamicWeight - weight() : undefined;
       report({ up: r.ok, adjust }, r.reason);
     });

@@ -188,12 +188,13 @@ export class Trackers {
     kind: 'script' | 'check',
     name: string,
     spec: CheckSpec,
-    health: { rise: number; fall: number; initFail: boolean },
+    health: { rise: number; fall: number; initFail: boolean; logAllFailures?: boolean | undefined },
   ): void {
     const key = trackerKey({ kind, name });
     const counter = new HealthCounter({ rise: health.rise, fall: health.fall, initFail: health.initFail });
     this.set(key, { up: counter.up });
     const handle = this.edges.createCheck(spec, (r) => {
+      if (!r.ok && health.logAllFailures) this.log.info({ tracker: key, reason: r.reason }, 'check failed');
       const change = counter.record(r.ok);
       if (change)
         this.log.info({ tracker: key, state: change, reason: r.reason, latencyMs: r.latencyMs }, 'tracker changed');

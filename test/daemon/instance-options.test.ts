@@ -224,3 +224,20 @@ describe('vmac_prefix', () => {
     expect(r.config?.instances[0]?.useVmac).toEqual({ ifname: 'kvm.51' });
   });
 });
+
+describe('vrrp_check: log_all_failures and nb_get_retry as keepalived reads them', () => {
+  const check = (checker: string) => {
+    const text = `vrrp_check web {\n  ${checker}\n}\n`;
+    return parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+  };
+  it('log_all_failures; nb_get_retry is retry in HTTP_GET, ignored in TCP_CHECK (a lenient warning)', () => {
+    const tcp = check('TCP_CHECK {\n    connect_port 80\n    log_all_failures\n    nb_get_retry 7\n  }');
+    expect(tcp.errors).toEqual([]);
+    expect(tcp.config?.checks[0]).toMatchObject({ logAllFailures: true, spec: { retry: 1 } });
+    expect(tcp.warnings.filter((w) => w.lenient).map((w) => w.line)).toEqual([5]);
+    const http = check('HTTP_GET {\n    connect_port 80\n    nb_get_retry 7\n    url {\n      path /\n    }\n  }');
+    expect(http.errors).toEqual([]);
+    expect(http.config?.checks[0]?.spec).toMatchObject({ retry: 7 });
+    expect(http.warnings.map((w) => w.message)).toContain('nb_get_retry is the old name of retry: write retry');
+  });
+});

@@ -249,6 +249,22 @@ describe('LoadBalancer on a fake IPVS', () => {
     expect(w.scripts).toEqual(['/bin/rs-down 11', '/bin/rs-up 11']);
   });
 
+  it('log_all_failures (or global_defs checker_log_all_failures): every failed check is logged, not only changes', async () => {
+    const failed = (w: ReturnType<typeof world>) => w.lines.filter((l) => l.msg === 'check failed').length;
+    for (const [extra, reals, expected] of [
+      ['', REALS, 0],
+      ['global_defs:\n  checker_log_all_failures: true\n', REALS, 2],
+      ['', REALS.replace('TCP_CHECK: {}, notify_down', 'TCP_CHECK: { log_all_failures: true }, notify_down'), 2],
+    ] as const) {
+      const w = world(configOf(WEB('', reals), extra));
+      await w.lb.start(() => false);
+      await w.result('10.0.0.11:80', false);
+      await w.result('10.0.0.11:80', false);
+      await w.result('10.0.0.11:80', true);
+      expect(failed(w)).toBe(expected);
+    }
+  });
+
   it('all down: the sorry server and quorum_down; one back: quorum_up and the sorry server leaves', async () => {
     const w = world(
       configOf(WEB('    sorry_server: 10.0.0.200 80\n    quorum_down: /bin/qdown\n    quorum_up: /bin/qup\n')),

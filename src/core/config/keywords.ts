@@ -108,13 +108,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
 export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set(['track_bfd']);
 
 /** keepalived checker options a vrrp_check's checker block does not have (yet). */
-export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set([
-  'bind_if',
-  'fwmark',
-  'alpha',
-  'log_all_failures',
-  'nb_get_retry',
-]);
+export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set(['bind_if', 'fwmark', 'alpha']);
 
 /** keepalived `url { }` options vipd does not have (yet). */
 export const UNSUPPORTED_URL: ReadonlySet<string> = new Set([]);
@@ -234,7 +228,6 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
     ...why(
       'LVS',
       'lvs_id',
-      'checker_log_all_failures',
       'checker_process_name',
       'checker_priority',
       'checker_rt_priority',

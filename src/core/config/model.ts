@@ -254,6 +254,8 @@ export interface CheckConfig {
   fall: number;
   /** `init_fail`: start in the failed state (false). */
   initFail: boolean;
+  /** `log_all_failures` in its checker: every failed run is logged, not only changes. */
+  logAllFailures?: boolean | undefined;
   source: SourceLocation;
 }
 
@@ -469,7 +471,14 @@ export interface VirtualServerGroupConfig {
 
 /** One checker of a real server: a probe on the shared engine, or a FILE_CHECK on a track_file. */
 export type RealServerChecker =
-  | { kind: 'probe'; spec: ResolvedCheckSpec; alpha: boolean; source: SourceLocation }
+  | {
+      kind: 'probe';
+      spec: ResolvedCheckSpec;
+      alpha: boolean;
+      /** `log_all_failures` (else global_defs checker_log_all_failures): every failed run is logged. */
+      logAllFailures?: boolean | undefined;
+      source: SourceLocation;
+    }
   | {
       kind: 'file';
       /** The track_file name (it exists). */
@@ -552,6 +561,8 @@ export interface LvsSyncDaemonConfig {
 export interface LvsGlobals {
   /** `lvs_flush`: empty IPVS at start-up. */
   flushAtStart: boolean;
+  /** `checker_log_all_failures`: the default of every real server checker's log_all_failures. */
+  checkerLogAllFailures?: boolean | undefined;
   /** `lvs_flush_onstop [VS]`: flush all of IPVS at stop, or (VS) remove each of vipd's services whole. */
   flushOnStop: false | 'all' | 'vs';
   /** `lvs_timeouts` in seconds; unset ones are left as they are. */

@@ -108,6 +108,9 @@ export const checkerSchemas = once(() => {
   const checkTimingFields = {
     delay_loop: scriptSeconds,
     retry: wholeNumber(0, 100),
+    // HTTP_GET's and SSL_GET's old name of retry (keepalived 2.2.7 ignores it in the other checkers).
+    nb_get_retry: wholeNumber(0, 100),
+    log_all_failures: flag,
     delay_before_retry: seconds(0, 4294),
     warmup: seconds(0, 4294),
   };
@@ -224,6 +227,25 @@ export const checkerSchemas = once(() => {
 
 type CheckerSchemas = ReturnType<typeof checkerSchemas>;
 
+/**
+ * keepalived 2.2.7 knows nb_get_retry in HTTP_GET and SSL_GET only (the old name of retry, true here); anywhere
+ * else it is ignored (false), by keepalived and by vipd, with a warning saying so.
+ */
+export function nbGetRetry(owner: string, at: readonly PathSegment[], report: Reporter): boolean {
+  if (owner === 'HTTP_GET' || owner === 'SSL_GET') {
+    report.warn(at, 'key', 'nb_get_retry is the old name of retry: write retry');
+    return true;
+  }
+  report.compat(
+    at,
+    'key',
+    `nb_get_retry in ${owner} is ignored by keepalived 2.2.7 (it is HTTP_GET's and SSL_GET's old name of ` +
+      'retry), and by vipd: write retry to set the retries',
+    `nb_get_retry is not a keyword of ${owner}: write retry`,
+  );
+  return false;
+}
+
 /** `vrrp_check NAME { <one checker> ... }` (vipd). */
 export function buildCheck(name: string, body: Record<string, unknown>, report: Reporter): CheckConfig | undefined {
   const base = ['vrrp_check', name];
@@ -263,9 +285,12 @@ export function buildCheck(name: string, body: Record<string, unknown>, report: 
   );
   const k = c as Partial<Record<string, unknown>> & z.output<CheckerSchemas['checkers']['TCP_CHECK']>;
   const delayLoopMs = k.delay_loop ?? r.delay_loop;
+  const oldRetry =
+    (k.nb_get_retry ?? r.nb_get_retry) !== undefined ? nbGetRetry(type, [...at, 'nb_get_retry'], report) : false;
   const timing = {
     delayLoopMs: delayLoopMs !== undefined ? toMs(delayLoopMs) : CHECKER_DEFAULTS.vrrpCheckDelayLoopMs,
-    retry: k.retry ?? r.retry ?? CHECKER_DEFAULTS.retry[type],
+    retry:
+      k.retry ?? r.retry ?? (oldRetry ? (k.nb_get_retry ?? r.nb_get_retry) : undefined) ?? CHECKER_DEFAULTS.retry[type],
     delayBeforeRetryMs: secondsOr(
       k.delay_before_retry ?? r.delay_before_retry,
       CHECKER_DEFAULTS.delayBeforeRetryMs[type],
@@ -302,6 +327,7 @@ export function buildCheck(name: string, body: Record<string, unknown>, report: 
     rise: r.rise ?? DEFAULTS.checkRise,
     fall: r.fall ?? DEFAULTS.checkFall,
     initFail: r.init_fail ?? false,
+    logAllFailures: k.log_all_failures ?? r.log_all_failures,
     source: report.at(base, 'key'),
   };
 }

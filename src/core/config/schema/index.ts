@@ -200,7 +200,12 @@ export function validateConfig(
       if (g) groups.set(name, g);
     }
   }
-  const lvsCtx = { groups, trackFiles, trackFileNames: new Set(trackFileNames.keys()) };
+  const lvsCtx = {
+    groups,
+    trackFiles,
+    trackFileNames: new Set(trackFileNames.keys()),
+    checkerLogAllFailures: globalDefs.lvs.checkerLogAllFailures,
+  };
   const virtualServers: VirtualServerConfig[] = [];
   for (const [key, body] of namedBlocks(root, 'virtual_server', report, /* multi-word names */ true)) {
     const vs = buildVirtualServer(key, body, lvsCtx, report);

@@ -25,7 +25,13 @@ import type {
   VirtualServerTarget,
 } from '../model.js';
 import { parseWeightSpec } from '../tracking.js';
-import { buildProbeSpec, checkerSchemas, PROBE_TYPES, type ProbeType } from './checkers.js';
+import {
+  buildProbeSpec,
+  nbGetRetry as checkerNbGetRetry,
+  checkerSchemas,
+  PROBE_TYPES,
+  type ProbeType,
+} from './checkers.js';
 import { command, flag, ifName, scriptSeconds, seconds, text, toMs, wholeNumber } from './fields.js';
 import { isMap, type PathSegment, parseSection, type Reporter } from './report.js';
 
@@ -211,9 +217,7 @@ const serverSchemas = once(() => {
 });
 
 /** Keywords only the LVS side has: refused as unknown in a vrrp_check's checker, known here. */
-const CHECKER_UNSUPPORTED_HERE = new Set(
-  [...UNSUPPORTED_CHECKER].filter((k) => !['alpha', 'log_all_failures', 'nb_get_retry'].includes(k)),
-);
+const CHECKER_UNSUPPORTED_HERE = new Set([...UNSUPPORTED_CHECKER].filter((k) => k !== 'alpha'));
 
 interface Inherited {
   delayLoopMs: number;
@@ -223,27 +227,15 @@ interface Inherited {
   warmupMs?: number | undefined;
   virtualhost?: string | undefined;
   alpha: boolean;
+  /** global_defs checker_log_all_failures, else false: a checker's log_all_failures overrides it. */
+  logAllFailures?: boolean | undefined;
 }
 
 type TimingData = Partial<Record<keyof ReturnType<typeof serverSchemas>['timingFields'], number>>;
 
-/**
- * keepalived 2.2.7 knows nb_get_retry only in HTTP_GET and SSL_GET (the old name of retry, "deprecated");
- * anywhere else it is an unknown keyword it ignores, and so does vipd, with a warning saying so.
- */
+/** nb_get_retry where keepalived reads it (HTTP_GET, SSL_GET: kept as retry), else dropped (checkers.ts). */
 function nbGetRetry<D extends TimingData>(d: D, owner: string, at: readonly PathSegment[], report: Reporter): D {
-  if (d.nb_get_retry === undefined) return d;
-  if (owner === 'HTTP_GET' || owner === 'SSL_GET') {
-    report.warn([...at, 'nb_get_retry'], 'key', 'nb_get_retry is the old name of retry: write retry');
-    return d;
-  }
-  report.compat(
-    [...at, 'nb_get_retry'],
-    'key',
-    `nb_get_retry in ${owner} is ignored by keepalived 2.2.7 (it is HTTP_GET's and SSL_GET's old name of ` +
-      'retry), and by vipd: write retry to set the retries',
-    `nb_get_retry is not a keyword of ${owner}: write retry`,
-  );
+  if (d.nb_get_retry === undefined || checkerNbGetRetry(owner, [...at, 'nb_get_retry'], report)) return d;
   const { nb_get_retry: _ignored, ...rest } = d;
   return rest as D;
 }
@@ -261,6 +253,7 @@ function cascade(
     warmupMs: d.warmup !== undefined ? toMs(d.warmup) : parent.warmupMs,
     virtualhost: extra.virtualhost ?? parent.virtualhost,
     alpha: extra.alpha ?? parent.alpha,
+    logAllFailures: parent.logAllFailures,
   };
 }
 
@@ -277,6 +270,8 @@ export function parseTarget(key: string): VirtualServerTarget | undefined {
 }
 
 export interface LvsContext {
+  /** global_defs checker_log_all_failures: every checker's log_all_failures default. */
+  checkerLogAllFailures?: boolean | undefined;
   groups: ReadonlyMap<string, VirtualServerGroupConfig>;
   trackFiles: ReadonlyMap<string, TrackFileConfig>;
   /** track_file names written (also those whose block had errors). */
@@ -339,7 +334,7 @@ export function buildVirtualServer(
     report.warn(base, 'key', `${where} has no protocol: UDP is used, as keepalived does (write protocol TCP for TCP)`);
   }
   const inherited = cascade(
-    { delayLoopMs: CHECKER_DEFAULTS.delayLoopMs, alpha: false },
+    { delayLoopMs: CHECKER_DEFAULTS.delayLoopMs, alpha: false, logAllFailures: ctx.checkerLogAllFailures },
     nbGetRetry(vs, 'virtual_server', base, report),
     {
       virtualhost: vs.virtualhost,
@@ -552,7 +547,8 @@ function buildRealServerProbe(
   const schema = serverSchemas().realServerProbes.get(type) as z.ZodObject;
   const { data, invalid } = parseSection(node, at, { schema, where, unsupported: CHECKER_UNSUPPORTED_HERE }, report);
   if (invalid.size > 0) return [];
-  const d = data as TimingData & { alpha?: boolean; virtualhost?: string };
+  const d = data as TimingData & { alpha?: boolean; virtualhost?: string; log_all_failures?: boolean };
+  const logAllFailures = d.log_all_failures ?? parent.logAllFailures;
   const t = cascade(parent, nbGetRetry(d, type, at, report), { alpha: d.alpha });
   const out: RealServerChecker[] = [];
   hosts.forEach((host, i) => {
@@ -599,7 +595,7 @@ function buildRealServerProbe(
       where,
       report,
     );
-    if (spec) out.push({ kind: 'probe', spec, alpha: t.alpha, source: report.at(at, 'key') });
+    if (spec) out.push({ kind: 'probe', spec, alpha: t.alpha, logAllFailures, source: report.at(at, 'key') });
   });
   if (
     out.length > 0 &&
@@ -758,6 +754,7 @@ export function numberToIpv4(n: number): string {
 /** The LVS keywords of global_defs. */
 export const lvsGlobalFields = {
   lvs_flush: flag,
+  checker_log_all_failures: flag,
   lvs_flush_onstop: z.union([z.null(), z.boolean(), z.string()], { error: 'must be true, false or VS' }),
   lvs_flush_on_stop: z.union([z.null(), z.boolean(), z.string()], { error: 'must be true, false or VS' }),
   lvs_timeouts: z.string({ error: 'must be [tcp SECS] [tcpfin SECS] [udp SECS]' }),
@@ -768,6 +765,7 @@ export const lvsGlobalFields = {
 
 type RawLvsGlobals = Partial<{
   lvs_flush: boolean;
+  checker_log_all_failures: boolean;
   lvs_flush_onstop: string | boolean | null;
   lvs_flush_on_stop: string | boolean | null;
   lvs_timeouts: string;
@@ -808,6 +806,7 @@ export function buildLvsGlobals(g: RawLvsGlobals, report: Reporter): LvsGlobals 
   return {
     flushAtStart: g.lvs_flush ?? false,
     flushOnStop,
+    checkerLogAllFailures: g.checker_log_all_failures,
     timeouts,
     syncDaemon:
       g.lvs_sync_daemon !== undefined ? parseSyncDaemon(g.lvs_sync_daemon, at('lvs_sync_daemon'), report) : undefined,
