@@ -301,6 +301,12 @@ export class Daemon {
         if (link && !link.up) r.linkChanged(false);
       }
     });
+    // track_src_ip: a configured source not on its interface is a fault from the start.
+    for (const b of new Set(
+      this.instances.filter((r) => r.config.trackSrcIp).map((r) => this.interfaces.get(r.config.interface)),
+    )) {
+      if (b) for (const family of b.receivers.keys()) await this.recheckSource(b, family);
+    }
     await this.startLoadBalancer(this.config);
     // Once started: start-up's long runs of JavaScript would spend vrrp_rlimit_rttime under realtime scheduling.
     this.processPriority?.start();
@@ -769,6 +775,14 @@ export class Daemon {
       const runtime = this.runtimeOf(r.config, b, source);
       if (source !== r.primaryAddress || r.hasFault(SOURCE_ADDRESS_FAULT)) r.rebind(runtime);
       r.setFault(SOURCE_ADDRESS_FAULT, false);
+    }
+    // track_src_ip: an instance with a configured source is in FAULT while that address is not on its interface.
+    if (!listed) return;
+    const present = new Set(listed.map((a) => canonicalAddress(a.address)));
+    for (const r of this.runnersOn(b)) {
+      const src = r.config.unicastSrcIp;
+      if (r.config.family !== family || src === undefined || !r.config.trackSrcIp) continue;
+      r.setFault(SOURCE_ADDRESS_FAULT, !present.has(canonicalAddress(src)), `${src} is not on interface ${b.name}`);
     }
   }
 

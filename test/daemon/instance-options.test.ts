@@ -241,3 +241,22 @@ describe('vrrp_check: log_all_failures and nb_get_retry as keepalived reads them
     expect(http.warnings.map((w) => w.message)).toContain('nb_get_retry is the old name of retry: write retry');
   });
 });
+
+describe('track_src_ip', () => {
+  it('FAULT while the configured source is not on the interface: at start, when it comes, when it goes', async () => {
+    const w = world('    unicast_src_ip: 192.0.2.50\n    unicast_peer: [192.0.2.12]\n    track_src_ip: true\n');
+    await w.daemon.start();
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    w.kernel.addAddress('eth0', '192.0.2.50', 24);
+    await w.settle();
+    expect(w.state()).toBe('BACKUP');
+    w.kernel.removeAddress('eth0', '192.0.2.50');
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    const untracked = world('    unicast_src_ip: 192.0.2.50\n    unicast_peer: [192.0.2.12]\n');
+    await untracked.daemon.start();
+    await untracked.settle();
+    expect(untracked.state()).toBe('BACKUP');
+  });
+});

@@ -94,7 +94,6 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'use_vmac_addr',
   'use_ipvlan',
   'auth_hmac',
-  'track_src_ip',
   'vrf',
   'timer_expired_backup',
   'old_unicast_checksum',

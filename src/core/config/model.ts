@@ -372,6 +372,8 @@ export interface InstanceConfig {
   skipCheckAdvAddr?: boolean | undefined;
   /** `accept` (true) / `no_accept`. vipd never installs no_accept firewall rules: false is not supported yet. */
   accept: boolean;
+  /** `track_src_ip`: FAULT while the configured unicast_src_ip / mcast_src_ip is not on the interface. */
+  trackSrcIp?: boolean | undefined;
   /** `promote_secondaries`: net.ipv4.conf.IF.promote_secondaries set while it runs (IPv4). */
   promoteSecondaries?: boolean | undefined;
   /** `dont_track_primary` (false): the instance interface going down is not a fault. */

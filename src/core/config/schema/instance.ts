@@ -99,6 +99,7 @@ export const instanceSchema = z
     strict_mode: flag,
     dont_track_primary: flag,
     promote_secondaries: flag,
+    track_src_ip: flag,
     track_interface: trackEntries,
     track_script: trackEntries,
     track_file: trackEntries,
@@ -356,6 +357,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     accept: r.no_accept === true ? false : (r.accept ?? DEFAULTS.accept), // the default settles in applyStrictMode
     dontTrackPrimary: r.dont_track_primary ?? false,
     promoteSecondaries: r.promote_secondaries ?? false,
+    trackSrcIp: r.track_src_ip ?? false,
     strictMode: r.strict_mode ?? g.vrrpStrict,
     ...trackers,
     excludedVips,
