@@ -136,6 +136,7 @@ describe('YAML configuration: valid files', () => {
           notifyPriorityChanges: false,
           noPeerFault: false,
           promoteSecondaries: false,
+          trackSrcIp: false,
           skipCheckAdvAddr: false,
           accept: true,
           dontTrackPrimary: false,
