@@ -60,6 +60,11 @@ export function multicastGroup(c: InstanceConfig): string {
   return c.mcastGroup ?? VRRP_MULTICAST_GROUP[c.family];
 }
 
+/** The advert source of an instance whose interface does not exist yet: its own, else none (a fault says so). */
+function absentSource(c: InstanceConfig): string {
+  return c.unicastSrcIp ?? (c.family === 4 ? '0.0.0.0' : '::');
+}
+
 export class StartupError extends VipdError {
   constructor(message: string) {
     super('VIPD_ERR_STARTUP', message);
@@ -272,7 +277,13 @@ export class Daemon {
     const links = new Map<string, LinkInfo>();
     for (const c of this.config.instances) {
       const link = links.get(c.interface) ?? (await this.edges.links.get(c.interface));
-      if (!link) throw new StartupError(`instance ${c.name}: interface ${c.interface} does not exist`);
+      if (!link) {
+        if (!this.config.globalDefs.dynamicInterfaces) {
+          throw new StartupError(`instance ${c.name}: interface ${c.interface} does not exist`);
+        }
+        this.instances.push(this.newRunner(c, this.bind(c.interface, undefined), absentSource(c)));
+        continue;
+      }
       links.set(c.interface, link);
       this.instances.push(await this.createInstance(c, this.bind(c.interface, link)));
     }
@@ -299,6 +310,7 @@ export class Daemon {
         r.start();
         const link = links.get(r.config.interface);
         if (link && !link.up) r.linkChanged(false);
+        if (!link) this.interfaceAbsent(r);
       }
     });
     // track_src_ip: a configured source not on its interface is a fault from the start.
@@ -328,6 +340,13 @@ export class Daemon {
     } catch (err) {
       this.log.warn({ err, instance: c.name, interface: c.interface }, 'cannot set promote_secondaries');
     }
+  }
+
+  /** dynamic_interfaces: an instance whose interface does not exist waits in FAULT until it appears. */
+  private interfaceAbsent(r: InstanceRunner): void {
+    const why = `interface ${r.config.interface} does not exist (dynamic_interfaces: waiting for it)`;
+    r.linkChanged(false, why);
+    r.setFault(SOURCE_ADDRESS_FAULT, true, why);
   }
 
   /** keepalived's log_unknown_vrids: an advert for a VRID no instance on that interface has. */
@@ -414,7 +433,8 @@ export class Daemon {
   }
 
   /** The interface `name` with its sockets open, shared by every instance on it. */
-  private bind(name: string, link: LinkInfo): BoundInterface {
+  /** `link` undefined: the interface does not exist (dynamic_interfaces); its sockets open when it appears. */
+  private bind(name: string, link: LinkInfo | undefined): BoundInterface {
     let b = this.interfaces.get(name);
     if (!b) {
       const families = new Map<Family, FamilySockets>();
@@ -432,7 +452,7 @@ export class Daemon {
         });
       }
       b = new BoundInterface(name, families, this.edges, this.unknownVrid);
-      b.attach(link);
+      if (link) b.attach(link);
       this.interfaces.set(name, b);
     }
     return b;
@@ -820,10 +840,14 @@ export class Daemon {
     const starting = [...plan.added, ...plan.restarted.map((r) => r.name)];
     const byName = new Map(next.instances.map((c) => [c.name, c]));
     // Everything a new instance needs is looked up before anything changes.
-    const prepared: { c: InstanceConfig; link: LinkInfo; source: string }[] = [];
+    const prepared: { c: InstanceConfig; link: LinkInfo | undefined; source: string }[] = [];
     for (const name of starting) {
       const c = byName.get(name) as InstanceConfig;
       const link = await this.edges.links.get(c.interface);
+      if (!link && next.globalDefs.dynamicInterfaces) {
+        prepared.push({ c, link, source: absentSource(c) });
+        continue;
+      }
       if (!link) throw new VipdError('VIPD_ERR_RELOAD', `instance ${name}: interface ${c.interface} does not exist`);
       const listed = (await this.listAddresses(c.interface, c.family)) ?? [];
       const source = c.unicastSrcIp ?? this.sourceAddress(listed, c.family);
@@ -876,7 +900,7 @@ export class Daemon {
       await this.vmacSource(c, source);
       const b = this.bind(c.interface, link);
       b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH', multicastGroup(c));
-      await this.checkVipDevices(c);
+      if (link) await this.checkVipDevices(c);
       const runner = this.newRunner(c, b, source);
       this.instances.push(runner);
       started.push(runner);
@@ -892,7 +916,9 @@ export class Daemon {
     this.inBatch(() => {
       for (const r of started) {
         r.start();
-        if (!this.interfaces.get(r.config.interface)?.up) r.linkChanged(false);
+        const b = this.interfaces.get(r.config.interface);
+        if (b?.index === undefined) this.interfaceAbsent(r);
+        else if (!b.up) r.linkChanged(false);
       }
     });
     this.events.push(() => this.syncGroups.recheckAll());

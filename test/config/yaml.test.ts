@@ -83,6 +83,7 @@ describe('YAML configuration: valid files', () => {
         ownerIgnoreAdverts: false,
         notifyPriorityChanges: false,
         logUnknownVrids: false,
+        dynamicInterfaces: false,
         fifoWriteStatesOnReload: false,
         vmacPrefix: 'vrrp',
         dumpFiles: {},

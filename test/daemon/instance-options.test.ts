@@ -260,3 +260,21 @@ describe('track_src_ip', () => {
     expect(untracked.state()).toBe('BACKUP');
   });
 });
+
+describe('dynamic_interfaces', () => {
+  it('an instance whose interface does not exist waits in FAULT, and runs once the interface appears', async () => {
+    const w = world('', 'global_defs:\n  dynamic_interfaces: true\n', instanceYaml('VI_1', 51).replace('eth0', 'eth9'));
+    await w.daemon.start();
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    w.kernel.addLink('eth9');
+    w.kernel.addAddress('eth9', '192.0.2.90', 24);
+    await w.settle();
+    expect(w.state()).toBe('BACKUP');
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    expect(w.kernel.has('eth9', '192.0.2.100')).toBe(true);
+    const strict = world('', '', instanceYaml('VI_1', 51).replace('eth0', 'eth9'));
+    await expect(strict.daemon.start()).rejects.toThrow('instance VI_1: interface eth9 does not exist');
+  });
+});

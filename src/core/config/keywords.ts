@@ -60,7 +60,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'dynamic_interfaces',
   'disable_local_igmp',
   'vrrp_rx_bufs_policy',
   'vrrp_rx_bufs_multiplier',

@@ -82,6 +82,11 @@ export interface GlobalDefs {
   vmacPrefix: string;
   /** `fifo_write_vrrp_states_on_reload`: a reload writes every instance's state to the FIFOs. */
   fifoWriteStatesOnReload: boolean;
+  /**
+   * `dynamic_interfaces`: an instance whose interface does not exist starts (and reloads) in FAULT and runs once
+   * it appears, rather than vipd refusing to start.
+   */
+  dynamicInterfaces: boolean;
   /** `log_unknown_vrids`: log each advert for a VRID not configured on the interface it arrived on. */
   logUnknownVrids: boolean;
   /** `vrrp_mcast_group4` / `vrrp_mcast_group6` when not the VRRP group: every multicast instance's default. */

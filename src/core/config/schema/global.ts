@@ -73,6 +73,9 @@ export const globalDefsSchema = z
     vrrp_mcast_group4: multicastAddress,
     vrrp_mcast_group6: multicastAddress,
     log_unknown_vrids: flag,
+    dynamic_interfaces: z.union([flag, z.literal('allow_if_changes')], {
+      error: 'must be true, false or allow_if_changes',
+    }),
     fifo_write_vrrp_states_on_reload: flag,
     vmac_prefix: z.string().regex(/^[^\s/:]{1,11}$/, { error: 'must be an interface name prefix (1-11 characters)' }),
     // VIPs on their own VMAC (virtual_ipaddress ... use_vmac) are not supported yet: nothing uses this prefix.
@@ -218,6 +221,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
       6: family(g.vrrp_mcast_group6, 6, 'vrrp_mcast_group6'),
     },
     logUnknownVrids: g.log_unknown_vrids ?? false,
+    dynamicInterfaces: g.dynamic_interfaces !== undefined && g.dynamic_interfaces !== false,
     fifoWriteStatesOnReload: g.fifo_write_vrrp_states_on_reload ?? false,
     vmacPrefix: g.vmac_prefix ?? 'vrrp',
     dumpFiles: { state: g.state_dump_file, stats: g.stats_dump_file, json: g.json_dump_file },
