@@ -60,6 +60,9 @@ export function multicastGroup(c: InstanceConfig): string {
   return c.mcastGroup ?? VRRP_MULTICAST_GROUP[c.family];
 }
 
+/** The ledger's holder of disable_local_igmp's kernel parameter. */
+const IGMP_HOLDER = 'disable_local_igmp';
+
 /** The advert source of an instance whose interface does not exist yet: its own, else none (a fault says so). */
 function absentSource(c: InstanceConfig): string {
   return c.unicastSrcIp ?? (c.family === 4 ? '0.0.0.0' : '::');
@@ -262,6 +265,7 @@ export class Daemon {
   private async startAll(): Promise<void> {
     this.startedAt = this.edges.clock.now();
     await this.runProcessScript('startupScript');
+    this.localIgmp(this.config);
     this.openNotifyFifos();
     this.checkNotifyUsers(this.config);
     // Static addresses, routes and rules first, as keepalived: they are the host's, whatever the VRRP states.
@@ -339,6 +343,22 @@ export class Daemon {
       this.ledger.setSysctl(`net/ipv4/conf/${c.interface}/promote_secondaries`, '1', `promote:${c.name}`);
     } catch (err) {
       this.log.warn({ err, instance: c.name, interface: c.interface }, 'cannot set promote_secondaries');
+    }
+  }
+
+  /**
+   * disable_local_igmp: no IGMP reports for 224.0.0.0/24 (RFC 4541: switches flood those groups anyway) while vipd
+   * runs; the value before comes back when it is unset or vipd stops.
+   */
+  private localIgmp(c: VipdConfig): void {
+    if (!c.globalDefs.disableLocalIgmp) {
+      this.ledger.releaseSysctls(IGMP_HOLDER);
+      return;
+    }
+    try {
+      this.ledger.setSysctl('net/ipv4/igmp_link_local_mcast_reports', '0', IGMP_HOLDER);
+    } catch (err) {
+      this.log.warn({ err }, 'cannot set disable_local_igmp (net.ipv4.igmp_link_local_mcast_reports)');
     }
   }
 
@@ -880,6 +900,7 @@ export class Daemon {
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
     const g0 = previous.globalDefs;
     this.processPriority?.reconfigure(next.globalDefs.process);
+    this.localIgmp(next);
     if (g0.garpIntervalMs !== next.globalDefs.garpIntervalMs || g0.gnaIntervalMs !== next.globalDefs.gnaIntervalMs) {
       for (const p of this.pacers.values()) p.close();
       this.pacers.clear(); // made again with the new intervals at the next frame

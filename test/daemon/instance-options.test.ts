@@ -278,3 +278,29 @@ describe('dynamic_interfaces', () => {
     await expect(strict.daemon.start()).rejects.toThrow('instance VI_1: interface eth9 does not exist');
   });
 });
+
+describe('disable_local_igmp, and keywords vipd reads past with a reason', () => {
+  it('igmp_link_local_mcast_reports 0 while vipd runs, put back at stop', async () => {
+    const w = world('', 'global_defs:\n  disable_local_igmp: true\n');
+    const key = 'net/ipv4/igmp_link_local_mcast_reports';
+    w.kernel.sysctls.set(key, '1');
+    await w.daemon.start();
+    expect(w.kernel.sysctls.get(key)).toBe('0');
+    await w.daemon.stop();
+    expect(w.kernel.sysctls.get(key)).toBe('1');
+  });
+
+  it("linkbeat, receive buffers, reload_check_config, native_ipv6, debug: accepted, each with vipd's reason", () => {
+    const text =
+      'global_defs {\n  linkbeat_use_polling\n  vrrp_rx_bufs_policy MTU\n  reload_check_config\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  native_ipv6\n  debug 2\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => w.message.replace(/ \(.*/, ''))).toEqual([
+      'keyword linkbeat_use_polling is not used by vipd',
+      'keyword vrrp_rx_bufs_policy is not used by vipd',
+      'keyword reload_check_config is not used by vipd',
+      'keyword native_ipv6 is not used by vipd',
+      'keyword debug is not used by vipd',
+    ]);
+  });
+});

@@ -54,32 +54,17 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'bfd_instance',
   'garp_group',
   'track_group',
-  'linkbeat_interfaces',
   'interface_up_down_delays',
 ]);
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'disable_local_igmp',
-  'vrrp_rx_bufs_policy',
-  'vrrp_rx_bufs_multiplier',
-  'vrrp_netlink_cmd_rcv_bufs',
-  'vrrp_netlink_cmd_rcv_bufs_force',
-  'vrrp_netlink_monitor_rcv_bufs',
-  'vrrp_netlink_monitor_rcv_bufs_force',
-  'reload_check_config',
   'reload_time_file',
   'reload_repeat',
   'reload_file',
-  'data_use_instance',
   'json_version',
-  'instance',
   'enable_snmp_rfcv2',
   'enable_snmp_rfcv3',
-  'linkbeat_use_polling',
-  'linkbeat_interfaces',
-  'iproute_usr_dir',
-  'iproute_etc_dir',
 ]);
 
 /** vrrp_instance keywords. */
@@ -96,10 +81,6 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'vrf',
   'timer_expired_backup',
   'old_unicast_checksum',
-  'native_ipv6',
-  'debug',
-  'kernel_rx_buf_size',
-  'linkbeat_use_polling',
 ]);
 
 /** vrrp_sync_group keywords not built yet. */
@@ -203,12 +184,15 @@ export type KeywordContext = 'top' | 'global_defs' | 'vrrp_instance' | 'vrrp_syn
 
 const why = (reason: string, ...keywords: string[]): [string, string][] => keywords.map((k) => [k, reason]);
 const PROCESS = 'keepalived process settings';
+const LINKS = 'vipd follows every link by netlink events, which keepalived polls only with linkbeat';
+const RX_BUFFERS = 'vipd gives each VRRP socket a 1 MiB receive buffer, forced, and counts what overflows it';
 
 export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<string, string>>> = {
   top: new Map([
     ...why('LVS', 'net_namespace_ipvs'),
     ...why('SSL_GET client certificates', 'SSL'),
     ...why(PROCESS, 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'),
+    ...why(LINKS, 'linkbeat_interfaces'),
   ]),
   global_defs: new Map([
     ...why(
@@ -265,9 +249,35 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
       'namespace_with_ipsets',
       'use_pid_dir',
       'child_wait_time',
+      'instance',
+      'data_use_instance',
+    ),
+    ...why(LINKS, 'linkbeat_use_polling', 'linkbeat_interfaces'),
+    ...why(RX_BUFFERS, 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier'),
+    ...why(
+      'vipd sizes its netlink sockets itself',
+      'vrrp_netlink_cmd_rcv_bufs',
+      'vrrp_netlink_cmd_rcv_bufs_force',
+      'vrrp_netlink_monitor_rcv_bufs',
+      'vrrp_netlink_monitor_rcv_bufs_force',
+    ),
+    ...why(
+      'vipd always checks a configuration before a reload, and keeps the running one when it is broken',
+      'reload_check_config',
+    ),
+    ...why(
+      'vipd reads route tables and protocols by number or by iproute2 built-in name',
+      'iproute_usr_dir',
+      'iproute_etc_dir',
     ),
   ]),
-  vrrp_instance: new Map(why('SMTP', 'smtp_alert')),
+  vrrp_instance: new Map([
+    ...why('SMTP', 'smtp_alert'),
+    ...why('deprecated in keepalived: the addresses decide the family', 'native_ipv6'),
+    ...why("vipd's --log-level sets how much it logs", 'debug'),
+    ...why(RX_BUFFERS, 'kernel_rx_buf_size'),
+    ...why(LINKS, 'linkbeat_use_polling'),
+  ]),
   vrrp_sync_group: new Map(why('SMTP', 'smtp_alert')),
 };
 

@@ -87,6 +87,8 @@ export interface GlobalDefs {
    * it appears, rather than vipd refusing to start.
    */
   dynamicInterfaces: boolean;
+  /** `disable_local_igmp`: net.ipv4.igmp_link_local_mcast_reports 0 while vipd runs. */
+  disableLocalIgmp: boolean;
   /** `log_unknown_vrids`: log each advert for a VRID not configured on the interface it arrived on. */
   logUnknownVrids: boolean;
   /** `vrrp_mcast_group4` / `vrrp_mcast_group6` when not the VRRP group: every multicast instance's default. */
