@@ -1,5 +1,5 @@
 /** `vipd run`: the daemon in the foreground until SIGTERM/SIGINT; exit 0 after a hand-off, 1 when it cannot start. */
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
 import type { ReloadPlan } from '../core/config/diff.js';
@@ -127,8 +127,14 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   };
   const reloadOnce = async (): Promise<ReloadAnswer> => {
     notify('RELOADING=1');
+    // keepalived's reload_file: there (empty) while the files are read, gone once they are, for whoever updates them.
+    const reloadFile = current.globalDefs.reloadFile;
+    const marker = reloadFile === true ? path.join(path.dirname(opts.pidFile), 'vipd.reload') : reloadFile;
+    if (marker) tryFile(() => writeFileSync(marker, ''), log, marker);
     try {
-      const loaded = await opts.load();
+      const loaded = await opts.load().finally(() => {
+        if (marker) tryFile(() => rmSync(marker, { force: true }), log, marker);
+      });
       for (const w of loaded.warnings) log.warn({ issue: w }, 'configuration warning');
       if (loaded.errors.length > 0 || !loaded.config) {
         for (const e of loaded.errors) log.error({ issue: e }, 'configuration refused: keeping the running one');
@@ -226,5 +232,14 @@ function writeDump(file: string, text: string, log: Logger): void {
     log.info({ file }, 'dump written');
   } catch (err) {
     log.error({ err, file }, 'cannot write dump');
+  }
+}
+
+/** A file operation that may fail without stopping anything: said in the log. */
+function tryFile(op: () => void, log: Logger, file: string): void {
+  try {
+    op();
+  } catch (err) {
+    log.warn({ err, file }, 'reload_file: cannot create or remove it');
   }
 }

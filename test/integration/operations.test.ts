@@ -178,6 +178,25 @@ describe.skipIf(!canRunNetns())('operations', () => {
     expect(existsSync(path.join(r1.dir, 'vipd.data'))).toBe(false);
   });
 
+  it('reload_file: a file an updater made is emptied as the reload reads the files, and removed once it has', async () => {
+    lab = Lab.create('reloadfile', ['r1']);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-reloadfile-'));
+    const marker = path.join(dir, 'reload.marker');
+    const r1 = new VipdRouter(lab, 'r1', {
+      name: 'VI_1',
+      vrid: 63,
+      priority: 150,
+      advertInt: 0.1,
+      vips: [`${VIP}/24`],
+      topLevel: `global_defs:\n  reload_file: ${marker}\n`,
+    }).start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
+    writeFileSync(marker, 'update in progress\n'); // what an updater does before it signals the reload
+    r1.signal('SIGHUP');
+    await waitFor(() => (existsSync(marker) ? undefined : true), 5000, 20, 'the marker removed');
+    expect(r1.lines().some((l) => l.msg === 'configuration reloaded')).toBe(true);
+  });
+
   it("notify FIFO: keepalived's lines through the FIFO to its reader script, STOP last, the reader ends with vipd", async () => {
     lab = Lab.create('fifo', ['r1']);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-fifo-'));

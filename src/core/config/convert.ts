@@ -61,6 +61,7 @@ export function modelToTree(config: VipdConfig): Tree {
   put(gd, 'vrrp_mcast_group4', g.mcastGroups[4]);
   put(gd, 'vrrp_mcast_group6', g.mcastGroups[6]);
   if (g.logUnknownVrids) gd.log_unknown_vrids = true;
+  put(gd, 'reload_file', g.reloadFile);
   if (g.disableLocalIgmp) gd.disable_local_igmp = true;
   if (g.dynamicInterfaces) gd.dynamic_interfaces = true;
   if (g.fifoWriteStatesOnReload) gd.fifo_write_vrrp_states_on_reload = true;

@@ -61,11 +61,13 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
   'reload_time_file',
   'reload_repeat',
-  'reload_file',
   'json_version',
   'enable_snmp_rfcv2',
   'enable_snmp_rfcv3',
 ]);
+
+/** keepalived keywords newer than 2.2.7 (2.2.7 itself says "Unknown keyword"): refused with that said. */
+export const NEWER_THAN_2_2_7: ReadonlySet<string> = new Set(['timer_expired_backup', 'auth_hmac', 'json_version']);
 
 /** vrrp_instance keywords. */
 export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([

@@ -89,6 +89,8 @@ export interface GlobalDefs {
   dynamicInterfaces: boolean;
   /** `disable_local_igmp`: net.ipv4.igmp_link_local_mcast_reports 0 while vipd runs. */
   disableLocalIgmp: boolean;
+  /** `reload_file [PATH]`: made empty while a reload reads the files, removed after (true: vipd.reload by the pid file). */
+  reloadFile?: string | true | undefined;
   /** `log_unknown_vrids`: log each advert for a VRID not configured on the interface it arrived on. */
   logUnknownVrids: boolean;
   /** `vrrp_mcast_group4` / `vrrp_mcast_group6` when not the VRRP group: every multicast instance's default. */

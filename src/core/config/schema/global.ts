@@ -73,6 +73,8 @@ export const globalDefsSchema = z
     vrrp_mcast_group4: multicastAddress,
     vrrp_mcast_group6: multicastAddress,
     log_unknown_vrids: flag,
+    // Bare: vipd.reload beside the pid file.
+    reload_file: z.union([z.literal(true), absolutePath], { error: 'must be an absolute file path, or nothing' }),
     disable_local_igmp: flag,
     dynamic_interfaces: z.union([flag, z.literal('allow_if_changes')], {
       error: 'must be true, false or allow_if_changes',
@@ -222,6 +224,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
       6: family(g.vrrp_mcast_group6, 6, 'vrrp_mcast_group6'),
     },
     logUnknownVrids: g.log_unknown_vrids ?? false,
+    reloadFile: g.reload_file,
     disableLocalIgmp: g.disable_local_igmp ?? false,
     dynamicInterfaces: g.dynamic_interfaces !== undefined && g.dynamic_interfaces !== false,
     fifoWriteStatesOnReload: g.fifo_write_vrrp_states_on_reload ?? false,

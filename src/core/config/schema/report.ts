@@ -3,7 +3,7 @@
  * of keywords) parsed against its zod schema.
  */
 import * as z from 'zod';
-import { KEEPALIVED_BOOLEAN_FLAGS, notUsedMessage, OBSOLETE_KEYWORDS, suggest } from '../keywords.js';
+import { KEEPALIVED_BOOLEAN_FLAGS, NEWER_THAN_2_2_7, notUsedMessage, OBSOLETE_KEYWORDS, suggest } from '../keywords.js';
 import type { ConfigIssue, SourceLocation, VipdConfig } from '../model.js';
 import { flag } from './fields.js';
 
@@ -169,7 +169,8 @@ export function parseSection<S extends z.ZodObject>(
     }
     if (spec.unsupported.has(key)) {
       // Not modelled: refused without reading the value, and no model can hold it.
-      report.error([...path, key], 'key', `${key} is not supported yet`);
+      const newer = NEWER_THAN_2_2_7.has(key) ? ' (a keyword newer than keepalived 2.2.7)' : '';
+      report.error([...path, key], 'key', `${key} is not supported yet${newer}`);
       continue;
     }
     const hint = spec.hints?.[key];
