@@ -547,16 +547,20 @@ export class Daemon {
     })().catch((err: unknown) => log.warn({ err, vip: spec.address, dev: spec.dev }, 'gratuitous ARP/NA not sent'));
   }
 
+  /** GARP/NA pacing of one interface, or of its garp_group (one pace across the group's interfaces). */
   private pacerFor(ifname: string): PacedFrames {
-    let p = this.pacers.get(ifname);
+    const g = this.config.globalDefs;
+    const group = g.garpGroups.findIndex((x) => x.interfaces.includes(ifname));
+    const key = group >= 0 ? `garp_group ${group}` : ifname;
+    let p = this.pacers.get(key);
     if (!p) {
-      const g = this.config.globalDefs;
-      p = new PacedFrames(g.garpIntervalMs, g.gnaIntervalMs, {
+      const gg = g.garpGroups[group];
+      p = new PacedFrames(gg?.garpIntervalMs ?? g.garpIntervalMs, gg?.gnaIntervalMs ?? g.gnaIntervalMs, {
         now: () => this.edges.clock.now(),
         createTimer: (f) => this.edges.createTimer(f),
         failed: (err) => this.log.warn({ err, interface: ifname }, 'paced gratuitous ARP/NA not sent'),
       });
-      this.pacers.set(ifname, p);
+      this.pacers.set(key, p);
     }
     return p;
   }
@@ -901,7 +905,11 @@ export class Daemon {
     const g0 = previous.globalDefs;
     this.processPriority?.reconfigure(next.globalDefs.process);
     this.localIgmp(next);
-    if (g0.garpIntervalMs !== next.globalDefs.garpIntervalMs || g0.gnaIntervalMs !== next.globalDefs.gnaIntervalMs) {
+    if (
+      g0.garpIntervalMs !== next.globalDefs.garpIntervalMs ||
+      g0.gnaIntervalMs !== next.globalDefs.gnaIntervalMs ||
+      JSON.stringify(g0.garpGroups) !== JSON.stringify(next.globalDefs.garpGroups)
+    ) {
       for (const p of this.pacers.values()) p.close();
       this.pacers.clear(); // made again with the new intervals at the next frame
     }

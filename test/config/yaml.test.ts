@@ -89,6 +89,7 @@ describe('YAML configuration: valid files', () => {
         vmacPrefix: 'vrrp',
         dumpFiles: {},
         mcastGroups: {},
+        garpGroups: [],
         firewall: { table: 'vipd', priority: 0, counters: false },
         defaultInterface: undefined,
         startupDelayMs: 0,

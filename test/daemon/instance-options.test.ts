@@ -304,3 +304,25 @@ describe('disable_local_igmp, and keywords vipd reads past with a reason', () =>
     ]);
   });
 });
+
+describe('garp_group', () => {
+  it('keepalived.conf blocks to the model, one pace across the interfaces of a group', async () => {
+    const text =
+      'garp_group {\n  garp_interval 0.5\n  interfaces {\n    eth0\n    eth1\n  }\n}\ngarp_group {\n  gna_interval 0.1\n  interface eth2\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.100/24\n    192.0.2.101/24\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors).toEqual([]);
+    expect(r.config?.globalDefs.garpGroups).toEqual([
+      { interfaces: ['eth0', 'eth1'], garpIntervalMs: 500, gnaIntervalMs: undefined },
+      { interfaces: ['eth2'], garpIntervalMs: undefined, gnaIntervalMs: 100 },
+    ]);
+    const w = world('', 'garp_group: [{ garp_interval: 0.5, interfaces: [eth0] }]\n');
+    await w.daemon.start();
+    await w.advance(400);
+    // Becoming master: the GARPs leave 0.5 s apart.
+    const garps = () => w.wire.filter((x) => x.kind === 'garp').map((x) => x.at);
+    expect(garps()).toHaveLength(1);
+    await w.advance(1000);
+    const at = garps();
+    expect(at.slice(1).map((t, i) => Math.round((t as number) - (at[i] as number)))).toEqual([500, 500]);
+  });
+});

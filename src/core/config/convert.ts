@@ -138,6 +138,14 @@ export function modelToTree(config: VipdConfig): Tree {
   }
 
   if (config.staticAddresses.length > 0) tree.static_ipaddress = config.staticAddresses.map((a) => vipLine(a, ''));
+  if (g.garpGroups.length > 0) {
+    tree.garp_group = g.garpGroups.map((x) => {
+      const b: Tree = { interfaces: x.interfaces };
+      if (x.garpIntervalMs !== undefined) b.garp_interval = s(x.garpIntervalMs);
+      if (x.gnaIntervalMs !== undefined) b.gna_interval = s(x.gnaIntervalMs);
+      return b;
+    });
+  }
   if (config.staticRoutes.length > 0) tree.static_routes = config.staticRoutes.map(routeLine);
   if (config.staticRules.length > 0) tree.static_rules = config.staticRules.map(ruleLine);
   tree.vrrp_instance = Object.fromEntries(config.instances.map((i) => [i.name, instanceTree(i, config)]));

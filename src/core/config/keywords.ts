@@ -52,7 +52,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'vrrp_track_process',
   'track_process',
   'bfd_instance',
-  'garp_group',
   'track_group',
   'interface_up_down_delays',
 ]);

@@ -33,6 +33,13 @@ export type { ScriptUser } from '../checks/spec.js';
 import type { FirewallSettings } from '../ports.js';
 import type { ProcessSettings } from '../process/priority.js';
 
+/** `garp_group`: interfaces whose GARPs / NAs share one pace (each interval, else global_defs'). */
+export interface GarpGroup {
+  interfaces: string[];
+  garpIntervalMs?: number | undefined;
+  gnaIntervalMs?: number | undefined;
+}
+
 /** A script vipd runs around its own life (startup_script, shutdown_script). */
 export interface ProcessScript {
   argv: string[];
@@ -97,6 +104,8 @@ export interface GlobalDefs {
   mcastGroups: { 4?: string | undefined; 6?: string | undefined };
   /** `nftables [NAME]`, `nftables_priority`, `nftables_counters`: where no_accept's rules go (table `vipd`). */
   firewall: FirewallSettings;
+  /** `garp_group` blocks (top level in keepalived.conf). */
+  garpGroups: GarpGroup[];
   /** `default_interface`: the interface of static addresses written without dev. */
   defaultInterface?: string | undefined;
   /** `vrrp_notify_priority_changes` (false): the default of every instance's notify_priority_changes. */

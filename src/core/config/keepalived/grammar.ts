@@ -17,7 +17,8 @@ export type Context =
   | 'checker'
   | 'virtual_server'
   | 'real_server'
-  | 'section';
+  | 'section'
+  | 'garp_group';
 
 export type Rule =
   /** `KW NAME { ... }` → tree[KW][NAME] = map (in context `ctx`); `multiWord`: NAME is every word (`10.0.0.1 80`). */
@@ -52,6 +53,7 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['static_routes', { kind: 'list' }],
   ['vrrp_track_process', { kind: 'named', ctx: 'section' }],
   ['static_rules', { kind: 'list' }],
+  ['garp_group', { kind: 'sectionList', ctx: 'garp_group' }],
   ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".
@@ -119,6 +121,9 @@ const SYNC_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ...notUsed('vrrp_sync_group'),
 ]);
 
+/** `garp_group { garp_interval S  gna_interval S  interface IF | interfaces { IF IF } }`, repeatable. */
+const GARP_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>(lists('interfaces'));
+
 const NONE: ReadonlyMap<string, Rule> = new Map();
 
 export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
@@ -139,7 +144,9 @@ export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
                   ? VIRTUAL_SERVER
                   : ctx === 'real_server'
                     ? REAL_SERVER
-                    : NONE;
+                    : ctx === 'garp_group'
+                      ? GARP_GROUP
+                      : NONE;
   return table.get(keyword);
 }
 

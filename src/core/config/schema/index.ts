@@ -28,6 +28,7 @@ import type {
   VrrpScriptConfig,
 } from '../model.js';
 import { buildCheck } from './checkers.js';
+import { buildGarpGroups } from './garp-group.js';
 import { buildGlobalDefs } from './global.js';
 import { buildInstance, checkUnique } from './instance.js';
 import { type Issues, isMap, type Locator, Reporter, type ValidationResult } from './report.js';
@@ -51,6 +52,7 @@ const MODELLED_TOP_LEVEL = [
   'static_rules',
   'vrrp_track_process',
   'net_namespace',
+  'garp_group',
 ] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
@@ -127,6 +129,7 @@ export function validateConfig(
   }
 
   const globalDefs = buildGlobalDefs(root.global_defs, report);
+  globalDefs.garpGroups = buildGarpGroups(root.garp_group, report);
   // keepalived also takes net_namespace at the top level (its sample keepalived.conf.conditional_conf does).
   if (root.net_namespace !== undefined) {
     if (globalDefs.netNamespace !== undefined) {

@@ -1,0 +1,58 @@
+/**
+ * `garp_group { garp_interval S  gna_interval S  interface IF | interfaces { IF ... } }` (keepalived): the pacing
+ * of gratuitous ARPs / unsolicited NAs on these interfaces, aggregated across them (one pace for the group),
+ * instead of global_defs vrrp_garp_interval / vrrp_gna_interval.
+ */
+import * as z from 'zod';
+import type { GarpGroup } from '../model.js';
+import { ifName, listOf, pacing, toMs } from './fields.js';
+import { isMap, parseSection, type Reporter } from './report.js';
+
+const garpGroupSchema = z
+  .object({
+    garp_interval: pacing,
+    gna_interval: pacing,
+    interface: ifName,
+    interfaces: listOf(ifName, 'interface names'),
+  })
+  .partial();
+
+export function buildGarpGroups(node: unknown, report: Reporter): GarpGroup[] {
+  if (node === undefined) return [];
+  const entries = Array.isArray(node) ? node : [node];
+  const out: GarpGroup[] = [];
+  const owner = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    const at = Array.isArray(node) ? ['garp_group', i] : ['garp_group'];
+    if (!isMap(entry)) {
+      report.error(at, 'value', 'garp_group must be a map like { garp_interval: 0.01, interface: eth0 }');
+      return;
+    }
+    const { data: g, invalid } = parseSection(
+      entry,
+      at,
+      { schema: garpGroupSchema, where: 'garp_group', unsupported: new Set() },
+      report,
+    );
+    if (invalid.size > 0) return;
+    const interfaces = [...new Set([...(g.interface ? [g.interface] : []), ...(g.interfaces ?? [])])];
+    if (interfaces.length === 0) {
+      report.error(at, 'key', 'garp_group names no interface (interface IF, or interfaces { ... })');
+      return;
+    }
+    for (const name of interfaces) {
+      const first = owner.get(name);
+      if (first !== undefined) {
+        report.error(at, 'value', `interface ${name} is in garp_group ${first + 1} already`);
+        return;
+      }
+      owner.set(name, out.length);
+    }
+    out.push({
+      interfaces,
+      garpIntervalMs: g.garp_interval !== undefined ? toMs(g.garp_interval) : undefined,
+      gnaIntervalMs: g.gna_interval !== undefined ? toMs(g.gna_interval) : undefined,
+    });
+  });
+  return out;
+}
