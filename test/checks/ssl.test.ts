@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -146,6 +146,40 @@ describe.skipIf(!HAVE_OPENSSL)('SSL_GET (self-signed certificate made with opens
       expect(r.reason).toMatch(/^tls: /);
     } finally {
       await close(plain);
+    }
+  });
+
+  it("keepalived's SSL { } block: the client certificate a server asks for, the CA that verifies the server", async () => {
+    const clientDir = mkdtempSync(path.join(dir, 'client-'));
+    const client = selfSignedCert(clientDir);
+    // A server that wants a client certificate signed by the client's own (self-signed) certificate.
+    const strict = https.createServer(
+      {
+        key: readFileSync(path.join(dir, 'key.pem')),
+        cert,
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca: client.cert,
+      },
+      (_req, res) => res.writeHead(200, { 'Content-Length': 2 }).end('ok'),
+    );
+    strict.on('tlsClientError', () => {});
+    const strictPort = await listen(strict);
+    try {
+      const files = { certFile: path.join(clientDir, 'cert.pem'), keyFile: path.join(clientDir, 'key.pem') };
+      expect(await check({ connectPort: strictPort })).toMatchObject({ ok: false });
+      expect(await check({ connectPort: strictPort, clientTls: files })).toMatchObject({ ok: true });
+      const verified = { ...files, caFile: path.join(dir, 'cert.pem') };
+      expect(await check({ connectPort: strictPort, clientTls: verified, verifyCert: true })).toMatchObject({
+        ok: true,
+      });
+      expect(
+        await check({ connectPort: strictPort, clientTls: { certFile: '/nonexistent', keyFile: '/nonexistent' } }),
+      ).toMatchObject({
+        ok: false,
+      });
+    } finally {
+      await close(strict);
     }
   });
 

@@ -326,3 +326,21 @@ describe('garp_group', () => {
     expect(at.slice(1).map((t, i) => Math.round((t as number) - (at[i] as number)))).toEqual([500, 500]);
   });
 });
+
+describe('the SSL { } block', () => {
+  it("gives SSL_GET checkers (real servers' and vrrp_check's) the client certificate and CA files", () => {
+    const text =
+      'SSL {\n  password secret\n  ca /etc/ssl/ca.pem\n  certificate /etc/ssl/client.pem\n  key /etc/ssl/client.key\n}\nvrrp_check web {\n  SSL_GET {\n    connect_port 443\n    url {\n      path /\n    }\n  }\n}\nvirtual_server 10.0.0.100 443 {\n  protocol TCP\n  lb_kind NAT\n  real_server 10.0.0.11 443 {\n    SSL_GET {\n      url {\n        path /\n      }\n    }\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors).toEqual([]);
+    const tls = {
+      caFile: '/etc/ssl/ca.pem',
+      certFile: '/etc/ssl/client.pem',
+      keyFile: '/etc/ssl/client.key',
+      password: 'secret',
+    };
+    expect(r.config?.checks[0]?.spec).toMatchObject({ clientTls: tls });
+    const checker = r.config?.virtualServers[0]?.realServers[0]?.checkers[0];
+    expect(checker?.kind === 'probe' ? checker.spec : undefined).toMatchObject({ clientTls: tls });
+  });
+});

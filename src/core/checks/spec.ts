@@ -86,6 +86,14 @@ export interface TcpCheckSpec extends NetCheckOptions {
   type: 'TCP_CHECK';
 }
 
+/** keepalived's `SSL { password ca certificate key }`: what SSL_GET presents and trusts (PEM files). */
+export interface ClientTls {
+  caFile?: string | undefined;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+  password?: string | undefined;
+}
+
 /** One `url { }` block of HTTP_GET / SSL_GET. */
 export interface HttpUrl {
   path: string;
@@ -120,6 +128,8 @@ export interface HttpCheckSpec extends NetCheckOptions {
   verifyCert?: boolean | undefined;
   /** SSL_GET with verifyCert: extra trusted CA certificates (PEM). */
   ca?: string | Buffer | undefined;
+  /** SSL_GET: keepalived's global `SSL { }` block: files the check reads, and the key's password. */
+  clientTls?: ClientTls | undefined;
   /** `http_protocol`: 1.0 (keepalived's default, which the loader sets), 1.0C, 1.1 (the engine's default). */
   httpProtocol?: '1.0' | '1.0C' | '1.1' | undefined;
   /** Largest body accepted (default 1 MiB). */

@@ -191,7 +191,6 @@ const RX_BUFFERS = 'vipd gives each VRRP socket a 1 MiB receive buffer, forced, 
 export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<string, string>>> = {
   top: new Map([
     ...why('LVS', 'net_namespace_ipvs'),
-    ...why('SSL_GET client certificates', 'SSL'),
     ...why(PROCESS, 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'),
     ...why(LINKS, 'linkbeat_interfaces'),
   ]),

@@ -17,10 +17,12 @@
  * SSL_GET: no certificate verification unless verifyCert (keepalived never verifies); SNI only with
  * enable_sni (sni_name, else the virtualhost; never an IP literal).
  */
+
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { CHECKER_DEFAULTS, type HttpUrl, type ResolvedHttpCheck } from '../../core/checks/spec.js';
+import { CHECKER_DEFAULTS, type ClientTls, type HttpUrl, type ResolvedHttpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { type BodySink, ResponseReader, requestBytes } from './http-wire.js';
 import { badEndpoint, errCode, netReason, since } from './reasons.js';
@@ -43,6 +45,7 @@ export type HttpProbeOptions = Pick<
   | 'ca'
   | 'maxBodyBytes'
   | 'httpProtocol'
+  | 'clientTls'
 >;
 
 /** Fetches every url in turn; the first failure ends the run. Never rejects. */
@@ -122,18 +125,29 @@ function bodyMatches(re: RegExp, body: string, url: HttpUrl): boolean {
 
 /** Secure contexts are shared across probes (creating one per connection is a large part of a TLS probe). */
 let defaultContext: tls.SecureContext | undefined;
-const caContexts = new Map<string | Buffer, tls.SecureContext>();
+const contexts = new Map<string | Buffer, tls.SecureContext>();
 
-function secureContextFor(ca: string | Buffer | undefined): tls.SecureContext {
-  if (ca === undefined) {
+/**
+ * The context for `ca` (PEM) and keepalived's SSL { } files (read when first needed, then kept; a file that
+ * cannot be read throws, and the probe fails saying so).
+ */
+function secureContextFor(ca: string | Buffer | undefined, client: ClientTls | undefined): tls.SecureContext {
+  if (ca === undefined && client === undefined) {
     defaultContext ??= tls.createSecureContext();
     return defaultContext;
   }
-  let ctx = caContexts.get(ca);
+  const key = client === undefined ? (ca as string | Buffer) : JSON.stringify([String(ca ?? ''), client]);
+  let ctx = contexts.get(key);
   if (!ctx) {
-    if (caContexts.size >= 32) caContexts.clear();
-    ctx = tls.createSecureContext({ ca });
-    caContexts.set(ca, ctx);
+    if (contexts.size >= 32) contexts.clear();
+    const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
+    ctx = tls.createSecureContext({
+      ca: read(client?.caFile) ?? ca,
+      cert: read(client?.certFile),
+      key: read(client?.keyFile),
+      passphrase: client?.password,
+    });
+    contexts.set(key, ctx);
   }
   return ctx;
 }
@@ -218,7 +232,7 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
           localAddress: o.bindto,
           localPort: o.bindPort,
           rejectUnauthorized: o.verifyCert,
-          secureContext: secureContextFor(o.ca),
+          secureContext: secureContextFor(o.ca, o.clientTls),
           ...(servername !== undefined ? { servername } : {}), // none: no SNI (tls.connect derives none)
         };
         const t = tls.connect(tlsOpts);

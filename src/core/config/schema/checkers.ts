@@ -3,7 +3,13 @@
  * of core/checks.
  */
 import * as z from 'zod';
-import { CHECKER_DEFAULTS, defaultConnectPort, type HttpUrl, type ResolvedCheckSpec } from '../../checks/spec.js';
+import {
+  CHECKER_DEFAULTS,
+  type ClientTls,
+  defaultConnectPort,
+  type HttpUrl,
+  type ResolvedCheckSpec,
+} from '../../checks/spec.js';
 import { addressFamily } from '../../codec/ip-address.js';
 import { once } from '../../once.js';
 import { UNSUPPORTED_CHECKER, UNSUPPORTED_URL } from '../keywords.js';
@@ -227,6 +233,36 @@ export const checkerSchemas = once(() => {
 
 type CheckerSchemas = ReturnType<typeof checkerSchemas>;
 
+const sslSchema = z
+  .object({
+    password: z.string({ error: 'must be the key password (text)' }),
+    ca: z.string().refine((p) => p.startsWith('/'), { error: 'must be an absolute file path' }),
+    certificate: z.string().refine((p) => p.startsWith('/'), { error: 'must be an absolute file path' }),
+    key: z.string().refine((p) => p.startsWith('/'), { error: 'must be an absolute file path' }),
+  })
+  .partial();
+
+/** keepalived's top-level `SSL { password ca certificate key }`: SSL_GET's client certificate and trusted CA. */
+export function buildClientTls(node: unknown, report: Reporter): ClientTls | undefined {
+  if (node === undefined) return undefined;
+  if (!isMap(node)) {
+    report.error(['SSL'], 'value', 'SSL must be a map like { ca: /etc/ssl/ca.pem, certificate: ..., key: ... }');
+    return undefined;
+  }
+  const { data, invalid } = parseSection(
+    node,
+    ['SSL'],
+    { schema: sslSchema, where: 'SSL', unsupported: new Set() },
+    report,
+  );
+  if (invalid.size > 0) return undefined;
+  if ((data.certificate === undefined) !== (data.key === undefined)) {
+    report.error(['SSL'], 'key', 'SSL needs both certificate and key (or neither)');
+    return undefined;
+  }
+  return { caFile: data.ca, certFile: data.certificate, keyFile: data.key, password: data.password };
+}
+
 /**
  * keepalived 2.2.7 knows nb_get_retry in HTTP_GET and SSL_GET only (the old name of retry, true here); anywhere
  * else it is ignored (false), by keepalived and by vipd, with a warning saying so.
@@ -247,7 +283,12 @@ export function nbGetRetry(owner: string, at: readonly PathSegment[], report: Re
 }
 
 /** `vrrp_check NAME { <one checker> ... }` (vipd). */
-export function buildCheck(name: string, body: Record<string, unknown>, report: Reporter): CheckConfig | undefined {
+export function buildCheck(
+  name: string,
+  body: Record<string, unknown>,
+  report: Reporter,
+  tls?: ClientTls,
+): CheckConfig | undefined {
   const base = ['vrrp_check', name];
   const where = `vrrp_check ${name}`;
   const before = report.realErrors;
@@ -313,6 +354,7 @@ export function buildCheck(name: string, body: Record<string, unknown>, report: 
       connectIp: DEFAULTS.checkConnectIp,
       connectTimeoutMs: secondsOr(connectTimeout, CHECKER_DEFAULTS.connectTimeoutMs),
       timing,
+      tls,
     },
     at,
     where,
@@ -345,6 +387,8 @@ export interface ProbeDefaults {
   connectTimeoutMs: number;
   virtualhost?: string | undefined;
   timing: { delayLoopMs: number; retry: number; delayBeforeRetryMs: number; warmupMs: number };
+  /** The global SSL { } block, for SSL_GET. */
+  tls?: ClientTls | undefined;
 }
 
 /** One checker block (its options parsed by checkerSchemas().probes[type]) into the engine's spec. */
@@ -435,6 +479,7 @@ export function buildProbeSpec(
     sniName: d.sni_name,
     verifyCert: d.verify_cert ?? false,
     httpProtocol: d.http_protocol ?? '1.0',
+    ...(type === 'SSL_GET' && defaults.tls ? { clientTls: defaults.tls } : {}),
     maxBodyBytes: CHECKER_DEFAULTS.maxBodyBytes,
   };
 }

@@ -27,7 +27,7 @@ import type {
   VirtualServerGroupConfig,
   VrrpScriptConfig,
 } from '../model.js';
-import { buildCheck } from './checkers.js';
+import { buildCheck, buildClientTls } from './checkers.js';
 import { buildGarpGroups } from './garp-group.js';
 import { buildGlobalDefs } from './global.js';
 import { buildInstance, checkUnique } from './instance.js';
@@ -53,6 +53,7 @@ const MODELLED_TOP_LEVEL = [
   'vrrp_track_process',
   'net_namespace',
   'garp_group',
+  'SSL',
 ] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
@@ -129,6 +130,7 @@ export function validateConfig(
   }
 
   const globalDefs = buildGlobalDefs(root.global_defs, report);
+  const clientTls = buildClientTls(root.SSL, report);
   globalDefs.garpGroups = buildGarpGroups(root.garp_group, report);
   // keepalived also takes net_namespace at the top level (its sample keepalived.conf.conditional_conf does).
   if (root.net_namespace !== undefined) {
@@ -165,7 +167,7 @@ export function validateConfig(
   const checkBlocks = namedBlocks(root, 'vrrp_check', report);
   const checks = new Map<string, CheckConfig>();
   for (const [name, body] of checkBlocks) {
-    const c = buildCheck(name, body, report);
+    const c = buildCheck(name, body, report, clientTls);
     if (c) checks.set(name, c);
   }
   const processBlocks = namedBlocks(root, 'vrrp_track_process', report);
@@ -208,6 +210,7 @@ export function validateConfig(
     trackFiles,
     trackFileNames: new Set(trackFileNames.keys()),
     checkerLogAllFailures: globalDefs.lvs.checkerLogAllFailures,
+    clientTls,
   };
   const virtualServers: VirtualServerConfig[] = [];
   for (const [key, body] of namedBlocks(root, 'virtual_server', report, /* multi-word names */ true)) {

@@ -5,7 +5,7 @@
  * warmup, inhibit_on_failure, alpha, virtualhost, lvs_method).
  */
 import * as z from 'zod';
-import { CHECKER_DEFAULTS, defaultDelayBeforeRetryMs } from '../../checks/spec.js';
+import { CHECKER_DEFAULTS, type ClientTls, defaultDelayBeforeRetryMs } from '../../checks/spec.js';
 import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
 import { type ForwardMethod, SERVICE_FLAGS, type TunnelOptions } from '../../ipvs/table.js';
 import { once } from '../../once.js';
@@ -229,6 +229,8 @@ interface Inherited {
   alpha: boolean;
   /** global_defs checker_log_all_failures, else false: a checker's log_all_failures overrides it. */
   logAllFailures?: boolean | undefined;
+  /** The top-level SSL { } block (SSL_GET). */
+  tls?: ClientTls | undefined;
 }
 
 type TimingData = Partial<Record<keyof ReturnType<typeof serverSchemas>['timingFields'], number>>;
@@ -254,6 +256,7 @@ function cascade(
     virtualhost: extra.virtualhost ?? parent.virtualhost,
     alpha: extra.alpha ?? parent.alpha,
     logAllFailures: parent.logAllFailures,
+    tls: parent.tls,
   };
 }
 
@@ -272,6 +275,8 @@ export function parseTarget(key: string): VirtualServerTarget | undefined {
 export interface LvsContext {
   /** global_defs checker_log_all_failures: every checker's log_all_failures default. */
   checkerLogAllFailures?: boolean | undefined;
+  /** The top-level SSL { } block, for SSL_GET. */
+  clientTls?: ClientTls | undefined;
   groups: ReadonlyMap<string, VirtualServerGroupConfig>;
   trackFiles: ReadonlyMap<string, TrackFileConfig>;
   /** track_file names written (also those whose block had errors). */
@@ -334,7 +339,12 @@ export function buildVirtualServer(
     report.warn(base, 'key', `${where} has no protocol: UDP is used, as keepalived does (write protocol TCP for TCP)`);
   }
   const inherited = cascade(
-    { delayLoopMs: CHECKER_DEFAULTS.delayLoopMs, alpha: false, logAllFailures: ctx.checkerLogAllFailures },
+    {
+      delayLoopMs: CHECKER_DEFAULTS.delayLoopMs,
+      alpha: false,
+      logAllFailures: ctx.checkerLogAllFailures,
+      tls: ctx.clientTls,
+    },
     nbGetRetry(vs, 'virtual_server', base, report),
     {
       virtualhost: vs.virtualhost,
@@ -584,6 +594,7 @@ function buildRealServerProbe(
         connectPort: endpoint.port,
         connectTimeoutMs: t.connectTimeoutMs ?? CHECKER_DEFAULTS.connectTimeoutMs,
         virtualhost: t.virtualhost,
+        tls: t.tls,
         timing: {
           delayLoopMs,
           retry: t.retry ?? CHECKER_DEFAULTS.retry[type],
