@@ -32,6 +32,7 @@ import { EventQueue } from './event-queue.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instance.js';
 import { BoundInterface, type FamilySockets } from './interface-binding.js';
 import { addressKey, KernelLedger } from './ledger.js';
+import { LinkDebounce } from './link-debounce.js';
 import { LoadBalancer } from './load-balancer.js';
 import { PacedFrames } from './paced-frames.js';
 import { ProcessPriority } from './process-priority.js';
@@ -113,6 +114,8 @@ export class Daemon {
   private readonly pacers = new Map<string, PacedFrames>();
   private starting: Promise<void> | undefined;
   private startedAt = 0;
+  /** keepalived's interface_up_down_delays. */
+  private readonly linkDebounce: LinkDebounce;
   /** keepalived's vrrp_* process settings and max_auto_priority (where the edges can set them). */
   private readonly processPriority: ProcessPriority | undefined;
 
@@ -132,6 +135,10 @@ export class Daemon {
       edges.firewall,
     );
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
+    this.linkDebounce = new LinkDebounce(new Map(Object.entries(config.globalDefs.linkDelays)), {
+      now: () => edges.clock.now(),
+      createTimer: (f) => edges.createTimer(f),
+    });
     this.processPriority =
       edges.scheduling &&
       new ProcessPriority(config.globalDefs.process, edges.scheduling, log.child({ part: 'process' }));
@@ -289,12 +296,14 @@ export class Daemon {
         continue;
       }
       links.set(c.interface, link);
+      this.linkDebounce.seed(link.name, link.up);
       this.instances.push(await this.createInstance(c, this.bind(c.interface, link)));
     }
     for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
     for (const name of new Set(this.config.instances.flatMap((c) => c.trackInterfaces.map((t) => t.interface)))) {
       const link = links.get(name) ?? (await this.edges.links.get(name));
       if (!link) this.log.warn({ interface: name }, 'tracked interface does not exist: counted as down');
+      else this.linkDebounce.seed(name, link.up);
       this.trackers.linkChanged(name, link?.up ?? false);
     }
     this.unsubscribe.push(
@@ -693,7 +702,14 @@ export class Daemon {
 
   private linkChanged(link: LinkInfo): void {
     if (this.stopping) return;
-    this.trackers.linkChanged(link.name, link.up);
+    // Up and down pass through interface_up_down_delays; a deleted or renamed interface is acted on at once.
+    const upDown = (up: boolean) => {
+      this.trackers.linkChanged(link.name, up);
+      const bound = this.interfaces.get(link.name);
+      if (bound && bound.index === link.index) for (const r of this.runnersOn(bound)) r.linkChanged(up);
+    };
+    if (!link.deleted) this.linkDebounce.changed(link.name, link.up, upDown);
+    else this.trackers.linkChanged(link.name, false);
     for (const r of this.instances) {
       const vmac = r.config.useVmac?.ifname;
       if (vmac === undefined || r.leaving) continue;
@@ -727,7 +743,6 @@ export class Daemon {
     if (!b || link.deleted) return;
     if (b.index === link.index) {
       b.update(link);
-      for (const r of this.runnersOn(b)) r.linkChanged(link.up);
       return;
     }
     // An interface of that name appeared: a new index, new sockets, perhaps a new MAC and source address.
@@ -904,6 +919,7 @@ export class Daemon {
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
     const g0 = previous.globalDefs;
     this.processPriority?.reconfigure(next.globalDefs.process);
+    this.linkDebounce.reconfigure(new Map(Object.entries(next.globalDefs.linkDelays)));
     this.localIgmp(next);
     if (
       g0.garpIntervalMs !== next.globalDefs.garpIntervalMs ||

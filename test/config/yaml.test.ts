@@ -90,6 +90,7 @@ describe('YAML configuration: valid files', () => {
         dumpFiles: {},
         mcastGroups: {},
         garpGroups: [],
+        linkDelays: {},
         firewall: { table: 'vipd', priority: 0, counters: false },
         defaultInterface: undefined,
         startupDelayMs: 0,

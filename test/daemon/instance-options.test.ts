@@ -344,3 +344,41 @@ describe('the SSL { } block', () => {
     expect(checker?.kind === 'probe' ? checker.spec : undefined).toMatchObject({ clientTls: tls });
   });
 });
+
+describe('interface_up_down_delays', () => {
+  it('a bounce shorter than the delay changes nothing; a longer one is acted on after the delay', async () => {
+    const w = world('', 'interface_up_down_delays: ["eth0 0.5 0.3"]\n');
+    await w.daemon.start();
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    w.kernel.setUp('eth0', false);
+    await w.settle();
+    await w.advance(200);
+    w.kernel.setUp('eth0', true);
+    await w.settle();
+    await w.advance(1000);
+    expect(w.state()).toBe('MASTER');
+    w.kernel.setUp('eth0', false);
+    await w.settle();
+    await w.advance(499);
+    expect(w.state()).toBe('MASTER');
+    await w.advance(2);
+    expect(w.state()).toBe('FAULT');
+    w.kernel.setUp('eth0', true);
+    await w.settle();
+    await w.advance(299);
+    expect(w.state()).toBe('FAULT');
+    await w.advance(2);
+    expect(w.state()).toBe('BACKUP');
+  });
+
+  it('keepalived.conf syntax; UP defaults to DOWN', () => {
+    const text = 'interface_up_down_delays {\n  eth0 1.5\n  eth1 0 2\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors).toEqual([]);
+    expect(r.config?.globalDefs.linkDelays).toEqual({
+      eth0: { downMs: 1500, upMs: 1500 },
+      eth1: { downMs: 0, upMs: 2000 },
+    });
+  });
+});

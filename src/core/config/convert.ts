@@ -138,6 +138,10 @@ export function modelToTree(config: VipdConfig): Tree {
   }
 
   if (config.staticAddresses.length > 0) tree.static_ipaddress = config.staticAddresses.map((a) => vipLine(a, ''));
+  const delays = Object.entries(g.linkDelays);
+  if (delays.length > 0) {
+    tree.interface_up_down_delays = delays.map(([name, d]) => `${name} ${s(d.downMs)} ${s(d.upMs)}`);
+  }
   if (g.garpGroups.length > 0) {
     tree.garp_group = g.garpGroups.map((x) => {
       const b: Tree = { interfaces: x.interfaces };

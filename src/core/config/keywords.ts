@@ -53,7 +53,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'track_process',
   'bfd_instance',
   'track_group',
-  'interface_up_down_delays',
 ]);
 
 /** global_defs keywords (VRRP, process and notification side). */

@@ -104,6 +104,8 @@ export interface GlobalDefs {
   mcastGroups: { 4?: string | undefined; 6?: string | undefined };
   /** `nftables [NAME]`, `nftables_priority`, `nftables_counters`: where no_accept's rules go (table `vipd`). */
   firewall: FirewallSettings;
+  /** `interface_up_down_delays { IF DOWN [UP] }`: how long a link must stay down (up) before vipd acts, by name. */
+  linkDelays: Record<string, { downMs: number; upMs: number }>;
   /** `garp_group` blocks (top level in keepalived.conf). */
   garpGroups: GarpGroup[];
   /** `default_interface`: the interface of static addresses written without dev. */

@@ -54,6 +54,7 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['vrrp_track_process', { kind: 'named', ctx: 'section' }],
   ['static_rules', { kind: 'list' }],
   ['garp_group', { kind: 'sectionList', ctx: 'garp_group' }],
+  ['interface_up_down_delays', { kind: 'list' }],
   ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".

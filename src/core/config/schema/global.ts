@@ -214,6 +214,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     ownerIgnoreAdverts: g.vrrp_owner_ignore_adverts ?? false,
     defaultInterface: g.default_interface,
     garpGroups: [],
+    linkDelays: {},
     firewall: {
       table: g.nftables ?? 'vipd',
       // keepalived's chain priority is -1 (before filter); vipd's own table keeps filter (0) unless told.

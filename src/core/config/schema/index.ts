@@ -28,9 +28,9 @@ import type {
   VrrpScriptConfig,
 } from '../model.js';
 import { buildCheck, buildClientTls } from './checkers.js';
-import { buildGarpGroups } from './garp-group.js';
 import { buildGlobalDefs } from './global.js';
 import { buildInstance, checkUnique } from './instance.js';
+import { buildGarpGroups, buildLinkDelays } from './interfaces.js';
 import { type Issues, isMap, type Locator, Reporter, type ValidationResult } from './report.js';
 import { buildRoutes, buildRules, RulePreferences } from './routing.js';
 import { buildStaticAddresses } from './static.js';
@@ -54,6 +54,7 @@ const MODELLED_TOP_LEVEL = [
   'net_namespace',
   'garp_group',
   'SSL',
+  'interface_up_down_delays',
 ] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
@@ -132,6 +133,7 @@ export function validateConfig(
   const globalDefs = buildGlobalDefs(root.global_defs, report);
   const clientTls = buildClientTls(root.SSL, report);
   globalDefs.garpGroups = buildGarpGroups(root.garp_group, report);
+  globalDefs.linkDelays = buildLinkDelays(root.interface_up_down_delays, report);
   // keepalived also takes net_namespace at the top level (its sample keepalived.conf.conditional_conf does).
   if (root.net_namespace !== undefined) {
     if (globalDefs.netNamespace !== undefined) {

@@ -1,10 +1,13 @@
 /**
+ * The interface settings of keepalived's top level: garp_group and interface_up_down_delays.
+ *
  * `garp_group { garp_interval S  gna_interval S  interface IF | interfaces { IF ... } }` (keepalived): the pacing
  * of gratuitous ARPs / unsolicited NAs on these interfaces, aggregated across them (one pace for the group),
  * instead of global_defs vrrp_garp_interval / vrrp_gna_interval.
  */
 import * as z from 'zod';
 import type { GarpGroup } from '../model.js';
+import { isValidIfName } from '../vip.js';
 import { ifName, listOf, pacing, toMs } from './fields.js';
 import { isMap, parseSection, type Reporter } from './report.js';
 
@@ -53,6 +56,34 @@ export function buildGarpGroups(node: unknown, report: Reporter): GarpGroup[] {
       garpIntervalMs: g.garp_interval !== undefined ? toMs(g.garp_interval) : undefined,
       gnaIntervalMs: g.gna_interval !== undefined ? toMs(g.gna_interval) : undefined,
     });
+  });
+  return out;
+}
+
+/**
+ * `interface_up_down_delays { IF DOWN [UP] ... }`: seconds (µs resolution, at most 255) a link must stay down, or
+ * up, before vipd acts on it; UP defaults to DOWN.
+ */
+export function buildLinkDelays(node: unknown, report: Reporter): Record<string, { downMs: number; upMs: number }> {
+  const out: Record<string, { downMs: number; upMs: number }> = {};
+  if (node === undefined) return out;
+  const lines = Array.isArray(node) ? node : [node];
+  lines.forEach((line, i) => {
+    const at = Array.isArray(node) ? ['interface_up_down_delays', i] : ['interface_up_down_delays'];
+    const [name = '', down, up, ...rest] = String(line).trim().split(/\s+/);
+    const secs = (w: string | undefined) =>
+      w !== undefined && /^\d+(\.\d+)?$/.test(w) && Number(w) <= 255 ? Number(w) : undefined;
+    const downS = secs(down);
+    const upS = up === undefined ? downS : secs(up);
+    if (!isValidIfName(name) || downS === undefined || upS === undefined || rest.length > 0) {
+      report.error(
+        at,
+        'value',
+        `interface_up_down_delays entry "${String(line).trim()}" must be IF DOWN [UP] (seconds, up to 255)`,
+      );
+      return;
+    }
+    out[name] = { downMs: toMs(downS), upMs: toMs(upS) };
   });
   return out;
 }
