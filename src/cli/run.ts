@@ -1,9 +1,10 @@
 /** `vipd run`: the daemon in the foreground until SIGTERM/SIGINT; exit 0 after a hand-off, 1 when it cannot start. */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type FSWatcher, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
 import type { ReloadPlan } from '../core/config/diff.js';
 import type { VipdConfig } from '../core/config/model.js';
+import { reloadTimeOf } from '../core/config/reload-time.js';
 import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
 import { formatKeepalivedStats } from '../daemon/status.js';
@@ -142,6 +143,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       }
       const plan = await daemon.reload(loaded.config);
       current = loaded.config;
+      timedReload.follow(current.globalDefs.reloadTimeFile, current.globalDefs.reloadRepeat);
       return { applied: true, errors: [], plan };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -153,6 +155,10 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   };
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading the configuration');
+    void reload();
+  });
+  // keepalived's reload_time_file: a reload at the time the file says, followed as the file comes and goes.
+  const timedReload = new TimedReload(log, () => {
     void reload();
   });
 
@@ -204,6 +210,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       log.error({ err, ...opts.metrics }, 'metrics endpoint unavailable');
     }
   }
+  timedReload.follow(config.globalDefs.reloadTimeFile, config.globalDefs.reloadRepeat);
+  void stopped.finally(() => timedReload.close());
   const servers = config.virtualServers.length > 0 ? `, ${config.virtualServers.length} virtual servers` : '';
   notify(`READY=1\nSTATUS=${config.instances.length} VRRP instances${servers} running\nMAINPID=${process.pid}`);
   // Node writes its compile cache (systemd's CacheDirectory=, see cli.ts) only at a clean exit: a daemon may never
@@ -243,3 +251,84 @@ function tryFile(op: () => void, log: Logger, file: string): void {
     log.warn({ err, file }, 'reload_file: cannot create or remove it');
   }
 }
+
+/**
+ * keepalived's reload_time_file / reload_repeat: the file's time (core/config/reload-time.ts) schedules a reload;
+ * the file's directory is watched, so writing, changing or deleting the file reschedules or cancels it. Once due,
+ * the file is deleted (unless reload_repeat: a time without a date then reloads every day).
+ */
+class TimedReload {
+  private file: string | undefined;
+  private repeat = false;
+  private timer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly reload: () => void,
+  ) {}
+
+  follow(file: string | undefined, repeat: boolean): void {
+    if (file !== this.file) {
+      this.watcher?.close();
+      this.watcher = undefined;
+      if (file !== undefined) {
+        try {
+          this.watcher = watch(path.dirname(file), (_event, name) => {
+            if (name === path.basename(file)) this.schedule();
+          });
+        } catch (err) {
+          this.log.warn({ err, file }, 'reload_time_file: cannot watch its directory; no timed reload');
+        }
+      }
+    }
+    this.file = file;
+    this.repeat = repeat;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const file = this.file;
+    if (file === undefined) return;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return; // no file: no reload
+    }
+    const now = Date.now();
+    const t = reloadTimeOf(text, now, (ms) => -new Date(ms).getTimezoneOffset());
+    if (!t.ok) {
+      this.log.warn({ file, reason: t.reason }, 'reload_time_file: not a time; no reload scheduled');
+      return;
+    }
+    if (t.at <= now) return; // a date that is past
+    const wait = t.at - now;
+    // setTimeout's limit is about 24.8 days: a later time is looked at again then.
+    this.timer = setTimeout(
+      () => (wait > MAX_TIMEOUT_MS ? this.schedule() : this.due(file)),
+      Math.min(wait, MAX_TIMEOUT_MS),
+    );
+    this.log.info({ file, at: new Date(t.at).toISOString() }, 'reload scheduled by reload_time_file');
+  }
+
+  private due(file: string): void {
+    if (!this.repeat) {
+      try {
+        rmSync(file, { force: true });
+      } catch (err) {
+        this.log.warn({ err, file }, 'reload_time_file: cannot delete it after the reload');
+      }
+    }
+    this.reload();
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.watcher?.close();
+  }
+}
+
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;

@@ -83,6 +83,7 @@ describe('YAML configuration: valid files', () => {
         ownerIgnoreAdverts: false,
         notifyPriorityChanges: false,
         logUnknownVrids: false,
+        reloadRepeat: false,
         disableLocalIgmp: false,
         dynamicInterfaces: false,
         fifoWriteStatesOnReload: false,

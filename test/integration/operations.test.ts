@@ -197,6 +197,38 @@ describe.skipIf(!canRunNetns())('operations', () => {
     expect(r1.lines().some((l) => l.msg === 'configuration reloaded')).toBe(true);
   });
 
+  it('reload_time_file: a reload at the time the file says, the file deleted after', async () => {
+    lab = Lab.create('reloadtime', ['r1']);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-reloadtime-'));
+    const file = path.join(dir, 'reload.at');
+    const r1 = new VipdRouter(lab, 'r1', {
+      name: 'VI_1',
+      vrid: 64,
+      priority: 150,
+      advertInt: 0.1,
+      vips: [`${VIP}/24`],
+      topLevel: `global_defs:\n  reload_time_file: ${file}\n`,
+    }).start();
+    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
+    // Written after the start: the directory is watched. Two seconds ahead, in UTC (HH:MM:SSZ).
+    const at = new Date(Date.now() + 2000).toISOString().slice(11, 19);
+    writeFileSync(file, `${at}Z\n`);
+    await waitFor(
+      () => (r1.lines().some((l) => l.msg === 'reload scheduled by reload_time_file') ? true : undefined),
+      3000,
+      20,
+      'scheduled',
+    );
+    expect(r1.lines().some((l) => l.msg === 'configuration reloaded')).toBe(false);
+    await waitFor(
+      () => (r1.lines().some((l) => l.msg === 'configuration reloaded') ? true : undefined),
+      5000,
+      20,
+      'reloaded',
+    );
+    expect(existsSync(file)).toBe(false);
+  });
+
   it("notify FIFO: keepalived's lines through the FIFO to its reader script, STOP last, the reader ends with vipd", async () => {
     lab = Lab.create('fifo', ['r1']);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-fifo-'));

@@ -62,6 +62,8 @@ export function modelToTree(config: VipdConfig): Tree {
   put(gd, 'vrrp_mcast_group6', g.mcastGroups[6]);
   if (g.logUnknownVrids) gd.log_unknown_vrids = true;
   put(gd, 'reload_file', g.reloadFile);
+  put(gd, 'reload_time_file', g.reloadTimeFile);
+  if (g.reloadRepeat) gd.reload_repeat = true;
   if (g.disableLocalIgmp) gd.disable_local_igmp = true;
   if (g.dynamicInterfaces) gd.dynamic_interfaces = true;
   if (g.fifoWriteStatesOnReload) gd.fifo_write_vrrp_states_on_reload = true;

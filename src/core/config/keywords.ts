@@ -57,8 +57,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'reload_time_file',
-  'reload_repeat',
   'json_version',
   'enable_snmp_rfcv2',
   'enable_snmp_rfcv3',

@@ -96,6 +96,10 @@ export interface GlobalDefs {
   dynamicInterfaces: boolean;
   /** `disable_local_igmp`: net.ipv4.igmp_link_local_mcast_reports 0 while vipd runs. */
   disableLocalIgmp: boolean;
+  /** `reload_time_file PATH`: a reload at the time the file says (reload-time.ts), the file deleted after. */
+  reloadTimeFile?: string | undefined;
+  /** `reload_repeat`: the file is kept (a time without a date reloads every day). */
+  reloadRepeat: boolean;
   /** `reload_file [PATH]`: made empty while a reload reads the files, removed after (true: vipd.reload by the pid file). */
   reloadFile?: string | true | undefined;
   /** `log_unknown_vrids`: log each advert for a VRID not configured on the interface it arrived on. */

@@ -75,6 +75,8 @@ export const globalDefsSchema = z
     log_unknown_vrids: flag,
     // Bare: vipd.reload beside the pid file.
     reload_file: z.union([z.literal(true), absolutePath], { error: 'must be an absolute file path, or nothing' }),
+    reload_time_file: absolutePath,
+    reload_repeat: flag,
     disable_local_igmp: flag,
     dynamic_interfaces: z.union([flag, z.literal('allow_if_changes')], {
       error: 'must be true, false or allow_if_changes',
@@ -227,6 +229,8 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     },
     logUnknownVrids: g.log_unknown_vrids ?? false,
     reloadFile: g.reload_file,
+    reloadTimeFile: g.reload_time_file,
+    reloadRepeat: g.reload_repeat ?? false,
     disableLocalIgmp: g.disable_local_igmp ?? false,
     dynamicInterfaces: g.dynamic_interfaces !== undefined && g.dynamic_interfaces !== false,
     fifoWriteStatesOnReload: g.fifo_write_vrrp_states_on_reload ?? false,
