@@ -111,6 +111,8 @@ export class InstanceRunner implements AdvertSink {
   private sendRetryMs = SEND_RETRY_MS;
   private sendRetry: TimerPort | undefined;
   private stopping = false;
+  /** Adverts carry keepalived's pre-1.3.6 unicast checksum (old_unicast_checksum, or a peer that sends it). */
+  private oldChecksum = false;
   /** Stopping because a reload removed it: notifies DELETED (notify_deleted) or FAULT, not STOP. */
   private deleted = false;
   private readonly sendErrors: RepeatedErrors;
@@ -168,6 +170,8 @@ export class InstanceRunner implements AdvertSink {
 
   /** What follows from the configuration alone: destinations, checksum form, what received adverts must match. */
   private applyConfig(c: InstanceConfig): void {
+    if (c.oldUnicastChecksum === 'always') this.oldChecksum = true;
+    if (c.oldUnicastChecksum === 'never') this.oldChecksum = false;
     this.current = c;
     this.destinations = c.unicastPeers.length > 0 ? c.unicastPeers : [c.mcastGroup ?? VRRP_MULTICAST_GROUP[c.family]];
     this.checksumMode = c.v3ChecksumAsV2 ? 'message-only' : 'pseudo-header';
@@ -181,6 +185,7 @@ export class InstanceRunner implements AdvertSink {
       unicastPeers: c.unicastPeers,
       checkUnicastSrc: c.checkUnicastSrc,
       ownerIgnoreAdverts: c.ownerIgnoreAdverts,
+      oldUnicastChecksum: c.oldUnicastChecksum,
       skipCheckAdvAddr: c.skipCheckAdvAddr,
     };
   }
@@ -350,6 +355,12 @@ export class InstanceRunner implements AdvertSink {
     }
     this.counters.advertRcvd++;
     for (const n of notes) this.counters.note(n);
+    // keepalived's automatic old_unicast_checksum: a peer that sends the old checksum gets it back.
+    if (notes.includes('checksum_old_unicast') && !this.oldChecksum) {
+      this.oldChecksum = true;
+      this.advertCache.clear();
+      this.log.info({ src: packet.src }, 'peer uses the pre-1.3.6 unicast checksum: sending it too');
+    }
     if (advert.priority === 0) this.counters.priZeroRcvd++;
     if (notes.length > 0) this.log.debug({ notes, src: packet.src }, 'advert accepted with notes');
     // Timers restart from the kernel's arrival time of the advert, not from when it was read.
@@ -588,7 +599,12 @@ export class InstanceRunner implements AdvertSink {
         authType: authTypeOf(c),
         authPassword: c.auth?.password,
       },
-      { family: c.family, src: this.runtime.primaryAddress, dst },
+      // The old unicast checksum is taken over the multicast group, whatever the destination.
+      {
+        family: c.family,
+        src: this.runtime.primaryAddress,
+        dst: this.oldChecksum && c.family === 4 ? '224.0.0.18' : dst,
+      },
       this.checksumMode,
     );
   }

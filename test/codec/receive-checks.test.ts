@@ -233,6 +233,23 @@ describe('R6 checksum', () => {
     expect(notesOf(run(V3_IPV4, { message }))).toEqual(['checksum_message_only']);
   });
 
+  it("v3 IPv4 unicast with keepalived's pre-1.3.6 checksum (over 224.0.0.18) is accepted, noted; with old_unicast_checksum never, dropped", () => {
+    const unicast = { dst: '10.88.0.2', ttl: 255 };
+    const message = resealed(V3_IPV4.message, { ...V3_IPV4.rx, dst: '224.0.0.18' }, 3, 'pseudo-header');
+    expect(
+      notesOf(run(V3_IPV4, { message, rx: unicast, expectation: { unicastPeers: ['10.88.0.11', V3_IPV4.rx.src] } })),
+    ).toEqual(['checksum_old_unicast']);
+    expect(
+      outcome(
+        run(V3_IPV4, {
+          message,
+          rx: unicast,
+          expectation: { oldUnicastChecksum: 'never', unicastPeers: [V3_IPV4.rx.src] },
+        }),
+      ),
+    ).toBe('checksum');
+  });
+
   it('RFC9568-7.1-R6 v3 IPv4 with the pseudo-header checksum is accepted without a note', () => {
     expect(notesOf(run(V3_IPV4))).toEqual([]);
   });

@@ -53,6 +53,11 @@ export interface ReceiveExpectation {
   /** keepalived `vrrp_owner_ignore_adverts`: an owner (priority 255) drops every advert as 'owner'. */
   ownerIgnoreAdverts?: boolean | undefined;
   unicastPeers?: string[] | undefined;
+  /**
+   * keepalived `old_unicast_checksum`: 'never' refuses a VRRPv3 unicast advert whose checksum was taken over the
+   * multicast group (keepalived before 1.3.6); otherwise it is accepted, noted 'checksum_old_unicast'.
+   */
+  oldUnicastChecksum?: 'always' | 'never' | undefined;
   /** keepalived `skip_check_adv_addr`: the address list is not compared (no 'address_list' note). */
   skipCheckAdvAddr?: boolean | undefined;
   /** keepalived `check_unicast_src`: in unicast mode, drop adverts whose source is not a peer. */

@@ -28,6 +28,7 @@ export type DropReason = (typeof DROP_REASONS)[number];
 /** Deviations that do not drop the advert but are worth counting and logging. */
 export const ACCEPT_NOTES = [
   'checksum_message_only',
+  'checksum_old_unicast',
   'interval_mismatch',
   'address_list',
   'first_address_not_link_local',

@@ -18,6 +18,7 @@ import {
   readWireHeader,
   V2_AUTH_DATA_LENGTH,
   VRRP_HEADER_LENGTH,
+  VRRP_MULTICAST_GROUP,
   VRRP_TTL,
   VRRP_TYPE_ADVERTISEMENT,
   type WireHeader,
@@ -151,6 +152,19 @@ function checkChecksum(r: Received): Drop | undefined {
   if (vrrpChecksum(message, version, rx, 'pseudo-header') === header.checksum) return undefined;
   if (version === 3 && rx.family === 4 && vrrpChecksum(message, 3, rx, 'message-only') === header.checksum) {
     r.notes.push('checksum_message_only');
+    return undefined;
+  }
+  // keepalived before 1.3.6 took a unicast advert's checksum over the multicast group; 2.2.7 accepts it (and
+  // answers in kind) unless told `old_unicast_checksum never`.
+  const old = { ...rx, dst: VRRP_MULTICAST_GROUP[4] };
+  if (
+    version === 3 &&
+    rx.family === 4 &&
+    !isMulticast(rx.dst) &&
+    r.expectation?.oldUnicastChecksum !== 'never' &&
+    vrrpChecksum(message, 3, old, 'pseudo-header') === header.checksum
+  ) {
+    r.notes.push('checksum_old_unicast');
     return undefined;
   }
   const hex = header.checksum.toString(16).padStart(4, '0');

@@ -223,6 +223,7 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.dontTrackPrimary) b.dont_track_primary = true;
   if (i.promoteSecondaries) b.promote_secondaries = true;
   if (i.trackSrcIp) b.track_src_ip = true;
+  if (i.oldUnicastChecksum) b.old_unicast_checksum = i.oldUnicastChecksum === 'never' ? 'never' : true;
   if (i.strictMode !== g.vrrpStrict) b.strict_mode = i.strictMode;
   if (i.useVmac) b.use_vmac = i.useVmac.ifname;
   if (i.vmacXmitBase) b.vmac_xmit_base = true;

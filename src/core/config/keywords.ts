@@ -78,7 +78,6 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'auth_hmac',
   'vrf',
   'timer_expired_backup',
-  'old_unicast_checksum',
 ]);
 
 /** vrrp_sync_group keywords not built yet. */

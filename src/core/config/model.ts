@@ -396,6 +396,12 @@ export interface InstanceConfig {
   skipCheckAdvAddr?: boolean | undefined;
   /** `accept` (true) / `no_accept`. vipd never installs no_accept firewall rules: false is not supported yet. */
   accept: boolean;
+  /**
+   * `old_unicast_checksum [never]`: VRRPv3 unicast adverts with keepalived's pre-1.3.6 checksum (taken over
+   * 224.0.0.18): 'always' sends it; by default it is sent once a peer is heard using it; 'never' neither accepts nor
+   * sends it.
+   */
+  oldUnicastChecksum?: 'always' | 'never' | undefined;
   /** `track_src_ip`: FAULT while the configured unicast_src_ip / mcast_src_ip is not on the interface. */
   trackSrcIp?: boolean | undefined;
   /** `promote_secondaries`: net.ipv4.conf.IF.promote_secondaries set while it runs (IPv4). */

@@ -100,6 +100,10 @@ export const instanceSchema = z
     dont_track_primary: flag,
     promote_secondaries: flag,
     track_src_ip: flag,
+    // Bare: always (and auto-detected, as by default); `never`: no auto-detection either.
+    old_unicast_checksum: z.union([z.literal(true).transform(() => 'always' as const), z.literal('never')], {
+      error: 'must be nothing or never',
+    }),
     track_interface: trackEntries,
     track_script: trackEntries,
     track_file: trackEntries,
@@ -358,6 +362,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     dontTrackPrimary: r.dont_track_primary ?? false,
     promoteSecondaries: r.promote_secondaries ?? false,
     trackSrcIp: r.track_src_ip ?? false,
+    oldUnicastChecksum: r.old_unicast_checksum,
     strictMode: r.strict_mode ?? g.vrrpStrict,
     ...trackers,
     excludedVips,
