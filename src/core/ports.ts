@@ -74,6 +74,8 @@ export interface AddressSpec {
   peer?: { address: string } | undefined;
   /** `home`, `mngtmpaddr`, `noprefixroute`, `autojoin` (IPv6 / any): the kernel's address flags. */
   flags?: { home?: true; manageTempAddr?: true; noPrefixRoute?: true; autoJoin?: true } | undefined;
+  /** static_ipaddress `track_group NAME`: while it cannot be put back, that group's instances are in FAULT. */
+  trackGroup?: string | undefined;
   /** `preferred_lft N` (seconds; 0: deprecated, never chosen as a source address). Valid forever. */
   preferredLifetimeS?: number | undefined;
 }

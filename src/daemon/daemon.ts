@@ -371,6 +371,15 @@ export class Daemon {
     }
   }
 
+  /** track_group: a static address that cannot be put back (held false) is a fault of the group's instances. */
+  private staticHeld(a: AddressSpec, held: boolean, why = ''): void {
+    if (a.trackGroup === undefined) return;
+    for (const name of this.config.trackGroups?.[a.trackGroup] ?? []) {
+      const r = this.instances.find((x) => x.config.name === name);
+      r?.setFault(`static:${a.address}`, !held, `static address ${a.address} cannot be put back: ${why}`);
+    }
+  }
+
   /** dynamic_interfaces: an instance whose interface does not exist waits in FAULT until it appears. */
   private interfaceAbsent(r: InstanceRunner): void {
     const why = `interface ${r.config.interface} does not exist (dynamic_interfaces: waiting for it)`;
@@ -795,7 +804,14 @@ export class Daemon {
     const listed = await this.listAddresses(dev, family);
     const b = this.interfaces.get(dev);
     if (b?.receivers.has(family)) this.applySource(b, family, b.index === undefined ? undefined : listed);
-    if (!listed || this.stopping) return;
+    if (this.stopping) return;
+    if (!listed) {
+      // The device is gone: its static addresses cannot be put back until it returns.
+      for (const a of this.config.staticAddresses) {
+        if (a.dev === dev && a.family === family) this.staticHeld(a, false, `${dev} does not exist`);
+      }
+      return;
+    }
     const present = new Set(listed.map((a) => canonicalAddress(a.address)));
     for (const r of this.instances) {
       r.restoreVips(dev, family, present);
@@ -812,7 +828,20 @@ export class Daemon {
         { addresses: gone.map((a) => a.address), dev },
         'static address deleted behind vipd: adding it back',
       );
-      await Promise.all(gone.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
+      await Promise.all(
+        gone.map((a) =>
+          this.ledger.addAddress(STATIC_OWNER, a).catch((err: unknown) => {
+            this.staticHeld(a, false, err instanceof Error ? err.message : String(err));
+            if (!a.trackGroup) throw err;
+          }),
+        ),
+      );
+    }
+    // Static addresses there (again): their track groups' instances may leave FAULT.
+    for (const a of this.config.staticAddresses) {
+      if (a.dev === dev && a.family === family && a.trackGroup && present.has(canonicalAddress(a.address))) {
+        this.staticHeld(a, true);
+      }
     }
   }
 

@@ -106,6 +106,7 @@ describe('YAML configuration: valid files', () => {
         lvs: { flushAtStart: false, flushOnStop: false, timeouts: undefined, syncDaemon: undefined },
         process: DEFAULT_PROCESS_SETTINGS,
       },
+      trackGroups: {},
       instances: [
         {
           name: 'VI_1',

@@ -382,3 +382,39 @@ describe('interface_up_down_delays', () => {
     });
   });
 });
+
+describe('track_group', () => {
+  it("a static address that cannot be put back faults its group's instances until it is back", async () => {
+    const w = world(
+      '',
+      'track_group:\n  G: { group: [VI_1] }\nstatic_ipaddress: ["198.51.100.1/24 dev eth1 track_group G"]\n',
+    );
+    w.kernel.addLink('eth1');
+    await w.daemon.start();
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    w.kernel.deleteLink('eth1');
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    w.kernel.addLink('eth1');
+    await w.settle();
+    await w.settle();
+    expect(w.kernel.has('eth1', '198.51.100.1')).toBe(true);
+    expect(w.state()).toBe('BACKUP');
+  });
+
+  it('keepalived.conf: the group and the address option; a VIP cannot name one', () => {
+    const text =
+      'track_group G {\n  group {\n    VI_1\n  }\n}\nstatic_ipaddress {\n  198.51.100.1/24 dev eth1 track_group G\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1 track_group G\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors.map((e) => e.message)).toEqual([
+      'virtual_ipaddress "192.0.2.1 track_group G": track_group applies to static addresses only',
+    ]);
+    const ok = parseKeepalivedToConfig(text.replace(' track_group G\n  }\n}\n', '\n  }\n}\n'), '/k.conf', {
+      host: memHost({ '/k.conf': text }),
+    });
+    expect(ok.errors).toEqual([]);
+    expect(ok.config?.trackGroups).toEqual({ G: ['VI_1'] });
+    expect(ok.config?.staticAddresses[0]?.trackGroup).toBe('G');
+  });
+});

@@ -140,6 +140,10 @@ export function modelToTree(config: VipdConfig): Tree {
   }
 
   if (config.staticAddresses.length > 0) tree.static_ipaddress = config.staticAddresses.map((a) => vipLine(a, ''));
+  const trackGroups = Object.entries(config.trackGroups ?? {});
+  if (trackGroups.length > 0) {
+    tree.track_group = Object.fromEntries(trackGroups.map(([name, group]) => [name, { group: [group.join(' ')] }]));
+  }
   const delays = Object.entries(g.linkDelays);
   if (delays.length > 0) {
     tree.interface_up_down_delays = delays.map(([name, d]) => `${name} ${s(d.downMs)} ${s(d.upMs)}`);
@@ -338,12 +342,19 @@ function trackLine(name: string, weight: number, reverse: boolean, defaultWeight
 
 /** One virtual_ipaddress line for an AddressSpec; `dev` only when it is not the instance interface. */
 export function vipLine(v: AddressSpec, instanceInterface: string): string {
-  let line = `${v.address}/${v.prefix}`;
+  // With a peer, the address takes no prefix (keepalived's rule); the peer's /32 or /128 is implied.
+  let line = v.peer ? `${v.address} peer ${v.peer.address}` : `${v.address}/${v.prefix}`;
   if (v.broadcast !== undefined) line += ` brd ${v.broadcast}`;
   if (v.dev !== instanceInterface) line += ` dev ${v.dev}`;
   if (v.scope !== undefined) line += ` scope ${v.scope}`;
   if (v.label !== undefined) line += ` label ${v.label}`;
   if (v.noTrack) line += ' no_track';
+  if (v.flags?.home) line += ' home';
+  if (v.flags?.manageTempAddr) line += ' mngtmpaddr';
+  if (v.flags?.noPrefixRoute) line += ' noprefixroute';
+  if (v.flags?.autoJoin) line += ' autojoin';
+  if (v.preferredLifetimeS !== undefined) line += ` preferred_lft ${v.preferredLifetimeS}`;
+  if (v.trackGroup !== undefined) line += ` track_group ${v.trackGroup}`;
   return line;
 }
 

@@ -52,7 +52,6 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
   'vrrp_track_process',
   'track_process',
   'bfd_instance',
-  'track_group',
 ]);
 
 /** global_defs keywords (VRRP, process and notification side). */

@@ -451,6 +451,8 @@ export interface InstanceConfig {
 }
 
 export interface VipdConfig {
+  /** `track_group NAME { group { ... } }`: name → instance names (static_ipaddress `track_group NAME`). */
+  trackGroups?: Readonly<Record<string, string[]>> | undefined;
   globalDefs: GlobalDefs;
   instances: InstanceConfig[];
   /** `vrrp_sync_group` blocks, in file order. */

@@ -9,7 +9,8 @@
  *
  * Defaults as keepalived: prefix /32 (IPv4) or /128 (IPv6); dev = the instance interface. `-nodad` is what vipd
  * does for every IPv6 VIP anyway (a moving address must not wait for DAD). keepalived options whose behaviour
- * vipd has not built yet (track_group, use_vmac) are refused as "not supported yet"; anything else is an unknown
+ * vipd has not built yet (use_vmac) are refused as "not supported yet"; `track_group NAME` is for static addresses
+ * (`staticAddress`) only; anything else is an unknown
  * option. keepalived merely logs and ignores a broadcast, scope or label on
  * an IPv6 address; vipd refuses them, as it refuses every setting it would otherwise drop.
  */
@@ -21,7 +22,7 @@ export type VipParseResult = { ok: true; spec: AddressSpec; warnings: string[] }
 export const VIP_SCOPES = ['global', 'site', 'link', 'host', 'nowhere'] as const;
 
 /** keepalived virtual_ipaddress options that vipd knows but does not implement yet. */
-const UNSUPPORTED_OPTIONS = new Set(['track_group', 'use_vmac']);
+const UNSUPPORTED_OPTIONS = new Set(['use_vmac']);
 
 /** Options without a value: the kernel's address flags (home and mngtmpaddr are IPv6's). */
 const FLAG_OPTIONS: Readonly<Record<string, { flag?: keyof NonNullable<AddressSpec['flags']>; v6Only: boolean }>> = {
@@ -49,7 +50,7 @@ export function isValidIfName(name: string): boolean {
  * Parses one line. `defaultDev` is the instance interface. Errors name the offending word and the line's
  * address, e.g. `unknown option "bogus" in virtual_ipaddress "10.0.0.1/24 bogus"`.
  */
-export function parseVip(line: string, defaultDev: string): VipParseResult {
+export function parseVip(line: string, defaultDev: string, staticAddress = false): VipParseResult {
   const words = line.trim().split(/\s+/).filter(Boolean);
   const quoted = `"${line.trim()}"`;
   const fail = (error: string): VipParseResult => ({ ok: false, error });
@@ -98,7 +99,10 @@ export function parseVip(line: string, defaultDev: string): VipParseResult {
       if (flagOption.flag) spec.flags = { ...spec.flags, [flagOption.flag]: true };
       continue;
     }
-    if (!['brd', 'dev', 'scope', 'label', 'peer', 'preferred_lft'].includes(name)) {
+    if (name === 'track_group' && !staticAddress) {
+      return fail(`virtual_ipaddress ${quoted}: track_group applies to static addresses only`);
+    }
+    if (!['brd', 'dev', 'scope', 'label', 'peer', 'preferred_lft', 'track_group'].includes(name)) {
       return fail(`unknown option "${opt}" in virtual_ipaddress ${quoted}`);
     }
     if (seen.has(name)) return fail(`virtual_ipaddress ${quoted}: ${opt} is given twice`);
@@ -122,6 +126,9 @@ export function parseVip(line: string, defaultDev: string): VipParseResult {
         if (family === 6) return fail(`virtual_ipaddress ${quoted}: label applies to IPv4 addresses only`);
         if (!LABEL.test(value)) return fail(`virtual_ipaddress ${quoted}: label "${value}" must be 1–15 characters`);
         spec.label = value;
+        break;
+      case 'track_group':
+        spec.trackGroup = value;
         break;
       case 'peer':
         // keepalived: a peer address without prefix, and the address itself without one (a host route).

@@ -18,7 +18,8 @@ export type Context =
   | 'virtual_server'
   | 'real_server'
   | 'section'
-  | 'garp_group';
+  | 'garp_group'
+  | 'track_group';
 
 export type Rule =
   /** `KW NAME { ... }` → tree[KW][NAME] = map (in context `ctx`); `multiWord`: NAME is every word (`10.0.0.1 80`). */
@@ -55,6 +56,7 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['static_rules', { kind: 'list' }],
   ['garp_group', { kind: 'sectionList', ctx: 'garp_group' }],
   ['interface_up_down_delays', { kind: 'list' }],
+  ['track_group', { kind: 'named', ctx: 'track_group' }],
   ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".
@@ -125,6 +127,9 @@ const SYNC_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
 /** `garp_group { garp_interval S  gna_interval S  interface IF | interfaces { IF IF } }`, repeatable. */
 const GARP_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>(lists('interfaces'));
 
+/** `track_group NAME { group { VI_1 VI_2 } }`. */
+const TRACK_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>(lists('group'));
+
 const NONE: ReadonlyMap<string, Rule> = new Map();
 
 export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
@@ -147,7 +152,9 @@ export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
                     ? REAL_SERVER
                     : ctx === 'garp_group'
                       ? GARP_GROUP
-                      : NONE;
+                      : ctx === 'track_group'
+                        ? TRACK_GROUP
+                        : NONE;
   return table.get(keyword);
 }
 

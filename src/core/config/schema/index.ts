@@ -30,7 +30,7 @@ import type {
 import { buildCheck, buildClientTls } from './checkers.js';
 import { buildGlobalDefs } from './global.js';
 import { buildInstance, checkUnique } from './instance.js';
-import { buildGarpGroups, buildLinkDelays } from './interfaces.js';
+import { buildGarpGroups, buildLinkDelays, buildTrackGroups } from './interfaces.js';
 import { type Issues, isMap, type Locator, Reporter, type ValidationResult } from './report.js';
 import { buildRoutes, buildRules, RulePreferences } from './routing.js';
 import { buildStaticAddresses } from './static.js';
@@ -55,6 +55,7 @@ const MODELLED_TOP_LEVEL = [
   'garp_group',
   'SSL',
   'interface_up_down_delays',
+  'track_group',
 ] as const;
 
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
@@ -238,6 +239,7 @@ export function validateConfig(
     checkUnique(instances, report);
   }
 
+  const trackGroups = buildTrackGroups(root, new Set(instanceNames), report);
   const syncGroups: SyncGroupConfig[] = [];
   const memberOf = new Map<string, { group: string; line: number }>();
   for (const [name, body] of namedBlocks(root, 'vrrp_sync_group', report)) {
@@ -281,7 +283,14 @@ export function validateConfig(
     trackProcesses: [...processes.values()],
     virtualServers,
     virtualServerGroups: [...groups.values()],
-    staticAddresses: buildStaticAddresses(root.static_ipaddress, instances, globalDefs.defaultInterface, report),
+    staticAddresses: buildStaticAddresses(
+      root.static_ipaddress,
+      instances,
+      globalDefs.defaultInterface,
+      trackGroups,
+      report,
+    ),
+    trackGroups,
     staticRoutes,
     staticRules,
   });

@@ -1,5 +1,5 @@
 /**
- * The interface settings of keepalived's top level: garp_group and interface_up_down_delays.
+ * keepalived's top-level groups: garp_group, interface_up_down_delays, track_group.
  *
  * `garp_group { garp_interval S  gna_interval S  interface IF | interfaces { IF ... } }` (keepalived): the pacing
  * of gratuitous ARPs / unsolicited NAs on these interfaces, aggregated across them (one pace for the group),
@@ -85,5 +85,39 @@ export function buildLinkDelays(node: unknown, report: Reporter): Record<string,
     }
     out[name] = { downMs: toMs(downS), upMs: toMs(upS) };
   });
+  return out;
+}
+
+/**
+ * `track_group NAME { group { VI_1 VI_2 } }`: instances that go to FAULT while a static address naming the group
+ * (`track_group NAME`) cannot be put back. Name → instance names (each one that exists).
+ */
+export function buildTrackGroups(
+  root: Record<string, unknown>,
+  instances: ReadonlySet<string>,
+  report: Reporter,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const node = root.track_group;
+  if (node === undefined) return out;
+  if (!isMap(node)) {
+    report.error(['track_group'], 'value', 'track_group must be a map of names to { group: [VI_1, ...] }');
+    return out;
+  }
+  for (const [name, body] of Object.entries(node)) {
+    const at = ['track_group', name];
+    const group = isMap(body) ? body.group : undefined;
+    const members = (Array.isArray(group) ? group : []).flatMap((l) => String(l).trim().split(/\s+/)).filter(Boolean);
+    if (members.length === 0) {
+      report.error(at, 'key', `track_group ${name} has no group { VI_1 ... }`);
+      continue;
+    }
+    const unknown = members.find((m) => !instances.has(m));
+    if (unknown !== undefined) {
+      report.error(at, 'value', `track_group ${name}: there is no vrrp_instance ${unknown}`);
+      continue;
+    }
+    out[name] = members;
+  }
   return out;
 }

@@ -13,6 +13,7 @@ export function buildStaticAddresses(
   node: unknown,
   instances: readonly InstanceConfig[],
   defaultInterface: string | undefined,
+  trackGroups: Readonly<Record<string, string[]>>,
   report: Reporter,
 ): AddressSpec[] {
   if (node === undefined) return [];
@@ -40,12 +41,16 @@ export function buildStaticAddresses(
       if (!report.keepalived) return;
       dev = 'eth0';
     }
-    const res = parseVip(String(line), dev);
+    const res = parseVip(String(line), dev, true);
     if (!res.ok) {
       report.error(at, 'value', res.error.replace(/virtual_ipaddress\b/, 'static_ipaddress'));
       return;
     }
     for (const w of res.warnings) report.warn(at, 'value', w.replace(/virtual_ipaddress\b/, 'static_ipaddress'));
+    if (res.spec.trackGroup !== undefined && !Object.hasOwn(trackGroups, res.spec.trackGroup)) {
+      report.error(at, 'value', `static_ipaddress ${res.spec.address}: there is no track_group ${res.spec.trackGroup}`);
+      return;
+    }
     const key = addressKey(res.spec);
     const vip = vips.get(key);
     if (vip) {
