@@ -33,6 +33,10 @@ export function buildRoutes(node: unknown, at: readonly PathSegment[], kind: str
   const seen = new Set<string>();
   (lines ?? []).forEach((line, i) => {
     const where = typeof node === 'string' ? at : [...at, i];
+    if (/\strack_group\s/.test(` ${line} `)) {
+      report.error(where, 'value', `${kind}: track_group on a route is not supported yet (static addresses have it)`);
+      return;
+    }
     const r = parseRouteLine(line);
     if (!r.ok) {
       report.warn(where, 'value', `${kind}: ${r.error}; the line is skipped`);
@@ -62,6 +66,10 @@ export function buildRules(
   const seen = new Set<string>();
   (lines ?? []).forEach((line, i) => {
     const where = typeof node === 'string' ? at : [...at, i];
+    if (/\strack_group\s/.test(` ${line} `)) {
+      report.error(where, 'value', `${kind}: track_group on a rule is not supported yet (static addresses have it)`);
+      return;
+    }
     const r = parseRuleLine(line, preferences.peek());
     if (!r.ok) {
       report.warn(where, 'value', `${kind}: ${r.error}; the line is skipped`);
