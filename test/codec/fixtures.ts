@@ -10,6 +10,7 @@ import { type ChecksumMode, VRRP_CHECKSUM_OFFSET, vrrpChecksum } from '../../src
 import { decodeEthernetFrame, ETHERTYPE } from '../../src/core/codec/ethernet.js';
 import { decodeIpv4Datagram } from '../../src/core/codec/ipv4.js';
 import { decodeIpv6Header } from '../../src/core/codec/ipv6.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { ipPacket, type PcapRecord } from '../helpers/pcap.js';
 
 export const VECTORS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/vectors');
@@ -135,13 +136,4 @@ export function permissiveFor(message: Buffer): (vrid: number) => ReceiveExpecta
 }
 
 /** A small seeded PRNG (mulberry32): random tests that fail the same way every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;

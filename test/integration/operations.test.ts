@@ -156,18 +156,28 @@ describe.skipIf(!canRunNetns())('operations', () => {
     expect(JSON.parse(readFileSync(data, 'utf8')).instances[0].name).toBe('VI_1');
   });
 
-  it('state_dump_file, stats_dump_file and json_dump_file say where the dumps go', async () => {
-    lab = Lab.create('dumps', ['r1']);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-dumps-'));
+  /** One vipd MASTER in a lab of its own, with these global_defs lines; and a directory for its files. */
+  async function masterWith(tag: string, vrid: number, globals: (dir: string) => string) {
+    lab = Lab.create(tag, ['r1']);
+    const dir = mkdtempSync(path.join(os.tmpdir(), `vipd-${tag}-`));
     const r1 = new VipdRouter(lab, 'r1', {
       name: 'VI_1',
-      vrid: 62,
+      vrid,
       priority: 150,
       advertInt: 0.1,
       vips: [`${VIP}/24`],
-      topLevel: `global_defs:\n  state_dump_file: ${dir}/state\n  stats_dump_file: ${dir}/stats\n  json_dump_file: ${dir}/json\n`,
+      topLevel: `global_defs:\n${globals(dir)}`,
     }).start();
     await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
+    return { r1, dir };
+  }
+
+  it('state_dump_file, stats_dump_file and json_dump_file say where the dumps go', async () => {
+    const { r1, dir } = await masterWith(
+      'dumps',
+      62,
+      (d) => `  state_dump_file: ${d}/state\n  stats_dump_file: ${d}/stats\n  json_dump_file: ${d}/json\n`,
+    );
     r1.signal('SIGUSR1');
     r1.signal('SIGUSR2');
     const files = ['state', 'stats', 'json'].map((f) => path.join(dir, f));
@@ -179,18 +189,8 @@ describe.skipIf(!canRunNetns())('operations', () => {
   });
 
   it('reload_file: a file an updater made is emptied as the reload reads the files, and removed once it has', async () => {
-    lab = Lab.create('reloadfile', ['r1']);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-reloadfile-'));
+    const { r1, dir } = await masterWith('reloadfile', 63, (d) => `  reload_file: ${d}/reload.marker\n`);
     const marker = path.join(dir, 'reload.marker');
-    const r1 = new VipdRouter(lab, 'r1', {
-      name: 'VI_1',
-      vrid: 63,
-      priority: 150,
-      advertInt: 0.1,
-      vips: [`${VIP}/24`],
-      topLevel: `global_defs:\n  reload_file: ${marker}\n`,
-    }).start();
-    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
     writeFileSync(marker, 'update in progress\n'); // what an updater does before it signals the reload
     r1.signal('SIGHUP');
     await waitFor(() => (existsSync(marker) ? undefined : true), 5000, 20, 'the marker removed');
@@ -198,18 +198,8 @@ describe.skipIf(!canRunNetns())('operations', () => {
   });
 
   it('reload_time_file: a reload at the time the file says, the file deleted after', async () => {
-    lab = Lab.create('reloadtime', ['r1']);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-reloadtime-'));
+    const { r1, dir } = await masterWith('reloadtime', 64, (d) => `  reload_time_file: ${d}/reload.at\n`);
     const file = path.join(dir, 'reload.at');
-    const r1 = new VipdRouter(lab, 'r1', {
-      name: 'VI_1',
-      vrid: 64,
-      priority: 150,
-      advertInt: 0.1,
-      vips: [`${VIP}/24`],
-      topLevel: `global_defs:\n  reload_time_file: ${file}\n`,
-    }).start();
-    await waitFor(() => (r1.state() === 'MASTER' ? true : undefined), 5000, 20, 'r1 MASTER');
     // Written after the start: the directory is watched. Two seconds ahead, in UTC (HH:MM:SSZ).
     const at = new Date(Date.now() + 2000).toISOString().slice(11, 19);
     writeFileSync(file, `${at}Z\n`);

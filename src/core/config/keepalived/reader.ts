@@ -9,6 +9,7 @@
  */
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: keepalived.conf's own ${NAME} syntax, not JS templates */
 
+import { seededRandom } from '../../seeded-random.js';
 import { hasMagic as hasMagicPath } from './glob.js';
 import { concat, posAt, slice, stripComment, type Text, textOf, tokenize, trim } from './lexer.js';
 import { dirname, resolvePath } from './paths.js';
@@ -517,16 +518,4 @@ class Reader {
         return this.defs.get(name);
     }
   }
-}
-
-/** mulberry32: a small deterministic [0, 1) source for random_seed (not for anything secret). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
