@@ -718,7 +718,10 @@ export class Daemon {
       if (bound && bound.index === link.index) for (const r of this.runnersOn(bound)) r.linkChanged(up);
     };
     if (!link.deleted) this.linkDebounce.changed(link.name, link.up, upDown);
-    else this.trackers.linkChanged(link.name, false);
+    else {
+      this.linkDebounce.deleted(link.name);
+      this.trackers.linkChanged(link.name, false);
+    }
     for (const r of this.instances) {
       const vmac = r.config.useVmac?.ifname;
       if (vmac === undefined || r.leaving) continue;

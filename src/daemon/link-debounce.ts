@@ -51,6 +51,13 @@ export class LinkDebounce {
     timer.armAt(this.edges.now() + wait);
   }
 
+  /** The interface was deleted: acted on at once, as down (its coming back is then a change like any other). */
+  deleted(name: string): void {
+    this.pending.get(name)?.timer.close();
+    this.pending.delete(name);
+    this.acted.set(name, false);
+  }
+
   /** What the interface was when vipd looked at start-up (a first change is then debounced too). */
   seed(name: string, up: boolean): void {
     if (!this.acted.has(name)) this.acted.set(name, up);

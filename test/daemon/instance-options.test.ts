@@ -418,3 +418,22 @@ describe('track_group', () => {
     expect(ok.config?.staticAddresses[0]?.trackGroup).toBe('G');
   });
 });
+
+describe('a tracked interface deleted and created again', () => {
+  it('is down while gone and up again once back, with or without interface_up_down_delays', async () => {
+    for (const top of ['', 'interface_up_down_delays: ["eth1 0.2"]\n']) {
+      const w = world('    track_interface: [eth1]\n', top);
+      w.kernel.addLink('eth1');
+      await w.daemon.start();
+      await w.advance(400);
+      expect(w.state()).toBe('MASTER');
+      w.kernel.deleteLink('eth1');
+      await w.settle();
+      expect(w.state()).toBe('FAULT');
+      w.kernel.addLink('eth1');
+      await w.settle();
+      await w.advance(300);
+      expect(w.state()).not.toBe('FAULT');
+    }
+  });
+});
