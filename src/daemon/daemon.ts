@@ -867,13 +867,16 @@ export class Daemon {
       if (source !== r.primaryAddress || r.hasFault(SOURCE_ADDRESS_FAULT)) r.rebind(runtime);
       r.setFault(SOURCE_ADDRESS_FAULT, false);
     }
-    // track_src_ip: an instance with a configured source is in FAULT while that address is not on its interface.
+    // A configured source: the interface being there is enough (it went with the interface and comes back with it),
+    // or, with track_src_ip, that address being on it.
     if (!listed) return;
     const present = new Set(listed.map((a) => canonicalAddress(a.address)));
     for (const r of this.runnersOn(b)) {
       const src = r.config.unicastSrcIp;
-      if (r.config.family !== family || src === undefined || !r.config.trackSrcIp) continue;
-      r.setFault(SOURCE_ADDRESS_FAULT, !present.has(canonicalAddress(src)), `${src} is not on interface ${b.name}`);
+      if (r.config.family !== family || src === undefined) continue;
+      const missing = r.config.trackSrcIp === true && !present.has(canonicalAddress(src));
+      if (!missing && r.hasFault(SOURCE_ADDRESS_FAULT)) r.rebind(this.runtimeOf(r.config, b, src));
+      r.setFault(SOURCE_ADDRESS_FAULT, missing, `${src} is not on interface ${b.name}`);
     }
   }
 

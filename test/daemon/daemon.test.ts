@@ -31,6 +31,21 @@ describe('Daemon on a fake kernel', () => {
     expect(w.lines.filter((l) => l.msg === 'send failed')).toEqual([]);
   });
 
+  it('with unicast_src_ip, an interface deleted and created again: FAULT, then MASTER again (it stayed in FAULT)', async () => {
+    const w = world(`    unicast_src_ip: ${PRIMARY}\n    unicast_peer: [192.0.2.12]\n`);
+    await w.daemon.start();
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    w.kernel.deleteLink('eth0');
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    w.kernel.addLink('eth0');
+    w.kernel.addAddress('eth0', PRIMARY, 24);
+    await w.settle();
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+  });
+
   it('the advert source removed: FAULT with one reason, nothing sent; restored: BACKUP, then MASTER with the VIP', async () => {
     const w = await master();
     w.wire.length = 0;
