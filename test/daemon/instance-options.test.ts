@@ -383,21 +383,26 @@ describe('interface_up_down_delays', () => {
   });
 });
 
+/** Master with eth1 beside eth0; eth1 deleted (the instance goes to FAULT), then created again. */
+async function eth1DeletedAndBack(w: ReturnType<typeof world>): Promise<void> {
+  w.kernel.addLink('eth1');
+  await w.daemon.start();
+  await w.advance(400);
+  expect(w.state()).toBe('MASTER');
+  w.kernel.deleteLink('eth1');
+  await w.settle();
+  expect(w.state()).toBe('FAULT');
+  w.kernel.addLink('eth1');
+  await w.settle();
+}
+
 describe('track_group', () => {
   it("a static address that cannot be put back faults its group's instances until it is back", async () => {
     const w = world(
       '',
       'track_group:\n  G: { group: [VI_1] }\nstatic_ipaddress: ["198.51.100.1/24 dev eth1 track_group G"]\n',
     );
-    w.kernel.addLink('eth1');
-    await w.daemon.start();
-    await w.advance(400);
-    expect(w.state()).toBe('MASTER');
-    w.kernel.deleteLink('eth1');
-    await w.settle();
-    expect(w.state()).toBe('FAULT');
-    w.kernel.addLink('eth1');
-    await w.settle();
+    await eth1DeletedAndBack(w);
     await w.settle();
     expect(w.kernel.has('eth1', '198.51.100.1')).toBe(true);
     expect(w.state()).toBe('BACKUP');
@@ -423,15 +428,7 @@ describe('a tracked interface deleted and created again', () => {
   it('is down while gone and up again once back, with or without interface_up_down_delays', async () => {
     for (const top of ['', 'interface_up_down_delays: ["eth1 0.2"]\n']) {
       const w = world('    track_interface: [eth1]\n', top);
-      w.kernel.addLink('eth1');
-      await w.daemon.start();
-      await w.advance(400);
-      expect(w.state()).toBe('MASTER');
-      w.kernel.deleteLink('eth1');
-      await w.settle();
-      expect(w.state()).toBe('FAULT');
-      w.kernel.addLink('eth1');
-      await w.settle();
+      await eth1DeletedAndBack(w);
       await w.advance(300);
       expect(w.state()).not.toBe('FAULT');
     }
