@@ -218,6 +218,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPacketSocket(env, exports);
   InitHrTimer(env, exports);
   InitProcess(env, exports);
+  InitCheckSocket(env, exports);
   return exports;
 }
 

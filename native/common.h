@@ -75,5 +75,6 @@ void InitVrrpSocket(Napi::Env env, Napi::Object exports);
 void InitPacketSocket(Napi::Env env, Napi::Object exports);
 void InitHrTimer(Napi::Env env, Napi::Object exports);
 void InitProcess(Napi::Env env, Napi::Object exports);
+void InitCheckSocket(Napi::Env env, Napi::Object exports);
 
 }  // namespace vipd

@@ -6,7 +6,7 @@
 //     (slot = data.length / slots), its [length, ttl, ifindex, arrival ms (monotonic, 0 unknown)] in
 //     meta[i * 4 ...] (a Float64Array of slots * 4), its source and destination address bytes in
 //     addresses[i * 32 ...] (16 + 16; IPv4 in the first 4 of each). onBatch(count) runs once per recvmmsg.
-//   bindDevice(ifname) / joinGroup(group, ifindex) / leaveGroup(group, ifindex) / setMulticastInterface(ifindex)
+//   bindDevice(ifname) / setMark(mark) / includeHeader() / joinGroup(group, ifindex) / leaveGroup(group, ifindex) / setMulticastInterface(ifindex)
 //   send(data, dst, ifindex, src | null, ttl): number   close()   ref()   unref()
 //   queue(data, dst, ifindex, src | null, ttl)   flush(): [index, error][] | null
 //     queue() keeps a copy of the message; flush() sends every queued one with sendmmsg (as few calls as the
@@ -82,6 +82,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     exports.Set("VrrpSocket", DefineClass(env, "VrrpSocket",
                                           {
                                               InstanceMethod<&VrrpSocket::BindDevice>("bindDevice"),
+                                              InstanceMethod<&VrrpSocket::SetMark>("setMark"),
+                                              InstanceMethod<&VrrpSocket::IncludeHeader>("includeHeader"),
                                               InstanceMethod<&VrrpSocket::JoinGroup>("joinGroup"),
                                               InstanceMethod<&VrrpSocket::LeaveGroup>("leaveGroup"),
                                               InstanceMethod<&VrrpSocket::SetMulticastInterface>("setMulticastInterface"),
@@ -196,6 +198,26 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     std::string name = ArgString(info, 0, "ifname");
     CheckOpen(env);
     SetOpt(env, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(), name.size(), "SO_BINDTODEVICE");
+  }
+
+  // IP_HDRINCL (IPv4): send() then takes whole datagrams, header included (AH signs the header vipd writes).
+  void IncludeHeader(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    if (v6_) throw Napi::Error::New(env, "includeHeader is for IPv4 sockets");
+    SetInt(env, IPPROTO_IP, IP_HDRINCL, 1, "IP_HDRINCL");
+  }
+
+  // SO_MARK (a PING_CHECK's fwmark): routed by the rules that match the mark.
+  void SetMark(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    double v = ArgNumber(info, 0, "mark");
+    if (!(v >= 0 && v <= UINT_MAX && v == static_cast<double>(static_cast<unsigned>(v)))) {
+      throw Napi::RangeError::New(env, "mark must be an integer from 0 to 4294967295");
+    }
+    CheckOpen(env);
+    unsigned mark = static_cast<unsigned>(v);
+    SetOpt(env, SOL_SOCKET, SO_MARK, &mark, sizeof(mark), "SO_MARK");
   }
 
   void Membership(const Napi::CallbackInfo& info, bool join) {

@@ -45,7 +45,10 @@ export interface VrrpSendOptions {
 }
 
 export interface VrrpPort {
-  /** Sends one VRRP message (no IP header) to dst; TTL/hop limit 255 unless ttl is given. */
+  /**
+   * Sends one VRRP message (no IP header) to dst; TTL/hop limit 255 unless ttl is given. An AH socket's message is
+   * a whole IPv4 datagram.
+   */
   send(message: Buffer, dst: string, opts?: VrrpSendOptions): void;
   onPacket(listener: (packet: ReceivedPacket) => void): void;
   /** Packets the kernel dropped at this socket so far because its receive buffer was full (0 once closed). */
@@ -135,6 +138,8 @@ export interface RouteSpec {
   mode: 'add' | 'prepend' | 'append';
   /** Not put back when deleted behind vipd's back. */
   noTrack: boolean;
+  /** static_routes' track_group: its instances track `dev` and are in FAULT while the route cannot be put back. */
+  trackGroup?: string | undefined;
 }
 
 export type RuleAction = 'table' | 'goto' | 'blackhole' | 'unreachable' | 'prohibit' | 'nop';
@@ -163,6 +168,8 @@ export interface RuleSpec {
   invert: boolean;
   protocol: number;
   noTrack: boolean;
+  /** static_rules' track_group: its instances track `iif` and are in FAULT while the rule cannot be put back. */
+  trackGroup?: string | undefined;
 }
 
 /** keepalived's `use_vmac` interface: a private-mode macvlan named `name` on `base` with the virtual MAC. */

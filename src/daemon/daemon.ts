@@ -11,7 +11,8 @@ import { canonicalAddress } from '../core/codec/ip-address.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
-import { routeKey, ruleKey } from '../core/config/routing.js';
+import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
+import { trackGroupInterfaces } from '../core/config/tracking.js';
 import { VipdError } from '../core/errors.js';
 import type {
   AddressChange,
@@ -95,6 +96,10 @@ export class Daemon {
   private readonly deviceQueues = new Map<string, Promise<void>>();
   /** Re-checks asked for and not started yet, by device and family: a burst of events costs one re-check. */
   private readonly pendingRechecks = new Set<string>();
+  /** Tracked interfaces whose state has been read from the kernel (seedTrackedLinks). */
+  private readonly seededLinks = new Set<string>();
+  /** track_group: static items that cannot be put back now → their group and why (staticHeld). */
+  private readonly staticUnheld = new Map<string, { group: string; why: string }>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly trackers: Trackers;
   /** Everything vipd added to the kernel, daemon-wide: what stop and crash release, and nothing else. */
@@ -300,12 +305,7 @@ export class Daemon {
       this.instances.push(await this.createInstance(c, this.bind(c.interface, link)));
     }
     for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
-    for (const name of new Set(this.config.instances.flatMap((c) => c.trackInterfaces.map((t) => t.interface)))) {
-      const link = links.get(name) ?? (await this.edges.links.get(name));
-      if (!link) this.log.warn({ interface: name }, 'tracked interface does not exist: counted as down');
-      else this.linkDebounce.seed(name, link.up);
-      this.trackers.linkChanged(name, link?.up ?? false);
-    }
+    await this.seedTrackedLinks(links);
     this.unsubscribe.push(
       this.edges.links.onChange((link) => this.linkChanged(link)),
       this.edges.links.onAddressChange((change) => this.addressChanged(change)),
@@ -326,6 +326,7 @@ export class Daemon {
         if (!link) this.interfaceAbsent(r);
       }
     });
+    this.reapplyStaticFaults();
     // track_src_ip: a configured source not on its interface is a fault from the start.
     for (const b of new Set(
       this.instances.filter((r) => r.config.trackSrcIp).map((r) => this.interfaces.get(r.config.interface)),
@@ -371,13 +372,27 @@ export class Daemon {
     }
   }
 
-  /** track_group: a static address that cannot be put back (held false) is a fault of the group's instances. */
-  private staticHeld(a: AddressSpec, held: boolean, why = ''): void {
-    if (a.trackGroup === undefined) return;
-    for (const name of this.config.trackGroups?.[a.trackGroup] ?? []) {
+  /**
+   * track_group: a static address, route or rule (`what`) that cannot be put back (held false) is a fault of the
+   * group's instances until it is back. Remembered, for instances made later (at start, on reload).
+   */
+  private staticHeld(item: { trackGroup?: string | undefined }, what: string, held: boolean, why = ''): void {
+    if (item.trackGroup === undefined) return;
+    if (held) this.staticUnheld.delete(what);
+    else this.staticUnheld.set(what, { group: item.trackGroup, why });
+    this.staticFault(what, item.trackGroup, !held, why);
+  }
+
+  private staticFault(what: string, group: string, fault: boolean, why: string): void {
+    for (const name of this.config.trackGroups?.[group] ?? []) {
       const r = this.instances.find((x) => x.config.name === name);
-      r?.setFault(`static:${a.address}`, !held, `static address ${a.address} cannot be put back: ${why}`);
+      r?.setFault(`static:${what}`, fault, `static ${what} cannot be put back: ${why}`);
     }
+  }
+
+  /** The static items that cannot be put back, as faults of instances made since. */
+  private reapplyStaticFaults(): void {
+    for (const [what, u] of this.staticUnheld) this.staticFault(what, u.group, true, u.why);
   }
 
   /** dynamic_interfaces: an instance whose interface does not exist waits in FAULT until it appears. */
@@ -436,8 +451,33 @@ export class Daemon {
   }
 
   private async addStaticRouting(c: VipdConfig, routes = c.staticRoutes, rules = c.staticRules): Promise<void> {
-    await Promise.all(routes.map((r) => this.ledger.addRoute(STATIC_OWNER, r)));
-    await Promise.all(rules.map((r) => this.ledger.addRule(STATIC_OWNER, r)));
+    await this.holdStatic(
+      routes,
+      (r) => `route ${routeLine(r)}`,
+      (r, no) => this.ledger.addRoute(STATIC_OWNER, r, no),
+    );
+    await this.holdStatic(
+      rules,
+      (r) => `rule ${ruleLine(r)}`,
+      (r, no) => this.ledger.addRule(STATIC_OWNER, r, no),
+    );
+  }
+
+  /** Adds static items; one the kernel refuses (the ledger logs it) is, with a track group, its group's fault. */
+  private async holdStatic<S extends { trackGroup?: string | undefined }>(
+    items: readonly S[],
+    what: (item: S) => string,
+    add: (item: S, failed: (err: unknown) => void) => Promise<unknown>,
+  ): Promise<void> {
+    await Promise.all(
+      items.map(async (item) => {
+        let why: string | undefined;
+        await add(item, (err) => {
+          why = err instanceof Error ? err.message : String(err);
+        });
+        this.staticHeld(item, what(item), why === undefined, why);
+      }),
+    );
   }
 
   /** Listens for deleted routes and rules once some configuration has any (the watch is not free). */
@@ -761,6 +801,25 @@ export class Daemon {
     this.onDevice(b.name, () => this.interfaceAppeared(b, link));
   }
 
+  /**
+   * The interfaces instances track (track_interface, and their track groups' static addresses, routes and rules)
+   * start from the kernel's state of them, each once: later, link events keep it (a reload adds new ones).
+   */
+  private async seedTrackedLinks(known: ReadonlyMap<string, LinkInfo>): Promise<void> {
+    const tracked = [
+      ...this.config.instances.flatMap((c) => c.trackInterfaces.map((t) => t.interface)),
+      ...[...trackGroupInterfaces(this.config).values()].flat(),
+    ];
+    for (const name of new Set(tracked)) {
+      if (this.seededLinks.has(name)) continue;
+      this.seededLinks.add(name);
+      const link = known.get(name) ?? (await this.edges.links.get(name));
+      if (!link) this.log.warn({ interface: name }, 'tracked interface does not exist: counted as down');
+      else this.linkDebounce.seed(name, link.up);
+      this.trackers.linkChanged(name, link?.up ?? false);
+    }
+  }
+
   private interfaceGone(b: BoundInterface, how: string): void {
     b.detach();
     for (const r of this.runnersOn(b)) {
@@ -811,7 +870,8 @@ export class Daemon {
     if (!listed) {
       // The device is gone: its static addresses cannot be put back until it returns.
       for (const a of this.config.staticAddresses) {
-        if (a.dev === dev && a.family === family) this.staticHeld(a, false, `${dev} does not exist`);
+        if (a.dev === dev && a.family === family)
+          this.staticHeld(a, `address ${a.address}`, false, `${dev} does not exist`);
       }
       return;
     }
@@ -834,7 +894,7 @@ export class Daemon {
       await Promise.all(
         gone.map((a) =>
           this.ledger.addAddress(STATIC_OWNER, a).catch((err: unknown) => {
-            this.staticHeld(a, false, err instanceof Error ? err.message : String(err));
+            this.staticHeld(a, `address ${a.address}`, false, err instanceof Error ? err.message : String(err));
             if (!a.trackGroup) throw err;
           }),
         ),
@@ -843,7 +903,7 @@ export class Daemon {
     // Static addresses there (again): their track groups' instances may leave FAULT.
     for (const a of this.config.staticAddresses) {
       if (a.dev === dev && a.family === family && a.trackGroup && present.has(canonicalAddress(a.address))) {
-        this.staticHeld(a, true);
+        this.staticHeld(a, `address ${a.address}`, true);
       }
     }
   }
@@ -987,6 +1047,7 @@ export class Daemon {
     }
     // Every instance is bound again: changed weights and base priorities reach the machines (a master
     // advertises a new priority at once); then the new and changed trackers start.
+    await this.seedTrackedLinks(new Map());
     for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
     this.trackers.start();
     this.syncGroups.reconfigure(next.syncGroups);
@@ -1001,6 +1062,7 @@ export class Daemon {
         else if (!b.up) r.linkChanged(false);
       }
     });
+    this.reapplyStaticFaults();
     this.events.push(() => this.syncGroups.recheckAll());
     this.detachUnusedInterfaces();
     if (this.lb) {
@@ -1039,6 +1101,17 @@ export class Daemon {
     const rules = diffByKey(before.staticRules, next.staticRules, ruleKey);
     await Promise.all(rules.removed.map((r) => this.ledger.removeRule(r)));
     await Promise.all(routes.removed.map((r) => this.ledger.removeRoute(r)));
+    // What is no longer configured is no longer a track group's fault.
+    const configured = new Set([
+      ...next.staticAddresses.map((a) => `address ${a.address}`),
+      ...next.staticRoutes.map((r) => `route ${routeLine(r)}`),
+      ...next.staticRules.map((r) => `rule ${ruleLine(r)}`),
+    ]);
+    for (const [what, u] of [...this.staticUnheld]) {
+      if (configured.has(what)) continue;
+      this.staticUnheld.delete(what);
+      this.staticFault(what, u.group, false, '');
+    }
     await this.addStaticRouting(next, routes.added, rules.added);
   }
 

@@ -487,8 +487,9 @@ export class InstanceRunner implements AdvertSink {
     }
     for (const { dst, message } of adverts) {
       try {
-        if (this.config.auth?.type === 'AH') this.sender.sendFrame(this.ahFrame(message, dst));
-        else this.sender.sendAdvert(message, dst, this.sendOptions);
+        if (this.config.auth?.type !== 'AH') this.sender.sendAdvert(message, dst, this.sendOptions);
+        else if (this.config.unicastPeers.length > 0) this.sender.sendAhDatagram(this.ahDatagram(message, dst), dst);
+        else this.sender.sendFrame(encodeAhFrame(this.runtime.mac, this.ahDatagram(message, dst)));
       } catch (err) {
         this.advertNotSent(err);
         return;
@@ -534,20 +535,22 @@ export class InstanceRunner implements AdvertSink {
   }
 
   /**
-   * The advert behind an AH header, in a frame to the VRRP group: each send takes the next sequence number of the
-   * instance's one counter (keepalived counts sent and received numbers together).
+   * The advert behind an AH header, as a whole datagram: each send takes the next sequence number of the
+   * instance's one counter (keepalived counts sent and received numbers together). Multicast ones leave in a frame
+   * to the VRRP group, unicast ones through the kernel's routing.
    */
-  private ahFrame(message: Buffer, dst: string): Buffer {
+  private ahDatagram(message: Buffer, dst: string): Buffer {
     this.ahSeq = this.ahSeq >= 0xffff_fffd ? this.ahSeq : this.ahSeq + 1;
-    const datagram = encodeAhDatagram({
+    const unicast = this.config.unicastPeers.length > 0;
+    return encodeAhDatagram({
       vrrp: message,
       src: this.runtime.primaryAddress,
       dst,
       seq: this.ahSeq,
       password: this.config.auth?.password,
-      unicast: false,
+      unicast,
+      ttl: unicast ? this.config.unicastTtl : undefined,
     });
-    return encodeAhFrame(this.runtime.mac, datagram);
   }
 
   /**

@@ -14,6 +14,8 @@ export interface Sender {
   /** Throws InterfaceGoneError without a socket, whatever the options (a `done` then is not called). */
   sendAdvert(message: Buffer, dst: string, opts: VrrpSendOptions & { src: string }): void;
   sendFrame(frame: Buffer): void;
+  /** A whole AH-sealed IPv4 datagram to a unicast peer, routed by the kernel (which finds the peer's MAC). */
+  sendAhDatagram(datagram: Buffer, dst: string): void;
 }
 
 export class InterfaceGoneError extends Error {
@@ -145,6 +147,11 @@ export class BoundInterface {
       sendFrame: (frame) => {
         if (!this.frames) throw new InterfaceGoneError(this.name);
         this.frames.send(frame);
+      },
+      sendAhDatagram: (datagram, dst) => {
+        const port = receiver.ahPort;
+        if (!port) throw new InterfaceGoneError(this.name);
+        port.send(datagram, dst);
       },
     };
   }

@@ -58,14 +58,18 @@ class OwnedObjects<S> {
     private readonly onOwned: (spec: S, owned: boolean) => void = () => undefined,
   ) {}
 
-  /** Adds `spec`; resolves whether it is vipd's (never rejects: a failed add is logged and is not vipd's). */
-  add(owner: string, spec: S): Promise<boolean> {
+  /**
+   * Adds `spec`; resolves whether it is vipd's (never rejects: a failed add is logged and is not vipd's, and
+   * `failed` hears why, before the promise resolves).
+   */
+  add(owner: string, spec: S, failed?: (err: unknown) => void): Promise<boolean> {
     const key = this.kind.key(spec);
     const previous = this.entries.get(key);
     const added = this.kind.add(spec).then(
       (r) => r === 'added',
       (err: unknown) => {
         this.log.error({ err, ...this.kind.describe(spec) }, `cannot add ${this.kind.noun}`);
+        failed?.(err);
         return false;
       },
     );
@@ -251,16 +255,16 @@ export class KernelLedger {
     return this.addresses.of(owner);
   }
 
-  addRoute(owner: string, spec: RouteSpec): Promise<boolean> {
-    return this.routes.add(owner, spec);
+  addRoute(owner: string, spec: RouteSpec, failed?: (err: unknown) => void): Promise<boolean> {
+    return this.routes.add(owner, spec, failed);
   }
 
   removeRoute(spec: RouteSpec): Promise<void> {
     return this.routes.remove(spec);
   }
 
-  addRule(owner: string, spec: RuleSpec): Promise<boolean> {
-    return this.rules.add(owner, spec);
+  addRule(owner: string, spec: RuleSpec, failed?: (err: unknown) => void): Promise<boolean> {
+    return this.rules.add(owner, spec, failed);
   }
 
   removeRule(spec: RuleSpec): Promise<void> {

@@ -26,7 +26,7 @@ export class Receiver {
   private readonly addressTexts = new AddressTexts();
   private current: VrrpPort | undefined;
   /** The IPv4 AH socket, when an instance here uses auth_type AH (receive only). */
-  private ahPort: VrrpPort | undefined;
+  private ahSocket: VrrpPort | undefined;
   /** Kernel drops at the sockets closed so far (an interface re-created): a count that never goes back. */
   private closedSocketDrops = 0;
 
@@ -41,6 +41,11 @@ export class Receiver {
   }
 
   /** The socket packets come from now (undefined while the interface is gone). */
+  /** The AH socket (IPv4 `auth_type AH`), while bound. */
+  get ahPort(): VrrpPort | undefined {
+    return this.ahSocket;
+  }
+
   get port(): VrrpPort | undefined {
     return this.current;
   }
@@ -49,7 +54,7 @@ export class Receiver {
   bind(port: VrrpPort, ah?: VrrpPort): void {
     this.unbind();
     this.current = port;
-    this.ahPort = ah;
+    this.ahSocket = ah;
     for (const p of [port, ah]) {
       p?.onPacket((packet) => {
         if (this.current === port) this.receive(packet);
@@ -59,15 +64,15 @@ export class Receiver {
 
   /** Packets the kernel dropped at this receiver's sockets since vipd opened them, their receive buffers full. */
   socketOverflow(): number {
-    return this.closedSocketDrops + kernelDrops(this.current) + kernelDrops(this.ahPort);
+    return this.closedSocketDrops + kernelDrops(this.current) + kernelDrops(this.ahSocket);
   }
 
   unbind(): void {
-    this.closedSocketDrops += kernelDrops(this.current) + kernelDrops(this.ahPort);
+    this.closedSocketDrops += kernelDrops(this.current) + kernelDrops(this.ahSocket);
     this.current?.close();
-    this.ahPort?.close();
+    this.ahSocket?.close();
     this.current = undefined;
-    this.ahPort = undefined;
+    this.ahSocket = undefined;
   }
 
   attach(sink: AdvertSink): void {

@@ -29,6 +29,7 @@ const inertAddresses: AddressPort = {
 const inertSender: Sender = {
   sendAdvert: (_message, _dst, opts) => opts.done?.(undefined),
   sendFrame: () => undefined,
+  sendAhDatagram: () => undefined,
 };
 
 /**

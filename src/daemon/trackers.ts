@@ -6,6 +6,7 @@
  */
 import type { CheckSpec } from '../core/checks/spec.js';
 import type { InstanceConfig, ScriptUser, TrackProcessConfig, VipdConfig } from '../core/config/model.js';
+import { trackGroupInterfaces } from '../core/config/tracking.js';
 import { VipdError } from '../core/errors.js';
 import type { TrackerEdges } from '../core/ports.js';
 import { HealthCounter } from '../core/tracking/health.js';
@@ -44,7 +45,7 @@ export class Trackers {
 
   /** Registers (or re-registers) an instance; `apply` gets its effective priority now and every change later. */
   bind(instance: InstanceConfig, apply: (result: EffectivePriority) => void): void {
-    const bindings = bindingsOf(instance);
+    const bindings = bindingsOf(instance, this.config);
     const keys = new Set(bindings.map((b) => trackerKey(b)));
     const consumer: Consumer = { base: instance.priority, bindings, keys, last: undefined, apply };
     this.consumers.set(instance.name, consumer);
@@ -84,7 +85,10 @@ export class Trackers {
 
   /** The trackers of an instance with their current state, for status and metrics. */
   stateOf(instance: InstanceConfig): (TrackerBinding & TrackerState)[] {
-    return bindingsOf(instance).map((b) => ({ ...b, ...(this.states.get(trackerKey(b)) ?? { up: false }) }));
+    return bindingsOf(instance, this.config).map((b) => ({
+      ...b,
+      ...(this.states.get(trackerKey(b)) ?? { up: false }),
+    }));
   }
 
   /**
@@ -234,8 +238,13 @@ export class Trackers {
   }
 }
 
-/** The trackers of one instance, with the weights the loader resolved (line over block). */
-function bindingsOf(i: InstanceConfig): TrackerBinding[] {
+/**
+ * The trackers of one instance, with the weights the loader resolved (line over block), and the interfaces its
+ * track groups' static addresses, routes and rules are on (unweighted, unless it tracks one itself).
+ */
+function bindingsOf(i: InstanceConfig, c: VipdConfig): TrackerBinding[] {
+  const own = new Set(i.trackInterfaces.map((t) => t.interface));
+  const groups = (trackGroupInterfaces(c).get(i.name) ?? []).filter((name) => !own.has(name));
   return [
     ...i.trackInterfaces.map((t) => ({
       kind: 'interface' as const,
@@ -243,6 +252,7 @@ function bindingsOf(i: InstanceConfig): TrackerBinding[] {
       weight: t.weight,
       reverse: t.reverse,
     })),
+    ...groups.map((name) => ({ kind: 'interface' as const, name, weight: 0, reverse: false })),
     ...i.trackScripts.map((t) => ({ kind: 'script' as const, name: t.script, weight: t.weight, reverse: t.reverse })),
     ...i.trackFiles.map((t) => ({ kind: 'file' as const, name: t.file, weight: t.weight, reverse: t.reverse })),
     ...i.trackChecks.map((t) => ({ kind: 'check' as const, name: t.name, weight: t.weight, reverse: t.reverse })),

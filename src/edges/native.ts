@@ -34,6 +34,10 @@ export interface ReceiveBuffers {
 export interface NativeVrrpSocket {
   /** SO_BINDTODEVICE. */
   bindDevice(ifname: string): void;
+  /** SO_MARK. */
+  setMark(mark: number): void;
+  /** IP_HDRINCL (IPv4 only): send() takes whole datagrams, IP header included. */
+  includeHeader(): void;
   /** IP_ADD_MEMBERSHIP (ip_mreqn) / IPV6_JOIN_GROUP on the interface. */
   joinGroup(group: string, ifindex: number): void;
   /** IP_DROP_MEMBERSHIP / IPV6_LEAVE_GROUP. */
@@ -101,6 +105,18 @@ export interface NativeBinding {
   interfaceIndex(name: string): number;
   /** CLOCK_MONOTONIC in milliseconds, fractional. The clock of HrTimer deadlines. */
   monotonicNow(): number;
+  /**
+   * A TCP (stream) or UDP socket with SO_BINDTODEVICE and SO_MARK set when given, bound to bindAddr/bindPort when
+   * given (a link-local IPv6 bindAddr scoped to ifname): its fd, for Node to wrap and connect.
+   */
+  openCheckSocket(
+    family: 4 | 6,
+    stream: boolean,
+    ifname: string | null,
+    mark: number | null,
+    bindAddr: string | null,
+    bindPort: number,
+  ): number;
   /** setns(CLONE_NEWNET) of the main thread into the namespace at `path` (/run/netns/NAME). */
   setNetworkNamespace(path: string): void;
   /** One datagram to a Unix socket path ('@' = abstract), as sd_notify sends to $NOTIFY_SOCKET. */

@@ -74,6 +74,8 @@ export function openRawSocket(
   );
   return {
     bindDevice: (ifname) => socket.bindDevice(ifname),
+    setMark: (mark) => socket.setMark(mark),
+    includeHeader: () => socket.includeHeader(),
     joinGroup: (group, ifindex) => socket.joinGroup(group, ifindex),
     leaveGroup: (group, ifindex) => socket.leaveGroup(group, ifindex),
     setMulticastInterface: (ifindex) => socket.setMulticastInterface(ifindex),

@@ -21,7 +21,10 @@ export interface VrrpSocketOptions {
   ifname: string;
   ifindex: number;
   multicast: boolean;
-  /** IPv4 AH (protocol 51) rather than VRRP (112): VRRPv2 `auth_type AH` adverts arrive on it. */
+  /**
+   * IPv4 AH (protocol 51) rather than VRRP (112): VRRPv2 `auth_type AH` adverts arrive on it, and unicast ones
+   * leave by it, whole datagrams (IP_HDRINCL: AH signs the header vipd writes).
+   */
   ah?: boolean;
   /** Multicast groups to join when `multicast`: 224.0.0.18 / ff02::12 by default. */
   groups?: readonly string[];
@@ -49,6 +52,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions, clock: () => Millis, bat
   );
   try {
     sock.bindDevice(opts.ifname);
+    if (opts.ah) sock.includeHeader();
     sock.setMulticastInterface(ifindex);
     if (opts.multicast) for (const g of opts.groups ?? [VRRP_MULTICAST_GROUP[family]]) sock.joinGroup(g, ifindex);
   } catch (err) {

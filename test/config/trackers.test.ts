@@ -279,9 +279,9 @@ ${BASE}    track_check: ["c weight -5", { m: { weight: 3, reverse: true } }]
       ['2:38: unknown keyword enable_sni in HTTP_GET of vrrp_check c'],
     ],
     [
-      'a keepalived option vipd lacks',
-      `vrrp_check:\n  c: { HTTP_GET: { url: { path: / }, bind_if: eth0 } }\n`,
-      ['2:38: bind_if is not supported yet'],
+      'a link-local connect_ip without bind_if (keepalived: "requires a bind_if")',
+      `vrrp_check:\n  c: { HTTP_GET: { url: { path: / }, connect_ip: fe80::1 } }\n`,
+      ['2:8: HTTP_GET of vrrp_check c: the link-local connect_ip fe80::1 needs a bind_if'],
     ],
     [
       'a url option vipd lacks',

@@ -305,7 +305,7 @@ virtual_server 10.0.0.100 {
       track_file nope
     }
     TCP_CHECK {
-      bind_if eth0
+      connect_ip fe80::1
     }
   }
 }
@@ -323,7 +323,7 @@ virtual_server 10.0.0.100 80 {
       '/etc/keepalived/keepalived.conf:9:12: weight must be a whole number from 0 to 2147483647, got -1',
       '/etc/keepalived/keepalived.conf:11:3: real_server 2001:db8::1 is not of the family of virtual_server 10.0.0.100 (only TUN real servers may differ)',
       '/etc/keepalived/keepalived.conf:15:18: FILE_CHECK of real_server 10.0.0.12 80 of virtual_server 10.0.0.100: no track_file nope is defined',
-      '/etc/keepalived/keepalived.conf:18:7: bind_if is not supported yet',
+      '/etc/keepalived/keepalived.conf:17:5: TCP_CHECK of real_server 10.0.0.12 80 of virtual_server 10.0.0.100: the link-local connect_ip fe80::1 needs a bind_if',
       '/etc/keepalived/keepalived.conf:22:1: virtual_server group NOPE: no virtual_server_group NOPE is defined',
       '/etc/keepalived/keepalived.conf:25:27: persistence_granularity 255.0.255.0 is not a contiguous netmask',
     ]);

@@ -568,11 +568,6 @@ const BROKEN: [string, string, string | string[]][] = [
     '6:5: authentication is for VRRPv2 only; this instance is version 3 (IPv6 instances are always version 3)',
   ],
   [
-    'AH authentication with unicast peers',
-    base('    authentication: { auth_type: AH, auth_pass: secret }\n    unicast_peer: [10.0.0.2]\n'),
-    '6:34: auth_type AH with unicast_peer is not supported yet: vipd sends AH adverts to the multicast group only',
-  ],
-  [
     'auth_pass read as a number',
     base('    authentication: { auth_type: PASS, auth_pass: 1111 }\n'),
     '6:51: auth_pass must be text (put numbers in quotes), got 1111',

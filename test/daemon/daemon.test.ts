@@ -367,6 +367,33 @@ describe('VRRPv2 IPsec AH on the daemon', () => {
     ]);
     expect(w.wire.some((x) => x.kind === 'advert')).toBe(false);
   });
+
+  it('with unicast peers: takes unicast AH adverts, and sends its own as datagrams to each peer, at unicast_ttl', async () => {
+    const w = world(
+      '    authentication: { auth_type: AH, auth_pass: secret }\n    unicast_peer: [192.0.2.12, 192.0.2.13]\n    unicast_ttl: 9\n',
+      '',
+      instanceYaml('VI_1', 51, { version: 2, advertInt: 1 }),
+    );
+    await w.daemon.start();
+    w.inject(51, 200, { dst: PRIMARY, ah: { seq: 7, password: 'secret' } });
+    w.inject(51, 200, { dst: PRIMARY, ah: { seq: 8, password: 'wrong!' } });
+    // Signed as if to the multicast group (the TTL inside the ICV): not what a unicast peer signs.
+    w.inject(51, 200, { dst: '224.0.0.18', ah: { seq: 9, password: 'secret' } });
+    await w.settle();
+    const counters = w.daemon.instances[0]?.counters;
+    expect(counters?.advertRcvd).toBe(1);
+    expect(counters?.drops.get('auth_failure')).toBe(2);
+    await w.advance(6000);
+    expect(w.state()).toBe('MASTER');
+    const sent = w.wire.filter((x) => x.kind === 'ah-datagram');
+    expect(sent.slice(0, 4).map((d) => [d.dst, d.seq, d.src, d.ttl, d.priority])).toEqual([
+      ['192.0.2.12', 8, PRIMARY, 9, 150],
+      ['192.0.2.13', 9, PRIMARY, 9, 150],
+      ['192.0.2.12', 10, PRIMARY, 9, 150],
+      ['192.0.2.13', 11, PRIMARY, 9, 150],
+    ]);
+    expect(w.wire.some((x) => x.kind === 'advert' || x.kind === 'frame')).toBe(false);
+  });
 });
 
 describe('GARP pacing (vrrp_garp_interval)', () => {

@@ -408,6 +408,82 @@ describe('track_group', () => {
     expect(w.state()).toBe('BACKUP');
   });
 
+  it("a static route's group tracks its dev: down is FAULT and takes the route; up puts it back", async () => {
+    for (const group of [' track_group G', '']) {
+      const w = world(
+        '',
+        `track_group:\n  G: { group: [VI_1] }\nstatic_routes: ["198.51.100.0/24 dev eth1${group}"]\n`,
+      );
+      w.kernel.addLink('eth1');
+      await w.daemon.start();
+      await w.advance(400);
+      expect(w.state()).toBe('MASTER');
+      expect(w.kernel.routes.size).toBe(1);
+      w.kernel.setUp('eth1', false);
+      await w.settle();
+      expect(w.kernel.routes.size).toBe(0);
+      expect(w.state()).toBe(group ? 'FAULT' : 'MASTER');
+      w.kernel.setUp('eth1', true);
+      await w.settle();
+      expect(w.kernel.routes.size).toBe(1);
+      expect(w.state()).toBe(group ? 'BACKUP' : 'MASTER');
+    }
+  });
+
+  it('a static rule of a group: its iif deleted is FAULT, created again is not', async () => {
+    const w = world(
+      '',
+      'track_group:\n  G: { group: [VI_1] }\nstatic_rules: ["from 198.51.100.0/24 iif eth1 table 100 track_group G"]\n',
+    );
+    await eth1DeletedAndBack(w);
+    await w.settle();
+    expect(w.kernel.rules.size).toBe(1);
+    expect(w.state()).toBe('BACKUP');
+  });
+
+  it('a static route of a group that the kernel refuses is FAULT from the start, until it is put back', async () => {
+    const w = world(
+      '',
+      'track_group:\n  G: { group: [VI_1] }\nstatic_routes: ["198.51.100.0/24 dev eth1 track_group G"]\n',
+    );
+    w.kernel.addLink('eth1');
+    w.kernel.routeError = 'EINVAL';
+    await w.daemon.start();
+    await w.advance(400);
+    expect(w.state()).toBe('FAULT');
+    w.kernel.routeError = undefined;
+    w.kernel.setUp('eth1', true); // any link coming up puts routes back
+    await w.settle();
+    expect(w.kernel.routes.size).toBe(1);
+    await w.advance(400);
+    expect(w.state()).not.toBe('FAULT');
+    // Without a group, a route the kernel refuses is logged and faults nothing.
+    const plain = world('', 'static_routes: ["198.51.100.0/24 dev eth1"]\n');
+    plain.kernel.addLink('eth1');
+    plain.kernel.routeError = 'EINVAL';
+    await plain.daemon.start();
+    await plain.advance(400);
+    expect(plain.state()).toBe('MASTER');
+  });
+
+  it('keepalived.conf: track_group on static routes and rules; not on virtual ones, not without dev', () => {
+    const head = 'track_group G {\n  group {\n    VI_1\n  }\n}\n';
+    const inst =
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1\n  }\n  virtual_routes {\n    198.51.100.0/24 dev eth0 track_group G\n  }\n}\n';
+    const statics =
+      'static_routes {\n  203.0.113.0/24 dev eth1 track_group G\n  203.0.114.0/24 via 192.0.2.9 track_group G\n  203.0.115.0/24 dev eth1 track_group NOPE\n  203.0.116.0/24 dev eth1 no_track track_group G\n}\nstatic_rules {\n  from 203.0.113.0/24 iif eth1 table 100 track_group G\n}\n';
+    const text = head + statics + inst;
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.errors.map((e) => `${e.line}: ${e.message}`)).toEqual([
+      '8: static_routes: a route with track_group needs dev IF (the interface its group tracks)',
+      '9: static_routes: there is no track_group NOPE',
+      '22: virtual_routes: track_group applies to static routes and rules only',
+    ]);
+    expect(r.warnings.map((e) => `${e.line}: ${e.message}`)).toContain(
+      '10: static_routes: track_group with no_track is not tracked (as keepalived 2.2.7)',
+    );
+  });
+
   it('keepalived.conf: the group and the address option; a VIP cannot name one', () => {
     const text =
       'track_group G {\n  group {\n    VI_1\n  }\n}\nstatic_ipaddress {\n  198.51.100.1/24 dev eth1 track_group G\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.1 track_group G\n  }\n}\n';

@@ -87,6 +87,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
         }
         log.push(`garp ${decodeGarp(f)?.senderIp}`);
       },
+      sendAhDatagram: (d, dst) => log.push(`ah datagram of ${d.length} bytes to ${dst}`),
     },
     {
       clock: time.clock,

@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import { encodeAdvert } from '../../src/core/codec/advert.js';
 import { encodeAhDatagram } from '../../src/core/codec/ah.js';
 import { decodeGarp } from '../../src/core/codec/frames.js';
-import { parseAddress } from '../../src/core/codec/ip-address.js';
+import { formatAddress, parseAddress } from '../../src/core/codec/ip-address.js';
 import { routeLine, ruleLine } from '../../src/core/config/routing.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import type {
@@ -60,10 +60,36 @@ export class FakeKernel {
   readonly rules = new Set<string>();
   readonly routingListeners = new Set<(d: RoutingDeletion) => void>();
 
+  /** The interface of each route that names one (as the kernel, routes through a link go when it goes down). */
+  readonly routeDevs = new Map<string, string>();
+
   /** Someone deletes a route by hand: the kernel tells whoever listens. */
   deleteRoute(line: string): void {
     if (!this.routes.delete(line)) return;
+    this.routeDevs.delete(line);
     for (const l of this.routingListeners) l({ kind: 'route', family: 4 });
+  }
+
+  /** When set, every route add fails with this code (a table the kernel refuses, say). */
+  routeError: string | undefined;
+
+  /** A route through `dev` needs it to exist and be up (ENODEV, ENETDOWN), as the kernel's does. */
+  addRoute(line: string, dev: string | undefined): 'present' | 'added' {
+    if (this.routeError !== undefined) throw errno(this.routeError);
+    if (dev !== undefined) {
+      const link = this.links.get(dev);
+      if (!link) throw errno('ENODEV');
+      if (!link.up) throw errno('ENETDOWN');
+      this.routeDevs.set(line, dev);
+    }
+    if (this.routes.has(line)) return 'present';
+    this.routes.add(line);
+    return 'added';
+  }
+
+  /** Down or deleted, a link takes its routes with it. */
+  private dropRoutesOf(dev: string): void {
+    for (const [line, d] of [...this.routeDevs]) if (d === dev) this.deleteRoute(line);
   }
 
   /** Kernel parameters by key (net/ipv4/conf/eth0/arp_ignore); every interface starts with keepalived's zeros. */
@@ -89,6 +115,7 @@ export class FakeKernel {
     const changed = { ...link, up };
     this.links.set(name, changed);
     for (const l of this.linkListeners) l(changed);
+    if (!up) this.dropRoutesOf(name);
   }
 
   deleteLink(name: string): void {
@@ -100,6 +127,7 @@ export class FakeKernel {
     this.links.delete(name);
     this.addresses.delete(link.index);
     for (const l of this.linkListeners) l({ ...link, up: false, deleted: true });
+    this.dropRoutesOf(name);
   }
 
   addAddress(dev: string, address: string, prefix: number): 'added' | 'present' {
@@ -174,8 +202,8 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
   const fifoLines: string[] = [];
   const wire: {
     ifindex: number;
-    kind: 'advert' | 'garp' | 'frame';
-    /** An AH frame's sequence number. */
+    kind: 'advert' | 'garp' | 'frame' | 'ah-datagram';
+    /** An AH frame's or datagram's sequence number. */
     seq?: number;
     /** When it was sent (fake clock). */
     at?: number;
@@ -248,8 +276,11 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     return 'added';
   };
   const routing: RoutingPort = {
-    addRoute: async (r) => addTo(kernel.routes, routeLine(r)),
-    removeRoute: async (r) => (kernel.routes.delete(routeLine(r)) ? 'removed' : 'absent'),
+    addRoute: async (r) => kernel.addRoute(routeLine(r), r.dev),
+    removeRoute: async (r) => {
+      kernel.routeDevs.delete(routeLine(r));
+      return kernel.routes.delete(routeLine(r)) ? 'removed' : 'absent';
+    },
     addRule: async (r) => addTo(kernel.rules, ruleLine(r)),
     removeRule: async (r) => (kernel.rules.delete(ruleLine(r)) ? 'removed' : 'absent'),
     close: () => undefined,
@@ -301,6 +332,18 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
           settleSend(opts, () => {
             if (!kernel.hasIndex(ifindex)) throw errno('ENXIO');
             if (kernel.sendError) throw errno(kernel.sendError);
+            if (ah) {
+              // A whole datagram (IP_HDRINCL): IPv4 header, AH, the advert.
+              const datagram = { seq: message.readUInt32BE(20 + 8), priority: message[20 + 24 + 2], ttl: message[8] };
+              wire.push({
+                ifindex,
+                kind: 'ah-datagram',
+                dst,
+                src: formatAddress(message.subarray(12, 16)),
+                ...datagram,
+              });
+              return;
+            }
             wire.push({
               ifindex,
               kind: 'advert',
@@ -372,13 +415,23 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     }
     time.now = end;
   };
-  /** A VRRPv3 advert from a peer on eth0 (IPv4); with `ah`, a VRRPv2 one behind an IPsec AH header. */
+  /**
+   * A VRRPv3 advert from a peer on eth0 (IPv4) to the VRRP group, or to `dst` (unicast); with `ah`, a VRRPv2 one
+   * behind an IPsec AH header.
+   */
   const inject = (
     vrid: number,
     priority: number,
-    o: { src?: string; vips?: string[]; intervalMs?: number; ah?: { seq: number; password: string } } = {},
+    o: {
+      src?: string;
+      dst?: string;
+      vips?: string[];
+      intervalMs?: number;
+      ah?: { seq: number; password: string };
+    } = {},
   ) => {
     const src = o.src ?? '192.0.2.12';
+    const dst = o.dst ?? '224.0.0.18';
     const version = o.ah ? 2 : 3;
     const message = encodeAdvert(
       {
@@ -389,21 +442,21 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
         addresses: o.vips ?? [VIP],
         ...(o.ah ? { authType: 2 as const } : {}),
       },
-      { family: 4, src, dst: '224.0.0.18' },
+      { family: 4, src, dst },
     );
     const data = o.ah
       ? encodeAhDatagram({
           vrrp: message,
           src,
-          dst: '224.0.0.18',
+          dst,
           seq: o.ah.seq,
           password: o.ah.password,
-          unicast: false,
+          unicast: dst !== '224.0.0.18',
         })
-      : Buffer.concat([ipv4Header(src, '224.0.0.18', message.length), message]);
+      : Buffer.concat([ipv4Header(src, dst, message.length), message]);
     const ifindex = kernel.links.get('eth0')?.index ?? 0;
     for (const r of o.ah ? ahReceivers : receivers) {
-      r({ family: 4, data, src, dst: '224.0.0.18', ttl: 255, ifindex, at: time.now });
+      r({ family: 4, data, src, dst, ttl: 255, ifindex, at: time.now });
     }
   };
   const runner = () => daemon.instances[0];

@@ -78,6 +78,10 @@ export interface NetCheckOptions extends CheckTiming {
   bindto?: string | undefined;
   /** bind_port: local source port. */
   bindPort?: number | undefined;
+  /** bind_if: the interface the probe leaves by (SO_BINDTODEVICE); a link-local connect_ip or bindto needs it. */
+  bindIf?: string | undefined;
+  /** fwmark: the mark on the probe's packets (SO_MARK), for policy routing. */
+  fwmark?: number | undefined;
   /** connect_timeout: TCP connect; for HTTP/SSL the connect plus the whole response (one deadline). */
   connectTimeoutMs?: number | undefined;
 }

@@ -48,6 +48,8 @@ export interface AhSeal {
   password: string | undefined;
   /** Unicast: the TTL is left out of the ICV as well (keepalived). */
   unicast: boolean;
+  /** The datagram's TTL: 255 unless unicast_ttl says otherwise (outside the ICV then). */
+  ttl?: number | undefined;
 }
 
 /** The whole IPv4 datagram: header (checksum filled in), AH with its ICV, the VRRP message. */
@@ -57,7 +59,7 @@ export function encodeAhDatagram(s: AhSeal): Buffer {
   d.writeUInt8(0x45, 0);
   d.writeUInt16BE(total, 2);
   d.writeUInt16BE(s.seq & 0xffff || 1, 4); // the kernel would replace an id of 0
-  d.writeUInt8(255, 8);
+  d.writeUInt8(s.ttl ?? 255, 8);
   d.writeUInt8(AH_PROTOCOL, 9);
   const src = parseAddress(s.src);
   src.copy(d, 12);

@@ -247,6 +247,9 @@ function checkTree(c: CheckConfig): Tree {
     if (sp.connectIp !== DEFAULTS.checkConnectIp) k.connect_ip = sp.connectIp;
     if (sp.connectPort !== defaultConnectPort(sp.type)) k.connect_port = sp.connectPort;
     put(k, 'bindto', sp.bindto);
+    put(k, 'bind_port', sp.bindPort);
+    put(k, 'bind_if', sp.bindIf);
+    put(k, 'fwmark', sp.fwmark);
     if (sp.connectTimeoutMs !== CHECKER_DEFAULTS.connectTimeoutMs) k.connect_timeout = s(sp.connectTimeoutMs);
   }
   if (sp.type === 'HTTP_GET' || sp.type === 'SSL_GET') {

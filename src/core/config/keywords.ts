@@ -83,7 +83,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
 export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set(['track_bfd']);
 
 /** keepalived checker options a vrrp_check's checker block does not have (yet). */
-export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set(['bind_if', 'fwmark', 'alpha']);
+export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set(['alpha']);
 
 /** keepalived `url { }` options vipd does not have (yet). */
 export const UNSUPPORTED_URL: ReadonlySet<string> = new Set([]);

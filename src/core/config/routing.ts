@@ -6,11 +6,11 @@
  *   route: [inet|inet6] [TYPE] [to] PREFIX [src IP] [via|gw IP [or IP]] [dev|oif IF] [onlink] [scope S] [table T]
  *          [metric|priority|preference N] [protocol P] [tos|dsfield N] [mtu [lock] N] [advmss [lock] N]
  *          [hoplimit N] [window N] [initcwnd N] [initrwnd N] [add|prepend|append] [no_track]
- *          [nexthop via IP [dev IF] [weight N] [onlink] ...]
+ *          [track_group G (static)] [nexthop via IP [dev IF] [weight N] [onlink] ...]
  *   rule:  [inet|inet6] [not] [from PREFIX|all] [to PREFIX|all] [iif IF] [oif IF] [tos N] [fwmark N[/M]]
  *          [preference|priority|order N] [table|lookup T] [goto N] [blackhole|unreachable|prohibit|nop]
  *          [suppress_prefixlength N] [uidrange A-B] [ipproto P] [sport A[-B]] [dport A[-B]] [l3mdev]
- *          [protocol P] [no_track]
+ *          [protocol P] [no_track] [track_group G (static)]
  *
  * Tables and protocols by number or by iproute2's built-in names (a name from /etc/iproute2/rt_tables needs its
  * number). Like keepalived, routes and rules carry protocol 18 ("keepalived") unless told otherwise, and a rule
@@ -244,6 +244,12 @@ export function parseRouteLine(line: string): LineResult<RouteSpec> {
       case 'no_track':
         r.noTrack = true;
         break;
+      case 'track_group': {
+        const name = w.next();
+        if (name === undefined) return fail('track_group needs a name');
+        r.trackGroup = name;
+        break;
+      }
       case 'nexthop': {
         const hop = parseNextHop(w, fam);
         if (typeof hop === 'string') return fail(hop);
@@ -459,6 +465,12 @@ export function parseRuleLine(
       case 'no_track':
         r.noTrack = true;
         break;
+      case 'track_group': {
+        const name = w.next();
+        if (name === undefined) return fail('track_group needs a name');
+        r.trackGroup = name;
+        break;
+      }
       default:
         if ((RULE_ACTIONS as readonly string[]).includes(word)) {
           r.action = word as RuleAction;
@@ -512,6 +524,7 @@ export function routeLine(r: RouteSpec): string {
   }
   if (r.mode !== 'prepend') w.push(r.mode);
   if (r.noTrack) w.push('no_track');
+  if (r.trackGroup !== undefined) w.push('track_group', r.trackGroup);
   for (const h of r.nexthops) {
     w.push('nexthop');
     if (h.via !== undefined) w.push('via', h.via);
@@ -545,5 +558,6 @@ export function ruleLine(r: RuleSpec): string {
   if (r.l3mdev) w.push('l3mdev');
   if (r.protocol !== PROTOCOL_KEEPALIVED) w.push('protocol', nameOf(PROTOCOLS, r.protocol));
   if (r.noTrack) w.push('no_track');
+  if (r.trackGroup !== undefined) w.push('track_group', r.trackGroup);
   return w.join(' ');
 }

@@ -146,3 +146,34 @@ export function parseUserSpec(value: string): { user: string; group?: string | u
   if (!m) return undefined;
   return m[2] === undefined ? { user: m[1] as string } : { user: m[1] as string, group: m[2] };
 }
+
+/** What names a track_group: static addresses and routes (by `dev`) and static rules (by `iif`). */
+interface TrackGroupMembers {
+  trackGroups?: Readonly<Record<string, readonly string[]>> | undefined;
+  staticAddresses: readonly { dev: string; trackGroup?: string | undefined }[];
+  staticRoutes: readonly { dev?: string | undefined; trackGroup?: string | undefined }[];
+  staticRules: readonly { iif?: string | undefined; trackGroup?: string | undefined }[];
+}
+
+/**
+ * keepalived's track_group: every instance of a group tracks the interface of each static address and route
+ * (its dev) and rule (its iif) naming the group, unweighted (down → FAULT), as keepalived's TRACK_SADDR,
+ * TRACK_SROUTE and TRACK_SRULE do. Instance name → interface names.
+ */
+export function trackGroupInterfaces(c: TrackGroupMembers): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const tracked = [
+    ...c.staticAddresses.map((a) => [a.trackGroup, a.dev] as const),
+    ...c.staticRoutes.map((r) => [r.trackGroup, r.dev] as const),
+    ...c.staticRules.map((r) => [r.trackGroup, r.iif] as const),
+  ];
+  for (const [group, ifname] of tracked) {
+    if (group === undefined || ifname === undefined) continue;
+    for (const instance of c.trackGroups?.[group] ?? []) {
+      const list = out.get(instance) ?? [];
+      if (!list.includes(ifname)) list.push(ifname);
+      out.set(instance, list);
+    }
+  }
+  return out;
+}

@@ -26,6 +26,7 @@ import { CHECKER_DEFAULTS, type ClientTls, type HttpUrl, type ResolvedHttpCheck 
 import type { CheckResult } from '../../core/tracking/types.js';
 import { type BodySink, ResponseReader, requestBytes } from './http-wire.js';
 import { badEndpoint, errCode, netReason, since } from './reasons.js';
+import { connectTcp } from './socket.js';
 
 export const USER_AGENT = 'KeepAliveClient';
 
@@ -174,6 +175,7 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     let sock: net.Socket | undefined;
+    let tcp: net.Socket | undefined; // SSL_GET: the TCP socket under `sock`
     let tcpConnected = false;
     let secured = false;
     const finish = (reason: string) => {
@@ -182,9 +184,15 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       sock?.destroy();
+      tcp?.destroy();
       resolve(reason);
     };
     const onAbort = () => finish('aborted');
+    // An error of the TCP connect is the network's; one after it, before the handshake is done, is TLS's.
+    const onError = (err: unknown) => {
+      if (ssl && tcpConnected && !secured) finish(`tls: ${errCode(err)}`);
+      else finish(netReason(err, bound && !tcpConnected));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     timer = setTimeout(() => finish('timeout'), o.connectTimeoutMs);
 
@@ -225,28 +233,23 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
     try {
       if (ssl) {
         const servername = sniFor(o, url);
-        // localAddress/localPort reach the TCP connect (node's tls.connect passes them on; @types/node omits them)
-        const tlsOpts: tls.ConnectionOptions & { localAddress?: string | undefined; localPort?: number | undefined } = {
-          host: o.connectIp,
-          port: o.connectPort,
-          localAddress: o.bindto,
-          localPort: o.bindPort,
+        // TLS over the checker's TCP socket, which is connecting: tls starts its handshake once it has connected.
+        tcp = connectTcp(o);
+        tcp.on('error', onError);
+        const t = tls.connect({
+          socket: tcp,
+          host: o.connectIp, // what the certificate is checked against, as before: no SNI from it
           rejectUnauthorized: o.verifyCert,
           secureContext: secureContextFor(o.ca, o.clientTls),
           ...(servername !== undefined ? { servername } : {}), // none: no SNI (tls.connect derives none)
-        };
-        const t = tls.connect(tlsOpts);
+        });
         sock = t;
         t.once('secureConnect', () => {
           secured = true;
         });
         t.on('data', (b: Buffer) => judge(reader.feed(b, 0, b.length)));
       } else {
-        sock = net.connect({
-          host: o.connectIp,
-          port: o.connectPort,
-          localAddress: o.bindto,
-          localPort: o.bindPort,
+        sock = connectTcp(o, {
           onread: {
             buffer: READ_BUFFER,
             callback: (n: number, b: Uint8Array) => {
@@ -257,17 +260,13 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
         });
       }
     } catch (err) {
-      finish(`error: ${errCode(err)}`);
+      finish(netReason(err, bound));
       return;
     }
-    if (ssl || bound)
-      sock.once('connect', () => {
-        tcpConnected = true;
-      });
-    sock.on('error', (err) => {
-      if (ssl && tcpConnected && !secured) finish(`tls: ${errCode(err)}`);
-      else finish(netReason(err, bound && !tcpConnected));
+    (tcp ?? sock).once('connect', () => {
+      tcpConnected = true;
     });
+    sock.on('error', onError);
     sock.on('end', () => judge(reader.eof()));
     sock.on('close', () => finish(reader.status === 0 ? 'reset' : 'incomplete response')); // closed, no 'end'
     sock.write(request);

@@ -1,7 +1,7 @@
 /**
- * PING_CHECK: one ICMP (ICMPv6) echo to connect_ip, answered within connect_timeout. A raw socket of the addon
- * (keepalived uses an IPPROTO_ICMP datagram socket, which needs ping_group_range widened for root; a raw socket
- * needs nothing changed). Replies are matched by source, identifier and sequence, since a raw socket sees every
+ * PING_CHECK: one ICMP (ICMPv6) echo to connect_ip (out of bind_if, marked fwmark, when given), answered within
+ * connect_timeout. A raw socket of the addon (keepalived uses an IPPROTO_ICMP datagram socket, which needs
+ * ping_group_range widened for root; a raw socket needs nothing changed). Replies are matched by source, identifier and sequence, since a raw socket sees every
  * echo reply of the host.
  */
 import { randomInt } from 'node:crypto';
@@ -11,7 +11,7 @@ import { internetChecksum } from '../../core/codec/checksum.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { openRawSocket } from '../raw-socket.js';
 import { attempt } from './attempt.js';
-import { badEndpoint, errCode } from './reasons.js';
+import { badEndpoint, errCode, netReason } from './reasons.js';
 
 const ECHO = { 4: { request: 8, reply: 0, protocol: 1 }, 6: { request: 128, reply: 129, protocol: 58 } } as const;
 
@@ -52,6 +52,13 @@ export function pingProbe(o: ResolvedPingCheck, signal?: AbortSignal): Promise<C
       ECHO[family].protocol,
       PING_SLOTS,
     );
+    try {
+      if (o.bindIf !== undefined) sock.bindDevice(o.bindIf);
+      if (o.fwmark !== undefined) sock.setMark(o.fwmark);
+    } catch (err) {
+      finish(false, netReason(err, false));
+      return () => sock.close();
+    }
     try {
       sock.send(encodeEcho(family, id, seq, Buffer.from('vipd-ping')), o.connectIp, 0, o.bindto ?? null, 64);
     } catch (err) {

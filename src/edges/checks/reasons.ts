@@ -13,11 +13,15 @@ const NET_REASONS: Record<string, string> = {
   EPIPE: 'reset',
 };
 
-/** 'refused', 'timeout', 'unreachable', 'reset', or 'bind: EADDRINUSE' / 'error: EINVAL' and the like. */
+/** 'refused', 'timeout', 'unreachable', 'reset', or 'bind: EADDRINUSE' / 'bind_if: ENODEV' / 'error: EINVAL' and the like. */
 export function netReason(err: unknown, bound: boolean): string {
   const code = errCode(err);
   const known = NET_REASONS[code];
   if (known) return known;
+  const syscall = (err as { syscall?: unknown } | undefined)?.syscall;
+  if (syscall === 'setsockopt SO_BINDTODEVICE') return `bind_if: ${code}`;
+  if (syscall === 'setsockopt SO_MARK') return `fwmark: ${code}`;
+  if (syscall === 'bind') return `bind: ${code}`;
   if (bound && (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EINVAL' || code === 'EACCES'))
     return `bind: ${code}`;
   return `error: ${code}`;

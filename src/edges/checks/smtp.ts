@@ -2,11 +2,11 @@
  * SMTP_CHECK: connect, read a 2xx banner, send HELO and expect 250, then QUIT; all within connect_timeout
  * (one deadline, as the HTTP probe has). Replies may span several lines ("250-..." continues, "250 " ends).
  */
-import net from 'node:net';
 import type { ResolvedSmtpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { attempt } from './attempt.js';
 import { badEndpoint, netReason } from './reasons.js';
+import { connectTcp } from './socket.js';
 
 /** Bound on one SMTP reply (a banner is one line; multi-line EHLO answers are never asked for). */
 const MAX_REPLY_BYTES = 16 * 1024;
@@ -18,8 +18,14 @@ export function smtpProbe(o: ResolvedSmtpCheck, signal?: AbortSignal): Promise<C
     let stage: 'banner' | 'helo' = 'banner';
     let buffered = '';
     let greeted = false;
-    const sock = new net.Socket();
     const bound = o.bindto !== undefined || o.bindPort !== undefined;
+    let sock: ReturnType<typeof connectTcp>;
+    try {
+      sock = connectTcp(o);
+    } catch (err) {
+      finish(false, netReason(err, bound));
+      return undefined;
+    }
     sock.on('error', (err) => finish(false, netReason(err, bound)));
     sock.on('end', () => finish(false, `closed during ${stage}`));
     sock.setEncoding('latin1');
@@ -38,7 +44,6 @@ export function smtpProbe(o: ResolvedSmtpCheck, signal?: AbortSignal): Promise<C
         finish(greeted, greeted ? 'ok' : `helo ${code}`);
       }
     });
-    sock.connect({ host: o.connectIp, port: o.connectPort, localAddress: o.bindto, localPort: o.bindPort });
     return () => {
       if (greeted) sock.end('QUIT\r\n');
       sock.destroy();

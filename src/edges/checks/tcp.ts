@@ -1,15 +1,15 @@
 /**
- * TCP_CHECK: a TCP connect to connect_ip:connect_port (IPv4 or IPv6), from bindto / bind_port when given,
- * succeeds within connect_timeout. The socket is always destroyed, whatever the outcome.
+ * TCP_CHECK: a TCP connect to connect_ip:connect_port (IPv4 or IPv6), from bindto / bind_port / bind_if and with
+ * fwmark when given, succeeds within connect_timeout. The socket is always destroyed, whatever the outcome.
  */
-import net from 'node:net';
 import type { ResolvedTcpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { badEndpoint, netReason, since } from './reasons.js';
+import { connectTcp } from './socket.js';
 
 export type TcpProbeOptions = Pick<
   ResolvedTcpCheck,
-  'connectIp' | 'connectPort' | 'bindto' | 'bindPort' | 'connectTimeoutMs'
+  'connectIp' | 'connectPort' | 'bindto' | 'bindPort' | 'bindIf' | 'fwmark' | 'connectTimeoutMs'
 >;
 
 /** Resolves (never rejects) once connected, failed, timed out or aborted; the socket is gone by then. */
@@ -28,7 +28,7 @@ export function tcpProbe(o: TcpProbeOptions, signal?: AbortSignal): Promise<Chec
     const bound = o.bindto !== undefined || o.bindPort !== undefined;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    let sock: net.Socket | undefined;
+    let sock: ReturnType<typeof connectTcp> | undefined;
     const finish = (ok: boolean, reason: string) => {
       if (settled) return;
       settled = true;
@@ -41,17 +41,11 @@ export function tcpProbe(o: TcpProbeOptions, signal?: AbortSignal): Promise<Chec
     signal?.addEventListener('abort', onAbort, { once: true });
     timer = setTimeout(() => finish(false, 'timeout'), o.connectTimeoutMs);
     try {
-      sock = new net.Socket({ noDelay: true });
+      sock = connectTcp(o, { noDelay: true });
       sock.on('error', (err) => finish(false, netReason(err, bound)));
       sock.once('connect', () => finish(true, 'ok'));
-      sock.connect({
-        host: o.connectIp,
-        port: o.connectPort,
-        localAddress: o.bindto,
-        localPort: o.bindPort,
-      });
     } catch (err) {
-      // Synchronous throws: an invalid port or address (ERR_SOCKET_BAD_PORT, ERR_INVALID_IP_ADDRESS, ...).
+      // Synchronous throws: an invalid port or address (ERR_SOCKET_BAD_PORT, ...), the addon's setsockopt or bind.
       finish(false, netReason(err, bound));
     }
   });

@@ -6,10 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { NetCheckOptions, ResolvedUdpCheck } from '../../core/checks/spec.js';
+import type { ResolvedUdpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { attempt, type Finish } from './attempt.js';
 import { badEndpoint, netReason } from './reasons.js';
+import { bindUdp, type CheckEndpoint } from './socket.js';
 
 /** Whether `reply` matches `pattern` (nibbles, null = any) over the shorter of the two. */
 export function matchesReply(reply: Uint8Array, pattern: readonly (number | null)[]): boolean {
@@ -42,11 +43,11 @@ export function udpProbe(o: ResolvedUdpCheck, signal?: AbortSignal): Promise<Che
 }
 
 /**
- * A UDP socket connected to connect_ip:connect_port (from bindto / bind_port), so that ICMP errors come back as
+ * A UDP socket connected to connect_ip:connect_port (from bindto / bind_port / bind_if, with fwmark), so that ICMP errors come back as
  * socket errors; sends `datagram` once connected and hands every reply to `onReply`. Returns its release.
  */
 export function connectedUdp(
-  o: Pick<NetCheckOptions, 'connectIp' | 'connectPort' | 'bindto' | 'bindPort'>,
+  o: CheckEndpoint,
   finish: Finish,
   datagram: Uint8Array,
   onReply: (msg: Buffer) => void,
@@ -55,8 +56,12 @@ export function connectedUdp(
   const bound = o.bindto !== undefined || o.bindPort !== undefined;
   sock.on('error', (err) => finish(false, netReason(err, bound)));
   sock.on('message', onReply);
-  sock.bind({ address: o.bindto, port: o.bindPort ?? 0 }, () => {
-    sock.connect(o.connectPort, o.connectIp, () => sock.send(datagram));
-  });
+  try {
+    bindUdp(sock, o, () => sock.connect(o.connectPort, o.connectIp, () => sock.send(datagram)));
+  } catch (err) {
+    sock.close();
+    finish(false, netReason(err, bound));
+    return () => {};
+  }
   return () => sock.close();
 }

@@ -211,6 +211,7 @@ export const TEXT_VALUES: ReadonlySet<string> = new Set([
   'vrrp_notify_fifo',
   'connect_ip',
   'bindto',
+  'bind_if',
   'path',
   'digest',
   'regex',

@@ -10,7 +10,7 @@ import {
   type HttpUrl,
   type ResolvedCheckSpec,
 } from '../../checks/spec.js';
-import { addressFamily } from '../../codec/ip-address.js';
+import { addressFamily, isLinkLocal6 } from '../../codec/ip-address.js';
 import { once } from '../../once.js';
 import { UNSUPPORTED_CHECKER, UNSUPPORTED_URL } from '../keywords.js';
 import type { CheckConfig } from '../model.js';
@@ -20,6 +20,7 @@ import {
   address,
   command,
   flag,
+  ifName,
   scriptSeconds,
   seconds,
   text,
@@ -125,6 +126,8 @@ export const checkerSchemas = once(() => {
     connect_port: wholeNumber(1, 65535),
     bindto: address,
     bind_port: wholeNumber(1, 65535),
+    bind_if: ifName,
+    fwmark: wholeNumber(0, 2 ** 32 - 1),
     connect_timeout: scriptSeconds,
   };
 
@@ -422,8 +425,19 @@ export function buildProbeSpec(
     connectPort: connectPort ?? 0,
     bindto: d.bindto,
     bindPort: d.bind_port,
+    bindIf: d.bind_if,
+    fwmark: d.fwmark,
     connectTimeoutMs: d.connect_timeout !== undefined ? toMs(d.connect_timeout) : defaults.connectTimeoutMs,
   };
+  // keepalived: "Checker link local address ... requires a bind_if" (a link-local address means nothing without it).
+  for (const [key, addr] of [
+    ['connect_ip', connection.connectIp],
+    ['bindto', d.bindto],
+  ] as const) {
+    if (addr !== undefined && isLinkLocal6(addr) && d.bind_if === undefined) {
+      report.error(at, 'key', `${type} of ${where}: the link-local ${key} ${addr} needs a bind_if`);
+    }
+  }
   if (d.bindto !== undefined && addressFamily(d.bindto) !== addressFamily(connection.connectIp)) {
     report.error(
       [...at, 'bindto'],

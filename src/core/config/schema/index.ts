@@ -195,8 +195,16 @@ export function validateConfig(
   };
 
   // Static rules first: keepalived's sample files write them first, and rules without a preference count down.
-  const staticRoutes = buildRoutes(root.static_routes, ['static_routes'], 'static_routes', report);
-  const staticRules = buildRules(root.static_rules, ['static_rules'], 'static_rules', ctx.rulePreferences, report);
+  const trackGroupNames = new Set(isMap(root.track_group) ? Object.keys(root.track_group) : []);
+  const staticRoutes = buildRoutes(root.static_routes, ['static_routes'], 'static_routes', report, trackGroupNames);
+  const staticRules = buildRules(
+    root.static_rules,
+    ['static_rules'],
+    'static_rules',
+    ctx.rulePreferences,
+    report,
+    trackGroupNames,
+  );
 
   const groups = new Map<string, VirtualServerGroupConfig>();
   const groupNode = root.virtual_server_group;

@@ -279,13 +279,6 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     base,
     report,
   );
-  if (auth?.type === 'AH' && unicastPeers.length > 0) {
-    report.error(
-      [...base, 'authentication', 'auth_type'],
-      'value',
-      'auth_type AH with unicast_peer is not supported yet: vipd sends AH adverts to the multicast group only',
-    );
-  }
   // The multicast group: mcast_dst_ip, else global_defs vrrp_mcast_group4/6 (the VRRP group: undefined).
   let mcastGroup = r.mcast_dst_ip ?? g.mcastGroups[family];
   if (r.mcast_dst_ip !== undefined && familyKnown && addressFamily(r.mcast_dst_ip) !== family) {

@@ -27,29 +27,65 @@ function linesOf(node: unknown, at: readonly PathSegment[], kind: string, report
   return undefined;
 }
 
-export function buildRoutes(node: unknown, at: readonly PathSegment[], kind: string, report: Reporter): RouteSpec[] {
+/**
+ * A line's track_group: static lines only, naming a defined group (`trackGroups`: their names; undefined for the
+ * virtual_ kinds), and kept unless no_track says the line is not watched (keepalived: "not tracking").
+ */
+function checkTrackGroup<T extends { trackGroup?: string | undefined; noTrack: boolean }>(
+  spec: T,
+  where: readonly PathSegment[],
+  kind: string,
+  trackGroups: ReadonlySet<string> | undefined,
+  report: Reporter,
+): T | undefined {
+  if (spec.trackGroup === undefined) return spec;
+  if (trackGroups === undefined) {
+    report.error(where, 'value', `${kind}: track_group applies to static routes and rules only`);
+    return undefined;
+  }
+  if (!trackGroups.has(spec.trackGroup)) {
+    report.error(where, 'value', `${kind}: there is no track_group ${spec.trackGroup}`);
+    return undefined;
+  }
+  if (spec.noTrack) {
+    report.warn(where, 'value', `${kind}: track_group with no_track is not tracked (as keepalived 2.2.7)`);
+    return { ...spec, trackGroup: undefined };
+  }
+  return spec;
+}
+
+export function buildRoutes(
+  node: unknown,
+  at: readonly PathSegment[],
+  kind: string,
+  report: Reporter,
+  trackGroups?: ReadonlySet<string>,
+): RouteSpec[] {
   const lines = linesOf(node, at, kind, report);
   const out: RouteSpec[] = [];
   const seen = new Set<string>();
   (lines ?? []).forEach((line, i) => {
     const where = typeof node === 'string' ? at : [...at, i];
-    if (/\strack_group\s/.test(` ${line} `)) {
-      report.error(where, 'value', `${kind}: track_group on a route is not supported yet (static addresses have it)`);
-      return;
-    }
     const r = parseRouteLine(line);
     if (!r.ok) {
       report.warn(where, 'value', `${kind}: ${r.error}; the line is skipped`);
       return;
     }
+    if (r.value.trackGroup !== undefined && r.value.dev === undefined && trackGroups) {
+      // keepalived: "Static route cannot have track_group if interface not specified".
+      report.error(where, 'value', `${kind}: a route with track_group needs dev IF (the interface its group tracks)`);
+      return;
+    }
+    const route = checkTrackGroup(r.value, where, kind, trackGroups, report);
+    if (!route) return;
     for (const w of r.warnings) report.warn(where, 'value', `${kind}: ${w}`);
-    const key = routeKey(r.value);
+    const key = routeKey(route);
     if (seen.has(key)) {
       report.warn(where, 'value', `${kind}: route "${line.trim()}" is listed twice; the repeat is ignored`);
       return;
     }
     seen.add(key);
-    out.push(r.value);
+    out.push(route);
   });
   return out;
 }
@@ -60,23 +96,22 @@ export function buildRules(
   kind: string,
   preferences: RulePreferences,
   report: Reporter,
+  trackGroups?: ReadonlySet<string>,
 ): RuleSpec[] {
   const lines = linesOf(node, at, kind, report);
   const out: RuleSpec[] = [];
   const seen = new Set<string>();
   (lines ?? []).forEach((line, i) => {
     const where = typeof node === 'string' ? at : [...at, i];
-    if (/\strack_group\s/.test(` ${line} `)) {
-      report.error(where, 'value', `${kind}: track_group on a rule is not supported yet (static addresses have it)`);
-      return;
-    }
     const r = parseRuleLine(line, preferences.peek());
     if (!r.ok) {
       report.warn(where, 'value', `${kind}: ${r.error}; the line is skipped`);
       return;
     }
-    const { autoPreference, ...rule } = r.value;
+    const { autoPreference, ...parsed } = r.value;
     if (autoPreference) preferences.take();
+    const rule = checkTrackGroup(parsed, where, kind, trackGroups, report);
+    if (!rule) return;
     for (const w of r.warnings) report.warn(where, 'value', `${kind}: ${w}`);
     const key = ruleKey(rule);
     if (seen.has(key)) {

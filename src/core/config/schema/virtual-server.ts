@@ -603,7 +603,7 @@ function buildRealServerProbe(
         },
       },
       at,
-      where,
+      rsWhere,
       report,
     );
     if (spec) out.push({ kind: 'probe', spec, alpha: t.alpha, logAllFailures, source: report.at(at, 'key') });
