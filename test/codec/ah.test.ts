@@ -33,6 +33,23 @@ describe('IPsec AH (keepalived)', () => {
     expect(encodeAhFrame(FRAME.subarray(6, 12), d).toString('hex')).toBe(FRAME.toString('hex'));
   });
 
+  it("a frame to another group goes to that group's MAC; a unicast datagram leaves the TTL outside the ICV", () => {
+    const seal = { vrrp: VRRP, src: '192.0.2.11', seq: 5, password: 'secret' };
+    const mac = FRAME.subarray(6, 12);
+    const toGroup = (dst: string) =>
+      encodeAhFrame(mac, encodeAhDatagram({ ...seal, dst, unicast: false }))
+        .subarray(0, 6)
+        .toString('hex');
+    expect(toGroup('224.0.0.19')).toBe('01005e000013');
+    expect(toGroup('239.255.129.18')).toBe('01005e7f8112');
+    const unicast = encodeAhDatagram({ ...seal, dst: '192.0.2.12', unicast: true, ttl: 9 });
+    expect(unicast[8]).toBe(9);
+    const h = decodeAhHeader(unicast, 20);
+    if ('reason' in h) throw new Error(h.detail);
+    expect(verifyAh(h, '192.0.2.11', 'secret', true)).toBeUndefined();
+    expect(verifyAh(h, '192.0.2.11', 'secret', false)?.reason).toBe('auth_failure');
+  });
+
   it('decodes and verifies it; a wrong key, a changed byte or a foreign SPI is an auth_failure', () => {
     const ip = decodeIpv4Datagram(DATAGRAM);
     if (!ip.ok) throw new Error(ip.detail);

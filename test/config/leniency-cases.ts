@@ -122,6 +122,15 @@ export const LENIENT_CASES: LenientCase[] = [
     expected: [],
   },
   {
+    name: 'an empty virtual_ipaddress block is none: the instance runs without an address',
+    text: instance('  priority 100', ''),
+    keepalived: /No VIP specified; at least one is sensible/,
+    line: 1,
+    warning: /has no virtual_ipaddress: it runs VRRP and its notify scripts without adding an address/,
+    model: (c) => first(c)?.vips,
+    expected: [],
+  },
+  {
     name: 'unicast_src_ip without unicast_peer multicasts from that address',
     text: instance('  priority 100\n  unicast_src_ip 192.0.2.1'),
     keepalived: /A unicast keyword has been specified without any unicast peers\. Defaulting to multicast/,

@@ -625,7 +625,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'empty virtual_ipaddress',
     base('', '[]'),
-    '5:24: virtual_ipaddress is empty (no_virtual_ipaddress is not supported yet)',
+    '2:3: vrrp_instance VI_1 has no virtual_ipaddress (no_virtual_ipaddress: true runs it without one)',
   ],
   [
     'version 2 with IPv6',

@@ -1,13 +1,16 @@
 /**
  * vrrp_mcast_group4 and mcast_dst_ip: adverts to another multicast group than 224.0.0.18, with keepalived 2.2.7
  * on the same group as the peer. The backup hearing the master's adverts for many intervals (it stays BACKUP) is
- * the proof that both send to and listen on that group; a router on the default group does not hear them.
+ * the proof that both send to and listen on that group; a router on the default group does not hear them. With
+ * IPsec AH too (its frames go to the group's MAC address).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { canRunNetns, Lab, waitFor } from '../helpers/netns.js';
 import { KeepalivedRouter, VipdRouter } from '../helpers/routers.js';
 
 const VIP = '192.0.2.90';
+const GROUP = '  vrrp_mcast_group4 224.0.0.19';
+const AH = '  authentication {\n    auth_type AH\n    auth_pass secret\n  }';
 
 const config = (priority: number, groupLines: { global?: string; instance?: string }) => `global_defs {
   script_user root
@@ -33,6 +36,8 @@ describe.skipIf(!canRunNetns())('another multicast group, with keepalived 2.2.7'
   it.each([
     ['vipd master, keepalived backup, vrrp_mcast_group4', 'vipd', { global: '  vrrp_mcast_group4 224.0.0.19' }],
     ['keepalived master, vipd backup, mcast_dst_ip', 'keepalived', { instance: '  mcast_dst_ip 224.0.0.19' }],
+    ['vipd master, keepalived backup, AH to vrrp_mcast_group4', 'vipd', { global: GROUP, instance: AH }],
+    ['keepalived master, vipd backup, AH to vrrp_mcast_group4', 'keepalived', { global: GROUP, instance: AH }],
   ] as const)('%s', async (_name, masterKind, lines) => {
     lab = Lab.create('mgroup', ['r1', 'r2', 'r3']);
     const opts = (name: string) => ({ name, vrid: 90, vips: [VIP] });

@@ -27,7 +27,6 @@ const AH_PAYLOAD_LENGTH = AH_LENGTH / 4 - 2;
 const VRRP_PROTOCOL = 112;
 const TOS_VRRP = 0xc0;
 /** 224.0.0.18's Ethernet group address. */
-const VRRP_GROUP_MAC = Buffer.from([0x01, 0x00, 0x5e, 0x00, 0x00, 0x12]);
 
 /** What the IPv4 decoder found behind an AH header (verified later, with the instance's key). */
 export interface AhHeader {
@@ -76,9 +75,13 @@ export function encodeAhDatagram(s: AhSeal): Buffer {
   return d;
 }
 
-/** The datagram in an Ethernet frame to 224.0.0.18's group address, for the AF_PACKET sender. */
+/**
+ * The datagram in an Ethernet frame to its multicast group's MAC address (01:00:5e and the group's low 23 bits,
+ * RFC 1112; 224.0.0.18's is 01:00:5e:00:00:12), for the AF_PACKET sender.
+ */
 export function encodeAhFrame(mac: Buffer, datagram: Buffer): Buffer {
-  return encodeEthernetFrame(VRRP_GROUP_MAC, mac, ETHERTYPE.ipv4, datagram);
+  const groupMac = Buffer.from([0x01, 0x00, 0x5e, (datagram[17] ?? 0) & 0x7f, datagram[18] ?? 0, datagram[19] ?? 0]);
+  return encodeEthernetFrame(groupMac, mac, ETHERTYPE.ipv4, datagram);
 }
 
 /** Checks the ICV and that the SPI is the sender's address; the sequence number is the caller's to check. */

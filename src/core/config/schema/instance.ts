@@ -187,7 +187,9 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   // Cloud failover: no address, the notify scripts move one through the provider's API. keepalived 2.2.7 runs a
   // VRRPv2 instance so ("No VIP specified; at least one is sensible") and refuses a VRRPv3 or strict one.
   const strict = r.strict_mode ?? g.vrrpStrict;
-  if (!has('virtual_ipaddress') && (r.no_virtual_ipaddress !== true || strict)) {
+  // An empty virtual_ipaddress block is no block to keepalived (the same "No VIP specified").
+  const noVips = !has('virtual_ipaddress') || r.virtual_ipaddress?.length === 0;
+  if (noVips && (r.no_virtual_ipaddress !== true || strict)) {
     if (r.no_virtual_ipaddress === true) {
       report.error(
         p('no_virtual_ipaddress'),
@@ -285,13 +287,6 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     report.error(p('mcast_dst_ip'), 'value', `mcast_dst_ip ${r.mcast_dst_ip} is not IPv${family} like the instance`);
   }
   if (mcastGroup === VRRP_MULTICAST_GROUP[family] || unicastPeers.length > 0) mcastGroup = undefined;
-  if (mcastGroup !== undefined && auth?.type === 'AH') {
-    report.error(
-      [...base, 'authentication', 'auth_type'],
-      'value',
-      `auth_type AH to the multicast group ${mcastGroup} is not supported yet: vipd sends AH adverts to 224.0.0.18 only`,
-    );
-  }
   const notify: NotifyScripts = notifyScripts(r);
   const garp: GarpParams = {
     masterDelayMs: r.garp_master_delay !== undefined ? r.garp_master_delay * 1000 : g.garp.masterDelayMs,
@@ -443,10 +438,7 @@ function buildVips(r: RawInstance, ifname: string, base: readonly PathSegment[],
   const lines = r.virtual_ipaddress;
   if (lines === undefined) return [];
   const key = [...base, 'virtual_ipaddress'];
-  if (lines.length === 0) {
-    report.error(key, 'value', 'virtual_ipaddress is empty (no_virtual_ipaddress is not supported yet)');
-    return [];
-  }
+  if (lines.length === 0) return []; // no address: said where the instance is checked
   if (lines.length > 255)
     report.error(key, 'key', `virtual_ipaddress has ${lines.length} entries; at most 255 fit in an advert`);
   const vips: AddressSpec[] = [];
