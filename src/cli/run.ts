@@ -7,10 +7,12 @@ import type { VipdConfig } from '../core/config/model.js';
 import { reloadTimeOf } from '../core/config/reload-time.js';
 import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
+import { startSnmp } from '../daemon/snmp.js';
 import { formatKeepalivedStats } from '../daemon/status.js';
 import type { MetricsServer } from '../edges/control/metrics-http.js';
 import { type ControlServer, listenControl } from '../edges/control/server.js';
 import { acquirePidFile, type PidFile } from '../edges/pid-file.js';
+import type { SnmpAgent } from '../edges/snmp-agent.js';
 import { sdNotify } from '../edges/systemd.js';
 import { createLogger, flushLogs, type Logger } from '../log.js';
 
@@ -70,6 +72,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   let control: ControlServer | undefined;
   const notify = (state: string) => sdNotify(state, (err) => log.warn({ err }, 'cannot notify systemd'));
   let metrics: MetricsServer | undefined;
+  let snmp: SnmpAgent | undefined;
 
   let crashed = false;
   const crash = (err: unknown) => {
@@ -94,6 +97,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       notify('STOPPING=1');
       void control?.close();
       void metrics?.close();
+      snmp?.close();
       void daemon.stop().then(() => resolve(0));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -142,6 +146,11 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
         return { applied: false, errors: loaded.errors };
       }
       const plan = await daemon.reload(loaded.config);
+      // The SNMP agent follows the settings: started, stopped or moved to another master's socket.
+      if (JSON.stringify(loaded.config.globalDefs.snmp) !== JSON.stringify(current.globalDefs.snmp)) {
+        snmp?.close();
+        snmp = startSnmp(loaded.config.globalDefs, () => daemon.snmpView(opts.version), log);
+      }
       current = loaded.config;
       timedReload.follow(current.globalDefs.reloadTimeFile, current.globalDefs.reloadRepeat);
       return { applied: true, errors: [], plan };
@@ -210,6 +219,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       log.error({ err, ...opts.metrics }, 'metrics endpoint unavailable');
     }
   }
+  snmp = startSnmp(config.globalDefs, () => daemon.snmpView(opts.version), log);
   timedReload.follow(config.globalDefs.reloadTimeFile, config.globalDefs.reloadRepeat);
   void stopped.finally(() => timedReload.close());
   const servers = config.virtualServers.length > 0 ? `, ${config.virtualServers.length} virtual servers` : '';

@@ -5,6 +5,7 @@
  * address that goes is FAULT until one is back, and a VIP deleted behind vipd's back is put back by its master.
  * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
+import { hostname } from 'node:os';
 import { virtualMac } from '../core/codec/ethernet.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
@@ -24,6 +25,7 @@ import type {
   LinkInfo,
   NotifyFifoPort,
 } from '../core/ports.js';
+import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import type { NotifyRun } from '../core/vrrp/notify.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
@@ -38,6 +40,7 @@ import { LoadBalancer } from './load-balancer.js';
 import { PacedFrames } from './paced-frames.js';
 import { ProcessPriority } from './process-priority.js';
 import { rehearseTakeover } from './rehearsal.js';
+import { type SnmpSource, snmpView } from './snmp.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackerError, Trackers } from './trackers.js';
@@ -108,6 +111,8 @@ export class Daemon {
   private readonly syncGroups: SyncGroups;
   /** The last transition of each instance, by name (for status). */
   readonly lastTransition = new Map<string, Transition>();
+  /** When each instance left INIT (monotonic): the RFC MIBs' up time. */
+  private readonly upSince = new Map<string, number>();
   private readonly fifos: { keyword: NotifyFifoConfig['keyword']; port: NotifyFifoPort }[] = [];
   /** keepalived's checker side (virtual servers on IPVS), when the configuration has any. */
   private lb: LoadBalancer | undefined;
@@ -161,6 +166,8 @@ export class Daemon {
   /** An instance changed state (from the event queue: never inside that instance's own actions). */
   private transitioned(name: string, t: Transition): void {
     this.lastTransition.set(name, t);
+    if (t.to === 'INIT') this.upSince.delete(name);
+    else if (!this.upSince.has(name)) this.upSince.set(name, t.at);
     // keepalived's FIFO line: INSTANCE "VI_1" MASTER 100 (STOP when it stops).
     const line = `INSTANCE "${name}" ${t.notified} ${t.priority}\n`;
     this.writeFifos('vrrp', line);
@@ -1174,6 +1181,28 @@ export class Daemon {
       sync_groups: this.syncGroups.report(),
       virtual_servers: this.lb?.report() ?? [],
     };
+  }
+
+  /** What the SNMP agent answers from, read now (snmp.ts). */
+  snmpView(version: string): SnmpView {
+    const sources = this.instances.map((r): SnmpSource => {
+      const b = this.interfaces.get(r.config.useVmac?.ifname ?? r.config.interface);
+      return {
+        runner: r,
+        ifindex: b?.index,
+        interfaceMac: b?.index === undefined ? undefined : b.mac,
+        last: this.lastTransition.get(r.config.name),
+        upSince: this.upSince.get(r.config.name),
+      };
+    });
+    const receivers = [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()]);
+    return snmpView(sources, receivers, {
+      version: `vipd ${version}`,
+      routerId: this.config.globalDefs.routerId ?? hostname(),
+      startedAt: this.startedAt,
+      staticAddresses: this.config.staticAddresses,
+      ifindexOf: (ifname) => this.interfaces.get(ifname)?.index ?? 0,
+    });
   }
 
   private closeEdges(): void {

@@ -211,6 +211,9 @@ describe('convert: toYaml round-trips the model', () => {
   v3_checksum_as_v2: true
   script_user: vipd:vipd
   enable_script_security:
+  enable_snmp_keepalived:
+  enable_snmp_rfc:
+  snmp_socket: tcp:localhost:705
 vrrp_instance:
   VI_1:
     state: MASTER

@@ -21,6 +21,7 @@ import { DEFAULT_PROCESS_SETTINGS } from '../process/priority.js';
 import type { GarpParams } from '../vrrp/types.js';
 import type { CheckConfig, InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';
 import { routeLine, ruleLine } from './routing.js';
+import { DEFAULT_AGENTX_SOCKET } from './schema/global.js';
 import { DEFAULTS } from './schema/index.js';
 
 type Tree = Record<string, unknown>;
@@ -65,6 +66,10 @@ export function modelToTree(config: VipdConfig): Tree {
   put(gd, 'reload_time_file', g.reloadTimeFile);
   if (g.reloadRepeat) gd.reload_repeat = true;
   if (g.disableLocalIgmp) gd.disable_local_igmp = true;
+  if (g.snmp?.keepalived) gd.enable_snmp_vrrp = true;
+  if (g.snmp?.rfcv2) gd.enable_snmp_rfcv2 = true;
+  if (g.snmp?.rfcv3) gd.enable_snmp_rfcv3 = true;
+  if (g.snmp && g.snmp.socket !== DEFAULT_AGENTX_SOCKET) gd.snmp_socket = g.snmp.socket;
   if (g.dynamicInterfaces) gd.dynamic_interfaces = true;
   if (g.fifoWriteStatesOnReload) gd.fifo_write_vrrp_states_on_reload = true;
   if (g.vmacPrefix !== 'vrrp') gd.vmac_prefix = g.vmacPrefix;

@@ -55,11 +55,7 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 ]);
 
 /** global_defs keywords (VRRP, process and notification side). */
-export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'json_version',
-  'enable_snmp_rfcv2',
-  'enable_snmp_rfcv3',
-]);
+export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set(['json_version']);
 
 /** keepalived keywords newer than 2.2.7 (2.2.7 itself says "Unknown keyword"): refused with that said. */
 export const NEWER_THAN_2_2_7: ReadonlySet<string> = new Set(['timer_expired_backup', 'auth_hmac', 'json_version']);
@@ -213,17 +209,8 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
       'checker_rlimit_rttime',
       'net_namespace_ipvs',
     ),
-    ...why(
-      'SNMP',
-      'enable_snmp_vrrp',
-      'enable_snmp_keepalived',
-      'enable_snmp_checker',
-      'enable_snmp_rfc',
-      'enable_snmp_rfcv2',
-      'enable_snmp_rfcv3',
-      'enable_traps',
-      'snmp_socket',
-    ),
+    ...why('the checker MIB: vipd serves the VRRP MIBs only, yet', 'enable_snmp_checker'),
+    ...why('SNMP traps: vipd answers SNMP requests and sends no traps yet', 'enable_traps'),
     ...why('D-Bus', 'enable_dbus', 'dbus_service_name', 'enable_dbus_create_instance'),
     ...why(
       'BFD',

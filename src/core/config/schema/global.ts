@@ -33,6 +33,9 @@ import type { RawGlobal } from './instance.js';
 import { isMap, parseSection, type Reporter } from './report.js';
 import { buildLvsGlobals, lvsGlobalFields } from './virtual-server.js';
 
+/** net-snmp's (and so keepalived's and snmpd's) AgentX socket. */
+export const DEFAULT_AGENTX_SOCKET = '/var/agentx/master';
+
 /** `PATH [USER [GROUP]]`: an absolute path, then the FIFO's owner. */
 const fifoSpec = z
   .string({ error: 'must be PATH [USER [GROUP]]' })
@@ -78,6 +81,14 @@ export const globalDefsSchema = z
     reload_time_file: absolutePath,
     reload_repeat: flag,
     disable_local_igmp: flag,
+    enable_snmp_vrrp: flag,
+    enable_snmp_keepalived: flag,
+    enable_snmp_rfc: flag,
+    enable_snmp_rfcv2: flag,
+    enable_snmp_rfcv3: flag,
+    snmp_socket: z
+      .string({ error: 'must be a socket path or tcp:HOST:PORT' })
+      .regex(/^(unix:)?\/\S+$|^tcp:\S+:\d+$/, { error: 'must be a socket path or tcp:HOST:PORT' }),
     dynamic_interfaces: z.union([flag, z.literal('allow_if_changes')], {
       error: 'must be true, false or allow_if_changes',
     }),
@@ -232,6 +243,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     reloadTimeFile: g.reload_time_file,
     reloadRepeat: g.reload_repeat ?? false,
     disableLocalIgmp: g.disable_local_igmp ?? false,
+    snmp: snmpOf(g),
     dynamicInterfaces: g.dynamic_interfaces !== undefined && g.dynamic_interfaces !== false,
     fifoWriteStatesOnReload: g.fifo_write_vrrp_states_on_reload ?? false,
     vmacPrefix: g.vmac_prefix ?? 'vrrp',
@@ -270,4 +282,20 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
           : DEFAULT_PROCESS_SETTINGS.minAutoPriorityDelayMs,
     },
   };
+}
+
+/** The SNMP settings, when some MIB is enabled (keepalived: enable_snmp_keepalived is enable_snmp_vrrp's old name). */
+function snmpOf(g: {
+  enable_snmp_vrrp?: boolean | undefined;
+  enable_snmp_keepalived?: boolean | undefined;
+  enable_snmp_rfc?: boolean | undefined;
+  enable_snmp_rfcv2?: boolean | undefined;
+  enable_snmp_rfcv3?: boolean | undefined;
+  snmp_socket?: string | undefined;
+}): GlobalDefs['snmp'] {
+  const keepalived = g.enable_snmp_vrrp === true || g.enable_snmp_keepalived === true;
+  const rfcv2 = g.enable_snmp_rfcv2 === true || g.enable_snmp_rfc === true;
+  const rfcv3 = g.enable_snmp_rfcv3 === true || g.enable_snmp_rfc === true;
+  if (!keepalived && !rfcv2 && !rfcv3) return undefined;
+  return { keepalived, rfcv2, rfcv3, socket: g.snmp_socket ?? DEFAULT_AGENTX_SOCKET };
 }

@@ -1,0 +1,333 @@
+/**
+ * vipd's VRRP state as the MIBs keepalived serves (keepalived.conf(5) `enable_snmp_vrrp`, `enable_snmp_rfcv2`,
+ * `enable_snmp_rfcv3`): KEEPALIVED-MIB's vrrpInstanceTable and vrrpAddressTable, RFC 2787's VRRP-MIB and RFC 6527's
+ * VRRPv3-MIB. Values and their encodings follow what keepalived 2.2.7 answers for the same configuration (its
+ * vrrp_snmp.c, checked by walking both under one snmpd), including where keepalived departs from the RFC (an
+ * InetAddress index without its length; the interface's MAC where no VMAC is used). Pure: a view in, the objects
+ * sorted by OID out, rebuilt per request.
+ */
+import { parseAddress } from '../codec/ip-address.js';
+import type { InstanceConfig } from '../config/model.js';
+import type { AddressSpec } from '../ports.js';
+import type { VrrpState } from '../vrrp/types.js';
+import { compareOids, type Oid, oid, TYPE, type VarBind } from './agentx.js';
+
+export const SUBTREES = {
+  keepalivedGlobal: oid('1.3.6.1.4.1.9586.100.5.1'),
+  keepalivedVrrp: oid('1.3.6.1.4.1.9586.100.5.2'),
+  rfcv2: oid('1.3.6.1.2.1.68'),
+  rfcv3: oid('1.3.6.1.2.1.207'),
+} as const;
+
+export interface MibParts {
+  /** enable_snmp_vrrp (enable_snmp_keepalived): KEEPALIVED-MIB's global and VRRP parts. */
+  keepalived: boolean;
+  /** enable_snmp_rfcv2 (or enable_snmp_rfc): VRRP-MIB, RFC 2787, IPv4 instances. */
+  rfcv2: boolean;
+  /** enable_snmp_rfcv3 (or enable_snmp_rfc): VRRPv3-MIB, RFC 6527. */
+  rfcv3: boolean;
+}
+
+/** Why the router is master (RFC 6527 vrrpv3StatisticsNewMasterReason). */
+export type NewMasterReason = 'notMaster' | 'priority' | 'preempted' | 'masterNoResponse';
+
+export interface SnmpInstance {
+  config: InstanceConfig;
+  state: VrrpState;
+  effectivePriority: number;
+  /** The master's address: its own while master, the last accepted advert's source as backup. */
+  masterAddress: string | undefined;
+  primaryAddress: string;
+  /** The interface the instance sends on (0 while it does not exist). */
+  ifindex: number;
+  /** The MAC its VIPs answer with: the VMAC's, else the interface's. */
+  mac: Uint8Array;
+  /** Whether its VIPs are on the interface now. */
+  vipsSet: boolean;
+  /** TimeTicks (centiseconds since the agent started) when it left INIT; 0 while in it. */
+  upTicks: number;
+  newMasterReason: NewMasterReason;
+  counters: {
+    becomeMaster: number;
+    advertsReceived: number;
+    intervalErrors: number;
+    ttlErrors: number;
+    priorityZeroReceived: number;
+    priorityZeroSent: number;
+    invalidType: number;
+    addressListErrors: number;
+    lengthErrors: number;
+    authFailures: number;
+    authTypeInvalid: number;
+    authTypeMismatch: number;
+  };
+}
+
+export interface SnmpView {
+  /** KEEPALIVED-MIB version text. */
+  version: string;
+  routerId: string;
+  instances: readonly SnmpInstance[];
+  staticAddresses: readonly AddressSpec[];
+  /** An interface's index by name (0 when it does not exist). */
+  ifindexOf: (ifname: string) => number;
+  /** Adverts dropped before any instance: bad checksum, version, unknown VRID (RFC router statistics). */
+  routerDrops: { checksum: number; version: number; vrid: number };
+}
+
+const int = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.integer, value });
+const gauge = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.gauge32, value });
+const counter = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.counter32, value: value >>> 0 });
+const counter64 = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.counter64, value: BigInt(value) });
+const ticks = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.timeTicks, value });
+const octets = (o: Oid, value: Uint8Array | string): VarBind => ({
+  oid: o,
+  type: TYPE.octetString,
+  value: typeof value === 'string' ? Buffer.from(value) : value,
+});
+const ipAddress = (o: Oid, text: string): VarBind => ({ oid: o, type: TYPE.ipAddress, value: parseAddress(text) });
+/** TruthValue: true(1), false(2). */
+const truth = (o: Oid, v: boolean): VarBind => int(o, v ? 1 : 2);
+
+const KEEPALIVED_STATE: Readonly<Record<VrrpState, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 };
+/** RFC 2787 / 6527 status: initialize(1), backup(2), master(3). */
+const RFC_STATE: Readonly<Record<VrrpState, number>> = { INIT: 1, BACKUP: 2, MASTER: 3, FAULT: 1 };
+const NEW_MASTER_REASON: Readonly<Record<NewMasterReason, number>> = {
+  notMaster: 0,
+  priority: 1,
+  preempted: 2,
+  masterNoResponse: 3,
+};
+/** InetAddressType: ipv4(1), ipv6(2). */
+const inetType = (family: 4 | 6) => (family === 4 ? 1 : 2);
+const ZERO_ADDRESS = { 4: '0.0.0.0', 6: '::' } as const;
+/** InetScopeType: global(14), link(2), host(1) as keepalived maps the kernel's scopes. */
+const SCOPE: Readonly<Record<string, number>> = { global: 14, site: 5, link: 2, host: 1, nowhere: 0 };
+
+function keepalivedGlobal(view: SnmpView): VarBind[] {
+  const g = SUBTREES.keepalivedGlobal;
+  return [octets([...g, 1, 0], view.version), octets([...g, 2, 0], view.routerId)];
+}
+
+function keepalivedVrrp(view: SnmpView): VarBind[] {
+  const out: VarBind[] = [];
+  const table = [...SUBTREES.keepalivedVrrp, 3, 1];
+  view.instances.forEach((x, i) => {
+    const c = x.config;
+    const col = (n: number): Oid => [...table, n, i + 1];
+    const intervalUnits = c.version === 2 ? c.advertIntervalMs / 1000 : c.advertIntervalMs / 10;
+    out.push(
+      octets(col(2), c.name),
+      gauge(col(3), c.vrid),
+      int(col(4), KEEPALIVED_STATE[x.state]),
+      int(col(5), KEEPALIVED_STATE[c.state]),
+      int(col(6), x.state === 'FAULT' ? KEEPALIVED_STATE.FAULT : x.vipsSet ? 2 : 1),
+      int(col(7), c.priority),
+      int(col(8), x.effectivePriority),
+      truth(col(9), x.vipsSet),
+      octets(col(10), c.interface),
+      truth(col(11), c.trackInterfaces.length > 0),
+      gauge(col(12), Math.floor(intervalUnits)),
+      truth(col(13), c.preempt),
+      gauge(col(14), Math.floor(c.preemptDelayMs / 1000)),
+      int(col(15), c.version === 2 ? authType(c) : 0),
+      truth(col(16), false),
+    );
+    if (c.syncGroup !== undefined) out.push(octets(col(18), c.syncGroup));
+    out.push(
+      gauge(col(19), Math.floor(c.garp.masterDelayMs / 1000)),
+      truth(col(20), false),
+      truth(col(21), notifies(c).length > 0),
+    );
+    // As keepalived prints a command: each word in single quotes.
+    for (const [n, argv] of notifies(c)) out.push(octets(col(n), argv.map((w) => `'${w}'`).join(' ')));
+    out.push(
+      int(col(27), c.version === 3 ? (c.accept ? 1 : 2) : 0),
+      truth(col(28), c.promoteSecondaries ?? false),
+      truth(col(29), false),
+      int(col(30), c.version),
+      truth(col(33), c.notify.deleted !== undefined),
+    );
+    if (c.unicastPeers.length === 0) {
+      const group = c.mcastGroup ?? (c.family === 4 ? '224.0.0.18' : 'ff02::12');
+      out.push(int(col(34), inetType(c.family)), octets(col(35), parseAddress(group)));
+    }
+  });
+  // vrrpAddressTable: the static addresses (instance index 0), then each instance's VIPs (advertised) and excluded
+  // VIPs (not), numbered on across both. keepalived 2.2.7 marks every VIP after its first instance's as not
+  // advertised (it does not reset its flag per instance); vipd says what the MIB means.
+  const rows = (
+    instance: number,
+    list: readonly { spec: AddressSpec; advertised: boolean }[],
+    set: boolean,
+    ifindex: (a: AddressSpec) => number,
+  ) =>
+    list.forEach(({ spec: v, advertised }, j) => {
+      const col = (n: number): Oid => [...SUBTREES.keepalivedVrrp, 6, 1, n, instance, j + 1];
+      out.push(
+        int(col(2), inetType(v.family)),
+        octets(col(3), parseAddress(v.address)),
+        octets(col(4), parseAddress(v.broadcast ?? ZERO_ADDRESS[v.family])),
+        gauge(col(5), v.prefix),
+        int(col(6), SCOPE[v.scope ?? 'global'] ?? 14),
+        int(col(7), ifindex(v)),
+        octets(col(8), v.dev),
+        truth(col(10), set),
+        truth(col(11), advertised),
+      );
+    });
+  const statics = view.staticAddresses.map((spec) => ({ spec, advertised: false }));
+  rows(0, statics, true, (a) => view.ifindexOf(a.dev));
+  view.instances.forEach((x, i) => {
+    const vips = [
+      ...x.config.vips.map((spec) => ({ spec, advertised: true })),
+      ...x.config.excludedVips.map((spec) => ({ spec, advertised: false })),
+    ];
+    rows(i + 1, vips, x.vipsSet, (a) => view.ifindexOf(a.dev));
+  });
+  return out;
+}
+
+/** The notify commands set, by their column (scripts of master, backup, fault, stop, generic, rx lower pri, deleted). */
+function notifies(c: InstanceConfig): [number, string[]][] {
+  const n = c.notify;
+  const cols: [number, string[] | undefined][] = [
+    [22, n.master],
+    [23, n.backup],
+    [24, n.fault],
+    [25, n.stop],
+    [26, n.generic],
+    [31, n.masterRxLowerPri],
+    [32, n.deleted?.argv],
+  ];
+  return cols.filter((e): e is [number, string[]] => e[1] !== undefined);
+}
+
+function authType(c: InstanceConfig): number {
+  if (c.auth?.type === 'PASS') return 1;
+  if (c.auth?.type === 'AH') return 2;
+  return 0;
+}
+
+function rfcv2(view: SnmpView): VarBind[] {
+  const base = SUBTREES.rfcv2;
+  const out: VarBind[] = [int([...base, 1, 1, 0], 2), int([...base, 1, 2, 0], 2)];
+  // RFC 2787 describes VRRPv2 over IPv4: keepalived lists those instances only.
+  const v4 = view.instances.filter((x) => x.config.family === 4 && x.config.version === 2);
+  for (const x of v4) {
+    const c = x.config;
+    const col = (n: number): Oid => [...base, 1, 3, 1, n, x.ifindex, c.vrid];
+    out.push(
+      octets(col(2), x.mac),
+      int(col(3), RFC_STATE[x.state]),
+      int(col(4), 1),
+      int(col(5), x.effectivePriority),
+      int(col(6), c.vips.length),
+      ipAddress(col(7), x.state === 'MASTER' ? ZERO_ADDRESS[4] : (x.masterAddress ?? ZERO_ADDRESS[4])),
+      ipAddress(col(8), x.primaryAddress),
+      int(col(9), authType(c) + 1),
+      int(col(11), Math.floor(c.advertIntervalMs / 1000)),
+      truth(col(12), c.preempt),
+      ticks(col(13), x.upTicks),
+      int(col(14), 1),
+      int(col(15), 1),
+    );
+    for (const v of c.vips) out.push(int([...base, 1, 4, 1, 2, x.ifindex, c.vrid, ...parseAddress(v.address)], 1));
+  }
+  out.push(
+    counter([...base, 2, 1, 0], view.routerDrops.checksum),
+    counter([...base, 2, 2, 0], view.routerDrops.version),
+    counter([...base, 2, 3, 0], view.routerDrops.vrid),
+  );
+  for (const x of v4) {
+    const n = x.counters;
+    const col = (k: number): Oid => [...base, 2, 4, 1, k, x.ifindex, x.config.vrid];
+    out.push(
+      counter(col(1), n.becomeMaster),
+      counter(col(2), n.advertsReceived),
+      counter(col(3), n.intervalErrors),
+      counter(col(4), n.authFailures),
+      counter(col(5), n.ttlErrors),
+      counter(col(6), n.priorityZeroReceived),
+      counter(col(7), n.priorityZeroSent),
+      counter(col(8), n.invalidType),
+      counter(col(9), n.addressListErrors),
+      counter(col(10), n.authTypeInvalid),
+      counter(col(11), n.authTypeMismatch),
+      counter(col(12), n.lengthErrors),
+    );
+  }
+  return out;
+}
+
+function rfcv3(view: SnmpView): VarBind[] {
+  const base = SUBTREES.rfcv3;
+  const out: VarBind[] = [];
+  for (const x of view.instances) {
+    const c = x.config;
+    const index = [x.ifindex, c.vrid, inetType(c.family)];
+    const col = (n: number): Oid => [...base, 1, 1, 1, 1, n, ...index];
+    const master = x.state === 'MASTER' ? x.primaryAddress : (x.masterAddress ?? ZERO_ADDRESS[c.family]);
+    out.push(
+      octets(col(3), parseAddress(master)),
+      octets(col(4), parseAddress(x.primaryAddress)),
+      octets(col(5), x.mac),
+      int(col(6), RFC_STATE[x.state]),
+      gauge(col(7), x.effectivePriority),
+      int(col(8), c.vips.length),
+      int(col(9), Math.floor(c.advertIntervalMs / 10)),
+      truth(col(10), c.preempt),
+      truth(col(11), c.accept),
+      ticks(col(12), x.upTicks),
+      int(col(13), 1),
+    );
+    for (const v of c.vips) {
+      out.push(int([...base, 1, 1, 2, 1, 2, ...index, ...parseAddress(v.address)], 1));
+    }
+  }
+  out.push(
+    counter64([...base, 1, 2, 1, 0], view.routerDrops.checksum),
+    counter64([...base, 1, 2, 2, 0], view.routerDrops.version),
+    counter64([...base, 1, 2, 3, 0], view.routerDrops.vrid),
+    ticks([...base, 1, 2, 4, 0], 0),
+  );
+  for (const x of view.instances) {
+    const n = x.counters;
+    const col = (k: number): Oid => [...base, 1, 2, 5, 1, k, x.ifindex, x.config.vrid, inetType(x.config.family)];
+    out.push(
+      counter(col(1), n.becomeMaster),
+      int(col(2), NEW_MASTER_REASON[x.newMasterReason]),
+      counter64(col(3), n.advertsReceived),
+      counter64(col(4), n.intervalErrors),
+      counter64(col(5), n.ttlErrors),
+      int(col(6), 0),
+      counter64(col(7), n.priorityZeroReceived),
+      counter64(col(8), n.priorityZeroSent),
+      counter64(col(9), n.invalidType),
+      counter64(col(10), n.addressListErrors),
+      counter64(col(11), n.lengthErrors),
+      ticks(col(12), 0),
+      gauge(col(13), x.config.advertIntervalMs),
+    );
+  }
+  return out;
+}
+
+/** The objects of the enabled MIBs, sorted by OID (what a walk returns, in its order). */
+export function vrrpMibObjects(view: SnmpView, parts: MibParts): VarBind[] {
+  const out = [
+    ...(parts.keepalived ? [...keepalivedGlobal(view), ...keepalivedVrrp(view)] : []),
+    ...(parts.rfcv2 ? rfcv2(view) : []),
+    ...(parts.rfcv3 ? rfcv3(view) : []),
+  ];
+  return out.sort((a, b) => compareOids(a.oid, b.oid));
+}
+
+/** The subtrees to register with the master for `parts`. */
+export function subtreesOf(parts: MibParts): Oid[] {
+  return [
+    ...(parts.keepalived ? [SUBTREES.keepalivedGlobal, SUBTREES.keepalivedVrrp] : []),
+    ...(parts.rfcv2 ? [SUBTREES.rfcv2] : []),
+    ...(parts.rfcv3 ? [SUBTREES.rfcv3] : []),
+  ];
+}

@@ -1,0 +1,105 @@
+/**
+ * The daemon's side of SNMP: the view the MIBs are built from (core/snmp/vrrp-mibs.ts), read from the running
+ * instances at each request, and the agent started when global_defs enables a MIB.
+ */
+import { virtualMac } from '../core/codec/ethernet.js';
+import type { GlobalDefs } from '../core/config/model.js';
+import type { AddressSpec } from '../core/ports.js';
+import type { VarBind } from '../core/snmp/agentx.js';
+import {
+  type NewMasterReason,
+  type SnmpInstance,
+  type SnmpView,
+  subtreesOf,
+  vrrpMibObjects,
+} from '../core/snmp/vrrp-mibs.js';
+import { type SnmpAgent, startSnmpAgent } from '../edges/snmp-agent.js';
+import type { Logger } from '../log.js';
+import type { InstanceRunner, Transition } from './instance.js';
+import type { Receiver } from './receiver.js';
+
+/** One instance with what the daemon knows of its interface and history. */
+export interface SnmpSource {
+  runner: InstanceRunner;
+  /** The interface it sends on (its VMAC's with use_vmac), while it exists. */
+  ifindex: number | undefined;
+  interfaceMac: Buffer | undefined;
+  last: Transition | undefined;
+  /** When it left INIT (monotonic ms), if it has. */
+  upSince: number | undefined;
+}
+
+function newMasterReason(r: InstanceRunner, last: Transition | undefined): NewMasterReason {
+  if (r.machine.state !== 'MASTER') return 'notMaster';
+  // The owner takes over at start-up for its priority; every other way in is its down timer running out.
+  return last?.cause === 'startup' ? 'priority' : 'masterNoResponse';
+}
+
+function snmpInstance(s: SnmpSource, startedAt: number): SnmpInstance {
+  const { runner: r } = s;
+  const c = r.config;
+  const snap = r.machine.snapshot();
+  const n = r.counters;
+  const drop = (reason: Parameters<typeof n.drops.get>[0]) => n.drops.get(reason) ?? 0;
+  return {
+    config: c,
+    state: snap.state,
+    effectivePriority: snap.effectivePriority,
+    masterAddress: snap.masterAddress,
+    primaryAddress: r.primaryAddress,
+    ifindex: s.ifindex ?? 0,
+    mac: c.useVmac ? virtualMac(c.vrid, c.family) : (s.interfaceMac ?? Buffer.alloc(6)),
+    vipsSet: snap.state === 'MASTER',
+    upTicks: s.upSince === undefined ? 0 : Math.max(0, Math.round((s.upSince - startedAt) / 10)),
+    newMasterReason: newMasterReason(r, s.last),
+    counters: {
+      becomeMaster: n.becomeMaster,
+      advertsReceived: n.advertRcvd,
+      intervalErrors: drop('interval'),
+      ttlErrors: drop('ip_ttl'),
+      priorityZeroReceived: n.priZeroRcvd,
+      priorityZeroSent: n.priZeroSent,
+      invalidType: drop('invalid_type'),
+      addressListErrors: n.notes.get('address_list') ?? 0,
+      lengthErrors: drop('packet_length'),
+      authFailures: drop('auth_failure'),
+      authTypeInvalid: drop('auth_unsupported'),
+      authTypeMismatch: drop('auth_type_mismatch'),
+    },
+  };
+}
+
+export function snmpView(
+  sources: readonly SnmpSource[],
+  receivers: readonly Receiver[],
+  o: {
+    version: string;
+    routerId: string;
+    startedAt: number;
+    staticAddresses: readonly AddressSpec[];
+    ifindexOf: (ifname: string) => number;
+  },
+): SnmpView {
+  const routerDrop = (reason: 'checksum' | 'version' | 'vrid') =>
+    receivers.reduce((sum, r) => sum + (r.routerCounters.drops.get(reason) ?? 0), 0);
+  return {
+    version: o.version,
+    routerId: o.routerId,
+    instances: sources.map((s) => snmpInstance(s, o.startedAt)),
+    staticAddresses: o.staticAddresses,
+    ifindexOf: o.ifindexOf,
+    routerDrops: { checksum: routerDrop('checksum'), version: routerDrop('version'), vrid: routerDrop('vrid') },
+  };
+}
+
+/** Starts the subagent when global_defs enables a MIB; `view` builds the view at each request. */
+export function startSnmp(g: GlobalDefs, view: () => SnmpView, log: Logger): SnmpAgent | undefined {
+  const snmp = g.snmp;
+  if (!snmp) return undefined;
+  return startSnmpAgent({
+    socket: snmp.socket,
+    subtrees: subtreesOf(snmp),
+    view: (): VarBind[] => vrrpMibObjects(view(), snmp),
+    log,
+  });
+}
