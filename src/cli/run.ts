@@ -7,12 +7,11 @@ import type { VipdConfig } from '../core/config/model.js';
 import { reloadTimeOf } from '../core/config/reload-time.js';
 import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
-import { startSnmp } from '../daemon/snmp.js';
+import { type Snmp, startSnmp } from '../daemon/snmp.js';
 import { formatKeepalivedStats } from '../daemon/status.js';
 import type { MetricsServer } from '../edges/control/metrics-http.js';
 import { type ControlServer, listenControl } from '../edges/control/server.js';
 import { acquirePidFile, type PidFile } from '../edges/pid-file.js';
-import type { SnmpAgent } from '../edges/snmp-agent.js';
 import { sdNotify } from '../edges/systemd.js';
 import { createLogger, flushLogs, type Logger } from '../log.js';
 
@@ -72,7 +71,9 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   let control: ControlServer | undefined;
   const notify = (state: string) => sdNotify(state, (err) => log.warn({ err }, 'cannot notify systemd'));
   let metrics: MetricsServer | undefined;
-  let snmp: SnmpAgent | undefined;
+  let snmp: Snmp | undefined;
+  daemon.onTransition((instance) => snmp?.stateChanged(instance));
+  daemon.onGroupState((group, state) => snmp?.groupEntered(group, state));
 
   let crashed = false;
   const crash = (err: unknown) => {
@@ -179,6 +180,8 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
     }, crashAfter).unref();
   }
 
+  // Before the instances start, as keepalived: their first state changes are notified once the session is open.
+  snmp = startSnmp(config.globalDefs, () => daemon.snmpView(opts.version), log);
   try {
     await daemon.start();
   } catch (err) {
@@ -186,6 +189,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
     const reason = missingPrivileges(err) ?? (err instanceof VipdError ? err.message : undefined);
     if (reason) process.stderr.write(`vipd: ${reason}\n`);
     log.error(reason ? { reason } : { err }, 'vipd cannot start');
+    snmp?.close();
     await daemon.emergencyRelease();
     return 1;
   }
@@ -219,7 +223,6 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       log.error({ err, ...opts.metrics }, 'metrics endpoint unavailable');
     }
   }
-  snmp = startSnmp(config.globalDefs, () => daemon.snmpView(opts.version), log);
   timedReload.follow(config.globalDefs.reloadTimeFile, config.globalDefs.reloadRepeat);
   void stopped.finally(() => timedReload.close());
   const servers = config.virtualServers.length > 0 ? `, ${config.virtualServers.length} virtual servers` : '';

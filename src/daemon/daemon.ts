@@ -29,6 +29,7 @@ import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import type { NotifyRun } from '../core/vrrp/notify.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
+import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import type { Logger } from '../log.js';
 import { EventQueue } from './event-queue.js';
@@ -111,6 +112,10 @@ export class Daemon {
   private readonly syncGroups: SyncGroups;
   /** The last transition of each instance, by name (for status). */
   readonly lastTransition = new Map<string, Transition>();
+  /** Who hears each state change besides the daemon's own edges (the SNMP agent's notifications). */
+  private readonly transitionListeners: ((instance: string, t: Transition) => void)[] = [];
+  /** Likewise for sync groups' states. */
+  private readonly groupListeners: ((group: string, state: SyncGroupState) => void)[] = [];
   /** When each instance left INIT (monotonic): the RFC MIBs' up time. */
   private readonly upSince = new Map<string, number>();
   private readonly fifos: { keyword: NotifyFifoConfig['keyword']; port: NotifyFifoPort }[] = [];
@@ -158,6 +163,9 @@ export class Daemon {
         member: (name) => this.instances.find((r) => r.config.name === name),
         runScript: (run) => this.runNotify(run, this.log),
         writeFifo: (line) => this.writeFifos('vrrp', line),
+        entered: (group, state) => {
+          for (const listener of this.groupListeners) listener(group, state);
+        },
       },
       log,
     );
@@ -173,6 +181,7 @@ export class Daemon {
     this.writeFifos('vrrp', line);
     this.lb?.instanceState(name, t.to);
     this.syncGroups.changed({ type: 'transition', member: name, from: t.from, to: t.to, cause: t.cause });
+    for (const listener of this.transitionListeners) listener(name, t);
   }
 
   /** A notify FIFO line to the FIFOs that take its kind (keepalived: notify_fifo takes both). */
@@ -1183,6 +1192,16 @@ export class Daemon {
     };
   }
 
+  /** Hears every state change of an instance, after the daemon's own edges (FIFO, LVS, sync groups). */
+  onTransition(listener: (instance: string, t: Transition) => void): void {
+    this.transitionListeners.push(listener);
+  }
+
+  /** Hears every state a sync group enters. */
+  onGroupState(listener: (group: string, state: SyncGroupState) => void): void {
+    this.groupListeners.push(listener);
+  }
+
   /** What the SNMP agent answers from, read now (snmp.ts). */
   snmpView(version: string): SnmpView {
     const sources = this.instances.map((r): SnmpSource => {
@@ -1196,11 +1215,14 @@ export class Daemon {
       };
     });
     const receivers = [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()]);
+    const groupStates = new Map(this.syncGroups.report().map((g) => [g.name, g.state]));
     return snmpView(sources, receivers, {
       version: `vipd ${version}`,
       routerId: this.config.globalDefs.routerId ?? hostname(),
       startedAt: this.startedAt,
       staticAddresses: this.config.staticAddresses,
+      syncGroups: this.config.syncGroups.map((config) => ({ config, state: groupStates.get(config.name) ?? 'INIT' })),
+      traps: this.config.globalDefs.snmp?.traps ?? false,
       ifindexOf: (ifname) => this.interfaces.get(ifname)?.index ?? 0,
     });
   }

@@ -7,12 +7,15 @@ import type { GlobalDefs } from '../core/config/model.js';
 import type { AddressSpec } from '../core/ports.js';
 import type { VarBind } from '../core/snmp/agentx.js';
 import {
+  groupStateNotification,
   type NewMasterReason,
   type SnmpInstance,
   type SnmpView,
+  stateChangeNotifications,
   subtreesOf,
   vrrpMibObjects,
 } from '../core/snmp/vrrp-mibs.js';
+import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { type SnmpAgent, startSnmpAgent } from '../edges/snmp-agent.js';
 import type { Logger } from '../log.js';
 import type { InstanceRunner, Transition } from './instance.js';
@@ -77,6 +80,8 @@ export function snmpView(
     routerId: string;
     startedAt: number;
     staticAddresses: readonly AddressSpec[];
+    syncGroups: SnmpView['syncGroups'];
+    traps: boolean;
     ifindexOf: (ifname: string) => number;
   },
 ): SnmpView {
@@ -87,19 +92,52 @@ export function snmpView(
     routerId: o.routerId,
     instances: sources.map((s) => snmpInstance(s, o.startedAt)),
     staticAddresses: o.staticAddresses,
+    syncGroups: o.syncGroups,
+    traps: o.traps,
     ifindexOf: o.ifindexOf,
     routerDrops: { checksum: routerDrop('checksum'), version: routerDrop('version'), vrid: routerDrop('vrid') },
   };
 }
 
+export interface Snmp {
+  /** An instance changed state: keepalived's notifications, with enable_traps. */
+  stateChanged(instance: string): void;
+  /** A sync group entered a state: keepalived's notification, with enable_traps. */
+  groupEntered(group: string, state: SyncGroupState): void;
+  close(): void;
+}
+
 /** Starts the subagent when global_defs enables a MIB; `view` builds the view at each request. */
-export function startSnmp(g: GlobalDefs, view: () => SnmpView, log: Logger): SnmpAgent | undefined {
+export function startSnmp(g: GlobalDefs, view: () => SnmpView, log: Logger): Snmp | undefined {
   const snmp = g.snmp;
   if (!snmp) return undefined;
-  return startSnmpAgent({
+  const agent: SnmpAgent = startSnmpAgent({
     socket: snmp.socket,
     subtrees: subtreesOf(snmp),
     view: (): VarBind[] => vrrpMibObjects(view(), snmp),
     log,
   });
+  // A notification that cannot be built is a log line: SNMP never takes the VRRP down with it.
+  const safely = (what: string, build: () => void) => {
+    try {
+      build();
+    } catch (err) {
+      log.error({ err }, `SNMP: cannot send the ${what} notification`);
+    }
+  };
+  return {
+    stateChanged(instance) {
+      if (!snmp.traps) return;
+      safely('state change', () => {
+        const v = view();
+        const x = v.instances.find((i) => i.config.name === instance);
+        if (x) for (const n of stateChangeNotifications(v, x, snmp)) agent.notify(n);
+      });
+    },
+    groupEntered(group, state) {
+      if (!snmp.traps || !snmp.keepalived) return;
+      safely('sync group', () => agent.notify(groupStateNotification(view(), group, state)));
+    },
+    close: () => agent.close(),
+  };
 }

@@ -22,6 +22,8 @@ export interface SyncGroupEdges {
   member(name: string): InstanceRunner | undefined;
   runScript(run: NotifyRun, state: string): Promise<void>;
   writeFifo(line: string): void;
+  /** A group entered a state (after its scripts and FIFO line are on their way). */
+  entered?(group: string, state: SyncGroupState): void;
 }
 
 interface Group {
@@ -106,6 +108,7 @@ export class SyncGroups {
     group.state = state;
     for (const run of notifyRuns(notify, name, state, 0, 'GROUP')) void this.edges.runScript(run, state);
     this.edges.writeFifo(`GROUP "${name}" ${state} 0\n`);
+    this.edges.entered?.(name, state);
   }
 }
 

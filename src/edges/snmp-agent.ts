@@ -9,6 +9,7 @@ import {
   decodePdu,
   ERROR,
   encodeClose,
+  encodeNotify,
   encodeOpen,
   encodeRegister,
   encodeResponse,
@@ -21,6 +22,10 @@ import { answerRequest } from '../core/snmp/answer.js';
 import type { Logger } from '../log.js';
 
 const RETRY_MS = 15_000;
+/** Notifications kept while the session is being opened (vipd's first transitions come before it is). */
+const QUEUED_NOTIFICATIONS = 64;
+/** More unparsed bytes than this from the master is no AgentX (a request is a few hundred bytes). */
+const MAX_BUFFERED = 1 << 20;
 /** vipd's identity in the master's session table: KEEPALIVED-MIB's vrrp node. */
 const AGENT_ID = oid('1.3.6.1.4.1.9586.100.5.2');
 
@@ -34,6 +39,11 @@ export interface SnmpAgentOptions {
 }
 
 export interface SnmpAgent {
+  /**
+   * Sends a notification (its varbinds from snmpTrapOID.0 on); while the session is being opened it waits (a few),
+   * with no master it is dropped, as net-snmp drops them.
+   */
+  notify(varBinds: readonly VarBind[]): void;
   close(): void;
 }
 
@@ -51,6 +61,7 @@ export function startSnmpAgent(o: SnmpAgentOptions): SnmpAgent {
   let packetId = 0;
   let registered = false;
   let lastError = '';
+  let queued: (readonly VarBind[])[] = [];
   /** Outstanding requests of ours (Open, Register), by packet id. */
   const pending = new Map<number, (error: number, sessionId: number) => void>();
 
@@ -61,7 +72,15 @@ export function startSnmpAgent(o: SnmpAgentOptions): SnmpAgent {
       case 'get':
       case 'getNext':
       case 'getBulk': {
-        send(encodeResponse(pdu, answerRequest(o.view(), pdu)));
+        // SNMP must never take the VRRP down with it: a failure here is an error answer and a log line.
+        let response: Buffer;
+        try {
+          response = encodeResponse(pdu, answerRequest(o.view(), pdu));
+        } catch (err) {
+          o.log.error({ err }, 'SNMP: cannot answer a request');
+          response = encodeResponse(pdu, [], { status: ERROR.processingError, index: 0 });
+        }
+        send(response);
         return;
       }
       case 'set':
@@ -93,11 +112,20 @@ export function startSnmpAgent(o: SnmpAgentOptions): SnmpAgent {
           if (--left === 0 && !registered) {
             registered = true;
             o.log.info({ socket: o.socket }, 'SNMP: serving the VRRP MIBs through the master agent');
+            for (const n of queued.splice(0)) sendNotify(n);
           }
         },
       );
     }
   };
+
+  const sendNotify = (varBinds: readonly VarBind[]) =>
+    request(
+      (id) => encodeNotify(sessionId, id, varBinds),
+      (error) => {
+        if (error !== 0) o.log.warn({ error }, 'SNMP master refused a notification');
+      },
+    );
 
   const connect = () => {
     retry = undefined;
@@ -122,6 +150,11 @@ export function startSnmpAgent(o: SnmpAgentOptions): SnmpAgent {
     });
     s.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      if (buffered.length > MAX_BUFFERED) {
+        o.log.warn({ socket: o.socket }, 'SNMP: the master sent no AgentX PDU in 1 MiB; reconnecting');
+        s.destroy();
+        return;
+      }
       for (let d = decodePdu(buffered); d !== undefined; d = decodePdu(buffered)) {
         buffered = buffered.subarray(d.length);
         if (d.ok) answer(d.pdu);
@@ -129,6 +162,7 @@ export function startSnmpAgent(o: SnmpAgentOptions): SnmpAgent {
       }
     });
     s.on('error', (err: NodeJS.ErrnoException) => {
+      if (closed) return;
       // Said once per kind of failure, not every retry.
       const what = err.code ?? err.message;
       if (what !== lastError) o.log.warn({ err, socket: o.socket }, 'SNMP master agent not reachable; retrying');
@@ -136,6 +170,7 @@ export function startSnmpAgent(o: SnmpAgentOptions): SnmpAgent {
     });
     s.on('close', () => {
       pending.clear();
+      queued = [];
       if (registered) o.log.warn({ socket: o.socket }, 'SNMP master agent went away; reconnecting');
       registered = false;
       if (!closed) retry = setTimeout(connect, RETRY_MS);
@@ -144,6 +179,11 @@ export function startSnmpAgent(o: SnmpAgentOptions): SnmpAgent {
   connect();
 
   return {
+    notify(varBinds) {
+      if (closed) return;
+      if (registered) sendNotify(varBinds);
+      else if (socket && !socket.destroyed && queued.length < QUEUED_NOTIFICATIONS) queued.push(varBinds);
+    },
     close() {
       closed = true;
       clearTimeout(retry);

@@ -213,6 +213,7 @@ describe('convert: toYaml round-trips the model', () => {
   enable_script_security:
   enable_snmp_keepalived:
   enable_snmp_rfc:
+  enable_traps:
   snmp_socket: tcp:localhost:705
 vrrp_instance:
   VI_1:

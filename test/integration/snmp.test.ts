@@ -2,10 +2,11 @@
  * SNMP (enable_snmp_vrrp, enable_snmp_rfcv2, enable_snmp_rfcv3) with keepalived 2.2.7 as the oracle: one snmpd
  * (`master agentx`) in a namespace, keepalived and then vipd run on the same keepalived.conf as its subagent, and
  * `snmpwalk` of KEEPALIVED-MIB's VRRP part, VRRP-MIB (RFC 2787) and VRRPv3-MIB (RFC 6527) must give the same
- * objects, types and values (times and the adverts counted so far aside). Two instances: a VRRPv2 master alone,
- * and a VRRPv3 unicast backup under a peer (so the master address is another router's).
+ * objects, types and values (times and the adverts counted so far aside), and snmptrapd the same notifications.
+ * Two instances: a VRRPv2 master alone in a sync group, and a VRRPv3 unicast backup under a peer (so the master
+ * address is another router's).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,12 @@ import { KeepalivedRouter, VipdRouter } from '../helpers/routers.js';
 
 const SUBTREES = ['.1.3.6.1.4.1.9586.100.5.2', '.1.3.6.1.2.1.68', '.1.3.6.1.2.1.207'];
 const PORT = 1161;
+const TRAP_PORT = 1162;
+/**
+ * At start each instance enters BACKUP (one notification each) and so does G1; VI_1 then MASTER (keepalived's and
+ * both RFCs'), and G1 with it.
+ */
+const TRAPS_AT_START = 7;
 
 /** Counts that depend on how long each ran: the RFC statistics' adverts received. */
 const VOLATILE = [/^\.1\.3\.6\.1\.2\.1\.68\.2\.4\.1\.2\./, /^\.1\.3\.6\.1\.2\.1\.207\.1\.2\.5\.1\.3\./];
@@ -24,6 +31,7 @@ function config(socket: string, peer: string, self: string): string {
   enable_snmp_vrrp
   enable_snmp_rfcv2
   enable_snmp_rfcv3
+  enable_traps
   snmp_socket ${socket}
 }
 vrrp_instance VI_1 {
@@ -37,6 +45,12 @@ vrrp_instance VI_1 {
     192.0.2.61/24
     192.0.2.62/24
   }
+}
+vrrp_sync_group G1 {
+  group {
+    VI_1
+  }
+  notify_master "/usr/bin/true group"
 }
 vrrp_instance VI_2 {
   interface eth0
@@ -69,8 +83,32 @@ describe.skipIf(!canRunNetns())('SNMP: the VRRP MIBs as keepalived 2.2.7 serves 
     const socket = path.join(dir, 'agentx.sock');
     writeFileSync(
       path.join(dir, 'snmpd.conf'),
-      `master agentx\nagentXSocket ${socket}\nagentaddress udp:127.0.0.1:${PORT}\nrocommunity public 127.0.0.1\n`,
+      `master agentx\nagentXSocket ${socket}\nagentaddress udp:127.0.0.1:${PORT}\nrocommunity public 127.0.0.1\n` +
+        `trap2sink 127.0.0.1:${TRAP_PORT} public\n`,
     );
+    // The notifications snmpd forwards, one line each (its varbinds), in a file.
+    writeFileSync(
+      path.join(dir, 'snmptrapd.conf'),
+      `disableAuthorization yes\nsnmpTrapdAddr udp:127.0.0.1:${TRAP_PORT}\n`,
+    );
+    const trapLog = path.join(dir, 'traps.log');
+    lab.spawn('r1', 'snmptrapd', [
+      ...['-f', '-Lf', trapLog, '-On', '-C', '-c', path.join(dir, 'snmptrapd.conf'), '-F', 'TRAP %v\n'],
+      ...['-p', path.join(dir, 'trapd.pid')],
+    ]);
+    /** The VRRP notifications received so far, each as its varbinds after sysUpTime.0. */
+    const traps = (): string[] => {
+      let text = '';
+      try {
+        text = readFileSync(trapLog, 'latin1');
+      } catch {
+        return [];
+      }
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('TRAP ') && /4\.1\.0 = OID: \.1\.3\.6\.1\.(2\.1\.(68|207)|4\.1\.9586)\./.test(l))
+        .map((l) => l.slice(5).split('\t').slice(1).join(' | '));
+    };
     lab.exec('r1', 'ip', 'link', 'set', 'lo', 'up');
     // Its log to a file: a pipe nobody reads would fill up with a line per request and stop snmpd.
     const conf = path.join(dir, 'snmpd.conf');
@@ -122,8 +160,32 @@ describe.skipIf(!canRunNetns())('SNMP: the VRRP MIBs as keepalived 2.2.7 serves 
       'keepalived: VI_1 master, VI_2 backup',
     );
     const oracle = await waitFor(stableWalk, 15_000, 250, 'keepalived registered, VI_1 master and VI_2 backup');
+    const oracleTraps = await waitFor(
+      () => {
+        const t = traps();
+        return t.length >= TRAPS_AT_START ? t : undefined;
+      },
+      10_000,
+      50,
+      "keepalived's notifications",
+    );
     ka.signal('SIGTERM');
     await ka.exited(10_000);
+    // keepalived's last notifications (its instances stopping) pass through snmpd after it has exited: vipd's are
+    // those after the count has stood still for half a second.
+    let last = -1;
+    let still = 0;
+    const before = await waitFor(
+      () => {
+        const n = traps().length;
+        still = n === last ? still + 1 : 0;
+        last = n;
+        return still >= 10 ? n : undefined;
+      },
+      10_000,
+      50,
+      "keepalived's last notifications",
+    );
 
     const vipd = new VipdRouter(lab, 'r1', { name: 'VI_1', vrid: 61, vips: [] });
     vipd.opts.configText = config(socket, r2, r1);
@@ -144,6 +206,18 @@ describe.skipIf(!canRunNetns())('SNMP: the VRRP MIBs as keepalived 2.2.7 serves 
     expect(ours).toContain(`${advertised}1`);
     const same = (w: string[]) => w.filter((l) => !l.startsWith(advertised));
     expect(same(ours)).toEqual(same(oracle));
+    // The same notifications at start (the two instances' first ones may come in either order).
+    const ourTraps = await waitFor(
+      () => {
+        const t = traps().slice(before);
+        return t.length >= TRAPS_AT_START ? t : undefined;
+      },
+      10_000,
+      50,
+      "vipd's notifications",
+    );
+    expect(oracleTraps).toHaveLength(TRAPS_AT_START);
+    expect([...ourTraps].sort()).toEqual([...oracleTraps].sort());
 
     // The peer goes: vipd's VI_2 takes over, and the MIBs say so (master, the master address its own).
     peer.hardKill();

@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import { compareOids, TYPE, type VarBind } from '../../src/core/snmp/agentx.js';
-import { type SnmpInstance, type SnmpView, vrrpMibObjects } from '../../src/core/snmp/vrrp-mibs.js';
+import {
+  type SnmpInstance,
+  type SnmpView,
+  stateChangeNotifications,
+  vrrpMibObjects,
+} from '../../src/core/snmp/vrrp-mibs.js';
 import { memHost } from '../config/keepalived/helpers.js';
 
 const TEXT = `static_ipaddress {
@@ -73,6 +78,8 @@ function view(): SnmpView {
     routerId: 'r1',
     instances: [instance(0, 'MASTER'), instance(1, 'BACKUP')],
     staticAddresses: config.staticAddresses,
+    syncGroups: [],
+    traps: true,
     ifindexOf: () => 3,
     routerDrops: { checksum: 1, version: 2, vrid: 3 },
   };
@@ -127,5 +134,26 @@ describe('the VRRP MIBs', () => {
   it('only the MIBs enabled', () => {
     const rfc = vrrpMibObjects(view(), { keepalived: false, rfcv2: false, rfcv3: true });
     expect(rfc.every((v) => v.oid.join('.').startsWith('1.3.6.1.2.1.207.'))).toBe(true);
+  });
+
+  it("notifications: keepalived's state change on every change; the RFCs' new master on becoming master", () => {
+    const v = view();
+    const parts = { keepalived: true, rfcv2: true, rfcv3: true };
+    const names = (x: SnmpInstance) =>
+      stateChangeNotifications(v, x, parts).map((n) => (n[0]?.type === TYPE.oid ? n[0].value.join('.') : ''));
+    expect(names(v.instances[0] as SnmpInstance)).toEqual([
+      '1.3.6.1.4.1.9586.100.5.2.10.0.2',
+      '1.3.6.1.2.1.68.0.1',
+      '1.3.6.1.2.1.207.0.1',
+    ]);
+    expect(names(v.instances[1] as SnmpInstance)).toEqual(['1.3.6.1.4.1.9586.100.5.2.10.0.2']);
+    const [k] = stateChangeNotifications(v, v.instances[0] as SnmpInstance, parts);
+    // keepalived names the objects by column, without the row's index.
+    expect(k?.slice(1).map((vb) => `${vb.oid.join('.')}=${text(vb)}`)).toEqual([
+      '1.3.6.1.4.1.9586.100.5.2.3.1.2=V2',
+      '1.3.6.1.4.1.9586.100.5.2.3.1.4=2',
+      '1.3.6.1.4.1.9586.100.5.2.3.1.5=1',
+      '1.3.6.1.4.1.9586.100.5.1.2.0=r1',
+    ]);
   });
 });

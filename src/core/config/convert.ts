@@ -69,6 +69,7 @@ export function modelToTree(config: VipdConfig): Tree {
   if (g.snmp?.keepalived) gd.enable_snmp_vrrp = true;
   if (g.snmp?.rfcv2) gd.enable_snmp_rfcv2 = true;
   if (g.snmp?.rfcv3) gd.enable_snmp_rfcv3 = true;
+  if (g.snmp?.traps) gd.enable_traps = true;
   if (g.snmp && g.snmp.socket !== DEFAULT_AGENTX_SOCKET) gd.snmp_socket = g.snmp.socket;
   if (g.dynamicInterfaces) gd.dynamic_interfaces = true;
   if (g.fifoWriteStatesOnReload) gd.fifo_write_vrrp_states_on_reload = true;

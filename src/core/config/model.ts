@@ -100,7 +100,7 @@ export interface GlobalDefs {
    * `enable_snmp_vrrp` (`enable_snmp_keepalived`), `enable_snmp_rfc`/`_rfcv2`/`_rfcv3`: the MIBs vipd serves as an
    * AgentX subagent of the master at `snmp_socket` (default /var/agentx/master). Absent: no SNMP.
    */
-  snmp?: { keepalived: boolean; rfcv2: boolean; rfcv3: boolean; socket: string } | undefined;
+  snmp?: { keepalived: boolean; rfcv2: boolean; rfcv3: boolean; traps: boolean; socket: string } | undefined;
   /** `reload_time_file PATH`: a reload at the time the file says (reload-time.ts), the file deleted after. */
   reloadTimeFile?: string | undefined;
   /** `reload_repeat`: the file is kept (a time without a date reloads every day). */

@@ -7,7 +7,7 @@
  * sorted by OID out, rebuilt per request.
  */
 import { parseAddress } from '../codec/ip-address.js';
-import type { InstanceConfig } from '../config/model.js';
+import type { InstanceConfig, NotifyScripts, SyncGroupConfig } from '../config/model.js';
 import type { AddressSpec } from '../ports.js';
 import type { VrrpState } from '../vrrp/types.js';
 import { compareOids, type Oid, oid, TYPE, type VarBind } from './agentx.js';
@@ -69,6 +69,9 @@ export interface SnmpView {
   routerId: string;
   instances: readonly SnmpInstance[];
   staticAddresses: readonly AddressSpec[];
+  syncGroups: readonly { config: SyncGroupConfig; state: VrrpState | 'STOP' }[];
+  /** enable_traps: notifications are sent. */
+  traps: boolean;
   /** An interface's index by name (0 when it does not exist). */
   ifindexOf: (ifname: string) => number;
   /** Adverts dropped before any instance: bad checksum, version, unknown VRID (RFC router statistics). */
@@ -111,6 +114,20 @@ function keepalivedGlobal(view: SnmpView): VarBind[] {
 
 function keepalivedVrrp(view: SnmpView): VarBind[] {
   const out: VarBind[] = [];
+  // vrrpSyncGroupTable and vrrpSyncGroupMemberTable.
+  view.syncGroups.forEach(({ config: g, state }, i) => {
+    const col = (n: number): Oid => [...SUBTREES.keepalivedVrrp, 1, 1, n, i + 1];
+    const scripts = notifies(g.notify, { master: 6, backup: 7, fault: 8, generic: 9, stop: 11 });
+    out.push(
+      octets(col(2), g.name),
+      int(col(3), state === 'STOP' ? 5 : KEEPALIVED_STATE[state]),
+      truth(col(4), false),
+      truth(col(5), scripts.length > 0),
+      truth(col(10), g.trackingWeight),
+    );
+    for (const [n, command] of scripts) out.push(octets(col(n), command));
+    g.instances.forEach((m, j) => out.push(octets([...SUBTREES.keepalivedVrrp, 2, 1, 2, i + 1, j + 1], m)));
+  });
   const table = [...SUBTREES.keepalivedVrrp, 3, 1];
   view.instances.forEach((x, i) => {
     const c = x.config;
@@ -134,13 +151,10 @@ function keepalivedVrrp(view: SnmpView): VarBind[] {
       truth(col(16), false),
     );
     if (c.syncGroup !== undefined) out.push(octets(col(18), c.syncGroup));
-    out.push(
-      gauge(col(19), Math.floor(c.garp.masterDelayMs / 1000)),
-      truth(col(20), false),
-      truth(col(21), notifies(c).length > 0),
-    );
-    // As keepalived prints a command: each word in single quotes.
-    for (const [n, argv] of notifies(c)) out.push(octets(col(n), argv.map((w) => `'${w}'`).join(' ')));
+    out.push(gauge(col(19), Math.floor(c.garp.masterDelayMs / 1000)), truth(col(20), false));
+    const scripts = notifies(c.notify, INSTANCE_SCRIPTS);
+    out.push(truth(col(21), scripts.length > 0));
+    for (const [n, command] of scripts) out.push(octets(col(n), command));
     out.push(
       int(col(27), c.version === 3 ? (c.accept ? 1 : 2) : 0),
       truth(col(28), c.promoteSecondaries ?? false),
@@ -188,19 +202,27 @@ function keepalivedVrrp(view: SnmpView): VarBind[] {
   return out;
 }
 
-/** The notify commands set, by their column (scripts of master, backup, fault, stop, generic, rx lower pri, deleted). */
-function notifies(c: InstanceConfig): [number, string[]][] {
-  const n = c.notify;
-  const cols: [number, string[] | undefined][] = [
-    [22, n.master],
-    [23, n.backup],
-    [24, n.fault],
-    [25, n.stop],
-    [26, n.generic],
-    [31, n.masterRxLowerPri],
-    [32, n.deleted?.argv],
-  ];
-  return cols.filter((e): e is [number, string[]] => e[1] !== undefined);
+type ScriptColumns = Partial<
+  Record<'master' | 'backup' | 'fault' | 'stop' | 'generic' | 'masterRxLowerPri' | 'deleted', number>
+>;
+const INSTANCE_SCRIPTS: ScriptColumns = {
+  master: 22,
+  backup: 23,
+  fault: 24,
+  stop: 25,
+  generic: 26,
+  masterRxLowerPri: 31,
+  deleted: 32,
+};
+
+/** The notify commands set, with their columns, as keepalived prints a command: each word in single quotes. */
+function notifies(n: NotifyScripts, columns: ScriptColumns): [number, string][] {
+  const out: [number, string][] = [];
+  for (const [key, column] of Object.entries(columns) as [keyof ScriptColumns, number][]) {
+    const argv = key === 'deleted' ? n.deleted?.argv : n[key];
+    if (argv) out.push([column, argv.map((w) => `'${w}'`).join(' ')]);
+  }
+  return out;
 }
 
 function authType(c: InstanceConfig): number {
@@ -211,7 +233,8 @@ function authType(c: InstanceConfig): number {
 
 function rfcv2(view: SnmpView): VarBind[] {
   const base = SUBTREES.rfcv2;
-  const out: VarBind[] = [int([...base, 1, 1, 0], 2), int([...base, 1, 2, 0], 2)];
+  // vrrpNodeVersion 2; vrrpNotificationCntl enabled(1) with enable_traps, else disabled(2).
+  const out: VarBind[] = [int([...base, 1, 1, 0], 2), int([...base, 1, 2, 0], view.traps ? 1 : 2)];
   // RFC 2787 describes VRRPv2 over IPv4: keepalived lists those instances only.
   const v4 = view.instances.filter((x) => x.config.family === 4 && x.config.version === 2);
   for (const x of v4) {
@@ -330,4 +353,66 @@ export function subtreesOf(parts: MibParts): Oid[] {
     ...(parts.rfcv2 ? [SUBTREES.rfcv2] : []),
     ...(parts.rfcv3 ? [SUBTREES.rfcv3] : []),
   ];
+}
+
+/** SNMPv2-MIB snmpTrapOID.0: the first varbind of every notification (RFC 2741 §6.2.10). */
+const SNMP_TRAP_OID = oid('1.3.6.1.6.3.1.1.4.1.0');
+const notification = (id: Oid, vbs: VarBind[]): VarBind[] => [
+  { oid: SNMP_TRAP_OID, type: TYPE.oid, value: id },
+  ...vbs,
+];
+
+/** KEEPALIVED-MIB's vrrpSyncGroupStateChange (keepalived's: objects named by column, without the row index). */
+export function groupStateNotification(view: SnmpView, group: string, state: VrrpState | 'STOP'): VarBind[] {
+  const k = SUBTREES.keepalivedVrrp;
+  return notification(
+    [...k, 10, 0, 1],
+    [
+      octets([...k, 1, 1, 2], group),
+      int([...k, 1, 1, 3], state === 'STOP' ? 5 : KEEPALIVED_STATE[state]),
+      octets([...SUBTREES.keepalivedGlobal, 2, 0], view.routerId),
+    ],
+  );
+}
+
+/**
+ * The notifications keepalived sends (enable_traps) when an instance changes state: KEEPALIVED-MIB's
+ * vrrpInstanceStateChange (its objects named by column, without the row index, as keepalived names them), and on
+ * becoming master RFC 2787's vrrpTrapNewMaster (VRRPv2 over IPv4) and RFC 6527's vrrpv3NewMaster.
+ */
+export function stateChangeNotifications(view: SnmpView, x: SnmpInstance, parts: MibParts): VarBind[][] {
+  const c = x.config;
+  const out: VarBind[][] = [];
+  const k = SUBTREES.keepalivedVrrp;
+  if (parts.keepalived) {
+    out.push(
+      notification(
+        [...k, 10, 0, 2],
+        [
+          octets([...k, 3, 1, 2], c.name),
+          int([...k, 3, 1, 4], KEEPALIVED_STATE[x.state]),
+          int([...k, 3, 1, 5], KEEPALIVED_STATE[c.state]),
+          octets([...SUBTREES.keepalivedGlobal, 2, 0], view.routerId),
+        ],
+      ),
+    );
+  }
+  if (x.state !== 'MASTER') return out;
+  if (parts.rfcv2 && c.family === 4 && c.version === 2) {
+    const master = ipAddress([...SUBTREES.rfcv2, 1, 3, 1, 7, x.ifindex, c.vrid], x.primaryAddress);
+    out.push(notification([...SUBTREES.rfcv2, 0, 1], [master]));
+  }
+  if (parts.rfcv3) {
+    const index = [x.ifindex, c.vrid, inetType(c.family)];
+    out.push(
+      notification(
+        [...SUBTREES.rfcv3, 0, 1],
+        [
+          octets([...SUBTREES.rfcv3, 1, 1, 1, 1, 3, ...index], parseAddress(x.primaryAddress)),
+          int([...SUBTREES.rfcv3, 1, 2, 5, 1, 2, ...index], NEW_MASTER_REASON[x.newMasterReason]),
+        ],
+      ),
+    );
+  }
+  return out;
 }

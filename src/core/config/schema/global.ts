@@ -86,6 +86,7 @@ export const globalDefsSchema = z
     enable_snmp_rfc: flag,
     enable_snmp_rfcv2: flag,
     enable_snmp_rfcv3: flag,
+    enable_traps: flag,
     snmp_socket: z
       .string({ error: 'must be a socket path or tcp:HOST:PORT' })
       .regex(/^(unix:)?\/\S+$|^tcp:\S+:\d+$/, { error: 'must be a socket path or tcp:HOST:PORT' }),
@@ -291,11 +292,12 @@ function snmpOf(g: {
   enable_snmp_rfc?: boolean | undefined;
   enable_snmp_rfcv2?: boolean | undefined;
   enable_snmp_rfcv3?: boolean | undefined;
+  enable_traps?: boolean | undefined;
   snmp_socket?: string | undefined;
 }): GlobalDefs['snmp'] {
   const keepalived = g.enable_snmp_vrrp === true || g.enable_snmp_keepalived === true;
   const rfcv2 = g.enable_snmp_rfcv2 === true || g.enable_snmp_rfc === true;
   const rfcv3 = g.enable_snmp_rfcv3 === true || g.enable_snmp_rfc === true;
   if (!keepalived && !rfcv2 && !rfcv3) return undefined;
-  return { keepalived, rfcv2, rfcv3, socket: g.snmp_socket ?? DEFAULT_AGENTX_SOCKET };
+  return { keepalived, rfcv2, rfcv3, traps: g.enable_traps === true, socket: g.snmp_socket ?? DEFAULT_AGENTX_SOCKET };
 }
