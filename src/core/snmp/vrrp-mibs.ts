@@ -126,7 +126,9 @@ function keepalivedVrrp(view: SnmpView): VarBind[] {
       truth(col(10), g.trackingWeight),
     );
     for (const [n, command] of scripts) out.push(octets(col(n), command));
-    g.instances.forEach((m, j) => out.push(octets([...SUBTREES.keepalivedVrrp, 2, 1, 2, i + 1, j + 1], m)));
+    g.instances.forEach((m, j) => {
+      out.push(octets([...SUBTREES.keepalivedVrrp, 2, 1, 2, i + 1, j + 1], m));
+    });
   });
   const table = [...SUBTREES.keepalivedVrrp, 3, 1];
   view.instances.forEach((x, i) => {
