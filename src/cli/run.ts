@@ -74,6 +74,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   let snmp: Snmp | undefined;
   daemon.onTransition((instance) => snmp?.stateChanged(instance));
   daemon.onGroupState((group, state) => snmp?.groupEntered(group, state));
+  daemon.onDrop((instance, reason, src) => snmp?.dropped(instance, reason, src));
 
   let crashed = false;
   const crash = (err: unknown) => {

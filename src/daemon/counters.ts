@@ -4,6 +4,9 @@
  */
 import type { AcceptNote, DropReason } from '../core/codec/advert.js';
 
+/** The drops RFC 6527 counts as protocol errors. */
+const PROTOCOL_ERRORS: ReadonlySet<DropReason> = new Set(['ip_ttl', 'version', 'checksum', 'vrid']);
+
 /** Seconds the recent maximum covers. */
 const RECENT_SECONDS = 10;
 
@@ -62,8 +65,12 @@ export class InstanceCounters {
   readonly drops = new Map<DropReason, number>();
   readonly notes = new Map<AcceptNote, number>();
 
+  /** The last protocol error (TTL, version, checksum, VRID): RFC 6527's ProtoErrReason. */
+  lastProtocolError: DropReason | undefined;
+
   drop(reason: DropReason): void {
     this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    if (PROTOCOL_ERRORS.has(reason)) this.lastProtocolError = reason;
   }
 
   note(note: AcceptNote): void {

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { virtualMac } from '../core/codec/ethernet.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
+import type { DropReason } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
@@ -114,6 +115,8 @@ export class Daemon {
   readonly lastTransition = new Map<string, Transition>();
   /** Who hears each state change besides the daemon's own edges (the SNMP agent's notifications). */
   private readonly transitionListeners: ((instance: string, t: Transition) => void)[] = [];
+  /** Likewise for adverts an instance dropped. */
+  private readonly dropListeners: ((instance: string, reason: DropReason, src: string) => void)[] = [];
   /** Likewise for sync groups' states. */
   private readonly groupListeners: ((group: string, state: SyncGroupState) => void)[] = [];
   /** When each instance left INIT (monotonic): the RFC MIBs' up time. */
@@ -593,6 +596,9 @@ export class Daemon {
         reportEvent: (event, priority) =>
           this.events.push(() => this.writeFifos('vrrp', `INSTANCE "${c.name}" ${event} ${priority}\n`)),
         announceOn: (spec, repeat) => this.announceOn(spec, repeat, log),
+        reportDrop: (reason, src) => {
+          for (const listener of this.dropListeners) listener(c.name, reason, src);
+        },
       },
       log,
     );
@@ -1195,6 +1201,11 @@ export class Daemon {
   /** Hears every state change of an instance, after the daemon's own edges (FIFO, LVS, sync groups). */
   onTransition(listener: (instance: string, t: Transition) => void): void {
     this.transitionListeners.push(listener);
+  }
+
+  /** Hears every advert an instance drops (not those dropped before an instance could be told: bad IP header...). */
+  onDrop(listener: (instance: string, reason: DropReason, src: string) => void): void {
+    this.dropListeners.push(listener);
   }
 
   /** Hears every state a sync group enters. */

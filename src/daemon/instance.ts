@@ -7,7 +7,7 @@ import { type ChecksumMode, type DecodeResult, encodeAdvert, type ReceiveExpecta
 import { encodeAhDatagram, encodeAhFrame } from '../core/codec/ah.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
-import { drop } from '../core/codec/reasons.js';
+import { type DropReason, drop } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey } from '../core/config/diff.js';
 import type { InstanceConfig } from '../core/config/model.js';
@@ -61,6 +61,8 @@ export interface InstanceEdges {
    * interface's MAC (keepalived announces each VIP on its own interface). Absent: such addresses are not announced.
    */
   announceOn?(spec: AddressSpec, repeat: number): void;
+  /** An advert for this instance was dropped (SNMP's authentication-failure and protocol-error notifications). */
+  reportDrop?(reason: DropReason, src: string): void;
 }
 
 /** A state change of an instance, as the daemon's observers see it. */
@@ -373,6 +375,7 @@ export class InstanceRunner implements AdvertSink {
 
   onDrop(result: Extract<DecodeResult, { ok: false }>, packet: ReceivedPacket): void {
     this.counters.drop(result.reason);
+    this.edges.reportDrop?.(result.reason, packet.src);
     this.log.debug({ reason: result.reason, detail: result.detail, src: packet.src }, 'advert dropped');
   }
 

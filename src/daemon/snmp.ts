@@ -3,10 +3,12 @@
  * instances at each request, and the agent started when global_defs enables a MIB.
  */
 import { virtualMac } from '../core/codec/ethernet.js';
+import type { DropReason } from '../core/codec/reasons.js';
 import type { GlobalDefs } from '../core/config/model.js';
 import type { AddressSpec } from '../core/ports.js';
 import type { VarBind } from '../core/snmp/agentx.js';
 import {
+  dropNotifications,
   groupStateNotification,
   type NewMasterReason,
   type SnmpInstance,
@@ -55,6 +57,7 @@ function snmpInstance(s: SnmpSource, startedAt: number): SnmpInstance {
     vipsSet: snap.state === 'MASTER',
     upTicks: s.upSince === undefined ? 0 : Math.max(0, Math.round((s.upSince - startedAt) / 10)),
     newMasterReason: newMasterReason(r, s.last),
+    lastProtocolError: n.lastProtocolError,
     counters: {
       becomeMaster: n.becomeMaster,
       advertsReceived: n.advertRcvd,
@@ -102,6 +105,8 @@ export function snmpView(
 export interface Snmp {
   /** An instance changed state: keepalived's notifications, with enable_traps. */
   stateChanged(instance: string): void;
+  /** An instance dropped an advert: RFC notifications of authentication and protocol errors, with enable_traps. */
+  dropped(instance: string, reason: DropReason, src: string): void;
   /** A sync group entered a state: keepalived's notification, with enable_traps. */
   groupEntered(group: string, state: SyncGroupState): void;
   close(): void;
@@ -132,6 +137,13 @@ export function startSnmp(g: GlobalDefs, view: () => SnmpView, log: Logger): Snm
         const v = view();
         const x = v.instances.find((i) => i.config.name === instance);
         if (x) for (const n of stateChangeNotifications(v, x, snmp)) agent.notify(n);
+      });
+    },
+    dropped(instance, reason, src) {
+      if (!snmp.traps || (!snmp.rfcv2 && !snmp.rfcv3)) return;
+      safely('dropped advert', () => {
+        const x = view().instances.find((i) => i.config.name === instance);
+        if (x) for (const n of dropNotifications(x, reason, src, snmp)) agent.notify(n);
       });
     },
     groupEntered(group, state) {

@@ -351,8 +351,11 @@ describe('VRRPv2 IPsec AH on the daemon', () => {
     w.inject(51, 200, { ah: { seq: 40, password: 'secret' } });
     await w.settle();
     w.inject(51, 200, { ah: { seq: 40, password: 'secret' } }); // a replay
+    const drops: string[] = [];
+    w.daemon.onDrop((instance, reason, src) => drops.push(`${instance} ${reason} ${src}`));
     w.inject(51, 200, { ah: { seq: 41, password: 'wrong!' } }); // a wrong key
     await w.settle();
+    expect(drops).toEqual(['VI_1 auth_failure 192.0.2.12']);
     const counters = w.daemon.instances[0]?.counters;
     expect(counters?.advertRcvd).toBe(1);
     expect(counters?.drops.get('auth_failure')).toBe(2);

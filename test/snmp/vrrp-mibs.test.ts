@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import { compareOids, TYPE, type VarBind } from '../../src/core/snmp/agentx.js';
 import {
+  dropNotifications,
   type SnmpInstance,
   type SnmpView,
   stateChangeNotifications,
@@ -155,5 +156,28 @@ describe('the VRRP MIBs', () => {
       '1.3.6.1.4.1.9586.100.5.2.3.1.5=1',
       '1.3.6.1.4.1.9586.100.5.1.2.0=r1',
     ]);
+  });
+
+  it('notifications of a dropped advert: an authentication error (VRRPv2), a protocol error; nothing else', () => {
+    const v = view();
+    const parts = { keepalived: true, rfcv2: true, rfcv3: true };
+    const [v2, v3] = v.instances as [SnmpInstance, SnmpInstance];
+    const flat = (n: VarBind[][]) =>
+      n.map((vbs) =>
+        vbs.map(
+          (vb) =>
+            `${vb.oid.join('.')}=${vb.type === TYPE.oid ? vb.value.join('.') : [...(vb.type === TYPE.ipAddress ? vb.value : [vb.value])].join('.')}`,
+        ),
+      );
+    expect(flat(dropNotifications(v2, 'auth_type_mismatch', '192.0.2.12', parts))).toEqual([
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.68.0.2', '1.3.6.1.2.1.68.1.5.3.1=192.0.2.12', '1.3.6.1.2.1.68.1.6.3.1=2'],
+    ]);
+    expect(dropNotifications(v3, 'auth_failure', '192.0.2.12', parts)).toEqual([]); // VRRPv3 has no authentication
+    expect(flat(dropNotifications(v3, 'ip_ttl', '192.0.2.12', parts))).toEqual([
+      ['1.3.6.1.6.3.1.1.4.1.0=1.3.6.1.2.1.207.0.2', '1.3.6.1.2.1.207.1.2.5.1.6.3.2.1=1'],
+    ]);
+    expect(dropNotifications(v3, 'interval', '192.0.2.12', parts)).toEqual([]);
+    const withError = vrrpMibObjects({ ...v, instances: [{ ...v3, lastProtocolError: 'ip_ttl' }] }, parts);
+    expect(find(withError, '1.3.6.1.2.1.207.1.2.5.1.6.3.2.1')?.value).toBe(1);
   });
 });

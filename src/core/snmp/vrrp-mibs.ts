@@ -7,6 +7,7 @@
  * sorted by OID out, rebuilt per request.
  */
 import { parseAddress } from '../codec/ip-address.js';
+import type { DropReason } from '../codec/reasons.js';
 import type { InstanceConfig, NotifyScripts, SyncGroupConfig } from '../config/model.js';
 import type { AddressSpec } from '../ports.js';
 import type { VrrpState } from '../vrrp/types.js';
@@ -47,6 +48,8 @@ export interface SnmpInstance {
   /** TimeTicks (centiseconds since the agent started) when it left INIT; 0 while in it. */
   upTicks: number;
   newMasterReason: NewMasterReason;
+  /** The last protocol error dropped (RFC 6527 ProtoErrReason), if any. */
+  lastProtocolError?: DropReason | undefined;
   counters: {
     becomeMaster: number;
     advertsReceived: number;
@@ -101,6 +104,10 @@ const NEW_MASTER_REASON: Readonly<Record<NewMasterReason, number>> = {
   preempted: 2,
   masterNoResponse: 3,
 };
+/** RFC 6527 vrrpv3StatisticsProtoErrReason: noError(0), ipTtlError(1), versionError(2), checksumError(3), vrIdError(4). */
+const PROTO_ERROR: Readonly<Record<string, number>> = { ip_ttl: 1, version: 2, checksum: 3, vrid: 4 };
+/** RFC 2787 vrrpTrapAuthErrorType: invalidAuthType(1), authTypeMismatch(2), authFailure(3). */
+const AUTH_ERROR: Readonly<Record<string, number>> = { auth_unsupported: 1, auth_type_mismatch: 2, auth_failure: 3 };
 /** InetAddressType: ipv4(1), ipv6(2). */
 const inetType = (family: 4 | 6) => (family === 4 ? 1 : 2);
 const ZERO_ADDRESS = { 4: '0.0.0.0', 6: '::' } as const;
@@ -325,7 +332,7 @@ function rfcv3(view: SnmpView): VarBind[] {
       counter64(col(3), n.advertsReceived),
       counter64(col(4), n.intervalErrors),
       counter64(col(5), n.ttlErrors),
-      int(col(6), 0),
+      int(col(6), PROTO_ERROR[x.lastProtocolError ?? ''] ?? 0),
       counter64(col(7), n.priorityZeroReceived),
       counter64(col(8), n.priorityZeroSent),
       counter64(col(9), n.invalidType),
@@ -417,4 +424,28 @@ export function stateChangeNotifications(view: SnmpView, x: SnmpInstance, parts:
     );
   }
   return out;
+}
+
+/**
+ * The notifications keepalived sends (enable_traps) for an advert an instance dropped: RFC 2787's
+ * vrrpTrapAuthFailure for an authentication error (VRRPv2 over IPv4), RFC 6527's vrrpv3ProtoError for a protocol
+ * error. None for other drops.
+ */
+export function dropNotifications(x: SnmpInstance, reason: DropReason, src: string, parts: MibParts): VarBind[][] {
+  const c = x.config;
+  const auth = AUTH_ERROR[reason];
+  if (auth !== undefined) {
+    if (!parts.rfcv2 || c.family !== 4 || c.version !== 2) return [];
+    const base = SUBTREES.rfcv2;
+    return [
+      notification(
+        [...base, 0, 2],
+        [ipAddress([...base, 1, 5, x.ifindex, c.vrid], src), int([...base, 1, 6, x.ifindex, c.vrid], auth)],
+      ),
+    ];
+  }
+  const proto = PROTO_ERROR[reason];
+  if (proto === undefined || !parts.rfcv3) return [];
+  const index = [x.ifindex, c.vrid, inetType(c.family)];
+  return [notification([...SUBTREES.rfcv3, 0, 2], [int([...SUBTREES.rfcv3, 1, 2, 5, 1, 6, ...index], proto)])];
 }
