@@ -72,10 +72,13 @@ describe.skipIf(!canRunNetns())('cloud failover: no VIP, notify scripts move the
     const reached = (host: string, entry: string, what: string) =>
       waitFor(() => (holder() === host && log().includes(entry) ? true : undefined), 15_000, 50, what);
 
+    // The proper master takes the address at start-up (its notify_master), and it stays there. The backup starts
+    // once it has: started together, whichever program starts faster (keepalived by some 0.3 s) could run its
+    // down timer out first, the other's priority being worth only 0.2 s of it.
     proper.start();
-    backup.start();
-    // The proper master takes the address at start-up (its notify_master), and it stays there.
     await reached('r1', 'proper-master', 'the address on r1');
+    backup.start();
+    await waitFor(() => (backup.state() === 'BACKUP' ? true : undefined), 10_000, 50, 'the backup started');
     expect(log()).toEqual(['proper-master']);
 
     // A communications break: r2 stops hearing r1, becomes master and its notify_master moves the address.
