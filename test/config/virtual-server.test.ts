@@ -374,6 +374,18 @@ virtual_server 10.0.0.100 80 {
     ]);
   });
 
+  it("checkers' bind_if and fwmark reach the probe; a link-local bindto is scoped by bind_if", () => {
+    const r = conf(
+      'virtual_server 10.0.0.100 80 {\n  lb_kind NAT\n  real_server 10.0.0.11 80 {\n    TCP_CHECK {\n' +
+        '      bind_if eth1\n      fwmark 7\n    }\n    PING_CHECK {\n      connect_ip fe80::9\n      bindto fe80::1\n' +
+        '      bind_if eth1\n    }\n  }\n}\n',
+    );
+    expect(r.errors).toEqual([]);
+    const specs = r.config?.virtualServers[0]?.realServers[0]?.checkers.map((c) => (c.kind === 'probe' ? c.spec : c));
+    expect(specs?.[0]).toMatchObject({ type: 'TCP_CHECK', bindIf: 'eth1', fwmark: 7 });
+    expect(specs?.[1]).toMatchObject({ type: 'PING_CHECK', connectIp: 'fe80::9', bindto: 'fe80::1', bindIf: 'eth1' });
+  });
+
   it('the same service twice is refused', () => {
     const twice = 'virtual_server 10.0.0.100 80 {\n}\nvirtual_server 10.0.0.100 80 {\n}\n';
     expect(conf(twice).errors.map(formatIssue)).toEqual([
