@@ -232,6 +232,8 @@ put(
     `Installed-Size: ${installedKb}`,
     `Depends: ${depends}`,
     'Recommends: nftables, ipvsadm',
+    // The master agent vipd registers its MIBs with when global_defs enables SNMP.
+    'Suggests: snmpd',
     'Description: VRRP failover and IPVS load-balancing agent (keepalived-compatible)',
     ' vipd moves virtual IP addresses between a pair of load balancers with VRRP',
     " (v2 and v3, IPv4 and IPv6) and balances with the kernel's IPVS, reading",
