@@ -6,7 +6,6 @@
  * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
 import { hostname } from 'node:os';
-import { virtualMac } from '../core/codec/ethernet.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
@@ -46,7 +45,7 @@ import { type SnmpSource, snmpView } from './snmp.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackerError, Trackers } from './trackers.js';
-import { makeVmac, unmakeVmac } from './vmacs.js';
+import { makeVmac, unmakeVmac, vmacAddress } from './vmacs.js';
 
 /** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
 export function fifoTakes(keyword: NotifyFifoConfig['keyword'], kind: 'vrrp' | 'lvs'): boolean {
@@ -646,7 +645,7 @@ export class Daemon {
   }
 
   private runtimeOf(c: InstanceConfig, b: BoundInterface, primaryAddress: string) {
-    const mac = c.useVmac ? virtualMac(c.vrid, c.family) : b.mac;
+    const mac = c.useVmac ? vmacAddress(c) : b.mac;
     return { primaryAddress, mac, ipv6Router: c.family === 6 && this.edges.ipv6Forwarding(c.interface) };
   }
 

@@ -2,7 +2,7 @@
  * The daemon's side of SNMP: the view the MIBs are built from (core/snmp/vrrp-mibs.ts), read from the running
  * instances at each request, and the agent started when global_defs enables a MIB.
  */
-import { virtualMac } from '../core/codec/ethernet.js';
+
 import type { DropReason } from '../core/codec/reasons.js';
 import type { GlobalDefs } from '../core/config/model.js';
 import type { AddressSpec } from '../core/ports.js';
@@ -22,6 +22,7 @@ import { type SnmpAgent, startSnmpAgent } from '../edges/snmp-agent.js';
 import type { Logger } from '../log.js';
 import type { InstanceRunner, Transition } from './instance.js';
 import type { Receiver } from './receiver.js';
+import { vmacAddress } from './vmacs.js';
 
 /** One instance with what the daemon knows of its interface and history. */
 export interface SnmpSource {
@@ -53,7 +54,7 @@ function snmpInstance(s: SnmpSource, startedAt: number): SnmpInstance {
     masterAddress: snap.masterAddress,
     primaryAddress: r.primaryAddress,
     ifindex: s.ifindex ?? 0,
-    mac: c.useVmac ? virtualMac(c.vrid, c.family) : (s.interfaceMac ?? Buffer.alloc(6)),
+    mac: c.useVmac ? vmacAddress(c) : (s.interfaceMac ?? Buffer.alloc(6)),
     vipsSet: snap.state === 'MASTER',
     upTicks: s.upSince === undefined ? 0 : Math.max(0, Math.round((s.upSince - startedAt) / 10)),
     newMasterReason: newMasterReason(r, s.last),

@@ -16,10 +16,15 @@ import type { KernelLedger } from './ledger.js';
 const ON_VMAC: Readonly<Record<string, string>> = { arp_ignore: '1', accept_local: '1', rp_filter: '0' };
 const ON_BASE: Readonly<Record<string, string>> = { arp_ignore: '1', arp_filter: '1', arp_announce: '2' };
 
+/** The MAC of an instance's VMAC: use_vmac's, else RFC 5798's virtual MAC. */
+export function vmacAddress(c: InstanceConfig): Buffer {
+  return c.useVmac?.mac ?? virtualMac(c.vrid, c.family);
+}
+
 /** The VMAC of an instance with use_vmac. */
 export function vmacOf(c: InstanceConfig): VmacSpec | undefined {
   if (!c.useVmac) return undefined;
-  return { name: c.useVmac.ifname, base: c.interface, mac: virtualMac(c.vrid, c.family) };
+  return { name: c.useVmac.ifname, base: c.interface, mac: vmacAddress(c) };
 }
 
 /** Makes (or takes over) the instance's VMAC and sets the parameters; throws with the reason when it cannot. */

@@ -847,7 +847,7 @@ const BROKEN: [string, string, string | string[]][] = [
   [
     'use_vmac with a MAC address',
     base('    use_vmac: "vrrp51 00:00:5e:00:01:33"\n'),
-    '6:15: use_vmac takes at most an interface name (a MAC address, netlink_notify_msg or group is not supported yet)',
+    "6:15: use_vmac: 00:00:5e:00:01:33 is RFC 5798's own VMAC range: leave the MAC out to use it",
   ],
   [
     'no_accept contradicts accept',

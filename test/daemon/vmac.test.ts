@@ -5,6 +5,8 @@
  * the base its parameters back; a foreign interface with the VMAC's name stops the start with the reason.
  */
 import { describe, expect, it } from 'vitest';
+import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
+import { memHost } from '../config/keepalived/helpers.js';
 import { configOf, instanceYaml, VIP, world } from '../helpers/fake-daemon.js';
 
 const BASE_KEYS = ['arp_ignore', 'arp_filter', 'arp_announce'].map((k) => `net/ipv4/conf/eth0/${k}`);
@@ -37,6 +39,27 @@ describe('use_vmac on the daemon', () => {
     await w.daemon.stop();
     expect(w.kernel.links.has('vrrp.51')).toBe(false);
     expect(BASE_KEYS.map((k) => w.kernel.sysctls.get(k))).toEqual(['0', '0', '0']);
+  });
+
+  it('use_vmac NAME MAC: the VMAC has that MAC (five octets and the VRID), and its GARPs carry it', async () => {
+    const w = world('    use_vmac: "vip51 02:aa:bb:cc:dd"\n');
+    await w.daemon.start();
+    expect(w.kernel.links.get('vip51')?.mac.toString('hex')).toBe('02aabbccdd33');
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    const garps = w.wire.filter((x) => x.kind === 'garp');
+    expect(garps.length).toBeGreaterThan(0);
+    expect(garps.every((g) => g.mac === '02:aa:bb:cc:dd:33')).toBe(true);
+    const text =
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  use_vmac 02:00:00:00:00:01 vip51\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.config?.instances[0]?.useVmac).toEqual({ ifname: 'vip51', mac: Buffer.from('020000000001', 'hex') });
+    const multicast = text.replace('02:00:00:00:00:01', '01:00:00:00:00:01');
+    expect(
+      parseKeepalivedToConfig(multicast, '/k.conf', { host: memHost({ '/k.conf': multicast }) }).errors.map(
+        (e) => e.message,
+      ),
+    ).toEqual(['use_vmac: 01:00:00:00:00:01 is a multicast MAC address']);
   });
 
   it('a foreign interface with the name stops the start; a left-over macvlan is taken over and removed at stop', async () => {

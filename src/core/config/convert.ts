@@ -235,7 +235,10 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.trackSrcIp) b.track_src_ip = true;
   if (i.oldUnicastChecksum) b.old_unicast_checksum = i.oldUnicastChecksum === 'never' ? 'never' : true;
   if (i.strictMode !== g.vrrpStrict) b.strict_mode = i.strictMode;
-  if (i.useVmac) b.use_vmac = i.useVmac.ifname;
+  if (i.useVmac) {
+    const mac = i.useVmac.mac ? ` ${[...i.useVmac.mac].map((o) => o.toString(16).padStart(2, '0')).join(':')}` : '';
+    b.use_vmac = `${i.useVmac.ifname}${mac}`;
+  }
   if (i.vmacXmitBase) b.vmac_xmit_base = true;
   return b;
 }

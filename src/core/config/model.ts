@@ -435,7 +435,8 @@ export interface InstanceConfig {
    * `use_vmac [NAME]`: a macvlan with the virtual MAC on the interface, holding the VIPs that name no dev,
    * sending the adverts and GARPs; the name defaults to `vrrp.<vrid>`.
    */
-  useVmac?: { ifname: string } | undefined;
+  /** use_vmac: the macvlan's name and MAC (keepalived's `use_vmac NAME MAC`; absent: the RFC 5798 virtual MAC). */
+  useVmac?: { ifname: string; mac?: Buffer | undefined } | undefined;
   /** `vmac_xmit_base` (false): adverts leave by the base interface, GARPs still by the VMAC. */
   vmacXmitBase: boolean;
   /**

@@ -182,31 +182,52 @@ export const weightSpec = (max: number) =>
     return z.NEVER;
   });
 
-/** `use_vmac [NAME]`: a flag, or the VMAC interface name. */
+/**
+ * `use_vmac [NAME] [MAC]`: a flag, or the VMAC interface's name and/or its MAC address (keepalived 2.2.7: a word
+ * with ':' is the MAC; five octets take the VRID as the sixth). The MAC may be neither multicast nor one of RFC 5798's
+ * (00:00:5e:00:01/02:xx), as keepalived refuses them.
+ */
 export const vmacSpec = z
   .union([z.boolean(), z.null(), z.string()], { error: 'must be true or an interface name' })
-  .transform((v, ctx): { name?: string } | false => {
+  .transform((v, ctx): { name?: string; mac?: number[] } | false => {
     if (v === null || v === true) return {};
     if (v === false) return false;
     const word = v.toLowerCase();
     if (TRUE_WORDS.has(word)) return {};
     if (FALSE_WORDS.has(word)) return false;
-    if (/\s/.test(v.trim())) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          '{kw} takes at most an interface name (a MAC address, netlink_notify_msg or group is not supported yet)',
-      });
+    const words = v.trim().split(/\s+/);
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
+    };
+    if (words.length > 2) {
+      return fail(
+        '{kw} takes an interface name and a MAC address at most (netlink_notify_msg and group are newer than keepalived 2.2.7)',
+      );
     }
-    if (!isValidIfName(v.trim())) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be true or an interface name (1–15 characters, no spaces, "/" or ":")',
-      });
-      return z.NEVER;
+    const out: { name?: string; mac?: number[] } = {};
+    for (const w of words) {
+      if (w.includes(':')) {
+        const octets = w.replace(/:$/, '').split(':');
+        const bytes = octets.map((o) => (/^[0-9a-f]{1,2}$/i.test(o) ? Number.parseInt(o, 16) : Number.NaN));
+        if (out.mac || (bytes.length !== 5 && bytes.length !== 6) || bytes.some(Number.isNaN)) {
+          return fail(`{kw}: ${w} is not a MAC address (six octets, or five and the VRID as the sixth)`);
+        }
+        if (((bytes[0] as number) & 1) === 1) return fail(`{kw}: ${w} is a multicast MAC address`);
+        const rfc =
+          bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x5e && bytes[3] === 0 && (bytes[4] === 1 || bytes[4] === 2);
+        if (rfc) return fail(`{kw}: ${w} is RFC 5798's own VMAC range: leave the MAC out to use it`);
+        out.mac = bytes;
+      } else {
+        if (out.name !== undefined || !isValidIfName(w)) {
+          return fail(
+            'must be true or an interface name (1–15 characters, no spaces, "/" or ":") and/or a MAC address',
+          );
+        }
+        out.name = w;
+      }
     }
-    return { name: v.trim() };
+    return out;
   });
 
 export const scriptSeconds = seconds(0.001, 4294);

@@ -356,7 +356,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     excludedVips,
     virtualRoutes: buildRoutes(r.virtual_routes, [...base, 'virtual_routes'], 'virtual_routes', report),
     virtualRules: buildRules(r.virtual_rules, [...base, 'virtual_rules'], 'virtual_rules', ctx.rulePreferences, report),
-    useVmac: vmacName !== undefined ? { ifname: vmacName } : undefined,
+    useVmac: vmacName !== undefined ? { ifname: vmacName, mac: vmacMac(r.use_vmac, r.virtual_router_id) } : undefined,
     vmacXmitBase: r.vmac_xmit_base ?? false,
     garpExtraIf: garpExtra && garpExtra.intervalMs > 0 ? garpExtra : undefined,
     lvsSyncDaemonInterface: r.lvs_sync_daemon_interface,
@@ -651,4 +651,11 @@ export function checkUnique(instances: InstanceConfig[], report: Reporter): void
       );
     } else seen.set(key, c);
   }
+}
+
+/** use_vmac's MAC address, if given: five octets take the VRID as the sixth (keepalived). */
+function vmacMac(spec: { mac?: number[] } | false | undefined, vrid: number | undefined): Buffer | undefined {
+  const mac = spec ? spec.mac : undefined;
+  if (!mac) return undefined;
+  return Buffer.from(mac.length === 5 ? [...mac, (vrid ?? 0) & 0xff] : mac);
 }
