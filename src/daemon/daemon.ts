@@ -7,13 +7,13 @@
  */
 import { hostname } from 'node:os';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
-import { canonicalAddress } from '../core/codec/ip-address.js';
+import { canonicalAddress, isLinkLocal6 } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
 import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
-import { trackGroupInterfaces } from '../core/config/tracking.js';
+import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
 import { VipdError } from '../core/errors.js';
 import type {
   AddressChange,
@@ -24,6 +24,7 @@ import type {
   KernelAddress,
   LinkInfo,
   NotifyFifoPort,
+  VmacSpec,
 } from '../core/ports.js';
 import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
@@ -45,7 +46,7 @@ import { type SnmpSource, snmpView } from './snmp.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackerError, Trackers } from './trackers.js';
-import { makeVmac, unmakeVmac, vmacAddress } from './vmacs.js';
+import { type InstanceVmac, makeVmac, unmakeVmac, vmacAddress, vmacsOf } from './vmacs.js';
 
 /** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
 export function fifoTakes(keyword: NotifyFifoConfig['keyword'], kind: 'vrrp' | 'lvs'): boolean {
@@ -88,14 +89,18 @@ const SOURCE_ADDRESS_ATTEMPTS = 30;
 const SOURCE_ADDRESS_RETRY_MS = 100;
 /** The queue key of route and rule re-checks (device queues are keyed by interface name, which has no '*'). */
 const ROUTING_RECHECK = '*routing*';
-/** The fault source of an instance whose VMAC interface cannot be made. */
-const VMAC_FAULT = 'vmac';
+/** The fault source of an instance whose VMAC interface (its own, or an address's) cannot be made. */
+const vmacFault = (v: InstanceVmac) => (v.own ? 'vmac' : `vmac ${v.spec.name}`);
 
 export class Daemon {
   readonly instances: InstanceRunner[] = [];
   /** Kinds of instance (family, version, auth, unicast) whose takeover was rehearsed (rehearseTakeovers). */
   private readonly rehearsedKinds = new Set<string>();
   private readonly interfaces = new Map<string, BoundInterface>();
+  /** The index of each address VMAC as vipd made it (gone: absent), as `interfaces` knows the instances' own. */
+  private readonly addressVmacIndex = new Map<string, number>();
+  /** The link-local address put on each IPv6 address VMAC (addressVmacLinkLocal). */
+  private readonly vmacLinkLocals = new Map<string, string>();
   /** Kernel re-checks per device run one after another, so a slow one never overtakes a later event. */
   private readonly deviceQueues = new Map<string, Promise<void>>();
   /** Re-checks asked for and not started yet, by device and family: a burst of events costs one re-check. */
@@ -302,7 +307,7 @@ export class Daemon {
     await Promise.all(this.config.staticAddresses.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
     await this.addStaticRouting(this.config);
     this.watchRouting(this.config);
-    for (const c of this.config.instances) await this.ensureVmac(c);
+    for (const c of this.config.instances) for (const v of vmacsOf(c)) await this.ensureVmac(c, v);
     try {
       await this.ledger.dropInputTo(noAcceptAddresses(this.config), this.config.globalDefs.firewall);
     } catch (err) {
@@ -650,16 +655,23 @@ export class Daemon {
   }
 
   /**
-   * The instance's VMAC made (or taken over) with its kernel parameters, and its sockets open: adverts are sent
-   * from it and also read on it (those of peers using the same VMAC arrive there, not on the base interface).
+   * A VMAC of the instance made (or taken over) with its kernel parameters. Its own also has its sockets open:
+   * adverts are sent from it and also read on it (those of peers using the same VMAC arrive there, not on the base
+   * interface). An address's holds addresses only; its index is kept to tell when its base comes back.
    */
-  private async ensureVmac(c: InstanceConfig): Promise<void> {
-    const name = c.useVmac?.ifname;
-    if (name === undefined) return;
+  private async ensureVmac(c: InstanceConfig, v: InstanceVmac): Promise<void> {
+    const name = v.spec.name;
     try {
-      await makeVmac(this.ledger, c);
+      await makeVmac(this.ledger, c.name, v);
     } catch (err) {
       throw new StartupError(`instance ${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!v.own) {
+      const made = await this.edges.links.get(name);
+      if (!made) throw new StartupError(`instance ${c.name}: the VMAC interface ${name} vanished as it was made`);
+      this.addressVmacIndex.set(name, made.index);
+      if (v.family === 6) await this.addressVmacLinkLocal(v.spec);
+      return;
     }
     const all = this.edges.sysctl?.read('net/ipv4/conf/all/rp_filter');
     if (all !== undefined && all !== '0') {
@@ -684,6 +696,23 @@ export class Daemon {
   }
 
   /**
+   * An IPv6 address VMAC gets its base's link-local address, deprecated (never a source of the host's own traffic),
+   * as keepalived gives it: without one the kernel has no source for the VMAC's MLD reports, and a switch that
+   * snoops MLD would not forward neighbour solicitations for the address to it. The host's own address, outside the
+   * ledger, as the own VMAC's source; put back when deleted.
+   */
+  private async addressVmacLinkLocal(vmac: VmacSpec): Promise<void> {
+    const listed = await this.listAddresses(vmac.base, 6);
+    const address = listed?.find((a) => isLinkLocal6(a.address))?.address;
+    if (address === undefined) return;
+    this.vmacLinkLocals.set(vmac.name, address);
+    const spec = { family: 6 as const, address, prefix: 64, dev: vmac.name, preferredLifetimeS: 0 };
+    await this.edges.addresses
+      .add(spec)
+      .catch((err: unknown) => this.log.warn({ err, vmac: vmac.name, address }, 'cannot put a link-local on the VMAC'));
+  }
+
+  /**
    * An IPv6 VMAC sends adverts from the instance's link-local source, which must then be on the VMAC itself (the
    * kernel sends from a link-local address only on its own interface); keepalived adds it there too. Added outside
    * the ledger: it is the host's own address, goes with the VMAC, and must stay usable as the advert source.
@@ -700,17 +729,17 @@ export class Daemon {
    * A VMAC was deleted behind vipd's back (or went with its base interface): made again at once, sockets and all;
    * its master puts its VIPs back. While it cannot be made (no base interface), the instance is in FAULT.
    */
-  private async remakeVmac(r: InstanceRunner): Promise<void> {
+  private async remakeVmac(r: InstanceRunner, v: InstanceVmac): Promise<void> {
     if (this.stopping || r.leaving || !this.instances.includes(r)) return;
-    const name = r.config.useVmac?.ifname as string;
+    const name = v.spec.name;
     try {
-      await this.ensureVmac(r.config);
-      await this.vmacSource(r.config, r.primaryAddress);
-      r.setFault(VMAC_FAULT, false);
+      await this.ensureVmac(r.config, v);
+      if (v.own) await this.vmacSource(r.config, r.primaryAddress);
+      r.setFault(vmacFault(v), false);
       await Promise.all([4, 6].map((f) => this.recheckAddresses(name, f as Family)));
     } catch (err) {
       r.setFault(
-        VMAC_FAULT,
+        vmacFault(v),
         true,
         `the VMAC interface ${name} cannot be made: ${err instanceof Error ? err.message : String(err)}`,
       );
@@ -783,17 +812,20 @@ export class Daemon {
       this.linkDebounce.deleted(link.name);
       this.trackers.linkChanged(link.name, false);
     }
+    if (link.deleted && this.addressVmacIndex.get(link.name) === link.index) this.addressVmacIndex.delete(link.name);
     for (const r of this.instances) {
-      const vmac = r.config.useVmac?.ifname;
-      if (vmac === undefined || r.leaving) continue;
-      const gone = link.name === vmac && link.deleted;
-      // The base interface back (after being deleted): its VMAC went with it and is made again.
-      const baseBack =
-        link.name === r.config.interface && !link.deleted && this.interfaces.get(vmac)?.index === undefined;
-      if (gone || baseBack) {
-        if (gone)
-          this.log.warn({ instance: r.config.name, vmac }, 'VMAC interface deleted behind vipd: making it again');
-        this.onDevice(vmac, () => this.remakeVmac(r));
+      if (r.leaving) continue;
+      for (const v of vmacsOf(r.config)) {
+        const vmac = v.spec.name;
+        const gone = link.name === vmac && link.deleted;
+        // The base interface back (after being deleted): its VMAC went with it and is made again.
+        const made = v.own ? this.interfaces.get(vmac)?.index : this.addressVmacIndex.get(vmac);
+        const baseBack = link.name === v.spec.base && !link.deleted && made === undefined;
+        if (gone || baseBack) {
+          if (gone)
+            this.log.warn({ instance: r.config.name, vmac }, 'VMAC interface deleted behind vipd: making it again');
+          this.onDevice(vmac, () => this.remakeVmac(r, v));
+        }
       }
     }
     // An interface holding static addresses, created (again): they went with the old one and are put back. No
@@ -823,12 +855,13 @@ export class Daemon {
   }
 
   /**
-   * The interfaces instances track (track_interface, and their track groups' static addresses, routes and rules)
+   * The interfaces instances track (track_interface, their (e)VIPs', and their track groups' static addresses,
+   * routes and rules)
    * start from the kernel's state of them, each once: later, link events keep it (a reload adds new ones).
    */
   private async seedTrackedLinks(known: ReadonlyMap<string, LinkInfo>): Promise<void> {
     const tracked = [
-      ...this.config.instances.flatMap((c) => c.trackInterfaces.map((t) => t.interface)),
+      ...this.config.instances.flatMap((c) => [...c.trackInterfaces.map((t) => t.interface), ...addressInterfaces(c)]),
       ...[...trackGroupInterfaces(this.config).values()].flat(),
     ];
     for (const name of new Set(tracked)) {
@@ -903,6 +936,11 @@ export class Daemon {
       const vmacSource = r.config.useVmac?.ifname === dev && r.config.family === family && family === 6;
       if (vmacSource && !present.has(canonicalAddress(r.primaryAddress)))
         await this.vmacSource(r.config, r.primaryAddress);
+    }
+    const linkLocal = family === 6 ? this.vmacLinkLocals.get(dev) : undefined;
+    if (linkLocal !== undefined && !present.has(canonicalAddress(linkLocal))) {
+      const vmac = this.instances.flatMap((r) => vmacsOf(r.config)).find((v) => !v.own && v.spec.name === dev);
+      if (vmac) await this.addressVmacLinkLocal(vmac.spec);
     }
     const gone = this.config.staticAddresses.filter(
       (a) => a.dev === dev && a.family === family && !present.has(canonicalAddress(a.address)),
@@ -1020,9 +1058,13 @@ export class Daemon {
     const removed = new Set(plan.removed);
     await Promise.allSettled(leavingRunners.map((r) => r.stop(undefined, removed.has(r.config.name))));
     // Their VMACs go, unless the new configuration has the same one (it is then kept, and taken over below).
-    const nextVmacs = new Set(next.instances.flatMap((c) => c.useVmac?.ifname ?? []));
+    const nextVmacs = new Set(next.instances.flatMap((c) => vmacsOf(c).map((v) => v.spec.name)));
     for (const r of leavingRunners) {
-      if (r.config.useVmac && !nextVmacs.has(r.config.useVmac.ifname)) await unmakeVmac(this.ledger, r.config);
+      for (const v of vmacsOf(r.config)) {
+        if (nextVmacs.has(v.spec.name)) continue;
+        await unmakeVmac(this.ledger, v);
+        this.addressVmacIndex.delete(v.spec.name);
+      }
     }
     for (const name of leaving) {
       this.ledger.releaseSysctls(`promote:${name}`);
@@ -1057,7 +1099,7 @@ export class Daemon {
     const started: InstanceRunner[] = [];
     for (const { c, link, source } of prepared) {
       this.promoteSecondaries(c);
-      await this.ensureVmac(c);
+      for (const v of vmacsOf(c)) await this.ensureVmac(c, v);
       await this.vmacSource(c, source);
       const b = this.bind(c.interface, link);
       b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH', multicastGroup(c));

@@ -6,7 +6,7 @@
  */
 import type { CheckSpec } from '../core/checks/spec.js';
 import type { InstanceConfig, ScriptUser, TrackProcessConfig, VipdConfig } from '../core/config/model.js';
-import { trackGroupInterfaces } from '../core/config/tracking.js';
+import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
 import { VipdError } from '../core/errors.js';
 import type { TrackerEdges } from '../core/ports.js';
 import { HealthCounter } from '../core/tracking/health.js';
@@ -240,11 +240,13 @@ export class Trackers {
 
 /**
  * The trackers of one instance, with the weights the loader resolved (line over block), and the interfaces its
- * track groups' static addresses, routes and rules are on (unweighted, unless it tracks one itself).
+ * track groups' static addresses, routes and rules and its own (e)VIPs are on (unweighted, unless it tracks one
+ * itself).
  */
 function bindingsOf(i: InstanceConfig, c: VipdConfig): TrackerBinding[] {
   const own = new Set(i.trackInterfaces.map((t) => t.interface));
   const groups = (trackGroupInterfaces(c).get(i.name) ?? []).filter((name) => !own.has(name));
+  const holding = addressInterfaces(i).filter((name) => !own.has(name) && !groups.includes(name));
   return [
     ...i.trackInterfaces.map((t) => ({
       kind: 'interface' as const,
@@ -252,7 +254,7 @@ function bindingsOf(i: InstanceConfig, c: VipdConfig): TrackerBinding[] {
       weight: t.weight,
       reverse: t.reverse,
     })),
-    ...groups.map((name) => ({ kind: 'interface' as const, name, weight: 0, reverse: false })),
+    ...[...groups, ...holding].map((name) => ({ kind: 'interface' as const, name, weight: 0, reverse: false })),
     ...i.trackScripts.map((t) => ({ kind: 'script' as const, name: t.script, weight: t.weight, reverse: t.reverse })),
     ...i.trackFiles.map((t) => ({ kind: 'file' as const, name: t.file, weight: t.weight, reverse: t.reverse })),
     ...i.trackChecks.map((t) => ({ kind: 'check' as const, name: t.name, weight: t.weight, reverse: t.reverse })),

@@ -1,5 +1,5 @@
 /**
- * The kernel side of `use_vmac`: the macvlan (through the ledger, which removes exactly what vipd made) and the
+ * The kernel side of `use_vmac` (and of the VMACs of addresses, `use_vmac_addr`): the macvlan (through the ledger, which removes exactly what vipd made) and the
  * kernel parameters that make it work, as keepalived sets them (vrrp_if_config.c) plus one of vipd's own:
  *
  * - on the VMAC: arp_ignore=1 (answer only for its own addresses), accept_local=1, rp_filter=0;
@@ -10,7 +10,7 @@
  */
 import { virtualMac } from '../core/codec/ethernet.js';
 import type { InstanceConfig } from '../core/config/model.js';
-import type { VmacSpec } from '../core/ports.js';
+import type { Family, VmacSpec } from '../core/ports.js';
 import type { KernelLedger } from './ledger.js';
 
 const ON_VMAC: Readonly<Record<string, string>> = { arp_ignore: '1', accept_local: '1', rp_filter: '0' };
@@ -21,29 +21,38 @@ export function vmacAddress(c: InstanceConfig): Buffer {
   return c.useVmac?.mac ?? virtualMac(c.vrid, c.family);
 }
 
-/** The VMAC of an instance with use_vmac. */
-export function vmacOf(c: InstanceConfig): VmacSpec | undefined {
-  if (!c.useVmac) return undefined;
-  return { name: c.useVmac.ifname, base: c.interface, mac: vmacAddress(c) };
+/** One VMAC an instance needs: its own (use_vmac, `own`) or one of its addresses'. */
+export interface InstanceVmac {
+  spec: VmacSpec;
+  family: Family;
+  own: boolean;
 }
 
-/** Makes (or takes over) the instance's VMAC and sets the parameters; throws with the reason when it cannot. */
-export async function makeVmac(ledger: KernelLedger, c: InstanceConfig): Promise<void> {
-  const spec = vmacOf(c);
-  if (!spec) return;
-  if (!(await ledger.addVmac(c.name, spec)))
+/** Every VMAC of an instance: its own first (use_vmac), then its addresses' (use_vmac_addr, an address's use_vmac). */
+export function vmacsOf(c: InstanceConfig): InstanceVmac[] {
+  const own: InstanceVmac[] = c.useVmac
+    ? [{ spec: { name: c.useVmac.ifname, base: c.interface, mac: vmacAddress(c) }, family: c.family, own: true }]
+    : [];
+  return [
+    ...own,
+    ...c.addressVmacs.map((a) => ({ spec: { name: a.name, base: a.base, mac: a.mac }, family: a.family, own: false })),
+  ];
+}
+
+/** Makes (or takes over) a VMAC and sets the parameters; throws with the reason when it cannot. */
+export async function makeVmac(ledger: KernelLedger, owner: string, v: InstanceVmac): Promise<void> {
+  const { spec } = v;
+  if (!(await ledger.addVmac(owner, spec)))
     throw new Error(`cannot make the VMAC interface ${spec.name} on ${spec.base}`);
-  if (c.family !== 4) return; // ARP's parameters; IPv6 neighbour discovery answers only for the interface's own
+  if (v.family !== 4) return; // ARP's parameters; IPv6 neighbour discovery answers only for the interface's own
   for (const [key, value] of Object.entries(ON_VMAC))
     ledger.setSysctl(`net/ipv4/conf/${spec.name}/${key}`, value, spec.name);
   for (const [key, value] of Object.entries(ON_BASE))
     ledger.setSysctl(`net/ipv4/conf/${spec.base}/${key}`, value, spec.name);
 }
 
-/** Removes the instance's VMAC (if vipd made it) and gives the base its parameters back if no VMAC needs them. */
-export async function unmakeVmac(ledger: KernelLedger, c: InstanceConfig): Promise<void> {
-  const spec = vmacOf(c);
-  if (!spec) return;
-  await ledger.removeVmac(spec);
-  ledger.releaseSysctls(spec.name);
+/** Removes a VMAC (if vipd made it) and gives the base its parameters back if no VMAC needs them. */
+export async function unmakeVmac(ledger: KernelLedger, v: InstanceVmac): Promise<void> {
+  await ledger.removeVmac(v.spec);
+  ledger.releaseSysctls(v.spec.name);
 }

@@ -150,7 +150,8 @@ vrrp_sync_group:
     const i = m.instances[0];
     expect(i).toMatchObject({
       excludedVips: [
-        { family: 6, address: '2001:db8::1', prefix: 64, dev: 'vrrp.51' }, // use_vmac: no dev → the VMAC
+        // use_vmac takes the instance's family only; another stays on the interface (keepalived 2.2.7)
+        { family: 6, address: '2001:db8::1', prefix: 64, dev: 'eth0' },
         { family: 4, address: '10.0.9.1', prefix: 24, dev: 'eth9' },
       ],
       virtualRoutes: [

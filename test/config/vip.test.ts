@@ -33,6 +33,15 @@ describe('parseVip (keepalived virtual_ipaddress lines)', () => {
     });
   });
 
+  it('reads use_vmac (for an instance address; a static address has no VMAC)', () => {
+    expect(ok('10.0.0.1/24 dev eth1 use_vmac')).toMatchObject({ useVmac: true, spec: { dev: 'eth1' } });
+    expect(ok('10.0.0.1/24 dev eth1').useVmac).toBe(false);
+    const r = parseVip('10.0.0.1/24 dev eth1 use_vmac', '', true);
+    expect(r.ok ? 'accepted' : r.error).toBe(
+      'virtual_ipaddress "10.0.0.1/24 dev eth1 use_vmac": use_vmac applies to an instance\'s addresses only',
+    );
+  });
+
   it('computes brd + and brd - (broadcast is an alias of brd)', () => {
     expect(ok('192.0.2.10/24 brd +').spec.broadcast).toBe('192.0.2.255');
     expect(ok('192.0.2.10/24 broadcast -').spec.broadcast).toBe('192.0.2.0');
@@ -68,7 +77,6 @@ describe('parseVip (keepalived virtual_ipaddress lines)', () => {
 
   it.each([
     ['10.0.0.1 bogus x', 'unknown option "bogus" in virtual_ipaddress "10.0.0.1 bogus x"'],
-    ['10.0.0.1 use_vmac', 'virtual_ipaddress option use_vmac is not supported yet (in "10.0.0.1 use_vmac")'],
     ['10.0.0.1 home', 'virtual_ipaddress "10.0.0.1 home": home applies to IPv6 addresses only'],
     [
       '10.0.0.1/24 peer 10.0.0.2',

@@ -120,3 +120,65 @@ describe('IPv6 use_vmac on the daemon', () => {
     await w.daemon.stop();
   });
 });
+
+describe('VMACs for addresses on the daemon (use_vmac_addr, an address line use_vmac)', () => {
+  const ETH1_VIP = '198.51.100.7';
+  const vmacAddr = '    use_vmac_addr: true\n    virtual_ipaddress_excluded: ["198.51.100.7/24 dev eth1"]\n';
+
+  it('made on the address interface with the virtual MAC, holds the address, followed as the kernel changes', async () => {
+    const w = world(vmacAddr);
+    w.kernel.addLink('eth1');
+    await w.daemon.start();
+    expect(w.kernel.macvlans.has('vrrp.51')).toBe(true);
+    expect(w.kernel.macvlanBases.get('vrrp.51')).toBe('eth1');
+    expect(w.kernel.links.get('vrrp.51')?.mac.toString('hex')).toBe('00005e000133');
+    expect(w.kernel.sysctls.get('net/ipv4/conf/eth1/arp_ignore')).toBe('1');
+    expect(w.kernel.sysctls.get('net/ipv4/conf/eth0/arp_ignore')).toBe('0'); // the instance has no VMAC of its own
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    expect(w.kernel.has('eth0', VIP)).toBe(true); // the instance's family on its interface: stays there
+    expect(w.kernel.has('vrrp.51', ETH1_VIP)).toBe(true);
+    const onVmac = () => w.wire.filter((x) => x.kind === 'garp' && x.ifindex === w.kernel.links.get('vrrp.51')?.index);
+    expect(onVmac().length).toBeGreaterThan(0);
+    expect(onVmac().every((g) => g.mac === '00:00:5e:00:01:33')).toBe(true);
+
+    // Deleted behind vipd's back: made again, the address put back.
+    w.kernel.deleteLink('vrrp.51');
+    await w.settle();
+    expect(w.kernel.has('vrrp.51', ETH1_VIP)).toBe(true);
+    expect(w.state()).toBe('MASTER');
+
+    // Its base gone: the instance cannot hold the address (keepalived's TRACK_ADDR) and is in FAULT until it is back.
+    w.kernel.deleteLink('eth1');
+    await w.settle();
+    expect(w.state()).toBe('FAULT');
+    w.kernel.addLink('eth1');
+    await w.settle();
+    await w.advance(4000);
+    expect(w.state()).toBe('MASTER');
+    expect(w.kernel.macvlanBases.get('vrrp.51')).toBe('eth1');
+    expect(w.kernel.has('vrrp.51', ETH1_VIP)).toBe(true);
+
+    await w.daemon.stop();
+    expect(w.kernel.links.has('vrrp.51')).toBe(false);
+    expect(w.kernel.sysctls.get('net/ipv4/conf/eth1/arp_ignore')).toBe('0');
+  });
+
+  it('the address VMAC goes when a reload drops use_vmac_addr; an address use_vmac makes it again', async () => {
+    const w = world(vmacAddr);
+    w.kernel.addLink('eth1');
+    await w.daemon.start();
+    await w.advance(400);
+    const plain = '    virtual_ipaddress_excluded: ["198.51.100.7/24 dev eth1"]\n';
+    await w.daemon.reload(configOf(`vrrp_instance:\n${instanceYaml('VI_1', 51)}${plain}`));
+    await w.advance(4000);
+    expect(w.kernel.links.has('vrrp.51')).toBe(false);
+    expect(w.kernel.has('eth1', ETH1_VIP)).toBe(true);
+    const own = '    virtual_ipaddress_excluded: ["198.51.100.7/24 dev eth1 use_vmac"]\n';
+    await w.daemon.reload(configOf(`vrrp_instance:\n${instanceYaml('VI_1', 51)}${own}`));
+    await w.advance(4000);
+    expect(w.kernel.has('vrrp.51', ETH1_VIP)).toBe(true);
+    expect(w.kernel.has('eth1', ETH1_VIP)).toBe(false);
+    await w.daemon.stop();
+  });
+});

@@ -96,6 +96,8 @@ export class FakeKernel {
   readonly sysctls = new Map<string, string>();
   /** The VMAC (macvlan) interfaces, by name. */
   readonly macvlans = new Set<string>();
+  /** The base interface of each macvlan vipd made: deleting a base deletes its macvlans, as the kernel does. */
+  readonly macvlanBases = new Map<string, string>();
 
   addLink(name: string, mac: Buffer = Buffer.from([2, 0, 0, 0, 0, this.nextIndex])): LinkInfo {
     const index = this.nextIndex++;
@@ -121,6 +123,8 @@ export class FakeKernel {
   deleteLink(name: string): void {
     const link = this.links.get(name);
     if (!link) return;
+    for (const [vlan, base] of [...this.macvlanBases]) if (base === name) this.deleteLink(vlan);
+    this.macvlanBases.delete(name);
     this.macvlans.delete(name);
     for (const k of [...this.sysctls.keys()]) if (k.startsWith(`net/ipv4/conf/${name}/`)) this.sysctls.delete(k);
     for (const a of [...(this.addresses.get(link.index) ?? [])]) this.removeAddress(name, a.address);
@@ -296,6 +300,7 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
         if (had && !kernel.macvlans.has(name)) throw errno('EEXIST');
         const link = had ?? kernel.addLink(name, mac);
         kernel.macvlans.add(name);
+        kernel.macvlanBases.set(name, base);
         return { index: link.index, created: !had };
       },
       remove: async (name) => {

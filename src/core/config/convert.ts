@@ -74,6 +74,7 @@ export function modelToTree(config: VipdConfig): Tree {
   if (g.dynamicInterfaces) gd.dynamic_interfaces = true;
   if (g.fifoWriteStatesOnReload) gd.fifo_write_vrrp_states_on_reload = true;
   if (g.vmacPrefix !== 'vrrp') gd.vmac_prefix = g.vmacPrefix;
+  if (g.addressVmacPrefix !== g.vmacPrefix) gd.vmac_addr_prefix = g.addressVmacPrefix;
   put(gd, 'state_dump_file', g.dumpFiles.state);
   put(gd, 'stats_dump_file', g.dumpFiles.stats);
   put(gd, 'json_dump_file', g.dumpFiles.json);
@@ -196,9 +197,9 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   put(b, i.unicastPeers.length > 0 ? 'unicast_src_ip' : 'mcast_src_ip', i.unicastSrcIp);
   if (i.unicastPeers.length > 0) b.unicast_peer = [...i.unicastPeers];
   if (i.auth) b.authentication = { auth_type: i.auth.type, auth_pass: i.auth.password };
-  if (i.vips.length > 0) b.virtual_ipaddress = i.vips.map((v) => vipLine(v, i.interface));
+  if (i.vips.length > 0) b.virtual_ipaddress = i.vips.map((v) => instanceVipLine(v, i));
   else b.no_virtual_ipaddress = true;
-  if (i.excludedVips.length > 0) b.virtual_ipaddress_excluded = i.excludedVips.map((v) => vipLine(v, i.interface));
+  if (i.excludedVips.length > 0) b.virtual_ipaddress_excluded = i.excludedVips.map((v) => instanceVipLine(v, i));
   if (i.virtualRoutes.length > 0) b.virtual_routes = i.virtualRoutes.map(routeLine);
   if (i.virtualRules.length > 0) b.virtual_rules = i.virtualRules.map(ruleLine);
   if (i.trackInterfaces.length > 0) {
@@ -350,6 +351,16 @@ function trackLine(name: string, weight: number, reverse: boolean, defaultWeight
   // except a track_interface with weight 0 and no reverse, which is the bare interface.
   if (defaultWeight !== undefined && weight === defaultWeight && !reverse) return name;
   return `${name} weight ${weight}${reverse ? ' reverse' : ''}`;
+}
+
+/**
+ * An instance's (e)VIP line: one on the instance's VMAC is written without dev (it goes there by default), one on an
+ * address VMAC as its interface and `use_vmac` (which reads back the same as the instance's use_vmac_addr).
+ */
+function instanceVipLine(v: AddressSpec, i: InstanceConfig): string {
+  if (v.dev === i.useVmac?.ifname) return vipLine({ ...v, dev: i.interface }, i.interface);
+  const vmac = i.addressVmacs.find((a) => a.name === v.dev);
+  return vmac ? `${vipLine({ ...v, dev: vmac.base }, i.interface)} use_vmac` : vipLine(v, i.interface);
 }
 
 /** One virtual_ipaddress line for an AddressSpec; `dev` only when it is not the instance interface. */

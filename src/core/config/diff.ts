@@ -32,6 +32,7 @@ const IDENTITY: readonly (keyof InstanceConfig)[] = [
   'mcastGroup',
   'useVmac',
   'vmacXmitBase',
+  'addressVmacs',
 ];
 
 export function planReload(running: VipdConfig, next: VipdConfig): ReloadPlan {

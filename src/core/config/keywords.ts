@@ -68,7 +68,6 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'track_check',
   'track_process',
   'track_bfd',
-  'use_vmac_addr',
   'use_ipvlan',
   'auth_hmac',
   'vrf',

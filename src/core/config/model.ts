@@ -10,6 +10,14 @@ import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../ports.js';
 import type { ProcessMatch } from '../tracking/process.js';
 import type { GarpParams } from '../vrrp/types.js';
 
+/** A VMAC for addresses: its name is given once every instance is known (until then, address-vmacs' `vmacKey`). */
+export interface AddressVmac {
+  name: string;
+  base: string;
+  family: Family;
+  mac: Buffer;
+}
+
 /** Where something was written: 1-based line and column of the YAML key (or keepalived.conf keyword). */
 export interface SourceLocation {
   file: string;
@@ -87,6 +95,8 @@ export interface GlobalDefs {
   umask?: number | undefined;
   /** `vmac_prefix` ('vrrp'): a use_vmac without a name makes PREFIX.VRID. */
   vmacPrefix: string;
+  /** `vmac_addr_prefix` (else vmac_prefix, else 'vrrp'): the names of VMACs for addresses (address-vmacs.ts). */
+  addressVmacPrefix: string;
   /** `fifo_write_vrrp_states_on_reload`: a reload writes every instance's state to the FIFOs. */
   fifoWriteStatesOnReload: boolean;
   /**
@@ -439,6 +449,11 @@ export interface InstanceConfig {
   useVmac?: { ifname: string; mac?: Buffer | undefined } | undefined;
   /** `vmac_xmit_base` (false): adverts leave by the base interface, GARPs still by the VMAC. */
   vmacXmitBase: boolean;
+  /**
+   * VMACs for addresses (`use_vmac_addr`, an address line's `use_vmac`): a private macvlan with the virtual MAC on an
+   * address's own interface; the (e)VIPs that go there have its name as their dev.
+   */
+  addressVmacs: AddressVmac[];
   /**
    * `garp_extra_if [all] SECONDS`: while master, GARP/NA every SECONDS for the (e)VIPs on other interfaces than the
    * one it sends from, so switches keep their MACs (keepalived sends on VMACs only unless `all`; vipd's VIPs on

@@ -177,3 +177,24 @@ export function trackGroupInterfaces(c: TrackGroupMembers): Map<string, string[]
   }
   return out;
 }
+
+interface AddressHolder {
+  interface: string;
+  useVmac?: { ifname: string } | undefined;
+  addressVmacs: readonly { name: string; base: string }[];
+  vips: readonly { dev: string; noTrack?: boolean | undefined }[];
+  excludedVips: readonly { dev: string; noTrack?: boolean | undefined }[];
+}
+
+/**
+ * keepalived's TRACK_ADDR: an instance tracks the interface of each of its (e)VIPs that is not `no_track`, besides its
+ * own interface and VMAC (tracked as its primary), unweighted: another interface down (or gone) faults it, for its
+ * address could not be held there. For an address VMAC, its base: the VMAC itself is vipd's, made again at once
+ * when deleted, and no cause to give up mastership.
+ */
+export function addressInterfaces(i: AddressHolder): string[] {
+  const baseOf = new Map(i.addressVmacs.map((a) => [a.name, a.base]));
+  const own = new Set([i.interface, i.useVmac?.ifname]);
+  const devs = [...i.vips, ...i.excludedVips].filter((v) => !v.noTrack).map((v) => baseOf.get(v.dev) ?? v.dev);
+  return [...new Set(devs.filter((dev) => !own.has(dev)))];
+}

@@ -3,26 +3,24 @@
  *
  *   IP[/prefix] [brd|broadcast IP|+|-] [dev IF] [scope global|site|link|host|nowhere] [label LABEL] [no_track]
  *
- * `no_track`: deleted behind vipd's back, the address is not put back (until the next takeover).
+ * `no_track`: deleted behind vipd's back, the address is not put back (until the next takeover). `use_vmac`: on a
+ * VMAC of its own on its interface (address-vmacs.ts).
  *
- *   ... [peer IP[/prefix]] [home] [-nodad] [mngtmpaddr] [noprefixroute] [autojoin] [preferred_lft N|forever]
+ *   ... [peer IP[/prefix]] [home] [-nodad] [mngtmpaddr] [noprefixroute] [autojoin] [preferred_lft N|forever] [use_vmac]
  *
  * Defaults as keepalived: prefix /32 (IPv4) or /128 (IPv6); dev = the instance interface. `-nodad` is what vipd
- * does for every IPv6 VIP anyway (a moving address must not wait for DAD). keepalived options whose behaviour
- * vipd has not built yet (use_vmac) are refused as "not supported yet"; `track_group NAME` is for static addresses
- * (`staticAddress`) only; anything else is an unknown
- * option. keepalived merely logs and ignores a broadcast, scope or label on
+ * does for every IPv6 VIP anyway (a moving address must not wait for DAD). `track_group NAME` is for static
+ * addresses (`staticAddress`) only, `use_vmac` for an instance's; anything else is an unknown option. keepalived merely logs and ignores a broadcast, scope or label on
  * an IPv6 address; vipd refuses them, as it refuses every setting it would otherwise drop.
  */
 import { addressFamily, canonicalAddress, isMulticast } from '../codec/ip-address.js';
 import type { AddressSpec } from '../ports.js';
 
-export type VipParseResult = { ok: true; spec: AddressSpec; warnings: string[] } | { ok: false; error: string };
+export type VipParseResult =
+  | { ok: true; spec: AddressSpec; warnings: string[]; useVmac: boolean }
+  | { ok: false; error: string };
 
 export const VIP_SCOPES = ['global', 'site', 'link', 'host', 'nowhere'] as const;
-
-/** keepalived virtual_ipaddress options that vipd knows but does not implement yet. */
-const UNSUPPORTED_OPTIONS = new Set(['use_vmac']);
 
 /** Options without a value: the kernel's address flags (home and mngtmpaddr are IPv6's). */
 const FLAG_OPTIONS: Readonly<Record<string, { flag?: keyof NonNullable<AddressSpec['flags']>; v6Only: boolean }>> = {
@@ -81,12 +79,16 @@ export function parseVip(line: string, defaultDev: string, staticAddress = false
 
   const spec: AddressSpec = { family, address, prefix, dev: defaultDev };
   let ipv4Lifetime = false;
+  let useVmac = false;
   const seen = new Set<string>();
   for (let i = 1; i < words.length; i++) {
     const opt = words[i] as string;
     const name = opt === 'broadcast' ? 'brd' : opt;
-    if (UNSUPPORTED_OPTIONS.has(opt))
-      return fail(`virtual_ipaddress option ${opt} is not supported yet (in ${quoted})`);
+    if (opt === 'use_vmac') {
+      if (staticAddress) return fail(`virtual_ipaddress ${quoted}: use_vmac applies to an instance's addresses only`);
+      useVmac = true;
+      continue;
+    }
     if (opt === 'no_track') {
       spec.noTrack = true;
       continue;
@@ -168,7 +170,7 @@ export function parseVip(line: string, defaultDev: string, staticAddress = false
       `virtual_ipaddress ${quoted}: label "${spec.label}" should have the form "${spec.dev}:NAME" (ifconfig-style alias)`,
     );
   }
-  return { ok: true, spec, warnings };
+  return { ok: true, spec, warnings, useVmac };
 }
 
 /** `brd IP`, or `+` / `-` (host bits set / cleared, as keepalived and ip(8); only for prefixes up to /30). */

@@ -95,7 +95,6 @@ export const globalDefsSchema = z
     }),
     fifo_write_vrrp_states_on_reload: flag,
     vmac_prefix: z.string().regex(/^[^\s/:]{1,11}$/, { error: 'must be an interface name prefix (1-11 characters)' }),
-    // VIPs on their own VMAC (virtual_ipaddress ... use_vmac) are not supported yet: nothing uses this prefix.
     vmac_addr_prefix: z
       .string()
       .regex(/^[^\s/:]{1,11}$/, { error: 'must be an interface name prefix (1-11 characters)' }),
@@ -248,6 +247,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     dynamicInterfaces: g.dynamic_interfaces !== undefined && g.dynamic_interfaces !== false,
     fifoWriteStatesOnReload: g.fifo_write_vrrp_states_on_reload ?? false,
     vmacPrefix: g.vmac_prefix ?? 'vrrp',
+    addressVmacPrefix: g.vmac_addr_prefix ?? g.vmac_prefix ?? 'vrrp',
     dumpFiles: { state: g.state_dump_file, stats: g.stats_dump_file, json: g.json_dump_file },
     startupScript: g.startup_script && { ...g.startup_script, timeoutMs: (g.startup_script_timeout ?? 10) * 1000 },
     shutdownScript: g.shutdown_script && { ...g.shutdown_script, timeoutMs: (g.shutdown_script_timeout ?? 10) * 1000 },

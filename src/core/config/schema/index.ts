@@ -3,6 +3,8 @@
  * the VipdConfig model, every problem reported at once with its location. The sections live beside this file:
  * global.ts, instance.ts, trackers.ts, checkers.ts, sync-group.ts; fields.ts holds the value schemas they share.
  */
+
+import { nameAddressVmacs } from '../address-vmacs.js';
 import {
   NOT_USED_BY_VIPD,
   notUsedMessage,
@@ -244,6 +246,7 @@ export function validateConfig(
       const inst = buildInstance(name, body, ctx, report);
       if (inst) instances.push(inst);
     }
+    instances.splice(0, instances.length, ...nameAddressVmacs(instances, globalDefs.addressVmacPrefix));
     checkUnique(instances, report);
   }
 

@@ -7,8 +7,9 @@ import { addressFamily, isLinkLocal6 } from '../../codec/ip-address.js';
 import { VRRP_MULTICAST_GROUP } from '../../codec/vrrp-wire.js';
 import type { AddressSpec, Family } from '../../ports.js';
 import type { GarpParams } from '../../vrrp/types.js';
+import { placeAddress, type VmacPlacementInstance } from '../address-vmacs.js';
 import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD } from '../keywords.js';
-import type { InstanceConfig, NotifyScripts } from '../model.js';
+import type { AddressVmac, InstanceConfig, NotifyScripts } from '../model.js';
 import { parseVip } from '../vip.js';
 import { DEFAULTS } from './defaults.js';
 import {
@@ -113,6 +114,7 @@ export const instanceSchema = z
     virtual_routes: z.unknown(),
     virtual_rules: z.unknown(),
     use_vmac: vmacSpec,
+    use_vmac_addr: flag,
     vmac_xmit_base: flag,
     lvs_sync_daemon_interface: ifName,
   })
@@ -167,9 +169,9 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
 
   const ifname = r.interface ?? '';
   const vmacName = r.use_vmac ? (r.use_vmac.name ?? `${g.vmacPrefix}.${r.virtual_router_id}`) : undefined;
-  // keepalived: addresses without a dev go on the VMAC interface.
-  const vipDev = vmacName ?? ifname;
-  const vips = buildVips(r, vipDev, base, report);
+  // Addresses without a dev are on the instance's interface; placeAddresses puts them on the VMACs.
+  const lines = buildVips(r, ifname, base, report);
+  const vips = lines.map((l) => l.spec);
   const family: Family = vips[0]?.family ?? (srcIp ? (addressFamily(srcIp) as Family) : 4);
   // Checks that depend on a value in error are skipped: one mistake, one message.
   const familyKnown = vips.length > 0 || srcIp !== undefined || !has('virtual_ipaddress');
@@ -299,7 +301,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   const garpExtra = r.garp_extra_if ?? g.garpExtraIf;
 
   const trackers = buildTrackerLists(r, base, ctx, report);
-  const excludedVips = buildExcludedVips(r.virtual_ipaddress_excluded, vips, vipDev, base, report);
+  const excludedLines = buildExcludedVips(r.virtual_ipaddress_excluded, vips, ifname, base, report);
   if (vmacName !== undefined && vmacName === ifname) {
     report.error(p('use_vmac'), 'value', `use_vmac ${vmacName} is the instance's own interface: name another one`);
   }
@@ -308,6 +310,26 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
 
   if (invalid.size > 0 || report.realErrors > errorsBefore) return undefined;
   if (!trackers) return undefined;
+  const vrid = r.virtual_router_id as number;
+  const placing: VmacPlacementInstance = {
+    interface: ifname,
+    family,
+    vrid,
+    vmacName,
+    vmacMac: vmacMac(r.use_vmac, vrid),
+    useVmacAddr: r.use_vmac_addr ?? false,
+  };
+  const addressVmacs = new Map<string, AddressVmac>();
+  const place = (placed: readonly AddressLine[]) =>
+    placed.map(({ spec, useVmac, at }) => {
+      const where = placeAddress(placing, { family: spec.family, dev: spec.dev, useVmac });
+      if (where.redundant)
+        report.lenient(at, 'value', `use_vmac on ${spec.address} changes nothing: ${where.redundant}`);
+      if (where.vmac) addressVmacs.set(where.vmac.name, where.vmac);
+      return { ...spec, dev: where.dev };
+    });
+  const placedVips = place(lines);
+  const excludedVips = place(excludedLines);
   const written = {
     state: r.state !== undefined,
     accept: r.accept !== undefined || r.no_accept !== undefined,
@@ -319,7 +341,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     name,
     state,
     interface: ifname,
-    vrid: r.virtual_router_id as number,
+    vrid,
     priority,
     advertIntervalMs,
     version,
@@ -335,7 +357,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
       (r.unicast_peer !== undefined || r.unicast_src_ip !== undefined),
     unicastPeers,
     auth,
-    vips,
+    vips: placedVips,
     notify,
     garp,
     downTimerAdverts: r.down_timer_adverts ?? g.downTimerAdverts,
@@ -358,6 +380,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     virtualRules: buildRules(r.virtual_rules, [...base, 'virtual_rules'], 'virtual_rules', ctx.rulePreferences, report),
     useVmac: vmacName !== undefined ? { ifname: vmacName, mac: vmacMac(r.use_vmac, r.virtual_router_id) } : undefined,
     vmacXmitBase: r.vmac_xmit_base ?? false,
+    addressVmacs: [...addressVmacs.values()],
     garpExtraIf: garpExtra && garpExtra.intervalMs > 0 ? garpExtra : undefined,
     lvsSyncDaemonInterface: r.lvs_sync_daemon_interface,
     source: report.at(base, 'key'),
@@ -401,8 +424,8 @@ function buildExcludedVips(
   ifname: string,
   base: readonly PathSegment[],
   report: Reporter,
-): AddressSpec[] {
-  const out: AddressSpec[] = [];
+): AddressLine[] {
+  const out: AddressLine[] = [];
   const key = [...base, 'virtual_ipaddress_excluded'];
   const seen = new Map<string, number>();
   const asVip = new Set(vips.map((v) => v.address));
@@ -429,19 +452,26 @@ function buildExcludedVips(
       return;
     }
     seen.set(v.address, i);
-    out.push(v);
+    out.push({ spec: v, useVmac: res.useVmac, at: [...key, i] });
   });
   return out;
 }
 
-function buildVips(r: RawInstance, ifname: string, base: readonly PathSegment[], report: Reporter): AddressSpec[] {
+/** One (e)VIP line read: the address (on the instance's interface if it names no dev), its use_vmac, where. */
+interface AddressLine {
+  spec: AddressSpec;
+  useVmac: boolean;
+  at: readonly PathSegment[];
+}
+
+function buildVips(r: RawInstance, ifname: string, base: readonly PathSegment[], report: Reporter): AddressLine[] {
   const lines = r.virtual_ipaddress;
   if (lines === undefined) return [];
   const key = [...base, 'virtual_ipaddress'];
   if (lines.length === 0) return []; // no address: said where the instance is checked
   if (lines.length > 255)
     report.error(key, 'key', `virtual_ipaddress has ${lines.length} entries; at most 255 fit in an advert`);
-  const vips: AddressSpec[] = [];
+  const vips: AddressLine[] = [];
   const seen = new Map<string, number>();
   lines.forEach((line, i) => {
     const res = parseVip(line, ifname);
@@ -451,7 +481,7 @@ function buildVips(r: RawInstance, ifname: string, base: readonly PathSegment[],
     }
     for (const w of res.warnings) report.warn([...key, i], 'value', w);
     const v = res.spec;
-    const first = vips[0];
+    const first = vips[0]?.spec;
     if (first && v.family !== first.family) {
       report.error(
         [...key, i],
@@ -472,9 +502,9 @@ function buildVips(r: RawInstance, ifname: string, base: readonly PathSegment[],
       return;
     }
     seen.set(v.address, i);
-    vips.push(v);
+    vips.push({ spec: v, useVmac: res.useVmac, at: [...key, i] });
   });
-  const first = vips[0];
+  const first = vips[0]?.spec;
   if (first?.family === 6 && r.unicast_peer === undefined && !isLinkLocal6(first.address)) {
     report.warn(
       [...key, 0],
