@@ -176,19 +176,21 @@ export interface RuleSpec {
 export interface VmacSpec {
   name: string;
   base: string;
-  /** 00:00:5e:00:01:VRID (IPv6: 00:00:5e:00:02:VRID). */
+  /** 00:00:5e:00:01:VRID (IPv6: 00:00:5e:00:02:VRID). An ipvlan has its base's MAC: this is not used. */
   mac: Buffer;
+  /** keepalived's use_ipvlan: an L2-mode ipvlan with these flags instead of a private macvlan. */
+  ipvlan?: 'bridge' | 'private' | 'vepa' | undefined;
 }
 
 /** Makes and removes VMAC interfaces (rtnetlink). */
 export interface VmacPort {
   /**
-   * Makes the macvlan (or takes over a left-over macvlan of that name on the same base, correcting it), with no
-   * automatic IPv6 link-local address, and brings it up. `created`: this call made it. Rejects when another kind
-   * of interface has the name.
+   * Makes the macvlan (or ipvlan; or takes over a left-over of that kind and name on the same base, correcting it),
+   * a macvlan with no automatic IPv6 link-local address, and brings it up. `created`: this call made it. Rejects
+   * when another kind of interface has the name.
    */
   create(spec: VmacSpec): Promise<{ index: number; created: boolean }>;
-  /** Removes the macvlan of that name (never another kind of interface). */
+  /** Removes the macvlan or ipvlan of that name (never another kind of interface). */
   remove(name: string): Promise<'removed' | 'absent'>;
   close(): void;
 }

@@ -46,7 +46,7 @@ import { type SnmpSource, snmpView } from './snmp.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackerError, Trackers } from './trackers.js';
-import { type InstanceVmac, makeVmac, unmakeVmac, vmacAddress, vmacsOf } from './vmacs.js';
+import { type InstanceVmac, makeVmac, ownVmacAddress, unmakeVmac, vmacAddress, vmacsOf } from './vmacs.js';
 
 /** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
 export function fifoTakes(keyword: NotifyFifoConfig['keyword'], kind: 'vrrp' | 'lvs'): boolean {
@@ -540,7 +540,8 @@ export class Daemon {
     if (!b) {
       const families = new Map<Family, FamilySockets>();
       for (const o of this.config.instances) {
-        if (o.interface !== name) continue;
+        // An ipvlan instance sends and hears on its ipvlan only (an L2 ipvlan's base hears every multicast too).
+        if (o.interface !== name || o.useVmac?.ipvlan) continue;
         // Join the multicast groups of the instances of that family on this interface that multicast.
         const had = families.get(o.family);
         const multicasts = o.unicastPeers.length === 0;
@@ -573,12 +574,13 @@ export class Daemon {
 
   private newRunner(c: InstanceConfig, b: BoundInterface, primary: string): InstanceRunner {
     const log = this.log.child({ instance: c.name, vrid: c.vrid, interface: c.interface, family: `ipv${c.family}` });
-    const receiver = b.receivers.get(c.family);
-    if (!receiver) throw new Error(`no IPv${c.family} receiver on ${c.interface}`);
     // use_vmac: adverts and GARPs leave by the VMAC (adverts by the base with vmac_xmit_base). Adverts arrive on
     // both: the kernel hands a multicast frame whose source is a local macvlan's MAC (a peer's VMAC) to that macvlan.
+    // use_ipvlan: all by the ipvlan.
     const vmac = c.useVmac ? this.interfaces.get(c.useVmac.ifname) : undefined;
     const vmacReceiver = vmac?.receivers.get(c.family);
+    const receiver = c.useVmac?.ipvlan ? vmacReceiver : b.receivers.get(c.family);
+    if (!receiver) throw new Error(`no IPv${c.family} receiver on ${c.interface}`);
     const viaVmac = vmac?.sender(c.family);
     const direct = viaVmac && c.vmacXmitBase ? { ...viaVmac, sendAdvert: b.sender(c.family).sendAdvert } : viaVmac;
     const sender = direct ?? b.sender(c.family);
@@ -588,7 +590,7 @@ export class Daemon {
     return new InstanceRunner(
       c,
       this.runtimeOf(c, b, primary),
-      vmacReceiver ? [receiver, vmacReceiver] : [receiver],
+      vmacReceiver && vmacReceiver !== receiver ? [receiver, vmacReceiver] : [receiver],
       paced,
       {
         clock: this.edges.clock,
@@ -650,7 +652,7 @@ export class Daemon {
   }
 
   private runtimeOf(c: InstanceConfig, b: BoundInterface, primaryAddress: string) {
-    const mac = c.useVmac ? vmacAddress(c) : b.mac;
+    const mac = vmacAddress(c) ?? b.mac; // an ipvlan's MAC is its base's
     return { primaryAddress, mac, ipv6Router: c.family === 6 && this.edges.ipv6Forwarding(c.interface) };
   }
 
@@ -674,7 +676,7 @@ export class Daemon {
       return;
     }
     const all = this.edges.sysctl?.read('net/ipv4/conf/all/rp_filter');
-    if (all !== undefined && all !== '0') {
+    if (all !== undefined && all !== '0' && !v.spec.ipvlan) {
       this.log.warn(
         { instance: c.name, vmac: name, allRpFilter: all },
         "net.ipv4.conf.all.rp_filter is not 0: the VMAC may drop its clients' packets (set it to 0, as keepalived does)",
@@ -686,7 +688,17 @@ export class Daemon {
     if (!b) {
       b = new BoundInterface(
         name,
-        new Map([[c.family, { multicast: c.unicastPeers.length === 0, groups: [multicastGroup(c)] }]]),
+        new Map([
+          [
+            c.family,
+            // An ipvlan hears everything, AH too (its base has no socket for it); a macvlan's base hears AH.
+            {
+              multicast: c.unicastPeers.length === 0,
+              groups: [multicastGroup(c)],
+              ah: !!v.spec.ipvlan && c.auth?.type === 'AH',
+            },
+          ],
+        ]),
         this.edges,
         this.unknownVrid,
       );
@@ -713,15 +725,16 @@ export class Daemon {
   }
 
   /**
-   * An IPv6 VMAC sends adverts from the instance's link-local source, which must then be on the VMAC itself (the
-   * kernel sends from a link-local address only on its own interface); keepalived adds it there too. Added outside
-   * the ledger: it is the host's own address, goes with the VMAC, and must stay usable as the advert source.
+   * The address the instance's own VMAC carries (ownVmacAddress): an IPv6 VMAC sends adverts from the instance's
+   * link-local source, which must then be on the VMAC itself (the kernel sends from a link-local address only on its
+   * own interface), and an ipvlan holds its configured address, its advert source; keepalived adds both too. Added
+   * outside the ledger: it is the host's own address, goes with the VMAC, and must stay usable as the advert source.
    */
   private async vmacSource(c: InstanceConfig, source: string): Promise<void> {
-    if (c.family !== 6 || !c.useVmac || c.vmacXmitBase) return;
-    const spec = { family: 6 as const, address: source, prefix: 64, dev: c.useVmac.ifname };
+    const spec = ownVmacAddress(c, source);
+    if (!spec) return;
     await this.edges.addresses.add(spec).catch((err: unknown) => {
-      throw new StartupError(`instance ${c.name}: cannot put ${source} on its VMAC ${spec.dev}: ${String(err)}`);
+      throw new StartupError(`instance ${c.name}: cannot put ${spec.address} on its VMAC ${spec.dev}: ${String(err)}`);
     });
   }
 
@@ -933,8 +946,8 @@ export class Daemon {
     for (const r of this.instances) {
       r.restoreVips(dev, family, present);
       // An IPv6 VMAC's advert source deleted by hand: put back, or its adverts could not leave.
-      const vmacSource = r.config.useVmac?.ifname === dev && r.config.family === family && family === 6;
-      if (vmacSource && !present.has(canonicalAddress(r.primaryAddress)))
+      const own = ownVmacAddress(r.config, r.primaryAddress);
+      if (own?.dev === dev && own.family === family && !present.has(canonicalAddress(own.address)))
         await this.vmacSource(r.config, r.primaryAddress);
     }
     const linkLocal = family === 6 ? this.vmacLinkLocals.get(dev) : undefined;
@@ -1102,7 +1115,8 @@ export class Daemon {
       for (const v of vmacsOf(c)) await this.ensureVmac(c, v);
       await this.vmacSource(c, source);
       const b = this.bind(c.interface, link);
-      b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH', multicastGroup(c));
+      if (!c.useVmac?.ipvlan)
+        b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH', multicastGroup(c));
       if (link) await this.checkVipDevices(c);
       const runner = this.newRunner(c, b, source);
       this.instances.push(runner);

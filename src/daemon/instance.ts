@@ -10,6 +10,7 @@ import { canonicalAddress } from '../core/codec/ip-address.js';
 import { type DropReason, drop } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey } from '../core/config/diff.js';
+import { configFaults } from '../core/config/faults.js';
 import type { InstanceConfig } from '../core/config/model.js';
 import { routeKey, ruleKey } from '../core/config/routing.js';
 import type {
@@ -93,8 +94,8 @@ export interface InstanceRuntime {
 
 /** Fault sources the runner sets itself or on the daemon's behalf; trackers and links add their own. */
 export const SOURCE_ADDRESS_FAULT = 'no-source-address';
-/** unicast_fault_no_peer without a peer: FAULT for as long as the configuration has none. */
-const NO_PEER_FAULT = 'no-unicast-peer';
+/** A configuration keepalived keeps in FAULT (configFaults): for as long as the configuration says so. */
+const CONFIG_FAULT = 'configuration';
 export const SEND_FAULT = 'send-errors';
 
 /** Consecutive adverts that could not be sent before the instance goes to FAULT (peers miss as many). */
@@ -204,7 +205,7 @@ export class InstanceRunner implements AdvertSink {
     this.machine.reconfigure(instanceParams(next, this.runtime.primaryAddress));
     this.advertCache.clear();
     this.encodeForRuntime();
-    if (this.started) this.setFault(NO_PEER_FAULT, next.noPeerFault === true, 'unicast_fault_no_peer: no unicast peer');
+    if (this.started) this.applyConfigFaults();
     if (this.machine.state !== 'MASTER' || this.stopping) return;
     const after = this.addresses;
     const { added, removed: dropped } = diffByKey(before, after, addressKey);
@@ -312,10 +313,15 @@ export class InstanceRunner implements AdvertSink {
     return this.receiveExpectation;
   }
 
+  private applyConfigFaults(): void {
+    const reasons = configFaults(this.config);
+    this.setFault(CONFIG_FAULT, reasons.length > 0, reasons.join('; '));
+  }
+
   start(): void {
     this.started = true;
     this.dispatch({ type: 'startup' }, 'startup');
-    if (this.config.noPeerFault) this.setFault(NO_PEER_FAULT, true, 'unicast_fault_no_peer: no unicast peer');
+    this.applyConfigFaults();
     if (this.trackerResult) this.trackersChanged(this.trackerResult);
   }
 

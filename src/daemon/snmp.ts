@@ -54,7 +54,7 @@ function snmpInstance(s: SnmpSource, startedAt: number): SnmpInstance {
     masterAddress: snap.masterAddress,
     primaryAddress: r.primaryAddress,
     ifindex: s.ifindex ?? 0,
-    mac: c.useVmac ? vmacAddress(c) : (s.interfaceMac ?? Buffer.alloc(6)),
+    mac: vmacAddress(c) ?? s.interfaceMac ?? Buffer.alloc(6),
     vipsSet: snap.state === 'MASTER',
     upTicks: s.upSince === undefined ? 0 : Math.max(0, Math.round((s.upSince - startedAt) / 10)),
     newMasterReason: newMasterReason(r, s.last),

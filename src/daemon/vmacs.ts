@@ -10,15 +10,35 @@
  */
 import { virtualMac } from '../core/codec/ethernet.js';
 import type { InstanceConfig } from '../core/config/model.js';
-import type { Family, VmacSpec } from '../core/ports.js';
+import type { AddressSpec, Family, VmacSpec } from '../core/ports.js';
 import type { KernelLedger } from './ledger.js';
 
 const ON_VMAC: Readonly<Record<string, string>> = { arp_ignore: '1', accept_local: '1', rp_filter: '0' };
 const ON_BASE: Readonly<Record<string, string>> = { arp_ignore: '1', arp_filter: '1', arp_announce: '2' };
 
-/** The MAC of an instance's VMAC: use_vmac's, else RFC 5798's virtual MAC. */
-export function vmacAddress(c: InstanceConfig): Buffer {
-  return c.useVmac?.mac ?? virtualMac(c.vrid, c.family);
+/**
+ * The MAC of an instance's VMAC: use_vmac's, else RFC 5798's virtual MAC. Undefined without one, and for an ipvlan
+ * (its MAC is its base's).
+ */
+export function vmacAddress(c: InstanceConfig): Buffer | undefined {
+  if (!c.useVmac || c.useVmac.ipvlan) return undefined;
+  return c.useVmac.mac ?? virtualMac(c.vrid, c.family);
+}
+
+/**
+ * The address an instance's own VMAC carries as the host's (outside the ledger; it goes with the interface): an
+ * ipvlan's address (use_ipvlan ADDRESS), or, on an IPv6 VMAC that sends the adverts, their link-local source.
+ */
+export function ownVmacAddress(c: InstanceConfig, source: string): AddressSpec | undefined {
+  const vmac = c.useVmac;
+  if (!vmac) return undefined;
+  if (vmac.ipvlan) {
+    const a = vmac.ipvlan.address;
+    return a && { family: a.family, address: a.address, prefix: a.prefix, dev: vmac.ifname };
+  }
+  if (c.family !== 6 || c.vmacXmitBase) return undefined;
+  // Deprecated, as keepalived adds it: never the kernel's choice of source for the host's own traffic.
+  return { family: 6, address: source, prefix: 64, dev: vmac.ifname, preferredLifetimeS: 0 };
 }
 
 /** One VMAC an instance needs: its own (use_vmac, `own`) or one of its addresses'. */
@@ -26,12 +46,18 @@ export interface InstanceVmac {
   spec: VmacSpec;
   family: Family;
   own: boolean;
+  /** An IPv4 instance's ipvlan without eVIPs of the other family: IPv6 off on it (keepalived). */
+  ipv6Off?: boolean;
 }
 
 /** Every VMAC of an instance: its own first (use_vmac), then its addresses' (use_vmac_addr, an address's use_vmac). */
 export function vmacsOf(c: InstanceConfig): InstanceVmac[] {
-  const own: InstanceVmac[] = c.useVmac
-    ? [{ spec: { name: c.useVmac.ifname, base: c.interface, mac: vmacAddress(c) }, family: c.family, own: true }]
+  const v = c.useVmac;
+  const ipvlan = v?.ipvlan?.flags;
+  const ipv6Off = ipvlan !== undefined && c.family === 4 && !c.excludedVips.some((a) => a.family === 6);
+  const mac = vmacAddress(c) ?? Buffer.alloc(6);
+  const own: InstanceVmac[] = v
+    ? [{ spec: { name: v.ifname, base: c.interface, mac, ipvlan }, family: c.family, own: true, ipv6Off }]
     : [];
   return [
     ...own,
@@ -44,7 +70,9 @@ export async function makeVmac(ledger: KernelLedger, owner: string, v: InstanceV
   const { spec } = v;
   if (!(await ledger.addVmac(owner, spec)))
     throw new Error(`cannot make the VMAC interface ${spec.name} on ${spec.base}`);
-  if (v.family !== 4) return; // ARP's parameters; IPv6 neighbour discovery answers only for the interface's own
+  if (v.ipv6Off) ledger.setSysctl(`net/ipv6/conf/${spec.name}/disable_ipv6`, '1', spec.name);
+  // ARP's parameters; IPv6 neighbour discovery answers only for the interface's own. An ipvlan has its base's MAC.
+  if (spec.ipvlan || v.family !== 4) return;
   for (const [key, value] of Object.entries(ON_VMAC))
     ledger.setSysctl(`net/ipv4/conf/${spec.name}/${key}`, value, spec.name);
   for (const [key, value] of Object.entries(ON_BASE))

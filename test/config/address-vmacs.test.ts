@@ -126,3 +126,66 @@ vrrp_instance A {
     expect(placed(config)).toEqual([{ vips: ['vrrp.51', 'vrrp1.51'], vmacs: ['vrrp1.51'] }]);
   });
 });
+
+describe("an instance's own VMAC without a name, and use_ipvlan", () => {
+  it('two instances of one VRID: vrrp.VRID, then the IPv6 one vrrp6.VRID (keepalived passes over a name held)', () => {
+    const { r } = load(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 51
+  use_vmac
+  virtual_ipaddress { 10.0.0.10/24 }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 51
+  use_vmac
+  virtual_ipaddress { fe80::10/64 }
+}`);
+    expect(r.config?.instances.map((i) => [i.useVmac?.ifname, i.vips.map((v) => v.dev)])).toEqual([
+      ['vrrp.51', ['vrrp.51']],
+      ['vrrp6.51', ['vrrp6.51']],
+    ]);
+  });
+
+  it('use_ipvlan NAME ADDRESS FLAGS in any order: the ipvlan, its address the advert source, the VIPs on the interface', () => {
+    const { r } = load(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 51
+  use_ipvlan vepa 10.0.0.5/24 ipv51
+  virtual_ipaddress { 10.0.0.10/24 }
+}`);
+    const i = r.config?.instances[0];
+    expect(i?.useVmac).toEqual({
+      ifname: 'ipv51',
+      ipvlan: { flags: 'vepa', address: { family: 4, address: '10.0.0.5', prefix: 24 } },
+    });
+    expect(i?.unicastSrcIp).toBe('10.0.0.5');
+    expect(i?.vips.map((v) => v.dev)).toEqual(['eth0']);
+  });
+
+  it('use_ipvlan without a name is named as a VMAC is; its words are checked', () => {
+    const { r } = load(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 7
+  use_ipvlan 10.0.0.5/24
+  virtual_ipaddress { 10.0.0.10/24 }
+}`);
+    expect(r.config?.instances[0]?.useVmac).toMatchObject({ ifname: 'vrrp.7', ipvlan: { flags: 'bridge' } });
+    const bad = (line: string) => {
+      const text = `vrrp_instance A {\n  interface eth0\n  virtual_router_id 7\n  ${line}\n  virtual_ipaddress {\n    10.0.0.10/24\n  }\n}\n`;
+      return parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) }).errors.map(
+        (e) => e.message,
+      );
+    };
+    expect(bad('use_ipvlan 10.0.0.5/24 bridge private')).toEqual([
+      'use_ipvlan: the ipvlan type is given twice (bridge, private)',
+    ]);
+    expect(bad('use_ipvlan 10.0.0.5/24 use_vmac')).toHaveLength(0); // use_vmac as a name, as keepalived reads it
+    expect(bad('use_vmac\n  use_ipvlan 10.0.0.5/24')).toEqual([
+      'use_vmac and use_ipvlan each give the instance an interface of its own: choose one',
+    ]);
+  });
+});

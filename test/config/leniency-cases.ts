@@ -29,6 +29,15 @@ const first = (c: VipdConfig) => c.instances[0];
 
 export const LENIENT_CASES: LenientCase[] = [
   {
+    name: 'vrf beside interface is ignored',
+    text: instance('  vrf red\n  priority 100'),
+    keepalived: /Cannot specify VRF interface and interface - ignoring/,
+    line: 4,
+    warning: /vrf beside interface is ignored: keepalived 2\.2\.7 takes a VRF only for an instance without interface/,
+    model: (c) => first(c)?.interface,
+    expected: 'eth0',
+  },
+  {
     name: 'state SLAVE is BACKUP',
     text: instance('  state SLAVE\n  priority 100'),
     keepalived: /unknown state 'SLAVE', defaulting to BACKUP/,

@@ -5,6 +5,7 @@
  * the base its parameters back; a foreign interface with the VMAC's name stops the start with the reason.
  */
 import { describe, expect, it } from 'vitest';
+import { configFaults } from '../../src/core/config/faults.js';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import { memHost } from '../config/keepalived/helpers.js';
 import { configOf, instanceYaml, VIP, world } from '../helpers/fake-daemon.js';
@@ -180,5 +181,48 @@ describe('VMACs for addresses on the daemon (use_vmac_addr, an address line use_
     expect(w.kernel.has('vrrp.51', ETH1_VIP)).toBe(true);
     expect(w.kernel.has('eth1', ETH1_VIP)).toBe(false);
     await w.daemon.stop();
+  });
+});
+
+describe('use_ipvlan on the daemon', () => {
+  it('an L2 ipvlan with its flags and address, the advert source; VIPs stay on the interface; made again when deleted', async () => {
+    const w = world('    use_ipvlan: "ipv51 192.0.2.50/24 private"\n');
+    await w.daemon.start();
+    expect(w.kernel.ipvlans.get('ipv51')).toBe('private');
+    expect(w.kernel.macvlanBases.get('ipv51')).toBe('eth0');
+    expect(w.kernel.links.get('ipv51')?.mac).toEqual(w.kernel.links.get('eth0')?.mac);
+    expect(w.kernel.has('ipv51', '192.0.2.50')).toBe(true);
+    expect(w.kernel.sysctls.get('net/ipv6/conf/ipv51/disable_ipv6')).toBe('1'); // IPv4 only, as keepalived
+    expect(w.kernel.sysctls.get('net/ipv4/conf/eth0/arp_ignore')).toBe('0'); // the base's MAC: no ARP settings
+    await w.advance(400);
+    expect(w.state()).toBe('MASTER');
+    const ipvlanIndex = () => w.kernel.links.get('ipv51')?.index;
+    const adverts = w.wire.filter((x) => x.kind === 'advert');
+    expect(adverts.length).toBeGreaterThan(0);
+    expect(adverts.every((a) => a.ifindex === ipvlanIndex() && a.src === '192.0.2.50')).toBe(true);
+    // keepalived puts the VIPs of an ipvlan instance on its interface, not on the ipvlan.
+    expect(w.kernel.has('eth0', VIP)).toBe(true);
+
+    w.kernel.deleteLink('ipv51');
+    await w.settle();
+    expect(w.kernel.has('ipv51', '192.0.2.50')).toBe(true);
+    w.wire.length = 0;
+    await w.advance(200);
+    expect(w.wire.filter((x) => x.kind === 'advert' && x.ifindex === ipvlanIndex()).length).toBe(2);
+    expect(w.state()).toBe('MASTER');
+    await w.daemon.stop();
+    expect(w.kernel.links.has('ipv51')).toBe(false);
+  });
+
+  it('an IPv4 ipvlan without an address: FAULT in keepalived.conf, as keepalived keeps it; refused in YAML', () => {
+    expect(() => world('    use_ipvlan: true\n')).toThrow(/use_ipvlan needs an ADDRESS\/PREFIX for an IPv4 instance/);
+    const text =
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  use_ipvlan\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n';
+    const r = parseKeepalivedToConfig(text, '/k.conf', { host: memHost({ '/k.conf': text }) });
+    expect(r.warnings.map((w) => `${w.line}: ${w.message}`)).toEqual([
+      '4: use_ipvlan without an address: keepalived 2.2.7 keeps an IPv4 instance so in FAULT ("IPv4 ipvlan requires a source ip address"), and so does vipd',
+    ]);
+    const c = r.config?.instances[0];
+    expect(c && configFaults(c)).toEqual(['use_ipvlan: an IPv4 ipvlan needs an address']);
   });
 });

@@ -98,6 +98,8 @@ export class FakeKernel {
   readonly macvlans = new Set<string>();
   /** The base interface of each macvlan vipd made: deleting a base deletes its macvlans, as the kernel does. */
   readonly macvlanBases = new Map<string, string>();
+  /** The ipvlans among them, with their flags. */
+  readonly ipvlans = new Map<string, string>();
 
   addLink(name: string, mac: Buffer = Buffer.from([2, 0, 0, 0, 0, this.nextIndex])): LinkInfo {
     const index = this.nextIndex++;
@@ -105,6 +107,7 @@ export class FakeKernel {
     for (const k of ['arp_ignore', 'arp_filter', 'arp_announce', 'accept_local', 'rp_filter', 'promote_secondaries']) {
       this.sysctls.set(`net/ipv4/conf/${name}/${k}`, '0');
     }
+    this.sysctls.set(`net/ipv6/conf/${name}/disable_ipv6`, '0');
     this.links.set(name, link);
     this.addresses.set(index, []);
     for (const l of this.linkListeners) l(link);
@@ -125,8 +128,11 @@ export class FakeKernel {
     if (!link) return;
     for (const [vlan, base] of [...this.macvlanBases]) if (base === name) this.deleteLink(vlan);
     this.macvlanBases.delete(name);
+    this.ipvlans.delete(name);
     this.macvlans.delete(name);
-    for (const k of [...this.sysctls.keys()]) if (k.startsWith(`net/ipv4/conf/${name}/`)) this.sysctls.delete(k);
+    for (const k of [...this.sysctls.keys()]) {
+      if (k.startsWith(`net/ipv4/conf/${name}/`) || k.startsWith(`net/ipv6/conf/${name}/`)) this.sysctls.delete(k);
+    }
     for (const a of [...(this.addresses.get(link.index) ?? [])]) this.removeAddress(name, a.address);
     this.links.delete(name);
     this.addresses.delete(link.index);
@@ -294,13 +300,15 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     addresses,
     routing,
     vmacs: {
-      create: async ({ name, base, mac }) => {
+      create: async ({ name, base, mac, ipvlan }) => {
         if (!kernel.links.has(base)) throw errno('ENODEV');
         const had = kernel.links.get(name);
         if (had && !kernel.macvlans.has(name)) throw errno('EEXIST');
-        const link = had ?? kernel.addLink(name, mac);
+        // An ipvlan has its base's MAC.
+        const link = had ?? kernel.addLink(name, ipvlan ? (kernel.links.get(base)?.mac ?? mac) : mac);
         kernel.macvlans.add(name);
         kernel.macvlanBases.set(name, base);
+        if (ipvlan) kernel.ipvlans.set(name, ipvlan);
         return { index: link.index, created: !had };
       },
       remove: async (name) => {

@@ -120,4 +120,47 @@ describe.skipIf(!canRunNetns())('VMACs for addresses, vipd and keepalived 2.2.7 
     expect(theirs.map((l) => l.name)).toEqual(['vrrp.VRID_A', 'vrrp.VRID_B', 'vrrp1.VRID_A', 'vrrp6.VRID_A']);
     expect(macvlans(lab, 'r1', 61, 1)).toEqual(theirs);
   });
+
+  it('two instances of one VRID with use_vmac and no name: vrrp.VRID, then the IPv6 one vrrp6.VRID', async () => {
+    lab = Lab.create('vmacname', ['r1', 'r2']);
+    const both = (vrid: number, n: number) => `vrrp_instance A {
+  state MASTER
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 150
+  advert_int 1
+  use_vmac
+  virtual_ipaddress {
+    192.0.2.${200 + n}/24
+  }
+}
+vrrp_instance B {
+  state MASTER
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 150
+  advert_int 1
+  use_vmac
+  virtual_ipaddress {
+    fe80::${n}/64
+  }
+}
+`;
+    const vipd = new VipdRouter(lab, 'r1', { name: 'v', vrid: 63, vips: [], configText: both(63, 1) });
+    const keepalived = new KeepalivedRouter(lab, 'r2', { name: 'k', vrid: 64, vips: [], configText: both(64, 2) });
+    vipd.start();
+    keepalived.start();
+    const holds = (host: string, address: string) =>
+      (lab.tryExec(host, 'ip', 'addr', 'show') ?? '').includes(address) ? true : undefined;
+    await waitFor(() => holds('r1', 'fe80::1/'), 10_000, 50, 'vipd holds its IPv6 address');
+    await waitFor(() => holds('r2', 'fe80::2/'), 10_000, 50, 'keepalived holds its IPv6 address');
+    await waitFor(() => holds('r1', '192.0.2.201/'), 10_000, 50, 'vipd holds its IPv4 address');
+    await waitFor(() => holds('r2', '192.0.2.202/'), 10_000, 50, 'keepalived holds its IPv4 address');
+    const theirs = macvlans(lab, 'r2', 64, 2);
+    expect(theirs.map((l) => `${l.name} ${l.mac}`)).toEqual([
+      'vrrp.VRID_A 00:00:5e:00:01:VRID_A',
+      'vrrp6.VRID_A 00:00:5e:00:02:VRID_A',
+    ]);
+    expect(macvlans(lab, 'r1', 63, 1)).toEqual(theirs);
+  });
 });

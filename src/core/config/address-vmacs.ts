@@ -9,10 +9,11 @@
  * gets a VMAC with `use_vmac` on its line or `use_vmac_addr` in the instance. One VMAC per (interface, family, MAC)
  * and VRID, shared by the addresses that need it.
  *
- * Its name: PREFIX.VRID (PREFIX: vmac_addr_prefix, else vmac_prefix, else "vrrp"), else PREFIX1.VRID, PREFIX2.VRID
- * ... (IPv6 tries PREFIX6.VRID first), the first that no instance's VMAC and no other address VMAC has. keepalived
- * also passes over a name an existing interface holds; vipd names at load time, and an interface of that name that is
- * not a macvlan on that base refuses the instance at start with the reason.
+ * Names, of these and of an instance's own VMAC written without one: PREFIX.VRID (PREFIX: vmac_prefix for the
+ * instance's own, vmac_addr_prefix for an address's, else "vrrp"), else PREFIX1.VRID, PREFIX2.VRID ... (IPv6 tries
+ * PREFIX6.VRID first), the first that no VMAC named in the file and none named before has. keepalived also passes
+ * over a name an existing interface holds; vipd names at load time, and an interface of that name that is not a
+ * macvlan on that base refuses the instance at start with the reason.
  */
 import { virtualMac } from '../codec/ethernet.js';
 import type { AddressSpec, Family } from '../ports.js';
@@ -84,35 +85,53 @@ export function vmacKey(v: { base: string; family: Family; mac: Buffer }): strin
   return `${v.base}/${v.family}/${v.mac.toString('hex')}`;
 }
 
+/** Until named, an instance's own VMAC (or ipvlan) written without a name has this key as its name. */
+export function ownVmacKey(vrid: number, family: Family): string {
+  return `own/${vrid}/${family}`;
+}
+
 /**
- * Names every instance's address VMACs in the order of the configuration, once every instance's own VMAC name is
- * known: one already named for the same base, family, MAC and VRID is shared; else the first candidate nobody holds.
- * The addresses that go on each get its name as their dev.
+ * Names the VMACs written without a name, instance by instance in the order of the configuration, as keepalived
+ * completes them: first the instance's own (use_vmac, use_ipvlan: PREFIX.VRID with vmac_prefix), then its addresses'
+ * (vmac_addr_prefix), each the first candidate that no VMAC named in the file and none named before holds. An
+ * address VMAC already named for the same base, family, MAC and VRID is shared. Every address on one gets its name
+ * as its dev.
  */
-export function nameAddressVmacs(instances: readonly InstanceConfig[], prefix: string): InstanceConfig[] {
-  const taken = new Set(instances.flatMap((i) => (i.useVmac ? [i.useVmac.ifname] : [])));
+export function nameVmacs(
+  instances: readonly InstanceConfig[],
+  prefixes: { vmacPrefix: string; addressVmacPrefix: string },
+): InstanceConfig[] {
+  const unnamed = (name: string) => name.includes('/');
+  const taken = new Set(instances.flatMap((i) => (i.useVmac && !unnamed(i.useVmac.ifname) ? [i.useVmac.ifname] : [])));
   const named: (AddressVmac & { vrid: number })[] = [];
   return instances.map((i) => {
-    if (i.addressVmacs.length === 0) return i;
     const names = new Map<string, string>();
+    let useVmac = i.useVmac;
+    if (useVmac && unnamed(useVmac.ifname)) {
+      const name = firstFree(vmacNameCandidates(prefixes.vmacPrefix, i.vrid, i.family), taken);
+      taken.add(name);
+      names.set(useVmac.ifname, name);
+      useVmac = { ...useVmac, ifname: name };
+    }
     const addressVmacs = i.addressVmacs.map((w) => {
       const same = named.find(
         (n) => n.vrid === i.vrid && n.base === w.base && n.family === w.family && n.mac.equals(w.mac),
       );
       let name = same?.name;
       if (name === undefined) {
-        name = firstFree(vmacNameCandidates(prefix, i.vrid, w.family), taken);
+        name = firstFree(vmacNameCandidates(prefixes.addressVmacPrefix, i.vrid, w.family), taken);
         taken.add(name);
         named.push({ ...w, name, vrid: i.vrid });
       }
       names.set(w.name, name);
       return { ...w, name };
     });
+    if (names.size === 0) return i;
     const rename = (a: AddressSpec) => {
       const name = names.get(a.dev);
       return name === undefined ? a : { ...a, dev: name };
     };
-    return { ...i, addressVmacs, vips: i.vips.map(rename), excludedVips: i.excludedVips.map(rename) };
+    return { ...i, useVmac, addressVmacs, vips: i.vips.map(rename), excludedVips: i.excludedVips.map(rename) };
   });
 }
 

@@ -236,7 +236,11 @@ function instanceTree(i: InstanceConfig, config: VipdConfig): Tree {
   if (i.trackSrcIp) b.track_src_ip = true;
   if (i.oldUnicastChecksum) b.old_unicast_checksum = i.oldUnicastChecksum === 'never' ? 'never' : true;
   if (i.strictMode !== g.vrrpStrict) b.strict_mode = i.strictMode;
-  if (i.useVmac) {
+  const ipvlan = i.useVmac?.ipvlan;
+  if (i.useVmac && ipvlan) {
+    const address = ipvlan.address ? ` ${ipvlan.address.address}/${ipvlan.address.prefix}` : '';
+    b.use_ipvlan = `${i.useVmac.ifname}${address} ${ipvlan.flags}`;
+  } else if (i.useVmac) {
     const mac = i.useVmac.mac ? ` ${[...i.useVmac.mac].map((o) => o.toString(16).padStart(2, '0')).join(':')}` : '';
     b.use_vmac = `${i.useVmac.ifname}${mac}`;
   }
@@ -358,7 +362,7 @@ function trackLine(name: string, weight: number, reverse: boolean, defaultWeight
  * address VMAC as its interface and `use_vmac` (which reads back the same as the instance's use_vmac_addr).
  */
 function instanceVipLine(v: AddressSpec, i: InstanceConfig): string {
-  if (v.dev === i.useVmac?.ifname) return vipLine({ ...v, dev: i.interface }, i.interface);
+  if (!i.useVmac?.ipvlan && v.dev === i.useVmac?.ifname) return vipLine({ ...v, dev: i.interface }, i.interface);
   const vmac = i.addressVmacs.find((a) => a.name === v.dev);
   return vmac ? `${vipLine({ ...v, dev: vmac.base }, i.interface)} use_vmac` : vipLine(v, i.interface);
 }

@@ -68,9 +68,7 @@ export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
   'track_check',
   'track_process',
   'track_bfd',
-  'use_ipvlan',
   'auth_hmac',
-  'vrf',
   'timer_expired_backup',
 ]);
 

@@ -18,6 +18,12 @@ export interface AddressVmac {
   mac: Buffer;
 }
 
+/** keepalived's `use_ipvlan`: the flags of the L2 ipvlan, and the address it holds. */
+export interface IpvlanConfig {
+  flags: 'bridge' | 'private' | 'vepa';
+  address?: { family: Family; address: string; prefix: number } | undefined;
+}
+
 /** Where something was written: 1-based line and column of the YAML key (or keepalived.conf keyword). */
 export interface SourceLocation {
   file: string;
@@ -445,8 +451,12 @@ export interface InstanceConfig {
    * `use_vmac [NAME]`: a macvlan with the virtual MAC on the interface, holding the VIPs that name no dev,
    * sending the adverts and GARPs; the name defaults to `vrrp.<vrid>`.
    */
-  /** use_vmac: the macvlan's name and MAC (keepalived's `use_vmac NAME MAC`; absent: the RFC 5798 virtual MAC). */
-  useVmac?: { ifname: string; mac?: Buffer | undefined } | undefined;
+  /**
+   * use_vmac: the macvlan's name and MAC (keepalived's `use_vmac NAME MAC`; absent: the RFC 5798 virtual MAC). Or
+   * use_ipvlan (`ipvlan`): an L2 ipvlan instead, with the base's MAC, its flags and the address put on it (the
+   * advert source unless unicast_src_ip says otherwise).
+   */
+  useVmac?: { ifname: string; mac?: Buffer | undefined; ipvlan?: IpvlanConfig | undefined } | undefined;
   /** `vmac_xmit_base` (false): adverts leave by the base interface, GARPs still by the VMAC. */
   vmacXmitBase: boolean;
   /**

@@ -76,6 +76,11 @@ ka_start() { # conf [ns]
     -r "/run/kav-${2:-dir1}.pid" >"$W/keepalived-${2:-dir1}.log" 2>&1 &
   echo $! >"/run/ka-main-${2:-dir1}.pid"
 }
+ka_vrrp_start() { # conf [ns]: keepalived's VRRP process only (ka_start runs its checker only)
+  ip netns exec "ivl-${2:-dir1}" keepalived -n -l -D -P -f "$1" -p "/run/ka-${2:-dir1}.pid" -c "/run/kac-${2:-dir1}.pid" \
+    -r "/run/kav-${2:-dir1}.pid" >"$W/keepalived-${2:-dir1}.log" 2>&1 &
+  echo $! >"/run/ka-main-${2:-dir1}.pid"
+}
 ka_stop() { local p; p=$(cat "/run/ka-main-${1:-dir1}.pid" 2>/dev/null) || return 0; kill -TERM "$p" 2>/dev/null
   for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; rm -f "/run/ka-main-${1:-dir1}.pid"; }
 vipd_start() { # conf [ns]

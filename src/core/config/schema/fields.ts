@@ -230,6 +230,53 @@ export const vmacSpec = z
     return out;
   });
 
+/** use_ipvlan's flags (the ipvlan is in L2 mode; these are its IFLA_IPVLAN_FLAGS). */
+export const IPVLAN_FLAGS = ['bridge', 'private', 'vepa'] as const;
+export type IpvlanFlags = (typeof IPVLAN_FLAGS)[number];
+
+/** `use_ipvlan [NAME] [ADDRESS/PREFIX] [bridge|private|vepa]`, in any order (keepalived 2.2.7). */
+export const ipvlanSpec = z
+  .union([z.boolean(), z.null(), z.string()], {
+    error: 'must be true or "[NAME] [ADDRESS/PREFIX] [bridge|private|vepa]"',
+  })
+  .transform(
+    (v, ctx): { name?: string; address?: { address: string; prefix: number }; flags?: IpvlanFlags } | false => {
+      if (v === null || v === true) return {};
+      if (v === false) return false;
+      if (TRUE_WORDS.has(v.toLowerCase())) return {};
+      if (FALSE_WORDS.has(v.toLowerCase())) return false;
+      const fail = (message: string) => {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      };
+      const out: { name?: string; address?: { address: string; prefix: number }; flags?: IpvlanFlags } = {};
+      for (const w of v.trim().split(/\s+/)) {
+        if ((IPVLAN_FLAGS as readonly string[]).includes(w)) {
+          if (out.flags) return fail(`{kw}: the ipvlan type is given twice (${out.flags}, ${w})`);
+          out.flags = w as IpvlanFlags;
+          continue;
+        }
+        const [text = '', prefixText] = w.split('/');
+        const family = addressFamily(text);
+        if (family) {
+          const max = family === 4 ? 32 : 128;
+          const prefix = prefixText === undefined ? max : Number(prefixText);
+          if (!Number.isInteger(prefix) || prefix < 1 || prefix > max) {
+            return fail(`{kw}: ${w} has no valid prefix length (1–${max})`);
+          }
+          if (out.address) return fail(`{kw}: the ipvlan address is given twice (${out.address.address}, ${w})`);
+          out.address = { address: canonicalAddress(text), prefix };
+          continue;
+        }
+        if (out.name !== undefined || !isValidIfName(w)) {
+          return fail(`{kw}: "${w}" is not an interface name, an ADDRESS/PREFIX or bridge, private, vepa`);
+        }
+        out.name = w;
+      }
+      return out;
+    },
+  );
+
 export const scriptSeconds = seconds(0.001, 4294);
 
 /** Tracker entries: keepalived lines, or `{ NAME: { weight, reverse } }` maps (checked by parseTrackEntry). */

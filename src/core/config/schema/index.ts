@@ -4,7 +4,7 @@
  * global.ts, instance.ts, trackers.ts, checkers.ts, sync-group.ts; fields.ts holds the value schemas they share.
  */
 
-import { nameAddressVmacs } from '../address-vmacs.js';
+import { nameVmacs } from '../address-vmacs.js';
 import {
   NOT_USED_BY_VIPD,
   notUsedMessage,
@@ -246,7 +246,7 @@ export function validateConfig(
       const inst = buildInstance(name, body, ctx, report);
       if (inst) instances.push(inst);
     }
-    instances.splice(0, instances.length, ...nameAddressVmacs(instances, globalDefs.addressVmacPrefix));
+    instances.splice(0, instances.length, ...nameVmacs(instances, globalDefs));
     checkUnique(instances, report);
   }
 

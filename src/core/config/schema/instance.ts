@@ -7,9 +7,9 @@ import { addressFamily, isLinkLocal6 } from '../../codec/ip-address.js';
 import { VRRP_MULTICAST_GROUP } from '../../codec/vrrp-wire.js';
 import type { AddressSpec, Family } from '../../ports.js';
 import type { GarpParams } from '../../vrrp/types.js';
-import { placeAddress, type VmacPlacementInstance } from '../address-vmacs.js';
+import { ownVmacKey, placeAddress, type VmacPlacementInstance } from '../address-vmacs.js';
 import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD } from '../keywords.js';
-import type { AddressVmac, InstanceConfig, NotifyScripts } from '../model.js';
+import type { AddressVmac, InstanceConfig, IpvlanConfig, NotifyScripts } from '../model.js';
 import { parseVip } from '../vip.js';
 import { DEFAULTS } from './defaults.js';
 import {
@@ -21,6 +21,7 @@ import {
   garpRefresh,
   garpRepeat,
   ifName,
+  ipvlanSpec,
   listOf,
   multicastAddress,
   notifyCommand,
@@ -114,9 +115,11 @@ export const instanceSchema = z
     virtual_routes: z.unknown(),
     virtual_rules: z.unknown(),
     use_vmac: vmacSpec,
+    use_ipvlan: ipvlanSpec,
     use_vmac_addr: flag,
     vmac_xmit_base: flag,
     lvs_sync_daemon_interface: ifName,
+    vrf: ifName,
   })
   .partial();
 
@@ -154,8 +157,20 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
   const p = (key: string) => [...base, key];
   const has = (key: string) => Object.hasOwn(body, key);
 
-  // Required keywords (unless present but already reported as invalid).
+  // Required keywords (unless present but already reported as invalid). keepalived 2.2.7 refuses an instance
+  // without interface even with unicast peers ("Unknown interface!": its check runs before it knows of them).
   if (!has('interface')) report.error(base, 'key', `${where} has no interface`);
+  // vrf: keepalived 2.2.7 takes one only for an instance without interface, which it refuses; beside an interface
+  // it ignores it ("Cannot specify VRF interface and interface - ignoring").
+  if (has('vrf') && has('interface')) {
+    report.compat(
+      p('vrf'),
+      'key',
+      'vrf beside interface is ignored: keepalived 2.2.7 takes a VRF only for an instance without interface ' +
+        '("Cannot specify VRF interface and interface - ignoring"), and so does vipd',
+      'vrf cannot be used with interface (keepalived 2.2.7 ignores it there): bind the instance to an interface',
+    );
+  }
   if (!has('virtual_router_id')) report.error(base, 'key', `${where} has no virtual_router_id (1–255)`);
   if (r.no_virtual_ipaddress === true && has('virtual_ipaddress')) {
     report.error(p('no_virtual_ipaddress'), 'key', 'no_virtual_ipaddress contradicts the virtual_ipaddress block');
@@ -168,11 +183,22 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     report.error(p('no_accept'), 'key', 'no_accept contradicts accept: true');
 
   const ifname = r.interface ?? '';
-  const vmacName = r.use_vmac ? (r.use_vmac.name ?? `${g.vmacPrefix}.${r.virtual_router_id}`) : undefined;
   // Addresses without a dev are on the instance's interface; placeAddresses puts them on the VMACs.
   const lines = buildVips(r, ifname, base, report);
   const vips = lines.map((l) => l.spec);
-  const family: Family = vips[0]?.family ?? (srcIp ? (addressFamily(srcIp) as Family) : 4);
+  const ipvlanAddress = r.use_ipvlan ? r.use_ipvlan.address : undefined;
+  const familyFrom = srcIp ?? ipvlanAddress?.address;
+  const family: Family = vips[0]?.family ?? (familyFrom ? (addressFamily(familyFrom) as Family) : 4);
+  if (r.use_vmac && r.use_ipvlan) {
+    report.error(
+      p('use_ipvlan'),
+      'key',
+      'use_vmac and use_ipvlan each give the instance an interface of its own: choose one',
+    );
+  }
+  const own = r.use_vmac || r.use_ipvlan;
+  // Unnamed: named once every instance is known (nameVmacs), as keepalived names it.
+  const vmacName = own ? (own.name ?? ownVmacKey(r.virtual_router_id ?? 0, family)) : undefined;
   // Checks that depend on a value in error are skipped: one mistake, one message.
   const familyKnown = vips.length > 0 || srcIp !== undefined || !has('virtual_ipaddress');
   const versionKnown = !invalid.has('version');
@@ -302,9 +328,11 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
 
   const trackers = buildTrackerLists(r, base, ctx, report);
   const excludedLines = buildExcludedVips(r.virtual_ipaddress_excluded, vips, ifname, base, report);
+  const ownKey = r.use_ipvlan ? 'use_ipvlan' : 'use_vmac';
   if (vmacName !== undefined && vmacName === ifname) {
-    report.error(p('use_vmac'), 'value', `use_vmac ${vmacName} is the instance's own interface: name another one`);
+    report.error(p(ownKey), 'value', `${ownKey} ${vmacName} is the instance's own interface: name another one`);
   }
+  const ipvlan = r.use_ipvlan ? ipvlanOf(r.use_ipvlan, family, p('use_ipvlan'), report) : undefined;
   if (r.vmac_xmit_base && !vmacName)
     report.warn(p('vmac_xmit_base'), 'key', 'vmac_xmit_base has no effect without use_vmac');
 
@@ -315,7 +343,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     interface: ifname,
     family,
     vrid,
-    vmacName,
+    vmacName: r.use_vmac ? vmacName : undefined, // keepalived puts VIPs on a VMAC, not on an ipvlan
     vmacMac: vmacMac(r.use_vmac, vrid),
     useVmacAddr: r.use_vmac_addr ?? false,
   };
@@ -348,7 +376,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     family,
     preempt,
     preemptDelayMs,
-    unicastSrcIp: srcIp,
+    unicastSrcIp: srcIp ?? (ipvlan?.address?.family === family ? ipvlan.address.address : undefined),
     unicastTtl: r.unicast_ttl,
     mcastGroup,
     noPeerFault:
@@ -378,7 +406,12 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     excludedVips,
     virtualRoutes: buildRoutes(r.virtual_routes, [...base, 'virtual_routes'], 'virtual_routes', report),
     virtualRules: buildRules(r.virtual_rules, [...base, 'virtual_rules'], 'virtual_rules', ctx.rulePreferences, report),
-    useVmac: vmacName !== undefined ? { ifname: vmacName, mac: vmacMac(r.use_vmac, r.virtual_router_id) } : undefined,
+    useVmac:
+      vmacName === undefined
+        ? undefined
+        : ipvlan
+          ? { ifname: vmacName, ipvlan }
+          : { ifname: vmacName, mac: vmacMac(r.use_vmac, r.virtual_router_id) },
     vmacXmitBase: r.vmac_xmit_base ?? false,
     addressVmacs: [...addressVmacs.values()],
     garpExtraIf: garpExtra && garpExtra.intervalMs > 0 ? garpExtra : undefined,
@@ -681,6 +714,37 @@ export function checkUnique(instances: InstanceConfig[], report: Reporter): void
       );
     } else seen.set(key, c);
   }
+}
+
+/**
+ * use_ipvlan's settings (bridge unless said). keepalived 2.2.7 keeps an IPv4 instance whose ipvlan has no address, or
+ * one of the other family, in FAULT ("IPv4 ipvlan requires a source ip address"): so does vipd (configFaults).
+ */
+function ipvlanOf(
+  written: { address?: { address: string; prefix: number }; flags?: IpvlanConfig['flags'] },
+  family: Family,
+  at: readonly PathSegment[],
+  report: Reporter,
+): IpvlanConfig {
+  const a = written.address;
+  const address = a && { family: addressFamily(a.address) as Family, ...a };
+  if (family === 4 && !address) {
+    report.compat(
+      at,
+      'value',
+      'use_ipvlan without an address: keepalived 2.2.7 keeps an IPv4 instance so in FAULT ("IPv4 ipvlan requires a ' +
+        'source ip address"), and so does vipd',
+      'use_ipvlan needs an ADDRESS/PREFIX for an IPv4 instance (its advert source)',
+    );
+  } else if (address && address.family !== family) {
+    report.compat(
+      at,
+      'value',
+      `use_ipvlan ${address.address} is not IPv${family} like the instance: keepalived 2.2.7 keeps it in FAULT, and so does vipd`,
+      `use_ipvlan ${address.address} is not IPv${family} like the instance`,
+    );
+  }
+  return { flags: written.flags ?? 'bridge', address };
 }
 
 /** use_vmac's MAC address, if given: five octets take the VRID as the sixth (keepalived). */
