@@ -75,6 +75,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   daemon.onTransition((instance) => snmp?.stateChanged(instance));
   daemon.onGroupState((group, state) => snmp?.groupEntered(group, state));
   daemon.onDrop((instance, reason, src) => snmp?.dropped(instance, reason, src));
+  daemon.onLoadBalancerEvent((virtualServer, e) => snmp?.loadBalancerChanged(virtualServer, e));
 
   let crashed = false;
   const crash = (err: unknown) => {

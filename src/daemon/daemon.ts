@@ -15,6 +15,7 @@ import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/confi
 import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
 import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
 import { VipdError } from '../core/errors.js';
+import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type {
   AddressChange,
   AddressSpec,
@@ -42,7 +43,7 @@ import { LoadBalancer } from './load-balancer.js';
 import { PacedFrames } from './paced-frames.js';
 import { ProcessPriority } from './process-priority.js';
 import { rehearseTakeover } from './rehearsal.js';
-import { type SnmpSource, snmpView } from './snmp.js';
+import { checkView, type SnmpSource, snmpView } from './snmp.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
 import { SyncGroups } from './sync-groups.js';
 import { TrackerError, Trackers } from './trackers.js';
@@ -123,6 +124,7 @@ export class Daemon {
   private readonly dropListeners: ((instance: string, reason: DropReason, src: string) => void)[] = [];
   /** Likewise for sync groups' states. */
   private readonly groupListeners: ((group: string, state: SyncGroupState) => void)[] = [];
+  private readonly loadBalancerListeners: ((virtualServer: string, e: VirtualServerEvent) => void)[] = [];
   /** When each instance left INIT (monotonic): the RFC MIBs' up time. */
   private readonly upSince = new Map<string, number>();
   private readonly fifos: { keyword: NotifyFifoConfig['keyword']; port: NotifyFifoPort }[] = [];
@@ -231,6 +233,9 @@ export class Daemon {
       checks: this.edges.trackers,
       runScript: (argv: string[]) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log: this.log }),
       notifyFifo: (line: string) => this.writeFifos('lvs', line),
+      changed: (virtualServer: string, e: VirtualServerEvent) => {
+        for (const listener of this.loadBalancerListeners) listener(virtualServer, e);
+      },
       createTimer: (f: () => void) => this.edges.createTimer(f),
       now: () => this.edges.clock.now(),
     };
@@ -1268,6 +1273,11 @@ export class Daemon {
     this.groupListeners.push(listener);
   }
 
+  /** Hears every real server and quorum that changes. */
+  onLoadBalancerEvent(listener: (virtualServer: string, e: VirtualServerEvent) => void): void {
+    this.loadBalancerListeners.push(listener);
+  }
+
   /** What the SNMP agent answers from, read now (snmp.ts). */
   snmpView(version: string): SnmpView {
     const sources = this.instances.map((r): SnmpSource => {
@@ -1290,6 +1300,7 @@ export class Daemon {
       syncGroups: this.config.syncGroups.map((config) => ({ config, state: groupStates.get(config.name) ?? 'INIT' })),
       traps: this.config.globalDefs.snmp?.traps ?? false,
       ifindexOf: (ifname) => this.interfaces.get(ifname)?.index ?? 0,
+      check: this.config.globalDefs.snmp?.checker ? checkView(this.config, this.lb?.report() ?? []) : undefined,
     });
   }
 

@@ -54,6 +54,8 @@ export interface LoadBalancerEdges {
   runScript(argv: string[], what: string): Promise<void>;
   /** A line for the notify FIFOs (keepalived's `VS …` and `RS …` lines). */
   notifyFifo?(line: string): void;
+  /** A real server or a quorum of `virtualServer` changed (SNMP's notifications). */
+  changed?(virtualServer: string, e: VirtualServerEvent): void;
   createTimer(onFire: () => void): TimerPort;
   now(): Millis;
 }
@@ -396,6 +398,7 @@ export class LoadBalancer {
 
   private notify(m: Managed, e: VirtualServerEvent, reason: string): void {
     this.edges.notifyFifo?.(fifoLine(m.config, e));
+    this.edges.changed?.(m.config.name, e);
     if (e.kind === 'real-server') {
       const rs = m.config.realServers[e.index] as RealServerConfig;
       this.log.info(

@@ -230,7 +230,8 @@ function addLoadBalancerMetrics(registry: Registry, servers: () => VirtualServer
     () => backends().map(({ labels, d }) => ({ labels, value: d.weight })),
   );
   const SERVICE = ['virtual_server', 'service'] as const;
-  const perService: [string, string, keyof NonNullable<VirtualServerReport['services'][number]['counters']>][] = [
+  type Totals = 'connections' | 'packetsIn' | 'packetsOut' | 'bytesIn' | 'bytesOut';
+  const perService: [string, string, Totals][] = [
     ['vipd_ipvs_service_connections_total', 'Connections scheduled by the service.', 'connections'],
     ['vipd_ipvs_service_incoming_packets_total', 'Packets in.', 'packetsIn'],
     ['vipd_ipvs_service_outgoing_packets_total', 'Packets out.', 'packetsOut'],

@@ -1,12 +1,22 @@
 /**
- * The daemon's side of SNMP: the view the MIBs are built from (core/snmp/vrrp-mibs.ts), read from the running
- * instances at each request, and the agent started when global_defs enables a MIB.
+ * The daemon's side of SNMP: the view the MIBs are built from (core/snmp/vrrp-mibs.ts, check-mib.ts), read from the
+ * running instances and load balancer at each request, and the agent started when global_defs enables a MIB.
  */
 
+import { hostname } from 'node:os';
+import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
-import type { GlobalDefs } from '../core/config/model.js';
+import type { GlobalDefs, VipdConfig } from '../core/config/model.js';
+import type { IpvsCounters } from '../core/ipvs/table.js';
+import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type { AddressSpec } from '../core/ports.js';
 import type { VarBind } from '../core/snmp/agentx.js';
+import {
+  type CheckView,
+  checkNotification,
+  type SnmpRealServer,
+  type SnmpVirtualServer,
+} from '../core/snmp/check-mib.js';
 import {
   dropNotifications,
   groupStateNotification,
@@ -21,6 +31,7 @@ import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { type SnmpAgent, startSnmpAgent } from '../edges/snmp-agent.js';
 import type { Logger } from '../log.js';
 import type { InstanceRunner, Transition } from './instance.js';
+import type { VirtualServerReport } from './load-balancer.js';
 import type { Receiver } from './receiver.js';
 import { vmacAddress } from './vmacs.js';
 
@@ -87,6 +98,7 @@ export function snmpView(
     syncGroups: SnmpView['syncGroups'];
     traps: boolean;
     ifindexOf: (ifname: string) => number;
+    check?: CheckView | undefined;
   },
 ): SnmpView {
   const routerDrop = (reason: 'checksum' | 'version' | 'vrid') =>
@@ -100,10 +112,92 @@ export function snmpView(
     traps: o.traps,
     ifindexOf: o.ifindexOf,
     routerDrops: { checksum: routerDrop('checksum'), version: routerDrop('version'), vrid: routerDrop('vrid') },
+    check: o.check,
+  };
+}
+
+/** Counters of several services (a group's) as one. */
+function sum(all: readonly (IpvsCounters | undefined)[]): IpvsCounters | undefined {
+  const present = all.filter((c): c is IpvsCounters => c !== undefined);
+  if (present.length === 0) return undefined;
+  const add = (pick: (c: IpvsCounters) => number | undefined) => present.reduce((s, c) => s + (pick(c) ?? 0), 0);
+  return {
+    connections: add((c) => c.connections),
+    packetsIn: add((c) => c.packetsIn),
+    packetsOut: add((c) => c.packetsOut),
+    bytesIn: add((c) => c.bytesIn),
+    bytesOut: add((c) => c.bytesOut),
+    rates: {
+      connections: add((c) => c.rates?.connections),
+      packetsIn: add((c) => c.rates?.packetsIn),
+      packetsOut: add((c) => c.rates?.packetsOut),
+      bytesIn: add((c) => c.rates?.bytesIn),
+      bytesOut: add((c) => c.rates?.bytesOut),
+    },
+    activeConnections: add((c) => c.activeConnections),
+    inactiveConnections: add((c) => c.inactiveConnections),
+    persistentConnections: add((c) => c.persistentConnections),
+  };
+}
+
+/**
+ * The load balancer as KEEPALIVED-MIB's checker part sees it: the virtual servers in the order of the configuration,
+ * each with its sorry server first, states from the load balancer and counters from its last read of the kernel
+ * (at most its re-check interval old).
+ */
+export function checkView(config: VipdConfig, reports: readonly VirtualServerReport[]): CheckView {
+  const byName = new Map(reports.map((r) => [r.name, r]));
+  const lvs = config.globalDefs.lvs;
+  return {
+    groups: config.virtualServerGroups,
+    syncDaemon: lvs.syncDaemon,
+    timeouts: lvs.timeouts,
+    routerId: config.globalDefs.routerId ?? hostname(),
+    virtualServers: config.virtualServers.map((vs): SnmpVirtualServer => {
+      const r = byName.get(vs.name);
+      const destCounters = (address: string, port: number) =>
+        sum(
+          (r?.services ?? []).map(
+            (s) =>
+              s.dests.find((d) => canonicalAddress(d.address) === canonicalAddress(address) && d.port === port)
+                ?.counters,
+          ),
+        );
+      const sorry: SnmpRealServer[] = vs.sorryServer
+        ? [
+            {
+              sorry: vs.sorryServer,
+              alive: false,
+              weight: 0,
+              failedChecks: 0,
+              counters: destCounters(vs.sorryServer.address, vs.sorryServer.port),
+            },
+          ]
+        : [];
+      const reals = vs.realServers.map((rs, i): SnmpRealServer => {
+        const st = r?.realServers[i];
+        return {
+          config: rs,
+          alive: st?.alive ?? false,
+          weight: st?.weight ?? rs.weight,
+          failedChecks: st?.checkers.filter((c) => !c.up).length ?? 0,
+          counters: destCounters(rs.address, rs.port),
+        };
+      });
+      return {
+        config: vs,
+        inTable: r !== undefined && !r.suspended,
+        quorumUp: r?.quorumUp ?? false,
+        counters: sum((r?.services ?? []).map((s) => s.counters)),
+        reals: [...sorry, ...reals],
+      };
+    }),
   };
 }
 
 export interface Snmp {
+  /** A real server or a quorum changed: keepalived's checker notifications, with enable_traps. */
+  loadBalancerChanged(virtualServer: string, e: VirtualServerEvent): void;
   /** An instance changed state: keepalived's notifications, with enable_traps. */
   stateChanged(instance: string): void;
   /** An instance dropped an advert: RFC notifications of authentication and protocol errors, with enable_traps. */
@@ -145,6 +239,16 @@ export function startSnmp(g: GlobalDefs, view: () => SnmpView, log: Logger): Snm
       safely('dropped advert', () => {
         const x = view().instances.find((i) => i.config.name === instance);
         if (x) for (const n of dropNotifications(x, reason, src, snmp)) agent.notify(n);
+      });
+    },
+    loadBalancerChanged(virtualServer, e) {
+      if (!snmp.traps || !snmp.checker) return;
+      safely('checker', () => {
+        const check = view().check;
+        const vs = check?.virtualServers.find((v) => v.config.name === virtualServer);
+        if (!check || !vs) return;
+        const real = e.kind === 'real-server' ? vs.reals.filter((r) => r.config)[e.index] : undefined;
+        agent.notify(checkNotification(check, vs, real));
       });
     },
     groupEntered(group, state) {

@@ -145,7 +145,7 @@ describe('virtual_server: keepalived.conf and YAML to one model', () => {
       hysteresis: 1,
       quorumUp: ['/bin/echo', 'up'],
       sorryServer: { address: '10.0.0.200', port: 8080, method: { method: 'NAT' }, inhibit: false },
-      delayLoopMs: 3000,
+      timing: { delayLoopMs: 3000, connectTimeoutMs: 2000 },
     });
     const [rs1, rs2] = vs?.realServers ?? [];
     expect(rs1).toMatchObject({ weight: 3, upperThreshold: 100, inhibitOnFailure: true, alpha: false });

@@ -953,7 +953,7 @@ describe('YAML configuration: accepted with a warning (as keepalived accepts the
     ]);
   });
 
-  it("keepalived's non-VRRP keywords (LVS, SMTP, the checker MIB) are skipped with the same warning as in keepalived.conf", () => {
+  it("keepalived's non-VRRP keywords (LVS, SMTP) are skipped with the same warning as in keepalived.conf", () => {
     const r = parseYamlConfig(
       `global_defs:\n  smtp_server: 127.0.0.1\n  enable_snmp_checker: true\nnet_namespace_ipvs: ns1\n${base('    smtp_alert: true\n')}`,
       'test.yaml',
@@ -961,7 +961,6 @@ describe('YAML configuration: accepted with a warning (as keepalived accepts the
     expect(r.errors).toEqual([]);
     expect(r.warnings.map((w) => `${w.line}:${w.col}: ${w.message}`)).toEqual([
       '2:3: keyword smtp_server is not used by vipd (SMTP)',
-      '3:3: keyword enable_snmp_checker is not used by vipd (the checker MIB: vipd serves the VRRP MIBs only, yet)',
       '4:1: keyword net_namespace_ipvs is not used by vipd (LVS)',
       '10:5: keyword smtp_alert is not used by vipd (SMTP)',
     ]);

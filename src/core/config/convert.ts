@@ -67,6 +67,7 @@ export function modelToTree(config: VipdConfig): Tree {
   if (g.reloadRepeat) gd.reload_repeat = true;
   if (g.disableLocalIgmp) gd.disable_local_igmp = true;
   if (g.snmp?.keepalived) gd.enable_snmp_vrrp = true;
+  if (g.snmp?.checker) gd.enable_snmp_checker = true;
   if (g.snmp?.rfcv2) gd.enable_snmp_rfcv2 = true;
   if (g.snmp?.rfcv3) gd.enable_snmp_rfcv3 = true;
   if (g.snmp?.traps) gd.enable_traps = true;

@@ -206,7 +206,6 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
       'checker_rlimit_rttime',
       'net_namespace_ipvs',
     ),
-    ...why('the checker MIB: vipd serves the VRRP MIBs only, yet', 'enable_snmp_checker'),
     ...why('D-Bus', 'enable_dbus', 'dbus_service_name', 'enable_dbus_create_instance'),
     ...why(
       'BFD',

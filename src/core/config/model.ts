@@ -113,10 +113,13 @@ export interface GlobalDefs {
   /** `disable_local_igmp`: net.ipv4.igmp_link_local_mcast_reports 0 while vipd runs. */
   disableLocalIgmp: boolean;
   /**
-   * `enable_snmp_vrrp` (`enable_snmp_keepalived`), `enable_snmp_rfc`/`_rfcv2`/`_rfcv3`: the MIBs vipd serves as an
-   * AgentX subagent of the master at `snmp_socket` (default /var/agentx/master). Absent: no SNMP.
+   * `enable_snmp_vrrp` (`enable_snmp_keepalived`), `enable_snmp_checker`, `enable_snmp_rfc`/`_rfcv2`/`_rfcv3`: the
+   * MIBs vipd serves as an AgentX subagent of the master at `snmp_socket` (default /var/agentx/master). Absent: no
+   * SNMP.
    */
-  snmp?: { keepalived: boolean; rfcv2: boolean; rfcv3: boolean; traps: boolean; socket: string } | undefined;
+  snmp?:
+    | { keepalived: boolean; checker: boolean; rfcv2: boolean; rfcv3: boolean; traps: boolean; socket: string }
+    | undefined;
   /** `reload_time_file PATH`: a reload at the time the file says (reload-time.ts), the file deleted after. */
   reloadTimeFile?: string | undefined;
   /** `reload_repeat`: the file is kept (a time without a date reloads every day). */
@@ -555,6 +558,19 @@ export type RealServerChecker =
       source: SourceLocation;
     };
 
+/**
+ * The checker timing of a virtual or real server as written there or inherited (a real server's from its virtual
+ * server's; keepalived's SNMP MIB reports them): connect_timeout (5 s), delay_loop (60 s); retry, delay_before_retry
+ * and warmup only where written.
+ */
+export interface CheckerTiming {
+  delayLoopMs: number;
+  connectTimeoutMs: number;
+  retry?: number | undefined;
+  delayBeforeRetryMs?: number | undefined;
+  warmupMs?: number | undefined;
+}
+
 export interface RealServerConfig {
   address: string;
   port: number;
@@ -572,6 +588,12 @@ export interface RealServerConfig {
   /** `alpha`, else the virtual server's: starts down until its checkers pass. */
   alpha: boolean;
   checkers: RealServerChecker[];
+  /** Its checkers' timing, as written here or on its virtual server. */
+  timing: CheckerTiming;
+  /** `virtualhost` written on the real server itself (its HTTP checkers' default). */
+  virtualhost?: string | undefined;
+  /** `snmp_name`: its name in KEEPALIVED-MIB's realServerTable. */
+  snmpName?: string | undefined;
   source: SourceLocation;
 }
 
@@ -604,8 +626,14 @@ export interface VirtualServerConfig {
   quorumUp?: string[] | undefined;
   quorumDown?: string[] | undefined;
   sorryServer?: { address: string; port: number; method: LvsMethod; inhibit: boolean } | undefined;
-  /** `delay_loop` of its checkers (60 s). */
-  delayLoopMs: number;
+  /** The checker timing written on the virtual server (delay_loop 60 s, connect_timeout 5 s by default). */
+  timing: CheckerTiming;
+  /** `inhibit_on_failure` on the virtual server: its real servers' default. */
+  inhibitOnFailure: boolean;
+  /** `weight` on the virtual server: its real servers' default weight (1). */
+  weight: number;
+  /** `snmp_name`: its name in KEEPALIVED-MIB's virtualServerTable. */
+  snmpName?: string | undefined;
   realServers: RealServerConfig[];
   source: SourceLocation;
 }

@@ -53,9 +53,12 @@ export interface IpvsCounters {
   packetsOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** The kernel's rate estimates (per second): connections, packets and bytes in and out. */
+  rates?: { connections: number; packetsIn: number; packetsOut: number; bytesIn: number; bytesOut: number } | undefined;
   /** Destinations only: current connections. */
   activeConnections?: number | undefined;
   inactiveConnections?: number | undefined;
+  persistentConnections?: number | undefined;
 }
 
 export interface IpvsService {

@@ -12,6 +12,8 @@ import type { InstanceConfig, NotifyScripts, SyncGroupConfig } from '../config/m
 import type { AddressSpec } from '../ports.js';
 import type { VrrpState } from '../vrrp/types.js';
 import { compareOids, type Oid, oid, TYPE, type VarBind } from './agentx.js';
+import { CHECK_SUBTREE, type CheckView, checkMibObjects } from './check-mib.js';
+import { counter, counter64, gauge, inetType, int, ipAddress, octets, ticks, truth } from './values.js';
 
 export const SUBTREES = {
   keepalivedGlobal: oid('1.3.6.1.4.1.9586.100.5.1'),
@@ -23,6 +25,8 @@ export const SUBTREES = {
 export interface MibParts {
   /** enable_snmp_vrrp (enable_snmp_keepalived): KEEPALIVED-MIB's global and VRRP parts. */
   keepalived: boolean;
+  /** enable_snmp_checker: KEEPALIVED-MIB's global and checker parts (check-mib.ts). */
+  checker: boolean;
   /** enable_snmp_rfcv2 (or enable_snmp_rfc): VRRP-MIB, RFC 2787, IPv4 instances. */
   rfcv2: boolean;
   /** enable_snmp_rfcv3 (or enable_snmp_rfc): VRRPv3-MIB, RFC 6527. */
@@ -79,21 +83,9 @@ export interface SnmpView {
   ifindexOf: (ifname: string) => number;
   /** Adverts dropped before any instance: bad checksum, version, unknown VRID (RFC router statistics). */
   routerDrops: { checksum: number; version: number; vrid: number };
+  /** The load balancer, when the checker part is served. */
+  check?: CheckView | undefined;
 }
-
-const int = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.integer, value });
-const gauge = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.gauge32, value });
-const counter = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.counter32, value: value >>> 0 });
-const counter64 = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.counter64, value: BigInt(value) });
-const ticks = (o: Oid, value: number): VarBind => ({ oid: o, type: TYPE.timeTicks, value });
-const octets = (o: Oid, value: Uint8Array | string): VarBind => ({
-  oid: o,
-  type: TYPE.octetString,
-  value: typeof value === 'string' ? Buffer.from(value) : value,
-});
-const ipAddress = (o: Oid, text: string): VarBind => ({ oid: o, type: TYPE.ipAddress, value: parseAddress(text) });
-/** TruthValue: true(1), false(2). */
-const truth = (o: Oid, v: boolean): VarBind => int(o, v ? 1 : 2);
 
 const KEEPALIVED_STATE: Readonly<Record<VrrpState, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 };
 /** RFC 2787 / 6527 status: initialize(1), backup(2), master(3). */
@@ -108,8 +100,6 @@ const NEW_MASTER_REASON: Readonly<Record<NewMasterReason, number>> = {
 const PROTO_ERROR: Readonly<Record<string, number>> = { ip_ttl: 1, version: 2, checksum: 3, vrid: 4 };
 /** RFC 2787 vrrpTrapAuthErrorType: invalidAuthType(1), authTypeMismatch(2), authFailure(3). */
 const AUTH_ERROR: Readonly<Record<string, number>> = { auth_unsupported: 1, auth_type_mismatch: 2, auth_failure: 3 };
-/** InetAddressType: ipv4(1), ipv6(2). */
-const inetType = (family: 4 | 6) => (family === 4 ? 1 : 2);
 const ZERO_ADDRESS = { 4: '0.0.0.0', 6: '::' } as const;
 /** InetScopeType: global(14), link(2), host(1) as keepalived maps the kernel's scopes. */
 const SCOPE: Readonly<Record<string, number>> = { global: 14, site: 5, link: 2, host: 1, nowhere: 0 };
@@ -348,7 +338,9 @@ function rfcv3(view: SnmpView): VarBind[] {
 /** The objects of the enabled MIBs, sorted by OID (what a walk returns, in its order). */
 export function vrrpMibObjects(view: SnmpView, parts: MibParts): VarBind[] {
   const out = [
-    ...(parts.keepalived ? [...keepalivedGlobal(view), ...keepalivedVrrp(view)] : []),
+    ...(parts.keepalived || parts.checker ? keepalivedGlobal(view) : []),
+    ...(parts.keepalived ? keepalivedVrrp(view) : []),
+    ...(parts.checker && view.check ? checkMibObjects(view.check) : []),
     ...(parts.rfcv2 ? rfcv2(view) : []),
     ...(parts.rfcv3 ? rfcv3(view) : []),
   ];
@@ -358,7 +350,9 @@ export function vrrpMibObjects(view: SnmpView, parts: MibParts): VarBind[] {
 /** The subtrees to register with the master for `parts`. */
 export function subtreesOf(parts: MibParts): Oid[] {
   return [
-    ...(parts.keepalived ? [SUBTREES.keepalivedGlobal, SUBTREES.keepalivedVrrp] : []),
+    ...(parts.keepalived || parts.checker ? [SUBTREES.keepalivedGlobal] : []),
+    ...(parts.keepalived ? [SUBTREES.keepalivedVrrp] : []),
+    ...(parts.checker ? [CHECK_SUBTREE] : []),
     ...(parts.rfcv2 ? [SUBTREES.rfcv2] : []),
     ...(parts.rfcv3 ? [SUBTREES.rfcv3] : []),
   ];

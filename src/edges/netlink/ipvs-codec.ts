@@ -72,7 +72,18 @@ const DEST = {
   TUN_FLAGS: 15,
 } as const;
 const DAEMON = { STATE: 1, IFN: 2, SYNC_ID: 3, MAXLEN: 4, GROUP: 5, GROUP6: 6, PORT: 7, TTL: 8 } as const;
-const STATS = { CONNS: 1, INPKTS: 2, OUTPKTS: 3, INBYTES: 4, OUTBYTES: 5 } as const;
+const STATS = {
+  CONNS: 1,
+  INPKTS: 2,
+  OUTPKTS: 3,
+  INBYTES: 4,
+  OUTBYTES: 5,
+  CPS: 6,
+  INPPS: 7,
+  OUTPPS: 8,
+  INBPS: 9,
+  OUTBPS: 10,
+} as const;
 const INFO = { VERSION: 1 } as const;
 
 const AF = { 4: 2, 6: 10 } as const;
@@ -260,6 +271,13 @@ function counters(m: Map<number, Buffer>, stats64: number, stats32: number): Ipv
     packetsOut: count(STATS.OUTPKTS),
     bytesIn: u64(STATS.INBYTES),
     bytesOut: u64(STATS.OUTBYTES),
+    rates: {
+      connections: count(STATS.CPS),
+      packetsIn: count(STATS.INPPS),
+      packetsOut: count(STATS.OUTPPS),
+      bytesIn: count(STATS.INBPS),
+      bytesOut: count(STATS.OUTBPS),
+    },
   };
 }
 
@@ -332,6 +350,7 @@ export function decodeDest(payload: Buffer, serviceFamily: Family): IpvsDest | s
       ...c,
       activeConnections: readU32(m.get(DEST.ACTIVE)) ?? 0,
       inactiveConnections: readU32(m.get(DEST.INACTIVE)) ?? 0,
+      persistentConnections: readU32(m.get(DEST.PERSIST)) ?? 0,
     },
   };
 }

@@ -83,6 +83,7 @@ export const globalDefsSchema = z
     disable_local_igmp: flag,
     enable_snmp_vrrp: flag,
     enable_snmp_keepalived: flag,
+    enable_snmp_checker: flag,
     enable_snmp_rfc: flag,
     enable_snmp_rfcv2: flag,
     enable_snmp_rfcv3: flag,
@@ -289,6 +290,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
 function snmpOf(g: {
   enable_snmp_vrrp?: boolean | undefined;
   enable_snmp_keepalived?: boolean | undefined;
+  enable_snmp_checker?: boolean | undefined;
   enable_snmp_rfc?: boolean | undefined;
   enable_snmp_rfcv2?: boolean | undefined;
   enable_snmp_rfcv3?: boolean | undefined;
@@ -298,6 +300,8 @@ function snmpOf(g: {
   const keepalived = g.enable_snmp_vrrp === true || g.enable_snmp_keepalived === true;
   const rfcv2 = g.enable_snmp_rfcv2 === true || g.enable_snmp_rfc === true;
   const rfcv3 = g.enable_snmp_rfcv3 === true || g.enable_snmp_rfc === true;
-  if (!keepalived && !rfcv2 && !rfcv3) return undefined;
-  return { keepalived, rfcv2, rfcv3, traps: g.enable_traps === true, socket: g.snmp_socket ?? DEFAULT_AGENTX_SOCKET };
+  const checker = g.enable_snmp_checker === true;
+  if (!keepalived && !checker && !rfcv2 && !rfcv3) return undefined;
+  const traps = g.enable_traps === true;
+  return { keepalived, checker, rfcv2, rfcv3, traps, socket: g.snmp_socket ?? DEFAULT_AGENTX_SOCKET };
 }

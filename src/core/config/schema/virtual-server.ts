@@ -12,6 +12,7 @@ import { once } from '../../once.js';
 import type { Family } from '../../ports.js';
 import { UNSUPPORTED_CHECKER } from '../keywords.js';
 import type {
+  CheckerTiming,
   LvsGlobals,
   LvsMethod,
   LvsSyncDaemonConfig,
@@ -102,11 +103,8 @@ function parseHostPort(v: string): { address: string; port: number } | undefined
   return { address: canonicalAddress(host), port: n };
 }
 
-/** keepalived keywords of virtual and real servers for what vipd does not do (e-mail, SNMP): warned, skipped. */
-const NOT_USED_IN_SERVERS: ReadonlyMap<string, string> = new Map([
-  ['smtp_alert', 'SMTP'],
-  ['snmp_name', 'SNMP'],
-]);
+/** keepalived keywords of virtual and real servers for what vipd does not do (e-mail): warned, skipped. */
+const NOT_USED_IN_SERVERS: ReadonlyMap<string, string> = new Map([['smtp_alert', 'SMTP']]);
 
 const CHECKER_KEYS = [...PROBE_TYPES, 'FILE_CHECK', 'BFD_CHECK'] as const;
 
@@ -177,6 +175,8 @@ const serverSchemas = once(() => {
       sorry_server_inhibit: flag,
       sorry_server_lvs_method: lvsMethod,
       inhibit_on_failure: flag,
+      weight: wholeNumber(1, 2147483647),
+      snmp_name: text,
       real_server: z.unknown(),
     })
     .partial();
@@ -185,6 +185,7 @@ const serverSchemas = once(() => {
     .object({
       ...timingFields,
       weight: wholeNumber(0, 2147483647),
+      snmp_name: text,
       lvs_method: lvsMethod,
       lb_kind: lvsMethod,
       notify_up: command,
@@ -231,6 +232,17 @@ interface Inherited {
   logAllFailures?: boolean | undefined;
   /** The top-level SSL { } block (SSL_GET). */
   tls?: ClientTls | undefined;
+}
+
+/** The timing a server reports (keepalived: connect_timeout is 5 s unless written). */
+function timingOf(i: Inherited): CheckerTiming {
+  return {
+    delayLoopMs: i.delayLoopMs,
+    connectTimeoutMs: i.connectTimeoutMs ?? CHECKER_DEFAULTS.connectTimeoutMs,
+    retry: i.retry,
+    delayBeforeRetryMs: i.delayBeforeRetryMs,
+    warmupMs: i.warmupMs,
+  };
 }
 
 type TimingData = Partial<Record<keyof ReturnType<typeof serverSchemas>['timingFields'], number>>;
@@ -368,8 +380,7 @@ export function buildVirtualServer(
         [...base, 'real_server', rsKey],
         where,
         target,
-        method,
-        inhibit,
+        { method, inhibit, weight: vs.weight ?? 1 },
         inherited,
         ctx,
         report,
@@ -424,7 +435,10 @@ export function buildVirtualServer(
           inhibit: vs.sorry_server_inhibit ?? false,
         }
       : undefined,
-    delayLoopMs: inherited.delayLoopMs,
+    timing: timingOf(inherited),
+    inhibitOnFailure: inhibit,
+    weight: vs.weight ?? 1,
+    snmpName: vs.snmp_name,
     realServers,
     source: report.at(base, 'key'),
   };
@@ -473,8 +487,7 @@ function buildRealServer(
   at: PathSegment[],
   vsWhere: string,
   target: VirtualServerTarget,
-  vsMethod: LvsMethod,
-  vsInhibit: boolean,
+  vsDefaults: { method: LvsMethod; inhibit: boolean; weight: number },
   parent: Inherited,
   ctx: LvsContext,
   report: Reporter,
@@ -518,15 +531,18 @@ function buildRealServer(
   return {
     address: hp.address,
     port,
-    weight: r.weight ?? 1,
-    method: r.lvs_method ?? r.lb_kind ?? vsMethod,
+    weight: r.weight ?? vsDefaults.weight,
+    method: r.lvs_method ?? r.lb_kind ?? vsDefaults.method,
     notifyUp: r.notify_up,
     notifyDown: r.notify_down,
     upperThreshold: r.uthreshold ?? 0,
     lowerThreshold: r.lthreshold ?? 0,
-    inhibitOnFailure: r.inhibit_on_failure ?? vsInhibit,
+    inhibitOnFailure: r.inhibit_on_failure ?? vsDefaults.inhibit,
     alpha: inherited.alpha,
     checkers,
+    timing: timingOf(inherited),
+    virtualhost: r.virtualhost,
+    snmpName: r.snmp_name,
     source: report.at(at, 'key'),
   };
 }
