@@ -1291,7 +1291,8 @@ export class Daemon {
       };
     });
     const receivers = [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()]);
-    const groupStates = new Map(this.syncGroups.report().map((g) => [g.name, g.state]));
+    const groupStates = new Map(this.syncGroups.report().map((s) => [s.name, s.state]));
+    const g = this.config.globalDefs;
     return snmpView(sources, receivers, {
       version: `vipd ${version}`,
       routerId: this.config.globalDefs.routerId ?? hostname(),
@@ -1301,6 +1302,12 @@ export class Daemon {
       traps: this.config.globalDefs.snmp?.traps ?? false,
       ifindexOf: (ifname) => this.interfaces.get(ifname)?.index ?? 0,
       check: this.config.globalDefs.snmp?.checker ? checkView(this.config, this.lb?.report() ?? []) : undefined,
+      globals: {
+        lvsFlush: g.lvs.flushAtStart,
+        lvsFlushOnStop: g.lvs.flushOnStop,
+        netNamespace: g.netNamespace,
+        dynamicInterfaces: g.dynamicInterfaces,
+      },
     });
   }
 

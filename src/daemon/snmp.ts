@@ -3,10 +3,12 @@
  * running instances and load balancer at each request, and the agent started when global_defs enables a MIB.
  */
 
+import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
-import type { GlobalDefs, VipdConfig } from '../core/config/model.js';
+import type { GlobalDefs, VipdConfig, VirtualServerConfig } from '../core/config/model.js';
 import type { IpvsCounters } from '../core/ipvs/table.js';
 import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type { AddressSpec } from '../core/ports.js';
@@ -99,6 +101,7 @@ export function snmpView(
     traps: boolean;
     ifindexOf: (ifname: string) => number;
     check?: CheckView | undefined;
+    globals: SnmpView['globals'];
   },
 ): SnmpView {
   const routerDrop = (reason: 'checksum' | 'version' | 'vrid') =>
@@ -113,6 +116,7 @@ export function snmpView(
     ifindexOf: o.ifindexOf,
     routerDrops: { checksum: routerDrop('checksum'), version: routerDrop('version'), vrid: routerDrop('vrid') },
     check: o.check,
+    globals: o.globals,
   };
 }
 
@@ -141,6 +145,26 @@ function sum(all: readonly (IpvsCounters | undefined)[]): IpvsCounters | undefin
 }
 
 /**
+ * A command as keepalived shows it: its program by the real path it runs (found on PATH, links resolved), as
+ * keepalived resolves a script when it loads it.
+ */
+function realCommand(argv: string[] | undefined): string[] | undefined {
+  const [program, ...rest] = argv ?? [];
+  if (program === undefined) return argv;
+  let found = program;
+  if (!program.includes('/')) {
+    const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+    found = dirs.map((d) => path.join(d, program)).find((p) => existsSync(p)) ?? program;
+  }
+  try {
+    found = realpathSync(found);
+  } catch {
+    // not there (yet): shown as written
+  }
+  return [found, ...rest];
+}
+
+/**
  * The load balancer as KEEPALIVED-MIB's checker part sees it: the virtual servers in the order of the configuration,
  * each with its sorry server first, states from the load balancer and counters from its last read of the kernel
  * (at most its re-check interval old).
@@ -153,8 +177,18 @@ export function checkView(config: VipdConfig, reports: readonly VirtualServerRep
     syncDaemon: lvs.syncDaemon,
     timeouts: lvs.timeouts,
     routerId: config.globalDefs.routerId ?? hostname(),
-    virtualServers: config.virtualServers.map((vs): SnmpVirtualServer => {
-      const r = byName.get(vs.name);
+    virtualServers: config.virtualServers.map((written): SnmpVirtualServer => {
+      const r = byName.get(written.name);
+      const vs: VirtualServerConfig = {
+        ...written,
+        quorumUp: realCommand(written.quorumUp),
+        quorumDown: realCommand(written.quorumDown),
+        realServers: written.realServers.map((rs) => ({
+          ...rs,
+          notifyUp: realCommand(rs.notifyUp),
+          notifyDown: realCommand(rs.notifyDown),
+        })),
+      };
       const destCounters = (address: string, port: number) =>
         sum(
           (r?.services ?? []).map(

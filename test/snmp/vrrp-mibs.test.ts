@@ -76,6 +76,7 @@ function view(): SnmpView {
   });
   return {
     version: 'vipd test',
+    globals: { lvsFlush: false, lvsFlushOnStop: false, dynamicInterfaces: false },
     routerId: 'r1',
     instances: [instance(0, 'MASTER'), instance(1, 'BACKUP')],
     staticAddresses: config.staticAddresses,

@@ -4,9 +4,7 @@
  * the IPVS sync daemon and timeouts, and the notifications of a real server's and a quorum's change. Values and
  * encodings follow what keepalived 2.2.7 answers for the same configuration (its check_snmp.c, checked by walking
  * both under one snmpd): an InetAddress as its raw octets, times in seconds and in microseconds, a timing not written
- * as 0. Where keepalived 2.2.7's answer is a bug, vipd answers what the MIB means, and says so here:
- * virtualServerStatus (keepalived never sets it: always false) is true while the service is in the kernel's table.
- * Pure: a view in, the objects sorted by OID out, rebuilt per request.
+ * as 0, a command as its words quoted. Pure: a view in, the objects sorted by OID out, rebuilt per request.
  */
 import { parseAddress } from '../codec/ip-address.js';
 import type {
@@ -21,7 +19,7 @@ import type { IpvsCounters } from '../ipvs/table.js';
 import { SERVICE_FLAGS } from '../ipvs/table.js';
 import type { Family } from '../ports.js';
 import { compareOids, type Oid, oid, TYPE, type VarBind } from './agentx.js';
-import { counter, counter64, gauge, inetType, int, octets, truth } from './values.js';
+import { commandText, counter, counter64, gauge, inetType, int, octets, truth } from './values.js';
 
 export const CHECK_SUBTREE = oid('1.3.6.1.4.1.9586.100.5.3');
 
@@ -63,15 +61,13 @@ const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed'
 const METHOD: Readonly<Record<string, number>> = { NAT: 1, DR: 2, TUN: 3 };
 const TUNNEL_TYPE: Readonly<Record<string, number>> = { ipip: 1, gue: 2, gre: 3 };
 const TUNNEL_CSUM: Readonly<Record<string, number>> = { nocsum: 1, csum: 2, remcsum: 3 };
-/** keepalived's per-server default of smtp_alert: off for a virtual server, on for a real server. */
-const SMTP_ALERT = { virtual: false, real: true } as const;
+/** keepalived's per-server default of smtp_alert: off for a virtual server and a sorry server, on for a real server. */
+const SMTP_ALERT = { virtual: false, real: true, sorry: false } as const;
 
 const bytes = (address: string): Uint8Array => parseAddress(address);
 const familyOf = (address: string): Family => (address.includes(':') ? 6 : 4);
 const seconds = (ms: number | undefined) => Math.floor((ms ?? 0) / 1000);
 const micros = (ms: number | undefined) => Math.round((ms ?? 0) * 1000);
-/** keepalived's command text: the argv joined by spaces. */
-const commandText = (argv: readonly string[]) => argv.join(' ');
 
 function vsType(c: VirtualServerConfig): number {
   return c.target.kind === 'fwmark' ? 1 : c.target.kind === 'address' ? 2 : 3;
@@ -180,12 +176,16 @@ function virtualServerTable(view: CheckView): VarBind[] {
     if (c.virtualhost !== undefined) out.push(octets(at(12), c.virtualhost));
     out.push(truth(at(13), c.persistenceTimeoutS > 0));
     if (c.persistenceTimeoutS > 0) out.push(gauge(at(14), c.persistenceTimeoutS));
-    // The granularity as keepalived holds it: an IPv4 netmask's four octets, an IPv6 prefix length.
-    if (c.family === 4) {
+    // The granularity as keepalived holds it (all ones unless written), as an IPv4 netmask's four octets and as an
+    // IPv6 prefix length: both for a fwmark or a group, which have no address of their own.
+    const granularity = (c.persistenceGranularity ?? 0xffffffff) >>> 0;
+    const addressFamily = t.kind === 'address' ? c.family : undefined;
+    if (addressFamily !== 6) {
       const mask = Buffer.alloc(4);
-      mask.writeUInt32BE((c.persistenceGranularity ?? 0) >>> 0);
+      mask.writeUInt32BE(granularity);
       out.push(octets(at(15), mask));
-    } else out.push(gauge(at(51), c.persistenceGranularity ?? 0));
+    }
+    if (addressFamily !== 4) out.push(gauge(at(51), granularity));
     out.push(gauge(at(16), seconds(c.timing.delayLoopMs)), truth(at(17), c.haSuspend));
     out.push(truth(at(18), c.alpha), truth(at(19), c.omega));
     const reals = v.reals.filter((r) => r.config);
@@ -240,7 +240,7 @@ function realServerTable(view: CheckView): VarBind[] {
       out.push(truth(at(42), c?.alpha ?? false));
       const t: CheckerTiming = c?.timing ?? { delayLoopMs: 0, connectTimeoutMs: 0 };
       out.push(...timing(at, t, { retry: 43, delayBeforeRetry: 44, warmup: 45, delayLoop: 46 }));
-      out.push(truth(at(47), SMTP_ALERT.real));
+      out.push(truth(at(47), c ? SMTP_ALERT.real : SMTP_ALERT.sorry));
       out.push(...timing(at, t, { delayBeforeRetryUsec: 48, warmupUsec: 49, delayLoopUsec: 50, connTimeoutUsec: 51 }));
       out.push(...tunnel(at, method, 52));
       if (c?.snmpName !== undefined) out.push(octets(at(55), c.snmpName));

@@ -26,3 +26,11 @@ export const ipAddress = (o: Oid, text: string): VarBind => ({
 export const truth = (o: Oid, v: boolean): VarBind => int(o, v ? 1 : 2);
 /** InetAddressType: ipv4(1), ipv6(2). */
 export const inetType = (family: 4 | 6): number => (family === 4 ? 1 : 2);
+
+/**
+ * A command as keepalived prints it (cmd_str_r): each word in single quotes, but a first word that is only a
+ * redirection (`<FILE`, `>FILE`, a test for a file).
+ */
+export function commandText(argv: readonly string[]): string {
+  return argv.map((w, i) => (i === 0 && (w.startsWith('<') || w.startsWith('>')) ? w : `'${w}'`)).join(' ');
+}

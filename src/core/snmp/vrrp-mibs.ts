@@ -13,7 +13,7 @@ import type { AddressSpec } from '../ports.js';
 import type { VrrpState } from '../vrrp/types.js';
 import { compareOids, type Oid, oid, TYPE, type VarBind } from './agentx.js';
 import { CHECK_SUBTREE, type CheckView, checkMibObjects } from './check-mib.js';
-import { counter, counter64, gauge, inetType, int, ipAddress, octets, ticks, truth } from './values.js';
+import { commandText, counter, counter64, gauge, inetType, int, ipAddress, octets, ticks, truth } from './values.js';
 
 export const SUBTREES = {
   keepalivedGlobal: oid('1.3.6.1.4.1.9586.100.5.1'),
@@ -85,6 +85,13 @@ export interface SnmpView {
   routerDrops: { checksum: number; version: number; vrid: number };
   /** The load balancer, when the checker part is served. */
   check?: CheckView | undefined;
+  /** The global_defs settings KEEPALIVED-MIB's global part shows. */
+  globals: {
+    lvsFlush: boolean;
+    lvsFlushOnStop: false | 'all' | 'vs';
+    netNamespace?: string | undefined;
+    dynamicInterfaces: boolean;
+  };
 }
 
 const KEEPALIVED_STATE: Readonly<Record<VrrpState, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3 };
@@ -104,9 +111,35 @@ const ZERO_ADDRESS = { 4: '0.0.0.0', 6: '::' } as const;
 /** InetScopeType: global(14), link(2), host(1) as keepalived maps the kernel's scopes. */
 const SCOPE: Readonly<Record<string, number>> = { global: 14, site: 5, link: 2, host: 1, nowhere: 0 };
 
+/**
+ * KEEPALIVED-MIB's global part as keepalived answers it. vipd sends no e-mail: the mail objects are those of a
+ * keepalived without smtp_server (no address: type 2 and four zero octets, as keepalived answers then; alerts unset).
+ */
 function keepalivedGlobal(view: SnmpView): VarBind[] {
   const g = SUBTREES.keepalivedGlobal;
-  return [octets([...g, 1, 0], view.version), octets([...g, 2, 0], view.routerId)];
+  const at = (...leaf: number[]) => [...g, ...leaf, 0];
+  const s = view.globals;
+  const UNSET = 3;
+  return [
+    octets(at(1), view.version),
+    octets(at(2), view.routerId),
+    int(at(3, 1), 2),
+    octets(at(3, 2), new Uint8Array(4)),
+    gauge(at(3, 3), 0),
+    gauge(at(3, 6), 0),
+    truth(at(3, 7), true),
+    int(at(3, 8), UNSET),
+    int(at(3, 9), UNSET),
+    int(at(3, 10), UNSET),
+    truth(at(4), view.traps),
+    int(at(5), 1), // linkBeat: netlink (vipd follows links by netlink; keepalived's polling is 2)
+    truth(at(6), s.lvsFlush),
+    truth(at(7), true), // ipvs64BitStats: vipd reads the 64-bit counters
+    octets(at(8), s.netNamespace ?? ''),
+    truth(at(9), false), // D-Bus
+    truth(at(10), s.dynamicInterfaces),
+    int(at(11), s.lvsFlushOnStop === 'all' ? 1 : s.lvsFlushOnStop === 'vs' ? 3 : 2),
+  ];
 }
 
 function keepalivedVrrp(view: SnmpView): VarBind[] {
@@ -219,7 +252,7 @@ function notifies(n: NotifyScripts, columns: ScriptColumns): [number, string][] 
   const out: [number, string][] = [];
   for (const [key, column] of Object.entries(columns) as [keyof ScriptColumns, number][]) {
     const argv = key === 'deleted' ? n.deleted?.argv : n[key];
-    if (argv) out.push([column, argv.map((w) => `'${w}'`).join(' ')]);
+    if (argv) out.push([column, commandText(argv)]);
   }
   return out;
 }

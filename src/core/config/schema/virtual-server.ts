@@ -528,9 +528,21 @@ function buildRealServer(
       checkers.push(...c);
     });
   }
+  // keepalived 2.2.7: a fwmark service's real server has no port ("has port specified - clearing"); its checkers
+  // still connect to the port written.
+  let tablePort = port;
+  if (target.kind === 'fwmark' && port !== 0) {
+    report.lenient(
+      at,
+      'key',
+      `real_server ${key} of ${vsWhere}: a fwmark service's real servers take no port: keepalived 2.2.7 clears it ` +
+        '(its checkers still use it), and so does vipd',
+    );
+    tablePort = 0;
+  }
   return {
     address: hp.address,
-    port,
+    port: tablePort,
     weight: r.weight ?? vsDefaults.weight,
     method: r.lvs_method ?? r.lb_kind ?? vsDefaults.method,
     notifyUp: r.notify_up,
