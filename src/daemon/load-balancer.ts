@@ -136,6 +136,14 @@ export class LoadBalancer {
     const t = this.lvs.timeouts;
     if (t) await this.edges.ipvs.setTimeouts({ tcp: t.tcp ?? 0, tcpFin: t.tcpFin ?? 0, udp: t.udp ?? 0 });
     await this.recheck();
+    // rs_init_notifies: keepalived notifies each real server it starts alive (one whose checkers have not failed).
+    if (this.lvs.rsInitNotifies) {
+      for (const m of this.managed.values()) {
+        m.state.reals.forEach((st, index) => {
+          if (isAlive(st)) this.notify(m, { kind: 'real-server', index, up: true }, 'started alive');
+        });
+      }
+    }
     for (const m of this.managed.values()) this.startCheckers(m);
     this.syncFollows = this.lvs.syncDaemon?.instance;
     if (this.lvs.syncDaemon && this.syncFollows === undefined) {

@@ -29,6 +29,15 @@ const first = (c: VipdConfig) => c.instances[0];
 
 export const LENIENT_CASES: LenientCase[] = [
   {
+    name: 'a deprecated keyword is read under its current name (vmac_garp_intvl is garp_extra_if)',
+    text: instance('  vmac_garp_intvl 10\n  priority 100'),
+    keepalived: /Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"/,
+    line: 4,
+    warning: /vmac_garp_intvl is keepalived's deprecated name of garp_extra_if: read as garp_extra_if/,
+    model: (c) => first(c)?.garpExtraIf,
+    expected: { all: false, intervalMs: 10000 },
+  },
+  {
     name: 'vrf beside interface is ignored',
     text: instance('  vrf red\n  priority 100'),
     keepalived: /Cannot specify VRF interface and interface - ignoring/,

@@ -118,6 +118,7 @@ describe('virtual_server: keepalived.conf and YAML to one model', () => {
     const c = r.config as VipdConfig;
     expect(noSource(c.globalDefs.lvs)).toEqual({
       flushAtStart: true,
+      rsInitNotifies: false,
       flushOnStop: 'vs',
       timeouts: { tcp: 900, tcpFin: 30, udp: 300 },
       syncDaemon: {

@@ -217,6 +217,17 @@ describe('LoadBalancer on a fake IPVS', () => {
     expect([...w.checks.values()].every((c) => c.running)).toBe(true);
   });
 
+  it('rs_init_notifies: each real server up at start is notified up (notify_up, the FIFO line), as keepalived', async () => {
+    const quiet = world(configOf(WEB()));
+    await quiet.lb.start(() => false);
+    expect(quiet.scripts).toEqual([]);
+    const w = world(configOf(WEB(), 'global_defs:\n  rs_init_notifies: true\n'));
+    await w.lb.start(() => false);
+    expect(w.scripts).toEqual(['/bin/rs-up 11']);
+    expect(w.fifo.filter((l) => l.startsWith('RS '))).toHaveLength(3);
+    expect(w.fifo[0]).toBe('RS [10.0.0.11]:tcp:80 [10.0.0.100]:tcp:80 UP\n');
+  });
+
   it('a kernel without IPVS stops the start with the reason', async () => {
     const w = world(configOf(WEB()));
     w.ipvs.list = async () => {

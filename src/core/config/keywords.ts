@@ -55,7 +55,27 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 ]);
 
 /** global_defs keywords (VRRP, process and notification side). */
-export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set(['json_version']);
+export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
+  'json_version',
+  'nftables_ipvs',
+  'nftables_ipvs_priority',
+  'nftables_ipvs_start_fwmark',
+]);
+
+/**
+ * keepalived 2.2.7's deprecated names, by context: read as the current keyword, with a lenient warning (keepalived
+ * says "deprecated - please use ..." and reads them so).
+ */
+export const DEPRECATED_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  global_defs: {
+    vrrp_rlimit_rtime: 'vrrp_rlimit_rttime',
+    checker_rlimit_rtime: 'checker_rlimit_rttime',
+    bfd_rlimit_rtime: 'bfd_rlimit_rttime',
+    lvs_process_name: 'checker_process_name',
+    vrrp_vmac_garp_intvl: 'vrrp_garp_extra_if',
+  },
+  vrrp_instance: { vmac_garp_intvl: 'garp_extra_if' },
+};
 
 /** keepalived keywords newer than 2.2.7 (2.2.7 itself says "Unknown keyword"): refused with that said. */
 export const NEWER_THAN_2_2_7: ReadonlySet<string> = new Set(['timer_expired_backup', 'auth_hmac', 'json_version']);
@@ -194,6 +214,7 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
       'smtp_alert_vrrp',
       'smtp_alert_checker',
       'no_email_faults',
+      'no_checker_emails',
     ),
     ...why(
       'LVS',
@@ -237,6 +258,12 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
       'vrrp_netlink_cmd_rcv_bufs_force',
       'vrrp_netlink_monitor_rcv_bufs',
       'vrrp_netlink_monitor_rcv_bufs_force',
+      'lvs_netlink_cmd_rcv_bufs',
+      'lvs_netlink_cmd_rcv_bufs_force',
+      'lvs_netlink_monitor_rcv_bufs',
+      'lvs_netlink_monitor_rcv_bufs_force',
+      'process_monitor_rcv_bufs',
+      'process_monitor_rcv_bufs_force',
     ),
     ...why(
       'vipd always checks a configuration before a reload, and keeps the running one when it is broken',

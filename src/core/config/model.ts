@@ -654,6 +654,8 @@ export interface LvsSyncDaemonConfig {
 export interface LvsGlobals {
   /** `lvs_flush`: empty IPVS at start-up. */
   flushAtStart: boolean;
+  /** `rs_init_notifies`: each real server up at start-up is notified up (notify_up, FIFO, SNMP), as keepalived. */
+  rsInitNotifies: boolean;
   /** `checker_log_all_failures`: the default of every real server checker's log_all_failures. */
   checkerLogAllFailures?: boolean | undefined;
   /** `lvs_flush_onstop [VS]`: flush all of IPVS at stop, or (VS) remove each of vipd's services whole. */

@@ -11,7 +11,7 @@
  * - commands `notify_master "/x.sh a b"` → `"/x.sh a b"`, for command.ts to split.
  */
 
-import { notUsedMessage } from '../keywords.js';
+import { DEPRECATED_NAMES, notUsedMessage } from '../keywords.js';
 import type { PathSegment } from '../schema/index.js';
 import { COMMANDS, type Context, ruleFor, SYNC_GROUP_FLAGS, TEXT_VALUES } from './grammar.js';
 
@@ -133,7 +133,14 @@ export function mapStatements(
   const mapBody = (body: readonly Statement[], ctx: Context, obj: Tree, path: readonly PathSegment[]): void => {
     for (const st of body) {
       const kwTok = st.keyword;
-      const kw = kwTok.value;
+      const renamed = DEPRECATED_NAMES[ctx]?.[kwTok.value];
+      if (renamed) {
+        lenient(
+          kwTok.pos,
+          `${kwTok.value} is keepalived's deprecated name of ${renamed}: read as ${renamed}, as keepalived 2.2.7 does`,
+        );
+      }
+      const kw = renamed ?? kwTok.value;
       const rule = ruleFor(ctx, kw);
       const here = [...path, kw];
       if (rule?.kind === 'ignored') {

@@ -793,6 +793,7 @@ export function numberToIpv4(n: number): string {
 /** The LVS keywords of global_defs. */
 export const lvsGlobalFields = {
   lvs_flush: flag,
+  rs_init_notifies: flag,
   checker_log_all_failures: flag,
   lvs_flush_onstop: z.union([z.null(), z.boolean(), z.string()], { error: 'must be true, false or VS' }),
   lvs_flush_on_stop: z.union([z.null(), z.boolean(), z.string()], { error: 'must be true, false or VS' }),
@@ -804,6 +805,7 @@ export const lvsGlobalFields = {
 
 type RawLvsGlobals = Partial<{
   lvs_flush: boolean;
+  rs_init_notifies: boolean;
   checker_log_all_failures: boolean;
   lvs_flush_onstop: string | boolean | null;
   lvs_flush_on_stop: string | boolean | null;
@@ -844,6 +846,7 @@ export function buildLvsGlobals(g: RawLvsGlobals, report: Reporter): LvsGlobals 
   }
   return {
     flushAtStart: g.lvs_flush ?? false,
+    rsInitNotifies: g.rs_init_notifies ?? false,
     flushOnStop,
     checkerLogAllFailures: g.checker_log_all_failures,
     timeouts,
