@@ -231,6 +231,20 @@ export class UmlLab {
   }
 }
 
+/** The lab's shell helpers (uml/lab-lib.sh) sourced before each command; `lab` is read when a command runs. */
+const LAB_LIB = path.join(path.dirname(new URL(import.meta.url).pathname), 'uml/lab-lib.sh');
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+export function labShell(lab: () => UmlLab) {
+  const prefix = () => `W=${lab().work} REPO=${REPO}; source ${LAB_LIB}`;
+  return {
+    /** stdout of a script that must succeed. */
+    sh: (script: string, timeoutMs?: number) => lab().sh(`${prefix()}\n${script}`, timeoutMs),
+    /** Polls a condition until it holds (bounded). */
+    waitFor: (condition: string, timeoutMs: number) => lab().waitFor(`${prefix()}; ${condition}`, timeoutMs),
+  };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

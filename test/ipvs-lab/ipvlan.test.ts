@@ -5,13 +5,8 @@
  * master dies, both ways round.
  */
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRunUmlLab, UmlLab } from '../helpers/uml-lab.js';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const LIB = path.join(REPO, 'test/helpers/uml/lab-lib.sh');
+import { canRunUmlLab, labShell, UmlLab } from '../helpers/uml-lab.js';
 
 /** One instance with an ipvlan; `n` tells one director's addresses from the other's. */
 const config = (vrid: number, n: number, priority: number) => `global_defs {
@@ -31,10 +26,7 @@ vrrp_instance VI_1 {
 
 describe.skipIf(!canRunUmlLab())('use_ipvlan, vipd and keepalived 2.2.7 alike (user-mode Linux)', () => {
   let lab: UmlLab;
-  const sh = (script: string, timeoutMs?: number) =>
-    lab.sh(`W=${lab.work} REPO=${REPO}; source ${LIB}\n${script}`, timeoutMs);
-  const waitFor = (condition: string, timeoutMs: number) =>
-    lab.waitFor(`W=${lab.work}; source ${LIB}; ${condition}`, timeoutMs);
+  const { sh, waitFor } = labShell(() => lab);
 
   beforeAll(async () => {
     lab = await UmlLab.boot();

@@ -6,13 +6,9 @@
  * same notification and answer the same walk again.
  */
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRunUmlLab, UmlLab } from '../helpers/uml-lab.js';
+import { canRunUmlLab, labShell, UmlLab } from '../helpers/uml-lab.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const LIB = path.join(REPO, 'test/helpers/uml/lab-lib.sh');
 const SOCKET = '/run/agentx.sock';
 const SUBTREES = ['.1.3.6.1.4.1.9586.100.5.1', '.1.3.6.1.4.1.9586.100.5.3'];
 
@@ -100,10 +96,7 @@ virtual_server fwmark 9 {
 
 describe.skipIf(!canRunUmlLab())('SNMP: the checker MIB as keepalived 2.2.7 serves it (user-mode Linux)', () => {
   let lab: UmlLab;
-  const sh = (script: string, timeoutMs?: number) =>
-    lab.sh(`W=${lab.work} REPO=${REPO}; source ${LIB}\n${script}`, timeoutMs);
-  const waitFor = (condition: string, timeoutMs: number) =>
-    lab.waitFor(`W=${lab.work}; source ${LIB}; ${condition}`, timeoutMs);
+  const { sh, waitFor } = labShell(() => lab);
 
   beforeAll(async () => {
     lab = await UmlLab.boot();

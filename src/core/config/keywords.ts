@@ -200,7 +200,7 @@ export const NOT_USED_BY_VIPD: Readonly<Record<KeywordContext, ReadonlyMap<strin
   top: new Map([
     ...why('LVS', 'net_namespace_ipvs'),
     ...why(PROCESS, 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time'),
-    ...why(LINKS, 'linkbeat_interfaces'),
+    ...why(LINKS, 'linkbeat_interfaces', 'linkbeat_use_polling'),
   ]),
   global_defs: new Map([
     ...why(
