@@ -4,6 +4,7 @@
  * core and never the daemon.
  */
 import type { CheckSpec, ScriptUser } from './checks/spec.js';
+import type { MarkElement } from './ipvs/group-marks.js';
 import type { IpvsOp } from './ipvs/reconcile.js';
 import type { IpvsService, IpvsTimeouts, SyncDaemonSpec } from './ipvs/table.js';
 import type { Clock, Millis } from './time.js';
@@ -207,6 +208,23 @@ export interface FirewallPort {
   /** Replaces the whole set of addresses input to which is dropped (a table of another name is removed first). */
   dropTo(addresses: readonly { family: Family; address: string }[], settings: FirewallSettings): Promise<void>;
   /** Removes vipd's rules altogether. */
+  remove(): Promise<void>;
+}
+
+/** nftables_ipvs's table: where its marks go, and whether its maps and rules carry counters. */
+export interface GroupMarkSettings {
+  table: string;
+  priority: number;
+  counters: boolean;
+}
+
+/** nftables_ipvs: the rules that mark traffic to the ranges of virtual_server_groups (nftables). */
+export interface GroupMarkPort {
+  /** Replaces vipd's marking table(s) whole with these elements (a table of another name is removed in the same step). */
+  mark(elements: readonly MarkElement[], settings: GroupMarkSettings): Promise<void>;
+  /** Whether the kernel still holds what the last `mark` put there (false: deleted or changed by hand). */
+  intact(): Promise<boolean>;
+  /** Removes vipd's marking table(s). */
   remove(): Promise<void>;
 }
 
@@ -417,6 +435,8 @@ export interface DaemonEdges extends SocketEdges {
   sysctl?: SysctlPort | undefined;
   /** no_accept's drop rules. */
   firewall?: FirewallPort | undefined;
+  /** nftables_ipvs's marking rules. */
+  groupMarks?: GroupMarkPort | undefined;
   /** vrrp_priority, vrrp_rt_priority, max_auto_priority...: asked for only by a configuration that has some. */
   scheduling?: ProcessSchedulingPort | undefined;
   /** Hears of routes and rules deleted in the kernel; asked for only by a configuration that has some. */

@@ -157,6 +157,7 @@ export class Daemon {
       edges.vmacs,
       edges.sysctl,
       edges.firewall,
+      edges.groupMarks,
     );
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
     this.linkDebounce = new LinkDebounce(new Map(Object.entries(config.globalDefs.linkDelays)), {

@@ -7,6 +7,7 @@
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
 import { addressKey } from '../core/config/vip.js';
+import type { MarkElement } from '../core/ipvs/group-marks.js';
 import type { IpvsOp } from '../core/ipvs/reconcile.js';
 import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
 import type {
@@ -14,6 +15,8 @@ import type {
   AddressSpec,
   FirewallPort,
   FirewallSettings,
+  GroupMarkPort,
+  GroupMarkSettings,
   IpvsPort,
   RouteSpec,
   RoutingPort,
@@ -129,6 +132,8 @@ export class KernelLedger {
   private readonly vmacs: OwnedObjects<VmacSpec>;
   /** Whether vipd's no_accept table is in the kernel (removed at the end). */
   private firewallInstalled = false;
+  /** Whether nftables_ipvs's marking tables are in the kernel (removed with vipd's IPVS services). */
+  private groupMarksInstalled = false;
   /** Kernel parameters vipd changed: the value before, and who needs the change (restored when nobody does). */
   private readonly sysctls = new Map<string, { before: string; holders: Set<string> }>();
   /** IPVS services vipd programmed (or took over at start-up), by serviceId, with their keys. */
@@ -142,6 +147,7 @@ export class KernelLedger {
     vmacPort?: VmacPort,
     private readonly sysctl?: SysctlPort,
     private readonly firewall?: FirewallPort,
+    private readonly groupMarks?: GroupMarkPort,
   ) {
     this.addresses = new OwnedObjects<AddressSpec>(
       {
@@ -211,7 +217,31 @@ export class KernelLedger {
   }
 
   /** Removes every service vipd owns (the kernel removes their destinations), or flushes all of IPVS. */
+  /**
+   * nftables_ipvs: traffic to these ranges is marked from now on (none: vipd's marking tables go). Throws on
+   * failure.
+   */
+  async markGroups(elements: readonly MarkElement[], settings: GroupMarkSettings): Promise<void> {
+    if (elements.length === 0) return this.unmarkGroups();
+    if (!this.groupMarks) throw new Error('no group marking port');
+    this.groupMarksInstalled = true; // set first: a half-applied transaction is still removed at the end
+    await this.groupMarks.mark(elements, settings);
+  }
+
+  /** Whether the marking tables are as vipd put them (true when vipd has none). */
+  async groupMarksIntact(): Promise<boolean> {
+    return !this.groupMarksInstalled || (await this.groupMarks?.intact()) !== false;
+  }
+
+  private async unmarkGroups(): Promise<void> {
+    if (!this.groupMarksInstalled) return;
+    await this.groupMarks?.remove();
+    this.groupMarksInstalled = false;
+  }
+
   async releaseIpvs(flushAll = false): Promise<void> {
+    // Marks first: packets stop going to the services before these go.
+    await this.unmarkGroups().catch((err: unknown) => this.log.error({ err }, 'cannot remove the nftables_ipvs table'));
     if (!this.ipvs) return;
     if (flushAll) {
       await this.ipvs.flush().catch((err: unknown) => this.log.error({ err }, 'cannot flush IPVS'));

@@ -17,6 +17,7 @@ import type {
   VirtualServerConfig,
   VirtualServerGroupConfig,
 } from '../core/config/model.js';
+import { assignGroupMarks, type GroupMarks, markElements } from '../core/ipvs/group-marks.js';
 import { type IpvsOp, reconcile } from '../core/ipvs/reconcile.js';
 import { type IpvsService, type ServiceKey, type SyncDaemonSpec, serviceId } from '../core/ipvs/table.js';
 import {
@@ -111,6 +112,10 @@ export class LoadBalancer {
   private lastTable = new Map<string, IpvsService>();
   /** track_file names to paths (FILE_CHECK). */
   private trackFiles: Map<string, string>;
+  /** nftables_ipvs: the marks of the groups served by one. */
+  private marks: GroupMarks;
+  /** The marking last put in the kernel (elements and settings), to apply a change only. */
+  private markedAs: string | undefined;
 
   constructor(
     config: VipdConfig,
@@ -123,6 +128,7 @@ export class LoadBalancer {
       this.managed.set(virtualServerId(vs), managedFor(vs));
     }
     this.trackFiles = new Map(config.trackFiles.map((f) => [f.name, f.path]));
+    this.marks = assignGroupMarks(config.virtualServers, this.groups, this.lvs.groupMarking);
     this.recheckTimer = edges.createTimer(() => void this.recheck());
   }
 
@@ -197,6 +203,7 @@ export class LoadBalancer {
     await Promise.allSettled(stops);
     const oldSync = JSON.stringify(this.lvs.syncDaemon ?? null);
     this.lvs = next.globalDefs.lvs;
+    this.marks = assignGroupMarks(next.virtualServers, this.groups, this.lvs.groupMarking, this.marks);
     await this.recheck();
     for (const m of this.managed.values()) this.startCheckers(m);
     if (JSON.stringify(this.lvs.syncDaemon ?? null) !== oldSync) {
@@ -240,7 +247,7 @@ export class LoadBalancer {
   /** For status and metrics: each virtual server with its real servers and the kernel's counters. */
   report(): VirtualServerReport[] {
     return [...this.managed.values()].map((m) => {
-      const services = desiredServices(m.config, m.state, this.groups);
+      const services = desiredServices(m.config, m.state, this.groups, this.marks);
       return {
         name: m.config.name,
         protocol: m.config.protocol,
@@ -386,11 +393,14 @@ export class LoadBalancer {
     for (const e of events) this.notify(m, e, reason);
     let ops: IpvsOp[];
     if (events.some((e) => e.kind === 'quorum')) {
-      ops = reconcile(desiredServices(m.config, state, this.groups), desiredServices(m.config, previous, this.groups));
+      ops = reconcile(
+        desiredServices(m.config, state, this.groups, this.marks),
+        desiredServices(m.config, previous, this.groups, this.marks),
+      );
     } else {
       const before = realServerRow(m.config, previous, i);
       const after = realServerRow(m.config, state, i);
-      ops = serviceKeys(m.config, this.groups).flatMap((key): IpvsOp[] => {
+      ops = serviceKeys(m.config, this.groups, this.marks).flatMap((key): IpvsOp[] => {
         if (after && !before) return [{ op: 'add-dest', key, dest: destIn(key, after) }];
         if (before && !after) {
           const { address, port } = destIn(key, before);
@@ -452,19 +462,41 @@ export class LoadBalancer {
   recheck(): Promise<void> {
     return this.enqueue(async () => {
       if (this.stopped) return;
-      const desired = [...this.managed.values()].flatMap((m) => desiredServices(m.config, m.state, this.groups));
+      const desired = [...this.managed.values()].flatMap((m) =>
+        desiredServices(m.config, m.state, this.groups, this.marks),
+      );
       const actual = await this.edges.ipvs.list();
       this.lastTable = new Map(actual.map((s) => [serviceId(s.key), s]));
       const present = new Set(actual.map((s) => serviceId(s.key)));
       for (const s of desired) if (present.has(serviceId(s.key))) this.edges.ledger.claimIpvsService(s.key);
       const ops = reconcile(desired, actual, this.edges.ledger.ipvsServices());
-      if (ops.length > 0) {
-        this.log.info({ operations: ops.length }, 'IPVS brought in line with the configuration');
-        await this.applyAll(ops);
-      }
+      if (ops.length > 0) this.log.info({ operations: ops.length }, 'IPVS brought in line with the configuration');
+      // Services are there before traffic is marked for them, and marking stops before they go.
+      await this.applyAll(ops.filter((op) => op.op !== 'remove-service'));
+      await this.recheckMarks();
+      await this.applyAll(ops.filter((op) => op.op === 'remove-service'));
       await this.recheckSyncDaemons();
       if (!this.stopped) this.recheckTimer.armAt(this.edges.now() + RECHECK_MS);
     });
+  }
+
+  /** nftables_ipvs: the marking put in the kernel when it changed, or when it is no longer as vipd put it. */
+  private async recheckMarks(): Promise<void> {
+    const settings = this.lvs.groupMarking;
+    const elements = settings ? markElements(this.groups, this.marks) : [];
+    const wanted = JSON.stringify({ elements, settings });
+    if (wanted === this.markedAs && (await this.edges.ledger.groupMarksIntact())) return;
+    if (this.markedAs !== undefined && wanted === this.markedAs)
+      this.log.warn({ table: settings?.table }, 'nftables_ipvs table changed behind vipd: put back');
+    this.markedAs = undefined;
+    await this.edges.ledger.markGroups(elements, {
+      table: settings?.table ?? '',
+      priority: settings?.priority ?? 0,
+      counters: settings?.counters ?? false,
+    });
+    this.markedAs = wanted;
+    if (elements.length > 0)
+      this.log.info({ table: settings?.table, elements: elements.length }, 'nftables_ipvs marks set');
   }
 
   /**

@@ -8,7 +8,7 @@ import { createTimer, monotonicNow } from './hr-timer.js';
 import { createAddressPort, createLinkWatcher, createRoutingPort, createVmacPort } from './netlink/index.js';
 import { lazyIpvs } from './netlink/ipvs.js';
 import { watchRoutingDeletions } from './netlink/routing-events.js';
-import { nftables } from './nftables.js';
+import { nftables, nftablesGroupMarks } from './nftables.js';
 import { openNotifyFifo } from './notify-fifo.js';
 import { createProcessScheduling } from './process-scheduling.js';
 import { runScript } from './scripts.js';
@@ -29,6 +29,7 @@ export async function createRealEdges(log: Logger): Promise<DaemonEdges> {
     vmacs: createVmacPort(),
     sysctl: procSysctl,
     firewall: nftables,
+    groupMarks: nftablesGroupMarks,
     scheduling: createProcessScheduling((listener) => timers.onLate(listener)),
     watchRoutingDeletions: (listener) =>
       watchRoutingDeletions(listener, (err) => log.error({ err }, 'route watcher error')),

@@ -387,14 +387,35 @@ virtual_server 10.0.0.100 80 {
     expect(specs?.[1]).toMatchObject({ type: 'PING_CHECK', connectIp: 'fe80::9', bindto: 'fe80::1', bindIf: 'eth1' });
   });
 
-  it('the same service twice is refused', () => {
+  it('the same service twice is refused (keepalived would run both on one service)', () => {
     const twice = 'virtual_server 10.0.0.100 80 {\n}\nvirtual_server 10.0.0.100 80 {\n}\n';
     expect(conf(twice).errors.map(formatIssue)).toEqual([
-      '/etc/keepalived/keepalived.conf:3:1: virtual_server 10.0.0.100 80 is defined twice (first at line 1)',
+      '/etc/keepalived/keepalived.conf:3:1: virtual_server 10.0.0.100 80 UDP is the same service as the one at line 1',
     ]);
     const y = parseYamlConfig('virtual_server:\n  10.0.0.100 80: {}\n  10.0.0.100  80: {}\n', 'vipd.yaml');
     expect(y.errors.map(formatIssue)).toEqual([
       'vipd.yaml:3:3: virtual_server 10.0.0.100  80 (UDP) is the same service as the one at line 2',
+    ]);
+  });
+
+  it('twins of one address and port told apart by protocol, as keepalived runs them (DNS over UDP and TCP)', () => {
+    const twins = (second: string) =>
+      `virtual_server 10.0.0.53 53 {\n protocol UDP\n real_server 10.0.0.11 53 {\n }\n}\nvirtual_server 10.0.0.53 53 {\n${second}\n real_server 10.0.0.11 53 {\n }\n}\n`;
+    const r = conf(twins(' protocol TCP'));
+    expect(r.errors.map(formatIssue)).toEqual([]);
+    expect(r.config?.virtualServers.map((v) => [v.name, v.protocol, v.target])).toEqual([
+      ['10.0.0.53 53', 'UDP', { kind: 'address', address: '10.0.0.53', port: 53 }],
+      ['10.0.0.53 53 TCP', 'TCP', { kind: 'address', address: '10.0.0.53', port: 53 }],
+    ]);
+    // The same in YAML, the protocol in the name; a name and a protocol that disagree are refused.
+    const y = parseYamlConfig(
+      "virtual_server:\n  10.0.0.53 53:\n    protocol: UDP\n  '10.0.0.53 53 tcp':\n    lb_kind: NAT\n",
+      'vipd.yaml',
+    );
+    expect(y.config?.virtualServers.map((v) => v.protocol)).toEqual(['UDP', 'TCP']);
+    const bad = parseYamlConfig("virtual_server:\n  '10.0.0.53 53 tcp':\n    protocol: UDP\n", 'vipd.yaml');
+    expect(bad.errors.map(formatIssue)).toEqual([
+      'vipd.yaml:3:15: virtual_server 10.0.0.53 53 tcp is named TCP but says protocol UDP',
     ]);
   });
 });

@@ -55,12 +55,7 @@ export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
 ]);
 
 /** global_defs keywords (VRRP, process and notification side). */
-export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set([
-  'json_version',
-  'nftables_ipvs',
-  'nftables_ipvs_priority',
-  'nftables_ipvs_start_fwmark',
-]);
+export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set(['json_version']);
 
 /**
  * keepalived 2.2.7's deprecated names, by context: read as the current keyword, with a lenient warning (keepalived

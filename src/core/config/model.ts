@@ -663,4 +663,23 @@ export interface LvsGlobals {
   /** `lvs_timeouts` in seconds; unset ones are left as they are. */
   timeouts?: { tcp?: number | undefined; tcpFin?: number | undefined; udp?: number | undefined } | undefined;
   syncDaemon?: LvsSyncDaemonConfig | undefined;
+  /** `nftables_ipvs`: virtual_server_groups of address ranges served as fwmark services, marked by nftables. */
+  groupMarking?: GroupMarking | undefined;
+}
+
+/**
+ * `nftables_ipvs [TABLE]`, `nftables_ipvs_priority N`, `nftables_ipvs_start_fwmark N` (keepalived 2.2.7): a
+ * virtual server on a group of address ranges is one fwmark service per family instead of one service per address,
+ * and nftables gives each of the group's address-and-port ranges that mark on input (the group's mark, one per
+ * protocol, handed out from `startFwmark` in the order of the virtual servers).
+ */
+export interface GroupMarking {
+  /** The table, in the `ip` family for IPv4 ranges and in `ip6` for IPv6 (keepalived: `keepalived_ipvs`). */
+  table: string;
+  /** The input chain's priority (keepalived: −1). */
+  priority: number;
+  /** The first mark handed out (keepalived: 1000). */
+  startFwmark: number;
+  /** global_defs `nftables_counters`: a counter on the rules and on each map element. */
+  counters: boolean;
 }

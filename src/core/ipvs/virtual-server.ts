@@ -16,6 +16,7 @@
  */
 import type { RealServerConfig, VirtualServerConfig, VirtualServerGroupConfig } from '../config/model.js';
 import type { Family } from '../ports.js';
+import { type GroupMarks, markedServiceKeys, markOf, NO_GROUP_MARKS } from './group-marks.js';
 import { defaultNetmask, type IpvsDest, type IpvsService, type ServiceKey } from './table.js';
 
 export interface CheckerState {
@@ -130,14 +131,20 @@ export function checkerId(c: RealServerConfig['checkers'][number]): string {
   return JSON.stringify(c, (k, v) => (k === 'source' ? undefined : v instanceof Uint8Array ? [...v] : v));
 }
 
-/** The services a virtual server is (one, or one per group entry), without destinations. */
+/**
+ * The services a virtual server is (one, or one per group entry, or with nftables_ipvs one per family of its
+ * group), without destinations.
+ */
 export function serviceKeys(
   vs: VirtualServerConfig,
   groups: ReadonlyMap<string, VirtualServerGroupConfig>,
+  marks: GroupMarks = NO_GROUP_MARKS,
 ): ServiceKey[] {
   const t = vs.target;
   if (t.kind === 'address') return [{ family: vs.family, protocol: vs.protocol, address: t.address, port: t.port }];
   if (t.kind === 'fwmark') return [{ family: vs.family, fwmark: t.fwmark }];
+  const mark = markOf(vs, marks);
+  if (mark !== undefined) return markedServiceKeys(groups.get(t.group), mark);
   const keys: ServiceKey[] = [];
   for (const e of groups.get(t.group)?.entries ?? []) {
     if (e.kind === 'fwmark') keys.push({ family: e.family ?? vs.family, fwmark: e.fwmark });
@@ -183,9 +190,12 @@ export function realServerRow(vs: VirtualServerConfig, state: VirtualServerState
   return destOf(cfg.address, cfg.port, cfg.method, weight, cfg.upperThreshold, cfg.lowerThreshold);
 }
 
-/** A destination as it is in a given service: DR and TUN take the service's port (as ipvsadm and keepalived do). */
+/**
+ * A destination as it is in a given service: DR and TUN take the service's port, 0 in a fwmark service (as
+ * ipvsadm and keepalived send them).
+ */
 export function destIn(key: ServiceKey, d: IpvsDest): IpvsDest {
-  return d.method !== 'NAT' && key.port !== undefined ? { ...d, port: key.port } : { ...d };
+  return d.method !== 'NAT' ? { ...d, port: key.port ?? 0 } : { ...d };
 }
 
 /** The IPVS rows this virtual server wants in its current state. */
@@ -193,6 +203,7 @@ export function desiredServices(
   vs: VirtualServerConfig,
   state: VirtualServerState,
   groups: ReadonlyMap<string, VirtualServerGroupConfig>,
+  marks: GroupMarks = NO_GROUP_MARKS,
 ): IpvsService[] {
   const sorryActive = vs.sorryServer !== undefined && !state.quorumUp;
   const dests: IpvsDest[] = [];
@@ -208,7 +219,7 @@ export function desiredServices(
     if (at >= 0) dests[at] = row;
     else dests.push(row);
   }
-  return serviceKeys(vs, groups).map((key) => ({
+  return serviceKeys(vs, groups, marks).map((key) => ({
     key,
     scheduler: vs.scheduler,
     flags: vs.flags,

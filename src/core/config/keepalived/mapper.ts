@@ -183,7 +183,13 @@ export function mapStatements(
           error(kwTok.pos, `${kw} needs its address (or fwmark / group) and a { ... } block`);
           continue;
         }
-        const nameText = st.args.map((t) => t.value).join(' ');
+        let nameText = st.args.map((t) => t.value).join(' ');
+        if (kw === 'virtual_server' && isMap(existing) && Object.hasOwn(existing, nameText)) {
+          // keepalived keeps twins of one address and port apart by protocol (DNS over UDP and TCP, say): the
+          // second is named with its protocol (keepalived's default, UDP, when it has none).
+          const protocol = st.block.body.find((s) => s.keyword.value === 'protocol')?.args[0]?.value ?? 'UDP';
+          nameText = `${nameText} ${protocol.toUpperCase()}`;
+        }
         const inner: Tree = {};
         if (!addNamed(obj, kw, existing, nameText, inner, here, kwTok.pos, kwTok.pos, st.block.open.pos)) continue;
         mapBody(st.block.body, rule.ctx, inner, [...here, nameText]);

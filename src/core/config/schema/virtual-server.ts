@@ -272,6 +272,20 @@ function cascade(
   };
 }
 
+/**
+ * A `virtual_server` key may end in its protocol (`10.0.0.1 53 UDP`): how twins of one address and port are told
+ * apart (the keepalived.conf reader names the second of two so).
+ */
+export function splitKeyProtocol(key: string): { target: string; protocol?: string | undefined } {
+  const words = key.trim().split(/\s+/);
+  const last = words.at(-1) ?? '';
+  const named = words[0] === 'group' || words[0] === 'fwmark';
+  if (words.length >= (named ? 3 : 2) && /^(tcp|udp|sctp)$/i.test(last)) {
+    return { target: words.slice(0, -1).join(' '), protocol: last.toUpperCase() };
+  }
+  return { target: key };
+}
+
 /** `virtual_server` key: `IP [PORT]`, `fwmark N` or `group NAME`. */
 export function parseTarget(key: string): VirtualServerTarget | undefined {
   const words = key.trim().split(/\s+/);
@@ -304,7 +318,8 @@ export function buildVirtualServer(
   const base = ['virtual_server', key];
   const where = `virtual_server ${key}`;
   const before = report.realErrors;
-  const target = parseTarget(key);
+  const split = splitKeyProtocol(key);
+  const target = parseTarget(split.target);
   if (!target) {
     report.error(
       base,
@@ -347,7 +362,14 @@ export function buildVirtualServer(
   const hasAddresses =
     target.kind === 'address' ||
     (target.kind === 'group' && ctx.groups.get(target.group)?.entries.some((e) => e.kind === 'range'));
-  if (vs.protocol === undefined && hasAddresses) {
+  if (split.protocol && vs.protocol && vs.protocol.toUpperCase() !== split.protocol) {
+    report.error(
+      [...base, 'protocol'],
+      'value',
+      `${where} is named ${split.protocol} but says protocol ${vs.protocol}`,
+    );
+  }
+  if (vs.protocol === undefined && split.protocol === undefined && hasAddresses) {
     report.warn(base, 'key', `${where} has no protocol: UDP is used, as keepalived does (write protocol TCP for TCP)`);
   }
   const inherited = cascade(
@@ -412,7 +434,7 @@ export function buildVirtualServer(
     name: key,
     target,
     family,
-    protocol: (vs.protocol?.toUpperCase() ?? 'UDP') as VirtualServerConfig['protocol'],
+    protocol: (vs.protocol?.toUpperCase() ?? split.protocol ?? 'UDP') as VirtualServerConfig['protocol'],
     scheduler: vs.lvs_sched ?? vs.lb_algo ?? 'wlc',
     flags,
     method,
@@ -801,6 +823,13 @@ export const lvsGlobalFields = {
   lvs_sync_daemon: z.string({
     error: 'must be INTERFACE [inst] VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group ADDR]',
   }),
+  // Bare: keepalived's table name.
+  nftables_ipvs: z.union(
+    [z.literal(true).transform(() => 'keepalived_ipvs'), z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,255}$/)],
+    { error: 'must be an nftables table name (letters, digits, _ . -), or nothing' },
+  ),
+  nftables_ipvs_priority: wholeNumber(-2147483648, 2147483647),
+  nftables_ipvs_start_fwmark: wholeNumber(1, 0xffffffff),
 };
 
 type RawLvsGlobals = Partial<{
@@ -811,6 +840,10 @@ type RawLvsGlobals = Partial<{
   lvs_flush_on_stop: string | boolean | null;
   lvs_timeouts: string;
   lvs_sync_daemon: string;
+  nftables_ipvs: string;
+  nftables_ipvs_priority: number;
+  nftables_ipvs_start_fwmark: number;
+  nftables_counters: boolean;
 }>;
 
 export function buildLvsGlobals(g: RawLvsGlobals, report: Reporter): LvsGlobals {
@@ -852,6 +885,38 @@ export function buildLvsGlobals(g: RawLvsGlobals, report: Reporter): LvsGlobals 
     timeouts,
     syncDaemon:
       g.lvs_sync_daemon !== undefined ? parseSyncDaemon(g.lvs_sync_daemon, at('lvs_sync_daemon'), report) : undefined,
+    groupMarking: groupMarkingOf(g, report),
+  };
+}
+
+/** keepalived 2.2.7's defaults: the input chain at priority −1, marks from 1000. */
+const GROUP_MARKING_DEFAULTS = { priority: -1, startFwmark: 1000 };
+
+function groupMarkingOf(g: RawLvsGlobals, report: Reporter): LvsGlobals['groupMarking'] {
+  if (g.nftables_ipvs === undefined) return undefined;
+  const at = (k: string) => ['global_defs', k];
+  // keepalived reads global_defs line by line, and its nftables_ipvs sets the other two back to their defaults:
+  // one written above it has no effect there, nor here.
+  const tableLine = report.at(at('nftables_ipvs'), 'key').line;
+  const effective = (key: 'nftables_ipvs_priority' | 'nftables_ipvs_start_fwmark', fallback: number): number => {
+    const value = g[key];
+    if (value === undefined) return fallback;
+    if (report.keepalived && report.at(at(key), 'key').line < tableLine) {
+      report.lenient(
+        at(key),
+        'key',
+        `${key} above nftables_ipvs has no effect: keepalived 2.2.7's nftables_ipvs sets it back to ${fallback} ` +
+          '(vipd does the same); write it below nftables_ipvs',
+      );
+      return fallback;
+    }
+    return value;
+  };
+  return {
+    table: g.nftables_ipvs,
+    priority: effective('nftables_ipvs_priority', GROUP_MARKING_DEFAULTS.priority),
+    startFwmark: effective('nftables_ipvs_start_fwmark', GROUP_MARKING_DEFAULTS.startFwmark),
+    counters: g.nftables_counters ?? false,
   };
 }
 
@@ -906,7 +971,8 @@ export function checkUniqueServices(servers: readonly VirtualServerConfig[], rep
       report.error(
         ['virtual_server', vs.name],
         'key',
-        `virtual_server ${vs.name} (${vs.protocol}) is the same service as the one at line ${first.source.line}`,
+        `virtual_server ${splitKeyProtocol(vs.name).protocol ? vs.name : `${vs.name} (${vs.protocol})`} is the same ` +
+          `service as the one at line ${first.source.line}`,
       );
     } else seen.set(id, vs);
   }
