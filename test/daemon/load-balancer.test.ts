@@ -10,9 +10,10 @@ import { describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../src/core/checks/spec.js';
 import type { VipdConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
+import type { MarkElement } from '../../src/core/ipvs/group-marks.js';
 import type { IpvsOp } from '../../src/core/ipvs/reconcile.js';
 import { type IpvsService, type SyncDaemonSpec, serviceId } from '../../src/core/ipvs/table.js';
-import type { IpvsPort, TrackerEdges } from '../../src/core/ports.js';
+import type { GroupMarkSettings, IpvsPort, TrackerEdges } from '../../src/core/ports.js';
 import type { CheckResult } from '../../src/core/tracking/types.js';
 import { KernelLedger } from '../../src/daemon/ledger.js';
 import { LoadBalancer, RECHECK_MS } from '../../src/daemon/load-balancer.js';
@@ -166,10 +167,30 @@ function world(config: VipdConfig) {
   };
   const scripts: string[] = [];
   const fifo: string[] = [];
+  /** nftables_ipvs's tables as the kernel would hold them, their changes logged with IPVS's operations. */
+  const marks = {
+    held: undefined as string | undefined,
+    async mark(elements: readonly MarkElement[], settings: GroupMarkSettings) {
+      marks.held = `${settings.table}: ${elements.map((e) => `${e.protocol} ${e.first}-${e.last}.${e.port}:${e.mark}`).join(', ')}`;
+      ipvs.ops.push(`mark ${marks.held}`);
+    },
+    async intact() {
+      return marks.held !== undefined;
+    },
+    async remove() {
+      marks.held = undefined;
+      ipvs.ops.push('unmark');
+    },
+  };
   const ledger = new KernelLedger(
     { add: async () => 'added', remove: async () => 'removed', list: async () => [], close() {} },
     log,
     ipvs,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    marks,
   );
   const lb = new LoadBalancer(
     config,
@@ -205,7 +226,7 @@ function world(config: VipdConfig) {
     }
     time.now = end;
   };
-  return { ipvs, lb, lines, checks, scripts, fifo, result, settle, advance, created: () => created };
+  return { ipvs, marks, lb, lines, checks, scripts, fifo, result, settle, advance, created: () => created };
 }
 
 describe('LoadBalancer on a fake IPVS', () => {
@@ -387,6 +408,55 @@ describe('LoadBalancer on a fake IPVS', () => {
     await f.lb.start(() => false);
     await f.lb.stop();
     expect(f.ipvs.table).toEqual([]);
+  });
+
+  it('nftables_ipvs: services before marks, marks put back when lost, a reload keeps the mark, stop unmarks first', async () => {
+    const marked = (ranges: string) =>
+      configOf(
+        '  group WEB:\n    protocol: TCP\n    lb_kind: DR\n    real_server:\n      10.0.0.11 80: { TCP_CHECK: {} }\n',
+        `global_defs:\n  nftables_ipvs: true\nvirtual_server_group:\n  WEB: [${ranges}]\n`,
+      );
+    const w = world(marked("'10.0.0.100-101 80'"));
+    await w.lb.start(() => false);
+    expect(w.ipvs.ops).toEqual([
+      'add-service FWM 1000 inet',
+      'add-dest FWM 1000 inet 10.0.0.11:0 w1',
+      'mark keepalived_ipvs: TCP 10.0.0.100-10.0.0.101.80:1000',
+    ]);
+    // A checker's verdict touches the fwmark service only.
+    w.ipvs.ops.length = 0;
+    await w.result('10.0.0.11:80', false);
+    expect(w.ipvs.ops).toEqual(['remove-dest FWM 1000 inet 10.0.0.11:0']);
+    // The tables gone behind vipd: put back by the next re-check, with a warning.
+    w.ipvs.ops.length = 0;
+    w.marks.held = undefined;
+    await w.advance(RECHECK_MS);
+    expect(w.ipvs.ops).toEqual(['mark keepalived_ipvs: TCP 10.0.0.100-10.0.0.101.80:1000']);
+    expect(w.lines.some((l) => l.msg === 'nftables_ipvs table changed behind vipd: put back')).toBe(true);
+    // Unchanged, a re-check changes nothing.
+    w.ipvs.ops.length = 0;
+    await w.advance(RECHECK_MS);
+    expect(w.ipvs.ops).toEqual([]);
+    // A reload changes the ranges under the same mark; the service stays.
+    await w.lb.reconfigure(marked("'10.0.0.100 80', '10.0.0.120 80'"));
+    expect(w.ipvs.ops).toEqual([
+      'mark keepalived_ipvs: TCP 10.0.0.100-10.0.0.100.80:1000, TCP 10.0.0.120-10.0.0.120.80:1000',
+    ]);
+    // Without nftables_ipvs: the group's addresses are services again, added before the marks go, and the fwmark
+    // service removed after.
+    w.ipvs.ops.length = 0;
+    await w.lb.reconfigure(
+      configOf(
+        '  group WEB:\n    protocol: TCP\n    lb_kind: DR\n    real_server:\n      10.0.0.11 80: { TCP_CHECK: {} }\n',
+        "virtual_server_group:\n  WEB: ['10.0.0.100 80']\n",
+      ),
+    );
+    expect(w.ipvs.ops).toEqual(['add-service TCP 10.0.0.100:80', 'unmark', 'remove-service FWM 1000 inet']);
+    // Stop: marks first, then the services.
+    await w.lb.reconfigure(marked("'10.0.0.100 80'"));
+    w.ipvs.ops.length = 0;
+    await w.lb.stop();
+    expect(w.ipvs.ops).toEqual(['unmark', 'remove-service FWM 1000 inet']);
   });
 
   it('the sync daemon follows its VRRP instance: master while MASTER, backup otherwise; stopped at stop', async () => {
