@@ -40,6 +40,7 @@ import type { CheckHandle, IpvsPort, TimerPort, TrackerEdges } from '../core/por
 import type { Millis } from '../core/time.js';
 import type { Logger } from '../log.js';
 import type { KernelLedger } from './ledger.js';
+import { errorCode, RepeatedErrors } from './repeated-errors.js';
 
 /** How often the kernel's table is read and repaired when nothing else asked for it. */
 export const RECHECK_MS = 5_000;
@@ -116,6 +117,7 @@ export class LoadBalancer {
   private marks: GroupMarks;
   /** The marking last put in the kernel (elements and settings), to apply a change only. */
   private markedAs: string | undefined;
+  private readonly markErrors: RepeatedErrors;
 
   constructor(
     config: VipdConfig,
@@ -129,6 +131,7 @@ export class LoadBalancer {
     }
     this.trackFiles = new Map(config.trackFiles.map((f) => [f.name, f.path]));
     this.marks = assignGroupMarks(config.virtualServers, this.groups, this.lvs.groupMarking);
+    this.markErrors = new RepeatedErrors(log, 'cannot set the nftables_ipvs marks: tried again at each re-check');
     this.recheckTimer = edges.createTimer(() => void this.recheck());
   }
 
@@ -473,7 +476,12 @@ export class LoadBalancer {
       if (ops.length > 0) this.log.info({ operations: ops.length }, 'IPVS brought in line with the configuration');
       // Services are there before traffic is marked for them, and marking stops before they go.
       await this.applyAll(ops.filter((op) => op.op !== 'remove-service'));
-      await this.recheckMarks();
+      // A kernel that refuses the marks (no nftables for IPv4, say) still gets its services, and they are tried
+      // again at each re-check.
+      await this.recheckMarks().then(
+        () => this.markErrors.ended(),
+        (err: unknown) => this.markErrors.failed(errorCode(err), { err }),
+      );
       await this.applyAll(ops.filter((op) => op.op === 'remove-service'));
       await this.recheckSyncDaemons();
       if (!this.stopped) this.recheckTimer.armAt(this.edges.now() + RECHECK_MS);

@@ -459,6 +459,26 @@ describe('LoadBalancer on a fake IPVS', () => {
     expect(w.ipvs.ops).toEqual(['unmark', 'remove-service FWM 1000 inet']);
   });
 
+  it('nftables_ipvs on a kernel that refuses the marks: the services are there, one warning, tried at each re-check', async () => {
+    const w = world(
+      configOf(
+        '  group WEB:\n    protocol: TCP\n    real_server:\n      10.0.0.11 80: {}\n',
+        "global_defs:\n  nftables_ipvs: true\nvirtual_server_group:\n  WEB: ['10.0.0.100 80']\n",
+      ),
+    );
+    let tries = 0;
+    w.marks.mark = async () => {
+      tries++;
+      throw new Error('nft: Could not process rule: Operation not supported');
+    };
+    await w.lb.start(() => false);
+    expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443', 'FWM 1000 inet']);
+    await w.advance(3 * RECHECK_MS);
+    expect(tries).toBe(4);
+    const warned = w.lines.filter((l) => l.msg === 'cannot set the nftables_ipvs marks: tried again at each re-check');
+    expect(warned).toHaveLength(1);
+  });
+
   it('the sync daemon follows its VRRP instance: master while MASTER, backup otherwise; stopped at stop', async () => {
     const w = world(
       configOf(
