@@ -7,8 +7,8 @@ import type { VipdConfig } from '../core/config/model.js';
 import { reloadTimeOf } from '../core/config/reload-time.js';
 import { VipdError } from '../core/errors.js';
 import { Daemon } from '../daemon/daemon.js';
-import { type Snmp, startSnmp } from '../daemon/snmp.js';
-import { formatKeepalivedStats } from '../daemon/status.js';
+import { type Snmp, startSnmp } from '../daemon/observe/snmp.js';
+import { formatKeepalivedStats } from '../daemon/observe/status.js';
 import type { MetricsServer } from '../edges/control/metrics-http.js';
 import { type ControlServer, listenControl } from '../edges/control/server.js';
 import { acquirePidFile, type PidFile } from '../edges/pid-file.js';
@@ -212,7 +212,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
     log.error({ err, path: opts.controlSocket }, 'control socket unavailable: vipd status will not answer');
   }
   if (opts.metrics) {
-    const { createMetrics } = await import('../daemon/metrics.js');
+    const { createMetrics } = await import('../daemon/observe/metrics.js');
     const { listenMetrics } = await import('../edges/control/metrics-http.js');
     const registry = createMetrics(
       () => daemon.status(opts.version),

@@ -1,6 +1,6 @@
 /** `vipd status [--json]`: the running daemon's state over its control socket (exit 1 when none answers). */
-import type { StatusReport } from '../daemon/status.js';
-import { formatStatusTable } from '../daemon/status.js';
+import type { StatusReport } from '../daemon/observe/status.js';
+import { formatStatusTable } from '../daemon/observe/status.js';
 import { askDaemon } from './ask.js';
 
 export async function status(socketPath: string, json: boolean): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * TimerPorts on a clock that moves only when told to: time passes by firing the next timer. The daemon's failover
- * rehearsal drives a scratch runner with them (daemon/rehearsal.ts), and the runner and daemon tests use them as
+ * rehearsal drives a scratch runner with them (daemon/vrrp/rehearsal.ts), and the runner and daemon tests use them as
  * their fake clock.
  */
 import type { TimerPort } from './ports.js';

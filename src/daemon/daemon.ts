@@ -35,19 +35,19 @@ import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import type { Logger } from '../log.js';
 import { EventQueue } from './event-queue.js';
-import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './instance.js';
-import { BoundInterface, type FamilySockets } from './interface-binding.js';
+import { LoadBalancer } from './ipvs/load-balancer.js';
 import { addressKey, KernelLedger } from './ledger.js';
-import { LinkDebounce } from './link-debounce.js';
-import { LoadBalancer } from './load-balancer.js';
-import { PacedFrames } from './paced-frames.js';
-import { ProcessPriority } from './process-priority.js';
-import { rehearseTakeover } from './rehearsal.js';
-import { checkView, type SnmpSource, snmpView } from './snmp.js';
-import { instanceStatus, interfaceDrops, type StatusReport } from './status.js';
-import { SyncGroups } from './sync-groups.js';
-import { TrackerError, Trackers } from './trackers.js';
-import { type InstanceVmac, makeVmac, ownVmacAddress, unmakeVmac, vmacAddress, vmacsOf } from './vmacs.js';
+import { checkView, type SnmpSource, snmpView } from './observe/snmp.js';
+import { instanceStatus, interfaceDrops, type StatusReport } from './observe/status.js';
+import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './vrrp/instance.js';
+import { BoundInterface, type FamilySockets } from './vrrp/interface-binding.js';
+import { LinkDebounce } from './vrrp/link-debounce.js';
+import { PacedFrames } from './vrrp/paced-frames.js';
+import { ProcessPriority } from './vrrp/process-priority.js';
+import { rehearseTakeover } from './vrrp/rehearsal.js';
+import { SyncGroups } from './vrrp/sync-groups.js';
+import { TrackerError, Trackers } from './vrrp/trackers.js';
+import { type InstanceVmac, makeVmac, ownVmacAddress, unmakeVmac, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
 
 /** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
 export function fifoTakes(keyword: NotifyFifoConfig['keyword'], kind: 'vrrp' | 'lvs'): boolean {

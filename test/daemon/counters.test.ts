@@ -1,6 +1,6 @@
 /** Timer lateness: figures since start, and the largest over the last 10 seconds (one slot per second, reused). */
 import { describe, expect, it } from 'vitest';
-import { LatenessStats } from '../../src/daemon/counters.js';
+import { LatenessStats } from '../../src/daemon/vrrp/counters.js';
 
 describe('LatenessStats', () => {
   it('keeps the largest since start, and a recent largest that forgets after 10 s', () => {

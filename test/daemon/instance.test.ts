@@ -10,9 +10,9 @@ import { decodeGarp } from '../../src/core/codec/frames.js';
 import type { InstanceConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import type { AddressPort, AddressSpec, ReceivedPacket, VrrpPort } from '../../src/core/ports.js';
-import { InstanceRunner } from '../../src/daemon/instance.js';
 import { KernelLedger } from '../../src/daemon/ledger.js';
-import { Receiver } from '../../src/daemon/receiver.js';
+import { InstanceRunner } from '../../src/daemon/vrrp/instance.js';
+import { Receiver } from '../../src/daemon/vrrp/receiver.js';
 import { advertRefusal, frameRefusal, settleSend } from '../helpers/fake-send.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
 

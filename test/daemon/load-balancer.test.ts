@@ -15,8 +15,8 @@ import type { IpvsOp } from '../../src/core/ipvs/reconcile.js';
 import { type IpvsService, type SyncDaemonSpec, serviceId } from '../../src/core/ipvs/table.js';
 import type { GroupMarkSettings, IpvsPort, TrackerEdges } from '../../src/core/ports.js';
 import type { CheckResult } from '../../src/core/tracking/types.js';
+import { LoadBalancer, RECHECK_MS } from '../../src/daemon/ipvs/load-balancer.js';
 import { KernelLedger } from '../../src/daemon/ledger.js';
-import { LoadBalancer, RECHECK_MS } from '../../src/daemon/load-balancer.js';
 import { FakeTimers } from '../helpers/fake-timers.js';
 
 const errno = (code: string) => Object.assign(new Error(code), { code });

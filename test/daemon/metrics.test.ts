@@ -1,7 +1,7 @@
 /** Prometheus text from a status report: keepalived-exporter's names and labels, vipd's drop reasons. */
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/daemon/metrics.js';
-import type { StatusReport } from '../../src/daemon/status.js';
+import { createMetrics } from '../../src/daemon/observe/metrics.js';
+import type { StatusReport } from '../../src/daemon/observe/status.js';
 
 const report = (state: 'MASTER' | 'BACKUP', sent: number): StatusReport => ({
   vipd: { version: '0.1.0', pid: 1, started: new Date(0).toISOString() },

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ProcessSchedulingPort } from '../../src/core/ports.js';
 import { AutoPriority, DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../../src/core/process/priority.js';
-import { ProcessPriority } from '../../src/daemon/process-priority.js';
+import { ProcessPriority } from '../../src/daemon/vrrp/process-priority.js';
 
 const settings = (s: Partial<ProcessSettings>): ProcessSettings => ({ ...DEFAULT_PROCESS_SETTINGS, ...s });
 

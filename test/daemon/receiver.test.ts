@@ -1,8 +1,8 @@
 /** The receiver's count of what the kernel dropped at its full sockets, across an interface re-created. */
 import { describe, expect, it } from 'vitest';
 import type { VrrpPort } from '../../src/core/ports.js';
-import { Receiver } from '../../src/daemon/receiver.js';
-import { interfaceDrops } from '../../src/daemon/status.js';
+import { interfaceDrops } from '../../src/daemon/observe/status.js';
+import { Receiver } from '../../src/daemon/vrrp/receiver.js';
 
 function port(drops: { n: number; closed: boolean }): VrrpPort {
   return {

@@ -1,5 +1,5 @@
 /**
- * The start-up rehearsal of a failover (daemon/rehearsal.ts): a scratch runner goes through takeovers and releases
+ * The start-up rehearsal of a failover (daemon/vrrp/rehearsal.ts): a scratch runner goes through takeovers and releases
  * on edges of its own, for every kind of instance, and says nothing in the logs. On the fake daemon, the
  * rehearsal and the send-path warm-up put nothing on the wire and leave the instance as it was.
  */
@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
-import { rehearseTakeover } from '../../src/daemon/rehearsal.js';
+import { rehearseTakeover } from '../../src/daemon/vrrp/rehearsal.js';
 import { configOf, instanceYaml, world } from '../helpers/fake-daemon.js';
 
 function instanceConfig(lines: string): InstanceConfig {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../src/core/checks/spec.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import type { TrackerEdges } from '../../src/core/ports.js';
-import { Trackers } from '../../src/daemon/trackers.js';
+import { Trackers } from '../../src/daemon/vrrp/trackers.js';
 
 function started(yaml: string) {
   const parsed = parseYamlConfig(yaml, 'test.yaml');

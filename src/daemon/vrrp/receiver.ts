@@ -5,11 +5,11 @@
  * unknown VRID) are counted on the receiver itself, like RFC 6527's router-wide counters, and so are the packets
  * the kernel could not queue at the socket (its receive buffer full): vipd never saw those, the kernel counted them.
  */
-import { type DecodeResult, decodeAdvert, type ReceiveExpectation, type RxInfo } from '../core/codec/advert.js';
-import { AddressTexts } from '../core/codec/ip-address.js';
-import { decodeIpv4Datagram } from '../core/codec/ipv4.js';
-import { VipdError } from '../core/errors.js';
-import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
+import { type DecodeResult, decodeAdvert, type ReceiveExpectation, type RxInfo } from '../../core/codec/advert.js';
+import { AddressTexts } from '../../core/codec/ip-address.js';
+import { decodeIpv4Datagram } from '../../core/codec/ipv4.js';
+import { VipdError } from '../../core/errors.js';
+import type { Family, ReceivedPacket, VrrpPort } from '../../core/ports.js';
 import { InstanceCounters } from './counters.js';
 
 export interface AdvertSink {

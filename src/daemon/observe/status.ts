@@ -3,13 +3,13 @@
  * trackers and counters (every receive drop by its reason), and the drops no instance can be blamed for (bad IP
  * header, unknown VRID...) per interface and family. Field names are snake_case, keepalived's where it has one.
  */
-import type { AcceptNote, DropReason } from '../core/codec/advert.js';
-import type { TrackerBinding, TrackerState } from '../core/tracking/types.js';
-import type { VrrpState } from '../core/vrrp/types.js';
-import type { InstanceCounters } from './counters.js';
-import type { InstanceRunner, Transition } from './instance.js';
-import type { VirtualServerReport } from './load-balancer.js';
-import type { Receiver } from './receiver.js';
+import type { AcceptNote, DropReason } from '../../core/codec/advert.js';
+import type { TrackerBinding, TrackerState } from '../../core/tracking/types.js';
+import type { VrrpState } from '../../core/vrrp/types.js';
+import type { VirtualServerReport } from '../ipvs/load-balancer.js';
+import type { InstanceCounters } from '../vrrp/counters.js';
+import type { InstanceRunner, Transition } from '../vrrp/instance.js';
+import type { Receiver } from '../vrrp/receiver.js';
 
 export interface TransitionStatus {
   from: VrrpState;

@@ -6,19 +6,19 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { canonicalAddress } from '../core/codec/ip-address.js';
-import type { DropReason } from '../core/codec/reasons.js';
-import type { GlobalDefs, VipdConfig, VirtualServerConfig } from '../core/config/model.js';
-import type { IpvsCounters } from '../core/ipvs/table.js';
-import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
-import type { AddressSpec } from '../core/ports.js';
-import type { VarBind } from '../core/snmp/agentx.js';
+import { canonicalAddress } from '../../core/codec/ip-address.js';
+import type { DropReason } from '../../core/codec/reasons.js';
+import type { GlobalDefs, VipdConfig, VirtualServerConfig } from '../../core/config/model.js';
+import type { IpvsCounters } from '../../core/ipvs/table.js';
+import type { VirtualServerEvent } from '../../core/ipvs/virtual-server.js';
+import type { AddressSpec } from '../../core/ports.js';
+import type { VarBind } from '../../core/snmp/agentx.js';
 import {
   type CheckView,
   checkNotification,
   type SnmpRealServer,
   type SnmpVirtualServer,
-} from '../core/snmp/check-mib.js';
+} from '../../core/snmp/check-mib.js';
 import {
   dropNotifications,
   groupStateNotification,
@@ -28,14 +28,14 @@ import {
   stateChangeNotifications,
   subtreesOf,
   vrrpMibObjects,
-} from '../core/snmp/vrrp-mibs.js';
-import type { SyncGroupState } from '../core/vrrp/sync-group.js';
-import { type SnmpAgent, startSnmpAgent } from '../edges/snmp-agent.js';
-import type { Logger } from '../log.js';
-import type { InstanceRunner, Transition } from './instance.js';
-import type { VirtualServerReport } from './load-balancer.js';
-import type { Receiver } from './receiver.js';
-import { vmacAddress } from './vmacs.js';
+} from '../../core/snmp/vrrp-mibs.js';
+import type { SyncGroupState } from '../../core/vrrp/sync-group.js';
+import { type SnmpAgent, startSnmpAgent } from '../../edges/snmp-agent.js';
+import type { Logger } from '../../log.js';
+import type { VirtualServerReport } from '../ipvs/load-balancer.js';
+import type { InstanceRunner, Transition } from '../vrrp/instance.js';
+import type { Receiver } from '../vrrp/receiver.js';
+import { vmacAddress } from '../vrrp/vmacs.js';
 
 /** One instance with what the daemon knows of its interface and history. */
 export interface SnmpSource {

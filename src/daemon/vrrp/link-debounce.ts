@@ -3,7 +3,7 @@
  * interface's delay; back to the state acted on before the delay ran out, nothing happens. Interfaces without a
  * delay are acted on at once.
  */
-import type { TimerPort } from '../core/ports.js';
+import type { TimerPort } from '../../core/ports.js';
 
 export interface LinkDelays {
   downMs: number;

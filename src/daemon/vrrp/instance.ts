@@ -3,16 +3,21 @@
  * in order, against the edges. Sends and timers happen synchronously; address changes, which go through
  * netlink, run on a per-instance queue so that add/remove/GARP keep their order without blocking adverts.
  */
-import { type ChecksumMode, type DecodeResult, encodeAdvert, type ReceiveExpectation } from '../core/codec/advert.js';
-import { encodeAhDatagram, encodeAhFrame } from '../core/codec/ah.js';
-import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
-import { canonicalAddress } from '../core/codec/ip-address.js';
-import { type DropReason, drop } from '../core/codec/reasons.js';
-import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
-import { diffByKey } from '../core/config/diff.js';
-import { configFaults } from '../core/config/faults.js';
-import type { InstanceConfig } from '../core/config/model.js';
-import { routeKey, ruleKey } from '../core/config/routing.js';
+import {
+  type ChecksumMode,
+  type DecodeResult,
+  encodeAdvert,
+  type ReceiveExpectation,
+} from '../../core/codec/advert.js';
+import { encodeAhDatagram, encodeAhFrame } from '../../core/codec/ah.js';
+import { encodeGarp, encodeUnsolicitedNa } from '../../core/codec/frames.js';
+import { canonicalAddress } from '../../core/codec/ip-address.js';
+import { type DropReason, drop } from '../../core/codec/reasons.js';
+import { VRRP_MULTICAST_GROUP } from '../../core/codec/vrrp-wire.js';
+import { diffByKey } from '../../core/config/diff.js';
+import { configFaults } from '../../core/config/faults.js';
+import type { InstanceConfig } from '../../core/config/model.js';
+import { routeKey, ruleKey } from '../../core/config/routing.js';
 import type {
   AddressSpec,
   Family,
@@ -21,11 +26,11 @@ import type {
   RuleSpec,
   TimerPort,
   VrrpSendOptions,
-} from '../core/ports.js';
-import type { Clock } from '../core/time.js';
-import type { EffectivePriority } from '../core/tracking/priority.js';
-import { VrrpMachine } from '../core/vrrp/machine.js';
-import { deletedState, type NotifyEvent, type NotifyRun, notifyRuns } from '../core/vrrp/notify.js';
+} from '../../core/ports.js';
+import type { Clock } from '../../core/time.js';
+import type { EffectivePriority } from '../../core/tracking/priority.js';
+import { VrrpMachine } from '../../core/vrrp/machine.js';
+import { deletedState, type NotifyEvent, type NotifyRun, notifyRuns } from '../../core/vrrp/notify.js';
 import type {
   InstanceParams,
   NotifyState,
@@ -34,13 +39,13 @@ import type {
   VrrpAction,
   VrrpEvent,
   VrrpState,
-} from '../core/vrrp/types.js';
-import type { Logger } from '../log.js';
+} from '../../core/vrrp/types.js';
+import type { Logger } from '../../log.js';
+import { addressKey, type KernelLedger } from '../ledger.js';
+import { errorCode, RepeatedErrors } from '../repeated-errors.js';
 import { InstanceCounters } from './counters.js';
 import { InterfaceGoneError, type Sender } from './interface-binding.js';
-import { addressKey, type KernelLedger } from './ledger.js';
 import type { AdvertSink, Receiver } from './receiver.js';
-import { errorCode, RepeatedErrors } from './repeated-errors.js';
 
 export interface InstanceEdges {
   clock: Clock;

@@ -5,8 +5,8 @@
  * are opened again on the new index (`attach`): bound, joined to the multicast group, with the new MAC.
  * Instances send through it rather than through the receiver, so sending follows the interface, not a socket.
  */
-import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
-import type { Family, FramePort, LinkInfo, SocketEdges, VrrpSendOptions } from '../core/ports.js';
+import { VRRP_MULTICAST_GROUP } from '../../core/codec/vrrp-wire.js';
+import type { Family, FramePort, LinkInfo, SocketEdges, VrrpSendOptions } from '../../core/ports.js';
 import { Receiver } from './receiver.js';
 
 /** What an instance sends through. Throws an errno-style error (ENODEV while the interface is gone). */

@@ -4,8 +4,8 @@
  * it, and announces each change of a group's state (notify scripts with `GROUP <name> <STATE> 0`, FIFO line
  * `GROUP "<name>" <STATE> 0`), as keepalived does.
  */
-import type { SyncGroupConfig } from '../core/config/model.js';
-import { type NotifyRun, notifyRuns } from '../core/vrrp/notify.js';
+import type { SyncGroupConfig } from '../../core/config/model.js';
+import { type NotifyRun, notifyRuns } from '../../core/vrrp/notify.js';
 import {
   SYNC_GROUP_FAULT,
   type SyncChange,
@@ -13,8 +13,8 @@ import {
   type SyncMember,
   syncGroupRule,
   syncGroupState,
-} from '../core/vrrp/sync-group.js';
-import type { Logger } from '../log.js';
+} from '../../core/vrrp/sync-group.js';
+import type { Logger } from '../../log.js';
 import type { InstanceRunner } from './instance.js';
 
 export interface SyncGroupEdges {

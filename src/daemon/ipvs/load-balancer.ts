@@ -8,7 +8,7 @@
  * an `ipvsadm -C` or a hand edit is repaired (keepalived's SIGHUP did not). Between those, a checker's verdict
  * changes only the rows it concerns. Every operation goes through the daemon's ledger, one after the other.
  */
-import type { ResolvedCheckSpec } from '../core/checks/spec.js';
+import type { ResolvedCheckSpec } from '../../core/checks/spec.js';
 import type {
   LvsGlobals,
   RealServerChecker,
@@ -16,10 +16,10 @@ import type {
   VipdConfig,
   VirtualServerConfig,
   VirtualServerGroupConfig,
-} from '../core/config/model.js';
-import { assignGroupMarks, type GroupMarks, markElements } from '../core/ipvs/group-marks.js';
-import { type IpvsOp, reconcile } from '../core/ipvs/reconcile.js';
-import { type IpvsService, type ServiceKey, type SyncDaemonSpec, serviceId } from '../core/ipvs/table.js';
+} from '../../core/config/model.js';
+import { assignGroupMarks, type GroupMarks, markElements } from '../../core/ipvs/group-marks.js';
+import { type IpvsOp, reconcile } from '../../core/ipvs/reconcile.js';
+import { type IpvsService, type ServiceKey, type SyncDaemonSpec, serviceId } from '../../core/ipvs/table.js';
 import {
   applyVerdict,
   type CheckerVerdict,
@@ -35,12 +35,12 @@ import {
   serviceKeys,
   type VirtualServerEvent,
   type VirtualServerState,
-} from '../core/ipvs/virtual-server.js';
-import type { CheckHandle, IpvsPort, TimerPort, TrackerEdges } from '../core/ports.js';
-import type { Millis } from '../core/time.js';
-import type { Logger } from '../log.js';
-import type { KernelLedger } from './ledger.js';
-import { errorCode, RepeatedErrors } from './repeated-errors.js';
+} from '../../core/ipvs/virtual-server.js';
+import type { CheckHandle, IpvsPort, TimerPort, TrackerEdges } from '../../core/ports.js';
+import type { Millis } from '../../core/time.js';
+import type { Logger } from '../../log.js';
+import type { KernelLedger } from '../ledger.js';
+import { errorCode, RepeatedErrors } from '../repeated-errors.js';
 
 /** How often the kernel's table is read and repaired when nothing else asked for it. */
 export const RECHECK_MS = 5_000;

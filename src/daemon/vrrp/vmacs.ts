@@ -8,10 +8,10 @@
  *   the kernel sends from there carries the VIP as its sender address and teaches every client the base MAC
  *   for the VIP, which is the very thing VMAC is for. The base's values are restored when its last VMAC goes.
  */
-import { virtualMac } from '../core/codec/ethernet.js';
-import type { InstanceConfig } from '../core/config/model.js';
-import type { AddressSpec, Family, VmacSpec } from '../core/ports.js';
-import type { KernelLedger } from './ledger.js';
+import { virtualMac } from '../../core/codec/ethernet.js';
+import type { InstanceConfig } from '../../core/config/model.js';
+import type { AddressSpec, Family, VmacSpec } from '../../core/ports.js';
+import type { KernelLedger } from '../ledger.js';
 
 const ON_VMAC: Readonly<Record<string, string>> = { arp_ignore: '1', accept_local: '1', rp_filter: '0' };
 const ON_BASE: Readonly<Record<string, string>> = { arp_ignore: '1', arp_filter: '1', arp_announce: '2' };

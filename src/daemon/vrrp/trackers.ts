@@ -4,16 +4,16 @@
  * from a file watch; rise/fall and the weight rules are the pure ones of src/core/tracking. An instance is
  * told only when its effective priority or its tracker fault changes.
  */
-import type { CheckSpec } from '../core/checks/spec.js';
-import type { InstanceConfig, ScriptUser, TrackProcessConfig, VipdConfig } from '../core/config/model.js';
-import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
-import { VipdError } from '../core/errors.js';
-import type { TrackerEdges } from '../core/ports.js';
-import { HealthCounter } from '../core/tracking/health.js';
-import { type EffectivePriority, effectivePriority } from '../core/tracking/priority.js';
-import { ProcessTable, withinQuorum } from '../core/tracking/process.js';
-import { type TrackerBinding, type TrackerState, trackerKey } from '../core/tracking/types.js';
-import type { Logger } from '../log.js';
+import type { CheckSpec } from '../../core/checks/spec.js';
+import type { InstanceConfig, ScriptUser, TrackProcessConfig, VipdConfig } from '../../core/config/model.js';
+import { addressInterfaces, trackGroupInterfaces } from '../../core/config/tracking.js';
+import { VipdError } from '../../core/errors.js';
+import type { TrackerEdges } from '../../core/ports.js';
+import { HealthCounter } from '../../core/tracking/health.js';
+import { type EffectivePriority, effectivePriority } from '../../core/tracking/priority.js';
+import { ProcessTable, withinQuorum } from '../../core/tracking/process.js';
+import { type TrackerBinding, type TrackerState, trackerKey } from '../../core/tracking/types.js';
+import type { Logger } from '../../log.js';
 
 export class TrackerError extends VipdError {
   constructor(message: string) {

@@ -2,7 +2,7 @@
  * Per-instance statistics, named after keepalived's JSON stats (advert_rcvd, become_master, ...)
  * so status and metrics can offer both vocabularies. Drop reasons are the codec's closed list.
  */
-import type { AcceptNote, DropReason } from '../core/codec/advert.js';
+import type { AcceptNote, DropReason } from '../../core/codec/advert.js';
 
 /** The drops RFC 6527 counts as protocol errors. */
 const PROTOCOL_ERRORS: ReadonlySet<DropReason> = new Set(['ip_ttl', 'version', 'checksum', 'vrid']);

@@ -6,9 +6,9 @@
  * The exposition format is prom-client's.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { DROP_REASONS, type DropReason } from '../core/codec/reasons.js';
-import type { VrrpState } from '../core/vrrp/types.js';
-import type { VirtualServerReport } from './load-balancer.js';
+import { DROP_REASONS, type DropReason } from '../../core/codec/reasons.js';
+import type { VrrpState } from '../../core/vrrp/types.js';
+import type { VirtualServerReport } from '../ipvs/load-balancer.js';
 import type { InstanceStatus, StatusReport } from './status.js';
 
 /** keepalived's state codes. */

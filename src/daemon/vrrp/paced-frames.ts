@@ -3,7 +3,7 @@
  * unsolicited NAs) on one interface, whichever instance sends them, so that a takeover of many VIPs does not
  * flood a switch that rate-limits ARP. Frames wait their turn in order; with no interval they go at once.
  */
-import type { TimerPort } from '../core/ports.js';
+import type { TimerPort } from '../../core/ports.js';
 
 /** Ethernet type of a frame (ARP 0x0806, IPv6 0x86dd). */
 const etherType = (frame: Buffer) => (frame.length >= 14 ? frame.readUInt16BE(12) : 0);

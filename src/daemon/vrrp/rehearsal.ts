@@ -10,14 +10,14 @@
  * finds it compiled and its caches warm. Nothing of it reaches the kernel, the wire, the logs, the metrics or the
  * daemon's state. The real send calls are warmed by InstanceRunner.warmSendPath.
  */
-import type { InstanceConfig } from '../core/config/model.js';
-import { ManualTimers } from '../core/manual-timers.js';
-import type { AddressPort } from '../core/ports.js';
-import type { VrrpState } from '../core/vrrp/types.js';
-import type { Logger } from '../log.js';
+import type { InstanceConfig } from '../../core/config/model.js';
+import { ManualTimers } from '../../core/manual-timers.js';
+import type { AddressPort } from '../../core/ports.js';
+import type { VrrpState } from '../../core/vrrp/types.js';
+import type { Logger } from '../../log.js';
+import { KernelLedger } from '../ledger.js';
 import { InstanceRunner, type InstanceRuntime } from './instance.js';
 import type { Sender } from './interface-binding.js';
-import { KernelLedger } from './ledger.js';
 
 const inertAddresses: AddressPort = {
   add: async () => 'added',
