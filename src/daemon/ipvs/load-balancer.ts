@@ -19,7 +19,7 @@ import type {
 } from '../../core/config/model.js';
 import { assignGroupMarks, type GroupMarks, markElements } from '../../core/ipvs/group-marks.js';
 import { type IpvsOp, reconcile } from '../../core/ipvs/reconcile.js';
-import { type IpvsService, type ServiceKey, type SyncDaemonSpec, serviceId } from '../../core/ipvs/table.js';
+import { type IpvsService, type ServiceKey, serviceId } from '../../core/ipvs/table.js';
 import {
   applyVerdict,
   type CheckerVerdict,
@@ -41,6 +41,7 @@ import type { Millis } from '../../core/time.js';
 import type { Logger } from '../../log.js';
 import type { KernelLedger } from '../ledger.js';
 import { errorCode, RepeatedErrors } from '../repeated-errors.js';
+import { SyncDaemons } from './sync-daemons.js';
 
 /** How often the kernel's table is read and repaired when nothing else asked for it. */
 export const RECHECK_MS = 5_000;
@@ -102,11 +103,7 @@ export class LoadBalancer {
   private queue: Promise<void> = Promise.resolve();
   private readonly recheckTimer: TimerPort;
   private stopped = false;
-  /** The sync daemon states vipd started (to stop exactly those). */
-  private readonly syncRunning = new Set<SyncDaemonSpec['state']>();
-  /** The states vipd wants running: one that could not be started is tried again at the next re-check. */
-  private syncWanted: SyncDaemonSpec['state'][] = [];
-  private syncFollows: string | undefined;
+  private readonly syncDaemons: SyncDaemons;
   /** Addresses vipd holds now (VIPs of its MASTER instances), for ha_suspend. */
   private held: (address: string) => boolean = () => false;
   /** The kernel's counters at the last re-check, by serviceId. */
@@ -133,6 +130,10 @@ export class LoadBalancer {
     this.marks = assignGroupMarks(config.virtualServers, this.groups, this.lvs.groupMarking);
     this.markErrors = new RepeatedErrors(log, 'cannot set the nftables_ipvs marks: tried again at each re-check');
     this.recheckTimer = edges.createTimer(() => void this.recheck());
+    this.syncDaemons = new SyncDaemons(
+      { ipvs: edges.ipvs, retrySoon: () => !this.stopped && this.recheckTimer.armAt(this.edges.now() + RETRY_MS) },
+      log,
+    );
   }
 
   /** Programs the table (flushing first with lvs_flush), sets the timeouts, starts the checkers. */
@@ -154,19 +155,15 @@ export class LoadBalancer {
       }
     }
     for (const m of this.managed.values()) this.startCheckers(m);
-    this.syncFollows = this.lvs.syncDaemon?.instance;
-    if (this.lvs.syncDaemon && this.syncFollows === undefined) {
-      await this.setSyncStates(['master', 'backup']);
-    }
+    await this.enqueue(() => this.syncDaemons.configure(this.lvs.syncDaemon));
     this.log.info({ virtualServers: [...this.managed.values()].map((m) => m.config.name) }, 'load balancer started');
   }
 
   /** An instance changed state: the sync daemon follows its instance; ha_suspend follows the held VIPs. */
   instanceState(name: string, state: string): void {
     if (this.stopped) return;
-    if (this.lvs.syncDaemon && name === this.syncFollows) {
-      void this.enqueue(() => this.setSyncStates([state === 'MASTER' ? 'master' : 'backup']));
-    }
+    const states = this.syncDaemons.statesFor(name, state);
+    if (states) void this.enqueue(() => this.syncDaemons.set(states));
     for (const m of this.managed.values()) this.applySuspension(m);
   }
 
@@ -204,17 +201,11 @@ export class LoadBalancer {
       }
     }
     await Promise.allSettled(stops);
-    const oldSync = JSON.stringify(this.lvs.syncDaemon ?? null);
     this.lvs = next.globalDefs.lvs;
     this.marks = assignGroupMarks(next.virtualServers, this.groups, this.lvs.groupMarking, this.marks);
     await this.recheck();
     for (const m of this.managed.values()) this.startCheckers(m);
-    if (JSON.stringify(this.lvs.syncDaemon ?? null) !== oldSync) {
-      await this.enqueue(() => this.setSyncStates([]));
-      this.syncFollows = this.lvs.syncDaemon?.instance;
-      if (this.lvs.syncDaemon && this.syncFollows === undefined)
-        await this.enqueue(() => this.setSyncStates(['master', 'backup']));
-    }
+    await this.enqueue(() => this.syncDaemons.configure(this.lvs.syncDaemon));
   }
 
   /** Stops the checkers and the sync daemons, runs omega's notifiers, removes what vipd programmed. */
@@ -224,7 +215,7 @@ export class LoadBalancer {
     this.recheckTimer.close();
     await Promise.allSettled([...this.managed.values()].flatMap((m) => [...m.checkers.values()].map((c) => c.stop())));
     await this.queue.catch(() => undefined);
-    await this.setSyncStates([]).catch(() => undefined);
+    await this.syncDaemons.set([]).catch(() => undefined);
     for (const m of this.managed.values()) {
       if (!m.config.omega) continue;
       m.config.realServers.forEach((rs, i) => {
@@ -483,7 +474,7 @@ export class LoadBalancer {
         (err: unknown) => this.markErrors.failed(errorCode(err), { err }),
       );
       await this.applyAll(ops.filter((op) => op.op === 'remove-service'));
-      await this.recheckSyncDaemons();
+      await this.syncDaemons.recheck();
       if (!this.stopped) this.recheckTimer.armAt(this.edges.now() + RECHECK_MS);
     });
   }
@@ -505,56 +496,6 @@ export class LoadBalancer {
     this.markedAs = wanted;
     if (elements.length > 0)
       this.log.info({ table: settings?.table, elements: elements.length }, 'nftables_ipvs marks set');
-  }
-
-  /**
-   * The sync daemons vipd started and the kernel no longer runs (stopped by hand, or by the kernel when their
-   * interface went away) are started again.
-   */
-  private async recheckSyncDaemons(): Promise<void> {
-    if (this.syncWanted.length === 0 && this.syncRunning.size === 0) return;
-    const running = new Set((await this.edges.ipvs.listSyncDaemons()).map((d) => d.state));
-    const missing = this.syncWanted.filter((s) => !running.has(s));
-    if (missing.length === 0) return;
-    const gone = missing.filter((s) => this.syncRunning.has(s));
-    if (gone.length > 0) this.log.warn({ missing: gone }, 'IPVS sync daemon gone from the kernel: started again');
-    for (const s of missing) this.syncRunning.delete(s);
-    await this.setSyncStates(this.syncWanted);
-  }
-
-  /** Runs exactly the sync daemon states given (stopping the others vipd started). */
-  private async setSyncStates(states: SyncDaemonSpec['state'][]): Promise<void> {
-    this.syncWanted = [...states];
-    const d = this.lvs.syncDaemon;
-    for (const s of [...this.syncRunning]) {
-      if (states.includes(s)) continue;
-      await this.edges.ipvs
-        .stopSyncDaemon(s)
-        .catch((err: unknown) => this.log.warn({ err }, 'cannot stop the sync daemon'));
-      this.syncRunning.delete(s);
-    }
-    if (!d) return;
-    for (const state of states) {
-      if (this.syncRunning.has(state)) continue;
-      try {
-        await this.edges.ipvs.startSyncDaemon({
-          state,
-          interface: d.interface,
-          syncId: d.syncId,
-          maxlen: d.maxlen,
-          port: d.port,
-          ttl: d.ttl,
-          group: d.group,
-        });
-      } catch (err) {
-        // Tried again at the next re-check, soon (a slow or busy kernel, the interface not up yet).
-        this.log.error({ err, state }, 'cannot start the IPVS sync daemon: trying again');
-        if (!this.stopped) this.recheckTimer.armAt(this.edges.now() + RETRY_MS);
-        continue;
-      }
-      this.syncRunning.add(state);
-      this.log.info({ state, interface: d.interface, syncId: d.syncId }, 'IPVS sync daemon started');
-    }
   }
 }
 
