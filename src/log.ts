@@ -5,10 +5,11 @@
  */
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
+import type { Logger } from './core/log.js';
 import { LogStream } from './edges/log-stream.js';
 import { registerLogFlush } from './log-flush.js';
 
-export type Logger = pino.Logger;
+export type { Logger };
 
 let stdoutStream: LogStream | undefined;
 

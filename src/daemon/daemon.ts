@@ -16,24 +16,15 @@ import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.j
 import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
 import { VipdError } from '../core/errors.js';
 import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
-import type {
-  AddressChange,
-  AddressSpec,
-  DaemonEdges,
-  Family,
-  FramePort,
-  KernelAddress,
-  LinkInfo,
-  NotifyFifoPort,
-  VmacSpec,
-} from '../core/ports.js';
+import type { Logger } from '../core/log.js';
+import type { AddressSpec, Family, VmacSpec } from '../core/net.js';
+import type { AddressChange, DaemonEdges, FramePort, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
 import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import type { NotifyRun } from '../core/vrrp/notify.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
-import type { Logger } from '../log.js';
 import { EventQueue } from './event-queue.js';
 import { LoadBalancer } from './ipvs/load-balancer.js';
 import { addressKey, KernelLedger } from './ledger.js';

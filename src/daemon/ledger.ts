@@ -10,22 +10,19 @@ import { addressKey } from '../core/config/vip.js';
 import type { MarkElement } from '../core/ipvs/group-marks.js';
 import type { IpvsOp } from '../core/ipvs/reconcile.js';
 import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
+import type { Logger } from '../core/log.js';
+import type { AddressSpec, RouteSpec, RuleSpec, VmacSpec } from '../core/net.js';
 import type {
   AddressPort,
-  AddressSpec,
   FirewallPort,
   FirewallSettings,
   GroupMarkPort,
   GroupMarkSettings,
   IpvsPort,
-  RouteSpec,
   RoutingPort,
-  RuleSpec,
   SysctlPort,
   VmacPort,
-  VmacSpec,
 } from '../core/ports.js';
-import type { Logger } from '../log.js';
 
 /** How one kind of kernel object is added, removed, told apart and named in logs. */
 interface ObjectKind<S> {

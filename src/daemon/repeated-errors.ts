@@ -3,7 +3,7 @@
  * each time: the first of a run of identical errors is logged, the rest only counted, and the count is logged
  * once when the run ends (a success, or a different error).
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 
 export class RepeatedErrors {
   private run: { key: string; count: number } | undefined;

@@ -4,8 +4,8 @@
  * however many checks run. A thread that dies is restarted with the checks it was running (bounded).
  */
 import type { Worker } from 'node:worker_threads';
+import type { Logger } from '../core/log.js';
 import type { CheckResult } from '../core/tracking/types.js';
-import type { Logger } from '../log.js';
 import type { CheckHandle, CheckSpec } from './checks/index.js';
 import type { WorkerReply, WorkerRequest } from './checks/worker-protocol.js';
 import { siblingModule, startWorker } from './worker.js';

@@ -1,8 +1,8 @@
 /** The real edges, gathered for the daemon: the native addon, rtnetlink and the script runner. */
 import { readFileSync } from 'node:fs';
 import { uptime } from 'node:os';
+import type { Logger } from '../core/log.js';
 import type { DaemonEdges } from '../core/ports.js';
-import type { Logger } from '../log.js';
 import { openFrameSocket } from './frame-socket.js';
 import { createTimer, monotonicNow } from './hr-timer.js';
 import { createAddressPort, createLinkWatcher, createRoutingPort, createVmacPort } from './netlink/index.js';

@@ -5,6 +5,7 @@
  * it tries again every RETRY_MS, as net-snmp subagents do (keepalived's among them).
  */
 import net from 'node:net';
+import type { Logger } from '../core/log.js';
 import {
   decodePdu,
   ERROR,
@@ -19,7 +20,6 @@ import {
   type VarBind,
 } from '../core/snmp/agentx.js';
 import { answerRequest } from '../core/snmp/answer.js';
-import type { Logger } from '../log.js';
 
 const RETRY_MS = 15_000;
 /** Notifications kept while the session is being opened (vipd's first transitions come before it is). */

@@ -5,8 +5,8 @@
  */
 import { type FSWatcher, readFileSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '../core/log.js';
 import type { TrackerEdges } from '../core/ports.js';
-import type { Logger } from '../log.js';
 import { CheckThread } from './check-thread.js';
 import { checkScriptSecurity } from './checks/misc.js';
 import { watchProcesses } from './processes.js';

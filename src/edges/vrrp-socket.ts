@@ -5,7 +5,8 @@
 
 import { AH_PROTOCOL } from '../core/codec/ah.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
-import type { Family, ReceivedPacket, VrrpPort } from '../core/ports.js';
+import type { Family } from '../core/net.js';
+import type { ReceivedPacket, VrrpPort } from '../core/ports.js';
 import type { Millis } from '../core/time.js';
 import type { NativeErrnoError } from './native.js';
 import { openRawSocket } from './raw-socket.js';

@@ -4,7 +4,8 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AddressPort, AddressSpec } from '../../src/core/ports.js';
+import type { AddressSpec } from '../../src/core/net.js';
+import type { AddressPort } from '../../src/core/ports.js';
 import { KernelLedger } from '../../src/daemon/ledger.js';
 
 const VIP: AddressSpec = { family: 4, address: '192.0.2.100', prefix: 24, dev: 'eth0' };

@@ -4,7 +4,7 @@
  * checked with `ip -j addr` in the same namespace.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AddressSpec } from '../../src/core/ports.js';
+import type { AddressSpec } from '../../src/core/net.js';
 import { CWD, type ProbeRun, results, runOps } from '../helpers/netlink-probe.js';
 import { canRunNetns, Lab } from '../helpers/netns.js';
 

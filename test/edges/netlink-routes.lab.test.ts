@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRouteLine, parseRuleLine } from '../../src/core/config/routing.js';
-import type { RouteSpec, RuleSpec } from '../../src/core/ports.js';
+import type { RouteSpec, RuleSpec } from '../../src/core/net.js';
 import { results, runOps } from '../helpers/netlink-probe.js';
 import { canRunNetns, Lab } from '../helpers/netns.js';
 

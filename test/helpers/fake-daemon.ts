@@ -13,11 +13,11 @@ import { decodeGarp } from '../../src/core/codec/frames.js';
 import { formatAddress, parseAddress } from '../../src/core/codec/ip-address.js';
 import { routeLine, ruleLine } from '../../src/core/config/routing.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
+import type { Family } from '../../src/core/net.js';
 import type {
   AddressChange,
   AddressPort,
   DaemonEdges,
-  Family,
   KernelAddress,
   LinkInfo,
   LinkWatcher,

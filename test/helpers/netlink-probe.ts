@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../../src/core/ports.js';
+import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../../src/core/net.js';
 import {
   createAddressPort,
   createLinkWatcher,

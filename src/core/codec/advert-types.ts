@@ -2,7 +2,7 @@
  * The shapes of a VRRP advertisement as vipd sees it, shared by the encoder and the receive checks.
  * Intervals are milliseconds here; only the codec converts to the wire units.
  */
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 import type { AhHeader } from './ah.js';
 import type { AcceptNote, Drop } from './reasons.js';
 

@@ -2,7 +2,7 @@
  * Internet checksums: RFC 1071 over a scatter list, the IPv4/IPv6 pseudo-headers, and the VRRP checksum
  * rules of each version and family (RFC 3768 §5.3.8, RFC 5798/9568 §5.2.8, keepalived `v3_checksum_as_v2`).
  */
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 import { parseAddress } from './ip-address.js';
 
 /**

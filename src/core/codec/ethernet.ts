@@ -2,7 +2,7 @@
  * Ethernet II framing for the frames vipd sends itself (gratuitous ARP, unsolicited NA) and reads back
  * from captures, plus the MAC addresses VRRP defines (RFC 9568 §7.3).
  */
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 import { parseAddress } from './ip-address.js';
 
 export const ETHERNET_HEADER_LENGTH = 14;

@@ -2,7 +2,7 @@
  * IP address text <-> bytes, with the comparisons VRRP needs (tie-break by primary address,
  * multicast and link-local tests). Pure.
  */
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 
 /** The family of a textual address, or undefined when it is not one. */
 export function addressFamily(text: string): Family | undefined {

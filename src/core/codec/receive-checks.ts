@@ -3,7 +3,7 @@
  * because the first failing check decides which counter a bad packet increments. Every outcome is a value:
  * nothing here throws, whatever the bytes.
  */
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 import type { Advert, DecodeResult, ReceiveExpectation, RxInfo } from './advert-types.js';
 import { verifyAh } from './ah.js';
 import { vrrpChecksum } from './checksum.js';

@@ -5,7 +5,7 @@
  *   v2 (RFC 3768): ver|type  VRID  priority  count | auth type  adver int(s)  checksum | addrs | auth data(8)
  *   v3 (RFC 9568): ver|type  VRID  priority  count | rsvd(4) max adver int(12, cs)  checksum | addrs
  */
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 
 export const VRRP_HEADER_LENGTH = 8;
 export const V2_AUTH_DATA_LENGTH = 8;

@@ -16,7 +16,7 @@
  * macvlan on that base refuses the instance at start with the reason.
  */
 import { virtualMac } from '../codec/ethernet.js';
-import type { AddressSpec, Family } from '../ports.js';
+import type { AddressSpec, Family } from '../net.js';
 import type { AddressVmac, InstanceConfig } from './model.js';
 
 const IFNAMSIZ = 16;

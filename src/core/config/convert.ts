@@ -16,7 +16,7 @@
 
 import { stringify } from 'yaml';
 import { CHECKER_DEFAULTS, defaultConnectPort, defaultDelayBeforeRetryMs } from '../checks/spec.js';
-import type { AddressSpec } from '../ports.js';
+import type { AddressSpec } from '../net.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../process/priority.js';
 import type { GarpParams } from '../vrrp/types.js';
 import type { CheckConfig, InstanceConfig, NotifyScripts, ScriptUser, VipdConfig } from './model.js';

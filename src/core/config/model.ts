@@ -6,7 +6,7 @@
  */
 import type { ResolvedCheckSpec, ScriptUser } from '../checks/spec.js';
 import type { ForwardMethod, IpvsProtocol, TunnelOptions } from '../ipvs/table.js';
-import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../ports.js';
+import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../net.js';
 import type { ProcessMatch } from '../tracking/process.js';
 import type { GarpParams } from '../vrrp/types.js';
 

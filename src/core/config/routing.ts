@@ -17,7 +17,7 @@
  * without a preference is given one (16384, then 16383, ...) so that removing it removes exactly that rule.
  */
 import { addressFamily, canonicalAddress } from '../codec/ip-address.js';
-import type { Family, NextHop, RouteSpec, RouteType, RuleAction, RuleSpec, ScopeName } from '../ports.js';
+import type { Family, NextHop, RouteSpec, RouteType, RuleAction, RuleSpec, ScopeName } from '../net.js';
 import { isValidIfName } from './vip.js';
 
 export type LineResult<T> = { ok: true; value: T; warnings: string[] } | { ok: false; error: string };

@@ -14,7 +14,7 @@
  * an IPv6 address; vipd refuses them, as it refuses every setting it would otherwise drop.
  */
 import { addressFamily, canonicalAddress, isMulticast } from '../codec/ip-address.js';
-import type { AddressSpec } from '../ports.js';
+import type { AddressSpec } from '../net.js';
 
 export type VipParseResult =
   | { ok: true; spec: AddressSpec; warnings: string[]; useVmac: boolean }

@@ -9,7 +9,7 @@
  * given out (so the services and their connections stay) and hands out new ones after the highest so far.
  */
 import type { GroupMarking, VirtualServerConfig, VirtualServerGroupConfig } from '../config/model.js';
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 import type { IpvsProtocol, ServiceKey } from './table.js';
 
 /** The marks handed out, by groupMarkKey, and the next one to hand out (0: none handed out yet). */

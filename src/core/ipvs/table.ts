@@ -3,7 +3,7 @@
  * destinations. Both the table vipd wants (desired.ts) and the one the kernel reports (the IPVS netlink edge)
  * are in this shape, so reconcile.ts can compare them field by field.
  */
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 
 export type IpvsProtocol = 'TCP' | 'UDP' | 'SCTP';
 export type ForwardMethod = 'NAT' | 'DR' | 'TUN';

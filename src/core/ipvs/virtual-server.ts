@@ -15,7 +15,7 @@
  * Pure: results in, the new state and the notifications out; desiredServices() gives the table rows.
  */
 import type { RealServerConfig, VirtualServerConfig, VirtualServerGroupConfig } from '../config/model.js';
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 import { type GroupMarks, markedServiceKeys, markOf, NO_GROUP_MARKS } from './group-marks.js';
 import { defaultNetmask, type IpvsDest, type IpvsService, type ServiceKey } from './table.js';
 

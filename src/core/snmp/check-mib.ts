@@ -17,7 +17,7 @@ import type {
 } from '../config/model.js';
 import type { IpvsCounters } from '../ipvs/table.js';
 import { SERVICE_FLAGS } from '../ipvs/table.js';
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 import { compareOids, type Oid, oid, TYPE, type VarBind } from './agentx.js';
 import { commandText, counter, counter64, gauge, inetType, int, octets, truth } from './values.js';
 

@@ -9,7 +9,7 @@
 import { parseAddress } from '../codec/ip-address.js';
 import type { DropReason } from '../codec/reasons.js';
 import type { InstanceConfig, NotifyScripts, SyncGroupConfig } from '../config/model.js';
-import type { AddressSpec } from '../ports.js';
+import type { AddressSpec } from '../net.js';
 import type { VrrpState } from '../vrrp/types.js';
 import { compareOids, type Oid, oid, TYPE, type VarBind } from './agentx.js';
 import { CHECK_SUBTREE, type CheckView, checkMibObjects } from './check-mib.js';

@@ -5,7 +5,8 @@
  * VIP would survive exactly the loss they should reveal.
  */
 import { canonicalAddress, isLinkLocal6 } from '../codec/ip-address.js';
-import type { Family, KernelAddress } from '../ports.js';
+import type { Family } from '../net.js';
+import type { KernelAddress } from '../ports.js';
 
 export function pickSourceAddress(
   listed: readonly KernelAddress[],

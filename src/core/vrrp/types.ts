@@ -3,7 +3,7 @@
  * The machine is pure: it takes an event and the current monotonic time and returns the ordered
  * actions for the daemon to perform. It never reads a clock or touches I/O.
  */
-import type { Family } from '../ports.js';
+import type { Family } from '../net.js';
 import type { Millis } from '../time.js';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';

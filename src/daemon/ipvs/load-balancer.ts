@@ -36,9 +36,9 @@ import {
   type VirtualServerEvent,
   type VirtualServerState,
 } from '../../core/ipvs/virtual-server.js';
+import type { Logger } from '../../core/log.js';
 import type { CheckHandle, IpvsPort, TimerPort, TrackerEdges } from '../../core/ports.js';
 import type { Millis } from '../../core/time.js';
-import type { Logger } from '../../log.js';
 import type { KernelLedger } from '../ledger.js';
 import { errorCode, RepeatedErrors } from '../repeated-errors.js';
 import { SyncDaemons } from './sync-daemons.js';

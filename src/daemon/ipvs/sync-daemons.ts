@@ -6,8 +6,8 @@
  */
 import type { LvsSyncDaemonConfig } from '../../core/config/model.js';
 import type { SyncDaemonSpec } from '../../core/ipvs/table.js';
+import type { Logger } from '../../core/log.js';
 import type { IpvsPort } from '../../core/ports.js';
-import type { Logger } from '../../log.js';
 
 type SyncState = SyncDaemonSpec['state'];
 

@@ -11,7 +11,8 @@ import type { DropReason } from '../../core/codec/reasons.js';
 import type { GlobalDefs, VipdConfig, VirtualServerConfig } from '../../core/config/model.js';
 import type { IpvsCounters } from '../../core/ipvs/table.js';
 import type { VirtualServerEvent } from '../../core/ipvs/virtual-server.js';
-import type { AddressSpec } from '../../core/ports.js';
+import type { Logger } from '../../core/log.js';
+import type { AddressSpec } from '../../core/net.js';
 import type { VarBind } from '../../core/snmp/agentx.js';
 import {
   type CheckView,
@@ -31,7 +32,6 @@ import {
 } from '../../core/snmp/vrrp-mibs.js';
 import type { SyncGroupState } from '../../core/vrrp/sync-group.js';
 import { type SnmpAgent, startSnmpAgent } from '../../edges/snmp-agent.js';
-import type { Logger } from '../../log.js';
 import type { VirtualServerReport } from '../ipvs/load-balancer.js';
 import type { InstanceRunner, Transition } from '../vrrp/instance.js';
 import type { Receiver } from '../vrrp/receiver.js';

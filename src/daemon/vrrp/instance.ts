@@ -18,15 +18,9 @@ import { diffByKey } from '../../core/config/diff.js';
 import { configFaults } from '../../core/config/faults.js';
 import type { InstanceConfig } from '../../core/config/model.js';
 import { routeKey, ruleKey } from '../../core/config/routing.js';
-import type {
-  AddressSpec,
-  Family,
-  ReceivedPacket,
-  RouteSpec,
-  RuleSpec,
-  TimerPort,
-  VrrpSendOptions,
-} from '../../core/ports.js';
+import type { Logger } from '../../core/log.js';
+import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../../core/net.js';
+import type { ReceivedPacket, TimerPort, VrrpSendOptions } from '../../core/ports.js';
 import type { Clock } from '../../core/time.js';
 import type { EffectivePriority } from '../../core/tracking/priority.js';
 import { VrrpMachine } from '../../core/vrrp/machine.js';
@@ -40,7 +34,6 @@ import type {
   VrrpEvent,
   VrrpState,
 } from '../../core/vrrp/types.js';
-import type { Logger } from '../../log.js';
 import { addressKey, type KernelLedger } from '../ledger.js';
 import { errorCode, RepeatedErrors } from '../repeated-errors.js';
 import { InstanceCounters } from './counters.js';

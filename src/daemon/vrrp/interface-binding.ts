@@ -6,7 +6,8 @@
  * Instances send through it rather than through the receiver, so sending follows the interface, not a socket.
  */
 import { VRRP_MULTICAST_GROUP } from '../../core/codec/vrrp-wire.js';
-import type { Family, FramePort, LinkInfo, SocketEdges, VrrpSendOptions } from '../../core/ports.js';
+import type { Family } from '../../core/net.js';
+import type { FramePort, LinkInfo, SocketEdges, VrrpSendOptions } from '../../core/ports.js';
 import { Receiver } from './receiver.js';
 
 /** What an instance sends through. Throws an errno-style error (ENODEV while the interface is gone). */

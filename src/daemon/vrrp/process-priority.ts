@@ -3,9 +3,10 @@
  * lateness: the core's AutoPriority decides, the ProcessSchedulingPort does. A setting the kernel refuses is
  * logged and vipd carries on, as keepalived does ("cannot raise priority").
  */
+
+import type { Logger } from '../../core/log.js';
 import type { ProcessSchedulingPort } from '../../core/ports.js';
 import { AutoPriority, type ProcessSettings } from '../../core/process/priority.js';
-import type { Logger } from '../../log.js';
 
 export class ProcessPriority {
   private readonly rule: AutoPriority;

@@ -9,7 +9,8 @@ import { type DecodeResult, decodeAdvert, type ReceiveExpectation, type RxInfo }
 import { AddressTexts } from '../../core/codec/ip-address.js';
 import { decodeIpv4Datagram } from '../../core/codec/ipv4.js';
 import { VipdError } from '../../core/errors.js';
-import type { Family, ReceivedPacket, VrrpPort } from '../../core/ports.js';
+import type { Family } from '../../core/net.js';
+import type { ReceivedPacket, VrrpPort } from '../../core/ports.js';
 import { InstanceCounters } from './counters.js';
 
 export interface AdvertSink {

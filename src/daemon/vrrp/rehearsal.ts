@@ -11,10 +11,10 @@
  * daemon's state. The real send calls are warmed by InstanceRunner.warmSendPath.
  */
 import type { InstanceConfig } from '../../core/config/model.js';
+import type { Logger } from '../../core/log.js';
 import { ManualTimers } from '../../core/manual-timers.js';
 import type { AddressPort } from '../../core/ports.js';
 import type { VrrpState } from '../../core/vrrp/types.js';
-import type { Logger } from '../../log.js';
 import { KernelLedger } from '../ledger.js';
 import { InstanceRunner, type InstanceRuntime } from './instance.js';
 import type { Sender } from './interface-binding.js';

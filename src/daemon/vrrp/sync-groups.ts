@@ -5,6 +5,7 @@
  * `GROUP "<name>" <STATE> 0`), as keepalived does.
  */
 import type { SyncGroupConfig } from '../../core/config/model.js';
+import type { Logger } from '../../core/log.js';
 import { type NotifyRun, notifyRuns } from '../../core/vrrp/notify.js';
 import {
   SYNC_GROUP_FAULT,
@@ -14,7 +15,6 @@ import {
   syncGroupRule,
   syncGroupState,
 } from '../../core/vrrp/sync-group.js';
-import type { Logger } from '../../log.js';
 import type { InstanceRunner } from './instance.js';
 
 export interface SyncGroupEdges {

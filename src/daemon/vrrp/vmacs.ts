@@ -10,7 +10,7 @@
  */
 import { virtualMac } from '../../core/codec/ethernet.js';
 import type { InstanceConfig } from '../../core/config/model.js';
-import type { AddressSpec, Family, VmacSpec } from '../../core/ports.js';
+import type { AddressSpec, Family, VmacSpec } from '../../core/net.js';
 import type { KernelLedger } from '../ledger.js';
 
 const ON_VMAC: Readonly<Record<string, string>> = { arp_ignore: '1', accept_local: '1', rp_filter: '0' };

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../core/log.js';
 
 export interface MetricsServer {
   readonly address: string;

@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../core/log.js';
 
 const MAX_REQUEST_BYTES = 64 * 1024;
 const REQUEST_TIMEOUT_MS = 5000;

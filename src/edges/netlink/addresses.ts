@@ -4,7 +4,8 @@
  */
 
 import { addressFamily, parseAddress } from '../../core/codec/ip-address.js';
-import type { AddressPort, AddressSpec, Family } from '../../core/ports.js';
+import type { AddressSpec, Family } from '../../core/net.js';
+import type { AddressPort } from '../../core/ports.js';
 import { pickSourceAddress } from '../../core/vrrp/source-address.js';
 import {
   afOf,

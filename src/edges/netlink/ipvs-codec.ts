@@ -16,7 +16,7 @@ import type {
   SyncDaemonSpec,
   TunnelOptions,
 } from '../../core/ipvs/table.js';
-import type { Family } from '../../core/ports.js';
+import type { Family } from '../../core/net.js';
 import { attr } from './attributes.js';
 
 export const IPVS_GENL_VERSION = 1;

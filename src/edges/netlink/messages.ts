@@ -4,7 +4,8 @@
  */
 
 import { formatAddress } from '../../core/codec/ip-address.js';
-import type { AddressSpec, Family, KernelAddress } from '../../core/ports.js';
+import type { AddressSpec, Family } from '../../core/net.js';
+import type { KernelAddress } from '../../core/ports.js';
 import { AttrStream, rt } from './package.js';
 import { errnoError, type RtRequester } from './transport.js';
 

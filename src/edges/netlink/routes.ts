@@ -7,7 +7,8 @@
 
 import { parseAddress } from '../../core/codec/ip-address.js';
 import { routeLine, ruleLine } from '../../core/config/routing.js';
-import type { RouteSpec, RoutingPort, RuleSpec } from '../../core/ports.js';
+import type { RouteSpec, RuleSpec } from '../../core/net.js';
+import type { RoutingPort } from '../../core/ports.js';
 import { attr, u32 } from './attributes.js';
 import { afOf, linkByName, type NetlinkOptions, SCOPES } from './messages.js';
 import { AttrStream, FlagsNew, rt } from './package.js';

@@ -7,7 +7,8 @@
  * the same way: an ipvlan in L2 mode (the base's MAC) with its flags (bridge, private, vepa).
  */
 
-import type { VmacPort, VmacSpec } from '../../core/ports.js';
+import type { VmacSpec } from '../../core/net.js';
+import type { VmacPort } from '../../core/ports.js';
 import { attr, u32 } from './attributes.js';
 import { AF_INET6, body, linkByName, type NetlinkOptions } from './messages.js';
 import { FlagsNew, rt } from './package.js';

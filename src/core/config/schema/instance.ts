@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import { addressFamily, isLinkLocal6 } from '../../codec/ip-address.js';
 import { VRRP_MULTICAST_GROUP } from '../../codec/vrrp-wire.js';
-import type { AddressSpec, Family } from '../../ports.js';
+import type { AddressSpec, Family } from '../../net.js';
 import type { GarpParams } from '../../vrrp/types.js';
 import { ownVmacKey, placeAddress, type VmacPlacementInstance } from '../address-vmacs.js';
 import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD } from '../keywords.js';

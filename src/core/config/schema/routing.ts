@@ -4,7 +4,7 @@
  * vipd does the same, with a warning at the line (keepalived's own sample keepalived.conf.vrrp.rules has such a
  * line), so that a file keepalived runs still runs. A repeated route or rule is a warning and is ignored.
  */
-import type { RouteSpec, RuleSpec } from '../../ports.js';
+import type { RouteSpec, RuleSpec } from '../../net.js';
 import { FIRST_AUTO_RULE_PREFERENCE, parseRouteLine, parseRuleLine, routeKey, ruleKey } from '../routing.js';
 import type { PathSegment, Reporter } from './report.js';
 

@@ -4,7 +4,7 @@
  * virtual_ipaddress's. Without `dev`: global_defs default_interface; keepalived's default for that is eth0, which
  * vipd follows only in keepalived.conf, with a warning (its YAML asks for dev or default_interface).
  */
-import type { AddressSpec } from '../../ports.js';
+import type { AddressSpec } from '../../net.js';
 import type { InstanceConfig } from '../model.js';
 import { addressKey, parseVip } from '../vip.js';
 import type { Reporter } from './report.js';

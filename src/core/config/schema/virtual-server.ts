@@ -8,8 +8,8 @@ import * as z from 'zod';
 import { CHECKER_DEFAULTS, type ClientTls, defaultDelayBeforeRetryMs } from '../../checks/spec.js';
 import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
 import { type ForwardMethod, SERVICE_FLAGS, type TunnelOptions } from '../../ipvs/table.js';
+import type { Family } from '../../net.js';
 import { once } from '../../once.js';
-import type { Family } from '../../ports.js';
 import { UNSUPPORTED_CHECKER } from '../keywords.js';
 import type {
   CheckerTiming,
