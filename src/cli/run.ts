@@ -178,7 +178,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
   const crashAfter = Number(process.env.VIPD_INJECT_CRASH_AFTER_MS);
   if (crashAfter > 0) {
     setTimeout(() => {
-      throw new Error('injected crash (VIPD_INJECT_CRASH_AFTER_MS)');
+      throw new VipdError('VIPD_ERR_INJECTED_CRASH', 'injected crash (VIPD_INJECT_CRASH_AFTER_MS)');
     }, crashAfter).unref();
   }
 

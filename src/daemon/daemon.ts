@@ -14,7 +14,7 @@ import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
 import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
 import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
-import { VipdError } from '../core/errors.js';
+import { StartupError, TrackerError, VipdError } from '../core/errors.js';
 import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type { Logger } from '../core/log.js';
 import type { AddressSpec, Family, VmacSpec } from '../core/net.js';
@@ -37,7 +37,7 @@ import { PacedFrames } from './vrrp/paced-frames.js';
 import { ProcessPriority } from './vrrp/process-priority.js';
 import { rehearseTakeover } from './vrrp/rehearsal.js';
 import { SyncGroups } from './vrrp/sync-groups.js';
-import { TrackerError, Trackers } from './vrrp/trackers.js';
+import { Trackers } from './vrrp/trackers.js';
 import { type InstanceVmac, makeVmac, ownVmacAddress, unmakeVmac, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
 
 /** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
@@ -65,12 +65,6 @@ const IGMP_HOLDER = 'disable_local_igmp';
 /** The advert source of an instance whose interface does not exist yet: its own, else none (a fault says so). */
 function absentSource(c: InstanceConfig): string {
   return c.unicastSrcIp ?? (c.family === 4 ? '0.0.0.0' : '::');
-}
-
-export class StartupError extends VipdError {
-  constructor(message: string) {
-    super('VIPD_ERR_STARTUP', message);
-  }
 }
 
 const NOTIFY_TIMEOUT_MS = 10_000;
@@ -140,16 +134,7 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.trackers = new Trackers(config, edges.trackers, log);
-    this.ledger = new KernelLedger(
-      edges.addresses,
-      log,
-      edges.ipvs,
-      edges.routing,
-      edges.vmacs,
-      edges.sysctl,
-      edges.firewall,
-      edges.groupMarks,
-    );
+    this.ledger = new KernelLedger(edges, log);
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
     this.linkDebounce = new LinkDebounce(new Map(Object.entries(config.globalDefs.linkDelays)), {
       now: () => edges.clock.now(),
@@ -577,7 +562,7 @@ export class Daemon {
     const vmac = c.useVmac ? this.interfaces.get(c.useVmac.ifname) : undefined;
     const vmacReceiver = vmac?.receivers.get(c.family);
     const receiver = c.useVmac?.ipvlan ? vmacReceiver : b.receivers.get(c.family);
-    if (!receiver) throw new Error(`no IPv${c.family} receiver on ${c.interface}`);
+    if (!receiver) throw new VipdError('VIPD_ERR_NO_SOCKET', `no IPv${c.family} receiver on ${c.interface}`);
     const viaVmac = vmac?.sender(c.family);
     const direct = viaVmac && c.vmacXmitBase ? { ...viaVmac, sendAdvert: b.sender(c.family).sendAdvert } : viaVmac;
     const sender = direct ?? b.sender(c.family);

@@ -7,6 +7,7 @@
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
 import { addressKey } from '../core/config/vip.js';
+import { VipdError } from '../core/errors.js';
 import type { MarkElement } from '../core/ipvs/group-marks.js';
 import type { IpvsOp } from '../core/ipvs/reconcile.js';
 import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
@@ -120,6 +121,16 @@ class OwnedObjects<S> {
   }
 }
 
+/** The ports the ledger adds and removes kernel objects through. */
+export type LedgerPorts = { addresses: AddressPort } & Partial<{
+  ipvs: IpvsPort;
+  routing: RoutingPort;
+  vmacs: VmacPort;
+  sysctl: SysctlPort;
+  firewall: FirewallPort;
+  groupMarks: GroupMarkPort;
+}>;
+
 export class KernelLedger {
   /** Canonical addresses known (settled) to be vipd's: never an advert source. */
   private readonly ownedNow = new Set<string>();
@@ -136,16 +147,21 @@ export class KernelLedger {
   /** IPVS services vipd programmed (or took over at start-up), by serviceId, with their keys. */
   private readonly services = new Map<string, ServiceKey>();
 
+  private readonly ipvs: IpvsPort | undefined;
+  private readonly sysctl: SysctlPort | undefined;
+  private readonly firewall: FirewallPort | undefined;
+  private readonly groupMarks: GroupMarkPort | undefined;
+
+  /** The daemon's edges give every port; a test gives those it uses (a missing one fails the operation that needs it). */
   constructor(
-    port: AddressPort,
+    ports: LedgerPorts,
     private readonly log: Logger,
-    private readonly ipvs?: IpvsPort,
-    routing?: RoutingPort,
-    vmacPort?: VmacPort,
-    private readonly sysctl?: SysctlPort,
-    private readonly firewall?: FirewallPort,
-    private readonly groupMarks?: GroupMarkPort,
   ) {
+    const { addresses: port, routing, vmacs: vmacPort } = ports;
+    this.ipvs = ports.ipvs;
+    this.sysctl = ports.sysctl;
+    this.firewall = ports.firewall;
+    this.groupMarks = ports.groupMarks;
     this.addresses = new OwnedObjects<AddressSpec>(
       {
         noun: 'address',
@@ -160,7 +176,7 @@ export class KernelLedger {
         else this.ownedNow.delete(canonicalAddress(a.address));
       },
     );
-    const noRouting = () => Promise.reject(new Error('these edges have no routing port'));
+    const noRouting = () => Promise.reject(new VipdError('VIPD_ERR_MISSING_PORT', 'these edges have no routing port'));
     this.routes = new OwnedObjects<RouteSpec>(
       {
         noun: 'route',
@@ -177,7 +193,9 @@ export class KernelLedger {
         key: (v) => v.name,
         // A left-over of vipd's or keepalived's (a kill -9) is taken over: it is removed at the end like a new one.
         add: (v) =>
-          vmacPort ? vmacPort.create(v).then(() => 'added' as const) : Promise.reject(new Error('no VMAC port')),
+          vmacPort
+            ? vmacPort.create(v).then(() => 'added' as const)
+            : Promise.reject(new VipdError('VIPD_ERR_MISSING_PORT', 'no VMAC port')),
         remove: (v) => vmacPort?.remove(v.name) ?? Promise.resolve('absent' as const),
         describe: (v) => ({ vmac: v.name, base: v.base }),
       },
@@ -197,7 +215,7 @@ export class KernelLedger {
 
   /** Applies an IPVS operation and records what it changes in vipd's ownership. Rejects on a kernel error. */
   async applyIpvs(op: IpvsOp): Promise<void> {
-    if (!this.ipvs) throw new Error('no IPVS port');
+    if (!this.ipvs) throw new VipdError('VIPD_ERR_MISSING_PORT', 'no IPVS port');
     await this.ipvs.apply(op);
     if (op.op === 'add-service') this.services.set(serviceId(op.service.key), op.service.key);
     else if (op.op === 'remove-service') this.services.delete(serviceId(op.key));
@@ -220,7 +238,7 @@ export class KernelLedger {
    */
   async markGroups(elements: readonly MarkElement[], settings: GroupMarkSettings): Promise<void> {
     if (elements.length === 0) return this.unmarkGroups();
-    if (!this.groupMarks) throw new Error('no group marking port');
+    if (!this.groupMarks) throw new VipdError('VIPD_ERR_MISSING_PORT', 'no group marking port');
     this.groupMarksInstalled = true; // set first: a half-applied transaction is still removed at the end
     await this.groupMarks.mark(elements, settings);
   }
@@ -326,9 +344,9 @@ export class KernelLedger {
    * cannot be written.
    */
   setSysctl(key: string, value: string, holder: string): void {
-    if (!this.sysctl) throw new Error('no sysctl port');
+    if (!this.sysctl) throw new VipdError('VIPD_ERR_MISSING_PORT', 'no sysctl port');
     const before = this.sysctls.get(key)?.before ?? this.sysctl.read(key);
-    if (before === undefined) throw new Error(`no kernel parameter ${key}`);
+    if (before === undefined) throw new VipdError('VIPD_ERR_NO_KERNEL_PARAMETER', `no kernel parameter ${key}`);
     if (before !== value || this.sysctls.has(key)) this.sysctl.write(key, value);
     const entry = this.sysctls.get(key) ?? { before, holders: new Set<string>() };
     entry.holders.add(holder);
@@ -359,7 +377,7 @@ export class KernelLedger {
       this.firewallInstalled = false;
       return;
     }
-    if (!this.firewall) throw new Error('no firewall port');
+    if (!this.firewall) throw new VipdError('VIPD_ERR_MISSING_PORT', 'no firewall port');
     this.firewallInstalled = true; // set first: a half-applied transaction is still removed at the end
     await this.firewall.dropTo(addresses, settings);
   }

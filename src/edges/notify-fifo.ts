@@ -6,6 +6,7 @@
  * and the script gets a moment more before it is terminated.
  */
 import { chownSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
+import { VipdError } from '../core/errors.js';
 import { lazyBuiltin } from '../core/lazy-builtin.js';
 import type { NotifyFifoPort, ScriptLog } from '../core/ports.js';
 import { LogStream } from './log-stream.js';
@@ -23,7 +24,8 @@ export function openNotifyFifo(opts: {
   log: ScriptLog;
 }): NotifyFifoPort {
   if (!existsSync(opts.path)) childProcess().execFileSync('mkfifo', ['-m', '0600', opts.path]); // Node has no mkfifo
-  if (!statSync(opts.path).isFIFO()) throw new Error(`${opts.path} exists and is not a FIFO`);
+  if (!statSync(opts.path).isFIFO())
+    throw new VipdError('VIPD_ERR_NOT_A_FIFO', `${opts.path} exists and is not a FIFO`);
   if (opts.owner) chownSync(opts.path, opts.owner.uid, opts.owner.gid);
   let readerExited: Promise<void> = Promise.resolve();
   let reader: ScriptHandle | undefined;

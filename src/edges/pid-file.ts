@@ -5,14 +5,14 @@
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { VipdError } from '../core/errors.js';
 
-export class PidFileError extends Error {
-  readonly code = 'VIPD_ERR_RUNNING';
+export class PidFileError extends VipdError {
   constructor(
     readonly file: string,
     readonly pid: number,
   ) {
-    super(`another vipd is running (pid ${pid}, pid file ${file})`);
+    super('VIPD_ERR_RUNNING', `another vipd is running (pid ${pid}, pid file ${file})`);
   }
 }
 
@@ -38,7 +38,7 @@ export function acquirePidFile(file: string): PidFile {
       // someone else removed it first
     }
   }
-  throw new Error(`cannot create the pid file ${file}`);
+  throw new VipdError('VIPD_ERR_PID_FILE', `cannot create the pid file ${file}`);
 }
 
 function readPid(file: string): number | undefined {

@@ -10,6 +10,8 @@
  * Allocation-free while running: a slot is made once per timer and re-armed in place, the heap is an array of
  * slots that only grows with the number of timers.
  */
+
+import { VipdError } from '../core/errors.js';
 import type { TimerPort } from '../core/ports.js';
 import type { Millis } from '../core/time.js';
 
@@ -98,7 +100,7 @@ export class TimerScheduler {
     const slot: Slot = { at: 0, seq: 0, index: -1, closed: false, onFire };
     return {
       armAt: (at) => {
-        if (slot.closed) throw new Error('timer closed');
+        if (slot.closed) throw new VipdError('VIPD_ERR_TIMER_CLOSED', 'timer closed');
         this.arm(slot, at);
       },
       disarm: () => this.remove(slot),

@@ -92,7 +92,7 @@ function fakeWorld(opts: { present?: string[]; sendThrows?: boolean } = {}) {
     },
     {
       clock: time.clock,
-      ledger: new KernelLedger(addresses, pino({ level: 'silent' })),
+      ledger: new KernelLedger({ addresses }, pino({ level: 'silent' })),
       createTimer: time.createTimer,
       reportTransition: (t) => transitions.push(`${t.from}->${t.to} ${t.cause}`),
       runScript: async ({ argv }) => {

@@ -27,7 +27,7 @@ function kernel(initially: string[] = []) {
     list: async () => [],
     close: () => undefined,
   };
-  return { present, calls, ledger: new KernelLedger(port, pino({ level: 'silent' })) };
+  return { present, calls, ledger: new KernelLedger({ addresses: port }, pino({ level: 'silent' })) };
 }
 
 describe('KernelLedger', () => {

@@ -183,14 +183,12 @@ function world(config: VipdConfig) {
     },
   };
   const ledger = new KernelLedger(
-    { add: async () => 'added', remove: async () => 'removed', list: async () => [], close() {} },
+    {
+      addresses: { add: async () => 'added', remove: async () => 'removed', list: async () => [], close() {} },
+      ipvs,
+      groupMarks: marks,
+    },
     log,
-    ipvs,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    marks,
   );
   const lb = new LoadBalancer(
     config,

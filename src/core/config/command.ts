@@ -11,9 +11,12 @@
  *   any other escaped character stands for itself (\" \' \\ \space);
  * - an unterminated quote or a trailing lone backslash is an error (keepalived refuses the script).
  */
+import { VipdError } from '../errors.js';
 
-export class CommandSyntaxError extends Error {
-  readonly code = 'VIPD_ERR_COMMAND_SYNTAX';
+export class CommandSyntaxError extends VipdError {
+  constructor(message: string) {
+    super('VIPD_ERR_COMMAND_SYNTAX', message);
+  }
 }
 
 const WHITE = ' \t\f\n\r\v';

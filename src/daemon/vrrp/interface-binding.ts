@@ -6,6 +6,7 @@
  * Instances send through it rather than through the receiver, so sending follows the interface, not a socket.
  */
 import { VRRP_MULTICAST_GROUP } from '../../core/codec/vrrp-wire.js';
+import { VipdError } from '../../core/errors.js';
 import type { Family } from '../../core/net.js';
 import type { FramePort, LinkInfo, SocketEdges, VrrpSendOptions } from '../../core/ports.js';
 import { Receiver } from './receiver.js';
@@ -138,7 +139,7 @@ export class BoundInterface {
 
   sender(family: Family): Sender {
     const receiver = this.receivers.get(family);
-    if (!receiver) throw new Error(`interface ${this.name} has no IPv${family} socket`);
+    if (!receiver) throw new VipdError('VIPD_ERR_NO_SOCKET', `interface ${this.name} has no IPv${family} socket`);
     return {
       sendAdvert: (message, dst, opts) => {
         const port = receiver.port;

@@ -68,7 +68,7 @@ export async function rehearseTakeover(config: InstanceConfig, log: Logger): Pro
     inertSender,
     {
       clock: time.clock,
-      ledger: new KernelLedger(inertAddresses, silent),
+      ledger: new KernelLedger({ addresses: inertAddresses }, silent),
       createTimer: time.createTimer,
       runScript: async () => undefined,
       reportTransition: (t) => states.push(t.to),

@@ -7,19 +7,13 @@
 import type { CheckSpec } from '../../core/checks/spec.js';
 import type { InstanceConfig, ScriptUser, TrackProcessConfig, VipdConfig } from '../../core/config/model.js';
 import { addressInterfaces, trackGroupInterfaces } from '../../core/config/tracking.js';
-import { VipdError } from '../../core/errors.js';
+import { TrackerError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { TrackerEdges } from '../../core/ports.js';
 import { HealthCounter } from '../../core/tracking/health.js';
 import { type EffectivePriority, effectivePriority } from '../../core/tracking/priority.js';
 import { ProcessTable, withinQuorum } from '../../core/tracking/process.js';
 import { type TrackerBinding, type TrackerState, trackerKey } from '../../core/tracking/types.js';
-
-export class TrackerError extends VipdError {
-  constructor(message: string) {
-    super('VIPD_ERR_TRACKER', message);
-  }
-}
 
 interface Consumer {
   base: number;

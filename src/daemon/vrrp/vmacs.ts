@@ -10,6 +10,7 @@
  */
 import { virtualMac } from '../../core/codec/ethernet.js';
 import type { InstanceConfig } from '../../core/config/model.js';
+import { VipdError } from '../../core/errors.js';
 import type { AddressSpec, Family, VmacSpec } from '../../core/net.js';
 import type { KernelLedger } from '../ledger.js';
 
@@ -69,7 +70,7 @@ export function vmacsOf(c: InstanceConfig): InstanceVmac[] {
 export async function makeVmac(ledger: KernelLedger, owner: string, v: InstanceVmac): Promise<void> {
   const { spec } = v;
   if (!(await ledger.addVmac(owner, spec)))
-    throw new Error(`cannot make the VMAC interface ${spec.name} on ${spec.base}`);
+    throw new VipdError('VIPD_ERR_VMAC', `cannot make the VMAC interface ${spec.name} on ${spec.base}`);
   if (v.ipv6Off) ledger.setSysctl(`net/ipv6/conf/${spec.name}/disable_ipv6`, '1', spec.name);
   // ARP's parameters; IPv6 neighbour discovery answers only for the interface's own. An ipvlan has its base's MAC.
   if (spec.ipvlan || v.family !== 4) return;

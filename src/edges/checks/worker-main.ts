@@ -3,12 +3,13 @@
  * back. Health checks can cost a core at a few thousand per second; here they cannot delay a VRRP advert.
  */
 import { parentPort } from 'node:worker_threads';
+import { VipdError } from '../../core/errors.js';
 import { scheduleCheck } from './index.js';
 import type { CheckHandle } from './scheduler.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const port = parentPort;
-if (!port) throw new Error('worker-main.ts runs as a worker thread');
+if (!port) throw new VipdError('VIPD_ERR_MISUSE', 'worker-main.ts runs as a worker thread');
 const handles = new Map<number, CheckHandle>();
 const reply = (m: WorkerReply) => port.postMessage(m);
 
