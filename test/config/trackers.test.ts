@@ -1,12 +1,11 @@
 /**
  * Trackers in the configuration: vipd's vrrp_check / track_check, the YAML map forms of the track_* lists, a
- * file path as a track_file entry, the keepalived.conf syntax of all of them, convert, and the TRACKERS_SUPPORTED
- * switch (both states, through validateConfig's `trackers` option).
+ * file path as a track_file entry, the keepalived.conf syntax of all of them, convert, and what is still refused
+ * (BFD's trackers, issue 22).
  */
 import { describe, expect, it } from 'vitest';
 import { convertTreeToYaml, toYaml } from '../../src/core/config/convert.js';
 import { parseKeepalivedConfig, parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
-import { TRACKERS_SUPPORTED } from '../../src/core/config/keywords.js';
 import type { VipdConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import { memHost } from './keepalived/helpers.js';
@@ -17,13 +16,12 @@ const BASE = `vrrp_instance:
     virtual_router_id: 51
     virtual_ipaddress: [10.0.0.1/24]
 `;
-const yaml = (text: string, trackers = true) => parseYamlConfig(text, 'x.yaml', { trackers });
-const issues = (text: string, trackers = true) =>
-  yaml(text, trackers).errors.map((e) => `${e.line}:${e.col}: ${e.message}`);
+const yaml = (text: string) => parseYamlConfig(text, 'x.yaml');
+const issues = (text: string) => yaml(text).errors.map((e) => `${e.line}:${e.col}: ${e.message}`);
 const withoutSource = (v: unknown): unknown =>
   v === undefined ? undefined : JSON.parse(JSON.stringify(v, (k, x) => (k === 'source' ? undefined : x)));
-const keepalived = (text: string, trackers = true) =>
-  parseKeepalivedToConfig(text, '/etc/keepalived/keepalived.conf', { host: memHost({}), configId: 'x' }, { trackers });
+const keepalived = (text: string) =>
+  parseKeepalivedToConfig(text, '/etc/keepalived/keepalived.conf', { host: memHost({}), configId: 'x' });
 
 const BRIEF = `vrrp_check:
   web:
@@ -484,45 +482,10 @@ ${BASE}    track_check: [s, "t weight 4", "m weight -2 reverse", h]
     expect(again.errors).toEqual([]);
     expect(withoutSource(again.config)).toEqual(withoutSource(r.config));
   });
-
-  it('a refused model (trackers not supported) round-trips as a model too', () => {
-    const r = yaml(BRIEF, false);
-    expect(r.config).toBeUndefined();
-    const again = yaml(toYaml(r.model as VipdConfig), false);
-    expect(withoutSource(again.model)).toEqual(withoutSource(r.model));
-  });
 });
 
-describe('TRACKERS_SUPPORTED', () => {
-  it('is on: the daemon runs trackers (test/integration/trackers.test.ts)', () =>
-    expect(TRACKERS_SUPPORTED).toBe(true));
-
-  it('off: every tracker keyword is refused, the model is still there', () => {
-    const r = yaml(
-      `${BRIEF}track_file:\n  tf: { file: /run/tf }\nvrrp_track_file:\n  tf2: { file: /run/tf2 }\n`,
-      false,
-    );
-    expect(r.config).toBeUndefined();
-    expect(r.model).toBeDefined();
-    expect(r.errors.map((e) => e.message).sort()).toEqual(
-      [
-        'track_check',
-        'track_file',
-        'track_file',
-        'track_interface',
-        'track_script',
-        'vrrp_check',
-        'vrrp_script',
-        'vrrp_track_file',
-      ].map((k) => `${k} is not supported yet`),
-    );
-  });
-
-  it('the default follows the switch (on)', () => {
-    expect(parseYamlConfig(BRIEF, 'x.yaml').errors).toEqual([]);
-  });
-
-  it('on: exactly those keywords stop being refused', () => {
+describe('what is still refused: BFD (issue 22)', () => {
+  it('every other tracker runs; track_bfd and bfd_instance are refused by name', () => {
     expect(yaml(BRIEF).errors).toEqual([]);
     expect(issues(`${BRIEF}    track_bfd: [b]\n`)).toEqual(['19:5: track_bfd is not supported yet']);
     expect(issues(`${BRIEF}bfd_instance:\n  b: {}\n`)).toEqual(['19:1: bfd_instance is not supported yet']);
@@ -530,17 +493,19 @@ describe('TRACKERS_SUPPORTED', () => {
     expect(issues(`${BRIEF}vrrp_sync_group:\n  G: { group: [VI_1], track_script: [chk_haproxy] }\n`)).toEqual([]);
   });
 
-  it('on: an unknown top-level keyword is still unknown', () => {
+  it('an unknown top-level keyword is unknown, with the close one named', () => {
     expect(issues(`${BRIEF}vrrp_chek: {}\n`)).toEqual([
       '19:1: unknown top-level keyword vrrp_chek (did you mean vrrp_check?)',
     ]);
+    expect(issues(`${BRIEF}track_process:\n  p: {}\n`)).toEqual([
+      '19:1: unknown top-level keyword track_process (did you mean vrrp_track_process?)',
+    ]);
   });
 
-  it('the option passes through the keepalived.conf front end', () => {
+  it('keepalived.conf: track_interface runs', () => {
     const conf =
       'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1/24\n }\n track_interface {\n  eth1\n }\n}\n';
-    expect(keepalived(conf, false).errors.map((e) => e.message)).toEqual(['track_interface is not supported yet']);
-    expect(keepalived(conf, true).errors).toEqual([]);
+    expect(keepalived(conf).errors).toEqual([]);
   });
 });
 

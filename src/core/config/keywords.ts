@@ -7,52 +7,33 @@
  *
  * Two kinds of entries (schema/ tells them apart by whether its schema has the keyword):
  * - *modelled*: the schema parses and checks the value into the model anyway (so check-config reports errors
- *   inside it and convert round-trips), then refuses it. A flag keyword set to false (`use_vmac: false`,
- *   `vrrp_strict: false`) describes what vipd already does and is accepted. When a feature lands, delete its
- *   keyword here and the daemon reads the model field.
+ *   inside it and convert round-trips), then refuses it. When a feature lands, delete its keyword here and the
+ *   daemon reads the model field.
  * - *not modelled*: refused without looking at the value.
- * Besides these, `accept: false` is refused with its own message (vipd never installs no_accept rules).
- *
- * The trackers (TRACKER_TOP_LEVEL, TRACKER_INSTANCE) are listed here too but switched as one: while
- * TRACKERS_SUPPORTED is false they are refused like the rest; set to true, validateConfig stops refusing exactly
- * those keywords (and nothing else). `vrrp_check` / `track_check` are vipd's own (keepalived's checkers as VRRP
- * trackers), not keepalived keywords.
  */
 
-/**
- * The one switch for trackers (vrrp_script, track_file, vrrp_check and the instance track_* lists). Flip it to
- * true once the daemon runs them; validateConfig's `options.trackers` overrides it (tests).
- */
-export const TRACKERS_SUPPORTED: boolean = true;
-
-/** Top-level tracker blocks, refused while trackers are not supported. */
-export const TRACKER_TOP_LEVEL: readonly string[] = [
+/** The top-level blocks vipd runs (besides global_defs and vrrp_instance). */
+export const TOP_LEVEL_BLOCKS: readonly string[] = [
+  'vrrp_sync_group',
   'vrrp_script',
   'track_file',
   'vrrp_track_file',
   'vrrp_check',
+  'virtual_server',
+  'virtual_server_group',
+  'static_ipaddress',
+  'static_routes',
+  'static_rules',
   'vrrp_track_process',
-];
-
-/** vrrp_instance tracker lists, refused while trackers are not supported. */
-export const TRACKER_INSTANCE: readonly string[] = [
-  'track_script',
-  'track_interface',
-  'track_file',
-  'track_check',
-  'track_process',
+  'net_namespace',
+  'garp_group',
+  'SSL',
+  'interface_up_down_delays',
+  'track_group',
 ];
 
 /** Top-level blocks. */
-export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([
-  'vrrp_script',
-  'track_file',
-  'vrrp_track_file',
-  'vrrp_check',
-  'vrrp_track_process',
-  'track_process',
-  'bfd_instance',
-]);
+export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set(['bfd_instance']);
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set(['json_version']);
@@ -76,16 +57,7 @@ export const DEPRECATED_NAMES: Readonly<Record<string, Readonly<Record<string, s
 export const NEWER_THAN_2_2_7: ReadonlySet<string> = new Set(['timer_expired_backup', 'auth_hmac', 'json_version']);
 
 /** vrrp_instance keywords. */
-export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set([
-  'track_script',
-  'track_interface',
-  'track_file',
-  'track_check',
-  'track_process',
-  'track_bfd',
-  'auth_hmac',
-  'timer_expired_backup',
-]);
+export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set(['track_bfd', 'auth_hmac', 'timer_expired_backup']);
 
 /** vrrp_sync_group keywords not built yet. */
 export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set(['track_bfd']);
@@ -125,15 +97,6 @@ export const OBSOLETE_KEYWORDS: ReadonlyMap<string, string> = new Map([
   ['nat_mask', 'an LVS keyword of keepalived 1.x, without effect since'],
 ]);
 
-/** `set` without the tracker keywords `trackers` when trackers are supported, else `set` itself. */
-export function withTrackers(
-  set: ReadonlySet<string>,
-  trackers: readonly string[],
-  supported: boolean,
-): ReadonlySet<string> {
-  return supported ? new Set([...set].filter((k) => !trackers.includes(k))) : set;
-}
-
 /** Instance keyword → its global_defs form, for "belongs in global_defs" hints (and the reverse). */
 export const INSTANCE_TO_GLOBAL: Readonly<Record<string, string>> = {
   garp_master_delay: 'vrrp_garp_master_delay',
@@ -150,12 +113,15 @@ export const INSTANCE_TO_GLOBAL: Readonly<Record<string, string>> = {
   strict_mode: 'vrrp_strict',
 };
 
-/** A close known keyword for a typo (edit distance ≤ 2, or a prefix of 5+ characters), or undefined. */
+/** A close known keyword for a typo (edit distance ≤ 2, a prefix of 5+ characters, vrrp_ left out), or undefined. */
 export function suggest(word: string, known: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
   for (const k of known) {
-    const prefix = Math.min(word.length, k.length) >= 5 && (k.startsWith(word) || word.startsWith(k));
+    // keepalived's vrrp_ prefix forgotten or added counts as close, as a prefix of 5+ characters does.
+    const prefix =
+      Math.min(word.length, k.length) >= 5 &&
+      (k.startsWith(word) || word.startsWith(k) || k === `vrrp_${word}` || word === `vrrp_${k}`);
     const d = prefix ? 1.5 : distance(word, k);
     if (d < bestD) {
       bestD = d;

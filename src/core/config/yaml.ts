@@ -21,7 +21,7 @@ import { type Locator, type PathSegment, type ValidateOptions, validateConfig } 
 
 /**
  * Parses and validates a YAML configuration. Pure: `file` is only used in the issues. `options` go to
- * validateConfig (tests: `{ trackers: true }`).
+ * validateConfig.
  */
 export function parseYamlConfig(text: string, file: string, options?: ValidateOptions): ParseResult {
   const lineCounter = new LineCounter();

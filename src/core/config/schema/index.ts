@@ -5,17 +5,7 @@
  */
 
 import { nameVmacs } from '../address-vmacs.js';
-import {
-  NOT_USED_BY_VIPD,
-  notUsedMessage,
-  suggest,
-  TRACKER_INSTANCE,
-  TRACKER_TOP_LEVEL,
-  TRACKERS_SUPPORTED,
-  UNSUPPORTED_INSTANCE,
-  UNSUPPORTED_TOP_LEVEL,
-  withTrackers,
-} from '../keywords.js';
+import { NOT_USED_BY_VIPD, notUsedMessage, suggest, TOP_LEVEL_BLOCKS, UNSUPPORTED_TOP_LEVEL } from '../keywords.js';
 import type {
   CheckConfig,
   ConfigIssue,
@@ -40,26 +30,6 @@ import { buildSyncGroup, joinSyncGroup } from './sync-group.js';
 import { buildScript, buildTrackFile, buildTrackProcess } from './trackers.js';
 import { buildVirtualServer, buildVirtualServerGroup, checkUniqueServices } from './virtual-server.js';
 
-/** Top-level blocks the model holds (each refused as "not supported yet" until its feature lands). */
-const MODELLED_TOP_LEVEL = [
-  'vrrp_sync_group',
-  'vrrp_script',
-  'track_file',
-  'vrrp_track_file',
-  'vrrp_check',
-  'virtual_server',
-  'virtual_server_group',
-  'static_ipaddress',
-  'static_routes',
-  'static_rules',
-  'vrrp_track_process',
-  'net_namespace',
-  'garp_group',
-  'SSL',
-  'interface_up_down_delays',
-  'track_group',
-] as const;
-
 /** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
 export interface Context {
   globalDefs: GlobalDefs;
@@ -75,13 +45,9 @@ export interface Context {
   processes: ReadonlyMap<string, TrackProcessConfig>;
   /** Preferences for rules written without one (keepalived counts down over the file). */
   rulePreferences: RulePreferences;
-  /** The instance keywords refused as not supported yet (the tracker lists depend on the switch). */
-  unsupportedInstance: ReadonlySet<string>;
 }
 
 export interface ValidateOptions {
-  /** Trackers are supported (not refused): defaults to keywords.ts's TRACKERS_SUPPORTED. */
-  trackers?: boolean | undefined;
   /** The tree was read from keepalived.conf: keepalived's own leniency applies (flags given a value). */
   keepalived?: boolean | undefined;
 }
@@ -93,8 +59,6 @@ export function validateConfig(
   locate: Locator,
   options: ValidateOptions = {},
 ): ValidationResult {
-  const trackers = options.trackers ?? TRACKERS_SUPPORTED;
-  const unsupportedTop = withTrackers(UNSUPPORTED_TOP_LEVEL, TRACKER_TOP_LEVEL, trackers);
   const report = new Reporter(file, locate, options.keepalived === true);
   const result = (config?: VipdConfig): ValidationResult => {
     const byPos = (a: ConfigIssue, b: ConfigIssue) =>
@@ -118,16 +82,16 @@ export function validateConfig(
     return result();
   }
 
-  const modelled = new Set<string>(MODELLED_TOP_LEVEL);
+  const modelled = new Set<string>(TOP_LEVEL_BLOCKS);
   for (const key of Object.keys(root)) {
     if (key === 'global_defs' || key === 'vrrp_instance') continue;
     const notUsed = NOT_USED_BY_VIPD.top.get(key);
     if (notUsed) report.warn([key], 'key', notUsedMessage(key, notUsed));
-    else if (unsupportedTop.has(key)) {
+    else if (UNSUPPORTED_TOP_LEVEL.has(key)) {
       if (modelled.has(key)) report.unsupported([key], 'key', `${key} is not supported yet`);
       else report.error([key], 'key', `${key} is not supported yet`);
     } else if (!modelled.has(key)) {
-      const close = suggest(key, ['global_defs', 'vrrp_instance', ...MODELLED_TOP_LEVEL]);
+      const close = suggest(key, ['global_defs', 'vrrp_instance', ...TOP_LEVEL_BLOCKS]);
       const tail = close ? ` (did you mean ${close}?)` : '';
       report.error([key], 'key', `unknown top-level keyword ${key}${tail}`);
     }
@@ -193,7 +157,6 @@ export function validateConfig(
     processNames: new Set(processBlocks.keys()),
     processes,
     rulePreferences: new RulePreferences(),
-    unsupportedInstance: withTrackers(UNSUPPORTED_INSTANCE, TRACKER_INSTANCE, trackers),
   };
 
   // Static rules first: keepalived's sample files write them first, and rules without a preference count down.

@@ -8,7 +8,7 @@ import { VRRP_MULTICAST_GROUP } from '../../codec/vrrp-wire.js';
 import type { AddressSpec, Family } from '../../net.js';
 import type { GarpParams } from '../../vrrp/types.js';
 import { ownVmacKey, placeAddress, type VmacPlacementInstance } from '../address-vmacs.js';
-import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD } from '../keywords.js';
+import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, UNSUPPORTED_INSTANCE } from '../keywords.js';
 import type { AddressVmac, InstanceConfig, IpvlanConfig, NotifyScripts } from '../model.js';
 import { parseVip } from '../vip.js';
 import { DEFAULTS } from './defaults.js';
@@ -147,7 +147,7 @@ export function buildInstance(name: string, body: unknown, ctx: Context, report:
     {
       schema: instanceSchema,
       where,
-      unsupported: ctx.unsupportedInstance,
+      unsupported: UNSUPPORTED_INSTANCE,
       notUsed: NOT_USED_BY_VIPD.vrrp_instance,
       hints,
     },
