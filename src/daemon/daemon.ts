@@ -11,23 +11,23 @@ import { canonicalAddress, isLinkLocal6 } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
-import type { InstanceConfig, NotifyFifoConfig, VipdConfig } from '../core/config/model.js';
+import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
 import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
 import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
 import { StartupError, TrackerError, VipdError } from '../core/errors.js';
 import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type { Logger } from '../core/log.js';
 import type { AddressSpec, Family, VmacSpec } from '../core/net.js';
-import type { AddressChange, DaemonEdges, FramePort, KernelAddress, LinkInfo, NotifyFifoPort } from '../core/ports.js';
+import type { AddressChange, DaemonEdges, FramePort, KernelAddress, LinkInfo } from '../core/ports.js';
 import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
-import type { NotifyRun } from '../core/vrrp/notify.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import { EventQueue } from './event-queue.js';
 import { LoadBalancer } from './ipvs/load-balancer.js';
 import { addressKey, KernelLedger } from './ledger.js';
+import { Notifier } from './observe/notify.js';
 import { checkView, type SnmpSource, snmpView } from './observe/snmp.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './observe/status.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './vrrp/instance.js';
@@ -39,11 +39,6 @@ import { rehearseTakeover } from './vrrp/rehearsal.js';
 import { SyncGroups } from './vrrp/sync-groups.js';
 import { Trackers } from './vrrp/trackers.js';
 import { type InstanceVmac, makeVmac, ownVmacAddress, unmakeVmac, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
-
-/** Which FIFOs take which lines: notify_fifo every line, vrrp_notify_fifo VRRP's, lvs_notify_fifo LVS's. */
-export function fifoTakes(keyword: NotifyFifoConfig['keyword'], kind: 'vrrp' | 'lvs'): boolean {
-  return keyword === 'notify_fifo' || keyword === (kind === 'vrrp' ? 'vrrp_notify_fifo' : 'lvs_notify_fifo');
-}
 
 /** The addresses input to which is dropped: the VIPs of non-owner instances without accept mode. */
 export function noAcceptAddresses(c: VipdConfig): { family: Family; address: string }[] {
@@ -67,7 +62,6 @@ function absentSource(c: InstanceConfig): string {
   return c.unicastSrcIp ?? (c.family === 4 ? '0.0.0.0' : '::');
 }
 
-const NOTIFY_TIMEOUT_MS = 10_000;
 /** The ledger's owner of static_ipaddress entries (instances own their VIPs by name). */
 const STATIC_OWNER = 'static_ipaddress';
 /** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): start-up waits this long. */
@@ -112,7 +106,7 @@ export class Daemon {
   private readonly loadBalancerListeners: ((virtualServer: string, e: VirtualServerEvent) => void)[] = [];
   /** When each instance left INIT (monotonic): the RFC MIBs' up time. */
   private readonly upSince = new Map<string, number>();
-  private readonly fifos: { keyword: NotifyFifoConfig['keyword']; port: NotifyFifoPort }[] = [];
+  private readonly notifier: Notifier;
   /** keepalived's checker side (virtual servers on IPVS), when the configuration has any. */
   private lb: LoadBalancer | undefined;
   private stopping: Promise<void> | undefined;
@@ -134,6 +128,15 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     this.trackers = new Trackers(config, edges.trackers, log);
+    this.notifier = new Notifier(
+      () => this.config.globalDefs,
+      {
+        runScript: (argv, opts) => edges.runScript(argv, opts),
+        openNotifyFifo: (opts) => edges.openNotifyFifo(opts),
+        resolveUser: (user) => edges.trackers.resolveUser(user),
+      },
+      log,
+    );
     this.ledger = new KernelLedger(edges, log);
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
     this.linkDebounce = new LinkDebounce(new Map(Object.entries(config.globalDefs.linkDelays)), {
@@ -147,8 +150,8 @@ export class Daemon {
       config.syncGroups,
       {
         member: (name) => this.instances.find((r) => r.config.name === name),
-        runScript: (run) => this.runNotify(run, this.log),
-        writeFifo: (line) => this.writeFifos('vrrp', line),
+        runScript: (run) => this.notifier.run(run, this.log),
+        writeFifo: (line) => this.notifier.writeFifos('vrrp', line),
         entered: (group, state) => {
           for (const listener of this.groupListeners) listener(group, state);
         },
@@ -164,15 +167,10 @@ export class Daemon {
     else if (!this.upSince.has(name)) this.upSince.set(name, t.at);
     // keepalived's FIFO line: INSTANCE "VI_1" MASTER 100 (STOP when it stops).
     const line = `INSTANCE "${name}" ${t.notified} ${t.priority}\n`;
-    this.writeFifos('vrrp', line);
+    this.notifier.writeFifos('vrrp', line);
     this.lb?.instanceState(name, t.to);
     this.syncGroups.changed({ type: 'transition', member: name, from: t.from, to: t.to, cause: t.cause });
     for (const listener of this.transitionListeners) listener(name, t);
-  }
-
-  /** A notify FIFO line to the FIFOs that take its kind (keepalived: notify_fifo takes both). */
-  private writeFifos(kind: 'vrrp' | 'lvs', line: string): void {
-    for (const f of this.fifos) if (fifoTakes(f.keyword, kind)) f.port.write(line);
   }
 
   /** Whether a MASTER instance of this vipd holds `address` (ha_suspend). */
@@ -208,69 +206,14 @@ export class Daemon {
       ipvs,
       ledger: this.ledger,
       checks: this.edges.trackers,
-      runScript: (argv: string[]) => this.edges.runScript(argv, { timeoutMs: NOTIFY_TIMEOUT_MS, log: this.log }),
-      notifyFifo: (line: string) => this.writeFifos('lvs', line),
+      runScript: (argv: string[]) => this.notifier.runLvs(argv),
+      notifyFifo: (line: string) => this.notifier.writeFifos('lvs', line),
       changed: (virtualServer: string, e: VirtualServerEvent) => {
         for (const listener of this.loadBalancerListeners) listener(virtualServer, e);
       },
       createTimer: (f: () => void) => this.edges.createTimer(f),
       now: () => this.edges.clock.now(),
     };
-  }
-
-  /**
-   * A notify script, as its own user (`notify_* CMD USER [GROUP]`), else global_defs script_user, else vipd's; an
-   * unknown user is logged and the script not run.
-   */
-  private runNotify(run: NotifyRun, log: Logger, timeoutMs = NOTIFY_TIMEOUT_MS): Promise<void> {
-    const user = run.user ?? this.config.globalDefs.scriptUser;
-    const ids = user ? this.edges.trackers.resolveUser(user) : undefined;
-    if (user && !ids) {
-      log.error({ argv: run.argv, user: user.user }, 'notify script not run: unknown user');
-      return Promise.resolve();
-    }
-    return this.edges.runScript(run.argv, { timeoutMs, log, ...ids });
-  }
-
-  /** startup_script / shutdown_script: run, and waited for up to their timeout (then killed), as keepalived. */
-  private async runProcessScript(which: 'startupScript' | 'shutdownScript'): Promise<void> {
-    const script = this.config.globalDefs[which];
-    if (!script) return;
-    this.log.info(
-      { argv: script.argv },
-      which === 'startupScript' ? 'running startup_script' : 'running shutdown_script',
-    );
-    await this.runNotify(script, this.log, script.timeoutMs);
-  }
-
-  /** Every notify script's own user exists (keepalived refuses the script otherwise); throws StartupError. */
-  private checkNotifyUsers(c: VipdConfig): void {
-    const owners = [
-      ...c.instances.map((i) => ({ what: `vrrp_instance ${i.name}`, notify: i.notify })),
-      ...c.syncGroups.map((g) => ({ what: `vrrp_sync_group ${g.name}`, notify: g.notify })),
-    ];
-    for (const { what, notify } of owners) {
-      for (const [kind, user] of Object.entries(notify.users ?? {})) {
-        if (!user || this.edges.trackers.resolveUser(user)) continue;
-        const name =
-          kind === 'generic' ? 'notify' : kind === 'masterRxLowerPri' ? 'notify_master_rx_lower_pri' : `notify_${kind}`;
-        throw new StartupError(`${what}: ${name} runs as ${user.user}, and there is no such user`);
-      }
-    }
-  }
-
-  /** The notify FIFOs, opened before the instances start so that their first transition is written. */
-  private openNotifyFifos(): void {
-    for (const f of this.config.globalDefs.notifyFifos) {
-      const owner = f.owner ? this.edges.trackers.resolveUser(f.owner) : undefined;
-      if (f.owner && !owner) throw new StartupError(`${f.keyword} ${f.path}: unknown user ${f.owner.user}`);
-      try {
-        const port = this.edges.openNotifyFifo({ path: f.path, owner, script: f.script, log: this.log });
-        this.fifos.push({ keyword: f.keyword, port });
-      } catch (err) {
-        throw new StartupError(`${f.keyword} ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
   }
 
   /** Starts everything; a stop asked for meanwhile waits for it, then releases what it started. */
@@ -281,10 +224,10 @@ export class Daemon {
 
   private async startAll(): Promise<void> {
     this.startedAt = this.edges.clock.now();
-    await this.runProcessScript('startupScript');
+    await this.notifier.runProcessScript('startupScript');
     this.localIgmp(this.config);
-    this.openNotifyFifos();
-    this.checkNotifyUsers(this.config);
+    this.notifier.openFifos();
+    this.notifier.checkUsers(this.config);
     // Static addresses, routes and rules first, as keepalived: they are the host's, whatever the VRRP states.
     await Promise.all(this.config.staticAddresses.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
     await this.addStaticRouting(this.config);
@@ -578,11 +521,11 @@ export class Daemon {
         clock: this.edges.clock,
         ledger: this.ledger,
         createTimer: (f) => this.edges.createTimer(f),
-        runScript: (run) => this.runNotify(run, log),
+        runScript: (run) => this.notifier.run(run, log),
         reportTransition: (t) => this.events.push(() => this.transitioned(c.name, t)),
         reportSync: (type) => this.events.push(() => this.syncGroups.changed({ type, member: c.name })),
         reportEvent: (event, priority) =>
-          this.events.push(() => this.writeFifos('vrrp', `INSTANCE "${c.name}" ${event} ${priority}\n`)),
+          this.events.push(() => this.notifier.writeFifos('vrrp', `INSTANCE "${c.name}" ${event} ${priority}\n`)),
         announceOn: (spec, repeat) => this.announceOn(spec, repeat, log),
         reportDrop: (reason, src) => {
           for (const listener of this.dropListeners) listener(c.name, reason, src);
@@ -1134,7 +1077,7 @@ export class Daemon {
       this.events.push(() => {
         for (const r of this.instances) {
           const s = r.machine.snapshot();
-          this.writeFifos(
+          this.notifier.writeFifos(
             'vrrp',
             `INSTANCE "${r.config.name}" ${s.state === 'INIT' ? 'STOP' : s.state} ${s.effectivePriority}\n`,
           );
@@ -1197,9 +1140,9 @@ export class Daemon {
       await new Promise((r) => setImmediate(r)); // the event queue writes the STOP lines first
       this.syncGroups.stopped();
       this.processPriority?.stop();
-      await Promise.allSettled(this.fifos.map((f) => f.port.close()));
+      await this.notifier.closeFifos();
       this.closeEdges();
-      await this.runProcessScript('shutdownScript');
+      await this.notifier.runProcessScript('shutdownScript');
       this.log.info('vipd stopped');
     })();
     return this.stopping;

@@ -5,7 +5,7 @@ import { formatIssue } from '../../src/core/config/result.js';
 import { parseAddressRange } from '../../src/core/config/schema/virtual-server.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import { SERVICE_FLAGS } from '../../src/core/ipvs/table.js';
-import { fifoTakes } from '../../src/daemon/daemon.js';
+import { fifoTakes } from '../../src/daemon/observe/notify.js';
 import { memHost } from './keepalived/helpers.js';
 
 const conf = (text: string) => parseKeepalivedToConfig(text, '/etc/keepalived/keepalived.conf', { host: memHost({}) });
