@@ -10,9 +10,8 @@ import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress, isLinkLocal6 } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
-import { diffByKey, planReload, type ReloadPlan } from '../core/config/diff.js';
+import { planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
-import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
 import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
 import { StartupError, TrackerError, VipdError } from '../core/errors.js';
 import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
@@ -26,10 +25,11 @@ import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import { EventQueue } from './event-queue.js';
 import { LoadBalancer } from './ipvs/load-balancer.js';
-import { addressKey, KernelLedger } from './ledger.js';
+import { KernelLedger } from './ledger.js';
 import { Notifier } from './observe/notify.js';
 import { checkView, type SnmpSource, snmpView } from './observe/snmp.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './observe/status.js';
+import { noAcceptAddresses, Statics } from './statics.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './vrrp/instance.js';
 import { BoundInterface, type FamilySockets } from './vrrp/interface-binding.js';
 import { LinkDebounce } from './vrrp/link-debounce.js';
@@ -39,15 +39,6 @@ import { rehearseTakeover } from './vrrp/rehearsal.js';
 import { SyncGroups } from './vrrp/sync-groups.js';
 import { Trackers } from './vrrp/trackers.js';
 import { type InstanceVmac, makeVmac, ownVmacAddress, unmakeVmac, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
-
-/** The addresses input to which is dropped: the VIPs of non-owner instances without accept mode. */
-export function noAcceptAddresses(c: VipdConfig): { family: Family; address: string }[] {
-  return c.instances
-    .filter((i) => !i.accept && i.priority !== 255)
-    .flatMap((i) =>
-      [...i.vips, ...i.excludedVips].map((v) => ({ family: v.family, address: canonicalAddress(v.address) })),
-    );
-}
 
 /** The group an instance multicasts to: mcast_dst_ip, else vrrp_mcast_group4/6, else the VRRP group. */
 export function multicastGroup(c: InstanceConfig): string {
@@ -62,8 +53,6 @@ function absentSource(c: InstanceConfig): string {
   return c.unicastSrcIp ?? (c.family === 4 ? '0.0.0.0' : '::');
 }
 
-/** The ledger's owner of static_ipaddress entries (instances own their VIPs by name). */
-const STATIC_OWNER = 'static_ipaddress';
 /** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): start-up waits this long. */
 const SOURCE_ADDRESS_ATTEMPTS = 30;
 const SOURCE_ADDRESS_RETRY_MS = 100;
@@ -87,8 +76,8 @@ export class Daemon {
   private readonly pendingRechecks = new Set<string>();
   /** Tracked interfaces whose state has been read from the kernel (seedTrackedLinks). */
   private readonly seededLinks = new Set<string>();
-  /** track_group: static items that cannot be put back now → their group and why (staticHeld). */
-  private readonly staticUnheld = new Map<string, { group: string; why: string }>();
+  /** static_ipaddress, static_routes and static_rules. */
+  private readonly statics: Statics;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly trackers: Trackers;
   /** Everything vipd added to the kernel, daemon-wide: what stop and crash release, and nothing else. */
@@ -138,6 +127,14 @@ export class Daemon {
       log,
     );
     this.ledger = new KernelLedger(edges, log);
+    this.statics = new Statics(
+      {
+        ledger: this.ledger,
+        config: () => this.config,
+        fault: (group, what, fault, why) => this.staticFault(what, group, fault, why),
+      },
+      log,
+    );
     this.events = new EventQueue((err) => this.log.error({ err }, 'daemon event handler failed'));
     this.linkDebounce = new LinkDebounce(new Map(Object.entries(config.globalDefs.linkDelays)), {
       now: () => edges.clock.now(),
@@ -229,8 +226,7 @@ export class Daemon {
     this.notifier.openFifos();
     this.notifier.checkUsers(this.config);
     // Static addresses, routes and rules first, as keepalived: they are the host's, whatever the VRRP states.
-    await Promise.all(this.config.staticAddresses.map((a) => this.ledger.addAddress(STATIC_OWNER, a)));
-    await this.addStaticRouting(this.config);
+    await this.statics.start(this.config);
     this.watchRouting(this.config);
     for (const c of this.config.instances) for (const v of vmacsOf(c)) await this.ensureVmac(c, v);
     try {
@@ -274,7 +270,7 @@ export class Daemon {
         if (!link) this.interfaceAbsent(r);
       }
     });
-    this.reapplyStaticFaults();
+    this.statics.reapplyFaults();
     // track_src_ip: a configured source not on its interface is a fault from the start.
     for (const b of new Set(
       this.instances.filter((r) => r.config.trackSrcIp).map((r) => this.interfaces.get(r.config.interface)),
@@ -320,27 +316,12 @@ export class Daemon {
     }
   }
 
-  /**
-   * track_group: a static address, route or rule (`what`) that cannot be put back (held false) is a fault of the
-   * group's instances until it is back. Remembered, for instances made later (at start, on reload).
-   */
-  private staticHeld(item: { trackGroup?: string | undefined }, what: string, held: boolean, why = ''): void {
-    if (item.trackGroup === undefined) return;
-    if (held) this.staticUnheld.delete(what);
-    else this.staticUnheld.set(what, { group: item.trackGroup, why });
-    this.staticFault(what, item.trackGroup, !held, why);
-  }
-
+  /** track_group: `what` (a static item) cannot be put back, or is back: a fault of the group's instances. */
   private staticFault(what: string, group: string, fault: boolean, why: string): void {
     for (const name of this.config.trackGroups?.[group] ?? []) {
       const r = this.instances.find((x) => x.config.name === name);
       r?.setFault(`static:${what}`, fault, `static ${what} cannot be put back: ${why}`);
     }
-  }
-
-  /** The static items that cannot be put back, as faults of instances made since. */
-  private reapplyStaticFaults(): void {
-    for (const [what, u] of this.staticUnheld) this.staticFault(what, u.group, true, u.why);
   }
 
   /** dynamic_interfaces: an instance whose interface does not exist waits in FAULT until it appears. */
@@ -398,36 +379,6 @@ export class Daemon {
     else fn();
   }
 
-  private async addStaticRouting(c: VipdConfig, routes = c.staticRoutes, rules = c.staticRules): Promise<void> {
-    await this.holdStatic(
-      routes,
-      (r) => `route ${routeLine(r)}`,
-      (r, no) => this.ledger.addRoute(STATIC_OWNER, r, no),
-    );
-    await this.holdStatic(
-      rules,
-      (r) => `rule ${ruleLine(r)}`,
-      (r, no) => this.ledger.addRule(STATIC_OWNER, r, no),
-    );
-  }
-
-  /** Adds static items; one the kernel refuses (the ledger logs it) is, with a track group, its group's fault. */
-  private async holdStatic<S extends { trackGroup?: string | undefined }>(
-    items: readonly S[],
-    what: (item: S) => string,
-    add: (item: S, failed: (err: unknown) => void) => Promise<unknown>,
-  ): Promise<void> {
-    await Promise.all(
-      items.map(async (item) => {
-        let why: string | undefined;
-        await add(item, (err) => {
-          why = err instanceof Error ? err.message : String(err);
-        });
-        this.staticHeld(item, what(item), why === undefined, why);
-      }),
-    );
-  }
-
   /** Listens for deleted routes and rules once some configuration has any (the watch is not free). */
   private watchRouting(c: VipdConfig): void {
     const has =
@@ -449,12 +400,7 @@ export class Daemon {
       this.pendingRechecks.delete(ROUTING_RECHECK);
       if (this.stopping) return;
       for (const r of this.instances) r.restoreRouting();
-      const c = this.config;
-      await this.addStaticRouting(
-        c,
-        c.staticRoutes.filter((r) => !r.noTrack),
-        c.staticRules.filter((r) => !r.noTrack),
-      );
+      await this.statics.restoreRouting();
     });
   }
 
@@ -859,14 +805,7 @@ export class Daemon {
     const b = this.interfaces.get(dev);
     if (b?.receivers.has(family)) this.applySource(b, family, b.index === undefined ? undefined : listed);
     if (this.stopping) return;
-    if (!listed) {
-      // The device is gone: its static addresses cannot be put back until it returns.
-      for (const a of this.config.staticAddresses) {
-        if (a.dev === dev && a.family === family)
-          this.staticHeld(a, `address ${a.address}`, false, `${dev} does not exist`);
-      }
-      return;
-    }
+    if (!listed) return this.statics.addressesOn(dev, family, undefined);
     const present = new Set(listed.map((a) => canonicalAddress(a.address)));
     for (const r of this.instances) {
       r.restoreVips(dev, family, present);
@@ -880,29 +819,7 @@ export class Daemon {
       const vmac = this.instances.flatMap((r) => vmacsOf(r.config)).find((v) => !v.own && v.spec.name === dev);
       if (vmac) await this.addressVmacLinkLocal(vmac.spec);
     }
-    const gone = this.config.staticAddresses.filter(
-      (a) => a.dev === dev && a.family === family && !present.has(canonicalAddress(a.address)),
-    );
-    if (gone.length > 0) {
-      this.log.warn(
-        { addresses: gone.map((a) => a.address), dev },
-        'static address deleted behind vipd: adding it back',
-      );
-      await Promise.all(
-        gone.map((a) =>
-          this.ledger.addAddress(STATIC_OWNER, a).catch((err: unknown) => {
-            this.staticHeld(a, `address ${a.address}`, false, err instanceof Error ? err.message : String(err));
-            if (!a.trackGroup) throw err;
-          }),
-        ),
-      );
-    }
-    // Static addresses there (again): their track groups' instances may leave FAULT.
-    for (const a of this.config.staticAddresses) {
-      if (a.dev === dev && a.family === family && a.trackGroup && present.has(canonicalAddress(a.address))) {
-        this.staticHeld(a, `address ${a.address}`, true);
-      }
-    }
+    await this.statics.addressesOn(dev, family, listed);
   }
 
   /** Each instance of `family` on `b` sends from the address the kernel has now, or is in FAULT without one. */
@@ -1025,8 +942,7 @@ export class Daemon {
       for (const p of this.pacers.values()) p.close();
       this.pacers.clear(); // made again with the new intervals at the next frame
     }
-    await this.reconcileStaticAddresses(previous, next);
-    await this.reconcileStaticRouting(previous, next);
+    await this.statics.reload(previous, next);
     await this.ledger
       .dropInputTo(noAcceptAddresses(next), next.globalDefs.firewall)
       .catch((err: unknown) => this.log.error({ err }, 'cannot update the no_accept rules'));
@@ -1064,7 +980,7 @@ export class Daemon {
         else if (!b.up) r.linkChanged(false);
       }
     });
-    this.reapplyStaticFaults();
+    this.statics.reapplyFaults();
     this.events.push(() => this.syncGroups.recheckAll());
     this.detachUnusedInterfaces();
     if (this.lb) {
@@ -1086,35 +1002,6 @@ export class Daemon {
     }
     setImmediate(() => this.rehearseTakeovers());
     return plan;
-  }
-
-  /** A reload: static addresses no longer configured are removed (if vipd added them), new ones added. */
-  private async reconcileStaticAddresses(before: VipdConfig, next: VipdConfig): Promise<void> {
-    const { added, removed } = diffByKey(before.staticAddresses, next.staticAddresses, addressKey);
-    await Promise.all([
-      ...removed.map((a) => this.ledger.removeAddress(a)),
-      ...added.map((a) => this.ledger.addAddress(STATIC_OWNER, a)),
-    ]);
-  }
-
-  /** A reload: static routes and rules no longer configured are removed (if vipd added them), new ones added. */
-  private async reconcileStaticRouting(before: VipdConfig, next: VipdConfig): Promise<void> {
-    const routes = diffByKey(before.staticRoutes, next.staticRoutes, routeKey);
-    const rules = diffByKey(before.staticRules, next.staticRules, ruleKey);
-    await Promise.all(rules.removed.map((r) => this.ledger.removeRule(r)));
-    await Promise.all(routes.removed.map((r) => this.ledger.removeRoute(r)));
-    // What is no longer configured is no longer a track group's fault.
-    const configured = new Set([
-      ...next.staticAddresses.map((a) => `address ${a.address}`),
-      ...next.staticRoutes.map((r) => `route ${routeLine(r)}`),
-      ...next.staticRules.map((r) => `rule ${ruleLine(r)}`),
-    ]);
-    for (const [what, u] of [...this.staticUnheld]) {
-      if (configured.has(what)) continue;
-      this.staticUnheld.delete(what);
-      this.staticFault(what, u.group, false, '');
-    }
-    await this.addStaticRouting(next, routes.added, rules.added);
   }
 
   private detachUnusedInterfaces(): void {
