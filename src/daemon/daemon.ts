@@ -23,6 +23,7 @@ import { startsAsMaster } from '../core/vrrp/machine.js';
 import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
+import { DeviceQueues } from './device-queues.js';
 import { EventQueue } from './event-queue.js';
 import { LoadBalancer } from './ipvs/load-balancer.js';
 import { KernelLedger } from './ledger.js';
@@ -70,10 +71,8 @@ export class Daemon {
   private readonly addressVmacIndex = new Map<string, number>();
   /** The link-local address put on each IPv6 address VMAC (addressVmacLinkLocal). */
   private readonly vmacLinkLocals = new Map<string, string>();
-  /** Kernel re-checks per device run one after another, so a slow one never overtakes a later event. */
-  private readonly deviceQueues = new Map<string, Promise<void>>();
-  /** Re-checks asked for and not started yet, by device and family: a burst of events costs one re-check. */
-  private readonly pendingRechecks = new Set<string>();
+  /** Kernel re-checks, per device in order, a burst of the same one coalesced. */
+  private readonly deviceQueues: DeviceQueues;
   /** Tracked interfaces whose state has been read from the kernel (seedTrackedLinks). */
   private readonly seededLinks = new Set<string>();
   /** static_ipaddress, static_routes and static_rules. */
@@ -127,6 +126,9 @@ export class Daemon {
       log,
     );
     this.ledger = new KernelLedger(edges, log);
+    this.deviceQueues = new DeviceQueues((err, dev) =>
+      this.log.error({ err, dev }, 'cannot bring vipd in line with the kernel'),
+    );
     this.statics = new Statics(
       {
         ledger: this.ledger,
@@ -394,10 +396,8 @@ export class Daemon {
    * changes nothing). A burst of deletions (vipd's own release included) costs one pass.
    */
   private routingDeleted(): void {
-    if (this.stopping || this.pendingRechecks.has(ROUTING_RECHECK)) return;
-    this.pendingRechecks.add(ROUTING_RECHECK);
-    this.onDevice(ROUTING_RECHECK, async () => {
-      this.pendingRechecks.delete(ROUTING_RECHECK);
+    if (this.stopping) return;
+    this.deviceQueues.coalesce(ROUTING_RECHECK, ROUTING_RECHECK, async () => {
       if (this.stopping) return;
       for (const r of this.instances) r.restoreRouting();
       await this.statics.restoreRouting();
@@ -708,7 +708,7 @@ export class Daemon {
         if (gone || baseBack) {
           if (gone)
             this.log.warn({ instance: r.config.name, vmac }, 'VMAC interface deleted behind vipd: making it again');
-          this.onDevice(vmac, () => this.remakeVmac(r, v));
+          this.deviceQueues.run(vmac, () => this.remakeVmac(r, v));
         }
       }
     }
@@ -719,7 +719,7 @@ export class Daemon {
       for (const family of new Set(
         this.config.staticAddresses.filter((a) => a.dev === link.name).map((a) => a.family),
       )) {
-        this.onDevice(link.name, () => this.recheckAddresses(link.name, family));
+        this.deviceQueues.run(link.name, () => this.recheckAddresses(link.name, family));
       }
     }
     for (const b of this.interfaces.values()) {
@@ -735,7 +735,7 @@ export class Daemon {
       return;
     }
     // An interface of that name appeared: a new index, new sockets, perhaps a new MAC and source address.
-    this.onDevice(b.name, () => this.interfaceAppeared(b, link));
+    this.deviceQueues.run(b.name, () => this.interfaceAppeared(b, link));
   }
 
   /**
@@ -789,13 +789,7 @@ export class Daemon {
     if (this.stopping) return;
     const dev = change.dev ?? [...this.interfaces.values()].find((b) => b.index === change.index)?.name;
     if (dev === undefined || !this.usesDevice(dev)) return;
-    const key = `${dev}/${change.family}`;
-    if (this.pendingRechecks.has(key)) return;
-    this.pendingRechecks.add(key);
-    this.onDevice(dev, async () => {
-      this.pendingRechecks.delete(key);
-      await this.recheckAddresses(dev, change.family);
-    });
+    this.deviceQueues.coalesce(dev, `${dev}/${change.family}`, () => this.recheckAddresses(dev, change.family));
   }
 
   /** Re-reads the addresses of one device and family, and brings every instance's view in line with them. */
@@ -864,13 +858,6 @@ export class Daemon {
       this.config.instances.some((c) => c.vips.some((v) => v.dev === dev)) ||
       this.config.staticAddresses.some((a) => a.dev === dev)
     );
-  }
-
-  private onDevice(dev: string, task: () => Promise<void>): void {
-    const next = (this.deviceQueues.get(dev) ?? Promise.resolve()).then(task).catch((err: unknown) => {
-      this.log.error({ err, dev }, 'cannot bring vipd in line with the kernel');
-    });
-    this.deviceQueues.set(dev, next);
   }
 
   // ---------------------------------------------------------------------------------------------
