@@ -1,6 +1,6 @@
 /** reconcile(desired, actual, owned): the ordered operations, idempotence, and what vipd does not own. */
 import { describe, expect, it } from 'vitest';
-import { type IpvsOp, reconcile } from '../../src/core/ipvs/reconcile.js';
+import { type IpvsOp, reconcile, rowOps } from '../../src/core/ipvs/reconcile.js';
 import { type IpvsDest, type IpvsService, SERVICE_FLAGS, serviceId } from '../../src/core/ipvs/table.js';
 
 const dest = (address: string, weight = 1, extra: Partial<IpvsDest> = {}): IpvsDest => ({
@@ -144,5 +144,33 @@ describe('reconcile', () => {
       const after = apply(actual, reconcile(desired, actual, owned));
       expect(reconcile(desired, after, owned)).toEqual([]);
     }
+  });
+});
+
+describe("rowOps: one real server's row in every service of its virtual server", () => {
+  const keys = [
+    { family: 4 as const, protocol: 'TCP' as const, address: '10.0.0.1', port: 8080 },
+    { family: 4 as const, fwmark: 7 },
+  ];
+  const row = (op: IpvsOp) =>
+    'dest' in op && 'key' in op
+      ? `${op.op} ${serviceId(op.key)} ${op.dest.address}:${op.dest.port}${'weight' in op.dest ? ` w${op.dest.weight}` : ''}`
+      : op.op;
+  it("added, re-weighted, removed; DR takes the service's port (0 in a fwmark service); nothing when unchanged", () => {
+    const dr = dest('10.0.0.11', 1, { method: 'DR' });
+    expect(rowOps(keys, undefined, dr).map(row)).toEqual([
+      'add-dest TCP 10.0.0.1:8080 10.0.0.11:8080 w1',
+      'add-dest FWM 7 inet 10.0.0.11:0 w1',
+    ]);
+    expect(rowOps(keys, dr, { ...dr, weight: 3 }).map(row)).toEqual([
+      'edit-dest TCP 10.0.0.1:8080 10.0.0.11:8080 w3',
+      'edit-dest FWM 7 inet 10.0.0.11:0 w3',
+    ]);
+    expect(rowOps(keys, dest('10.0.0.12'), undefined).map(row)).toEqual([
+      'remove-dest TCP 10.0.0.1:8080 10.0.0.12:80',
+      'remove-dest FWM 7 inet 10.0.0.12:80',
+    ]);
+    expect(rowOps(keys, dr, { ...dr })).toEqual([]);
+    expect(rowOps(keys, undefined, undefined)).toEqual([]);
   });
 });

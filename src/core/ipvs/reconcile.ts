@@ -13,6 +13,7 @@
 import {
   type DestKey,
   destId,
+  destIn,
   type IpvsDest,
   type IpvsService,
   SETTABLE_FLAGS,
@@ -88,4 +89,24 @@ function sameDest(a: IpvsDest, b: IpvsDest): boolean {
         (a.tunnel?.port ?? 0) === (b.tunnel?.port ?? 0) &&
         (a.tunnel?.csum ?? 'nocsum') === (b.tunnel?.csum ?? 'nocsum')))
   );
+}
+
+/**
+ * One real server's row changed (`before` → `after`, undefined: not in the table) in every service of its virtual
+ * server: only its own destination is added, removed or re-weighted.
+ */
+export function rowOps(
+  keys: readonly ServiceKey[],
+  before: IpvsDest | undefined,
+  after: IpvsDest | undefined,
+): IpvsOp[] {
+  return keys.flatMap((key): IpvsOp[] => {
+    if (after && !before) return [{ op: 'add-dest', key, dest: destIn(key, after) }];
+    if (before && !after) {
+      const { address, port } = destIn(key, before);
+      return [{ op: 'remove-dest', key, dest: { address, port } }];
+    }
+    if (before && after && before.weight !== after.weight) return [{ op: 'edit-dest', key, dest: destIn(key, after) }];
+    return [];
+  });
 }

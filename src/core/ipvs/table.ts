@@ -119,3 +119,11 @@ export function hostPort(address: string, port: number): string {
 export function defaultNetmask(family: Family): number {
   return family === 6 ? 128 : 0xffffffff;
 }
+
+/**
+ * A destination as it is in a given service: DR and TUN take the service's port, 0 in a fwmark service (as
+ * ipvsadm and keepalived send them).
+ */
+export function destIn(key: ServiceKey, d: IpvsDest): IpvsDest {
+  return d.method !== 'NAT' ? { ...d, port: key.port ?? 0 } : { ...d };
+}

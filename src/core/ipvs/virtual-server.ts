@@ -17,7 +17,7 @@
 import type { RealServerConfig, VirtualServerConfig, VirtualServerGroupConfig } from '../config/model.js';
 import type { Family } from '../net.js';
 import { type GroupMarks, markedServiceKeys, markOf, NO_GROUP_MARKS } from './group-marks.js';
-import { defaultNetmask, type IpvsDest, type IpvsService, type ServiceKey } from './table.js';
+import { defaultNetmask, destIn, type IpvsDest, type IpvsService, type ServiceKey } from './table.js';
 
 export interface CheckerState {
   up: boolean;
@@ -190,14 +190,6 @@ export function realServerRow(vs: VirtualServerConfig, state: VirtualServerState
   return destOf(cfg.address, cfg.port, cfg.method, weight, cfg.upperThreshold, cfg.lowerThreshold);
 }
 
-/**
- * A destination as it is in a given service: DR and TUN take the service's port, 0 in a fwmark service (as
- * ipvsadm and keepalived send them).
- */
-export function destIn(key: ServiceKey, d: IpvsDest): IpvsDest {
-  return d.method !== 'NAT' ? { ...d, port: key.port ?? 0 } : { ...d };
-}
-
 /** The IPVS rows this virtual server wants in its current state. */
 export function desiredServices(
   vs: VirtualServerConfig,
@@ -249,4 +241,20 @@ function destOf(
     upperThreshold,
     lowerThreshold,
   };
+}
+
+/**
+ * keepalived's notify FIFO lines: `VS [10.0.0.100]:tcp:80 UP`, `RS [10.0.0.11]:tcp:80 [10.0.0.100]:tcp:80 DOWN`;
+ * a fwmark service is `FWM 5`, a group `[NAME]:0`.
+ */
+export function fifoLine(vs: VirtualServerConfig, e: VirtualServerEvent): string {
+  const proto = vs.protocol.toLowerCase();
+  const trio = (address: string, port: number) => `[${address}]:${proto}:${port}`;
+  const t = vs.target;
+  const vsText =
+    t.kind === 'address' ? trio(t.address, t.port) : t.kind === 'fwmark' ? `FWM ${t.fwmark}` : `[${t.group}]:0`;
+  const state = e.up ? 'UP' : 'DOWN';
+  if (e.kind === 'quorum') return `VS ${vsText} ${state}\n`;
+  const rs = vs.realServers[e.index] as RealServerConfig;
+  return `RS ${trio(rs.address, rs.port)} ${vsText} ${state}\n`;
 }

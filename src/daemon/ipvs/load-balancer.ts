@@ -18,7 +18,7 @@ import type {
   VirtualServerGroupConfig,
 } from '../../core/config/model.js';
 import { assignGroupMarks, type GroupMarks, markElements } from '../../core/ipvs/group-marks.js';
-import { type IpvsOp, reconcile } from '../../core/ipvs/reconcile.js';
+import { type IpvsOp, reconcile, rowOps } from '../../core/ipvs/reconcile.js';
 import { type IpvsService, type ServiceKey, serviceId } from '../../core/ipvs/table.js';
 import {
   applyVerdict,
@@ -26,8 +26,8 @@ import {
   carryState,
   checkerId,
   desiredServices,
-  destIn,
   effectiveWeight,
+  fifoLine,
   initialState,
   isAlive,
   realServerId,
@@ -392,18 +392,11 @@ export class LoadBalancer {
         desiredServices(m.config, previous, this.groups, this.marks),
       );
     } else {
-      const before = realServerRow(m.config, previous, i);
-      const after = realServerRow(m.config, state, i);
-      ops = serviceKeys(m.config, this.groups, this.marks).flatMap((key): IpvsOp[] => {
-        if (after && !before) return [{ op: 'add-dest', key, dest: destIn(key, after) }];
-        if (before && !after) {
-          const { address, port } = destIn(key, before);
-          return [{ op: 'remove-dest', key, dest: { address, port } }];
-        }
-        if (before && after && before.weight !== after.weight)
-          return [{ op: 'edit-dest', key, dest: destIn(key, after) }];
-        return [];
-      });
+      ops = rowOps(
+        serviceKeys(m.config, this.groups, this.marks),
+        realServerRow(m.config, previous, i),
+        realServerRow(m.config, state, i),
+      );
     }
     if (ops.length > 0) void this.enqueue(async () => this.applyAll(ops));
   }
@@ -497,22 +490,6 @@ export class LoadBalancer {
     if (elements.length > 0)
       this.log.info({ table: settings?.table, elements: elements.length }, 'nftables_ipvs marks set');
   }
-}
-
-/**
- * keepalived's notify FIFO lines: `VS [10.0.0.100]:tcp:80 UP`, `RS [10.0.0.11]:tcp:80 [10.0.0.100]:tcp:80 DOWN`;
- * a fwmark service is `FWM 5`, a group `[NAME]:0`.
- */
-export function fifoLine(vs: VirtualServerConfig, e: VirtualServerEvent): string {
-  const proto = vs.protocol.toLowerCase();
-  const trio = (address: string, port: number) => `[${address}]:${proto}:${port}`;
-  const t = vs.target;
-  const vsText =
-    t.kind === 'address' ? trio(t.address, t.port) : t.kind === 'fwmark' ? `FWM ${t.fwmark}` : `[${t.group}]:0`;
-  const state = e.up ? 'UP' : 'DOWN';
-  if (e.kind === 'quorum') return `VS ${vsText} ${state}\n`;
-  const rs = vs.realServers[e.index] as RealServerConfig;
-  return `RS ${trio(rs.address, rs.port)} ${vsText} ${state}\n`;
 }
 
 export interface VirtualServerReport {
