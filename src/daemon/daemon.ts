@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
-import { canonicalAddress, isLinkLocal6 } from '../core/codec/ip-address.js';
+import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { planReload, type ReloadPlan } from '../core/config/diff.js';
@@ -16,7 +16,7 @@ import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking
 import { StartupError, TrackerError, VipdError } from '../core/errors.js';
 import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type { Logger } from '../core/log.js';
-import type { AddressSpec, Family, VmacSpec } from '../core/net.js';
+import type { AddressSpec, Family } from '../core/net.js';
 import type { AddressChange, DaemonEdges, FramePort, KernelAddress, LinkInfo } from '../core/ports.js';
 import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
@@ -39,7 +39,7 @@ import { ProcessPriority } from './vrrp/process-priority.js';
 import { rehearseTakeover } from './vrrp/rehearsal.js';
 import { SyncGroups } from './vrrp/sync-groups.js';
 import { Trackers } from './vrrp/trackers.js';
-import { type InstanceVmac, makeVmac, ownVmacAddress, unmakeVmac, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
+import { type InstanceVmac, ownVmacAddress, Vmacs, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
 
 /** The group an instance multicasts to: mcast_dst_ip, else vrrp_mcast_group4/6, else the VRRP group. */
 export function multicastGroup(c: InstanceConfig): string {
@@ -67,10 +67,8 @@ export class Daemon {
   /** Kinds of instance (family, version, auth, unicast) whose takeover was rehearsed (rehearseTakeovers). */
   private readonly rehearsedKinds = new Set<string>();
   private readonly interfaces = new Map<string, BoundInterface>();
-  /** The index of each address VMAC as vipd made it (gone: absent), as `interfaces` knows the instances' own. */
-  private readonly addressVmacIndex = new Map<string, number>();
-  /** The link-local address put on each IPv6 address VMAC (addressVmacLinkLocal). */
-  private readonly vmacLinkLocals = new Map<string, string>();
+  /** The instances' VMAC interfaces. */
+  private readonly vmacs: Vmacs;
   /** Kernel re-checks, per device in order, a burst of the same one coalesced. */
   private readonly deviceQueues: DeviceQueues;
   /** Tracked interfaces whose state has been read from the kernel (seedTrackedLinks). */
@@ -126,6 +124,16 @@ export class Daemon {
       log,
     );
     this.ledger = new KernelLedger(edges, log);
+    this.vmacs = new Vmacs(
+      {
+        ledger: this.ledger,
+        links: { get: (name) => edges.links.get(name) },
+        addresses: { add: (a) => edges.addresses.add(a), list: (dev, family) => edges.addresses.list(dev, family) },
+        sysctl: edges.sysctl,
+        bindOwn: (c, v, link) => this.bindVmac(c, v, link),
+      },
+      log,
+    );
     this.deviceQueues = new DeviceQueues((err, dev) =>
       this.log.error({ err, dev }, 'cannot bring vipd in line with the kernel'),
     );
@@ -230,7 +238,7 @@ export class Daemon {
     // Static addresses, routes and rules first, as keepalived: they are the host's, whatever the VRRP states.
     await this.statics.start(this.config);
     this.watchRouting(this.config);
-    for (const c of this.config.instances) for (const v of vmacsOf(c)) await this.ensureVmac(c, v);
+    for (const c of this.config.instances) for (const v of vmacsOf(c)) await this.vmacs.ensure(c, v);
     try {
       await this.ledger.dropInputTo(noAcceptAddresses(this.config), this.config.globalDefs.firewall);
     } catch (err) {
@@ -437,7 +445,7 @@ export class Daemon {
       const what = c.family === 4 ? 'an IPv4 address' : 'a link-local IPv6 address';
       throw new StartupError(`instance ${c.name}: interface ${c.interface} has no ${what} to send adverts from`);
     }
-    await this.vmacSource(c, primary);
+    await this.vmacs.putOwnAddress(c, primary);
     await this.checkVipDevices(c);
     this.promoteSecondaries(c);
     return this.newRunner(c, b, primary);
@@ -528,33 +536,11 @@ export class Daemon {
   }
 
   /**
-   * A VMAC of the instance made (or taken over) with its kernel parameters. Its own also has its sockets open:
-   * adverts are sent from it and also read on it (those of peers using the same VMAC arrive there, not on the base
-   * interface). An address's holds addresses only; its index is kept to tell when its base comes back.
+   * An instance's own VMAC has its sockets open, bound to the link as it is now (made, or made again): adverts are
+   * sent from it and also read on it (those of peers using the same VMAC arrive there, not on the base interface).
    */
-  private async ensureVmac(c: InstanceConfig, v: InstanceVmac): Promise<void> {
+  private bindVmac(c: InstanceConfig, v: InstanceVmac, link: LinkInfo): void {
     const name = v.spec.name;
-    try {
-      await makeVmac(this.ledger, c.name, v);
-    } catch (err) {
-      throw new StartupError(`instance ${c.name}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (!v.own) {
-      const made = await this.edges.links.get(name);
-      if (!made) throw new StartupError(`instance ${c.name}: the VMAC interface ${name} vanished as it was made`);
-      this.addressVmacIndex.set(name, made.index);
-      if (v.family === 6) await this.addressVmacLinkLocal(v.spec);
-      return;
-    }
-    const all = this.edges.sysctl?.read('net/ipv4/conf/all/rp_filter');
-    if (all !== undefined && all !== '0' && !v.spec.ipvlan) {
-      this.log.warn(
-        { instance: c.name, vmac: name, allRpFilter: all },
-        "net.ipv4.conf.all.rp_filter is not 0: the VMAC may drop its clients' packets (set it to 0, as keepalived does)",
-      );
-    }
-    const link = await this.edges.links.get(name);
-    if (!link) throw new StartupError(`instance ${c.name}: the VMAC interface ${name} vanished as it was made`);
     let b = this.interfaces.get(name);
     if (!b) {
       b = new BoundInterface(
@@ -579,37 +565,6 @@ export class Daemon {
   }
 
   /**
-   * An IPv6 address VMAC gets its base's link-local address, deprecated (never a source of the host's own traffic),
-   * as keepalived gives it: without one the kernel has no source for the VMAC's MLD reports, and a switch that
-   * snoops MLD would not forward neighbour solicitations for the address to it. The host's own address, outside the
-   * ledger, as the own VMAC's source; put back when deleted.
-   */
-  private async addressVmacLinkLocal(vmac: VmacSpec): Promise<void> {
-    const listed = await this.listAddresses(vmac.base, 6);
-    const address = listed?.find((a) => isLinkLocal6(a.address))?.address;
-    if (address === undefined) return;
-    this.vmacLinkLocals.set(vmac.name, address);
-    const spec = { family: 6 as const, address, prefix: 64, dev: vmac.name, preferredLifetimeS: 0 };
-    await this.edges.addresses
-      .add(spec)
-      .catch((err: unknown) => this.log.warn({ err, vmac: vmac.name, address }, 'cannot put a link-local on the VMAC'));
-  }
-
-  /**
-   * The address the instance's own VMAC carries (ownVmacAddress): an IPv6 VMAC sends adverts from the instance's
-   * link-local source, which must then be on the VMAC itself (the kernel sends from a link-local address only on its
-   * own interface), and an ipvlan holds its configured address, its advert source; keepalived adds both too. Added
-   * outside the ledger: it is the host's own address, goes with the VMAC, and must stay usable as the advert source.
-   */
-  private async vmacSource(c: InstanceConfig, source: string): Promise<void> {
-    const spec = ownVmacAddress(c, source);
-    if (!spec) return;
-    await this.edges.addresses.add(spec).catch((err: unknown) => {
-      throw new StartupError(`instance ${c.name}: cannot put ${spec.address} on its VMAC ${spec.dev}: ${String(err)}`);
-    });
-  }
-
-  /**
    * A VMAC was deleted behind vipd's back (or went with its base interface): made again at once, sockets and all;
    * its master puts its VIPs back. While it cannot be made (no base interface), the instance is in FAULT.
    */
@@ -617,8 +572,8 @@ export class Daemon {
     if (this.stopping || r.leaving || !this.instances.includes(r)) return;
     const name = v.spec.name;
     try {
-      await this.ensureVmac(r.config, v);
-      if (v.own) await this.vmacSource(r.config, r.primaryAddress);
+      await this.vmacs.ensure(r.config, v);
+      if (v.own) await this.vmacs.putOwnAddress(r.config, r.primaryAddress);
       r.setFault(vmacFault(v), false);
       await Promise.all([4, 6].map((f) => this.recheckAddresses(name, f as Family)));
     } catch (err) {
@@ -696,14 +651,14 @@ export class Daemon {
       this.linkDebounce.deleted(link.name);
       this.trackers.linkChanged(link.name, false);
     }
-    if (link.deleted && this.addressVmacIndex.get(link.name) === link.index) this.addressVmacIndex.delete(link.name);
+    if (link.deleted) this.vmacs.linkDeleted(link.name, link.index);
     for (const r of this.instances) {
       if (r.leaving) continue;
       for (const v of vmacsOf(r.config)) {
         const vmac = v.spec.name;
         const gone = link.name === vmac && link.deleted;
         // The base interface back (after being deleted): its VMAC went with it and is made again.
-        const made = v.own ? this.interfaces.get(vmac)?.index : this.addressVmacIndex.get(vmac);
+        const made = v.own ? this.interfaces.get(vmac)?.index : this.vmacs.addressVmacIndex(vmac);
         const baseBack = link.name === v.spec.base && !link.deleted && made === undefined;
         if (gone || baseBack) {
           if (gone)
@@ -806,13 +761,9 @@ export class Daemon {
       // An IPv6 VMAC's advert source deleted by hand: put back, or its adverts could not leave.
       const own = ownVmacAddress(r.config, r.primaryAddress);
       if (own?.dev === dev && own.family === family && !present.has(canonicalAddress(own.address)))
-        await this.vmacSource(r.config, r.primaryAddress);
+        await this.vmacs.putOwnAddress(r.config, r.primaryAddress);
     }
-    const linkLocal = family === 6 ? this.vmacLinkLocals.get(dev) : undefined;
-    if (linkLocal !== undefined && !present.has(canonicalAddress(linkLocal))) {
-      const vmac = this.instances.flatMap((r) => vmacsOf(r.config)).find((v) => !v.own && v.spec.name === dev);
-      if (vmac) await this.addressVmacLinkLocal(vmac.spec);
-    }
+    if (family === 6) await this.vmacs.restoreLinkLocal(dev, present);
     await this.statics.addressesOn(dev, family, listed);
   }
 
@@ -904,8 +855,7 @@ export class Daemon {
     for (const r of leavingRunners) {
       for (const v of vmacsOf(r.config)) {
         if (nextVmacs.has(v.spec.name)) continue;
-        await unmakeVmac(this.ledger, v);
-        this.addressVmacIndex.delete(v.spec.name);
+        await this.vmacs.unmake(v);
       }
     }
     for (const name of leaving) {
@@ -940,8 +890,8 @@ export class Daemon {
     const started: InstanceRunner[] = [];
     for (const { c, link, source } of prepared) {
       this.promoteSecondaries(c);
-      for (const v of vmacsOf(c)) await this.ensureVmac(c, v);
-      await this.vmacSource(c, source);
+      for (const v of vmacsOf(c)) await this.vmacs.ensure(c, v);
+      await this.vmacs.putOwnAddress(c, source);
       const b = this.bind(c.interface, link);
       if (!c.useVmac?.ipvlan)
         b.ensureFamily(c.family, c.unicastPeers.length === 0, c.auth?.type === 'AH', multicastGroup(c));

@@ -9,9 +9,12 @@
  *   for the VIP, which is the very thing VMAC is for. The base's values are restored when its last VMAC goes.
  */
 import { virtualMac } from '../../core/codec/ethernet.js';
+import { canonicalAddress, isLinkLocal6 } from '../../core/codec/ip-address.js';
 import type { InstanceConfig } from '../../core/config/model.js';
-import { VipdError } from '../../core/errors.js';
+import { StartupError, VipdError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import type { AddressSpec, Family, VmacSpec } from '../../core/net.js';
+import type { AddressPort, LinkInfo, LinkWatcher, SysctlPort } from '../../core/ports.js';
 import type { KernelLedger } from '../ledger.js';
 
 const ON_VMAC: Readonly<Record<string, string>> = { arp_ignore: '1', accept_local: '1', rp_filter: '0' };
@@ -84,4 +87,108 @@ export async function makeVmac(ledger: KernelLedger, owner: string, v: InstanceV
 export async function unmakeVmac(ledger: KernelLedger, v: InstanceVmac): Promise<void> {
   await ledger.removeVmac(v.spec);
   ledger.releaseSysctls(v.spec.name);
+}
+
+export interface VmacEdges {
+  ledger: KernelLedger;
+  links: Pick<LinkWatcher, 'get'>;
+  addresses: Pick<AddressPort, 'add' | 'list'>;
+  sysctl?: Pick<SysctlPort, 'read'> | undefined;
+  /** An instance's own VMAC carries its sockets: bind them to this link (made, or made again). */
+  bindOwn(c: InstanceConfig, v: InstanceVmac, link: LinkInfo): void;
+}
+
+/**
+ * The VMAC interfaces of the running instances, as vipd made them: made (or taken over), their own addresses put
+ * on them, and what the kernel-following needs to know to make them again when they go.
+ */
+export class Vmacs {
+  /** The index of each address VMAC as vipd made it (gone: absent); an own VMAC's is its bound interface's. */
+  private readonly addressIndex = new Map<string, number>();
+  /** The link-local address put on each IPv6 address VMAC, with the VMAC. */
+  private readonly linkLocals = new Map<string, { address: string; vmac: VmacSpec }>();
+
+  constructor(
+    private readonly edges: VmacEdges,
+    private readonly log: Logger,
+  ) {}
+
+  /** Makes (or takes over) `v` for `c`, with its addresses and sockets; throws StartupError when it cannot. */
+  async ensure(c: InstanceConfig, v: InstanceVmac): Promise<void> {
+    const name = v.spec.name;
+    try {
+      await makeVmac(this.edges.ledger, c.name, v);
+    } catch (err) {
+      throw new StartupError(`instance ${c.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const link = await this.edges.links.get(name);
+    if (!link) throw new StartupError(`instance ${c.name}: the VMAC interface ${name} vanished as it was made`);
+    if (!v.own) {
+      this.addressIndex.set(name, link.index);
+      if (v.family === 6) await this.putLinkLocal(v.spec);
+      return;
+    }
+    const all = this.edges.sysctl?.read('net/ipv4/conf/all/rp_filter');
+    if (all !== undefined && all !== '0' && !v.spec.ipvlan) {
+      this.log.warn(
+        { instance: c.name, vmac: name, allRpFilter: all },
+        "net.ipv4.conf.all.rp_filter is not 0: the VMAC may drop its clients' packets (set it to 0, as keepalived does)",
+      );
+    }
+    this.edges.bindOwn(c, v, link);
+  }
+
+  /**
+   * The address the instance's own VMAC carries (ownVmacAddress): an IPv6 VMAC sends adverts from the instance's
+   * link-local source, which must then be on the VMAC itself (the kernel sends from a link-local address only on its
+   * own interface), and an ipvlan holds its configured address, its advert source; keepalived adds both too. Added
+   * outside the ledger: it is the host's own address, goes with the VMAC, and must stay usable as the advert source.
+   */
+  async putOwnAddress(c: InstanceConfig, source: string): Promise<void> {
+    const spec = ownVmacAddress(c, source);
+    if (!spec) return;
+    await this.edges.addresses.add(spec).catch((err: unknown) => {
+      throw new StartupError(`instance ${c.name}: cannot put ${spec.address} on its VMAC ${spec.dev}: ${String(err)}`);
+    });
+  }
+
+  /** The index an address VMAC had when vipd made it (undefined: not made, or gone since). */
+  addressVmacIndex(name: string): number | undefined {
+    return this.addressIndex.get(name);
+  }
+
+  /** A link went: if it was an address VMAC as vipd made it, that VMAC is gone. */
+  linkDeleted(name: string, index: number): void {
+    if (this.addressIndex.get(name) === index) this.addressIndex.delete(name);
+  }
+
+  /** The link-local address of an IPv6 address VMAC deleted by hand (not in `present`): put back. */
+  async restoreLinkLocal(dev: string, present: ReadonlySet<string>): Promise<void> {
+    const put = this.linkLocals.get(dev);
+    if (put && !present.has(canonicalAddress(put.address))) await this.putLinkLocal(put.vmac);
+  }
+
+  /** Removes `v` (if vipd made it) and forgets it. */
+  async unmake(v: InstanceVmac): Promise<void> {
+    await unmakeVmac(this.edges.ledger, v);
+    this.addressIndex.delete(v.spec.name);
+    this.linkLocals.delete(v.spec.name);
+  }
+
+  /**
+   * An IPv6 address VMAC gets its base's link-local address, deprecated (never a source of the host's own traffic),
+   * as keepalived gives it: without one the kernel has no source for the VMAC's MLD reports, and a switch that
+   * snoops MLD would not forward neighbour solicitations for the address to it. The host's own address, outside the
+   * ledger, as the own VMAC's source; put back when deleted.
+   */
+  private async putLinkLocal(vmac: VmacSpec): Promise<void> {
+    const listed = await this.edges.addresses.list(vmac.base, 6).catch(() => undefined);
+    const address = listed?.find((a) => isLinkLocal6(a.address))?.address;
+    if (address === undefined) return;
+    this.linkLocals.set(vmac.name, { address, vmac });
+    const spec = { family: 6 as const, address, prefix: 64, dev: vmac.name, preferredLifetimeS: 0 };
+    await this.edges.addresses
+      .add(spec)
+      .catch((err: unknown) => this.log.warn({ err, vmac: vmac.name, address }, 'cannot put a link-local on the VMAC'));
+  }
 }
