@@ -12,15 +12,13 @@ import type { DropReason } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
 import { planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
-import { addressInterfaces, trackGroupInterfaces } from '../core/config/tracking.js';
 import { StartupError, TrackerError, VipdError } from '../core/errors.js';
 import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type { Logger } from '../core/log.js';
 import type { AddressSpec, Family } from '../core/net.js';
-import type { AddressChange, DaemonEdges, FramePort, KernelAddress, LinkInfo } from '../core/ports.js';
+import type { DaemonEdges, FramePort, LinkInfo } from '../core/ports.js';
 import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
-import { pickSourceAddress } from '../core/vrrp/source-address.js';
 import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import { DeviceQueues } from './device-queues.js';
@@ -33,13 +31,14 @@ import { instanceStatus, interfaceDrops, type StatusReport } from './observe/sta
 import { noAcceptAddresses, Statics } from './statics.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './vrrp/instance.js';
 import { BoundInterface, type FamilySockets } from './vrrp/interface-binding.js';
+import { type KernelEventEdges, KernelEvents } from './vrrp/kernel-events.js';
 import { LinkDebounce } from './vrrp/link-debounce.js';
 import { PacedFrames } from './vrrp/paced-frames.js';
 import { ProcessPriority } from './vrrp/process-priority.js';
 import { rehearseTakeover } from './vrrp/rehearsal.js';
 import { SyncGroups } from './vrrp/sync-groups.js';
 import { Trackers } from './vrrp/trackers.js';
-import { type InstanceVmac, ownVmacAddress, Vmacs, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
+import { type InstanceVmac, Vmacs, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
 
 /** The group an instance multicasts to: mcast_dst_ip, else vrrp_mcast_group4/6, else the VRRP group. */
 export function multicastGroup(c: InstanceConfig): string {
@@ -54,9 +53,6 @@ function absentSource(c: InstanceConfig): string {
   return c.unicastSrcIp ?? (c.family === 4 ? '0.0.0.0' : '::');
 }
 
-/** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): start-up waits this long. */
-const SOURCE_ADDRESS_ATTEMPTS = 30;
-const SOURCE_ADDRESS_RETRY_MS = 100;
 /** The queue key of route and rule re-checks (device queues are keyed by interface name, which has no '*'). */
 const ROUTING_RECHECK = '*routing*';
 /** The fault source of an instance whose VMAC interface (its own, or an address's) cannot be made. */
@@ -71,8 +67,8 @@ export class Daemon {
   private readonly vmacs: Vmacs;
   /** Kernel re-checks, per device in order, a burst of the same one coalesced. */
   private readonly deviceQueues: DeviceQueues;
-  /** Tracked interfaces whose state has been read from the kernel (seedTrackedLinks). */
-  private readonly seededLinks = new Set<string>();
+  /** The kernel changing under vipd: links and addresses followed. */
+  private readonly kernel: KernelEvents;
   /** static_ipaddress, static_routes and static_rules. */
   private readonly statics: Statics;
   private readonly unsubscribe: (() => void)[] = [];
@@ -165,6 +161,7 @@ export class Daemon {
       },
       log,
     );
+    this.kernel = new KernelEvents(this.kernelEdges(), log);
   }
 
   /** An instance changed state (from the event queue: never inside that instance's own actions). */
@@ -259,10 +256,10 @@ export class Daemon {
       this.instances.push(await this.createInstance(c, this.bind(c.interface, link)));
     }
     for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
-    await this.seedTrackedLinks(links);
+    await this.kernel.seedTrackedLinks(links);
     this.unsubscribe.push(
-      this.edges.links.onChange((link) => this.linkChanged(link)),
-      this.edges.links.onAddressChange((change) => this.addressChanged(change)),
+      this.edges.links.onChange((link) => this.kernel.linkChanged(link)),
+      this.edges.links.onAddressChange((change) => this.kernel.addressChanged(change)),
     );
     try {
       this.trackers.start();
@@ -285,7 +282,7 @@ export class Daemon {
     for (const b of new Set(
       this.instances.filter((r) => r.config.trackSrcIp).map((r) => this.interfaces.get(r.config.interface)),
     )) {
-      if (b) for (const family of b.receivers.keys()) await this.recheckSource(b, family);
+      if (b) for (const family of b.receivers.keys()) await this.kernel.recheckSource(b, family);
     }
     await this.startLoadBalancer(this.config);
     // Once started: start-up's long runs of JavaScript would spend vrrp_rlimit_rttime under realtime scheduling.
@@ -440,7 +437,7 @@ export class Daemon {
   }
 
   private async createInstance(c: InstanceConfig, b: BoundInterface): Promise<InstanceRunner> {
-    const primary = c.unicastSrcIp ?? (await this.waitForSourceAddress(c));
+    const primary = c.unicastSrcIp ?? (await this.kernel.waitForSourceAddress(c));
     if (!primary) {
       const what = c.family === 4 ? 'an IPv4 address' : 'a link-local IPv6 address';
       throw new StartupError(`instance ${c.name}: interface ${c.interface} has no ${what} to send adverts from`);
@@ -575,7 +572,7 @@ export class Daemon {
       await this.vmacs.ensure(r.config, v);
       if (v.own) await this.vmacs.putOwnAddress(r.config, r.primaryAddress);
       r.setFault(vmacFault(v), false);
-      await Promise.all([4, 6].map((f) => this.recheckAddresses(name, f as Family)));
+      await Promise.all([4, 6].map((f) => this.kernel.recheckAddresses(name, f as Family)));
     } catch (err) {
       r.setFault(
         vmacFault(v),
@@ -608,207 +605,28 @@ export class Daemon {
     }
   }
 
-  private async waitForSourceAddress(c: InstanceConfig): Promise<string | undefined> {
-    const sleep = this.edges.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-    for (let attempt = 0; attempt < SOURCE_ADDRESS_ATTEMPTS; attempt++) {
-      const listed = await this.listAddresses(c.interface, c.family);
-      const a = listed && this.sourceAddress(listed, c.family);
-      if (a) return a;
-      await sleep(SOURCE_ADDRESS_RETRY_MS);
-    }
-    return undefined;
-  }
-
-  /** The advert source among `listed`, never one of the VIPs vipd added. */
-  private sourceAddress(listed: readonly KernelAddress[], family: Family): string | undefined {
-    const ours = listed.map((a) => a.address).filter((a) => this.ledger.ownsAddress(a));
-    return pickSourceAddress(listed, family, new Set(ours.map(canonicalAddress)));
-  }
-
-  /** The kernel's addresses on a device, or undefined when it cannot tell (the device is gone). */
-  private async listAddresses(dev: string, family: Family): Promise<KernelAddress[] | undefined> {
-    try {
-      return await this.edges.addresses.list(dev, family);
-    } catch (err) {
-      this.log.debug({ err, dev, family }, 'cannot list addresses');
-      return undefined;
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
   // The kernel changing under vipd
-
-  private linkChanged(link: LinkInfo): void {
-    if (this.stopping) return;
-    // Up and down pass through interface_up_down_delays; a deleted or renamed interface is acted on at once.
-    const upDown = (up: boolean) => {
-      this.trackers.linkChanged(link.name, up);
-      const bound = this.interfaces.get(link.name);
-      if (bound && bound.index === link.index) for (const r of this.runnersOn(bound)) r.linkChanged(up);
+  private kernelEdges(): KernelEventEdges {
+    return {
+      links: { get: (name) => this.edges.links.get(name) },
+      addresses: { list: (dev, family) => this.edges.addresses.list(dev, family) },
+      sleep: this.edges.sleep,
+      ownsAddress: (address) => this.ledger.ownsAddress(address),
+      config: () => this.config,
+      instances: () => this.instances,
+      interfaces: this.interfaces,
+      stopping: () => this.stopping !== undefined,
+      trackers: this.trackers,
+      linkDebounce: this.linkDebounce,
+      deviceQueues: this.deviceQueues,
+      statics: this.statics,
+      vmacs: this.vmacs,
+      remakeVmac: (r, v) => this.remakeVmac(r, v),
+      routingChanged: () => this.routingDeleted(),
+      promoteSecondaries: (c) => this.promoteSecondaries(c),
+      runtimeOf: (c, b, primary) => this.runtimeOf(c, b, primary),
     };
-    if (!link.deleted) this.linkDebounce.changed(link.name, link.up, upDown);
-    else {
-      this.linkDebounce.deleted(link.name);
-      this.trackers.linkChanged(link.name, false);
-    }
-    if (link.deleted) this.vmacs.linkDeleted(link.name, link.index);
-    for (const r of this.instances) {
-      if (r.leaving) continue;
-      for (const v of vmacsOf(r.config)) {
-        const vmac = v.spec.name;
-        const gone = link.name === vmac && link.deleted;
-        // The base interface back (after being deleted): its VMAC went with it and is made again.
-        const made = v.own ? this.interfaces.get(vmac)?.index : this.vmacs.addressVmacIndex(vmac);
-        const baseBack = link.name === v.spec.base && !link.deleted && made === undefined;
-        if (gone || baseBack) {
-          if (gone)
-            this.log.warn({ instance: r.config.name, vmac }, 'VMAC interface deleted behind vipd: making it again');
-          this.deviceQueues.run(vmac, () => this.remakeVmac(r, v));
-        }
-      }
-    }
-    // An interface holding static addresses, created (again): they went with the old one and are put back. No
-    // address event says so, the new link has none.
-    if (!link.deleted) {
-      if (link.up) this.routingDeleted();
-      for (const family of new Set(
-        this.config.staticAddresses.filter((a) => a.dev === link.name).map((a) => a.family),
-      )) {
-        this.deviceQueues.run(link.name, () => this.recheckAddresses(link.name, family));
-      }
-    }
-    for (const b of this.interfaces.values()) {
-      // The index vipd's sockets are bound to went away, or now carries another name: for vipd it is gone.
-      if (b.index === link.index && (link.deleted || b.name !== link.name)) {
-        this.interfaceGone(b, link.deleted ? 'deleted' : `renamed to ${link.name}`);
-      }
-    }
-    const b = this.interfaces.get(link.name);
-    if (!b || link.deleted) return;
-    if (b.index === link.index) {
-      b.update(link);
-      return;
-    }
-    // An interface of that name appeared: a new index, new sockets, perhaps a new MAC and source address.
-    this.deviceQueues.run(b.name, () => this.interfaceAppeared(b, link));
-  }
-
-  /**
-   * The interfaces instances track (track_interface, their (e)VIPs', and their track groups' static addresses,
-   * routes and rules)
-   * start from the kernel's state of them, each once: later, link events keep it (a reload adds new ones).
-   */
-  private async seedTrackedLinks(known: ReadonlyMap<string, LinkInfo>): Promise<void> {
-    const tracked = [
-      ...this.config.instances.flatMap((c) => [...c.trackInterfaces.map((t) => t.interface), ...addressInterfaces(c)]),
-      ...[...trackGroupInterfaces(this.config).values()].flat(),
-    ];
-    for (const name of new Set(tracked)) {
-      if (this.seededLinks.has(name)) continue;
-      this.seededLinks.add(name);
-      const link = known.get(name) ?? (await this.edges.links.get(name));
-      if (!link) this.log.warn({ interface: name }, 'tracked interface does not exist: counted as down');
-      else this.linkDebounce.seed(name, link.up);
-      this.trackers.linkChanged(name, link?.up ?? false);
-    }
-  }
-
-  private interfaceGone(b: BoundInterface, how: string): void {
-    b.detach();
-    for (const r of this.runnersOn(b)) {
-      r.linkChanged(false, `interface ${b.name} ${how}`);
-      r.setFault(SOURCE_ADDRESS_FAULT, true, `interface ${b.name} ${how}`);
-    }
-  }
-
-  /** Sockets first, then the source address; only then may the instances leave FAULT. */
-  private async interfaceAppeared(b: BoundInterface, link: LinkInfo): Promise<void> {
-    if (this.stopping) return;
-    const current = (await this.edges.links.get(b.name)) ?? link;
-    if (current.index === b.index) return; // an earlier event already bound it
-    try {
-      b.attach(current);
-    } catch (err) {
-      // Faults stay on; the next event for this interface tries again.
-      this.log.error({ err, interface: b.name }, 'cannot open sockets on the re-created interface');
-      return;
-    }
-    this.log.info({ interface: b.name, index: current.index }, 'interface appeared: sockets re-opened');
-    // A new interface has the kernel's defaults: promote_secondaries again.
-    for (const r of this.runnersOn(b)) this.promoteSecondaries(r.config);
-    for (const family of b.receivers.keys()) await this.recheckSource(b, family);
-    for (const r of this.runnersOn(b)) r.linkChanged(b.up);
-  }
-
-  private addressChanged(change: AddressChange): void {
-    if (this.stopping) return;
-    const dev = change.dev ?? [...this.interfaces.values()].find((b) => b.index === change.index)?.name;
-    if (dev === undefined || !this.usesDevice(dev)) return;
-    this.deviceQueues.coalesce(dev, `${dev}/${change.family}`, () => this.recheckAddresses(dev, change.family));
-  }
-
-  /** Re-reads the addresses of one device and family, and brings every instance's view in line with them. */
-  private async recheckAddresses(dev: string, family: Family): Promise<void> {
-    // One read of the kernel serves both the advert source and the VIPs.
-    const listed = await this.listAddresses(dev, family);
-    const b = this.interfaces.get(dev);
-    if (b?.receivers.has(family)) this.applySource(b, family, b.index === undefined ? undefined : listed);
-    if (this.stopping) return;
-    if (!listed) return this.statics.addressesOn(dev, family, undefined);
-    const present = new Set(listed.map((a) => canonicalAddress(a.address)));
-    for (const r of this.instances) {
-      r.restoreVips(dev, family, present);
-      // An IPv6 VMAC's advert source deleted by hand: put back, or its adverts could not leave.
-      const own = ownVmacAddress(r.config, r.primaryAddress);
-      if (own?.dev === dev && own.family === family && !present.has(canonicalAddress(own.address)))
-        await this.vmacs.putOwnAddress(r.config, r.primaryAddress);
-    }
-    if (family === 6) await this.vmacs.restoreLinkLocal(dev, present);
-    await this.statics.addressesOn(dev, family, listed);
-  }
-
-  /** Each instance of `family` on `b` sends from the address the kernel has now, or is in FAULT without one. */
-  private async recheckSource(b: BoundInterface, family: Family): Promise<void> {
-    this.applySource(b, family, b.index === undefined ? undefined : await this.listAddresses(b.name, family));
-  }
-
-  /** `listed`: the interface's addresses of `family` as the kernel has them (undefined: it cannot tell). */
-  private applySource(b: BoundInterface, family: Family, listed: KernelAddress[] | undefined): void {
-    const runners = this.runnersOn(b).filter((r) => r.config.family === family && r.config.unicastSrcIp === undefined);
-    const source = listed && this.sourceAddress(listed, family);
-    for (const r of runners) {
-      if (!source) {
-        const what = family === 4 ? 'no IPv4 address' : 'no usable link-local IPv6 address';
-        r.setFault(SOURCE_ADDRESS_FAULT, true, `interface ${b.name} has ${what} to send adverts from`);
-        continue;
-      }
-      const runtime = this.runtimeOf(r.config, b, source);
-      if (source !== r.primaryAddress || r.hasFault(SOURCE_ADDRESS_FAULT)) r.rebind(runtime);
-      r.setFault(SOURCE_ADDRESS_FAULT, false);
-    }
-    // A configured source: the interface being there is enough (it went with the interface and comes back with it),
-    // or, with track_src_ip, that address being on it.
-    if (!listed) return;
-    const present = new Set(listed.map((a) => canonicalAddress(a.address)));
-    for (const r of this.runnersOn(b)) {
-      const src = r.config.unicastSrcIp;
-      if (r.config.family !== family || src === undefined) continue;
-      const missing = r.config.trackSrcIp === true && !present.has(canonicalAddress(src));
-      if (!missing && r.hasFault(SOURCE_ADDRESS_FAULT)) r.rebind(this.runtimeOf(r.config, b, src));
-      r.setFault(SOURCE_ADDRESS_FAULT, missing, `${src} is not on interface ${b.name}`);
-    }
-  }
-
-  private runnersOn(b: BoundInterface): InstanceRunner[] {
-    return this.instances.filter((r) => r.config.interface === b.name);
-  }
-
-  private usesDevice(dev: string): boolean {
-    return (
-      this.interfaces.has(dev) ||
-      this.config.instances.some((c) => c.vips.some((v) => v.dev === dev)) ||
-      this.config.staticAddresses.some((a) => a.dev === dev)
-    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -835,8 +653,8 @@ export class Daemon {
         continue;
       }
       if (!link) throw new VipdError('VIPD_ERR_RELOAD', `instance ${name}: interface ${c.interface} does not exist`);
-      const listed = (await this.listAddresses(c.interface, c.family)) ?? [];
-      const source = c.unicastSrcIp ?? this.sourceAddress(listed, c.family);
+      const listed = (await this.kernel.listAddresses(c.interface, c.family)) ?? [];
+      const source = c.unicastSrcIp ?? this.kernel.sourceAddress(listed, c.family);
       if (!source) {
         throw new VipdError(
           'VIPD_ERR_RELOAD',
@@ -902,7 +720,7 @@ export class Daemon {
     }
     // Every instance is bound again: changed weights and base priorities reach the machines (a master
     // advertises a new priority at once); then the new and changed trackers start.
-    await this.seedTrackedLinks(new Map());
+    await this.kernel.seedTrackedLinks(new Map());
     for (const r of this.instances) this.trackers.bind(r.config, (result) => r.trackersChanged(result));
     this.trackers.start();
     this.syncGroups.reconfigure(next.syncGroups);
