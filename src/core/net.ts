@@ -125,3 +125,10 @@ export interface VmacSpec {
   /** keepalived's use_ipvlan: an L2-mode ipvlan with these flags instead of a private macvlan. */
   ipvlan?: 'bridge' | 'private' | 'vepa' | undefined;
 }
+
+/** keepalived's nftables settings: the table vipd's rules live in, its chain's priority, counters on the rules. */
+export interface FirewallSettings {
+  table: string;
+  priority: number;
+  counters: boolean;
+}

@@ -4,10 +4,9 @@
  * core and never the daemon.
  */
 import type { CheckSpec, ScriptUser } from './checks/spec.js';
-import type { MarkElement } from './ipvs/group-marks.js';
 import type { IpvsOp } from './ipvs/reconcile.js';
-import type { IpvsService, IpvsTimeouts, SyncDaemonSpec } from './ipvs/table.js';
-import type { AddressSpec, Family, RouteSpec, RuleSpec, VmacSpec } from './net.js';
+import type { IpvsService, IpvsTimeouts, MarkElement, SyncDaemonSpec } from './ipvs/table.js';
+import type { AddressSpec, Family, FirewallSettings, RouteSpec, RuleSpec, VmacSpec } from './net.js';
 import type { Clock, Millis } from './time.js';
 import type { ProcessInfo } from './tracking/process.js';
 import type { CheckResult } from './tracking/types.js';
@@ -76,13 +75,6 @@ export interface VmacPort {
 }
 
 /** The firewall rules behind `no_accept`: input to these addresses is dropped (nftables). */
-/** keepalived's nftables settings: the table vipd's rules live in, its chain's priority, counters on the rules. */
-export interface FirewallSettings {
-  table: string;
-  priority: number;
-  counters: boolean;
-}
-
 export interface FirewallPort {
   /** Replaces the whole set of addresses input to which is dropped (a table of another name is removed first). */
   dropTo(addresses: readonly { family: Family; address: string }[], settings: FirewallSettings): Promise<void>;

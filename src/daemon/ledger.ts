@@ -8,15 +8,14 @@ import { canonicalAddress } from '../core/codec/ip-address.js';
 import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
 import { addressKey } from '../core/config/vip.js';
 import { VipdError } from '../core/errors.js';
-import type { MarkElement } from '../core/ipvs/group-marks.js';
 import type { IpvsOp } from '../core/ipvs/reconcile.js';
+import type { MarkElement } from '../core/ipvs/table.js';
 import { type ServiceKey, serviceId } from '../core/ipvs/table.js';
 import type { Logger } from '../core/log.js';
-import type { AddressSpec, RouteSpec, RuleSpec, VmacSpec } from '../core/net.js';
+import type { AddressSpec, FirewallSettings, RouteSpec, RuleSpec, VmacSpec } from '../core/net.js';
 import type {
   AddressPort,
   FirewallPort,
-  FirewallSettings,
   GroupMarkPort,
   GroupMarkSettings,
   IpvsPort,

@@ -9,7 +9,7 @@
  *   chain `in`, one interval map per protocol from address and port to mark, one rule per map).
  */
 
-import type { MarkElement } from '../core/ipvs/group-marks.js';
+import type { MarkElement } from '../core/ipvs/table.js';
 import { lazyBuiltin } from '../core/lazy-builtin.js';
 import type { FirewallPort, GroupMarkPort, GroupMarkSettings } from '../core/ports.js';
 

@@ -6,7 +6,7 @@
  */
 import type { ResolvedCheckSpec, ScriptUser } from '../checks/spec.js';
 import type { ForwardMethod, IpvsProtocol, TunnelOptions } from '../ipvs/table.js';
-import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../net.js';
+import type { AddressSpec, Family, FirewallSettings, RouteSpec, RuleSpec } from '../net.js';
 import type { ProcessMatch } from '../tracking/process.js';
 import type { GarpParams } from '../vrrp/types.js';
 
@@ -44,7 +44,6 @@ export interface ConfigIssue extends SourceLocation {
 
 export type { ScriptUser } from '../checks/spec.js';
 
-import type { FirewallSettings } from '../ports.js';
 import type { ProcessSettings } from '../process/priority.js';
 
 /** `garp_group`: interfaces whose GARPs / NAs share one pace (each interval, else global_defs'). */

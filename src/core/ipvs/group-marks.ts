@@ -10,7 +10,7 @@
  */
 import type { GroupMarking, VirtualServerConfig, VirtualServerGroupConfig } from '../config/model.js';
 import type { Family } from '../net.js';
-import type { IpvsProtocol, ServiceKey } from './table.js';
+import type { IpvsProtocol, MarkElement, ServiceKey } from './table.js';
 
 /** The marks handed out, by groupMarkKey, and the next one to hand out (0: none handed out yet). */
 export interface GroupMarks {
@@ -56,16 +56,6 @@ export function markedServiceKeys(group: VirtualServerGroupConfig | undefined, m
   const families = new Set<Family>();
   for (const e of group?.entries ?? []) if (e.kind === 'range') families.add(rangeFamily(e.first));
   return ([4, 6] as const).filter((f) => families.has(f)).map((family) => ({ family, fwmark: mark }));
-}
-
-/** One element of nftables' maps: packets of `protocol` to an address in first..last and to `port` get `mark`. */
-export interface MarkElement {
-  family: Family;
-  protocol: IpvsProtocol;
-  first: string;
-  last: string;
-  port: number;
-  mark: number;
 }
 
 /** Every range of every marked group under its mark, each range once per protocol (its first group's). */

@@ -127,3 +127,13 @@ export function defaultNetmask(family: Family): number {
 export function destIn(key: ServiceKey, d: IpvsDest): IpvsDest {
   return d.method !== 'NAT' ? { ...d, port: key.port ?? 0 } : { ...d };
 }
+
+/** nftables_ipvs: one element of nftables' maps: packets of `protocol` to an address in first..last and to `port` get `mark`. */
+export interface MarkElement {
+  family: Family;
+  protocol: IpvsProtocol;
+  first: string;
+  last: string;
+  port: number;
+  mark: number;
+}

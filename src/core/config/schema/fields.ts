@@ -8,7 +8,6 @@ import { CommandSyntaxError, splitCommand } from '../command.js';
 import type { NotifyScripts } from '../model.js';
 import { parseUserSpec, parseWeightSpec } from '../tracking.js';
 import { isValidIfName } from '../vip.js';
-import type { PathSegment, Reporter } from './report.js';
 
 // A configuration is parsed once per load: zod's generated fast path (new Function per object schema) saves
 // nothing measurable there, and without it vipd needs no eval.
@@ -288,27 +287,6 @@ export const userSpec = z
 
 /** `notify_deleted [CMD]`: bare, or a command like the other notifies. */
 export const notifyDeleted = z.union([z.literal(true), notifyCommand]);
-
-/**
- * A parsed `USER [GROUP]` (userSpec). USER:GROUP is vipd's; keepalived 2.2.7 reads it as one user name, which
- * the warning says.
- */
-export function userOf(
-  value: string | undefined,
-  at: readonly PathSegment[],
-  report: Reporter,
-): { user: string; group?: string | undefined } | undefined {
-  if (value === undefined) return undefined;
-  if (report.keepalived && value.includes(':')) {
-    report.lenient(
-      at,
-      'value',
-      `${value}: vipd runs scripts as user ${value.split(':')[0]}, group ${value.split(':')[1]}; keepalived 2.2.7 ` +
-        `looks for a user named "${value}" (write "${value.replace(':', ' ')}" for both)`,
-    );
-  }
-  return parseUserSpec(value);
-}
 
 const UMASK_BITS: Readonly<Record<string, number>> = {
   IRUSR: 0o400,

@@ -24,13 +24,12 @@ import {
   text,
   toMs,
   umask,
-  userOf,
   userSpec,
   version,
   wholeNumber,
 } from './fields.js';
-import type { RawGlobal } from './instance.js';
 import { isMap, parseSection, type Reporter } from './report.js';
+import { userOf } from './users.js';
 import { buildLvsGlobals, lvsGlobalFields } from './virtual-server.js';
 
 /** net-snmp's (and so keepalived's and snmpd's) AgentX socket. */
@@ -44,6 +43,9 @@ const fifoSpec = z
     const [path = '', user, group] = v.trim().split(/\s+/);
     return { path, owner: user ? { user, group } : undefined };
   });
+
+/** global_defs as its schema gives it, before the model is built. */
+export type RawGlobal = z.output<typeof globalDefsSchema>;
 
 export const globalDefsSchema = z
   .object({

@@ -20,6 +20,7 @@ import type {
   VrrpScriptConfig,
 } from '../model.js';
 import { buildCheck, buildClientTls } from './checkers.js';
+import type { Context } from './context.js';
 import { buildGlobalDefs } from './global.js';
 import { buildInstance, checkUnique } from './instance.js';
 import { buildGarpGroups, buildLinkDelays, buildTrackGroups } from './interfaces.js';
@@ -29,23 +30,6 @@ import { buildStaticAddresses } from './static.js';
 import { buildSyncGroup, joinSyncGroup } from './sync-group.js';
 import { buildScript, buildTrackFile, buildTrackProcess } from './trackers.js';
 import { buildVirtualServer, buildVirtualServerGroup, checkUniqueServices } from './virtual-server.js';
-
-/** What an instance needs from the other blocks: the names written (for references) and the parsed blocks. */
-export interface Context {
-  globalDefs: GlobalDefs;
-  scriptNames: ReadonlySet<string>;
-  scripts: ReadonlyMap<string, VrrpScriptConfig>;
-  trackFileNames: ReadonlySet<string>;
-  trackFiles: ReadonlyMap<string, TrackFileConfig>;
-  /** track_file entries naming a file path directly (vipd), by path: filled in as instances are built. */
-  implicitFiles: Map<string, TrackFileConfig>;
-  checkNames: ReadonlySet<string>;
-  checks: ReadonlyMap<string, CheckConfig>;
-  processNames: ReadonlySet<string>;
-  processes: ReadonlyMap<string, TrackProcessConfig>;
-  /** Preferences for rules written without one (keepalived counts down over the file). */
-  rulePreferences: RulePreferences;
-}
 
 export interface ValidateOptions {
   /** The tree was read from keepalived.conf: keepalived's own leniency applies (flags given a value). */

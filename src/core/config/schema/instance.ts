@@ -11,6 +11,7 @@ import { ownVmacKey, placeAddress, type VmacPlacementInstance } from '../address
 import { INSTANCE_TO_GLOBAL, NOT_USED_BY_VIPD, UNSUPPORTED_INSTANCE } from '../keywords.js';
 import type { AddressVmac, InstanceConfig, IpvlanConfig, NotifyScripts } from '../model.js';
 import { parseVip } from '../vip.js';
+import type { Context } from './context.js';
 import { DEFAULTS } from './defaults.js';
 import {
   address,
@@ -34,8 +35,7 @@ import {
   vmacSpec,
   wholeNumber,
 } from './fields.js';
-import type { globalDefsSchema } from './global.js';
-import type { Context } from './index.js';
+import type { RawGlobal } from './global.js';
 import { isMap, type PathSegment, parseSection, type Reporter } from './report.js';
 import { buildRoutes, buildRules } from './routing.js';
 import { applyStrictMode } from './strict.js';
@@ -124,7 +124,6 @@ export const instanceSchema = z
   .partial();
 
 type RawInstance = z.output<typeof instanceSchema>;
-export type RawGlobal = z.output<typeof globalDefsSchema>;
 
 export function buildInstance(name: string, body: unknown, ctx: Context, report: Reporter): InstanceConfig | undefined {
   const g = ctx.globalDefs;

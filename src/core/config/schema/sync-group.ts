@@ -7,8 +7,8 @@
 import * as z from 'zod';
 import { NOT_USED_BY_VIPD, suggest, UNSUPPORTED_SYNC_GROUP } from '../keywords.js';
 import type { InstanceConfig, SyncGroupConfig, TrackerLists } from '../model.js';
+import type { Context } from './context.js';
 import { flag, lines, notifyCommand, notifyScripts, trackEntries } from './fields.js';
-import type { Context } from './index.js';
 import { parseSection, type Reporter } from './report.js';
 import { buildTrackerLists } from './trackers.js';
 

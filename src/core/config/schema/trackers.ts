@@ -13,10 +13,11 @@ import type {
   VrrpScriptConfig,
 } from '../model.js';
 import { parseInitFile, parseTrackEntry, type TrackerKind, type TrackLine, WEIGHT_MAX } from '../tracking.js';
+import type { Context } from './context.js';
 import { DEFAULTS } from './defaults.js';
-import { command, flag, scriptSeconds, toMs, userOf, userSpec, weightSpec, wholeNumber } from './fields.js';
-import type { Context } from './index.js';
+import { command, flag, scriptSeconds, toMs, userSpec, weightSpec, wholeNumber } from './fields.js';
 import { type PathSegment, parseSection, type Reporter } from './report.js';
+import { userOf } from './users.js';
 
 export const vrrpScriptSchema = z
   .object({
