@@ -9,7 +9,6 @@ import { NOT_USED_BY_VIPD, notUsedMessage, suggest, TOP_LEVEL_BLOCKS, UNSUPPORTE
 import type {
   CheckConfig,
   ConfigIssue,
-  GlobalDefs,
   InstanceConfig,
   SyncGroupConfig,
   TrackFileConfig,

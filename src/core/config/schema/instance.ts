@@ -35,7 +35,6 @@ import {
   vmacSpec,
   wholeNumber,
 } from './fields.js';
-import type { RawGlobal } from './global.js';
 import { isMap, type PathSegment, parseSection, type Reporter } from './report.js';
 import { buildRoutes, buildRules } from './routing.js';
 import { applyStrictMode } from './strict.js';
