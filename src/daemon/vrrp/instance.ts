@@ -3,24 +3,17 @@
  * in order, against the edges. Sends and timers happen synchronously; address changes, which go through
  * netlink, run on a per-instance queue so that add/remove/GARP keep their order without blocking adverts.
  */
-import {
-  type ChecksumMode,
-  type DecodeResult,
-  encodeAdvert,
-  type ReceiveExpectation,
-} from '../../core/codec/advert.js';
-import { encodeAhDatagram, encodeAhFrame } from '../../core/codec/ah.js';
+import type { DecodeResult, ReceiveExpectation } from '../../core/codec/advert.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../../core/codec/frames.js';
 import { canonicalAddress } from '../../core/codec/ip-address.js';
 import { type DropReason, drop } from '../../core/codec/reasons.js';
-import { VRRP_MULTICAST_GROUP } from '../../core/codec/vrrp-wire.js';
 import { diffByKey } from '../../core/config/diff.js';
 import { configFaults } from '../../core/config/faults.js';
 import type { InstanceConfig } from '../../core/config/model.js';
 import { routeKey, ruleKey } from '../../core/config/routing.js';
 import type { Logger } from '../../core/log.js';
 import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../../core/net.js';
-import type { ReceivedPacket, TimerPort, VrrpSendOptions } from '../../core/ports.js';
+import type { ReceivedPacket, TimerPort } from '../../core/ports.js';
 import type { Clock } from '../../core/time.js';
 import type { EffectivePriority } from '../../core/tracking/priority.js';
 import { VrrpMachine } from '../../core/vrrp/machine.js';
@@ -36,6 +29,7 @@ import type {
 } from '../../core/vrrp/types.js';
 import { addressKey, type KernelLedger } from '../ledger.js';
 import { errorCode, RepeatedErrors } from '../repeated-errors.js';
+import { Advertiser, authTypeOf, type InstanceRuntime } from './advertiser.js';
 import { InstanceCounters } from './counters.js';
 import { InterfaceGoneError, type Sender } from './interface-binding.js';
 import type { AdvertSink, Receiver } from './receiver.js';
@@ -82,14 +76,6 @@ export interface Transition {
 /** keepalived's FIFO events besides transitions. */
 export type InstanceEvent = 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY';
 
-export interface InstanceRuntime {
-  /** Advert source: unicast_src_ip, else the interface's primary IPv4 / link-local IPv6 address. */
-  primaryAddress: string;
-  mac: Buffer;
-  /** IPv6 NA Router flag: set when the interface forwards (as keepalived does). */
-  ipv6Router: boolean;
-}
-
 /** Fault sources the runner sets itself or on the daemon's behalf; trackers and links add their own. */
 export const SOURCE_ADDRESS_FAULT = 'no-source-address';
 /** A configuration keepalived keeps in FAULT (configFaults): for as long as the configuration says so. */
@@ -112,8 +98,6 @@ export class InstanceRunner implements AdvertSink {
   private sendRetryMs = SEND_RETRY_MS;
   private sendRetry: TimerPort | undefined;
   private stopping = false;
-  /** Adverts carry keepalived's pre-1.3.6 unicast checksum (old_unicast_checksum, or a peer that sends it). */
-  private oldChecksum = false;
   /** Stopping because a reload removed it: notifies DELETED (notify_deleted) or FAULT, not STOP. */
   private deleted = false;
   private readonly sendErrors: RepeatedErrors;
@@ -122,17 +106,8 @@ export class InstanceRunner implements AdvertSink {
   private queued = 0;
   private started = false;
   private trackerResult: EffectivePriority | undefined;
-  private destinations: string[] = [];
-  private checksumMode: ChecksumMode = 'pseudo-header';
-  /** VRRPv2 AH: the sequence number last sent or accepted. */
-  private ahSeq = 0;
-  /** Encoded adverts per advertised priority, one per destination: sending one allocates nothing. */
-  private readonly advertCache = new Map<number, { dst: string; message: Buffer }[]>();
-  private sendOptions: { src: string; ttl?: number | undefined };
-  /** The same with the batch's outcome callback, made once (no allocation per advert). */
-  private batchedSendOptions: VrrpSendOptions & { src: string };
-  /** Priorities of the batched adverts not yet reported, oldest first. */
-  private readonly advertsInFlight: number[] = [];
+  /** Its adverts, encoded and sent. */
+  private readonly advertiser: Advertiser;
   /** While the advert timer's actions run: the advert they send is routine. */
   private routineAdvert = false;
   private readonly pendingScripts = new Set<Promise<void>>();
@@ -158,8 +133,11 @@ export class InstanceRunner implements AdvertSink {
   ) {
     this.sendErrors = new RepeatedErrors(log, 'send failed');
     this.machine = new VrrpMachine(instanceParams(current, runtime.primaryAddress));
-    this.sendOptions = { src: runtime.primaryAddress };
-    this.batchedSendOptions = { src: runtime.primaryAddress, done: this.advertSent };
+    this.advertiser = new Advertiser(current, runtime, {
+      sender,
+      sent: (priority) => this.sendSucceeded(priority),
+      failed: (err) => this.advertNotSent(err),
+    });
     this.applyConfig(current);
     for (const r of receivers) r.attach(this);
     this.encodeForRuntime();
@@ -169,13 +147,9 @@ export class InstanceRunner implements AdvertSink {
     return this.current;
   }
 
-  /** What follows from the configuration alone: destinations, checksum form, what received adverts must match. */
+  /** What follows from the configuration alone: what received adverts must match. */
   private applyConfig(c: InstanceConfig): void {
-    if (c.oldUnicastChecksum === 'always') this.oldChecksum = true;
-    if (c.oldUnicastChecksum === 'never') this.oldChecksum = false;
     this.current = c;
-    this.destinations = c.unicastPeers.length > 0 ? c.unicastPeers : [c.mcastGroup ?? VRRP_MULTICAST_GROUP[c.family]];
-    this.checksumMode = c.v3ChecksumAsV2 ? 'message-only' : 'pseudo-header';
     this.receiveExpectation = {
       version: c.version,
       priority: c.priority,
@@ -201,7 +175,7 @@ export class InstanceRunner implements AdvertSink {
     const { virtualRoutes: routesBefore, virtualRules: rulesBefore } = this.current;
     this.applyConfig(next);
     this.machine.reconfigure(instanceParams(next, this.runtime.primaryAddress));
-    this.advertCache.clear();
+    this.advertiser.configure(next);
     this.encodeForRuntime();
     if (this.started) this.applyConfigFaults();
     if (this.machine.state !== 'MASTER' || this.stopping) return;
@@ -226,7 +200,7 @@ export class InstanceRunner implements AdvertSink {
     const sourceChanged = runtime.primaryAddress !== this.runtime.primaryAddress;
     this.runtime = runtime;
     this.machine.setPrimaryAddress(runtime.primaryAddress);
-    this.advertCache.clear();
+    this.advertiser.rebind(runtime);
     this.encodeForRuntime();
     if (sourceChanged) this.log.info({ source: runtime.primaryAddress }, 'advert source address changed');
   }
@@ -240,13 +214,9 @@ export class InstanceRunner implements AdvertSink {
     return this.runtime.primaryAddress;
   }
 
-  /** Encodes now, not on the first takeover, what a takeover sends: adverts and GARP/NA frames. */
+  /** Encodes now, not on the first takeover, what a takeover sends besides adverts: GARP/NA frames. */
   private encodeForRuntime(): void {
-    const { mac, primaryAddress, ipv6Router } = this.runtime;
-    // unicast_ttl: unicast adverts only (multicast ones keep RFC 9568's 255).
-    const ttl = this.config.unicastPeers.length > 0 ? this.config.unicastTtl : undefined;
-    this.sendOptions = { src: primaryAddress, ttl };
-    this.batchedSendOptions = { src: primaryAddress, ttl, done: this.advertSent };
+    const { mac, ipv6Router } = this.runtime;
     // VIPs and excluded VIPs are announced (keepalived): here those on the interface this instance sends from, the
     // others through the daemon, on their own interface.
     const own = this.config.useVmac?.ifname ?? this.config.interface;
@@ -259,7 +229,6 @@ export class InstanceRunner implements AdvertSink {
           ? encodeGarp(mac, spec.address)
           : encodeUnsolicitedNa(mac, spec.address, { router: ipv6Router }),
     }));
-    for (const priority of [this.config.priority, 0]) this.advertsFor(priority);
   }
 
   /**
@@ -349,22 +318,16 @@ export class InstanceRunner implements AdvertSink {
   onAdvert(result: Extract<DecodeResult, { ok: true }>, packet: ReceivedPacket): void {
     const { advert, notes } = result;
     if (advert.ahSeq !== undefined) {
-      // keepalived's replay check: a sequence number must be above every one sent or accepted so far.
-      if (advert.ahSeq <= this.ahSeq) {
-        this.onDrop(
-          drop('auth_failure', `IPsec AH: sequence number ${advert.ahSeq} already seen (${this.ahSeq})`),
-          packet,
-        );
+      const last = this.advertiser.lastAhSeq;
+      if (!this.advertiser.acceptAhSeq(advert.ahSeq)) {
+        this.onDrop(drop('auth_failure', `IPsec AH: sequence number ${advert.ahSeq} already seen (${last})`), packet);
         return;
       }
-      this.ahSeq = advert.ahSeq;
     }
     this.counters.advertRcvd++;
     for (const n of notes) this.counters.note(n);
     // keepalived's automatic old_unicast_checksum: a peer that sends the old checksum gets it back.
-    if (notes.includes('checksum_old_unicast') && !this.oldChecksum) {
-      this.oldChecksum = true;
-      this.advertCache.clear();
+    if (notes.includes('checksum_old_unicast') && this.advertiser.useOldChecksum()) {
       this.log.info({ src: packet.src }, 'peer uses the pre-1.3.6 unicast checksum: sending it too');
     }
     if (advert.priority === 0) this.counters.priZeroRcvd++;
@@ -479,38 +442,8 @@ export class InstanceRunner implements AdvertSink {
   }
 
   private sendAdvert(priority: number): void {
-    const adverts = this.advertsFor(priority);
-    const only = adverts.length === 1 ? adverts[0] : undefined;
-    if (only && this.routineAdvert && this.config.auth?.type !== 'AH') {
-      // The common case (multicast): the socket may hold it for the batch's single sendmmsg; the outcome comes to
-      // advertSent, in order.
-      this.advertsInFlight.push(priority);
-      try {
-        this.sender.sendAdvert(only.message, only.dst, this.batchedSendOptions);
-      } catch (err) {
-        this.advertSent(err); // no socket: nothing was queued
-      }
-      return;
-    }
-    for (const { dst, message } of adverts) {
-      try {
-        if (this.config.auth?.type !== 'AH') this.sender.sendAdvert(message, dst, this.sendOptions);
-        else if (this.config.unicastPeers.length > 0) this.sender.sendAhDatagram(this.ahDatagram(message, dst), dst);
-        else this.sender.sendFrame(encodeAhFrame(this.runtime.mac, this.ahDatagram(message, dst)));
-      } catch (err) {
-        this.advertNotSent(err);
-        return;
-      }
-    }
-    this.sendSucceeded(priority);
+    this.advertiser.send(priority, this.routineAdvert);
   }
-
-  /** The outcome of a batched advert: the oldest in flight (a socket reports its sends in order). */
-  private readonly advertSent = (err: unknown): void => {
-    const priority = this.advertsInFlight.shift() ?? this.config.priority;
-    if (err === undefined) this.sendSucceeded(priority);
-    else this.advertNotSent(err);
-  };
 
   private advertNotSent(err: unknown): void {
     // The interface is gone: the daemon already has the instance in FAULT; nothing was tried.
@@ -542,81 +475,19 @@ export class InstanceRunner implements AdvertSink {
   }
 
   /**
-   * The advert behind an AH header, as a whole datagram: each send takes the next sequence number of the
-   * instance's one counter (keepalived counts sent and received numbers together). Multicast ones leave in a frame
-   * to the VRRP group, unicast ones through the kernel's routing.
-   */
-  private ahDatagram(message: Buffer, dst: string): Buffer {
-    this.ahSeq = this.ahSeq >= 0xffff_fffd ? this.ahSeq : this.ahSeq + 1;
-    const unicast = this.config.unicastPeers.length > 0;
-    return encodeAhDatagram({
-      vrrp: message,
-      src: this.runtime.primaryAddress,
-      dst,
-      seq: this.ahSeq,
-      password: this.config.auth?.password,
-      unicast,
-      ttl: unicast ? this.config.unicastTtl : undefined,
-    });
-  }
-
-  /**
    * Runs a takeover's send calls once, as far as the addon, which refuses both before any syscall (a TTL of 0, a
    * frame shorter than an Ethernet header): the first takeover's advert and GARP then run compiled code. Nothing is
    * sent or counted (AH adverts leave as frames). The rest of a takeover is rehearsed on a scratch runner
    * (rehearsal.ts).
    */
   warmSendPath(): void {
-    const first = this.advertsFor(this.config.priority)[0];
-    if (first && this.config.auth?.type !== 'AH') {
-      try {
-        this.sender.sendAdvert(first.message, first.dst, { src: this.runtime.primaryAddress, ttl: 0 });
-      } catch {
-        // refused, as meant
-      }
-    }
-    try {
-      this.sender.sendFrame(NOT_A_FRAME);
-    } catch {
-      // refused, as meant
-    }
-  }
-
-  private advertsFor(priority: number): { dst: string; message: Buffer }[] {
-    let adverts = this.advertCache.get(priority);
-    if (!adverts) {
-      adverts = this.destinations.map((dst) => ({ dst, message: this.encode(priority, dst) }));
-      this.advertCache.set(priority, adverts);
-    }
-    return adverts;
+    this.advertiser.warm();
   }
 
   /** Counted every time, logged once per run of identical errors. */
   private sendFailed(err: unknown, what: string): void {
     this.counters.sendErrors++;
     this.sendErrors.failed(`${what} ${errorCode(err)}`, { err, what });
-  }
-
-  private encode(priority: number, dst: string): Buffer {
-    const c = this.config;
-    return encodeAdvert(
-      {
-        version: c.version,
-        vrid: c.vrid,
-        priority,
-        maxAdverIntervalMs: c.advertIntervalMs,
-        addresses: this.receiveExpectation.addresses,
-        authType: authTypeOf(c),
-        authPassword: c.auth?.password,
-      },
-      // The old unicast checksum is taken over the multicast group, whatever the destination.
-      {
-        family: c.family,
-        src: this.runtime.primaryAddress,
-        dst: this.oldChecksum && c.family === 4 ? '224.0.0.18' : dst,
-      },
-      this.checksumMode,
-    );
   }
 
   /**
@@ -773,17 +644,8 @@ export class InstanceRunner implements AdvertSink {
   }
 }
 
-/** Shorter than an Ethernet header: the addon refuses it (warmSendPath). */
-const NOT_A_FRAME = Buffer.alloc(0);
-
 /** A timer this late means the event loop was blocked; on a 10 ms advert interval that is visible on the wire. */
 const TIMER_LATE_WARN_MS = 5;
-
-/** The v2 auth type on the wire: 0 none, 1 PASS, 2 AH. */
-function authTypeOf(c: InstanceConfig): 0 | 1 | 2 {
-  if (!c.auth) return 0;
-  return c.auth.type === 'AH' ? 2 : 1;
-}
 
 /** Maps the configuration model onto the state machine's parameters. */
 export function instanceParams(c: InstanceConfig, primaryAddress: string): InstanceParams {

@@ -14,7 +14,8 @@ import type { AddressChange, AddressPort, KernelAddress, LinkInfo, LinkWatcher }
 import { pickSourceAddress } from '../../core/vrrp/source-address.js';
 import type { DeviceQueues } from '../device-queues.js';
 import type { Statics } from '../statics.js';
-import { type InstanceRunner, type InstanceRuntime, SOURCE_ADDRESS_FAULT } from './instance.js';
+import type { InstanceRuntime } from './advertiser.js';
+import { type InstanceRunner, SOURCE_ADDRESS_FAULT } from './instance.js';
 import type { BoundInterface } from './interface-binding.js';
 import type { LinkDebounce } from './link-debounce.js';
 import { type InstanceVmac, ownVmacAddress, type Vmacs, vmacsOf } from './vmacs.js';

@@ -16,7 +16,8 @@ import { ManualTimers } from '../../core/manual-timers.js';
 import type { AddressPort } from '../../core/ports.js';
 import type { VrrpState } from '../../core/vrrp/types.js';
 import { KernelLedger } from '../ledger.js';
-import { InstanceRunner, type InstanceRuntime } from './instance.js';
+import type { InstanceRuntime } from './advertiser.js';
+import { InstanceRunner } from './instance.js';
 import type { Sender } from './interface-binding.js';
 
 const inertAddresses: AddressPort = {
