@@ -41,18 +41,21 @@ export interface RxInfo {
   ah?: AhHeader | undefined;
 }
 
-/** What the receiving instance is configured with. */
+/**
+ * What the receiving instance is configured with: built once per configuration and never changed (the checks keep
+ * what they derive from it, keyed by the object).
+ */
 export interface ReceiveExpectation {
   version: 2 | 3;
   priority: number;
   advertIntervalMs: number;
-  addresses: string[];
+  addresses: readonly string[];
   authType: 0 | 1 | 2;
   /** PASS: the password; AH: the HMAC key (both as keepalived's auth_pass, first 8 bytes). */
   authPassword?: string | undefined;
   /** keepalived `vrrp_owner_ignore_adverts`: an owner (priority 255) drops every advert as 'owner'. */
   ownerIgnoreAdverts?: boolean | undefined;
-  unicastPeers?: string[] | undefined;
+  unicastPeers?: readonly string[] | undefined;
   /**
    * keepalived `old_unicast_checksum`: 'never' refuses a VRRPv3 unicast advert whose checksum was taken over the
    * multicast group (keepalived before 1.3.6); otherwise it is accepted, noted 'checksum_old_unicast'.

@@ -241,7 +241,7 @@ function checkAddressCount(r: Received): Drop | undefined {
  */
 function checkAddressList(r: Received): Drop | undefined {
   if (r.expectation?.skipCheckAdvAddr) return undefined;
-  const ours = new Set((r.expectation?.addresses ?? []).map(canonicalOrSelf));
+  const ours = r.expectation ? factsOf(r.expectation).addresses : new Set<string>();
   const theirs = r.addresses;
   const same = theirs.length === ours.size && theirs.every((a) => ours.has(a));
   if (!same) r.notes.push('address_list');
@@ -256,7 +256,7 @@ function checkAddressList(r: Received): Drop | undefined {
 function checkAddressFamily(r: Received): Drop | undefined {
   const { rx, version, expectation: e } = r;
   if (version === 2 && rx.family === 6) return drop('address_family', 'VRRPv2 over IPv6');
-  const foreign = e?.addresses.find((a) => addressFamily(a) !== rx.family);
+  const foreign = e && factsOf(e).notOf[rx.family];
   if (foreign !== undefined) return drop('address_family', `instance address ${foreign} is not IPv${rx.family}`);
   const first = r.addresses[0];
   if (rx.family === 6 && first !== undefined && !isLinkLocal6(first)) {
@@ -271,9 +271,37 @@ function checkUnicastSource(r: Received): Drop | undefined {
   const peers = r.expectation?.unicastPeers ?? [];
   if (!r.expectation?.checkUnicastSrc || peers.length === 0) return undefined;
   const src = canonicalOrSelf(r.rx.src);
-  return peers.some((p) => canonicalOrSelf(p) === src)
-    ? undefined
-    : drop('unicast_src', `${src} is not a unicast peer`);
+  return factsOf(r.expectation).peers.has(src) ? undefined : drop('unicast_src', `${src} is not a unicast peer`);
+}
+
+/**
+ * What the checks read from an expectation, worked out once per expectation (an instance builds one per
+ * configuration), not for every advert: its addresses and peers in canonical form, and its first address of each
+ * family's opposite.
+ */
+interface ExpectationFacts {
+  addresses: ReadonlySet<string>;
+  peers: ReadonlySet<string>;
+  /** The first configured address that is not IPv4 (4) / not IPv6 (6). */
+  notOf: Readonly<Record<4 | 6, string | undefined>>;
+}
+
+const facts = new WeakMap<ReceiveExpectation, ExpectationFacts>();
+
+function factsOf(e: ReceiveExpectation): ExpectationFacts {
+  let f = facts.get(e);
+  if (!f) {
+    f = {
+      addresses: new Set(e.addresses.map(canonicalOrSelf)),
+      peers: new Set((e.unicastPeers ?? []).map(canonicalOrSelf)),
+      notOf: {
+        4: e.addresses.find((a) => addressFamily(a) !== 4),
+        6: e.addresses.find((a) => addressFamily(a) !== 6),
+      },
+    };
+    facts.set(e, f);
+  }
+  return f;
 }
 
 function toAdvert(r: Received): Advert {
