@@ -1,4 +1,7 @@
-/** `vipd reload`: asks the running daemon to re-read its configuration, as SIGHUP does, and says what came of it. */
+/**
+ * `vipd reload`: asks the running daemon to re-read its configuration, as SIGHUP does, and says what came of it:
+ * the counts of instances, then one line per thing the reload touched.
+ */
 import { askDaemon } from './ask.js';
 
 export async function reload(socketPath: string): Promise<number> {
@@ -15,5 +18,7 @@ export async function reload(socketPath: string): Promise<number> {
   process.stdout.write(
     `reloaded: ${count('unchanged')} unchanged, ${count('updated')} updated, ${count('restarted')} restarted, ${count('added')} added, ${count('removed')} removed\n`,
   );
+  const changes = Array.isArray(answer.changes) ? (answer.changes as string[]) : [];
+  for (const line of changes) process.stdout.write(`  ${line}\n`);
   return 0;
 }

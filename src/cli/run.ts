@@ -2,7 +2,7 @@
 import { type FSWatcher, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
-import type { ReloadPlan } from '../core/config/diff.js';
+import { describePlan, type ReloadPlan } from '../core/config/diff.js';
 import type { VipdConfig } from '../core/config/model.js';
 import { reloadTimeOf } from '../core/config/reload-time.js';
 import { VipdError } from '../core/errors.js';
@@ -20,6 +20,8 @@ interface ReloadAnswer {
   /** Every error, as `file:line:col: message` where the configuration has them. */
   errors: string[];
   plan?: ReloadPlan;
+  /** The plan as lines, one per thing it touched. */
+  changes?: string[];
 }
 
 export interface RunOptions {
@@ -156,7 +158,7 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
       }
       current = loaded.config;
       timedReload.follow(current.globalDefs.reloadTimeFile, current.globalDefs.reloadRepeat);
-      return { applied: true, errors: [], plan };
+      return { applied: true, errors: [], plan, changes: describePlan(plan) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log.error({ err }, 'reload refused: keeping the running configuration');

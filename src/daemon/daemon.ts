@@ -10,8 +10,9 @@ import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
 import { VRRP_MULTICAST_GROUP } from '../core/codec/vrrp-wire.js';
-import { planReload, type ReloadPlan } from '../core/config/diff.js';
+import { describePlan, planReload, type ReloadPlan } from '../core/config/diff.js';
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
+import { noAcceptAddresses } from '../core/config/no-accept.js';
 import { StartupError, TrackerError, VipdError } from '../core/errors.js';
 import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type { Logger } from '../core/log.js';
@@ -21,6 +22,7 @@ import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
+import { type InstanceVmac, vmacAddress, vmacsOf } from '../core/vrrp/vmac.js';
 import { DeviceQueues } from './device-queues.js';
 import { EventQueue } from './event-queue.js';
 import { LoadBalancer } from './ipvs/load-balancer.js';
@@ -28,7 +30,7 @@ import { KernelLedger } from './ledger.js';
 import { Notifier } from './observe/notify.js';
 import { checkView, type SnmpSource, snmpView } from './observe/snmp.js';
 import { instanceStatus, interfaceDrops, type StatusReport } from './observe/status.js';
-import { noAcceptAddresses, Statics } from './statics.js';
+import { Statics } from './statics.js';
 import { InstanceRunner, SOURCE_ADDRESS_FAULT, type Transition } from './vrrp/instance.js';
 import { BoundInterface, type FamilySockets } from './vrrp/interface-binding.js';
 import { type KernelEventEdges, KernelEvents } from './vrrp/kernel-events.js';
@@ -38,7 +40,7 @@ import { ProcessPriority } from './vrrp/process-priority.js';
 import { rehearseTakeover } from './vrrp/rehearsal.js';
 import { SyncGroups } from './vrrp/sync-groups.js';
 import { Trackers } from './vrrp/trackers.js';
-import { type InstanceVmac, Vmacs, vmacAddress, vmacsOf } from './vrrp/vmacs.js';
+import { Vmacs } from './vrrp/vmacs.js';
 
 /** The group an instance multicasts to: mcast_dst_ip, else vrrp_mcast_group4/6, else the VRRP group. */
 export function multicastGroup(c: InstanceConfig): string {
@@ -669,13 +671,7 @@ export class Daemon {
     const removed = new Set(plan.removed);
     await Promise.allSettled(leavingRunners.map((r) => r.stop(undefined, removed.has(r.config.name))));
     // Their VMACs go, unless the new configuration has the same one (it is then kept, and taken over below).
-    const nextVmacs = new Set(next.instances.flatMap((c) => vmacsOf(c).map((v) => v.spec.name)));
-    for (const r of leavingRunners) {
-      for (const v of vmacsOf(r.config)) {
-        if (nextVmacs.has(v.spec.name)) continue;
-        await this.vmacs.unmake(v);
-      }
-    }
+    for (const v of plan.vmacsRemoved) await this.vmacs.unmake(v);
     for (const name of leaving) {
       this.ledger.releaseSysctls(`promote:${name}`);
       this.trackers.unbind(name);
@@ -685,25 +681,24 @@ export class Daemon {
     await this.trackers.reconfigure(next, plan.trackers.changed);
     const previous = this.config;
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
-    const g0 = previous.globalDefs;
+    const _g0 = previous.globalDefs;
     this.processPriority?.reconfigure(next.globalDefs.process);
     this.linkDebounce.reconfigure(new Map(Object.entries(next.globalDefs.linkDelays)));
     this.localIgmp(next);
-    if (
-      g0.garpIntervalMs !== next.globalDefs.garpIntervalMs ||
-      g0.gnaIntervalMs !== next.globalDefs.gnaIntervalMs ||
-      JSON.stringify(g0.garpGroups) !== JSON.stringify(next.globalDefs.garpGroups)
-    ) {
+    if (plan.pacingChanged) {
       for (const p of this.pacers.values()) p.close();
       this.pacers.clear(); // made again with the new intervals at the next frame
     }
-    await this.statics.reload(previous, next);
-    await this.ledger
-      .dropInputTo(noAcceptAddresses(next), next.globalDefs.firewall)
-      .catch((err: unknown) => this.log.error({ err }, 'cannot update the no_accept rules'));
+    await this.statics.reload(plan.statics, next);
+    if (plan.noAccept) {
+      await this.ledger
+        .dropInputTo(plan.noAccept, next.globalDefs.firewall)
+        .catch((err: unknown) => this.log.error({ err }, 'cannot update the no_accept rules'));
+    }
     this.watchRouting(next);
-    for (const { name } of plan.updated) {
-      this.instances.find((r) => r.config.name === name)?.reconfigure(byName.get(name) as InstanceConfig);
+    for (const update of plan.updated) {
+      const runner = this.instances.find((r) => r.config.name === update.name);
+      runner?.reconfigure(byName.get(update.name) as InstanceConfig, update);
     }
     const started: InstanceRunner[] = [];
     for (const { c, link, source } of prepared) {
@@ -739,10 +734,10 @@ export class Daemon {
     this.events.push(() => this.syncGroups.recheckAll());
     this.detachUnusedInterfaces();
     if (this.lb) {
-      await this.lb.reconfigure(next);
+      await this.lb.reconfigure(next, plan.virtualServers);
       this.tellLoadBalancerStates();
     } else await this.startLoadBalancer(next);
-    this.log.info({ plan }, 'configuration reloaded');
+    this.log.info({ changes: describePlan(plan) }, 'configuration reloaded');
     // keepalived's fifo_write_vrrp_states_on_reload: every instance's state again, after the reload's own lines.
     if (next.globalDefs.fifoWriteStatesOnReload) {
       this.events.push(() => {

@@ -7,25 +7,16 @@
  */
 
 import { canonicalAddress } from '../core/codec/ip-address.js';
-import { diffByKey } from '../core/config/diff.js';
+import type { RoutingChanges } from '../core/config/diff.js';
 import type { VipdConfig } from '../core/config/model.js';
-import { routeKey, routeLine, ruleKey, ruleLine } from '../core/config/routing.js';
+import { routeLine, ruleLine } from '../core/config/routing.js';
 import type { Logger } from '../core/log.js';
 import type { Family } from '../core/net.js';
 import type { KernelAddress } from '../core/ports.js';
-import { addressKey, type KernelLedger } from './ledger.js';
+import type { KernelLedger } from './ledger.js';
 
 /** The ledger's owner of static entries (instances own their VIPs by name). */
 export const STATIC_OWNER = 'static_ipaddress';
-
-/** The addresses input to which is dropped: the VIPs of non-owner instances without accept mode. */
-export function noAcceptAddresses(c: VipdConfig): { family: Family; address: string }[] {
-  return c.instances
-    .filter((i) => !i.accept && i.priority !== 255)
-    .flatMap((i) =>
-      [...i.vips, ...i.excludedVips].map((v) => ({ family: v.family, address: canonicalAddress(v.address) })),
-    );
-}
 
 export interface StaticsEdges {
   ledger: KernelLedger;
@@ -98,14 +89,13 @@ export class Statics {
   }
 
   /** A reload: what is no longer configured is removed (if vipd added it), what is new is added. */
-  async reload(before: VipdConfig, next: VipdConfig): Promise<void> {
-    const addresses = diffByKey(before.staticAddresses, next.staticAddresses, addressKey);
+  /** A reload: the plan's static changes (`changes`), `next` the new configuration. */
+  async reload(changes: RoutingChanges, next: VipdConfig): Promise<void> {
+    const { addresses, routes, rules } = changes;
     await Promise.all([
       ...addresses.removed.map((a) => this.edges.ledger.removeAddress(a)),
       ...addresses.added.map((a) => this.edges.ledger.addAddress(STATIC_OWNER, a)),
     ]);
-    const routes = diffByKey(before.staticRoutes, next.staticRoutes, routeKey);
-    const rules = diffByKey(before.staticRules, next.staticRules, ruleKey);
     await Promise.all(rules.removed.map((r) => this.edges.ledger.removeRule(r)));
     await Promise.all(routes.removed.map((r) => this.edges.ledger.removeRoute(r)));
     // What is no longer configured is no longer a track group's fault.

@@ -5,6 +5,7 @@
  * source address removed and restored, a VIP deleted behind vipd's back, sends that keep failing.
  */
 import { describe, expect, it } from 'vitest';
+import { describePlan } from '../../src/core/config/diff.js';
 import { configOf, instanceYaml, master, PRIMARY, VIP, world } from '../helpers/fake-daemon.js';
 
 describe('Daemon on a fake kernel', () => {
@@ -277,7 +278,12 @@ describe('Daemon on a fake kernel', () => {
         reloadTo(instanceYaml('VI_1', 51, { priority: 120, vips: ['192.0.2.101/24'] })),
       );
       await w.settle();
-      expect(plan.updated).toEqual([{ name: 'VI_1', changes: ['priority', 'vips'] }]);
+      expect(plan.updated).toMatchObject([{ name: 'VI_1', changes: ['priority', 'vips'] }]);
+      expect(describePlan(plan)).toEqual([
+        'instance VI_1: updated in place (priority, vips)',
+        'instance VI_1: as master adds address 192.0.2.101/24 dev eth0',
+        'instance VI_1: as master removes address 192.0.2.100/24 dev eth0',
+      ]);
       expect(w.wire.filter((x) => x.kind === 'advert').map((x) => x.priority)).toEqual([120]);
       expect(w.kernel.has('eth0', '192.0.2.101')).toBe(true);
       expect(w.kernel.has('eth0', VIP)).toBe(false);

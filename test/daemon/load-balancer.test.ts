@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../src/core/checks/spec.js';
+import { planReload } from '../../src/core/config/diff.js';
 import type { VipdConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import type { IpvsOp } from '../../src/core/ipvs/reconcile.js';
@@ -224,7 +225,13 @@ function world(config: VipdConfig) {
     }
     time.now = end;
   };
-  return { ipvs, marks, lb, lines, checks, scripts, fifo, result, settle, advance, created: () => created };
+  // A reload as the daemon makes it: the plan from the running configuration to the next, applied as given.
+  let running = config;
+  const reload = async (next: VipdConfig) => {
+    await lb.reconfigure(next, planReload(running, next).virtualServers);
+    running = next;
+  };
+  return { ipvs, marks, lb, lines, checks, scripts, fifo, result, settle, advance, reload, created: () => created };
 }
 
 describe('LoadBalancer on a fake IPVS', () => {
@@ -360,7 +367,7 @@ describe('LoadBalancer on a fake IPVS', () => {
       10.0.0.14 80: { TCP_CHECK: {} }`,
       ),
     );
-    await w.lb.reconfigure(next);
+    await w.reload(next);
     expect(w.ipvs.ops.sort()).toEqual([
       'add-dest TCP 10.0.0.100:80 10.0.0.14:80 w1',
       'edit-dest TCP 10.0.0.100:80 10.0.0.12:80 w5',
@@ -368,9 +375,9 @@ describe('LoadBalancer on a fake IPVS', () => {
     expect(w.created() - before).toBe(1); // only the new real server checker started
     expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.12:80 w5', '10.0.0.14:80 w1']);
     // A virtual server removed by a reload leaves the kernel; stop after several reloads still cleans up.
-    await w.lb.reconfigure(configOf('  10.0.0.101 80:\n    protocol: TCP\n    real_server:\n      10.0.0.11 80: {}\n'));
+    await w.reload(configOf('  10.0.0.101 80:\n    protocol: TCP\n    real_server:\n      10.0.0.11 80: {}\n'));
     expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443', 'TCP 10.0.0.101:80']);
-    await w.lb.reconfigure(next);
+    await w.reload(next);
     await w.lb.stop();
     expect(w.ipvs.table.map((s) => serviceId(s.key))).toEqual(['TCP 192.0.2.1:443']);
   });
@@ -380,8 +387,8 @@ describe('LoadBalancer on a fake IPVS', () => {
     // each periodic re-check added the dead real server again (a flap every RECHECK_MS while it stayed down).
     const w = world(configOf(WEB()));
     await w.lb.start(() => false);
-    await w.lb.reconfigure(configOf(WEB('    persistence_timeout: 60\n')));
-    await w.lb.reconfigure(configOf(WEB()));
+    await w.reload(configOf(WEB('    persistence_timeout: 60\n')));
+    await w.reload(configOf(WEB()));
     await w.result('10.0.0.12:80', false);
     expect(w.ipvs.rows()).toEqual(['10.0.0.11:80 w1', '10.0.0.13:80 w3']);
     w.ipvs.ops.length = 0;
@@ -436,14 +443,14 @@ describe('LoadBalancer on a fake IPVS', () => {
     await w.advance(RECHECK_MS);
     expect(w.ipvs.ops).toEqual([]);
     // A reload changes the ranges under the same mark; the service stays.
-    await w.lb.reconfigure(marked("'10.0.0.100 80', '10.0.0.120 80'"));
+    await w.reload(marked("'10.0.0.100 80', '10.0.0.120 80'"));
     expect(w.ipvs.ops).toEqual([
       'mark keepalived_ipvs: TCP 10.0.0.100-10.0.0.100.80:1000, TCP 10.0.0.120-10.0.0.120.80:1000',
     ]);
     // Without nftables_ipvs: the group's addresses are services again, added before the marks go, and the fwmark
     // service removed after.
     w.ipvs.ops.length = 0;
-    await w.lb.reconfigure(
+    await w.reload(
       configOf(
         '  group WEB:\n    protocol: TCP\n    lb_kind: DR\n    real_server:\n      10.0.0.11 80: { TCP_CHECK: {} }\n',
         "virtual_server_group:\n  WEB: ['10.0.0.100 80']\n",
@@ -451,7 +458,7 @@ describe('LoadBalancer on a fake IPVS', () => {
     );
     expect(w.ipvs.ops).toEqual(['add-service TCP 10.0.0.100:80', 'unmark', 'remove-service FWM 1000 inet']);
     // Stop: marks first, then the services.
-    await w.lb.reconfigure(marked("'10.0.0.100 80'"));
+    await w.reload(marked("'10.0.0.100 80'"));
     w.ipvs.ops.length = 0;
     await w.lb.stop();
     expect(w.ipvs.ops).toEqual(['unmark', 'remove-service FWM 1000 inet']);

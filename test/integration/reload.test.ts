@@ -60,6 +60,7 @@ describe.skipIf(!canRunNetns())('reload', () => {
     const added = vipdReload(r1);
     expect(added.status).toBe(0);
     expect(added.stdout).toContain('reloaded: 0 unchanged, 1 updated');
+    expect(added.stdout).toContain('  instance VI_1: as master adds address 192.0.2.101/24 dev eth0');
     await waitFor(() => (lab.addresses('r1').includes('192.0.2.101') ? true : undefined), 2000, 20, 'the new VIP');
     expect(r1.state()).toBe('MASTER');
     rewrite(r1, { priority: 90 });

@@ -1,17 +1,45 @@
 /**
- * The reload plan: what changes between the running configuration and a new one, by instance and by tracker,
- * pure and source-position blind (moving a block in the file changes nothing). keepalived matches instances on
- * their identity (VRID, family, interface, unicast or not and its source); vipd matches them by name and then
- * compares that identity: an instance whose identity changed leaves and starts again, any other change is made
- * in place, keeping its state, timers and VIPs.
+ * The reload plan: everything a reload changes between the running configuration and a new one, pure and
+ * source-position blind (moving a block in the file changes nothing), and applied as given: the daemon, the
+ * instances, the static entries and the load balancer each take their part of it rather than comparing again.
+ *
+ * keepalived matches instances on their identity (VRID, family, interface, unicast or not and its source); vipd
+ * matches them by name and then compares that identity: an instance whose identity changed leaves and starts again,
+ * any other change is made in place, keeping its state, timers and VIPs.
  */
+import { canonicalAddress } from '../codec/ip-address.js';
+import { virtualServerId } from '../ipvs/virtual-server.js';
+import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../net.js';
+import { type InstanceVmac, vmacsOf } from '../vrrp/vmac.js';
 import type { InstanceConfig, VipdConfig } from './model.js';
+import { noAcceptAddresses } from './no-accept.js';
+import { routeKey, routeLine, ruleKey, ruleLine } from './routing.js';
+import { addressKey } from './vip.js';
+
+/** What a reload adds and removes of one kind of kernel entry. */
+export interface Changes<T> {
+  added: T[];
+  removed: T[];
+}
+
+/** Addresses, routes and rules: what a reload adds and removes of each. */
+export interface RoutingChanges {
+  addresses: Changes<AddressSpec>;
+  routes: Changes<RouteSpec>;
+  rules: Changes<RuleSpec>;
+}
+
+/** An instance changed in place: which settings, and what its master adds and removes in the kernel. */
+export interface InstanceUpdate extends RoutingChanges {
+  name: string;
+  changes: string[];
+}
 
 export interface ReloadPlan {
   /** Same configuration: nothing is touched. */
   unchanged: string[];
-  /** Changed in place (priority, advert_int, preemption, VIPs, trackers, notify...): which settings. */
-  updated: { name: string; changes: string[] }[];
+  /** Changed in place (priority, advert_int, preemption, VIPs, trackers, notify...). */
+  updated: InstanceUpdate[];
   /** Identity changed: leaves as on shutdown and starts again. */
   restarted: { name: string; changes: string[] }[];
   removed: string[];
@@ -20,6 +48,16 @@ export interface ReloadPlan {
   trackers: { unchanged: string[]; changed: string[]; removed: string[]; added: string[] };
   /** global_defs settings that changed (their effect reaches instances through their own settings). */
   global: string[];
+  /** static_ipaddress, static_routes, static_rules. */
+  statics: RoutingChanges;
+  /** VMAC interfaces of leaving instances that the new configuration does not have (a kept one is taken over). */
+  vmacsRemoved: InstanceVmac[];
+  /** no_accept: the addresses input is dropped to, when they or the firewall settings changed. */
+  noAccept: { family: Family; address: string }[] | undefined;
+  /** GARP/NA pacing (vrrp_garp_interval, vrrp_gna_interval, garp_group) changed: the pacers start again. */
+  pacingChanged: boolean;
+  /** Virtual servers by identity (`tcp 192.0.2.1 80`): an unchanged or changed one keeps its health. */
+  virtualServers: { unchanged: string[]; changed: string[]; removed: string[]; added: string[] };
 }
 
 /** What makes an instance the same VRRP router to its peers (keepalived's matching on reload). */
@@ -46,6 +84,17 @@ export function planReload(running: VipdConfig, next: VipdConfig): ReloadPlan {
     added: [...after.keys()].filter((n) => !before.has(n)),
     trackers: diffTrackers(running, next),
     global: changedKeys(running.globalDefs, next.globalDefs),
+    statics: {
+      addresses: diffByKey(running.staticAddresses, next.staticAddresses, addressKey),
+      routes: diffByKey(running.staticRoutes, next.staticRoutes, routeKey),
+      rules: diffByKey(running.staticRules, next.staticRules, ruleKey),
+    },
+    vmacsRemoved: [],
+    noAccept: undefined,
+    pacingChanged: ['garpIntervalMs', 'gnaIntervalMs', 'garpGroups'].some((k) =>
+      changedKeys(running.globalDefs, next.globalDefs).includes(k),
+    ),
+    virtualServers: diffVirtualServers(running, next),
   };
   for (const [name, n] of after) {
     const o = before.get(name);
@@ -56,9 +105,81 @@ export function planReload(running: VipdConfig, next: VipdConfig): ReloadPlan {
     if (changes.length === 0) plan.unchanged.push(name);
     else if (multicastChanged || ownerChanged || changes.some((c) => IDENTITY.includes(c as keyof InstanceConfig))) {
       plan.restarted.push({ name, changes });
-    } else plan.updated.push({ name, changes });
+    } else plan.updated.push({ name, changes, ...routingChanges(o, n) });
+  }
+  const leaving = new Set([...plan.removed, ...plan.restarted.map((r) => r.name)]);
+  const kept = new Set(next.instances.flatMap((c) => vmacsOf(c).map((v) => v.spec.name)));
+  plan.vmacsRemoved = running.instances
+    .filter((c) => leaving.has(c.name))
+    .flatMap(vmacsOf)
+    .filter((v) => !kept.has(v.spec.name));
+  const noAccept = noAcceptAddresses(next);
+  if (!same(noAcceptAddresses(running), noAccept) || !same(running.globalDefs.firewall, next.globalDefs.firewall)) {
+    plan.noAccept = noAccept;
   }
   return plan;
+}
+
+/** What an instance's master adds and removes: VIPs and excluded VIPs, virtual routes and rules. */
+function routingChanges(before: InstanceConfig, after: InstanceConfig): RoutingChanges {
+  return {
+    addresses: diffByKey([...before.vips, ...before.excludedVips], [...after.vips, ...after.excludedVips], addressKey),
+    routes: diffByKey(before.virtualRoutes, after.virtualRoutes, routeKey),
+    rules: diffByKey(before.virtualRules, after.virtualRules, ruleKey),
+  };
+}
+
+function diffVirtualServers(running: VipdConfig, next: VipdConfig): ReloadPlan['virtualServers'] {
+  const before = new Map(running.virtualServers.map((v) => [virtualServerId(v), v]));
+  const after = new Map(next.virtualServers.map((v) => [virtualServerId(v), v]));
+  const out: ReloadPlan['virtualServers'] = { unchanged: [], changed: [], removed: [], added: [] };
+  for (const id of before.keys()) if (!after.has(id)) out.removed.push(id);
+  for (const [id, vs] of after) {
+    const old = before.get(id);
+    if (!old) out.added.push(id);
+    else if (same(old, vs)) out.unchanged.push(id);
+    else out.changed.push(id);
+  }
+  return out;
+}
+
+/**
+ * The plan as lines, one per thing it touches (for the log and `vipd reload`): e.g. "instance VI_1: updated
+ * (priority); adds 192.0.2.9/24 dev eth0".
+ */
+export function describePlan(plan: ReloadPlan): string[] {
+  const lines: string[] = [];
+  const entries = (what: string, c: RoutingChanges): string[] => [
+    ...c.addresses.added.map((a) => `${what} adds address ${addressLine(a)}`),
+    ...c.addresses.removed.map((a) => `${what} removes address ${addressLine(a)}`),
+    ...c.routes.added.map((r) => `${what} adds route ${routeLine(r)}`),
+    ...c.routes.removed.map((r) => `${what} removes route ${routeLine(r)}`),
+    ...c.rules.added.map((r) => `${what} adds rule ${ruleLine(r)}`),
+    ...c.rules.removed.map((r) => `${what} removes rule ${ruleLine(r)}`),
+  ];
+  for (const u of plan.updated) {
+    lines.push(`instance ${u.name}: updated in place (${u.changes.join(', ')})`);
+    lines.push(...entries(`instance ${u.name}: as master`, u));
+  }
+  for (const r of plan.restarted) lines.push(`instance ${r.name}: restarted (${r.changes.join(', ')})`);
+  for (const n of plan.removed) lines.push(`instance ${n}: removed`);
+  for (const n of plan.added) lines.push(`instance ${n}: added`);
+  for (const [kind, keys] of Object.entries(plan.trackers)) {
+    if (kind !== 'unchanged') for (const k of keys) lines.push(`tracker ${k}: ${kind}`);
+  }
+  if (plan.global.length > 0) lines.push(`global_defs: ${plan.global.join(', ')} changed`);
+  lines.push(...entries('static', plan.statics));
+  for (const v of plan.vmacsRemoved) lines.push(`vmac ${v.spec.name} on ${v.spec.base}: removed`);
+  if (plan.noAccept) lines.push(`no_accept: ${plan.noAccept.length} addresses dropped to while not master`);
+  if (plan.pacingChanged) lines.push('GARP/NA pacing: changed');
+  for (const [kind, ids] of Object.entries(plan.virtualServers)) {
+    if (kind !== 'unchanged') for (const id of ids) lines.push(`virtual_server ${id}: ${kind}`);
+  }
+  return lines;
+}
+
+function addressLine(a: AddressSpec): string {
+  return `${canonicalAddress(a.address)}/${a.prefix} dev ${a.dev}`;
 }
 
 /** Every tracker of a configuration by key, with what defines it. */

@@ -417,7 +417,7 @@ export interface InstanceConfig {
    * comparison; it counts and logs a difference, which this silences.
    */
   skipCheckAdvAddr?: boolean | undefined;
-  /** `accept` (true) / `no_accept`. vipd never installs no_accept firewall rules: false is not supported yet. */
+  /** `accept` (true) / `no_accept`: without it, input to the VIPs is dropped while not master (non-owners). */
   accept: boolean;
   /**
    * `old_unicast_checksum [never]`: VRRPv3 unicast adverts with keepalived's pre-1.3.6 checksum (taken over

@@ -258,3 +258,11 @@ export function fifoLine(vs: VirtualServerConfig, e: VirtualServerEvent): string
   const rs = vs.realServers[e.index] as RealServerConfig;
   return `RS ${trio(rs.address, rs.port)} ${vsText} ${state}\n`;
 }
+
+/** A virtual server's identity across reloads: what it balances (a changed target is another server). */
+export function virtualServerId(vs: VirtualServerConfig): string {
+  const t = vs.target;
+  if (t.kind === 'address') return `${vs.protocol} ${t.address} ${t.port}`;
+  if (t.kind === 'fwmark') return `fwmark ${t.fwmark} ${vs.family}`;
+  return `group ${t.group} ${vs.protocol} ${vs.family}`;
+}

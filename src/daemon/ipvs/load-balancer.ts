@@ -9,6 +9,7 @@
  * changes only the rows it concerns. Every operation goes through the daemon's ledger, one after the other.
  */
 import type { ResolvedCheckSpec } from '../../core/checks/spec.js';
+import type { ReloadPlan } from '../../core/config/diff.js';
 import type {
   LvsGlobals,
   RealServerChecker,
@@ -35,6 +36,7 @@ import {
   serviceKeys,
   type VirtualServerEvent,
   type VirtualServerState,
+  virtualServerId,
 } from '../../core/ipvs/virtual-server.js';
 import type { Logger } from '../../core/log.js';
 import type { CheckHandle, IpvsPort, TimerPort, TrackerEdges } from '../../core/ports.js';
@@ -85,14 +87,6 @@ function indexOf(vs: VirtualServerConfig): Map<string, number> {
 
 function managedFor(vs: VirtualServerConfig): Managed {
   return { config: vs, state: initialState(vs), index: indexOf(vs), checkers: new Map(), suspended: false };
-}
-
-/** A virtual server's identity across reloads: what it balances (a changed target is another server). */
-export function virtualServerId(vs: VirtualServerConfig): string {
-  const t = vs.target;
-  if (t.kind === 'address') return `${vs.protocol} ${t.address} ${t.port}`;
-  if (t.kind === 'fwmark') return `fwmark ${t.fwmark} ${vs.family}`;
-  return `group ${t.group} ${vs.protocol} ${vs.family}`;
 }
 
 export class LoadBalancer {
@@ -167,30 +161,38 @@ export class LoadBalancer {
     for (const m of this.managed.values()) this.applySuspension(m);
   }
 
-  /** A new configuration: unchanged virtual and real servers keep their state and their running checkers. */
-  async reconfigure(next: VipdConfig): Promise<void> {
+  /**
+   * A new configuration and the reload plan's part for virtual servers: unchanged ones stay as they are, changed ones
+   * carry their real servers' health over, removed ones stop their checkers; their services go at the re-check.
+   */
+  async reconfigure(next: VipdConfig, plan: ReloadPlan['virtualServers']): Promise<void> {
     this.groups = new Map(next.virtualServerGroups.map((g) => [g.name, g]));
     this.trackFiles = new Map(next.trackFiles.map((f) => [f.name, f.path]));
+    const byId = new Map(next.virtualServers.map((vs) => [virtualServerId(vs), vs]));
+    const stops: (Promise<void> | void)[] = [];
+    for (const id of plan.removed) {
+      for (const c of this.managed.get(id)?.checkers.values() ?? []) stops.push(c.stop());
+    }
     const before = new Map(this.managed);
-    const after = new Map<string, Managed>();
-    for (const vs of next.virtualServers) {
-      const id = virtualServerId(vs);
+    const added = new Set(plan.added);
+    const unchanged = new Set(plan.unchanged);
+    this.managed.clear();
+    // In the new configuration's order (the IPVS programming and status follow it).
+    for (const [id, vs] of byId) {
       const old = before.get(id);
-      if (old) {
-        after.set(id, {
+      if (!old || added.has(id)) this.managed.set(id, managedFor(vs));
+      else if (unchanged.has(id)) this.managed.set(id, { ...old, config: vs });
+      else {
+        const state = carryState(old.config, old.state, vs);
+        this.managed.set(id, {
           config: vs,
-          state: carryState(old.config, old.state, vs),
+          state,
           index: indexOf(vs),
           checkers: old.checkers,
           suspended: old.suspended,
         });
-        before.delete(id);
-      } else after.set(id, managedFor(vs));
+      }
     }
-    const stops: (Promise<void> | void)[] = [];
-    for (const gone of before.values()) for (const c of gone.checkers.values()) stops.push(c.stop());
-    this.managed.clear();
-    for (const [id, m] of after) this.managed.set(id, m);
     // Checkers whose real server or definition went away stop; the others keep running.
     for (const m of this.managed.values()) {
       const wanted = new Set(this.checkerKeys(m.config));

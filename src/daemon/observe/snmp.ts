@@ -31,11 +31,11 @@ import {
   vrrpMibObjects,
 } from '../../core/snmp/vrrp-mibs.js';
 import type { SyncGroupState } from '../../core/vrrp/sync-group.js';
+import { vmacAddress } from '../../core/vrrp/vmac.js';
 import { type SnmpAgent, startSnmpAgent } from '../../edges/snmp-agent.js';
 import type { VirtualServerReport } from '../ipvs/load-balancer.js';
 import type { InstanceRunner, Transition } from '../vrrp/instance.js';
 import type { Receiver } from '../vrrp/receiver.js';
-import { vmacAddress } from '../vrrp/vmacs.js';
 
 /** One instance with what the daemon knows of its interface and history. */
 export interface SnmpSource {

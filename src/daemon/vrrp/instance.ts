@@ -7,10 +7,9 @@ import type { DecodeResult, ReceiveExpectation } from '../../core/codec/advert.j
 import { encodeGarp, encodeUnsolicitedNa } from '../../core/codec/frames.js';
 import { canonicalAddress } from '../../core/codec/ip-address.js';
 import { type DropReason, drop } from '../../core/codec/reasons.js';
-import { diffByKey } from '../../core/config/diff.js';
+import type { RoutingChanges } from '../../core/config/diff.js';
 import { configFaults } from '../../core/config/faults.js';
 import type { InstanceConfig } from '../../core/config/model.js';
-import { routeKey, ruleKey } from '../../core/config/routing.js';
 import type { Logger } from '../../core/log.js';
 import type { AddressSpec, Family, RouteSpec, RuleSpec } from '../../core/net.js';
 import type { ReceivedPacket, TimerPort } from '../../core/ports.js';
@@ -27,7 +26,7 @@ import type {
   VrrpEvent,
   VrrpState,
 } from '../../core/vrrp/types.js';
-import { addressKey, type KernelLedger } from '../ledger.js';
+import type { KernelLedger } from '../ledger.js';
 import { errorCode, RepeatedErrors } from '../repeated-errors.js';
 import { Advertiser, authTypeOf, type InstanceRuntime } from './advertiser.js';
 import { InstanceCounters } from './counters.js';
@@ -170,19 +169,15 @@ export class InstanceRunner implements AdvertSink {
    * adds the new VIPs (and announces them) and removes the dropped ones; a new priority reaches the wire when the
    * daemon re-binds the trackers (advertised at once by a master).
    */
-  reconfigure(next: InstanceConfig): void {
-    const before = this.addresses;
-    const { virtualRoutes: routesBefore, virtualRules: rulesBefore } = this.current;
+  reconfigure(next: InstanceConfig, changes: RoutingChanges): void {
     this.applyConfig(next);
     this.machine.reconfigure(instanceParams(next, this.runtime.primaryAddress));
     this.advertiser.configure(next);
     this.encodeForRuntime();
     if (this.started) this.applyConfigFaults();
     if (this.machine.state !== 'MASTER' || this.stopping) return;
-    const after = this.addresses;
-    const { added, removed: dropped } = diffByKey(before, after, addressKey);
-    const routes = diffByKey(routesBefore, next.virtualRoutes, routeKey);
-    const rules = diffByKey(rulesBefore, next.virtualRules, ruleKey);
+    const { addresses, routes, rules } = changes;
+    const { added, removed: dropped } = addresses;
     void this.removeRouting(routes.removed, rules.removed);
     if (added.length > 0) {
       this.enqueue(() => this.addVips(added));

@@ -12,13 +12,14 @@ import type { Logger } from '../../core/log.js';
 import type { Family } from '../../core/net.js';
 import type { AddressChange, AddressPort, KernelAddress, LinkInfo, LinkWatcher } from '../../core/ports.js';
 import { pickSourceAddress } from '../../core/vrrp/source-address.js';
+import { type InstanceVmac, ownVmacAddress, vmacsOf } from '../../core/vrrp/vmac.js';
 import type { DeviceQueues } from '../device-queues.js';
 import type { Statics } from '../statics.js';
 import type { InstanceRuntime } from './advertiser.js';
 import { type InstanceRunner, SOURCE_ADDRESS_FAULT } from './instance.js';
 import type { BoundInterface } from './interface-binding.js';
 import type { LinkDebounce } from './link-debounce.js';
-import { type InstanceVmac, ownVmacAddress, type Vmacs, vmacsOf } from './vmacs.js';
+import type { Vmacs } from './vmacs.js';
 
 /** An IPv6 link-local address is unusable while DAD runs (about 1 s after link up): start-up waits this long. */
 const SOURCE_ADDRESS_ATTEMPTS = 30;

@@ -8,66 +8,17 @@
  *   the kernel sends from there carries the VIP as its sender address and teaches every client the base MAC
  *   for the VIP, which is the very thing VMAC is for. The base's values are restored when its last VMAC goes.
  */
-import { virtualMac } from '../../core/codec/ethernet.js';
 import { canonicalAddress, isLinkLocal6 } from '../../core/codec/ip-address.js';
 import type { InstanceConfig } from '../../core/config/model.js';
 import { StartupError, VipdError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { AddressSpec, Family, VmacSpec } from '../../core/net.js';
+import type { VmacSpec } from '../../core/net.js';
 import type { AddressPort, LinkInfo, LinkWatcher, SysctlPort } from '../../core/ports.js';
+import { type InstanceVmac, ownVmacAddress } from '../../core/vrrp/vmac.js';
 import type { KernelLedger } from '../ledger.js';
 
 const ON_VMAC: Readonly<Record<string, string>> = { arp_ignore: '1', accept_local: '1', rp_filter: '0' };
 const ON_BASE: Readonly<Record<string, string>> = { arp_ignore: '1', arp_filter: '1', arp_announce: '2' };
-
-/**
- * The MAC of an instance's VMAC: use_vmac's, else RFC 5798's virtual MAC. Undefined without one, and for an ipvlan
- * (its MAC is its base's).
- */
-export function vmacAddress(c: InstanceConfig): Buffer | undefined {
-  if (!c.useVmac || c.useVmac.ipvlan) return undefined;
-  return c.useVmac.mac ?? virtualMac(c.vrid, c.family);
-}
-
-/**
- * The address an instance's own VMAC carries as the host's (outside the ledger; it goes with the interface): an
- * ipvlan's address (use_ipvlan ADDRESS), or, on an IPv6 VMAC that sends the adverts, their link-local source.
- */
-export function ownVmacAddress(c: InstanceConfig, source: string): AddressSpec | undefined {
-  const vmac = c.useVmac;
-  if (!vmac) return undefined;
-  if (vmac.ipvlan) {
-    const a = vmac.ipvlan.address;
-    return a && { family: a.family, address: a.address, prefix: a.prefix, dev: vmac.ifname };
-  }
-  if (c.family !== 6 || c.vmacXmitBase) return undefined;
-  // Deprecated, as keepalived adds it: never the kernel's choice of source for the host's own traffic.
-  return { family: 6, address: source, prefix: 64, dev: vmac.ifname, preferredLifetimeS: 0 };
-}
-
-/** One VMAC an instance needs: its own (use_vmac, `own`) or one of its addresses'. */
-export interface InstanceVmac {
-  spec: VmacSpec;
-  family: Family;
-  own: boolean;
-  /** An IPv4 instance's ipvlan without eVIPs of the other family: IPv6 off on it (keepalived). */
-  ipv6Off?: boolean;
-}
-
-/** Every VMAC of an instance: its own first (use_vmac), then its addresses' (use_vmac_addr, an address's use_vmac). */
-export function vmacsOf(c: InstanceConfig): InstanceVmac[] {
-  const v = c.useVmac;
-  const ipvlan = v?.ipvlan?.flags;
-  const ipv6Off = ipvlan !== undefined && c.family === 4 && !c.excludedVips.some((a) => a.family === 6);
-  const mac = vmacAddress(c) ?? Buffer.alloc(6);
-  const own: InstanceVmac[] = v
-    ? [{ spec: { name: v.ifname, base: c.interface, mac, ipvlan }, family: c.family, own: true, ipv6Off }]
-    : [];
-  return [
-    ...own,
-    ...c.addressVmacs.map((a) => ({ spec: { name: a.name, base: a.base, mac: a.mac }, family: a.family, own: false })),
-  ];
-}
 
 /** Makes (or takes over) a VMAC and sets the parameters; throws with the reason when it cannot. */
 export async function makeVmac(ledger: KernelLedger, owner: string, v: InstanceVmac): Promise<void> {
