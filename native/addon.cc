@@ -219,6 +219,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitHrTimer(env, exports);
   InitProcess(env, exports);
   InitCheckSocket(env, exports);
+  InitProbeEngine(env, exports);
   return exports;
 }
 

@@ -5,6 +5,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <sys/socket.h>
+
 #include <string>
 
 namespace vipd {
@@ -71,10 +73,27 @@ class CleanupHook {
   void* arg_ = nullptr;
 };
 
+// A checker's socket: bind_if (SO_BINDTODEVICE), fwmark (SO_MARK), bindto/bind_port; from four arguments
+// (ifname|null, mark|null, bindAddr|null, bindPort) starting at info[first].
+struct CheckEndpoint {
+  std::string ifname;
+  bool marked = false;
+  unsigned mark = 0;
+  std::string bindAddr;
+  int bindPort = 0;
+};
+CheckEndpoint CheckEndpointArgs(const Napi::CallbackInfo& info, size_t first);
+// A TCP (stream) or UDP socket set up and bound as `ep` says; throws, leaving nothing open, when it cannot be.
+int OpenCheckFd(Napi::Env env, bool v6, bool stream, const CheckEndpoint& ep, bool nonblocking);
+// ip:port as a sockaddr (an empty ip: the wildcard); a link-local IPv6 address is scoped to ifname.
+socklen_t SocketAddress(Napi::Env env, bool v6, const std::string& ip, int port, const std::string& ifname,
+                        sockaddr_storage* out);
+
 void InitVrrpSocket(Napi::Env env, Napi::Object exports);
 void InitPacketSocket(Napi::Env env, Napi::Object exports);
 void InitHrTimer(Napi::Env env, Napi::Object exports);
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitCheckSocket(Napi::Env env, Napi::Object exports);
+void InitProbeEngine(Napi::Env env, Napi::Object exports);
 
 }  // namespace vipd

@@ -97,7 +97,40 @@ export interface NativeHrTimerConstructor {
   new (callback: () => void): NativeHrTimer;
 }
 
+/** What a probe of the engine reports (native/probe_engine.cc); all but Data end the probe. */
+export const PROBE_EVENT = { connected: 1, data: 2, end: 3, error: 4, timeout: 5, dataEnd: 6 } as const;
+
+/**
+ * The socket work of TCP_CHECK and plain HTTP_GET on this thread's loop: connect (from a checker's socket), the
+ * request written once connected, the response handed over as it arrives in `buffer`, the deadline counted from
+ * connect(). One engine per thread, one callback for all its probes: onEvent(id, event, value), `value` the bytes
+ * in `buffer` for Data and DataEnd (valid during the callback only), the errno for Error.
+ */
+export interface NativeProbeEngine {
+  /** Throws (nothing left open) when the socket cannot be made, set up, bound or connected at once. */
+  start(
+    id: number,
+    family: 4 | 6,
+    connectIp: string,
+    port: number,
+    ifname: string | null,
+    mark: number | null,
+    bindAddr: string | null,
+    bindPort: number,
+    timeoutMs: number,
+    request: Buffer | null,
+  ): void;
+  /** Ends a probe now, without an event. */
+  close(id: number): void;
+  /** Ends every probe; no callback runs after it. */
+  destroy(): void;
+  readonly buffer: Buffer;
+  /** Probes in flight. */
+  readonly active: number;
+}
+
 export interface NativeBinding {
+  ProbeEngine: new (onEvent: (id: number, event: number, value: number) => void) => NativeProbeEngine;
   VrrpSocket: NativeVrrpSocketConstructor;
   PacketSocket: NativePacketSocketConstructor;
   HrTimer: NativeHrTimerConstructor;

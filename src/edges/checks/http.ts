@@ -25,6 +25,7 @@ import tls from 'node:tls';
 import { CHECKER_DEFAULTS, type ClientTls, type HttpUrl, type ResolvedHttpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { type BodySink, ResponseReader, requestBytes } from './http-wire.js';
+import { errnoError, PROBE_EVENT, probeEngine } from './probe-engine.js';
 import { badEndpoint, errCode, netReason, since } from './reasons.js';
 import { connectTcp } from './socket.js';
 
@@ -153,48 +154,28 @@ function secureContextFor(ca: string | Buffer | undefined, client: ClientTls | u
   return ctx;
 }
 
-/**
- * Plain HTTP is read into this one buffer (net's `onread`): no allocation per read. The response reader and
- * the body sink copy what they keep before the callback returns, so every socket can share it.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/** Resolves with 'ok' or the failure reason; the socket is destroyed by then. */
+/** Resolves with 'ok' or the failure reason; the connection is closed by then. */
 function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Promise<string> {
   const ssl = o.type === 'SSL_GET';
   const regex = regexFor(url);
   if (regex === null) return Promise.resolve('bad regex');
   const request = requestFor(o, url, ssl);
   if (typeof request === 'string') return Promise.resolve(request);
-  const bound = o.bindto !== undefined || o.bindPort !== undefined;
   return new Promise<string>((resolve) => {
     if (signal?.aborted) {
       resolve('aborted');
       return;
     }
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    let sock: net.Socket | undefined;
-    let tcp: net.Socket | undefined; // SSL_GET: the TCP socket under `sock`
-    let tcpConnected = false;
-    let secured = false;
+    let close = () => {};
     const finish = (reason: string) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      sock?.destroy();
-      tcp?.destroy();
+      close();
       resolve(reason);
     };
     const onAbort = () => finish('aborted');
-    // An error of the TCP connect is the network's; one after it, before the handshake is done, is TLS's.
-    const onError = (err: unknown) => {
-      if (ssl && tcpConnected && !secured) finish(`tls: ${errCode(err)}`);
-      else finish(netReason(err, bound && !tcpConnected));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    timer = setTimeout(() => finish('timeout'), o.connectTimeoutMs);
 
     // The body is looked at only when a digest or a regex needs it: hashed chunk by chunk, kept only for a regex.
     const md5 = url.digest !== undefined ? createHash('md5') : undefined;
@@ -229,46 +210,93 @@ function fetchUrl(o: HttpProbeOptions, url: HttpUrl, signal?: AbortSignal): Prom
       }
       finish('ok');
     };
-
-    try {
-      if (ssl) {
-        const servername = sniFor(o, url);
-        // TLS over the checker's TCP socket, which is connecting: tls starts its handshake once it has connected.
-        tcp = connectTcp(o);
-        tcp.on('error', onError);
-        const t = tls.connect({
-          socket: tcp,
-          host: o.connectIp, // what the certificate is checked against, as before: no SNI from it
-          rejectUnauthorized: o.verifyCert,
-          secureContext: secureContextFor(o.ca, o.clientTls),
-          ...(servername !== undefined ? { servername } : {}), // none: no SNI (tls.connect derives none)
-        });
-        sock = t;
-        t.once('secureConnect', () => {
-          secured = true;
-        });
-        t.on('data', (b: Buffer) => judge(reader.feed(b, 0, b.length)));
-      } else {
-        sock = connectTcp(o, {
-          onread: {
-            buffer: READ_BUFFER,
-            callback: (n: number, b: Uint8Array) => {
-              judge(reader.feed(b as Buffer, 0, n));
-              return !settled;
-            },
-          },
-        });
-      }
-    } catch (err) {
-      finish(netReason(err, bound));
-      return;
-    }
-    (tcp ?? sock).once('connect', () => {
-      tcpConnected = true;
-    });
-    sock.on('error', onError);
-    sock.on('end', () => judge(reader.eof()));
-    sock.on('close', () => finish(reader.status === 0 ? 'reset' : 'incomplete response')); // closed, no 'end'
-    sock.write(request);
+    const exchange = ssl ? exchangeTls : exchangePlain;
+    close = exchange(o, url, request, reader, judge, finish);
+    if (settled)
+      close(); // finished synchronously, before `close` was known
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * The transport of one url: sends `request`, feeds what comes back to `reader` and its verdicts to `judge`, ends
+ * with `finish` (a network failure's reason, or 'timeout' at connect_timeout). Returns how to close it early.
+ */
+type Exchange = (
+  o: HttpProbeOptions,
+  url: HttpUrl,
+  request: Buffer,
+  reader: ResponseReader,
+  judge: (verdict: string) => void,
+  finish: (reason: string) => void,
+) => () => void;
+
+/** Plain HTTP on the addon's probe engine: one call into JavaScript per piece of the response. */
+const exchangePlain: Exchange = (o, _url, request, reader, judge, finish) => {
+  const engine = probeEngine();
+  let id: number;
+  try {
+    id = engine.start(o, o.connectTimeoutMs, request, (event, value) => {
+      if (event === PROBE_EVENT.data) judge(reader.feed(engine.buffer, 0, value));
+      else if (event === PROBE_EVENT.dataEnd) {
+        judge(reader.feed(engine.buffer, 0, value));
+        judge(reader.eof());
+      } else if (event === PROBE_EVENT.end) judge(reader.eof());
+      else if (event === PROBE_EVENT.timeout) finish('timeout');
+      else finish(netReason(errnoError(value), false));
+    });
+  } catch (err) {
+    finish(netReason(err, o.bindto !== undefined || o.bindPort !== undefined));
+    return () => {};
+  }
+  return () => engine.close(id);
+};
+
+/** SSL_GET: node:tls over the checker's TCP socket, under the connect_timeout deadline. */
+const exchangeTls: Exchange = (o, url, request, reader, judge, finish) => {
+  const bound = o.bindto !== undefined || o.bindPort !== undefined;
+  let tcp: net.Socket | undefined;
+  let sock: tls.TLSSocket | undefined;
+  let tcpConnected = false;
+  let secured = false;
+  const timer = setTimeout(() => finish('timeout'), o.connectTimeoutMs);
+  const close = () => {
+    clearTimeout(timer);
+    sock?.destroy();
+    tcp?.destroy();
+  };
+  // An error of the TCP connect is the network's; one after it, before the handshake is done, is TLS's.
+  const onError = (err: unknown) => {
+    if (tcpConnected && !secured) finish(`tls: ${errCode(err)}`);
+    else finish(netReason(err, bound && !tcpConnected));
+  };
+  try {
+    const servername = sniFor(o, url);
+    // TLS over the checker's TCP socket, which is connecting: tls starts its handshake once it has connected.
+    tcp = connectTcp(o);
+    tcp.on('error', onError);
+    const t = tls.connect({
+      socket: tcp,
+      host: o.connectIp, // what the certificate is checked against, as before: no SNI from it
+      rejectUnauthorized: o.verifyCert,
+      secureContext: secureContextFor(o.ca, o.clientTls),
+      ...(servername !== undefined ? { servername } : {}), // none: no SNI (tls.connect derives none)
+    });
+    sock = t;
+    t.once('secureConnect', () => {
+      secured = true;
+    });
+    t.on('data', (b: Buffer) => judge(reader.feed(b, 0, b.length)));
+  } catch (err) {
+    finish(netReason(err, bound));
+    return close;
+  }
+  tcp.once('connect', () => {
+    tcpConnected = true;
+  });
+  sock.on('error', onError);
+  sock.on('end', () => judge(reader.eof()));
+  sock.on('close', () => finish(reader.status === 0 ? 'reset' : 'incomplete response')); // closed, no 'end'
+  sock.write(request);
+  return close;
+};

@@ -1,11 +1,12 @@
 /**
  * TCP_CHECK: a TCP connect to connect_ip:connect_port (IPv4 or IPv6), from bindto / bind_port / bind_if and with
- * fwmark when given, succeeds within connect_timeout. The socket is always destroyed, whatever the outcome.
+ * fwmark when given, succeeds within connect_timeout, counted from the connect() call. The addon's probe engine
+ * makes the socket, connects it and closes it, whatever the outcome.
  */
 import type { ResolvedTcpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
+import { errnoError, PROBE_EVENT, probeEngine } from './probe-engine.js';
 import { badEndpoint, netReason, since } from './reasons.js';
-import { connectTcp } from './socket.js';
 
 export type TcpProbeOptions = Pick<
   ResolvedTcpCheck,
@@ -25,28 +26,27 @@ export function tcpProbe(o: TcpProbeOptions, signal?: AbortSignal): Promise<Chec
       resolve({ ok: false, reason: bad, latencyMs: 0 });
       return;
     }
-    const bound = o.bindto !== undefined || o.bindPort !== undefined;
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    let sock: ReturnType<typeof connectTcp> | undefined;
+    const engine = probeEngine();
+    let id = 0;
     const finish = (ok: boolean, reason: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      sock?.destroy();
       resolve({ ok, reason, latencyMs: since(start) });
     };
-    const onAbort = () => finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    timer = setTimeout(() => finish(false, 'timeout'), o.connectTimeoutMs);
+    const onAbort = () => {
+      engine.close(id);
+      finish(false, 'aborted');
+    };
     try {
-      sock = connectTcp(o, { noDelay: true });
-      sock.on('error', (err) => finish(false, netReason(err, bound)));
-      sock.once('connect', () => finish(true, 'ok'));
+      id = engine.start(o, o.connectTimeoutMs, null, (event, value) => {
+        if (event === PROBE_EVENT.connected) finish(true, 'ok');
+        else if (event === PROBE_EVENT.timeout) finish(false, 'timeout');
+        else finish(false, netReason(errnoError(value), false));
+      });
     } catch (err) {
-      // Synchronous throws: an invalid port or address (ERR_SOCKET_BAD_PORT, ...), the addon's setsockopt or bind.
-      finish(false, netReason(err, bound));
+      // Synchronous: the socket could not be made, set up (bind_if, fwmark), bound, or connect failed at once.
+      finish(false, netReason(err, o.bindto !== undefined || o.bindPort !== undefined));
+      return;
     }
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
