@@ -44,6 +44,7 @@ struct Probe {
   size_t written = 0;
   bool connected = false;
   bool ended = false;
+  int failed = 0;
   int closing = 0;
 };
 
@@ -183,7 +184,18 @@ class ProbeEngine : public Napi::ObjectWrap<ProbeEngine> {
     set_->live[id] = p;
     set_->unclosed++;
     uv_timer_start(&p->timer, OnDeadline, static_cast<uint64_t>(timeoutMs), 0);
-    uv_poll_start(&p->poll, UV_WRITABLE, OnPoll);
+    // The request goes at once when the handshake is already done (a local server: connect() completes it), so a
+    // loop that runs late afterwards does not hold it back; else when the socket becomes writable.
+    if (!p->request.empty()) {
+      ssize_t n = send(fd, p->request.data(), p->request.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        p->connected = true;
+        p->written = static_cast<size_t>(n);
+      } else if (errno != EAGAIN && errno != ENOTCONN && errno != EINTR) {
+        p->failed = errno;  // the connect's error (ECONNREFUSED...), which send took: reported at the next event
+      }
+    }
+    uv_poll_start(&p->poll, p->connected && p->written == p->request.size() ? UV_READABLE : UV_WRITABLE, OnPoll);
   }
 
   // close(id): ends a probe now, without an event (its verdict is reached, or it was aborted). Unknown: nothing.
@@ -224,6 +236,10 @@ class ProbeEngine : public Napi::ObjectWrap<ProbeEngine> {
 
   // The socket is ready (or failed, `pollErr`): connect's outcome, the rest of the request, or the response.
   void Progress(Probe* p, int pollErr) {
+    if (p->failed != 0) {
+      Finish(p, kError, p->failed);
+      return;
+    }
     if (pollErr != 0) {
       // libuv reports POLLERR as EBADF: the socket's own error says what happened (ECONNREFUSED, ECONNRESET...).
       int soErr = 0;
