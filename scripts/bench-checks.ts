@@ -3,9 +3,17 @@
  * against a local HTTP server, while a VRRP instance of the same process advertises every 10 ms.
  * For N = 0 (the baseline: this machine's own scheduling noise), 100, 1000, 5000 it prints checks per second answered by the server, vipd's CPU (share of one core,
  * from /proc) and resident memory, and how late the 10 ms adverts were (from a capture: inter-advert gap − 10 ms).
+ * Below each N, the floor: scripts/bench/probe-floor.c (compiled here with cc) making the same N requests a second
+ * from one C thread on epoll, without parsing: the kernel's share of a probe over loopback (it charges the server
+ * side's processing to the client too), which any checker pays, keepalived's included.
  *
  *   npm run bench:checks -- [N,N,...] [seconds=10]
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startCapture } from '../test/helpers/capture.js';
 import { canRunNetns, Lab, waitFor } from '../test/helpers/netns.js';
 import { readPcap } from '../test/helpers/pcap.js';
@@ -34,7 +42,17 @@ function checkBlocks(n: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function run(n: number, seconds: number): Promise<string> {
+/** The C floor's binary, compiled once; undefined (and said) when there is no compiler. */
+function compileFloor(): string | undefined {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'vipd-floor-')), 'probe-floor');
+  const source = fileURLToPath(new URL('./bench/probe-floor.c', import.meta.url));
+  const cc = spawnSync('cc', ['-O2', '-o', out, source], { encoding: 'utf8' });
+  if (cc.status === 0) return out;
+  console.error(`no C floor: cc failed (${cc.error?.message ?? cc.stderr})`);
+  return undefined;
+}
+
+async function run(n: number, seconds: number, floor: string | undefined): Promise<string> {
   const lab = Lab.create('bchk', ['r1', 'client']);
   try {
     const server = lab.spawn('r1', process.execPath, ['-e', COUNTING_SERVER]);
@@ -75,7 +93,15 @@ async function run(n: number, seconds: number): Promise<string> {
     lates.sort((a, b) => a - b);
     const p99 = lates[Math.floor(lates.length * 0.99)] ?? Number.NaN;
     const rate = counts.length > 1 ? ((counts.at(-1) as number) - (counts[0] as number)) / (counts.length - 1) : 0;
-    return `N=${String(n).padEnd(5)} checks/s ${rate.toFixed(0).padStart(5)}  CPU ${((100 * (cpu1 - cpu0)) / wall).toFixed(1).padStart(5)} % of one core  RSS ${rss.toFixed(0).padStart(4)} MiB  adverts ${adverts.length}  late p99 ${p99.toFixed(3)} ms  max ${worstLate.toFixed(3)} ms`;
+    const line = `N=${String(n).padEnd(5)} checks/s ${rate.toFixed(0).padStart(5)}  CPU ${((100 * (cpu1 - cpu0)) / wall).toFixed(1).padStart(5)} % of one core  RSS ${rss.toFixed(0).padStart(4)} MiB  adverts ${adverts.length}  late p99 ${p99.toFixed(3)} ms  max ${worstLate.toFixed(3)} ms`;
+    if (!floor || n === 0) return line;
+    r1.signal('SIGTERM');
+    await sleep(1000);
+    const ns = lab.host('r1').ns;
+    const c = spawnSync('ip', ['netns', 'exec', ns, floor, String(n), String(seconds), '8080'], { encoding: 'utf8' })
+      .stdout.trim()
+      .split(' ');
+    return `${line}\n  floor   checks/s ${(c[0] ?? '?').padStart(5)}  CPU ${(c[1] ?? '?').padStart(5)} % of one core  (C, epoll, one thread, no parsing)`;
   } finally {
     lab.destroy();
   }
@@ -90,7 +116,8 @@ async function main(): Promise<void> {
   const ns = (process.argv[2] ?? '0,100,1000,5000').split(',').map(Number);
   const seconds = Number(process.argv[3] ?? 10);
   console.log(`bench-checks: HTTP_GET at delay_loop 1 s, ${seconds} s per N, VRRP adverts every 10 ms alongside`);
-  for (const n of ns) console.log(await run(n, seconds));
+  const floor = compileFloor();
+  for (const n of ns) console.log(await run(n, seconds, floor));
 }
 
 main().catch((err: unknown) => {
