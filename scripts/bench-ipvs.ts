@@ -3,12 +3,17 @@
  * same user-mode Linux lab (the host kernel has no IPVS; see test/helpers/uml-lab.ts):
  *   - program N real servers (one virtual server, TCP_CHECK each) from an empty table: exec → all N in the table;
  *   - apply one change (one real server re-weighted) by SIGHUP: signal → the new weight in the table;
- *   - CPU of the whole daemon while its N TCP_CHECKs run at delay_loop 1, over a window; RSS at the end.
+ *   - CPU of the whole daemon while its N TCP_CHECKs run at delay_loop 1, over a window; RSS at the end;
+ *   - real-server transitions during the window, from each daemon's log (keepalived: "Removing service" / "Adding
+ *     service"; vipd: "real server down" / "up"): every server is healthy, so any transition is a check the daemon
+ *     itself failed (a timeout because it was late), i.e. a flap. (Not notify scripts: a fork per transition from a
+ *     large process is slow in the lab and would feed the flapping it counts.)
  * UML has one CPU and runs system calls about 5× slower than the host: compare the two, not the absolute figures.
  *
  *   npm run bench:ipvs -- [N=1000] [window seconds=20]
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UmlLab } from '../test/helpers/uml-lab.js';
@@ -17,6 +22,9 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LIB = path.join(REPO, 'test/helpers/uml/lab-lib.sh');
 const N = Number(process.argv[2] ?? 1000);
 const WINDOW_S = Number(process.argv[3] ?? 20);
+/** Each daemon's log in the work folder (lab-lib.sh), and what it writes there for one real-server transition. */
+const LOG = { keepalived: 'keepalived-dir1.log', vipd: 'vipd-dir1.log' } as const;
+const TRANSITION = { keepalived: 'Removing service|Adding service', vipd: '"msg":"real server (down|up)"' } as const;
 
 function config(weightOf: (i: number) => number): string {
   const reals = Array.from(
@@ -32,6 +40,7 @@ interface Figures {
   changeMs: number;
   cpuPercent: number;
   rssMb: number;
+  transitions: number;
 }
 
 async function main(): Promise<void> {
@@ -41,7 +50,9 @@ async function main(): Promise<void> {
   try {
     await sh('lab_topology; httpd_start rs1; rs_nat');
     const file = lab.file('bench.conf');
-    for (const who of ['keepalived', 'vipd'] as const) {
+    // BENCH_ONLY=vipd (or keepalived): one daemon, when looking into one side.
+    const only = process.env.BENCH_ONLY;
+    for (const who of (['keepalived', 'vipd'] as const).filter((w) => !only || w === only)) {
       writeFileSync(
         file,
         config(() => 1),
@@ -59,13 +70,24 @@ async function main(): Promise<void> {
       const pids = who === 'keepalived' ? "$(pgrep -x keepalived | tr '\\n' ' ')" : '$(cat /run/vipd-main-dir1.pid)';
       const ticks = (
         await sh(
-          `for p in ${pids}; do awk '{ print $14 + $15 }' /proc/$p/stat; done | awk '{ s += $1 } END { print s }'; sleep ${WINDOW_S}; for p in ${pids}; do awk '{ print $14 + $15 }' /proc/$p/stat; done | awk '{ s += $1 } END { print s }'`,
+          `wc -l < $W/${LOG[who]} > /run/bench-log-lines; for p in ${pids}; do awk '{ print $14 + $15 }' /proc/$p/stat; done | awk '{ s += $1 } END { print s }'; sleep ${WINDOW_S}; for p in ${pids}; do awk '{ print $14 + $15 }' /proc/$p/stat; done | awk '{ s += $1 } END { print s }'`,
         )
       )
         .trim()
         .split('\n')
         .map(Number);
       const cpuPercent = ((((ticks[1] ?? 0) - (ticks[0] ?? 0)) * 10) / (WINDOW_S * 1000)) * 100;
+      const transitions = Number(
+        await sh(
+          `tail -n +$(( $(cat /run/bench-log-lines) + 1 )) $W/${LOG[who]} | grep -cE '${TRANSITION[who]}' || true`,
+        ),
+      );
+      if (who === 'vipd' && transitions > 0) {
+        // Why vipd took healthy servers out: the reasons its log gives, counted.
+        console.log(
+          await sh(`grep '"msg":"real server down"' $W/vipd-dir1.log | grep -o '"reason":"[^"]*"' | sort | uniq -c`),
+        );
+      }
       const rssKb = Number(
         await sh(
           `for p in ${pids}; do awk '/^VmRSS:/ { print $2 }' /proc/$p/status; done | awk '{ s += $1 } END { print s }'`,
@@ -83,14 +105,19 @@ async function main(): Promise<void> {
             (( $(uptime_ms) - t0 > 60000 )) && { echo -1; exit 0; }; sleep 0.02; done; echo $(( $(uptime_ms) - t0 ))`),
       );
       await sh(`${stop}; ns dir1 ipvsadm -C`);
-      results[who] = { programMs, changeMs, cpuPercent, rssMb: rssKb / 1024 };
+      results[who] = { programMs, changeMs, cpuPercent, rssMb: rssKb / 1024, transitions };
       console.log(who, results[who]);
     }
   } finally {
+    // vipd's log outlives the lab, for a look at what it did.
+    if (existsSync(path.join(lab.work, 'vipd-dir1.log'))) {
+      copyFileSync(path.join(lab.work, 'vipd-dir1.log'), path.join(tmpdir(), 'bench-ipvs-vipd.log'));
+    }
     await lab.stop();
   }
-  const k = results.keepalived as Figures;
-  const v = results.vipd as Figures;
+  if (!results.keepalived || !results.vipd) return;
+  const k = results.keepalived;
+  const v = results.vipd;
   const row = (name: string, a: string, b: string) => `| ${name} | ${a} | ${b} |`;
   const ms = (v: number) => (v < 0 ? 'not within the bound' : `${v} ms`);
   console.log(
@@ -106,6 +133,7 @@ async function main(): Promise<void> {
         `${v.cpuPercent.toFixed(1)} %`,
       ),
       row('RSS (all processes)', `${k.rssMb.toFixed(0)} MB`, `${v.rssMb.toFixed(0)} MB`),
+      row('real-server transitions during the window', `${k.transitions}`, `${v.transitions}`),
     ].join('\n'),
   );
 }

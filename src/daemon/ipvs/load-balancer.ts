@@ -49,8 +49,8 @@ import { SyncDaemons } from './sync-daemons.js';
 export const RECHECK_MS = 5_000;
 /** After a failed operation: a re-check this soon. */
 const RETRY_MS = 1_000;
-/** IPVS operations in flight at once. */
-const OPS_WINDOW = 64;
+/** IPVS operations in flight at once (the netlink edge sends those it has together in few datagrams). */
+const OPS_WINDOW = 256;
 
 export interface LoadBalancerEdges {
   ipvs: IpvsPort;

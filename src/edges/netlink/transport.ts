@@ -122,6 +122,8 @@ interface Queued<M> {
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+/** A datagram of batched requests is sent once it holds this much. */
+const MAX_BATCH_BYTES = 32 * 1024;
 const MAX_DUMP_RETRIES = 3;
 const isLE = endianness() === 'LE';
 
@@ -150,6 +152,7 @@ export class NetlinkRequester<M> {
   private readonly pending = new Map<number, Pending<M>>();
   private readonly queue: Queued<M>[] = [];
   private dumpActive = false;
+  private pumping = false;
   private closed = false;
   private referenced = true;
 
@@ -204,19 +207,53 @@ export class NetlinkRequester<M> {
     }
   }
 
-  /** Starts queued requests: plain requests pipeline freely; a dump runs alone. */
+  /**
+   * Starts queued requests: plain requests pipeline freely, and those started together leave in one datagram (the
+   * kernel takes the messages of a datagram one after the other, and acknowledges each): a thousand IPVS operations
+   * are a few sendmsg calls, not a thousand. A dump runs alone.
+   */
   private pump(): void {
+    if (this.pumping) return; // a request settled while formatting: the loop below goes on with the queue
+    this.pumping = true;
+    try {
+      this.pumpBatches();
+    } finally {
+      this.pumping = false;
+    }
+    this.updateRef();
+  }
+
+  private pumpBatches(): void {
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    let members: Pending<M>[] = [];
+    const flush = () => {
+      if (members.length === 0) return;
+      const sent = members;
+      this.raw.send(batch, { port: 0 }, (err) => {
+        if (err) for (const p of sent) this.settle(p, toNetlinkError(p.what, err));
+      });
+      batch = [];
+      bytes = 0;
+      members = [];
+    };
     for (let guard = 0; guard < 10_000 && !this.closed; guard++) {
       const next = this.queue[0];
       if (!next || this.dumpActive) break;
       if (next.req.dump && this.pending.size > 0) break;
       this.queue.shift();
-      this.start(next);
+      const started = this.start(next);
+      if (!started) continue;
+      batch.push(...started.data);
+      for (const d of started.data) bytes += d.byteLength;
+      members.push(started.pending);
+      if (bytes >= MAX_BATCH_BYTES || started.pending.dump) flush();
     }
-    this.updateRef();
+    flush();
   }
 
-  private start(q: Queued<M>): void {
+  /** Registers a request and formats it; undefined when it cannot be formatted (it is settled with the error). */
+  private start(q: Queued<M>): { pending: Pending<M>; data: Uint8Array[] } | undefined {
     const { req } = q;
     const dump = req.dump === true;
     this.seq = this.seq >= 0xffff_fffe ? 1 : this.seq + 1;
@@ -239,16 +276,12 @@ export class NetlinkRequester<M> {
     }, timeoutMs);
     p.timer.unref();
     const flags = (req.flags ?? 0) | Flags.REQUEST | (dump ? FlagsGet.DUMP : Flags.ACK);
-    let data: Uint8Array[];
     try {
-      data = formatMessage({ type: req.type, flags, seq, port: this.port, data: req.body });
+      return { pending: p, data: formatMessage({ type: req.type, flags, seq, port: this.port, data: req.body }) };
     } catch (err) {
       this.settle(p, toNetlinkError(req.what, err));
-      return;
+      return undefined;
     }
-    this.raw.send(data, { port: 0 }, (err) => {
-      if (err) this.settle(p, toNetlinkError(req.what, err));
-    });
   }
 
   private receive(buf: Buffer, fromPort: number): void {

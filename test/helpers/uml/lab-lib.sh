@@ -84,7 +84,7 @@ ka_vrrp_start() { # conf [ns]: keepalived's VRRP process only (ka_start runs its
 ka_stop() { local p; p=$(cat "/run/ka-main-${1:-dir1}.pid" 2>/dev/null) || return 0; kill -TERM "$p" 2>/dev/null
   for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; rm -f "/run/ka-main-${1:-dir1}.pid"; }
 vipd_start() { # conf [ns]
-  ip netns exec "ivl-${2:-dir1}" node "$REPO/dist/vipd.js" run -f "$1" --control-socket "/run/vipd-${2:-dir1}.sock" \
+  ip netns exec "ivl-${2:-dir1}" "$REPO/dist/vipd.js" run -f "$1" --control-socket "/run/vipd-${2:-dir1}.sock" \
     --pid-file "/run/vipd-${2:-dir1}.pid" --log-level info >>"$W/vipd-${2:-dir1}.log" 2>&1 &
   echo $! >"/run/vipd-main-${2:-dir1}.pid"
 }

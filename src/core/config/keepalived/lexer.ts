@@ -8,29 +8,72 @@
 import { SIMPLE_ESCAPES } from '../command.js';
 import type { ConfigIssue, Pos, Token } from './types.js';
 
-/** A piece of text with the source position of every character (substituted text gets its reference's). */
+/**
+ * A piece of text with the source position of every character (substituted text gets its reference's), kept as
+ * runs rather than one position per character: a thousand real servers are tens of thousands of characters.
+ */
 export interface Text {
   s: string;
-  pos: Pos[];
+  /** From index `at` of `s` on (until the next run): columns from `col`, advancing `step` (0 or 1) a character. */
+  runs: readonly PosRun[];
   /** Position just after the last character, for errors at the end of the line. */
   end: Pos;
 }
 
+export interface PosRun {
+  at: number;
+  file: string;
+  line: number;
+  col: number;
+  step: 0 | 1;
+}
+
 export function textOf(s: string, file: string, line: number, col = 1): Text {
-  const pos = Array.from(s, (_, i) => ({ file, line, col: col + i }));
-  return { s, pos, end: { file, line, col: col + s.length } };
+  return { s, runs: [{ at: 0, file, line, col, step: 1 }], end: { file, line, col: col + s.length } };
+}
+
+/** Text whose every character is at `at` (a substituted value: errors point at the reference). */
+export function textAt(s: string, at: Pos): Text {
+  return { s, runs: [{ at: 0, ...at, step: 0 }], end: at };
 }
 
 export function slice(t: Text, start: number, end = t.s.length): Text {
-  return { s: t.s.slice(start, end), pos: t.pos.slice(start, end), end: end >= t.s.length ? t.end : posAt(t, end) };
+  const runs: PosRun[] = [];
+  for (let r = 0; r < t.runs.length; r++) {
+    const run = t.runs[r] as PosRun;
+    const next = (t.runs[r + 1]?.at ?? t.s.length) as number;
+    if (next <= start || run.at >= end) continue;
+    const from = Math.max(run.at, start);
+    runs.push({ ...run, at: from - start, col: run.col + run.step * (from - run.at) });
+  }
+  return { s: t.s.slice(start, end), runs, end: end >= t.s.length ? t.end : posAt(t, end) };
 }
 
 export function concat(a: Text, b: Text): Text {
-  return { s: a.s + b.s, pos: [...a.pos, ...b.pos], end: b.s.length > 0 ? b.end : a.end };
+  const runs = [...a.runs];
+  for (const r of b.runs) addRun(runs, { ...r, at: r.at + a.s.length });
+  return { s: a.s + b.s, runs, end: b.s.length > 0 ? b.end : a.end };
+}
+
+/** Appends a run, merged into the last one when it only continues it (a substitution repeated stays one run). */
+function addRun(runs: PosRun[], run: PosRun): void {
+  const last = runs.at(-1);
+  const continues =
+    last !== undefined &&
+    last.file === run.file &&
+    last.line === run.line &&
+    last.step === run.step &&
+    last.col + last.step * (run.at - last.at) === run.col;
+  if (!continues) runs.push(run);
 }
 
 export function posAt(t: Text, i: number): Pos {
-  return t.pos[i] ?? t.end;
+  if (i >= t.s.length || i < 0) return t.end;
+  for (let r = t.runs.length - 1; r >= 0; r--) {
+    const run = t.runs[r] as PosRun;
+    if (run.at <= i) return { file: run.file, line: run.line, col: run.col + run.step * (i - run.at) };
+  }
+  return t.end;
 }
 
 export function trim(t: Text): Text {

@@ -11,7 +11,7 @@
 
 import { seededRandom } from '../../seeded-random.js';
 import { hasMagic as hasMagicPath } from './glob.js';
-import { concat, posAt, slice, stripComment, type Text, textOf, tokenize, trim } from './lexer.js';
+import { concat, posAt, slice, stripComment, type Text, textAt, textOf, tokenize, trim } from './lexer.js';
 import { dirname, resolvePath } from './paths.js';
 import type { ConfigIssue, KeepalivedOptions, Pos, Token } from './types.js';
 
@@ -326,7 +326,7 @@ class Reader {
     const saved = this.defs.get(name);
     for (let v = start; step > 0 ? v <= end : v >= end; v += step) {
       const text = hex ? (v < 0 ? `-${(-v).toString(16)}` : v.toString(16)) : String(v);
-      this.defs.set(name, { lines: [{ s: text, pos: Array.from(text, () => at), end: at }] });
+      this.defs.set(name, { lines: [textAt(text, at)] });
       this.processLine(rest, { ...ctx, depth: ctx.depth + 1 }, false);
     }
     if (saved) this.defs.set(name, saved);
@@ -392,7 +392,7 @@ class Reader {
     for (const v of values) {
       names.forEach((n, i) => {
         const text = v[i] as string;
-        this.defs.set(n, { lines: [{ s: text, pos: Array.from(text, () => at), end: at }] });
+        this.defs.set(n, { lines: [textAt(text, at)] });
       });
       this.processLine(rest, { ...ctx, depth: ctx.depth + 1 }, false);
     }
@@ -464,7 +464,7 @@ class Reader {
       const after = slice(cur, refEnd);
       if (value.lines.length === 1) {
         const v = value.lines[0] as Text;
-        const replaced: Text = { s: v.s, pos: Array.from(v.s, () => at), end: at };
+        const replaced = textAt(v.s, at);
         cur = concat(concat(before, replaced), after);
         continue; // rescan from i: the value may itself hold references
       }
@@ -478,7 +478,7 @@ class Reader {
   }
 
   private lookup(name: string, arg: string | undefined, at: Pos, ctx: Ctx): Definition | undefined {
-    const one = (s: string): Definition => ({ lines: [{ s, pos: Array.from(s, () => at), end: at }] });
+    const one = (s: string): Definition => ({ lines: [textAt(s, at)] });
     switch (name) {
       case '_PWD':
         return one(dirname(ctx.file));
