@@ -9,6 +9,10 @@
  *     itself failed (a timeout because it was late), i.e. a flap. (Not notify scripts: a fork per transition from a
  *     large process is slow in the lab and would feed the flapping it counts.)
  * UML has one CPU and runs system calls about 5× slower than the host: compare the two, not the absolute figures.
+ * The real server the checks connect to is, by default, a loop that accepts and closes (python3, port 8081), which
+ * stays healthy whatever CPU the director leaves it; BENCH_SERVER=httpd checks busybox httpd on port 80 instead,
+ * which forks for every connection and, on the guest's one CPU, drops connections once the director's checks leave
+ * it too little CPU (then the transitions count the server's overload, not the director's lateness).
  *
  *   npm run bench:ipvs -- [N=1000] [window seconds=20]
  */
@@ -21,6 +25,18 @@ import { UmlLab } from '../test/helpers/uml-lab.js';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LIB = path.join(REPO, 'test/helpers/uml/lab-lib.sh');
 const N = Number(process.argv[2] ?? 1000);
+const HTTPD = process.env.BENCH_SERVER === 'httpd';
+const CHECK_PORT = HTTPD ? 80 : 8081;
+/** Accepts and closes, in one process: a TCP_CHECK's healthy server that never runs out of CPU for forks. */
+const ACCEPT_LOOP = [
+  'import socket',
+  's = socket.socket()',
+  's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+  "s.bind(('0.0.0.0', 8081))",
+  's.listen(4096)',
+  'while True:',
+  '    s.accept()[0].close()',
+].join('\n');
 const WINDOW_S = Number(process.argv[3] ?? 20);
 /** Each daemon's log in the work folder (lab-lib.sh), and what it writes there for one real-server transition. */
 const LOG = { keepalived: 'keepalived-dir1.log', vipd: 'vipd-dir1.log' } as const;
@@ -30,7 +46,7 @@ function config(weightOf: (i: number) => number): string {
   const reals = Array.from(
     { length: N },
     (_, i) =>
-      `  real_server 10.0.0.11 ${10000 + i} {\n    weight ${weightOf(i)}\n    TCP_CHECK {\n      connect_port 80\n      connect_timeout 2\n      retry 0\n      warmup 1\n    }\n  }`,
+      `  real_server 10.0.0.11 ${10000 + i} {\n    weight ${weightOf(i)}\n    TCP_CHECK {\n      connect_port ${CHECK_PORT}\n      connect_timeout 2\n      retry 0\n      warmup 1\n    }\n  }`,
   );
   return `virtual_server 10.0.0.100 80 {\n  delay_loop 1\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP\n${reals.join('\n')}\n}\n`;
 }
@@ -49,6 +65,10 @@ async function main(): Promise<void> {
   const results: Record<string, Figures> = {};
   try {
     await sh('lab_topology; httpd_start rs1; rs_nat');
+    if (!HTTPD) {
+      writeFileSync(lab.file('accept.py'), `${ACCEPT_LOOP}\n`);
+      await sh('ip netns exec ivl-rs1 python3 $W/accept.py >/dev/null 2>&1 &');
+    }
     const file = lab.file('bench.conf');
     // BENCH_ONLY=vipd (or keepalived): one daemon, when looking into one side.
     const only = process.env.BENCH_ONLY;

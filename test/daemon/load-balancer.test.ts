@@ -286,6 +286,30 @@ describe('LoadBalancer on a fake IPVS', () => {
     expect(w.scripts).toEqual(['/bin/rs-down 11', '/bin/rs-up 11']);
   });
 
+  it('a verdict whose update waits behind a re-check is not applied twice; down and up again before it runs: nothing', async () => {
+    const w = world(configOf(WEB()));
+    await w.lb.start(() => false);
+    w.ipvs.ops.length = 0;
+    // A re-check is queued, then a verdict arrives before it runs: the re-check already takes the server out.
+    const recheck = w.lb.recheck();
+    const c = w.checks.get('10.0.0.11:80');
+    c?.report({ ok: false, reason: 'refused', latencyMs: 1 });
+    await recheck;
+    await w.settle();
+    expect(w.ipvs.ops).toEqual(['remove-dest TCP 10.0.0.100:80 10.0.0.11:80']);
+    expect(w.lines.filter((l) => l.msg.startsWith('IPVS update failed'))).toEqual([]);
+    // Down and up again while a re-check holds the queue: the update that follows has nothing left to do.
+    w.ipvs.ops.length = 0;
+    const busy = w.lb.recheck();
+    c?.report({ ok: true, reason: 'ok', latencyMs: 1 });
+    c?.report({ ok: false, reason: 'refused', latencyMs: 1 });
+    c?.report({ ok: true, reason: 'ok', latencyMs: 1 });
+    await busy;
+    await w.settle();
+    expect(w.ipvs.ops).toEqual(['add-dest TCP 10.0.0.100:80 10.0.0.11:80 w1']);
+    expect(w.ipvs.rows()).toContain('10.0.0.11:80 w1');
+  });
+
   it('log_all_failures (or global_defs checker_log_all_failures): every failed check is logged, not only changes', async () => {
     const failed = (w: ReturnType<typeof world>) => w.lines.filter((l) => l.msg === 'check failed').length;
     for (const [extra, reals, expected] of [

@@ -74,6 +74,15 @@ interface CheckerRun {
 interface Managed {
   config: VirtualServerConfig;
   state: VirtualServerState;
+  /**
+   * The state the kernel's rows were last brought to, by a verdict's update or a re-check. A verdict's rows are
+   * worked out when its update runs, from this to `state`: an update queued behind a re-check that already made
+   * the change has nothing left to do (before, it repeated the re-check's add and the kernel said EEXIST), and a
+   * server that went down and up again before its update ran costs nothing.
+   */
+  programmed: VirtualServerState;
+  /** Real servers (indexes) whose verdicts are not programmed yet; undefined: no update is queued. */
+  pending: Set<number> | undefined;
   /** Real server index by realServerId (a verdict finds its server without a scan). */
   index: Map<string, number>;
   /** Checkers running, by `${rsId}|${checkerId}`. */
@@ -86,7 +95,16 @@ function indexOf(vs: VirtualServerConfig): Map<string, number> {
 }
 
 function managedFor(vs: VirtualServerConfig): Managed {
-  return { config: vs, state: initialState(vs), index: indexOf(vs), checkers: new Map(), suspended: false };
+  const state = initialState(vs);
+  return {
+    config: vs,
+    state,
+    programmed: state,
+    pending: undefined,
+    index: indexOf(vs),
+    checkers: new Map(),
+    suspended: false,
+  };
 }
 
 export class LoadBalancer {
@@ -181,12 +199,15 @@ export class LoadBalancer {
     for (const [id, vs] of byId) {
       const old = before.get(id);
       if (!old || added.has(id)) this.managed.set(id, managedFor(vs));
-      else if (unchanged.has(id)) this.managed.set(id, { ...old, config: vs });
+      else if (unchanged.has(id)) this.managed.set(id, { ...old, config: vs, pending: undefined });
       else {
+        // The re-check below programs the carried state whole.
         const state = carryState(old.config, old.state, vs);
         this.managed.set(id, {
           config: vs,
           state,
+          programmed: state,
+          pending: undefined,
           index: indexOf(vs),
           checkers: old.checkers,
           suspended: old.suspended,
@@ -384,23 +405,38 @@ export class LoadBalancer {
     if (!rs || j < 0) return;
     const { state, events } = applyVerdict(m.config, m.state, i, j, v);
     if (state === m.state) return;
-    const previous = m.state;
     m.state = state;
     for (const e of events) this.notify(m, e, reason);
+    if (m.pending) {
+      m.pending.add(i);
+      return;
+    }
+    m.pending = new Set([i]);
+    void this.enqueue(async () => this.program(m));
+  }
+
+  /**
+   * Brings the kernel's rows of `m` from what was last programmed to its state now: the rows of the real servers
+   * with new verdicts, or the whole server when its quorum changed. Nothing when a reload replaced `m`.
+   */
+  private async program(m: Managed): Promise<void> {
+    const pending = m.pending ?? new Set<number>();
+    m.pending = undefined;
+    if (this.stopped || this.managed.get(virtualServerId(m.config)) !== m) return;
+    const from = m.programmed;
+    const to = m.state;
     let ops: IpvsOp[];
-    if (events.some((e) => e.kind === 'quorum')) {
+    if (from.quorumUp !== to.quorumUp) {
       ops = reconcile(
-        desiredServices(m.config, state, this.groups, this.marks),
-        desiredServices(m.config, previous, this.groups, this.marks),
+        desiredServices(m.config, to, this.groups, this.marks),
+        desiredServices(m.config, from, this.groups, this.marks),
       );
     } else {
-      ops = rowOps(
-        serviceKeys(m.config, this.groups, this.marks),
-        realServerRow(m.config, previous, i),
-        realServerRow(m.config, state, i),
-      );
+      const keys = serviceKeys(m.config, this.groups, this.marks);
+      ops = [...pending].flatMap((i) => rowOps(keys, realServerRow(m.config, from, i), realServerRow(m.config, to, i)));
     }
-    if (ops.length > 0) void this.enqueue(async () => this.applyAll(ops));
+    m.programmed = to;
+    await this.applyAll(ops);
   }
 
   private notify(m: Managed, e: VirtualServerEvent, reason: string): void {
@@ -459,6 +495,8 @@ export class LoadBalancer {
       const present = new Set(actual.map((s) => serviceId(s.key)));
       for (const s of desired) if (present.has(serviceId(s.key))) this.edges.ledger.claimIpvsService(s.key);
       const ops = reconcile(desired, actual, this.edges.ledger.ipvsServices());
+      // What the re-check programs is every server's state now: updates queued behind it have nothing left to do.
+      for (const m of this.managed.values()) m.programmed = m.state;
       if (ops.length > 0) this.log.info({ operations: ops.length }, 'IPVS brought in line with the configuration');
       // Services are there before traffic is marked for them, and marking stops before they go.
       await this.applyAll(ops.filter((op) => op.op !== 'remove-service'));
