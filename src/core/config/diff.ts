@@ -73,6 +73,9 @@ const IDENTITY: readonly (keyof InstanceConfig)[] = [
   'addressVmacs',
 ];
 
+/** The global_defs settings of GARP/NA pacing. */
+const PACING = ['garpIntervalMs', 'gnaIntervalMs', 'garpGroups'];
+
 export function planReload(running: VipdConfig, next: VipdConfig): ReloadPlan {
   const before = new Map(running.instances.map((i) => [i.name, i]));
   const after = new Map(next.instances.map((i) => [i.name, i]));
@@ -91,9 +94,7 @@ export function planReload(running: VipdConfig, next: VipdConfig): ReloadPlan {
     },
     vmacsRemoved: [],
     noAccept: undefined,
-    pacingChanged: ['garpIntervalMs', 'gnaIntervalMs', 'garpGroups'].some((k) =>
-      changedKeys(running.globalDefs, next.globalDefs).includes(k),
-    ),
+    pacingChanged: false,
     virtualServers: diffVirtualServers(running, next),
   };
   for (const [name, n] of after) {
@@ -107,6 +108,7 @@ export function planReload(running: VipdConfig, next: VipdConfig): ReloadPlan {
       plan.restarted.push({ name, changes });
     } else plan.updated.push({ name, changes, ...routingChanges(o, n) });
   }
+  plan.pacingChanged = PACING.some((k) => plan.global.includes(k));
   const leaving = new Set([...plan.removed, ...plan.restarted.map((r) => r.name)]);
   const kept = new Set(next.instances.flatMap((c) => vmacsOf(c).map((v) => v.spec.name)));
   plan.vmacsRemoved = running.instances
