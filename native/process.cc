@@ -19,6 +19,19 @@
 namespace vipd {
 namespace {
 
+// raiseFileLimit(required: number): void — RLIMIT_NOFILE to at least `required`, soft and hard, as keepalived's
+// set_max_file_limit does (raising the hard limit needs CAP_SYS_RESOURCE); never lowered.
+void RaiseFileLimit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int required = ArgInt(info, 0, "required", 0, 1 << 30);
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) < 0) throw ErrnoError(env, errno, "getrlimit");
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur >= static_cast<rlim_t>(required)) return;
+  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < static_cast<rlim_t>(required)) lim.rlim_max = required;
+  lim.rlim_cur = required;
+  if (setrlimit(RLIMIT_NOFILE, &lim) < 0) throw ErrnoError(env, errno, "setrlimit");
+}
+
 // setRealtime(priority: number, rttimeUs: number): void — the calling (main) thread to SCHED_RR at priority
 // (children do not inherit it), RLIMIT_RTTIME soft rttimeUs/2 (SIGXCPU), hard rttimeUs; priority 0: back to
 // SCHED_OTHER and the limit to infinity.
@@ -86,6 +99,7 @@ void SetThreadAffinity(const Napi::CallbackInfo& info) {
 
 void InitProcess(Napi::Env env, Napi::Object exports) {
   exports.Set("setRealtime", Napi::Function::New<SetRealtime>(env, "setRealtime"));
+  exports.Set("raiseFileLimit", Napi::Function::New<RaiseFileLimit>(env, "raiseFileLimit"));
   exports.Set("lockRange", Napi::Function::New<LockRange>(env, "lockRange"));
   exports.Set("unlockMemory", Napi::Function::New<UnlockMemory>(env, "unlockMemory"));
   exports.Set("setThreadAffinity", Napi::Function::New<SetThreadAffinity>(env, "setThreadAffinity"));

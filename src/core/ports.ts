@@ -288,6 +288,8 @@ export interface ProcessSchedulingPort {
   lockMemory(lock: boolean): void;
   /** Every thread of the process on these CPUs. */
   setCpuAffinity(cpus: number[]): void;
+  /** RLIMIT_NOFILE to at least `required` (soft and hard); never lowered. */
+  raiseFileLimit(required: number): void;
   /** The kernel's SIGXCPU (realtime CPU beyond the soft limit): unsubscribe with the returned function. */
   onRealtimeOverrun(listener: () => void): () => void;
   /** Each wake-up of the timers that runs after its deadline: how late, in ms. */

@@ -18,6 +18,7 @@ import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
 import type { Logger } from '../core/log.js';
 import type { AddressSpec, Family } from '../core/net.js';
 import type { DaemonEdges, FramePort, LinkInfo } from '../core/ports.js';
+import { fileLimitFor } from '../core/process/file-limit.js';
 import type { SnmpView } from '../core/snmp/vrrp-mibs.js';
 import { startsAsMaster } from '../core/vrrp/machine.js';
 import type { SyncGroupState } from '../core/vrrp/sync-group.js';
@@ -230,6 +231,7 @@ export class Daemon {
 
   private async startAll(): Promise<void> {
     this.startedAt = this.edges.clock.now();
+    this.sizeFileLimit(this.config);
     await this.notifier.runProcessScript('startupScript');
     this.localIgmp(this.config);
     this.notifier.openFifos();
@@ -287,13 +289,18 @@ export class Daemon {
       if (b) for (const family of b.receivers.keys()) await this.kernel.recheckSource(b, family);
     }
     await this.startLoadBalancer(this.config);
-    // Once started: start-up's long runs of JavaScript would spend vrrp_rlimit_rttime under realtime scheduling.
-    this.processPriority?.start();
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
     // Off the path to the first state: the first takeover is a Master_Down_Interval away at the earliest.
     this.edges.addresses.warmUp?.().catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
-    // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not.
-    setImmediate(() => this.rehearseTakeovers());
+    // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not. The
+    // process settings after that: start-up's long runs of JavaScript, the rehearsal's included, would spend
+    // vrrp_rlimit_rttime under realtime scheduling (SIGXCPU, and back to normal scheduling).
+    setImmediate(() => {
+      this.rehearseTakeovers();
+      setImmediate(() => {
+        if (!this.stopping) this.processPriority?.start();
+      });
+    });
   }
 
   /**
@@ -679,6 +686,7 @@ export class Daemon {
     }
     this.instances.splice(0, this.instances.length, ...this.instances.filter((r) => !leaving.has(r.config.name)));
     await this.trackers.reconfigure(next, plan.trackers.changed);
+    this.sizeFileLimit(next);
     const previous = this.config;
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
     const _g0 = previous.globalDefs;
@@ -752,6 +760,19 @@ export class Daemon {
     }
     setImmediate(() => this.rehearseTakeovers());
     return plan;
+  }
+
+  /** RLIMIT_NOFILE for the configuration's checkers, as keepalived sizes it; a refusal is a warning. */
+  private sizeFileLimit(c: VipdConfig): void {
+    const required = fileLimitFor(c);
+    try {
+      this.edges.scheduling?.raiseFileLimit(required);
+    } catch (err) {
+      this.log.warn(
+        { err, required },
+        'cannot raise the open-file limit for the checkers; thousands may fail (EMFILE)',
+      );
+    }
   }
 
   private detachUnusedInterfaces(): void {

@@ -154,6 +154,8 @@ export interface NativeBinding {
   setNetworkNamespace(path: string): void;
   /** One datagram to a Unix socket path ('@' = abstract), as sd_notify sends to $NOTIFY_SOCKET. */
   sendUnixDatagram(path: string, message: Buffer): void;
+  /** RLIMIT_NOFILE (soft and hard) to at least `required`; never lowered. */
+  raiseFileLimit(required: number): void;
   /** The main thread to SCHED_RR at priority with RLIMIT_RTTIME soft rttimeUs/2, hard rttimeUs; 0: SCHED_OTHER. */
   setRealtime(priority: number, rttimeUs: number): void;
   /** mlock2(MLOCK_ONFAULT) of one mapping. */

@@ -9,6 +9,7 @@ export function createProcessScheduling(timerLate: (listener: (lateMs: number) =
     // Linux: setpriority(PRIO_PROCESS, 0) is the calling thread's, the event loop's.
     setNiceness: (niceness) => setPriority(0, niceness),
     setRealtime: (priority, rttimeUs) => native.setRealtime(priority, rttimeUs),
+    raiseFileLimit: (required) => native.raiseFileLimit(required),
     lockMemory: (lock) => {
       if (!lock) return native.unlockMemory();
       // Code and read-only data of node, its libraries and the addon, and the stack: what a takeover must not

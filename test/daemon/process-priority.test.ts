@@ -54,6 +54,7 @@ function fakePort() {
     },
     lockMemory: (lock) => calls.push(lock ? 'lock' : 'unlock'),
     setCpuAffinity: (cpus) => calls.push(`cpus ${cpus.join(',')}`),
+    raiseFileLimit: (n) => calls.push(`nofile ${n}`),
     onTimerLate: (l) => {
       late = l;
       return () => {
