@@ -291,15 +291,19 @@ export class Daemon {
     await this.startLoadBalancer(this.config);
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
     // Off the path to the first state: the first takeover is a Master_Down_Interval away at the earliest.
-    this.edges.addresses.warmUp?.().catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
+    const warmedUp = this.edges.addresses
+      .warmUp?.()
+      .catch((err: unknown) => this.log.debug({ err }, 'address warm-up failed'));
     // After the first state, not before it: a backup has a Master_Down_Interval to spare, start-up has not. The
-    // process settings after that: start-up's long runs of JavaScript, the rehearsal's included, would spend
+    // process settings after that and the warm-up: start-up's long runs of JavaScript would spend
     // vrrp_rlimit_rttime under realtime scheduling (SIGXCPU, and back to normal scheduling).
     setImmediate(() => {
       this.rehearseTakeovers();
-      setImmediate(() => {
-        if (!this.stopping) this.processPriority?.start();
-      });
+      void Promise.resolve(warmedUp).then(() =>
+        setImmediate(() => {
+          if (!this.stopping) this.processPriority?.start();
+        }),
+      );
     });
   }
 
