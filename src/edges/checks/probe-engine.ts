@@ -5,7 +5,7 @@
  */
 
 import net from 'node:net';
-import { constants } from 'node:os';
+import { errnoName } from '../errno.js';
 import { type NativeProbeEngine, native, PROBE_EVENT } from '../native.js';
 import type { CheckEndpoint } from './socket.js';
 
@@ -14,11 +14,9 @@ export { PROBE_EVENT };
 /** A probe's events: `value` is the byte count for data (in `engine.buffer`), the errno for error. */
 export type ProbeHandler = (event: number, value: number) => void;
 
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
 /** An errno as the error Node would give (code 'ECONNREFUSED'), for the probes' reasons. */
 export function errnoError(errno: number): { code: string } {
-  return { code: ERRNO_NAMES.get(errno) ?? `errno ${errno}` };
+  return { code: errnoName(errno) };
 }
 
 class ProbeEngine {

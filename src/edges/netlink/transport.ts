@@ -10,8 +10,10 @@
  * is parsed with its type, requests are matched by sequence number, dumps run one at a time, every
  * request has a timeout, close() rejects what is pending, and kernel errors become coded errors.
  */
+
 import { endianness, constants as osConstants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
+import { errnoName } from '../errno.js';
 import {
   Flags,
   FlagsGet,
@@ -38,15 +40,7 @@ export class NetlinkError extends Error {
   }
 }
 
-const errnoNames = new Map<number, string>();
-for (const [name, value] of Object.entries(osConstants.errno)) {
-  if (!errnoNames.has(value)) errnoNames.set(value, name);
-}
-
-/** 'EEXIST' for 17, and so on; `E<n>` for a number the platform does not name. */
-export function errnoName(errno: number): string {
-  return errnoNames.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
-}
+export { errnoName };
 
 function errnoDescription(errno: number): string | undefined {
   try {
