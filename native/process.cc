@@ -34,7 +34,8 @@ void RaiseFileLimit(const Napi::CallbackInfo& info) {
 
 // setRealtime(priority: number, rttimeUs: number): void — the calling (main) thread to SCHED_RR at priority
 // (children do not inherit it), RLIMIT_RTTIME soft rttimeUs/2 (SIGXCPU), hard rttimeUs; priority 0: back to
-// SCHED_OTHER and the limit to infinity.
+// SCHED_OTHER and the limit to infinity where the kernel allows (raising a hard limit takes CAP_SYS_RESOURCE; the
+// limit has no effect on a thread that is not realtime, so a refusal is no failure).
 void SetRealtime(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int priority = ArgInt(info, 0, "priority", 0, 99);
@@ -54,7 +55,7 @@ void SetRealtime(const Napi::CallbackInfo& info) {
   sp.sched_priority = priority;
   int policy = priority > 0 ? (SCHED_RR | SCHED_RESET_ON_FORK) : SCHED_OTHER;
   if (sched_setscheduler(0, policy, &sp) < 0) throw ErrnoError(env, errno, "sched_setscheduler");
-  if (priority == 0 && setrlimit(RLIMIT_RTTIME, &lim) < 0) throw ErrnoError(env, errno, "setrlimit");
+  if (priority == 0) setrlimit(RLIMIT_RTTIME, &lim);
 }
 
 // lockRange(start: bigint, length: bigint): void — mlock2(MLOCK_ONFAULT) of one mapping: its pages stay in memory

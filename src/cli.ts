@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1 --optimize-for-size --no-maglev
+#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1 --optimize-for-size --no-maglev --single-threaded-gc
 /**
  * The `vipd` executable: the commands live in src/cli/; this file only runs one and exits with its code.
  * The V8 flags on the first line were measured (scripts/bench.ts): a 1 MB young generation keeps 250 instances at
@@ -6,7 +6,10 @@
  * mode another 4 MB at 250 instances and 11 MB at 10 000 adverts/s, within the CPU's run-to-run noise. From Node 24
  * V8's mid-tier compiler Maglev is on by default and its code and freed memory stay: without it, 250 instances take
  * 73 MiB instead of 82 and 100 at 10 ms 8.3 % of a core instead of 10.5 (npx tsx scripts/bench.ts --only load,
- * Node 24.22). --jitless would save 10 MiB more but cost half as much CPU again (15.7 %). Whoever starts dist/vipd.js
+ * Node 24.22). --jitless would save 10 MiB more but cost half as much CPU again (15.7 %). --single-threaded-gc: the
+ * collector's work stays on the thread that makes the garbage. With its helper thread, a vrrp_rt_priority event
+ * loop sharing a CPU with it (vrrp_cpu_affinity, or a one-CPU machine) re-posted a task waiting for the helper's
+ * sweeping, which its own priority kept off the CPU: 950 ms without blocking, SIGXCPU. Whoever starts dist/vipd.js
  * (the bundle of this file) with node directly passes them too (test/helpers/routers.ts reads them from here).
  */
 import module from 'node:module';
