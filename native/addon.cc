@@ -56,14 +56,21 @@ Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char*
 bool CallBack(Napi::Env env, Napi::FunctionReference& fn, Napi::Object self,
               const std::initializer_list<napi_value>& args) {
   if (fn.IsEmpty()) return true;
-  try {
-    // MakeCallback, not Call: we are entered from libuv, so Node must run nextTicks and microtasks after it.
-    fn.MakeCallback(self, args);
-    return true;
-  } catch (const Napi::Error& e) {
-    napi_fatal_exception(env, e.Value());
-    return false;
+  // MakeCallback, not Call: we are entered from libuv, so Node must run nextTicks and microtasks after it. N-API's
+  // own, not node-addon-api's: that one turns a failed call into a Napi::Error, and while a worker thread is being
+  // terminated (the check thread at stop) a call fails and making that Error fails too, which node-addon-api
+  // makes fatal: the whole process aborted ("Error::Error napi_define_properties").
+  napi_value result;
+  if (napi_make_callback(env, nullptr, self, fn.Value(), args.size(), args.begin(), &result) == napi_ok) return true;
+  // A JavaScript exception is the process's uncaught exception, as from any event; nothing pending means the
+  // environment can no longer run JavaScript (it is being torn down), and there is nobody to tell.
+  bool pending = false;
+  napi_value error;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &error) == napi_ok) {
+    napi_fatal_exception(env, error);
   }
+  return false;
 }
 
 struct PolledFd::Handle {

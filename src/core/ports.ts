@@ -3,6 +3,7 @@
  * tests implement them with fakes. Nothing here touches a socket. Every port is defined here, so edges import
  * core and never the daemon.
  */
+import type { ResultReporting } from './checks/reporting.js';
 import type { CheckSpec, ScriptUser } from './checks/spec.js';
 import type { IpvsOp } from './ipvs/reconcile.js';
 import type { IpvsService, IpvsTimeouts, MarkElement, SyncDaemonSpec } from './ipvs/table.js';
@@ -213,8 +214,11 @@ export type ProcessWatch = (listener: (e: ProcessEvents) => void) => { readonly 
 export interface TrackerEdges {
   /** Running processes, for vrrp_track_process (absent: the configuration may have none). */
   watchProcesses?: ProcessWatch;
-  /** A check whose timing is in its spec; starts nothing yet: the caller starts the returned handle. */
-  createCheck(spec: CheckSpec, onResult: (r: CheckResult) => void): CheckHandle;
+  /**
+   * A check whose timing is in its spec; starts nothing yet: the caller starts the returned handle. `reporting`
+   * (default 'every'): 'changes' reports only the results a verdict can follow (core/checks/reporting.ts).
+   */
+  createCheck(spec: CheckSpec, onResult: (r: CheckResult) => void, reporting?: ResultReporting): CheckHandle;
   /** Calls back on every change of the file; returns the unwatch function. */
   watchFile(path: string, onChange: () => void): () => void;
   readFile(path: string): string | undefined;

@@ -4,6 +4,7 @@
  * however many checks run. A thread that dies is restarted with the checks it was running (bounded).
  */
 import type { Worker } from 'node:worker_threads';
+import type { ResultReporting } from '../core/checks/reporting.js';
 import type { Logger } from '../core/log.js';
 import type { CheckResult } from '../core/tracking/types.js';
 import type { CheckHandle, CheckSpec } from './checks/index.js';
@@ -14,6 +15,7 @@ const MAX_RESTARTS = 5;
 
 interface Active {
   spec: CheckSpec;
+  reporting: ResultReporting;
   onResult: (r: CheckResult) => void;
   stopped?: () => void;
 }
@@ -28,15 +30,15 @@ export class CheckThread {
   constructor(private readonly log?: Logger) {}
 
   /** A check on the thread, its timing from the spec (keepalived's defaults where the spec has none). */
-  createCheck(spec: CheckSpec, onResult: (r: CheckResult) => void): CheckHandle {
+  createCheck(spec: CheckSpec, onResult: (r: CheckResult) => void, reporting: ResultReporting = 'every'): CheckHandle {
     const id = this.nextId++;
     let state: 'idle' | 'running' | 'stopped' = 'idle';
     return {
       start: () => {
         if (state !== 'idle') return;
         state = 'running';
-        this.active.set(id, { spec, onResult });
-        this.post({ op: 'start', id, spec });
+        this.active.set(id, { spec, reporting, onResult });
+        this.post({ op: 'start', id, spec, reporting });
       },
       stop: () => {
         if (state !== 'running') {
@@ -102,6 +104,6 @@ export class CheckThread {
     }
     this.restarts++;
     this.log?.warn({ code, restart: this.restarts }, 'check thread exited: restarting it with its checks');
-    for (const [id, a] of this.active) this.post({ op: 'start', id, spec: a.spec });
+    for (const [id, a] of this.active) this.post({ op: 'start', id, spec: a.spec, reporting: a.reporting });
   }
 }

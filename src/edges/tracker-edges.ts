@@ -14,7 +14,7 @@ import { watchProcesses } from './processes.js';
 export function createTrackerEdges(log?: Logger): TrackerEdges {
   const thread = new CheckThread(log);
   return {
-    createCheck: (spec, onResult) => thread.createCheck(spec, onResult),
+    createCheck: (spec, onResult, reporting) => thread.createCheck(spec, onResult, reporting),
     close: () => thread.close(),
     watchProcesses,
     watchFile(file, onChange) {

@@ -42,6 +42,41 @@ describe('CheckThread', () => {
     expect(results.length).toBe(after);
   });
 
+  it("'changes' reporting: a healthy server's runs after the first stay on the thread; its failure comes across", async () => {
+    server = createServer((s) => s.destroy());
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    thread = new CheckThread();
+    const results: CheckResult[] = [];
+    const spec = {
+      type: 'TCP_CHECK' as const,
+      connectIp: '127.0.0.1',
+      connectPort: port,
+      connectTimeoutMs: 1000,
+      delayLoopMs: 20,
+      retry: 0,
+      delayBeforeRetryMs: 0,
+      warmupMs: 0,
+    };
+    const handle = thread.createCheck(spec, (r) => results.push(r), 'changes');
+    // A second check on the same server, reporting every run: the clock for how many runs have been made.
+    const every: CheckResult[] = [];
+    const counter = thread.createCheck(spec, (r) => every.push(r));
+    handle.start();
+    counter.start();
+    for (let i = 0; i < 200 && every.length < 6; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(every.length).toBeGreaterThanOrEqual(6);
+    expect(results).toEqual([expect.objectContaining({ ok: true })]);
+    await new Promise((r) => server?.close(r));
+    server = undefined;
+    for (let i = 0; i < 200 && results.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(results.slice(1, 3)).toEqual([
+      expect.objectContaining({ ok: false, reason: 'refused' }),
+      expect.objectContaining({ ok: false, reason: 'refused' }),
+    ]);
+    await Promise.all([handle.stop(), counter.stop()]);
+  });
+
   it('reports failures from the thread too (refused)', async () => {
     server = createServer();
     await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));

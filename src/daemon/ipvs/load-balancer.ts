@@ -357,11 +357,15 @@ export class LoadBalancer {
     report: (v: CheckerVerdict, reason: string) => void,
     logFailures?: string,
   ) {
-    const handle: CheckHandle = this.edges.checks.createCheck(spec, (r) => {
-      if (!r.ok && logFailures) this.log.info({ checker: logFailures, reason: r.reason }, 'check failed');
-      const adjust = r.ok && r.dynamicWeight !== undefined ? r.dynamicWeight - weight() : undefined;
-      report({ up: r.ok, adjust }, r.reason);
-    });
+    const handle: CheckHandle = this.edges.checks.createCheck(
+      spec,
+      (r) => {
+        if (!r.ok && logFailures) this.log.info({ checker: logFailures, reason: r.reason }, 'check failed');
+        const adjust = r.ok && r.dynamicWeight !== undefined ? r.dynamicWeight - weight() : undefined;
+        report({ up: r.ok, adjust }, r.reason);
+      },
+      'changes',
+    );
     handle.start();
     return () => handle.stop();
   }

@@ -3,6 +3,7 @@
  * back. Health checks can cost a core at a few thousand per second; here they cannot delay a VRRP advert.
  */
 import { parentPort } from 'node:worker_threads';
+import { resultFilter } from '../../core/checks/reporting.js';
 import { VipdError } from '../../core/errors.js';
 import { scheduleCheck } from './index.js';
 import type { CheckHandle } from './scheduler.js';
@@ -15,7 +16,10 @@ const reply = (m: WorkerReply) => port.postMessage(m);
 
 port.on('message', (m: WorkerRequest) => {
   if (m.op === 'start') {
-    const handle = scheduleCheck(m.spec, (result) => reply({ id: m.id, result }));
+    const reported = resultFilter(m.reporting);
+    const handle = scheduleCheck(m.spec, (result) => {
+      if (reported(result)) reply({ id: m.id, result });
+    });
     handles.set(m.id, handle);
     handle.start();
     return;

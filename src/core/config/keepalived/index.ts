@@ -62,6 +62,9 @@ export function parseKeepalivedToConfig(
   };
 }
 
+/** How many non-empty lines looksLikeKeepalivedConf weighs. */
+const FORMAT_EVIDENCE_LINES = 500;
+
 /**
  * Content sniffing for the CLI: keepalived.conf (blocks in braces, keepalived's top-level keywords, `@id`,
  * `$NAME=`, `~SEQ`) rather than YAML (`key:` maps, `- ` lists, `---`).
@@ -69,9 +72,15 @@ export function parseKeepalivedToConfig(
 export function looksLikeKeepalivedConf(text: string): boolean {
   let keepalived = 0;
   let yaml = 0;
-  for (const rawLine of text.split(/\r?\n/)) {
+  let significant = 0;
+  // The first lines that say anything decide: a file of thousands of real servers is not read twice over.
+  for (let start = 0; start < text.length && significant < FORMAT_EVIDENCE_LINES; ) {
+    const end = text.indexOf('\n', start);
+    const rawLine = text.slice(start, end < 0 ? text.length : end);
+    start = end < 0 ? text.length : end + 1;
     const line = rawLine.replace(/[#!].*$/, '').trim();
     if (line.length === 0) continue;
+    significant++;
     if (/^---\s*$/.test(line) || /^-\s/.test(line) || /^["']?[\w.-]+["']?\s*:(\s|$)/.test(line)) {
       yaml++;
       continue;
