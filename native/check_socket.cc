@@ -42,7 +42,7 @@ Napi::Value OpenCheckSocket(const Napi::CallbackInfo& info) {
   bool v6 = ArgInt(info, 0, "family", 4, 6) == 6;
   if (!info[1].IsBoolean()) throw Napi::TypeError::New(env, "stream must be a boolean");
   bool stream = info[1].As<Napi::Boolean>().Value();
-  return Napi::Number::New(env, OpenCheckFd(env, v6, stream, CheckEndpointArgs(info, 2), false));
+  return Napi::Number::New(env, OpenCheckFd(env, v6, stream, CheckEndpointArgs(info, 2), false, stream));
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ socklen_t SocketAddress(Napi::Env env, bool v6, const std::string& ip, int port,
   return sizeof(*a);
 }
 
-int OpenCheckFd(Napi::Env env, bool v6, bool stream, const CheckEndpoint& ep, bool nonblocking) {
+int OpenCheckFd(Napi::Env env, bool v6, bool stream, const CheckEndpoint& ep, bool nonblocking, bool noDelay) {
   int type = (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0);
   FdGuard fd{socket(v6 ? AF_INET6 : AF_INET, type, 0)};
   if (fd.fd < 0) throw ErrnoError(env, errno, "socket");
@@ -93,8 +93,9 @@ int OpenCheckFd(Napi::Env env, bool v6, bool stream, const CheckEndpoint& ep, bo
     SetOpt(env, fd.fd, SOL_SOCKET, SO_BINDTODEVICE, ep.ifname.c_str(), ep.ifname.size() + 1, "SO_BINDTODEVICE");
   }
   if (ep.marked) SetOpt(env, fd.fd, SOL_SOCKET, SO_MARK, &ep.mark, sizeof(ep.mark), "SO_MARK");
-  if (stream) {
-    // As Node's net does for the checkers' sockets (noDelay): the request leaves in one segment at once.
+  if (noDelay) {
+    // As Node's net does for the checkers' sockets (noDelay): the request leaves in one segment at once. Not for
+    // a socket that sends nothing (TCP_CHECK): one system call fewer.
     int one = 1;
     SetOpt(env, fd.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one), "TCP_NODELAY");
   }

@@ -84,7 +84,7 @@ struct CheckEndpoint {
 };
 CheckEndpoint CheckEndpointArgs(const Napi::CallbackInfo& info, size_t first);
 // A TCP (stream) or UDP socket set up and bound as `ep` says; throws, leaving nothing open, when it cannot be.
-int OpenCheckFd(Napi::Env env, bool v6, bool stream, const CheckEndpoint& ep, bool nonblocking);
+int OpenCheckFd(Napi::Env env, bool v6, bool stream, const CheckEndpoint& ep, bool nonblocking, bool noDelay);
 // ip:port as a sockaddr (an empty ip: the wildcard); a link-local IPv6 address is scoped to ifname.
 socklen_t SocketAddress(Napi::Env env, bool v6, const std::string& ip, int port, const std::string& ifname,
                         sockaddr_storage* out);

@@ -4,7 +4,8 @@
 // as it arrives in one shared buffer, and the deadline (connect_timeout) counted from the moment connect() was
 // issued. What the bytes mean (the HTTP framing, status, digest, regex) stays in TypeScript.
 //
-// Events, onEvent(id, event, value):
+// Events, onEvent(id, event, value, elapsedMs) — elapsedMs: since connect() on the loop's clock (ms; no clock read
+// of its own, which in the user-mode Linux lab is a system call):
 //   CONNECTED (1): a probe without a request connected; its socket is closed (TCP_CHECK's verdict);
 //   DATA (2): `value` bytes of the response are in `buffer` [0, value), valid until the callback returns;
 //   END (3): the peer closed its side;  ERROR (4): `value` is the errno (connect or read);  TIMEOUT (5);
@@ -46,6 +47,7 @@ struct Probe {
   bool ended = false;
   int failed = 0;
   int closing = 0;
+  uint64_t started = 0;  // uv_now when connect() was issued
 };
 
 // The probes of one engine. It outlives the engine while handles are closing: at an environment's teardown (a
@@ -163,7 +165,7 @@ class ProbeEngine : public Napi::ObjectWrap<ProbeEngine> {
     sockaddr_storage to{};
     socklen_t toLen = SocketAddress(env, v6, ip, port, ep.ifname, &to);
 
-    int fd = OpenCheckFd(env, v6, true, ep, true);
+    int fd = OpenCheckFd(env, v6, true, ep, true, !request.empty());
     // The deadline counts from here, on the loop's clock brought up to now (it was read when this turn began).
     uv_update_time(loop_);
     if (connect(fd, reinterpret_cast<sockaddr*>(&to), toLen) != 0 && errno != EINPROGRESS) {
@@ -181,6 +183,7 @@ class ProbeEngine : public Napi::ObjectWrap<ProbeEngine> {
     uv_timer_init(loop_, &p->timer);
     p->poll.data = p;
     p->timer.data = p;
+    p->started = uv_now(loop_);
     set_->live[id] = p;
     set_->unclosed++;
     uv_timer_start(&p->timer, OnDeadline, static_cast<uint64_t>(timeoutMs), 0);
@@ -218,6 +221,9 @@ class ProbeEngine : public Napi::ObjectWrap<ProbeEngine> {
   static void OnPoll(uv_poll_t* handle, int status, int events) {
     auto* p = static_cast<Probe*>(handle->data);
     if (p->ended || p->set->engine == nullptr) return;
+    // Writable without POLLERR (libuv turns that into status EBADF): a non-blocking connect has succeeded, no
+    // need to ask the socket (one system call fewer per TCP_CHECK).
+    if (status == 0 && !p->connected && (events & UV_WRITABLE) != 0) p->connected = true;
     p->set->engine->Progress(p, status < 0 ? -status : 0);
   }
 
@@ -258,10 +264,10 @@ class ProbeEngine : public Napi::ObjectWrap<ProbeEngine> {
         return;
       }
       p->connected = true;
-      if (p->request.empty()) {
-        Finish(p, kConnected, 0);
-        return;
-      }
+    }
+    if (p->request.empty()) {
+      Finish(p, kConnected, 0);
+      return;
     }
     if (p->written < p->request.size()) {
       ssize_t n = send(p->fd, p->request.data() + p->written, p->request.size() - p->written, MSG_NOSIGNAL);
@@ -288,21 +294,25 @@ class ProbeEngine : public Napi::ObjectWrap<ProbeEngine> {
       Finish(p, kDataEnd, static_cast<double>(n));
       return;
     }
-    Emit(p->id, kData, static_cast<double>(n));
+    Emit(p->id, kData, static_cast<double>(n), Elapsed(p));
   }
 
   // The probe's last event: its socket goes first, so that the callback may start the next probe at once.
   void Finish(Probe* p, Event event, double value) {
     uint32_t id = p->id;
+    double elapsed = Elapsed(p);
     EndProbe(p);
-    Emit(id, event, value);
+    Emit(id, event, value, elapsed);
   }
 
-  void Emit(uint32_t id, Event event, double value) {
+  double Elapsed(const Probe* p) const { return static_cast<double>(uv_now(loop_) - p->started); }
+
+  void Emit(uint32_t id, Event event, double value, double elapsed) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     CallBack(env, onEvent_, Value(),
-             {Napi::Number::New(env, id), Napi::Number::New(env, event), Napi::Number::New(env, value)});
+             {Napi::Number::New(env, id), Napi::Number::New(env, event), Napi::Number::New(env, value),
+              Napi::Number::New(env, elapsed)});
   }
 
   Napi::FunctionReference onEvent_;

@@ -130,7 +130,10 @@ export interface NativeProbeEngine {
 }
 
 export interface NativeBinding {
-  ProbeEngine: new (onEvent: (id: number, event: number, value: number) => void) => NativeProbeEngine;
+  /** onEvent's elapsedMs: since the probe's connect(), on the loop's clock (whole ms). */
+  ProbeEngine: new (
+    onEvent: (id: number, event: number, value: number, elapsedMs: number) => void,
+  ) => NativeProbeEngine;
   VrrpSocket: NativeVrrpSocketConstructor;
   PacketSocket: NativePacketSocketConstructor;
   HrTimer: NativeHrTimerConstructor;

@@ -82,6 +82,9 @@ describe('TCP_CHECK', () => {
       expect(r).toMatchObject({ ok: false, reason: 'timeout' });
       expect(took).toBeGreaterThanOrEqual(290);
       expect(took).toBeLessThan(1500);
+      // The latency is the engine's, from connect() on its loop's clock (whole ms): the deadline, not less.
+      expect(r.latencyMs).toBeGreaterThanOrEqual(300);
+      expect(r.latencyMs).toBeLessThanOrEqual(took + 1);
       await expectNoLeaks(before);
     } finally {
       await l.dispose();

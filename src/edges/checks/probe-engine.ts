@@ -11,8 +11,11 @@ import type { CheckEndpoint } from './socket.js';
 
 export { PROBE_EVENT };
 
-/** A probe's events: `value` is the byte count for data (in `engine.buffer`), the errno for error. */
-export type ProbeHandler = (event: number, value: number) => void;
+/**
+ * A probe's events: `value` is the byte count for data (in `engine.buffer`), the errno for error; `elapsedMs`
+ * since its connect() on the loop's clock (whole ms, with no clock read of its own).
+ */
+export type ProbeHandler = (event: number, value: number, elapsedMs: number) => void;
 
 /** An errno as the error Node would give (code 'ECONNREFUSED'), for the probes' reasons. */
 export function errnoError(errno: number): { code: string } {
@@ -25,10 +28,10 @@ class ProbeEngine {
   private nextId = 1;
 
   constructor() {
-    this.engine = new native.ProbeEngine((id, event, value) => {
+    this.engine = new native.ProbeEngine((id, event, value, elapsedMs) => {
       const handler = this.handlers.get(id);
       if (event !== PROBE_EVENT.data) this.handlers.delete(id);
-      handler?.(event, value);
+      handler?.(event, value, elapsedMs);
     });
   }
 

@@ -6,7 +6,7 @@
 import type { ResolvedTcpCheck } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
 import { errnoError, PROBE_EVENT, probeEngine } from './probe-engine.js';
-import { badEndpoint, netReason, since } from './reasons.js';
+import { badEndpoint, netReason } from './reasons.js';
 
 export type TcpProbeOptions = Pick<
   ResolvedTcpCheck,
@@ -15,7 +15,6 @@ export type TcpProbeOptions = Pick<
 
 /** Resolves (never rejects) once connected, failed, timed out or aborted; the socket is gone by then. */
 export function tcpProbe(o: TcpProbeOptions, signal?: AbortSignal): Promise<CheckResult> {
-  const start = performance.now();
   return new Promise<CheckResult>((resolve) => {
     if (signal?.aborted) {
       resolve({ ok: false, reason: 'aborted', latencyMs: 0 });
@@ -28,23 +27,24 @@ export function tcpProbe(o: TcpProbeOptions, signal?: AbortSignal): Promise<Chec
     }
     const engine = probeEngine();
     let id = 0;
-    const finish = (ok: boolean, reason: string) => {
+    // The latency is the engine's, on its loop's clock: no clock read per probe here.
+    const finish = (ok: boolean, reason: string, latencyMs: number) => {
       signal?.removeEventListener('abort', onAbort);
-      resolve({ ok, reason, latencyMs: since(start) });
+      resolve({ ok, reason, latencyMs });
     };
     const onAbort = () => {
       engine.close(id);
-      finish(false, 'aborted');
+      finish(false, 'aborted', 0);
     };
     try {
-      id = engine.start(o, o.connectTimeoutMs, null, (event, value) => {
-        if (event === PROBE_EVENT.connected) finish(true, 'ok');
-        else if (event === PROBE_EVENT.timeout) finish(false, 'timeout');
-        else finish(false, netReason(errnoError(value), false));
+      id = engine.start(o, o.connectTimeoutMs, null, (event, value, elapsedMs) => {
+        if (event === PROBE_EVENT.connected) finish(true, 'ok', elapsedMs);
+        else if (event === PROBE_EVENT.timeout) finish(false, 'timeout', elapsedMs);
+        else finish(false, netReason(errnoError(value), false), elapsedMs);
       });
     } catch (err) {
       // Synchronous: the socket could not be made, set up (bind_if, fwmark), bound, or connect failed at once.
-      finish(false, netReason(err, o.bindto !== undefined || o.bindPort !== undefined));
+      finish(false, netReason(err, o.bindto !== undefined || o.bindPort !== undefined), 0);
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
