@@ -1,6 +1,7 @@
 /** The reload plan: by instance and by tracker, blind to where things are written in the file. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describePlan, planReload } from '../../src/core/config/diff.js';
+import { describePlan, planReload, same } from '../../src/core/config/diff.js';
 import { parseKeepalivedToConfig } from '../../src/core/config/keepalived/index.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import { memHost } from './keepalived/helpers.js';
@@ -155,5 +156,48 @@ virtual_server 192.0.2.1 443 {
     const plan = planReload(vmac, other);
     expect(plan.restarted.map((r) => r.name)).toEqual(['A']);
     expect(plan.vmacsRemoved).toEqual([]);
+  });
+});
+
+describe('same (configuration equality)', () => {
+  /** The definition `same` keeps: equal JSON once keys are sorted and `source` dropped at every level. */
+  const canonical = (v: unknown) =>
+    JSON.stringify(v, (key, value: unknown) => {
+      if (key === 'source') return undefined;
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        return Object.fromEntries(
+          Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)),
+        );
+      }
+      return value;
+    });
+  const keys = fc.constantFrom('a', 'b', 'weight', 'source', 'checkers');
+  const leaf = fc.oneof(
+    fc.integer({ min: -2, max: 2 }),
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, null, undefined, true, false, 'x', 'y', () => 1),
+  );
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(keys, tie('v'))),
+  })).v;
+  /** The same value with its objects' keys in another order. */
+  const reordered = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(reordered);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.entries(v)
+          .reverse()
+          .map(([k, x]) => [k, reordered(x)]),
+      );
+    return v;
+  };
+
+  it('agrees with comparing canonical JSON, on any two values and on a value against its key-reordered twin', () => {
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        expect(same(a, b)).toBe(canonical(a) === canonical(b));
+        expect(same(a, reordered(a))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
