@@ -227,8 +227,8 @@ export function same(a: unknown, b: unknown): boolean {
   if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
   if (Array.isArray(x) || Array.isArray(y)) {
     if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
-    // In an array JSON writes undefined (and a function) as null.
-    for (let i = 0; i < x.length; i++) if (!same(x[i] ?? null, y[i] ?? null)) return false;
+    // In an array JSON writes undefined (and a function or a symbol) as null.
+    for (let i = 0; i < x.length; i++) if (!same(asJson(x[i]) ?? null, asJson(y[i]) ?? null)) return false;
     return true;
   }
   const xs = x as Record<string, unknown>;
