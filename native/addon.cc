@@ -170,6 +170,17 @@ Napi::Value InterfaceIndex(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), idx);
 }
 
+// loopNow(): number — the calling thread's event loop's time in ms (uv_now: read when the loop's turn began, so no
+// clock read here; under user-mode Linux a clock read is a system call).
+Napi::Value LoopNow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    throw Napi::Error::New(env, "napi_get_uv_event_loop failed");
+  }
+  return Napi::Number::New(env, static_cast<double>(uv_now(loop)));
+}
+
 // monotonicNow(): number — CLOCK_MONOTONIC in milliseconds (fractional); HrTimer deadlines use this clock.
 Napi::Value MonotonicNow(const Napi::CallbackInfo& info) {
   struct timespec ts;
@@ -221,6 +232,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendUnixDatagram", Napi::Function::New<SendUnixDatagram>(env, "sendUnixDatagram"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndex>(env, "interfaceIndex"));
   exports.Set("monotonicNow", Napi::Function::New<MonotonicNow>(env, "monotonicNow"));
+  exports.Set("loopNow", Napi::Function::New<LoopNow>(env, "loopNow"));
   InitVrrpSocket(env, exports);
   InitPacketSocket(env, exports);
   InitHrTimer(env, exports);

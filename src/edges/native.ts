@@ -139,6 +139,8 @@ export interface NativeBinding {
   HrTimer: NativeHrTimerConstructor;
   /** if_nametoindex; throws ENODEV for an unknown name. */
   interfaceIndex(name: string): number;
+  /** This thread's event loop's time in ms (libuv's uv_now: read when the loop's turn began; no clock read). */
+  loopNow(): number;
   /** CLOCK_MONOTONIC in milliseconds, fractional. The clock of HrTimer deadlines. */
   monotonicNow(): number;
   /**

@@ -126,9 +126,20 @@ export function realServerId(rs: Pick<RealServerConfig, 'address' | 'port'>): st
   return `${rs.address} ${rs.port}`;
 }
 
-/** A checker's identity across reloads: its whole definition (a changed checker is a new checker). */
+/** checkerId's text of each checker definition: a configuration is never changed once made. */
+const checkerIds = new WeakMap<RealServerConfig['checkers'][number], string>();
+
+/**
+ * A checker's identity across reloads: its whole definition (a changed checker is a new checker). Computed once per
+ * definition: a reload asks it of every checker of thousands of real servers, more than once.
+ */
 export function checkerId(c: RealServerConfig['checkers'][number]): string {
-  return JSON.stringify(c, (k, v) => (k === 'source' ? undefined : v instanceof Uint8Array ? [...v] : v));
+  let id = checkerIds.get(c);
+  if (id === undefined) {
+    id = JSON.stringify(c, (k, v) => (k === 'source' ? undefined : v instanceof Uint8Array ? [...v] : v));
+    checkerIds.set(c, id);
+  }
+  return id;
 }
 
 /**

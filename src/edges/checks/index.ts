@@ -10,7 +10,9 @@
 
 import { type CheckSpec, withDefaults } from '../../core/checks/spec.js';
 import type { CheckResult } from '../../core/tracking/types.js';
-import { type CheckHandle, type CreateCheckOptions, createCheck } from './scheduler.js';
+import { native } from '../native.js';
+import { coalescedTimers } from './coalesced-timers.js';
+import { type CheckHandle, type CreateCheckOptions, createCheck, type SchedulerTimers } from './scheduler.js';
 
 export type {
   CheckSpec,
@@ -34,7 +36,21 @@ export type { CheckHandle, CreateCheckOptions, ProbeFn, SchedulerTimers } from '
 export { createCheck } from './scheduler.js';
 export { tcpProbe } from './tcp.js';
 
-/** createCheck with delay_loop, retry, delay_before_retry and warmup from the spec (defaults applied). */
+let threadTimers: SchedulerTimers | undefined;
+
+/** This thread's check timers (coalesced-timers.ts), made when first needed. */
+function checkTimers(): SchedulerTimers {
+  threadTimers ??= coalescedTimers(native.loopNow, {
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  });
+  return threadTimers;
+}
+
+/**
+ * createCheck with delay_loop, retry, delay_before_retry and warmup from the spec (defaults applied), on the
+ * thread's coalesced timers unless `extra` gives others.
+ */
 export function scheduleCheck(
   spec: CheckSpec,
   onResult: (r: CheckResult) => void,
@@ -47,6 +63,7 @@ export function scheduleCheck(
     delayBeforeRetryMs: s.delayBeforeRetryMs,
     warmupMs: s.warmupMs,
     onResult,
+    timers: checkTimers(),
     ...extra,
   });
 }
