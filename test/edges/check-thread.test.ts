@@ -4,6 +4,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/core/tracking/types.js';
 import { CheckThread } from '../../src/edges/check-thread.js';
 
+/** A TCP_CHECK of 127.0.0.1:port on the thread, every delayLoopMs. */
+const tcpCheck = (port: number, delayLoopMs: number) => ({
+  type: 'TCP_CHECK' as const,
+  connectIp: '127.0.0.1',
+  connectPort: port,
+  connectTimeoutMs: 1000,
+  delayLoopMs,
+  retry: 0,
+  delayBeforeRetryMs: 0,
+  warmupMs: 0,
+});
+
 describe('CheckThread', () => {
   let server: Server | undefined;
   let thread: CheckThread | undefined;
@@ -18,19 +30,7 @@ describe('CheckThread', () => {
     const port = (server.address() as { port: number }).port;
     thread = new CheckThread();
     const results: CheckResult[] = [];
-    const handle = thread.createCheck(
-      {
-        type: 'TCP_CHECK',
-        connectIp: '127.0.0.1',
-        connectPort: port,
-        connectTimeoutMs: 1000,
-        delayLoopMs: 20,
-        retry: 0,
-        delayBeforeRetryMs: 0,
-        warmupMs: 0,
-      },
-      (r) => results.push(r),
-    );
+    const handle = thread.createCheck(tcpCheck(port, 20), (r) => results.push(r));
     handle.start();
     expect(handle.running).toBe(true);
     for (let i = 0; i < 200 && results.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
@@ -48,16 +48,7 @@ describe('CheckThread', () => {
     const port = (server.address() as { port: number }).port;
     thread = new CheckThread();
     const results: CheckResult[] = [];
-    const spec = {
-      type: 'TCP_CHECK' as const,
-      connectIp: '127.0.0.1',
-      connectPort: port,
-      connectTimeoutMs: 1000,
-      delayLoopMs: 20,
-      retry: 0,
-      delayBeforeRetryMs: 0,
-      warmupMs: 0,
-    };
+    const spec = tcpCheck(port, 20);
     const handle = thread.createCheck(spec, (r) => results.push(r), 'changes');
     // A second check on the same server, reporting every run: the clock for how many runs have been made.
     const every: CheckResult[] = [];
@@ -85,21 +76,7 @@ describe('CheckThread', () => {
     server = undefined;
     thread = new CheckThread();
     const result = await new Promise<CheckResult>((resolve) => {
-      thread
-        ?.createCheck(
-          {
-            type: 'TCP_CHECK',
-            connectIp: '127.0.0.1',
-            connectPort: port,
-            connectTimeoutMs: 1000,
-            delayLoopMs: 1000,
-            retry: 0,
-            delayBeforeRetryMs: 0,
-            warmupMs: 0,
-          },
-          resolve,
-        )
-        .start();
+      thread?.createCheck(tcpCheck(port, 1000), resolve).start();
     });
     expect(result).toMatchObject({ ok: false, reason: 'refused' });
   });
