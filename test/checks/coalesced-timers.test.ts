@@ -116,20 +116,22 @@ describe('coalescedTimers', () => {
     const loop = fakeLoop();
     const timers = coalescedTimers(loop.now, loop.base);
     const ran: string[] = [];
-    const thrown = new Promise<unknown>((resolve) => {
-      const original = process.listeners('uncaughtException');
+    // The uncaught exception is caught here, and vitest's own listeners are put back whatever happens.
+    const original = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    try {
+      const thrown = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
+      timers.setTimeout(() => {
+        throw new Error('boom');
+      }, 5);
+      timers.setTimeout(() => ran.push('after'), 5);
+      loop.advance(1100);
+      expect(ran).toEqual(['after']);
+      const err = await Promise.race([thrown, new Promise((r) => setTimeout(() => r('nothing surfaced'), 2000))]);
+      expect(String(err)).toContain('boom');
+    } finally {
       process.removeAllListeners('uncaughtException');
-      process.once('uncaughtException', (err) => {
-        for (const l of original) process.on('uncaughtException', l);
-        resolve(err);
-      });
-    });
-    timers.setTimeout(() => {
-      throw new Error('boom');
-    }, 5);
-    timers.setTimeout(() => ran.push('after'), 5);
-    loop.advance(1100);
-    expect(ran).toEqual(['after']);
-    expect(String(await thrown)).toContain('boom');
+      for (const l of original) process.on('uncaughtException', l);
+    }
   });
 });

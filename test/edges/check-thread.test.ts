@@ -1,5 +1,5 @@
 /** The check engine on its own thread: results come back, stop() settles, close() ends the thread. */
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/core/tracking/types.js';
 import { CheckThread } from '../../src/edges/check-thread.js';
@@ -24,10 +24,15 @@ describe('CheckThread', () => {
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
   });
 
-  it('runs a TCP_CHECK on the thread and reports each run; nothing after stop()', async () => {
-    server = createServer((s) => s.destroy());
+  /** A loopback server (closing each connection at once, or refusing once closed); its port. */
+  async function listen(onConnection?: (s: Socket) => void): Promise<number> {
+    server = createServer(onConnection);
     await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+    return (server.address() as { port: number }).port;
+  }
+
+  it('runs a TCP_CHECK on the thread and reports each run; nothing after stop()', async () => {
+    const port = await listen((s) => s.destroy());
     thread = new CheckThread();
     const results: CheckResult[] = [];
     const handle = thread.createCheck(tcpCheck(port, 20), (r) => results.push(r));
@@ -43,9 +48,7 @@ describe('CheckThread', () => {
   });
 
   it("'changes' reporting: a healthy server's runs after the first stay on the thread; its failure comes across", async () => {
-    server = createServer((s) => s.destroy());
-    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+    const port = await listen((s) => s.destroy());
     thread = new CheckThread();
     const results: CheckResult[] = [];
     const spec = tcpCheck(port, 20);
@@ -69,9 +72,7 @@ describe('CheckThread', () => {
   });
 
   it('reports failures from the thread too (refused)', async () => {
-    server = createServer();
-    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+    const port = await listen();
     await new Promise((r) => server?.close(r));
     server = undefined;
     thread = new CheckThread();
