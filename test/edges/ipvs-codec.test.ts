@@ -1,6 +1,6 @@
 /** The IPVS generic netlink codec, byte by byte (the lab test runs it against a real kernel). */
 import { describe, expect, it } from 'vitest';
-import { attr } from '../../src/edges/netlink/attributes.js';
+import { AttrReader, attr } from '../../src/edges/netlink/attributes.js';
 import {
   addressText,
   decodeDest,
@@ -8,17 +8,34 @@ import {
   destAttr,
   genlBody,
   inetAddr,
-  parseAttrs,
   serviceAttr,
 } from '../../src/edges/netlink/ipvs-codec.js';
 
 describe('IPVS netlink codec', () => {
   it('attributes are length, type, payload, padded to 4 bytes', () => {
     expect(attr(6, Buffer.from('rr\0')).toString('hex')).toBe('0700060072720000');
-    expect(
-      parseAttrs(Buffer.concat([attr(1, Uint8Array.of(9)), attr(2 | 0x8000, Uint8Array.of(1, 2))])).get(2),
-    ).toEqual(Buffer.from([1, 2]));
-    expect(parseAttrs(Buffer.from([0xff, 0xff, 1, 0]))).toEqual(new Map()); // a bad length stops the walk
+    const read = new AttrReader().read(
+      Buffer.concat([attr(1, Uint8Array.of(9)), attr(2 | 0x8000, Uint8Array.of(1, 2))]),
+    );
+    expect(read.bytes(2)).toEqual(Buffer.from([1, 2])); // the nested flag stripped
+    expect(read.u8(1)).toBe(9);
+    expect(read.u16(1)).toBeUndefined(); // too short for a u16
+    expect(new AttrReader().read(Buffer.from([0xff, 0xff, 1, 0])).has(1)).toBe(false); // a bad length stops the walk
+    // Numbers in host and network order, a 64-bit counter above 2^32, a string cut at its NUL.
+    const n = Buffer.alloc(8);
+    n.writeBigUInt64LE(0x1_2345_6789n);
+    const more = new AttrReader().read(
+      Buffer.concat([attr(3, Uint8Array.of(1, 2, 3, 4)), attr(4, n), attr(5, Buffer.from('wrr\0xx'))]),
+    );
+    expect([more.u32(3), more.be32(3), more.be16(3), more.u64(4), more.str(5)]).toEqual([
+      0x04030201,
+      0x01020304,
+      0x0102,
+      0x1_2345_6789,
+      'wrr',
+    ]);
+    // A reader is reused: a second read forgets the first block.
+    expect(more.read(attr(6, Uint8Array.of(1))).has(3)).toBe(false);
   });
 
   it('addresses as the kernel union nf_inet_addr, and back in canonical text', () => {
@@ -32,9 +49,11 @@ describe('IPVS netlink codec', () => {
 
   it('a service: AF, protocol, address, port (network order); with its parameters the netmask in network order', () => {
     const key = { family: 4 as const, protocol: 'TCP' as const, address: '10.0.0.100', port: 80 };
-    const a = parseAttrs(
-      parseAttrs(serviceAttr(key, { scheduler: 'wrr', flags: 1, timeoutS: 60, netmask: 0xffffff00 })).get(1) as Buffer,
-    );
+    const a = new Map<number, Buffer | undefined>();
+    const service = new AttrReader()
+      .read(serviceAttr(key, { scheduler: 'wrr', flags: 1, timeoutS: 60, netmask: 0xffffff00 }))
+      .nested(1, new AttrReader());
+    for (const t of [1, 2, 4, 6, 7, 9]) a.set(t, service?.bytes(t));
     expect(a.get(1)?.readUInt16LE(0)).toBe(2); // AF_INET
     expect(a.get(2)?.readUInt16LE(0)).toBe(6); // TCP
     expect(a.get(4)?.toString('hex')).toBe('0050');

@@ -16,3 +16,112 @@ export function u32(n: number): Buffer {
   b.writeUInt32LE(n >>> 0);
   return b;
 }
+
+/** The highest attribute type an AttrReader indexes (IPVS's go to 15, the generic netlink controller's to 8). */
+const MAX_TYPE = 31;
+
+// Numbers at an offset, by hand: a Uint8Array has no readers, and a DataView per block is an object per row.
+const le16 = (b: Uint8Array, o: number) => (b[o] as number) | ((b[o + 1] as number) << 8);
+const be16At = (b: Uint8Array, o: number) => ((b[o] as number) << 8) | (b[o + 1] as number);
+const le32 = (b: Uint8Array, o: number) => le16(b, o) + le16(b, o + 2) * 0x10000;
+const be32At = (b: Uint8Array, o: number) => be16At(b, o) * 0x10000 + be16At(b, o + 2);
+
+/**
+ * The attributes of one block, indexed by type as offsets into the buffer: reading a row of a table of thousands
+ * makes no object per attribute (the IPVS re-check reads every destination every few seconds). The last of a type
+ * wins; the nested flag is stripped; types above MAX_TYPE are skipped. A reader is reused: read() forgets the
+ * previous block, so one is held per nesting level and used synchronously. Never throws on a short or broken block.
+ */
+export class AttrReader {
+  private buf: Uint8Array = new Uint8Array(0);
+  private readonly start = new Int32Array(MAX_TYPE + 1).fill(-1);
+  private readonly length = new Int32Array(MAX_TYPE + 1);
+
+  /** Indexes the attributes in b[from, to). */
+  read(b: Uint8Array, from = 0, to = b.length): this {
+    this.buf = b;
+    this.start.fill(-1);
+    for (let o = from; o + 4 <= to; ) {
+      const len = le16(b, o);
+      if (len < 4 || o + len > to) break;
+      const type = le16(b, o + 2) & 0x3fff;
+      if (type <= MAX_TYPE) {
+        this.start[type] = o + 4;
+        this.length[type] = len - 4;
+      }
+      o += (len + 3) & ~3;
+    }
+    return this;
+  }
+
+  has(type: number): boolean {
+    return this.at(type, 0) >= 0;
+  }
+
+  /** Reads attribute `type` as a nested block into `into`; undefined when absent. */
+  nested(type: number, into: AttrReader): AttrReader | undefined {
+    const at = this.at(type, 0);
+    return at < 0 ? undefined : into.read(this.buf, at, at + (this.length[type] as number));
+  }
+
+  u8(type: number): number | undefined {
+    const at = this.at(type, 1);
+    return at < 0 ? undefined : (this.buf[at] as number);
+  }
+
+  u16(type: number): number | undefined {
+    const at = this.at(type, 2);
+    return at < 0 ? undefined : le16(this.buf, at);
+  }
+
+  /** A 16-bit number in network order (ports). */
+  be16(type: number): number | undefined {
+    const at = this.at(type, 2);
+    return at < 0 ? undefined : be16At(this.buf, at);
+  }
+
+  u32(type: number): number | undefined {
+    const at = this.at(type, 4);
+    return at < 0 ? undefined : le32(this.buf, at);
+  }
+
+  be32(type: number): number | undefined {
+    const at = this.at(type, 4);
+    return at < 0 ? undefined : be32At(this.buf, at);
+  }
+
+  /** A 64-bit counter as a number (exact below 2^53, which no counter reaches), without a BigInt. */
+  u64(type: number): number | undefined {
+    const at = this.at(type, 8);
+    return at < 0 ? undefined : le32(this.buf, at) + le32(this.buf, at + 4) * 2 ** 32;
+  }
+
+  /** A NUL-terminated string (latin1). */
+  str(type: number): string | undefined {
+    const at = this.at(type, 0);
+    if (at < 0) return undefined;
+    const end = at + (this.length[type] as number);
+    const nul = this.buf.indexOf(0, at);
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + at, (nul >= 0 && nul < end ? nul : end) - at).toString(
+      'latin1',
+    );
+  }
+
+  /** The payload itself (a view, not a copy). */
+  bytes(type: number): Buffer | undefined {
+    const at = this.at(type, 0);
+    return at < 0 ? undefined : Buffer.from(this.buf.buffer, this.buf.byteOffset + at, this.length[type] as number);
+  }
+
+  /** The payload's offset in `buffer` when the attribute is there with at least `min` bytes, else -1. */
+  at(type: number, min: number): number {
+    if (type > MAX_TYPE) return -1;
+    const at = this.start[type] as number;
+    return at >= 0 && (this.length[type] as number) >= min ? at : -1;
+  }
+
+  /** The block's buffer, which at() offsets are into. */
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+}

@@ -17,7 +17,7 @@ import type {
   TunnelOptions,
 } from '../../core/ipvs/table.js';
 import type { Family } from '../../core/net.js';
-import { attr } from './attributes.js';
+import { AttrReader, attr } from './attributes.js';
 
 export const IPVS_GENL_VERSION = 1;
 
@@ -125,18 +125,6 @@ const be32 = (type: number, v: number) => {
 };
 const str = (type: number, v: string) => attr(type, Buffer.from(`${v}\0`, 'latin1'));
 
-/** Attributes by type (the last of a type wins), nested flag stripped. Never throws. */
-export function parseAttrs(b: Buffer): Map<number, Buffer> {
-  const m = new Map<number, Buffer>();
-  for (let o = 0; o + 4 <= b.length; ) {
-    const len = b.readUInt16LE(o);
-    if (len < 4 || o + len > b.length) break;
-    m.set(b.readUInt16LE(o + 2) & 0x3fff, b.subarray(o + 4, o + len));
-    o += (len + 3) & ~3;
-  }
-  return m;
-}
-
 /** An address as the kernel's union nf_inet_addr (16 bytes). */
 export function inetAddr(address: string): Buffer {
   const out = Buffer.alloc(16);
@@ -153,9 +141,12 @@ export function inetAddr(address: string): Buffer {
   return out;
 }
 
-export function addressText(b: Buffer, family: Family): string {
-  if (family === 4) return [...b.subarray(0, 4)].join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16));
+/** The address at b[at...] (an nf_inet_addr) as canonical text. */
+export function addressText(b: Uint8Array, family: Family, at = 0): string {
+  if (family === 4) return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    (((b[at + i * 2] as number) << 8) | (b[at + i * 2 + 1] as number)).toString(16),
+  );
   // Longest run of zero groups (length ≥ 2) becomes "::" (RFC 5952).
   let best = -1;
   let bestLen = 1;
@@ -249,28 +240,24 @@ export function timeoutAttrs(t: IpvsTimeouts): Buffer[] {
 // ── decode ──
 
 const familyOf = (af: number | undefined): Family | undefined => (af === 2 ? 4 : af === 10 ? 6 : undefined);
-const readU16 = (b: Buffer | undefined) => (b && b.length >= 2 ? b.readUInt16LE(0) : undefined);
-const readU32 = (b: Buffer | undefined) => (b && b.length >= 4 ? b.readUInt32LE(0) : undefined);
-const readBe16 = (b: Buffer | undefined) => (b && b.length >= 2 ? b.readUInt16BE(0) : undefined);
-const readStr = (b: Buffer | undefined) => (b ? b.toString('latin1').replace(/\0.*$/s, '') : undefined);
+
+// One reader per nesting level (message, row, counters), reused: decoding is synchronous.
+const message = new AttrReader();
+const row = new AttrReader();
+const stats = new AttrReader();
 
 /** The STATS64 block (every field 64-bit), else the older STATS one (counts 32-bit, bytes 64-bit). */
-function counters(m: Map<number, Buffer>, stats64: number, stats32: number): IpvsCounters | undefined {
-  const wide = m.get(stats64);
-  const block = wide ?? m.get(stats32);
-  if (!block) return undefined;
-  const a = parseAttrs(block);
-  const u64 = (t: number) => {
-    const b = a.get(t);
-    return b && b.length >= 8 ? Number(b.readBigUInt64LE(0)) : 0;
-  };
-  const count = wide ? u64 : (t: number) => readU32(a.get(t)) ?? 0;
+function counters(m: AttrReader, stats64: number, stats32: number): IpvsCounters | undefined {
+  const wide = m.nested(stats64, stats) !== undefined;
+  if (!wide && !m.nested(stats32, stats)) return undefined;
+  const count = (t: number) => (wide ? stats.u64(t) : stats.u32(t)) ?? 0;
+  const bytes = (t: number) => stats.u64(t) ?? 0;
   return {
     connections: count(STATS.CONNS),
     packetsIn: count(STATS.INPKTS),
     packetsOut: count(STATS.OUTPKTS),
-    bytesIn: u64(STATS.INBYTES),
-    bytesOut: u64(STATS.OUTBYTES),
+    bytesIn: bytes(STATS.INBYTES),
+    bytesOut: bytes(STATS.OUTBYTES),
     rates: {
       connections: count(STATS.CPS),
       packetsIn: count(STATS.INPPS),
@@ -281,118 +268,119 @@ function counters(m: Map<number, Buffer>, stats64: number, stats32: number): Ipv
   };
 }
 
+/** The address in attribute `type` of `m` as text, when it has the family's length. */
+function addressIn(m: AttrReader, type: number, family: Family): string | undefined {
+  const at = m.at(type, family === 4 ? 4 : 16);
+  return at < 0 ? undefined : addressText(m.buffer, family, at);
+}
+
 /** A GET_SERVICE reply (genl header stripped) into a service without destinations, or a reason. */
-export function decodeService(payload: Buffer): IpvsService | string {
-  const top = parseAttrs(payload).get(CMD_ATTR.SERVICE);
-  if (!top) return 'no service attribute';
-  const m = parseAttrs(top);
-  const family = familyOf(readU16(m.get(SVC.AF)));
+export function decodeService(payload: Uint8Array): IpvsService | string {
+  const m = message.read(payload).nested(CMD_ATTR.SERVICE, row);
+  if (!m) return 'no service attribute';
+  const family = familyOf(m.u16(SVC.AF));
   if (!family) return 'unknown address family';
-  const fwmark = readU32(m.get(SVC.FWMARK)) ?? 0;
+  const fwmark = m.u32(SVC.FWMARK) ?? 0;
   let key: ServiceKey;
   if (fwmark !== 0) key = { family, fwmark };
   else {
-    const protocol = PROTO_NAME.get(readU16(m.get(SVC.PROTOCOL)) ?? -1);
-    const addr = m.get(SVC.ADDR);
-    const port = readBe16(m.get(SVC.PORT));
-    if (!protocol || !addr || port === undefined) return 'service without protocol, address or port';
-    key = { family, protocol, address: addressText(addr, family), port };
+    const protocol = PROTO_NAME.get(m.u16(SVC.PROTOCOL) ?? -1);
+    const address = addressIn(m, SVC.ADDR, family);
+    const port = m.be16(SVC.PORT);
+    if (!protocol || !address || port === undefined) return 'service without protocol, address or port';
+    key = { family, protocol, address, port };
   }
-  const flagsB = m.get(SVC.FLAGS);
-  const netmaskB = m.get(SVC.NETMASK);
   return {
     key,
-    scheduler: readStr(m.get(SVC.SCHED)) ?? '',
-    flags: flagsB && flagsB.length >= 4 ? flagsB.readUInt32LE(0) : 0,
-    timeoutS: readU32(m.get(SVC.TIMEOUT)) ?? 0,
-    netmask:
-      netmaskB && netmaskB.length >= 4 ? (family === 4 ? netmaskB.readUInt32BE(0) : netmaskB.readUInt32LE(0)) : 0,
-    pe: readStr(m.get(SVC.PE)) || undefined,
+    scheduler: m.str(SVC.SCHED) ?? '',
+    flags: m.u32(SVC.FLAGS) ?? 0,
+    timeoutS: m.u32(SVC.TIMEOUT) ?? 0,
+    netmask: (family === 4 ? m.be32(SVC.NETMASK) : m.u32(SVC.NETMASK)) ?? 0,
+    pe: m.str(SVC.PE) || undefined,
     dests: [],
     counters: counters(m, SVC.STATS64, SVC.STATS),
   };
 }
 
+const METHOD: readonly (ForwardMethod | undefined)[] = ['NAT', undefined, 'TUN', 'DR'];
+const TUNNEL_TYPE = ['ipip', 'gue', 'gre'] as const;
+
 /** A GET_DEST reply into a destination, or a reason. `serviceFamily` is used when the kernel gives no AF. */
-export function decodeDest(payload: Buffer, serviceFamily: Family): IpvsDest | string {
-  const top = parseAttrs(payload).get(CMD_ATTR.DEST);
-  if (!top) return 'no destination attribute';
-  const m = parseAttrs(top);
-  const family = familyOf(readU16(m.get(DEST.AF))) ?? serviceFamily;
-  const addr = m.get(DEST.ADDR);
-  const port = readBe16(m.get(DEST.PORT));
-  if (!addr || port === undefined) return 'destination without address or port';
-  const fwd = (readU32(m.get(DEST.FWD)) ?? 0) & 0x7;
-  const method: ForwardMethod | undefined = fwd === 0 ? 'NAT' : fwd === 2 ? 'TUN' : fwd === 3 ? 'DR' : undefined;
+export function decodeDest(payload: Uint8Array, serviceFamily: Family): IpvsDest | string {
+  const m = message.read(payload).nested(CMD_ATTR.DEST, row);
+  if (!m) return 'no destination attribute';
+  const family = familyOf(m.u16(DEST.AF)) ?? serviceFamily;
+  const address = addressIn(m, DEST.ADDR, family);
+  const port = m.be16(DEST.PORT);
+  if (!address || port === undefined) return 'destination without address or port';
+  const fwd = (m.u32(DEST.FWD) ?? 0) & 0x7;
+  const method = METHOD[fwd];
   if (!method) return `forwarding method ${fwd} is not one vipd sets`;
   let tunnel: TunnelOptions | undefined;
   if (method === 'TUN') {
-    const t = m.get(DEST.TUN_TYPE)?.readUInt8(0) ?? 0;
-    const type = (['ipip', 'gue', 'gre'] as const)[t] ?? 'ipip';
-    const flags = readU16(m.get(DEST.TUN_FLAGS)) ?? 0;
+    const type = TUNNEL_TYPE[m.u8(DEST.TUN_TYPE) ?? 0] ?? 'ipip';
+    const flags = m.u16(DEST.TUN_FLAGS) ?? 0;
     tunnel = { type };
     if (type !== 'ipip') {
-      tunnel.port = readBe16(m.get(DEST.TUN_PORT)) || undefined;
+      tunnel.port = m.be16(DEST.TUN_PORT) || undefined;
       tunnel.csum = flags & 2 ? 'remcsum' : flags & 1 ? 'csum' : 'nocsum';
     }
   }
+  const weight = m.u32(DEST.WEIGHT) ?? 0;
+  const upperThreshold = m.u32(DEST.U_THRESH) ?? 0;
+  const lowerThreshold = m.u32(DEST.L_THRESH) ?? 0;
+  const activeConnections = m.u32(DEST.ACTIVE) ?? 0;
+  const inactiveConnections = m.u32(DEST.INACTIVE) ?? 0;
+  const persistentConnections = m.u32(DEST.PERSIST) ?? 0;
   const c = counters(m, DEST.STATS64, DEST.STATS);
   return {
-    address: addressText(addr, family),
+    address,
     port,
     family,
     method,
     tunnel,
-    weight: readU32(m.get(DEST.WEIGHT)) ?? 0,
-    upperThreshold: readU32(m.get(DEST.U_THRESH)) ?? 0,
-    lowerThreshold: readU32(m.get(DEST.L_THRESH)) ?? 0,
-    counters: c && {
-      ...c,
-      activeConnections: readU32(m.get(DEST.ACTIVE)) ?? 0,
-      inactiveConnections: readU32(m.get(DEST.INACTIVE)) ?? 0,
-      persistentConnections: readU32(m.get(DEST.PERSIST)) ?? 0,
-    },
+    weight,
+    upperThreshold,
+    lowerThreshold,
+    counters: c && { ...c, activeConnections, inactiveConnections, persistentConnections },
   };
 }
 
-export function decodeDaemon(payload: Buffer): SyncDaemonSpec | string {
-  const top = parseAttrs(payload).get(CMD_ATTR.DAEMON);
-  if (!top) return 'no daemon attribute';
-  const m = parseAttrs(top);
-  const st = readU32(m.get(DAEMON.STATE));
+export function decodeDaemon(payload: Uint8Array): SyncDaemonSpec | string {
+  const m = message.read(payload).nested(CMD_ATTR.DAEMON, row);
+  if (!m) return 'no daemon attribute';
+  const st = m.u32(DAEMON.STATE);
   const state = st === 1 ? 'master' : st === 2 ? 'backup' : undefined;
   if (!state) return 'unknown sync daemon state';
-  const g4 = m.get(DAEMON.GROUP);
-  const g6 = m.get(DAEMON.GROUP6);
-  const set = (b: Buffer | undefined): b is Buffer => b?.some((x) => x !== 0) === true;
-  const group = set(g6)
-    ? addressText(g6, 6)
-    : set(g4)
-      ? addressText(Buffer.concat([g4, Buffer.alloc(12)]), 4)
+  const set = (b: Buffer | undefined) => b?.some((x) => x !== 0) === true;
+  const group = set(m.bytes(DAEMON.GROUP6))
+    ? addressIn(m, DAEMON.GROUP6, 6)
+    : set(m.bytes(DAEMON.GROUP))
+      ? addressIn(m, DAEMON.GROUP, 4)
       : undefined;
   return {
     state,
-    interface: readStr(m.get(DAEMON.IFN)) ?? '',
-    syncId: readU32(m.get(DAEMON.SYNC_ID)) ?? 0,
-    maxlen: readU16(m.get(DAEMON.MAXLEN)),
-    port: readU16(m.get(DAEMON.PORT)),
-    ttl: m.get(DAEMON.TTL)?.readUInt8(0),
+    interface: m.str(DAEMON.IFN) ?? '',
+    syncId: m.u32(DAEMON.SYNC_ID) ?? 0,
+    maxlen: m.u16(DAEMON.MAXLEN),
+    port: m.u16(DAEMON.PORT),
+    ttl: m.u8(DAEMON.TTL),
     group,
   };
 }
 
-export function decodeTimeouts(payload: Buffer): IpvsTimeouts {
-  const m = parseAttrs(payload);
+export function decodeTimeouts(payload: Uint8Array): IpvsTimeouts {
+  const m = message.read(payload);
   return {
-    tcp: readU32(m.get(CMD_ATTR.TIMEOUT_TCP)) ?? 0,
-    tcpFin: readU32(m.get(CMD_ATTR.TIMEOUT_TCP_FIN)) ?? 0,
-    udp: readU32(m.get(CMD_ATTR.TIMEOUT_UDP)) ?? 0,
+    tcp: m.u32(CMD_ATTR.TIMEOUT_TCP) ?? 0,
+    tcpFin: m.u32(CMD_ATTR.TIMEOUT_TCP_FIN) ?? 0,
+    udp: m.u32(CMD_ATTR.TIMEOUT_UDP) ?? 0,
   };
 }
 
 /** "1.2.1" from GET_INFO. */
-export function decodeVersion(payload: Buffer): string | undefined {
-  const v = readU32(parseAttrs(payload).get(INFO.VERSION));
+export function decodeVersion(payload: Uint8Array): string | undefined {
+  const v = message.read(payload).u32(INFO.VERSION);
   return v === undefined ? undefined : `${v >> 16}.${(v >> 8) & 255}.${v & 255}`;
 }
 

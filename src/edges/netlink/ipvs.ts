@@ -8,6 +8,7 @@
 import type { IpvsOp } from '../../core/ipvs/reconcile.js';
 import { destId, type IpvsService, type IpvsTimeouts, type SyncDaemonSpec, serviceId } from '../../core/ipvs/table.js';
 import type { IpvsPort } from '../../core/ports.js';
+import { AttrReader } from './attributes.js';
 import {
   CMD,
   daemonAttr,
@@ -19,7 +20,6 @@ import {
   decodeVersion,
   destAttr,
   genlBody,
-  parseAttrs,
   serviceAttr,
   timeoutAttrs,
 } from './ipvs-codec.js';
@@ -53,9 +53,10 @@ export async function openIpvs(opts: { timeoutMs?: number } = {}): Promise<Netli
       body: [Uint8Array.of(CTRL_CMD_GETFAMILY, 1, 0, 0), hdr, nameAttr, Buffer.alloc((4 - (nameAttr.length % 4)) % 4)],
       what: 'resolve generic netlink family IPVS',
     });
-    const id = replies[0] && parseAttrs(replies[0].message).get(CTRL_ATTR_FAMILY_ID);
-    if (!id) throw new NetlinkError('resolve generic netlink family IPVS: no family id in the reply', 'EBADMSG');
-    family = id.readUInt16LE(0);
+    const id = replies[0] && new AttrReader().read(replies[0].message).u16(CTRL_ATTR_FAMILY_ID);
+    if (id === undefined)
+      throw new NetlinkError('resolve generic netlink family IPVS: no family id in the reply', 'EBADMSG');
+    family = id;
   } catch (err) {
     sock.close();
     if (err instanceof NetlinkError && err.code === 'ENOENT') {

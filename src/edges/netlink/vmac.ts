@@ -9,7 +9,7 @@
 
 import type { VmacSpec } from '../../core/net.js';
 import type { VmacPort } from '../../core/ports.js';
-import { attr, u32 } from './attributes.js';
+import { AttrReader, attr, u32 } from './attributes.js';
 import { AF_INET6, body, linkByName, type NetlinkOptions } from './messages.js';
 import { FlagsNew, rt } from './package.js';
 import { NetlinkError, RtRequester, toNetlinkError } from './transport.js';
@@ -47,25 +47,11 @@ function ipvlanLinkInfo(flags: keyof typeof IPVLAN_FLAG_BITS): Buffer {
 
 /** The kind and macvlan mode in a link's IFLA_LINKINFO. */
 function readLinkInfo(info: Buffer | undefined): { kind?: string; mode?: number } {
-  const out: { kind?: string; mode?: number } = {};
-  const walk = (buf: Buffer, visit: (type: number, payload: Buffer) => void) => {
-    for (let at = 0; at + 4 <= buf.length; ) {
-      const len = buf.readUInt16LE(at);
-      if (len < 4 || at + len > buf.length) return;
-      visit(buf.readUInt16LE(at + 2) & 0x3fff, buf.subarray(at + 4, at + len));
-      at += (len + 3) & ~3;
-    }
-  };
-  if (!info) return out;
-  walk(info, (type, payload) => {
-    if (type === IFLA_INFO_KIND) out.kind = payload.toString('utf8').replace(/\0+$/, '');
-    if (type === IFLA_INFO_DATA) {
-      walk(payload, (t, p) => {
-        if (t === IFLA_MACVLAN_MODE && p.length >= 4) out.mode = p.readUInt32LE(0);
-      });
-    }
-  });
-  return out;
+  if (!info) return {};
+  const linkInfo = new AttrReader().read(info);
+  const mode = linkInfo.nested(IFLA_INFO_DATA, new AttrReader())?.u32(IFLA_MACVLAN_MODE);
+  const kind = linkInfo.str(IFLA_INFO_KIND);
+  return { ...(kind !== undefined && { kind }), ...(mode !== undefined && { mode }) };
 }
 
 export function createVmacPort(opts: NetlinkOptions = {}): VmacPort {
