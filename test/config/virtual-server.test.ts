@@ -418,6 +418,28 @@ virtual_server 10.0.0.100 80 {
       'vipd.yaml:3:15: virtual_server 10.0.0.53 53 tcp is named TCP but says protocol UDP',
     ]);
   });
+
+  it('real servers written alike are checked once, each still told its own issues at its own line', () => {
+    const server = (port: number, weight: string) =>
+      ` real_server 10.0.0.11 ${port} {\n  weight ${weight}\n  TCP_CHECK {\n   connect_timeout x\n  }\n }\n`;
+    const text = `virtual_server 10.0.0.100 80 {\n protocol TCP\n${server(81, '1')}${server(82, '1')}${server(83, '2')}}\n`;
+    const r = conf(text);
+    // Three servers, two bodies: every server's issue at its own line (6 lines a server, from line 3).
+    expect(r.errors.map(formatIssue)).toEqual(
+      [3, 9, 15].map(
+        (line) =>
+          `/etc/keepalived/keepalived.conf:${line + 3}:20: connect_timeout must be a number of seconds from 0.001 to 4294, got "x"`,
+      ),
+    );
+    // The model: each server its own values and location.
+    const ok = conf(text.replaceAll('connect_timeout x', 'connect_timeout 3'));
+    const reals = ok.config?.virtualServers[0]?.realServers ?? [];
+    expect(reals.map((rs) => [rs.port, rs.weight, rs.source.line])).toEqual([
+      [81, 1, 3],
+      [82, 1, 9],
+      [83, 2, 15],
+    ]);
+  });
 });
 
 describe('static_ipaddress', () => {

@@ -82,7 +82,11 @@ export function trim(t: Text): Text {
   return start >= end ? slice(t, t.s.length) : slice(t, start, end);
 }
 
-const WHITE = /[ \t\f\v\r\n]/;
+/** keepalived's white space: space, \t, \n, \v, \f, \r. */
+const isWhite = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const QUOTE = 34;
+const OPEN = 123;
+const CLOSE = 125;
 
 /** Cuts a `#` or `!` comment (not inside "..."). */
 export function stripComment(t: Text): Text {
@@ -102,28 +106,46 @@ export function tokenize(t: Text, line: number, errors: ConfigIssue[]): Token[] 
   const s = t.s;
   let i = 0;
   while (i < s.length) {
-    const c = s[i] as string;
-    if (WHITE.test(c)) {
+    const c = s.charCodeAt(i);
+    if (isWhite(c)) {
       i++;
       continue;
     }
-    if (c === '{' || c === '}') {
-      tokens.push({ kind: c === '{' ? 'open' : 'close', value: c, raw: c, quoted: false, pos: posAt(t, i), line });
+    if (c === OPEN || c === CLOSE) {
+      const brace = c === OPEN ? '{' : '}';
+      tokens.push({
+        kind: c === OPEN ? 'open' : 'close',
+        value: brace,
+        raw: brace,
+        quoted: false,
+        pos: posAt(t, i),
+        line,
+      });
       i++;
       continue;
     }
     const start = i;
-    let value = '';
-    let quoted = false;
+    // A bare word (most of them) is its own text: cut once, not built a character at a time.
+    while (i < s.length) {
+      const ch = s.charCodeAt(i);
+      if (isWhite(ch) || ch === OPEN || ch === CLOSE || ch === QUOTE) break;
+      i++;
+    }
+    if (s.charCodeAt(i) !== QUOTE) {
+      const word = s.slice(start, i);
+      tokens.push({ kind: 'word', value: word, raw: word, quoted: false, pos: posAt(t, start), line });
+      continue;
+    }
+    let value = s.slice(start, i);
     while (i < s.length) {
       const ch = s[i] as string;
-      if (WHITE.test(ch) || ch === '{' || ch === '}') break;
-      if (ch !== '"') {
+      const code = s.charCodeAt(i);
+      if (isWhite(code) || code === OPEN || code === CLOSE) break;
+      if (code !== QUOTE) {
         value += ch;
         i++;
         continue;
       }
-      quoted = true;
       const open = i;
       i++;
       let closed = false;
@@ -147,7 +169,7 @@ export function tokenize(t: Text, line: number, errors: ConfigIssue[]): Token[] 
         errors.push({ ...posAt(t, open), message: 'unterminated string: this " has no closing "' });
       }
     }
-    tokens.push({ kind: 'word', value, raw: s.slice(start, i), quoted, pos: posAt(t, start), line });
+    tokens.push({ kind: 'word', value, raw: s.slice(start, i), quoted: true, pos: posAt(t, start), line });
   }
   return tokens;
 }

@@ -48,9 +48,11 @@ const NUMERIC = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
 
 const isMap = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Sets a property even when it is named `__proto__`. */
+/** Sets a property, also one named `__proto__` (which an assignment would take for the prototype). */
 function put(obj: Tree, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 export function mapStatements(
@@ -59,12 +61,10 @@ export function mapStatements(
   errors: ConfigIssue[],
   warnings: ConfigIssue[],
 ): { tree: Tree; locate: KeepalivedLocator } {
-  const locs = new Locations();
-  const mark = (path: readonly PathSegment[], key: Pos, value: Pos = key) => locs.mark(path, { key, value });
+  const locs = new LocationNode();
   const error = (pos: Pos, message: string) => errors.push({ ...pos, message });
   const warn = (pos: Pos, message: string) => warnings.push({ ...pos, message });
   const lenient = (pos: Pos, message: string) => warnings.push({ ...pos, message, lenient: true });
-  const lineOf = (path: readonly PathSegment[]) => locs.get(path)?.key.line;
 
   const scalar = (kw: string, args: Token[]): unknown => {
     const first = args[0];
@@ -92,7 +92,7 @@ export function mapStatements(
 
   /**
    * `KW NAME { ... }` → tree[KW][NAME] = value, with the errors for a KW used as a setting too and for a NAME
-   * given twice. False when refused.
+   * given twice. The locations of NAME's block, or undefined when refused.
    */
   const addNamed = (
     obj: Tree,
@@ -100,34 +100,34 @@ export function mapStatements(
     existing: unknown,
     name: string,
     value: unknown,
-    here: readonly PathSegment[],
+    here: LocationNode,
     kwPos: Pos,
     namePos: Pos,
     blockPos: Pos,
-  ): boolean => {
+  ): LocationNode | undefined => {
     if (existing !== undefined && !isMap(existing)) {
       error(kwPos, `${kw} is used both as a setting and as a block`);
-      return false;
+      return undefined;
     }
     const group: Tree = existing ?? {};
     if (!existing) put(obj, kw, group);
-    mark(here, kwPos);
+    here.mark(kwPos, kwPos);
     if (Object.hasOwn(group, name)) {
-      const first = lineOf([...here, name]);
+      const first = here.child(name).key?.line;
       if (FIRST_DEFINITION_WINS.has(kw)) {
         lenient(
           namePos,
           `${kw} ${name} is defined again: keepalived 2.2.7 uses the first one (line ${first}), and so does vipd`,
         );
       } else error(namePos, `${kw} ${name} is defined twice (first at line ${first})`);
-      return false;
+      return undefined;
     }
     put(group, name, value);
-    mark([...here, name], namePos, blockPos);
-    return true;
+    return here.child(name).mark(namePos, blockPos);
   };
 
-  const mapBody = (body: readonly Statement[], ctx: Context, obj: Tree, path: readonly PathSegment[]): void => {
+  /** Maps a block's statements into `obj`, whose locations are `at`. */
+  const mapBody = (body: readonly Statement[], ctx: Context, obj: Tree, at: LocationNode): void => {
     for (const st of body) {
       const kwTok = st.keyword;
       const renamed = DEPRECATED_NAMES[ctx]?.[kwTok.value];
@@ -139,7 +139,7 @@ export function mapStatements(
       }
       const kw = renamed ?? kwTok.value;
       const rule = ruleFor(ctx, kw);
-      const here = [...path, kw];
+      const here = at.child(kw);
       if (rule?.kind === 'ignored') {
         warn(kwTok.pos, notUsedMessage(kw, rule.why));
         continue;
@@ -150,9 +150,10 @@ export function mapStatements(
         warn(kwTok.pos, `keyword ${kw} is taken as a member of the sync group: write it inside group { ... }`);
         const members = Object.hasOwn(obj, 'group') ? obj.group : undefined;
         const list: unknown[] = Array.isArray(members) ? members : [];
+        const group = at.child('group');
         if (!Array.isArray(members)) put(obj, 'group', list);
-        if (!Array.isArray(members)) mark([...path, 'group'], kwTok.pos);
-        mark([...path, 'group', list.length], kwTok.pos);
+        if (!Array.isArray(members)) group.mark(kwTok.pos, kwTok.pos);
+        group.child(String(list.length)).mark(kwTok.pos, kwTok.pos);
         list.push(kw);
         continue;
       }
@@ -164,13 +165,14 @@ export function mapStatements(
           continue;
         }
         const list: string[] = [];
-        if (!addNamed(obj, kw, existing, name.value, list, here, kwTok.pos, name.pos, st.block.open.pos)) continue;
+        const named = addNamed(obj, kw, existing, name.value, list, here, kwTok.pos, name.pos, st.block.open.pos);
+        if (!named) continue;
         for (const entry of st.block.body) {
           if (entry.block) {
             error(entry.block.open.pos, `an entry of ${kw} cannot open a { ... } block`);
             continue;
           }
-          mark([...here, name.value, list.length], entry.keyword.pos);
+          named.child(String(list.length)).mark(entry.keyword.pos, entry.keyword.pos);
           list.push([entry.keyword, ...entry.args].map((t) => t.value).join(' '));
         }
         continue;
@@ -188,8 +190,8 @@ export function mapStatements(
           nameText = `${nameText} ${protocol.toUpperCase()}`;
         }
         const inner: Tree = {};
-        if (!addNamed(obj, kw, existing, nameText, inner, here, kwTok.pos, kwTok.pos, st.block.open.pos)) continue;
-        mapBody(st.block.body, rule.ctx, inner, [...here, nameText]);
+        const named = addNamed(obj, kw, existing, nameText, inner, here, kwTok.pos, kwTok.pos, st.block.open.pos);
+        if (named) mapBody(st.block.body, rule.ctx, inner, named);
         continue;
       }
       if (rule?.kind === 'named' || (!rule && st.block && st.args.length === 1)) {
@@ -207,8 +209,8 @@ export function mapStatements(
           continue;
         }
         const inner: Tree = {};
-        if (!addNamed(obj, kw, existing, name.value, inner, here, kwTok.pos, name.pos, st.block.open.pos)) continue;
-        mapBody(st.block.body, rule?.kind === 'named' ? rule.ctx : 'section', inner, [...here, name.value]);
+        const named = addNamed(obj, kw, existing, name.value, inner, here, kwTok.pos, name.pos, st.block.open.pos);
+        if (named) mapBody(st.block.body, rule?.kind === 'named' ? rule.ctx : 'section', inner, named);
         continue;
       }
       if (rule?.kind === 'section' || (!rule && st.block)) {
@@ -226,7 +228,7 @@ export function mapStatements(
         }
         const inner: Tree = existing ?? {};
         if (!existing) put(obj, kw, inner);
-        mark(here, kwTok.pos, st.block.open.pos);
+        here.mark(kwTok.pos, st.block.open.pos);
         mapBody(st.block.body, rule?.kind === 'section' ? rule.ctx : 'section', inner, here);
         continue;
       }
@@ -241,11 +243,11 @@ export function mapStatements(
         }
         const list: unknown[] = existing ?? [];
         if (!existing) put(obj, kw, list);
-        if (!existing) mark(here, kwTok.pos, st.block.open.pos);
+        if (!existing) here.mark(kwTok.pos, st.block.open.pos);
         const inner: Tree = {};
-        mark([...here, list.length], kwTok.pos, st.block.open.pos);
+        const item = here.child(String(list.length)).mark(kwTok.pos, st.block.open.pos);
         list.push(inner);
-        mapBody(st.block.body, rule.ctx, inner, [...here, list.length - 1]);
+        mapBody(st.block.body, rule.ctx, inner, item);
         continue;
       }
       if (rule?.kind === 'list') {
@@ -264,13 +266,13 @@ export function mapStatements(
         }
         const list: unknown[] = existing ?? [];
         if (!existing) put(obj, kw, list);
-        mark(here, kwTok.pos, st.block.open.pos);
+        here.mark(kwTok.pos, st.block.open.pos);
         for (const entry of st.block.body) {
           if (entry.block) {
             error(entry.block.open.pos, `an entry of ${kw} cannot open a { ... } block`);
             continue;
           }
-          mark([...here, list.length], entry.keyword.pos);
+          here.child(String(list.length)).mark(entry.keyword.pos, entry.keyword.pos);
           list.push([entry.keyword, ...entry.args].map((t) => t.value).join(' '));
         }
         continue;
@@ -281,77 +283,66 @@ export function mapStatements(
           error(kwTok.pos, `${kw} is used both as a block and as a setting`);
           continue;
         }
-        warn(kwTok.pos, `${kw} is set again; this value replaces the one at line ${lineOf(here)}`);
-        locs.forget(here);
+        warn(kwTok.pos, `${kw} is set again; this value replaces the one at line ${here.key?.line}`);
+        here.forget();
       }
       put(obj, kw, scalar(kw, st.args));
-      mark(here, kwTok.pos, st.args[0]?.pos ?? kwTok.pos);
+      here.mark(kwTok.pos, st.args[0]?.pos ?? kwTok.pos);
     }
   };
 
   const tree: Tree = {};
-  mapBody(statements, 'top', tree, []);
+  mapBody(statements, 'top', tree, locs);
   const root: SourceLocation = statements[0]?.keyword.pos ?? { file, line: 1, col: 1 };
   const locate: KeepalivedLocator = (path, target) => {
     const found = locs.nearest(path);
     if (!found) return { ...root };
-    return { ...(found.whole ? found.at[target] : found.at.key) };
+    return { ...((found.whole && target === 'value' ? found.node.value : found.node.key) as Pos) };
   };
   return { tree, locate };
 }
 
-interface Written {
-  key: Pos;
-  value: Pos;
-}
-
-interface LocationNode {
-  at?: Written;
-  children?: Map<string, LocationNode>;
-}
-
 /**
  * Where each key of the tree was written, the first time: a trie over the path's segments (as text: the index 0
- * and the key "0" are one). A trie, not a map of joined paths: a file of thousands of real servers marks a path
- * per setting, and building a string key for each was a tenth of the reading.
+ * and the key "0" are one), built beside the tree as it is mapped, each block holding its own node, so a file of
+ * thousands of real servers makes no path per setting.
  */
-class Locations {
-  private readonly root: LocationNode = {};
+class LocationNode {
+  key: Pos | undefined;
+  value: Pos | undefined;
+  private children: Map<string, LocationNode> | undefined;
 
-  mark(path: readonly PathSegment[], at: Written): void {
-    let node = this.root;
-    for (const segment of path) {
-      node.children ??= new Map();
-      const key = String(segment);
-      let next = node.children.get(key);
-      if (!next) {
-        next = {};
-        node.children.set(key, next);
-      }
-      node = next;
+  child(segment: string): LocationNode {
+    this.children ??= new Map();
+    let next = this.children.get(segment);
+    if (!next) {
+      next = new LocationNode();
+      this.children.set(segment, next);
     }
-    node.at ??= at;
+    return next;
   }
 
-  get(path: readonly PathSegment[]): Written | undefined {
-    let node: LocationNode | undefined = this.root;
-    for (const segment of path) node = node?.children?.get(String(segment));
-    return node?.at;
+  /** Records where the key and its value were written, unless an earlier place was. */
+  mark(key: Pos, value: Pos): this {
+    if (!this.key) {
+      this.key = key;
+      this.value = value;
+    }
+    return this;
   }
 
-  forget(path: readonly PathSegment[]): void {
-    let node: LocationNode | undefined = this.root;
-    for (const segment of path) node = node?.children?.get(String(segment));
-    if (node) node.at = undefined;
+  forget(): void {
+    this.key = undefined;
+    this.value = undefined;
   }
 
-  /** The location of the longest non-empty prefix of `path` that has one; `whole` when that is all of it. */
-  nearest(path: readonly PathSegment[]): { at: Written; whole: boolean } | undefined {
-    let node: LocationNode | undefined = this.root;
-    let found: { at: Written; whole: boolean } | undefined;
+  /** The node of the longest non-empty prefix of `path` that has a location; `whole` when that is all of it. */
+  nearest(path: readonly PathSegment[]): { node: LocationNode; whole: boolean } | undefined {
+    let node: LocationNode | undefined = this;
+    let found: { node: LocationNode; whole: boolean } | undefined;
     for (let k = 0; k < path.length && node; k++) {
       node = node.children?.get(String(path[k]));
-      if (node?.at) found = { at: node.at, whole: k === path.length - 1 };
+      if (node?.key) found = { node, whole: k === path.length - 1 };
     }
     return found;
   }

@@ -45,6 +45,13 @@ const VARIANT_CHECKS: Readonly<Record<string, readonly IncludeCheck[]>> = {
 };
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+/**
+ * A line the line level leaves as it is (after its comment is cut): no parameter, definition, conditional,
+ * sequence, quote or backslash, and not an include.
+ */
+const LINE_LEVEL = /[$@~"\\]|^\s*include/;
+const isPlain = (s: string) => !LINE_LEVEL.test(s);
+
 export interface ReadResult {
   lines: Token[][];
   errors: ConfigIssue[];
@@ -104,6 +111,11 @@ class Reader {
           this.defs.set(pending.name, { lines: pending.lines });
           pending = undefined;
         }
+        continue;
+      }
+      if (isPlain(line.s)) {
+        // Most lines of a large file: words and braces only, nothing for the line level to do.
+        if (/\S/.test(line.s)) this.pushLine(line);
         continue;
       }
       const t = trim(line);
@@ -250,12 +262,17 @@ class Reader {
         return undefined;
       }
     }
+    this.pushLine(t);
+    return undefined;
+  }
+
+  /** A logical line with nothing left for the line level: its tokens, for syntax.ts. */
+  private pushLine(t: Text): void {
     const line = tokenize(t, this.lines.length, this.errors);
     // keepalived's random_seed: the ${_RANDOM}s after it repeat from one load to the next.
     const [kw, seed] = line;
     if (kw?.value === 'random_seed' && seed && /^\d+$/.test(seed.value)) this.seeded = seededRandom(Number(seed.value));
     this.lines.push(line);
-    return undefined;
   }
 
   private sequence(t: Text, ctx: Ctx): void {

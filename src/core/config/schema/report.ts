@@ -45,6 +45,25 @@ export class Reporter {
     readonly keepalived = false,
   ) {}
 
+  /** checkValues' results by schema and content (see parseSection). */
+  private readonly checked = new Map<z.ZodObject, Map<string, CheckedValues>>();
+
+  /** The checked values of a section, computed once per schema and distinct content. */
+  checkedValues(schema: z.ZodObject, values: Record<string, unknown>, check: () => CheckedValues): CheckedValues {
+    let bySchema = this.checked.get(schema);
+    if (!bySchema) {
+      bySchema = new Map();
+      this.checked.set(schema, bySchema);
+    }
+    const key = JSON.stringify(values);
+    let found = bySchema.get(key);
+    if (!found) {
+      found = check();
+      bySchema.set(key, found);
+    }
+    return found;
+  }
+
   /** Errors other than the "not supported yet" refusals of modelled keywords. */
   get realErrors(): number {
     return this.errors.length - this.gated;
@@ -139,8 +158,79 @@ interface SectionSpec<S extends z.ZodObject> {
   unsupported: ReadonlySet<string>;
   /** keepalived's non-VRRP keywords here (NOT_USED_BY_VIPD): skipped with a warning. */
   notUsed?: ReadonlyMap<string, string>;
+  /**
+   * Sections of this kind come by the thousand, mostly written alike (real servers, their checkers): their values
+   * are checked once per distinct content. Not for sections holding large subtrees (a virtual server's servers).
+   */
+  alike?: boolean;
   /** Keywords of the other section, for "belongs in ..." hints: keyword here → message. */
   hints?: Readonly<Record<string, string>>;
+}
+
+/** An issue of a section's values, its path relative to the section. */
+interface ValueIssue {
+  rel: readonly PathSegment[];
+  message: string;
+  lenient?: boolean;
+}
+
+/** What a section's values give: the parsed data, the keywords in error, the issues. */
+export interface CheckedValues {
+  data: Readonly<Record<string, unknown>>;
+  invalid: readonly string[];
+  issues: readonly ValueIssue[];
+}
+
+/**
+ * A section's accepted values against its schema, in keepalived.conf with keepalived's flag leniency. Pure in
+ * (schema, values, keepalived): the Reporter keeps one result per distinct content (checkedValues), so a thousand
+ * real servers written alike are checked once.
+ */
+function checkValues(schema: z.ZodObject, values: Record<string, unknown>, keepalived: boolean): CheckedValues {
+  const accepted = { ...values };
+  const issues: ValueIssue[] = [];
+  const invalid = new Set<string>();
+  if (keepalived) {
+    for (const [key, value] of Object.entries(accepted)) {
+      const field = schema.shape[key];
+      const isFlag = field === flag || (field instanceof z.ZodOptional && field.unwrap() === flag);
+      const readsNoValue = !KEEPALIVED_BOOLEAN_FLAGS.has(key);
+      if (isFlag && readsNoValue && value !== true && !(typeof value === 'string' && TRUE_WORDS.test(value))) {
+        // keepalived 2.2.7's flag keywords read no value: `nopreempt 0` (or false) sets nopreempt.
+        issues.push({
+          rel: [key],
+          message: `${key} takes no value: keepalived 2.2.7 ignores "${String(value)}" and sets ${key}, and so does vipd`,
+          lenient: true,
+        });
+        accepted[key] = true;
+      }
+    }
+  }
+  const first = schema.safeParse(accepted);
+  let data: Record<string, unknown> = {};
+  if (first.success) data = first.data;
+  else {
+    for (const issue of first.error.issues) {
+      const rel = issue.path as PathSegment[];
+      const key = String(rel[0]);
+      invalid.add(key);
+      const last = rel[rel.length - 1];
+      const label = typeof last === 'number' && rel.length >= 2 ? `${key} entry ${last + 1}` : key;
+      const got = valueAt(accepted, rel);
+      // keepalived.conf's bare keyword reads as true: say what is missing rather than "got true".
+      const message = issue.message.startsWith('must')
+        ? keepalived && got === true && rel.length === 1
+          ? `${label} needs a value: it ${issue.message}`
+          : `${label} ${issue.message}, got ${describe(got)}`
+        : issue.message.replaceAll('{kw}', label);
+      issues.push({ rel, message });
+    }
+    const rest = Object.fromEntries(Object.entries(accepted).filter(([k]) => !invalid.has(k)));
+    const second = schema.safeParse(rest);
+    if (second.success) data = second.data;
+  }
+  // Shared by every section of this content: frozen, so that a builder changing it fails loudly.
+  return { data: Object.freeze(data), invalid: [...invalid], issues };
 }
 
 /**
@@ -153,12 +243,12 @@ export function parseSection<S extends z.ZodObject>(
   spec: SectionSpec<S>,
   report: Reporter,
 ): { data: z.output<S>; invalid: Set<string> } {
-  const known = Object.keys(spec.schema.shape);
+  const shape = spec.schema.shape;
   const invalid = new Set<string>();
   const accepted: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(obj)) {
-    if (known.includes(key)) {
-      accepted[key] = value;
+  for (const key of Object.keys(obj)) {
+    if (Object.hasOwn(shape, key)) {
+      accepted[key] = obj[key];
       continue;
     }
     invalid.add(key);
@@ -184,49 +274,18 @@ export function parseSection<S extends z.ZodObject>(
       );
       continue;
     }
-    const close = hint ? undefined : suggest(key, known);
+    const close = hint ? undefined : suggest(key, Object.keys(shape));
     const tail = hint ? ` (${hint})` : close ? ` (did you mean ${close}?)` : '';
     report.error([...path, key], 'key', `unknown keyword ${key} in ${spec.where}${tail}`);
   }
-  if (report.keepalived) {
-    for (const [key, value] of Object.entries(accepted)) {
-      const field = spec.schema.shape[key];
-      const isFlag = field === flag || (field instanceof z.ZodOptional && field.unwrap() === flag);
-      const readsNoValue = !KEEPALIVED_BOOLEAN_FLAGS.has(key);
-      if (isFlag && readsNoValue && value !== true && !(typeof value === 'string' && TRUE_WORDS.test(value))) {
-        // keepalived 2.2.7's flag keywords read no value: `nopreempt 0` (or false) sets nopreempt.
-        report.lenient(
-          [...path, key],
-          'value',
-          `${key} takes no value: keepalived 2.2.7 ignores "${String(value)}" and sets ${key}, and so does vipd`,
-        );
-        accepted[key] = true;
-      }
-    }
+  const check = () => checkValues(spec.schema, accepted, report.keepalived);
+  const checked = spec.alike ? report.checkedValues(spec.schema, accepted, check) : check();
+  for (const issue of checked.issues) {
+    if (issue.lenient) report.lenient([...path, ...issue.rel], 'value', issue.message);
+    else report.error([...path, ...issue.rel], 'value', issue.message);
   }
-  const first = spec.schema.safeParse(accepted);
-  let data = {} as z.output<S>;
-  if (first.success) data = first.data;
-  else {
-    for (const issue of first.error.issues) {
-      const rel = issue.path as PathSegment[];
-      const key = String(rel[0]);
-      invalid.add(key);
-      const last = rel[rel.length - 1];
-      const label = typeof last === 'number' && rel.length >= 2 ? `${key} entry ${last + 1}` : key;
-      const got = valueAt(accepted, rel);
-      // keepalived.conf's bare keyword reads as true: say what is missing rather than "got true".
-      const message = issue.message.startsWith('must')
-        ? report.keepalived && got === true && rel.length === 1
-          ? `${label} needs a value: it ${issue.message}`
-          : `${label} ${issue.message}, got ${describe(got)}`
-        : issue.message.replaceAll('{kw}', label);
-      report.error([...path, ...rel], 'value', message);
-    }
-    const rest = Object.fromEntries(Object.entries(accepted).filter(([k]) => !invalid.has(k)));
-    const second = spec.schema.safeParse(rest);
-    if (second.success) data = second.data;
-  }
+  for (const key of checked.invalid) invalid.add(key);
+  const data = checked.data as z.output<S>;
   // Modelled but not built yet: parsed above (errors inside are reported), then refused. A flag set to false
   // says what vipd already does and passes.
   for (const key of Object.keys(accepted)) {

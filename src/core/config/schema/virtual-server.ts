@@ -503,6 +503,8 @@ function parseGranularity(v: string | number | undefined, family: Family): numbe
   return mask;
 }
 
+const BFD_UNSUPPORTED: ReadonlySet<string> = new Set(['BFD_CHECK']);
+
 function buildRealServer(
   key: string,
   body: unknown,
@@ -529,7 +531,13 @@ function buildRealServer(
   const { data: r } = parseSection(
     node,
     at,
-    { schema: serverSchemas().realServer, where, unsupported: new Set(['BFD_CHECK']), notUsed: NOT_USED_IN_SERVERS },
+    {
+      schema: serverSchemas().realServer,
+      where,
+      unsupported: BFD_UNSUPPORTED,
+      notUsed: NOT_USED_IN_SERVERS,
+      alike: true,
+    },
     report,
   );
   const inherited = cascade(parent, nbGetRetry(r, 'real_server', at, report), {
@@ -605,7 +613,12 @@ function buildRealServerProbe(
       : [undefined];
   delete node.host;
   const schema = serverSchemas().realServerProbes.get(type) as z.ZodObject;
-  const { data, invalid } = parseSection(node, at, { schema, where, unsupported: CHECKER_UNSUPPORTED_HERE }, report);
+  const { data, invalid } = parseSection(
+    node,
+    at,
+    { schema, where, unsupported: CHECKER_UNSUPPORTED_HERE, alike: true },
+    report,
+  );
   if (invalid.size > 0) return [];
   const d = data as TimingData & { alpha?: boolean; virtualhost?: string; log_all_failures?: boolean };
   const logAllFailures = d.log_all_failures ?? parent.logAllFailures;
