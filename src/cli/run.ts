@@ -142,9 +142,12 @@ async function runDaemon(config: VipdConfig, opts: RunOptions): Promise<number> 
     const marker = reloadFile === true ? path.join(path.dirname(opts.pidFile), 'vipd.reload') : reloadFile;
     if (marker) tryFile(() => writeFileSync(marker, ''), log, marker);
     try {
+      const readStart = performance.now();
       const loaded = await opts.load().finally(() => {
         if (marker) tryFile(() => rmSync(marker, { force: true }), log, marker);
       });
+      // What a reload costs before anything changes: the one figure that grows with the file.
+      log.info({ ms: Math.round(performance.now() - readStart) }, 'configuration read');
       for (const w of loaded.warnings) log.warn({ issue: w }, 'configuration warning');
       if (loaded.errors.length > 0 || !loaded.config) {
         for (const e of loaded.errors) log.error({ issue: e }, 'configuration refused: keeping the running one');

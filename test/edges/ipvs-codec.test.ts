@@ -1,6 +1,6 @@
 /** The IPVS generic netlink codec, byte by byte (the lab test runs it against a real kernel). */
 import { describe, expect, it } from 'vitest';
-import { AttrReader, attr } from '../../src/edges/netlink/attributes.js';
+import { AttrReader, AttrWriter, attr } from '../../src/edges/netlink/attributes.js';
 import {
   addressText,
   decodeDest,
@@ -34,6 +34,10 @@ describe('IPVS netlink codec', () => {
       0x1_2345_6789,
       'wrr',
     ]);
+    // Written into one buffer: every attribute padded with zeros, a nested one's length covering its children.
+    const w = new AttrWriter(4); // grows as it goes
+    w.u8(1, 7).nested(2, () => w.str(3, 'ab').be16(4, 80));
+    expect(w.done().toString('hex')).toBe('05000100070000001400028007000300616200000600040000500000');
     // A reader is reused: a second read forgets the first block.
     expect(more.read(attr(6, Uint8Array.of(1))).has(3)).toBe(false);
   });

@@ -2,12 +2,96 @@
 
 /** One attribute: length, type, the payload, padded to 4 bytes. */
 export function attr(type: number, payload: Uint8Array): Buffer {
-  const len = 4 + payload.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  out.set(payload, 4);
-  return out;
+  return new AttrWriter(4 + payload.length).bytes(type, payload).done();
+}
+
+const NLA_F_NESTED = 0x8000;
+
+/**
+ * Attributes written one after the other into one buffer (length, type, payload, zero padding to 4 bytes): a
+ * request of a thousand IPVS operations makes a buffer per operation, not one per attribute.
+ */
+export class AttrWriter {
+  private buf: Buffer;
+  private length = 0;
+
+  constructor(sizeHint = 128) {
+    this.buf = Buffer.allocUnsafe(sizeHint);
+  }
+
+  /** Room for an attribute of `payload` bytes, its header written; returns where its payload goes. */
+  private begin(type: number, payload: number): number {
+    const total = (4 + payload + 3) & ~3;
+    if (this.length + total > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + total));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    const at = this.length;
+    this.buf.writeUInt16LE(4 + payload, at);
+    this.buf.writeUInt16LE(type, at + 2);
+    this.buf.fill(0, at + 4 + payload, at + total); // the padding
+    this.length += total;
+    return at + 4;
+  }
+
+  u8(type: number, v: number): this {
+    const at = this.begin(type, 1);
+    this.buf.writeUInt8(v & 0xff, at);
+    return this;
+  }
+
+  u16(type: number, v: number): this {
+    const at = this.begin(type, 2);
+    this.buf.writeUInt16LE(v & 0xffff, at);
+    return this;
+  }
+
+  /** A 16-bit number in network order (ports). */
+  be16(type: number, v: number): this {
+    const at = this.begin(type, 2);
+    this.buf.writeUInt16BE(v & 0xffff, at);
+    return this;
+  }
+
+  u32(type: number, v: number): this {
+    const at = this.begin(type, 4);
+    this.buf.writeUInt32LE(v >>> 0, at);
+    return this;
+  }
+
+  be32(type: number, v: number): this {
+    const at = this.begin(type, 4);
+    this.buf.writeUInt32BE(v >>> 0, at);
+    return this;
+  }
+
+  bytes(type: number, payload: Uint8Array): this {
+    const at = this.begin(type, payload.length);
+    this.buf.set(payload, at);
+    return this;
+  }
+
+  /** A NUL-terminated string (latin1). */
+  str(type: number, v: string): this {
+    const at = this.begin(type, v.length + 1);
+    this.buf.write(v, at, 'latin1');
+    this.buf[at + v.length] = 0;
+    return this;
+  }
+
+  /** A nested attribute whose payload `write` adds (the nested flag set). */
+  nested(type: number, write: (w: this) => void): this {
+    const at = this.begin(type | NLA_F_NESTED, 0) - 4;
+    write(this);
+    this.buf.writeUInt16LE(this.length - at, at);
+    return this;
+  }
+
+  /** What was written (the writer is not used after). */
+  done(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 /** A u32 in host (little-endian) order, as netlink carries numbers. */

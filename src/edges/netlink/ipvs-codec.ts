@@ -17,7 +17,7 @@ import type {
   TunnelOptions,
 } from '../../core/ipvs/table.js';
 import type { Family } from '../../core/net.js';
-import { AttrReader, attr } from './attributes.js';
+import { AttrReader, AttrWriter } from './attributes.js';
 
 export const IPVS_GENL_VERSION = 1;
 
@@ -97,37 +97,9 @@ const FWD: Record<ForwardMethod, number> = { NAT: 0, TUN: 2, DR: 3 };
 const TUN_TYPE = { ipip: 0, gue: 1, gre: 2 } as const;
 const TUN_CSUM = { nocsum: 0, csum: 1, remcsum: 2 } as const;
 const DAEMON_STATE = { master: 1, backup: 2 } as const;
-const NLA_F_NESTED = 0x8000;
-
-// ── attributes ──
-
-const nested = (type: number, parts: Buffer[]) => attr(type | NLA_F_NESTED, Buffer.concat(parts));
-const u8 = (type: number, v: number) => attr(type, Uint8Array.of(v));
-const u16 = (type: number, v: number) => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16LE(v);
-  return attr(type, b);
-};
-const be16 = (type: number, v: number) => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(v);
-  return attr(type, b);
-};
-const u32 = (type: number, v: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v >>> 0);
-  return attr(type, b);
-};
-const be32 = (type: number, v: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v >>> 0);
-  return attr(type, b);
-};
-const str = (type: number, v: string) => attr(type, Buffer.from(`${v}\0`, 'latin1'));
-
-/** An address as the kernel's union nf_inet_addr (16 bytes). */
-export function inetAddr(address: string): Buffer {
-  const out = Buffer.alloc(16);
+/** An address as the kernel's union nf_inet_addr (16 bytes), into `out` when given. */
+export function inetAddr(address: string, out = Buffer.alloc(16)): Buffer {
+  out.fill(0);
   if (isIPv4(address)) {
     for (const [i, p] of address.split('.').entries()) out.writeUInt8(Number(p), i);
     return out;
@@ -169,72 +141,93 @@ export function addressText(b: Uint8Array, family: Family, at = 0): string {
 
 // ── encode ──
 
+/** Scratch for an address on its way into an attribute (encoding is synchronous). */
+const addressScratch = Buffer.alloc(16);
+const writeAddress = (w: AttrWriter, type: number, address: string, bytes = 16) =>
+  w.bytes(type, inetAddr(address, addressScratch).subarray(0, bytes));
+
 /** The attributes that name a service (its key). */
-export function serviceKeyAttrs(key: ServiceKey): Buffer[] {
-  const parts = [u16(SVC.AF, AF[key.family])];
-  if (key.fwmark !== undefined) parts.push(u32(SVC.FWMARK, key.fwmark));
-  else {
-    parts.push(u16(SVC.PROTOCOL, PROTO[key.protocol]), attr(SVC.ADDR, inetAddr(key.address)), be16(SVC.PORT, key.port));
-  }
-  return parts;
+function writeServiceKey(w: AttrWriter, key: ServiceKey): void {
+  w.u16(SVC.AF, AF[key.family]);
+  if (key.fwmark !== undefined) w.u32(SVC.FWMARK, key.fwmark);
+  else writeAddress(w.u16(SVC.PROTOCOL, PROTO[key.protocol]), SVC.ADDR, key.address).be16(SVC.PORT, key.port);
 }
 
 /** IPVS_CMD_ATTR_SERVICE: the key, and for a new or edited service every parameter (the kernel needs all). */
-export function serviceAttr(key: ServiceKey, full?: Omit<IpvsService, 'key' | 'dests'>): Buffer {
-  const parts = serviceKeyAttrs(key);
-  if (full) {
+export function serviceAttr(key: ServiceKey, full?: Omit<IpvsService, 'key' | 'dests'>, into?: AttrWriter): Buffer {
+  const w = into ?? new AttrWriter();
+  w.nested(CMD_ATTR.SERVICE, () => {
+    writeServiceKey(w, key);
+    if (!full) return;
     const flags = Buffer.alloc(8);
     flags.writeUInt32LE(full.flags >>> 0, 0);
     flags.writeUInt32LE(0xffffffff, 4);
-    parts.push(str(SVC.SCHED, full.scheduler), attr(SVC.FLAGS, flags), u32(SVC.TIMEOUT, full.timeoutS));
+    w.str(SVC.SCHED, full.scheduler).bytes(SVC.FLAGS, flags).u32(SVC.TIMEOUT, full.timeoutS);
     // IPv4: a netmask in network order; IPv6: a prefix length (ipvsadm sends both this way).
-    parts.push(key.family === 4 ? be32(SVC.NETMASK, full.netmask) : u32(SVC.NETMASK, full.netmask));
-    if (full.pe) parts.push(str(SVC.PE, full.pe));
-  }
-  return nested(CMD_ATTR.SERVICE, parts);
+    if (key.family === 4) w.be32(SVC.NETMASK, full.netmask);
+    else w.u32(SVC.NETMASK, full.netmask);
+    if (full.pe) w.str(SVC.PE, full.pe);
+  });
+  return w.done();
 }
 
 /** IPVS_CMD_ATTR_DEST: the destination's key, and for a new or edited one every parameter. */
-export function destAttr(dest: DestKey & { family?: Family | undefined }, full?: IpvsDest): Buffer {
+export function destAttr(dest: DestKey & { family?: Family | undefined }, full?: IpvsDest, into?: AttrWriter): Buffer {
   const family = full?.family ?? dest.family ?? (isIPv4(dest.address) ? 4 : 6);
-  const parts = [attr(DEST.ADDR, inetAddr(dest.address)), be16(DEST.PORT, dest.port), u16(DEST.AF, AF[family])];
-  if (full) {
-    parts.push(
-      u32(DEST.FWD, FWD[full.method]),
-      u32(DEST.WEIGHT, full.weight),
-      u32(DEST.U_THRESH, full.upperThreshold),
-      u32(DEST.L_THRESH, full.lowerThreshold),
-    );
+  const w = into ?? new AttrWriter();
+  w.nested(CMD_ATTR.DEST, () => {
+    writeAddress(w, DEST.ADDR, dest.address).be16(DEST.PORT, dest.port).u16(DEST.AF, AF[family]);
+    if (!full) return;
+    w.u32(DEST.FWD, FWD[full.method])
+      .u32(DEST.WEIGHT, full.weight)
+      .u32(DEST.U_THRESH, full.upperThreshold)
+      .u32(DEST.L_THRESH, full.lowerThreshold);
     if (full.method === 'TUN') {
       const t = full.tunnel ?? { type: 'ipip' };
-      parts.push(u8(DEST.TUN_TYPE, TUN_TYPE[t.type]));
-      if (t.type !== 'ipip') {
-        parts.push(be16(DEST.TUN_PORT, t.port ?? 0), u16(DEST.TUN_FLAGS, TUN_CSUM[t.csum ?? 'nocsum']));
-      }
+      w.u8(DEST.TUN_TYPE, TUN_TYPE[t.type]);
+      if (t.type !== 'ipip') w.be16(DEST.TUN_PORT, t.port ?? 0).u16(DEST.TUN_FLAGS, TUN_CSUM[t.csum ?? 'nocsum']);
     }
-  }
-  return nested(CMD_ATTR.DEST, parts);
+  });
+  return w.done();
+}
+
+/** A destination operation's attributes: its service's key, then the destination, in one buffer. */
+export function serviceDestAttrs(
+  key: ServiceKey,
+  dest: DestKey & { family?: Family | undefined },
+  full?: IpvsDest,
+): Buffer {
+  const w = new AttrWriter(160);
+  serviceAttr(key, undefined, w);
+  return destAttr(dest, full, w);
 }
 
 export function daemonAttr(d: SyncDaemonSpec): Buffer {
-  const parts = [u32(DAEMON.STATE, DAEMON_STATE[d.state]), str(DAEMON.IFN, d.interface), u32(DAEMON.SYNC_ID, d.syncId)];
-  if (d.maxlen !== undefined) parts.push(u16(DAEMON.MAXLEN, d.maxlen));
-  if (d.group !== undefined) {
-    parts.push(
-      isIPv4(d.group) ? attr(DAEMON.GROUP, inetAddr(d.group).subarray(0, 4)) : attr(DAEMON.GROUP6, inetAddr(d.group)),
-    );
-  }
-  if (d.port !== undefined) parts.push(u16(DAEMON.PORT, d.port));
-  if (d.ttl !== undefined) parts.push(u8(DAEMON.TTL, d.ttl));
-  return nested(CMD_ATTR.DAEMON, parts);
+  const w = new AttrWriter();
+  w.nested(CMD_ATTR.DAEMON, () => {
+    w.u32(DAEMON.STATE, DAEMON_STATE[d.state]).str(DAEMON.IFN, d.interface).u32(DAEMON.SYNC_ID, d.syncId);
+    if (d.maxlen !== undefined) w.u16(DAEMON.MAXLEN, d.maxlen);
+    if (d.group !== undefined) {
+      if (isIPv4(d.group)) writeAddress(w, DAEMON.GROUP, d.group, 4);
+      else writeAddress(w, DAEMON.GROUP6, d.group);
+    }
+    if (d.port !== undefined) w.u16(DAEMON.PORT, d.port);
+    if (d.ttl !== undefined) w.u8(DAEMON.TTL, d.ttl);
+  });
+  return w.done();
 }
 
 export function daemonStateAttr(state: SyncDaemonSpec['state']): Buffer {
-  return nested(CMD_ATTR.DAEMON, [u32(DAEMON.STATE, DAEMON_STATE[state])]);
+  const w = new AttrWriter();
+  return w.nested(CMD_ATTR.DAEMON, () => w.u32(DAEMON.STATE, DAEMON_STATE[state])).done();
 }
 
-export function timeoutAttrs(t: IpvsTimeouts): Buffer[] {
-  return [u32(CMD_ATTR.TIMEOUT_TCP, t.tcp), u32(CMD_ATTR.TIMEOUT_TCP_FIN, t.tcpFin), u32(CMD_ATTR.TIMEOUT_UDP, t.udp)];
+export function timeoutAttrs(t: IpvsTimeouts): Buffer {
+  return new AttrWriter()
+    .u32(CMD_ATTR.TIMEOUT_TCP, t.tcp)
+    .u32(CMD_ATTR.TIMEOUT_TCP_FIN, t.tcpFin)
+    .u32(CMD_ATTR.TIMEOUT_UDP, t.udp)
+    .done();
 }
 
 // ── decode ──

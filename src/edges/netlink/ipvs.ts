@@ -18,9 +18,9 @@ import {
   decodeService,
   decodeTimeouts,
   decodeVersion,
-  destAttr,
   genlBody,
   serviceAttr,
+  serviceDestAttrs,
   timeoutAttrs,
 } from './ipvs-codec.js';
 import { Protocol } from './package.js';
@@ -103,13 +103,13 @@ export async function openIpvs(opts: { timeoutMs?: number } = {}): Promise<Netli
         case 'edit-dest': {
           const cmd = op.op === 'add-dest' ? CMD.NEW_DEST : CMD.SET_DEST;
           const what = `${op.op} ${destId(op.dest)} of ${serviceId(op.key)}`;
-          await ask(cmd, [serviceAttr(op.key), destAttr(op.dest, op.dest)], what);
+          await ask(cmd, [serviceDestAttrs(op.key, op.dest, op.dest)], what);
           return;
         }
         case 'remove-dest':
           await ask(
             CMD.DEL_DEST,
-            [serviceAttr(op.key), destAttr(op.dest)],
+            [serviceDestAttrs(op.key, op.dest)],
             `remove-dest ${destId(op.dest)} of ${serviceId(op.key)}`,
           );
           return;
@@ -123,7 +123,7 @@ export async function openIpvs(opts: { timeoutMs?: number } = {}): Promise<Netli
       return reply ? decodeTimeouts(reply.message) : { tcp: 0, tcpFin: 0, udp: 0 };
     },
     async setTimeouts(t: IpvsTimeouts) {
-      await ask(CMD.SET_CONFIG, timeoutAttrs(t), 'set IPVS timeouts');
+      await ask(CMD.SET_CONFIG, [timeoutAttrs(t)], 'set IPVS timeouts');
     },
     async listSyncDaemons() {
       const out: SyncDaemonSpec[] = [];
