@@ -1,9 +1,12 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1 --optimize-for-size --no-maglev --single-threaded-gc
+#!/usr/bin/env -S node --max-semi-space-size=4 --v8-pool-size=1 --optimize-for-size --no-maglev --single-threaded-gc
 /**
  * The `vipd` executable: the commands live in src/cli/; this file only runs one and exits with its code.
- * The V8 flags on the first line were measured (scripts/bench.ts): a 1 MB young generation keeps 250 instances at
- * 10 000 adverts/s about 29 MB smaller at the same CPU, one GC helper thread about 4 MB, and V8's optimize-for-size
- * mode another 4 MB at 250 instances and 11 MB at 10 000 adverts/s, within the CPU's run-to-run noise. From Node 24
+ * The V8 flags on the first line were measured (scripts/bench.ts): a young generation of at most 4 MB keeps 250
+ * instances at 10 000 adverts/s about 29 MB smaller than V8's default at the same CPU (1 MB measured the same there,
+ * but reading a file of 1 000 real servers then took 7.2–7.8 s in the IPVS lab instead of 5.5–5.6 with 4 MB: what a
+ * parse holds at once was promoted and compacted), one GC helper thread about 4 MB, and V8's optimize-for-size
+ * mode another 4 MB at 250 instances and 11 MB at 10 000 adverts/s, within the CPU's run-to-run noise (it costs that
+ * read 1.5 s in the lab; kept, as RSS is a goal too). From Node 24
  * V8's mid-tier compiler Maglev is on by default and its code and freed memory stay: without it, 250 instances take
  * 73 MiB instead of 82 and 100 at 10 ms 8.3 % of a core instead of 10.5 (npx tsx scripts/bench.ts --only load,
  * Node 24.22). --jitless would save 10 MiB more but cost half as much CPU again (15.7 %). --single-threaded-gc: the
