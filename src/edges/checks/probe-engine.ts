@@ -4,9 +4,9 @@
  * reports each probe's events to the handler its start() gave; what the bytes mean stays in the probes.
  */
 
-import net from 'node:net';
 import { errnoName } from '../errno.js';
 import { type NativeProbeEngine, native, PROBE_EVENT } from '../native.js';
+import { ipFamily } from './reasons.js';
 import type { CheckEndpoint } from './socket.js';
 
 export { PROBE_EVENT };
@@ -46,7 +46,7 @@ class ProbeEngine {
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     this.engine.start(
       id,
-      net.isIPv6(o.connectIp) ? 6 : 4,
+      ipFamily(o.connectIp) === 6 ? 6 : 4,
       o.connectIp,
       o.connectPort,
       o.bindIf ?? null,

@@ -40,16 +40,30 @@ export function since(start: number): number {
 }
 
 /** Checks connect_ip / bindto are IP literals (no DNS) and the ports are in range; returns a reason or undefined. */
+/** Families of the addresses seen, by text: a probe's address is checked once, not at every probe. */
+const families = new Map<string, 0 | 4 | 6>();
+
+/** net.isIP of `address`, remembered (the checks' addresses are a configuration's, and few). */
+export function ipFamily(address: string): 0 | 4 | 6 {
+  let family = families.get(address);
+  if (family === undefined) {
+    if (families.size >= 10_000) families.clear();
+    family = net.isIP(address) as 0 | 4 | 6;
+    families.set(address, family);
+  }
+  return family;
+}
+
 export function badEndpoint(o: {
   connectIp: string;
   connectPort: number;
   bindto?: string | undefined;
   bindPort?: number | undefined;
 }): string | undefined {
-  if (net.isIP(o.connectIp) === 0) return `bad address: ${o.connectIp}`;
+  if (ipFamily(o.connectIp) === 0) return `bad address: ${o.connectIp}`;
   if (!Number.isInteger(o.connectPort) || o.connectPort < 1 || o.connectPort > 65535)
     return `bad port: ${o.connectPort}`;
-  if (o.bindto !== undefined && net.isIP(o.bindto) === 0) return `bad address: ${o.bindto}`;
+  if (o.bindto !== undefined && ipFamily(o.bindto) === 0) return `bad address: ${o.bindto}`;
   if (o.bindPort !== undefined && (!Number.isInteger(o.bindPort) || o.bindPort < 0 || o.bindPort > 65535))
     return `bad port: ${o.bindPort}`;
   return undefined;
