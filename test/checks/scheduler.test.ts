@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import {
   type CheckSpec,
   createCheck,
   type ProbeFn,
+  probe,
   type SchedulerTimers,
   scheduleCheck,
 } from '../../src/edges/checks/index.js';
@@ -328,6 +330,50 @@ describe('scheduleCheck with real checks', () => {
     expect(results).toMatchObject([{ ok: false, reason: 'refused' }]);
     expect(timers.delays).toEqual([30_000, 3000, 60_000]);
     await c.stop();
+  });
+
+  it("one abort signal for the check's life: the real probes leave no listener on it, run after run", async () => {
+    const up = net.createServer((sock) => sock.destroy());
+    const upPort = await listen(up);
+    const refused = await (async () => {
+      const s = net.createServer();
+      const port = await listen(s);
+      await close(s);
+      return port;
+    })();
+    try {
+      // Each probe type that listens for the abort: TCP (the engine), HTTP, the shared attempt frame (UDP), MISC.
+      const specs: CheckSpec[] = [
+        { type: 'TCP_CHECK', connectIp: '127.0.0.1', connectPort: upPort },
+        { type: 'TCP_CHECK', connectIp: '127.0.0.1', connectPort: refused },
+        { type: 'HTTP_GET', connectIp: '127.0.0.1', connectPort: refused, urls: [{ path: '/' }] },
+        { type: 'UDP_CHECK', connectIp: '127.0.0.1', connectPort: refused },
+        { type: 'MISC_CHECK', miscPath: ['true'] },
+      ];
+      for (const spec of specs) {
+        const signals = new Set<AbortSignal>();
+        let results = 0;
+        const c = createCheck(spec, {
+          intervalMs: 1,
+          retry: 0,
+          delayBeforeRetryMs: 0,
+          warmupMs: 0,
+          onResult: () => results++,
+          probe: (signal) => {
+            signals.add(signal);
+            return probe(spec, signal);
+          },
+        });
+        c.start();
+        await waitFor(() => results >= 5, 5000);
+        await c.stop();
+        const [signal] = signals;
+        expect(signals.size).toBe(1);
+        expect(signal && getEventListeners(signal, 'abort')).toEqual([]);
+      }
+    } finally {
+      await close(up);
+    }
   });
 
   it('stop() during a TCP connect destroys the socket', async () => {

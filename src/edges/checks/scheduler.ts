@@ -59,7 +59,8 @@ export function createCheck(spec: CheckSpec | undefined, opts: CreateCheckOption
 
   let state: 'idle' | 'running' | 'stopped' = 'idle';
   let timer: unknown;
-  let controller: AbortController | undefined;
+  // One for the check's life, not one per attempt: only stop() aborts, and nothing runs after it.
+  const controller = new AbortController();
   let inFlight: Promise<unknown> | undefined;
 
   const schedule = (ms: number, fn: () => void) => {
@@ -70,16 +71,14 @@ export function createCheck(spec: CheckSpec | undefined, opts: CreateCheckOption
   };
 
   const attempt = async (): Promise<CheckResult> => {
-    controller = new AbortController();
     const p = Promise.resolve()
-      .then(() => run((controller as AbortController).signal))
+      .then(() => run(controller.signal))
       .catch((err: unknown): CheckResult => ({ ok: false, reason: `error: ${String(err)}`, latencyMs: 0 }));
     inFlight = p;
     try {
       return await p;
     } finally {
       inFlight = undefined;
-      controller = undefined;
     }
   };
 
@@ -117,7 +116,7 @@ export function createCheck(spec: CheckSpec | undefined, opts: CreateCheckOption
       state = 'stopped';
       if (timer !== undefined) timers.clearTimeout(timer);
       timer = undefined;
-      controller?.abort();
+      controller.abort();
       if (inFlight) await inFlight.catch(() => {});
     },
   };
