@@ -691,9 +691,7 @@ export class Daemon {
     this.instances.splice(0, this.instances.length, ...this.instances.filter((r) => !leaving.has(r.config.name)));
     await this.trackers.reconfigure(next, plan.trackers.changed);
     this.sizeFileLimit(next);
-    const previous = this.config;
     this.config = next; // first: a re-check caused by the changes below must see the new static addresses
-    const _g0 = previous.globalDefs;
     this.processPriority?.reconfigure(next.globalDefs.process);
     this.linkDebounce.reconfigure(new Map(Object.entries(next.globalDefs.linkDelays)));
     this.localIgmp(next);
