@@ -21,6 +21,12 @@ describe('keepalived reader: comments, quoting, braces', () => {
     expect(r.tree).toEqual({ global_defs: { router_id: 'a\tbAA"q\\', script_user: 'ab c d e' } });
   });
 
+  it('Unicode spaces around a line are trimmed, inside it they are no separator (keepalived splits at ASCII ones)', () => {
+    const r = parse('global_defs {\n router_id r1\n\u00a0script_user\u00a0nobody\u2003\n\t \n}\n');
+    expect(r.errors).toEqual([]);
+    expect(r.tree).toEqual({ global_defs: { router_id: 'r1', 'script_user\u00a0nobody': true } });
+  });
+
   it('accepts every { placement', () => {
     const r = parse(
       'vrrp_instance A\n{\n  virtual_ipaddress { 10.0.0.1 }\n  unicast_peer\n  {\n    10.0.0.2\n  }\n}\nvrrp_instance B { priority 5 } vrrp_instance C {\n}\n',

@@ -47,9 +47,9 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 /**
  * A line the line level leaves as it is (after its comment is cut): no parameter, definition, conditional,
- * sequence, quote or backslash, and not an include.
+ * sequence, quote or backslash, not an include, and ASCII only (the line level's trim takes Unicode spaces too).
  */
-const LINE_LEVEL = /[$@~"\\]|^\s*include/;
+const LINE_LEVEL = /[$@~"\\\u0080-\uffff]|^\s*include/;
 const isPlain = (s: string) => !LINE_LEVEL.test(s);
 
 export interface ReadResult {
