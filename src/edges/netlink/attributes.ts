@@ -109,6 +109,8 @@ const le16 = (b: Uint8Array, o: number) => (b[o] as number) | ((b[o + 1] as numb
 const be16At = (b: Uint8Array, o: number) => ((b[o] as number) << 8) | (b[o + 1] as number);
 const le32 = (b: Uint8Array, o: number) => le16(b, o) + le16(b, o + 2) * 0x10000;
 const be32At = (b: Uint8Array, o: number) => be16At(b, o) * 0x10000 + be16At(b, o + 2);
+const le64 = (b: Uint8Array, o: number) => le32(b, o) + le32(b, o + 4) * 2 ** 32;
+const u8At = (b: Uint8Array, o: number) => b[o] as number;
 
 /**
  * The attributes of one block, indexed by type as offsets into the buffer: reading a row of a table of thousands
@@ -149,35 +151,35 @@ export class AttrReader {
   }
 
   u8(type: number): number | undefined {
-    const at = this.at(type, 1);
-    return at < 0 ? undefined : (this.buf[at] as number);
+    return this.number(type, 1, u8At);
   }
 
   u16(type: number): number | undefined {
-    const at = this.at(type, 2);
-    return at < 0 ? undefined : le16(this.buf, at);
+    return this.number(type, 2, le16);
   }
 
   /** A 16-bit number in network order (ports). */
   be16(type: number): number | undefined {
-    const at = this.at(type, 2);
-    return at < 0 ? undefined : be16At(this.buf, at);
+    return this.number(type, 2, be16At);
   }
 
   u32(type: number): number | undefined {
-    const at = this.at(type, 4);
-    return at < 0 ? undefined : le32(this.buf, at);
+    return this.number(type, 4, le32);
   }
 
   be32(type: number): number | undefined {
-    const at = this.at(type, 4);
-    return at < 0 ? undefined : be32At(this.buf, at);
+    return this.number(type, 4, be32At);
   }
 
   /** A 64-bit counter as a number (exact below 2^53, which no counter reaches), without a BigInt. */
   u64(type: number): number | undefined {
-    const at = this.at(type, 8);
-    return at < 0 ? undefined : le32(this.buf, at) + le32(this.buf, at + 4) * 2 ** 32;
+    return this.number(type, 8, le64);
+  }
+
+  /** Attribute `type` read by `read` when it has at least `size` bytes. */
+  private number(type: number, size: number, read: (b: Uint8Array, o: number) => number): number | undefined {
+    const at = this.at(type, size);
+    return at < 0 ? undefined : read(this.buf, at);
   }
 
   /** A NUL-terminated string (latin1). */
