@@ -5,7 +5,9 @@
  * - traffic through the VIP to real HTTP servers in NAT, DR and TUN; rr alternates, wrr follows the weights, sh
  *   and persistence stick;
  * - checkers: a real server that stops answering leaves the table within delay_loop + connect_timeout, and
- *   comes back; a reload re-weights, adds and removes real servers without disturbing a connection to another.
+ *   comes back; a reload re-weights, adds and removes real servers without disturbing a connection to another;
+ * - at scale: 300 real servers checked each second while busy loops share the guest's one CPU are all kept (no
+ *   "real server down": each would be a check vipd failed by being late, since every server is healthy).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -298,5 +300,45 @@ describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-m
       await sh('vipd_stop');
       expect((await sh('table')).trim()).toBe('');
     });
+  });
+
+  describe('a few hundred real servers under load', () => {
+    /** Accepts and closes in one process: a healthy server that stays so whatever CPU the director leaves it. */
+    const ACCEPT_LOOP = [
+      'import socket',
+      's = socket.socket()',
+      's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+      "s.bind(('0.0.0.0', 8081))",
+      's.listen(4096)',
+      'while True:',
+      '    s.accept()[0].close()',
+    ].join('\n');
+    const N = 300;
+
+    it('every real server checked each second while a busy loop shares the CPU: all in the table, no transition', async () => {
+      writeFileSync(lab.file('accept.py'), `${ACCEPT_LOOP}\n`);
+      const reals = Array.from(
+        { length: N },
+        (_, i) =>
+          `  real_server 10.0.0.11 ${10000 + i} {\n    TCP_CHECK {\n      connect_port 8081\n      connect_timeout 2\n      retry 0\n      warmup 1\n    }\n  }`,
+      );
+      const file = conf('scale.conf', vs('10.0.0.100 80', '  lb_algo wrr\n  lb_kind NAT', reals.join('\n')));
+      // ip netns exec execs python, so $! is the server's own pid (`ns` is a function: its $! would be a subshell's).
+      await sh('ip netns exec ivl-rs1 python3 $W/accept.py >/dev/null 2>&1 & echo $! > /run/accept-rs1.pid');
+      try {
+        await sh(`vipd_start ${file} dir2`);
+        const all = `[ "$(ns dir2 ipvsadm -Ln | grep -c -- '->.*Masq')" -ge ${N} ]`;
+        await lab.waitFor(`W=${lab.work}; source ${LIB}; ${all}`, 90_000, 200);
+        // Every server is healthy, so any "real server down" is a check vipd itself failed by being late. Two busy
+        // loops take two thirds of the guest's one CPU for the window.
+        const before = Number(await sh('wc -l < $W/vipd-dir2.log'));
+        await sh("for i in 1 2; do timeout 15 sh -c 'while :; do :; done' & done; wait");
+        const downs = await sh(`tail -n +${before + 1} $W/vipd-dir2.log | grep '"msg":"real server down"' || true`);
+        expect(downs.trim(), 'real servers vipd took out while every one was healthy').toBe('');
+        expect(await sh(`${all} && echo all`)).toContain('all');
+      } finally {
+        await sh('vipd_stop dir2; ns dir2 ipvsadm -C; kill "$(cat /run/accept-rs1.pid)" 2>/dev/null; true');
+      }
+    }, 180_000);
   });
 });
