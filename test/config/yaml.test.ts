@@ -177,6 +177,7 @@ describe('YAML configuration: valid files', () => {
       staticAddresses: [],
       staticRoutes: [],
       staticRules: [],
+      announces: [],
     } satisfies VipdConfig);
   });
 

@@ -30,6 +30,7 @@ export const TOP_LEVEL_BLOCKS: readonly string[] = [
   'SSL',
   'interface_up_down_delays',
   'track_group',
+  'announce',
 ];
 
 /** Top-level blocks. */

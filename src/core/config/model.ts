@@ -511,6 +511,29 @@ export interface VipdConfig {
   staticRoutes: RouteSpec[];
   /** `static_rules`: held for vipd's whole life. */
   staticRules: RuleSpec[];
+  /** `announce` blocks (vipd), in file order. */
+  announces: AnnounceConfig[];
+}
+
+/**
+ * `announce NAME { prefix ... track_* ... }` (vipd): host routes announced through the host's routing daemon (FRR's
+ * `redistribute kernel`) while every tracker is up and every tracked virtual server has quorum.
+ */
+export interface AnnounceConfig {
+  name: string;
+  /** Host routes (/32, /128), canonical; no two announces share one. */
+  prefixes: { family: Family; address: string }[];
+  /** `track_virtual_server`: the virtualServerId of each (it exists); announced while each has quorum. */
+  trackVirtualServers: string[];
+  /** The trackers, each with weight 0: one down (or up, with reverse) withdraws. */
+  trackers: TrackerLists;
+  /** `announce_delay` (0): healthy this long before announcing, at start and after a recovery. */
+  announceDelayMs: number;
+  /** `withdraw_delay` (0): after withdrawing, the address is still accepted locally this long. */
+  withdrawDelayMs: number;
+  /** `metric` (4242): the announcing route's metric, the marker FRR's route-map matches. */
+  metric: number;
+  source: SourceLocation;
 }
 
 /** `lvs_method NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`. */

@@ -19,7 +19,8 @@ export type Context =
   | 'real_server'
   | 'section'
   | 'garp_group'
-  | 'track_group';
+  | 'track_group'
+  | 'announce';
 
 export type Rule =
   /** `KW NAME { ... }` → tree[KW][NAME] = map (in context `ctx`); `multiWord`: NAME is every word (`10.0.0.1 80`). */
@@ -30,8 +31,8 @@ export type Rule =
   | { kind: 'section'; ctx: Context }
   /** `KW { ... }`, repeatable → tree[KW] = [map, map] (a checker's `url { }` blocks). */
   | { kind: 'sectionList'; ctx: Context }
-  /** `KW { line \n line }` → tree[KW] = ["line", "line"]. */
-  | { kind: 'list' }
+  /** `KW { line \n line }` → tree[KW] = ["line", "line"]; `inline`: `KW line` appends one line too (repeatable). */
+  | { kind: 'list'; inline?: boolean }
   /** Left out of the tree with a warning "keyword KW is not used by vipd (WHY)". */
   | { kind: 'ignored'; why: string };
 
@@ -57,6 +58,7 @@ const TOP: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['garp_group', { kind: 'sectionList', ctx: 'garp_group' }],
   ['interface_up_down_delays', { kind: 'list' }],
   ['track_group', { kind: 'named', ctx: 'track_group' }],
+  ['announce', { kind: 'named', ctx: 'announce' }],
   ...notUsed('top'),
   // VRRP-side features vipd does not have yet (static_*, track_group, linkbeat, garp_group, bfd_instance,
   // vrrp_track_process) are not ignored: they reach the tree and the schema refuses them as "not supported yet".
@@ -130,6 +132,14 @@ const GARP_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>(lists('inter
 /** `track_group NAME { group { VI_1 VI_2 } }`. */
 const TRACK_GROUP: ReadonlyMap<string, Rule> = new Map<string, Rule>(lists('group'));
 
+/**
+ * vipd's `announce NAME { prefix P ... track_virtual_server ADDR PORT ... track_check NAME ... }`: each list is
+ * written a line at a time (`prefix 192.0.2.10/32`, repeatable) or as a block, like the instance's trackers.
+ */
+const ANNOUNCE: ReadonlyMap<string, Rule> = new Map<string, Rule>(
+  ['prefix', 'track_virtual_server', ...TRACKERS, 'track_check'].map((k) => [k, { kind: 'list', inline: true }]),
+);
+
 const NONE: ReadonlyMap<string, Rule> = new Map();
 
 export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
@@ -154,7 +164,9 @@ export function ruleFor(ctx: Context, keyword: string): Rule | undefined {
                       ? GARP_GROUP
                       : ctx === 'track_group'
                         ? TRACK_GROUP
-                        : NONE;
+                        : ctx === 'announce'
+                          ? ANNOUNCE
+                          : NONE;
   return table.get(keyword);
 }
 

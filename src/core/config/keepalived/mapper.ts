@@ -250,6 +250,18 @@ export function mapStatements(
         mapBody(st.block.body, rule.ctx, inner, item);
         continue;
       }
+      if (rule?.kind === 'list' && rule.inline && !st.block && st.args.length > 0) {
+        if (existing !== undefined && !Array.isArray(existing)) {
+          error(kwTok.pos, `${kw} is used both as a setting and as a list`);
+          continue;
+        }
+        const list: unknown[] = existing ?? [];
+        if (!existing) put(obj, kw, list);
+        here.mark(kwTok.pos, (st.args[0] as Token).pos);
+        here.child(String(list.length)).mark(kwTok.pos, (st.args[0] as Token).pos);
+        list.push(st.args.map((t) => t.value).join(' '));
+        continue;
+      }
       if (rule?.kind === 'list') {
         if (!st.block) {
           const tail = st.args.length > 0 ? `: write ${kw} { ${st.args.map((t) => t.value).join(' ')} }` : '';

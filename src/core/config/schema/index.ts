@@ -7,6 +7,7 @@
 import { nameVmacs } from '../address-vmacs.js';
 import { NOT_USED_BY_VIPD, notUsedMessage, suggest, TOP_LEVEL_BLOCKS, UNSUPPORTED_TOP_LEVEL } from '../keywords.js';
 import type {
+  AnnounceConfig,
   CheckConfig,
   ConfigIssue,
   InstanceConfig,
@@ -18,6 +19,7 @@ import type {
   VirtualServerGroupConfig,
   VrrpScriptConfig,
 } from '../model.js';
+import { buildAnnounce, type PrefixOwners } from './announce.js';
 import { buildCheck, buildClientTls } from './checkers.js';
 import type { Context } from './context.js';
 import { buildGlobalDefs } from './global.js';
@@ -183,7 +185,8 @@ export function validateConfig(
   let instanceNames: string[] = [];
   if (instancesNode === undefined) {
     // keepalived runs checker-only files (a director with IPVS and no VRRP): fine when there is LVS work.
-    if (virtualServers.length === 0) report.warn([], 'value', 'no vrrp_instance is configured: vipd has nothing to do');
+    if (virtualServers.length === 0 && root.announce === undefined)
+      report.warn([], 'value', 'no vrrp_instance is configured: vipd has nothing to do');
   } else if (!isMap(instancesNode) || Object.keys(instancesNode).length === 0) {
     report.error(['vrrp_instance'], 'value', 'vrrp_instance must be a map of instance names to their settings');
   } else {
@@ -230,6 +233,12 @@ export function validateConfig(
       `lvs_sync_daemon: no vrrp_instance ${sync.instance} is defined`,
     );
   }
+  const announces: AnnounceConfig[] = [];
+  const prefixOwners: PrefixOwners = new Map();
+  for (const [name, body] of namedBlocks(root, 'announce', report)) {
+    const a = buildAnnounce(name, body, virtualServers, prefixOwners, ctx, report);
+    if (a) announces.push(a);
+  }
   return result({
     globalDefs,
     instances,
@@ -250,6 +259,7 @@ export function validateConfig(
     trackGroups,
     staticRoutes,
     staticRules,
+    announces,
   });
 }
 
