@@ -28,6 +28,8 @@ Usage:
                                          refuses what vipd accepts only because keepalived does
                                          (the warnings that say what keepalived 2.2.7 does)
   vipd convert [-f] FILE                 print FILE (keepalived.conf) as vipd YAML on stdout
+  vipd cleanup                           remove the routes a crashed vipd left announced (every route of
+                                         vipd's protocol number, 245; no configuration needed)
   vipd --help | --version
 
 Without -f: ${DEFAULT_FILES.join(' if present, else ')}.
@@ -75,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   const controlSocket = values['control-socket'] ?? DEFAULT_CONTROL_SOCKET;
   if (command === 'status') return (await import('./status.js')).status(controlSocket, values.json === true);
   if (command === 'reload') return (await import('./reload.js')).reload(controlSocket);
+  if (command === 'cleanup') return (await import('./cleanup.js')).cleanup();
   if (command !== 'run' && command !== 'check-config' && command !== 'convert') {
     process.stderr.write(command ? `unknown command: ${command}\n\n${HELP}` : HELP);
     return 2;

@@ -120,6 +120,8 @@ export interface RoutingPort {
   removeRoute(route: RouteSpec): Promise<'removed' | 'absent'>;
   addRule(rule: RuleSpec): Promise<'added' | 'present'>;
   removeRule(rule: RuleSpec): Promise<'removed' | 'absent'>;
+  /** Removes every route of every table and family marked with `protocol`; resolves what it removed (as lines). */
+  removeRoutesOf?(protocol: number): Promise<string[]>;
   close(): void;
 }
 
@@ -131,6 +133,8 @@ export interface AddressPort {
   remove(spec: AddressSpec): Promise<'removed' | 'absent'>;
   /** Lists addresses on a device, in kernel order (IPv4: primaries before secondaries). */
   list(dev: string, family: Family): Promise<KernelAddress[]>;
+  /** Every address of `family` on every device, with the device's name (an announce's prefix must be none). */
+  listAll?(family: Family): Promise<{ dev: string; address: string }[]>;
   /** Exercises the add path once without changing anything, so the first takeover runs compiled code. */
   warmUp?(): Promise<void>;
   close(): void;

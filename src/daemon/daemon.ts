@@ -6,6 +6,7 @@
  * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
 import { hostname } from 'node:os';
+import { PROTOCOL_VIPD } from '../core/announce/routes.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
 import type { DropReason } from '../core/codec/reasons.js';
@@ -14,7 +15,7 @@ import { describePlan, planReload, type ReloadPlan } from '../core/config/diff.j
 import type { InstanceConfig, VipdConfig } from '../core/config/model.js';
 import { noAcceptAddresses } from '../core/config/no-accept.js';
 import { StartupError, TrackerError, VipdError } from '../core/errors.js';
-import type { VirtualServerEvent } from '../core/ipvs/virtual-server.js';
+import { type VirtualServerEvent, virtualServerId } from '../core/ipvs/virtual-server.js';
 import type { Logger } from '../core/log.js';
 import type { AddressSpec, Family } from '../core/net.js';
 import type { DaemonEdges, FramePort, LinkInfo } from '../core/ports.js';
@@ -24,6 +25,7 @@ import { startsAsMaster } from '../core/vrrp/machine.js';
 import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import { type InstanceVmac, vmacAddress, vmacsOf } from '../core/vrrp/vmac.js';
+import { Announcer } from './announce/announcer.js';
 import { DeviceQueues } from './device-queues.js';
 import { EventQueue } from './event-queue.js';
 import { LoadBalancer } from './ipvs/load-balancer.js';
@@ -106,6 +108,8 @@ export class Daemon {
   private readonly linkDebounce: LinkDebounce;
   /** keepalived's vrrp_* process settings and max_auto_priority (where the edges can set them). */
   private readonly processPriority: ProcessPriority | undefined;
+  /** The announce blocks: host routes for the routing daemon to announce while healthy. */
+  private readonly announcer: Announcer;
 
   constructor(
     private config: VipdConfig,
@@ -165,6 +169,23 @@ export class Daemon {
       log,
     );
     this.kernel = new KernelEvents(this.kernelEdges(), log);
+    this.announcer = new Announcer(
+      {
+        addRoute: (owner, spec) => this.ledger.addRoute(owner, spec),
+        removeRoute: (spec) => this.ledger.removeRoute(spec),
+        now: () => edges.clock.now(),
+        createTimer: (f) => edges.createTimer(f),
+        sleep: (ms) => (edges.sleep ?? ((t: number) => new Promise((r) => setTimeout(r, t))))(ms),
+        removeLeftovers:
+          edges.routing?.removeRoutesOf &&
+          (() => edges.routing?.removeRoutesOf?.(PROTOCOL_VIPD) ?? Promise.resolve([])),
+        listAddresses:
+          edges.addresses.listAll && ((family) => edges.addresses.listAll?.(family) ?? Promise.resolve([])),
+        bindHealth: (a, apply) => this.trackers.bindAnnounce(a, apply),
+        unbindHealth: (name) => this.trackers.unbindAnnounce(name),
+      },
+      log.child({ part: 'announce' }),
+    );
   }
 
   /** An instance changed state (from the event queue: never inside that instance's own actions). */
@@ -201,6 +222,27 @@ export class Daemon {
     this.tellLoadBalancerStates();
   }
 
+  /** Starts the trackers something tracks and that do not run yet; one that cannot run stops start-up. */
+  private startTrackers(): void {
+    try {
+      this.trackers.start();
+    } catch (err) {
+      if (err instanceof TrackerError) throw new StartupError(err.message);
+      throw err;
+    }
+  }
+
+  /** A virtual server (by its name as written) gained or lost quorum: the announces tracking it follow. */
+  private quorumChanged(name: string, up: boolean): void {
+    const vs = this.config.virtualServers.find((v) => v.name === name);
+    if (vs) this.trackers.virtualServerChanged(virtualServerId(vs), up);
+  }
+
+  /** Every virtual server's quorum now (at start and after a reload), for the announces tracking them. */
+  private tellQuorums(): void {
+    for (const r of this.lb?.report() ?? []) this.quorumChanged(r.name, r.quorumUp);
+  }
+
   /** The instances' current states, for the sync daemon to follow (transitions before it existed included). */
   private tellLoadBalancerStates(): void {
     for (const r of this.instances) this.lb?.instanceState(r.config.name, r.machine.state);
@@ -216,6 +258,7 @@ export class Daemon {
       runScript: (argv: string[]) => this.notifier.runLvs(argv),
       notifyFifo: (line: string) => this.notifier.writeFifos('lvs', line),
       changed: (virtualServer: string, e: VirtualServerEvent) => {
+        if (e.kind === 'quorum') this.quorumChanged(virtualServer, e.up);
         for (const listener of this.loadBalancerListeners) listener(virtualServer, e);
       },
       createTimer: (f: () => void) => this.edges.createTimer(f),
@@ -264,13 +307,9 @@ export class Daemon {
     this.unsubscribe.push(
       this.edges.links.onChange((link) => this.kernel.linkChanged(link)),
       this.edges.links.onAddressChange((change) => this.kernel.addressChanged(change)),
+      this.edges.links.onAddressChange((change) => this.announcer.addressChanged(change)),
     );
-    try {
-      this.trackers.start();
-    } catch (err) {
-      if (err instanceof TrackerError) throw new StartupError(err.message);
-      throw err;
-    }
+    this.startTrackers();
     await this.startupDelay();
     // Started as one batch: instances configured alike keep one timing (their adverts then leave together).
     this.inBatch(() => {
@@ -289,6 +328,10 @@ export class Daemon {
       if (b) for (const family of b.receivers.keys()) await this.kernel.recheckSource(b, family);
     }
     await this.startLoadBalancer(this.config);
+    // Announces last: what they track (virtual servers' quorum included) is known by now.
+    this.tellQuorums();
+    await this.announcer.start(this.config.announces);
+    this.startTrackers(); // the trackers only announces use
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');
     // Off the path to the first state: the first takeover is a Master_Down_Interval away at the earliest.
     const warmedUp = this.edges.addresses
@@ -402,7 +445,7 @@ export class Daemon {
   /** Listens for deleted routes and rules once some configuration has any (the watch is not free). */
   private watchRouting(c: VipdConfig): void {
     const has =
-      c.staticRoutes.length + c.staticRules.length > 0 ||
+      c.staticRoutes.length + c.staticRules.length + c.announces.length > 0 ||
       c.instances.some((i) => i.virtualRoutes.length + i.virtualRules.length > 0);
     if (!has || this.routingWatched || !this.edges.watchRoutingDeletions) return;
     this.routingWatched = true;
@@ -419,6 +462,7 @@ export class Daemon {
       if (this.stopping) return;
       for (const r of this.instances) r.restoreRouting();
       await this.statics.restoreRouting();
+      this.announcer.restore();
     });
   }
 
@@ -747,6 +791,9 @@ export class Daemon {
       await this.lb.reconfigure(next, plan.virtualServers);
       this.tellLoadBalancerStates();
     } else await this.startLoadBalancer(next);
+    this.tellQuorums();
+    this.announcer.reload(plan.announces, next.announces);
+    this.trackers.start();
     this.log.info({ changes: describePlan(plan) }, 'configuration reloaded');
     // keepalived's fifo_write_vrrp_states_on_reload: every instance's state again, after the reload's own lines.
     if (next.globalDefs.fifoWriteStatesOnReload) {
@@ -794,6 +841,8 @@ export class Daemon {
       this.log.info('vipd stopping');
       await this.starting?.catch(() => undefined); // a SIGTERM during start-up stops what start-up made
       await this.trackers.stop();
+      // Withdrawn first: the routers move the traffic to the other directors while this one still serves it.
+      await this.announcer.stop();
       await Promise.allSettled(this.instances.map((r) => r.stop()));
       await this.lb?.stop();
       await this.ledger.releaseAll(); // nothing, unless an instance could not release what it held
@@ -811,6 +860,7 @@ export class Daemon {
   /** On a crash: send priority 0 where master and remove every VIP this process added. */
   async emergencyRelease(): Promise<void> {
     void this.trackers.stop();
+    await this.announcer.withdrawNow();
     await Promise.allSettled(this.instances.map((r) => r.emergencyRelease()));
     await this.ledger.releaseAll(); // whatever an instance did not get to
     await this.ledger.releaseIpvs(this.config.globalDefs.lvs.flushOnStop === 'all');
@@ -835,6 +885,13 @@ export class Daemon {
       interfaces: [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()].map(interfaceDrops)),
       sync_groups: this.syncGroups.report(),
       virtual_servers: this.lb?.report() ?? [],
+      announces: this.announcer.report().map((a) => ({
+        name: a.name,
+        state: a.state,
+        since: wall(a.since),
+        ...(a.why === undefined ? {} : { why: a.why }),
+        prefixes: a.prefixes,
+      })),
     };
   }
 

@@ -5,6 +5,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../src/core/checks/spec.js';
+import type { AnnounceConfig } from '../../src/core/config/model.js';
 import { parseYamlConfig } from '../../src/core/config/yaml.js';
 import type { TrackerEdges } from '../../src/core/ports.js';
 import { Trackers } from '../../src/daemon/vrrp/trackers.js';
@@ -76,5 +77,51 @@ ${instance('track_check: [web]')}`);
       warmupMs: 0,
       urls: [{ path: '/health', statusCode: [[200, 299]] }],
     });
+  });
+});
+
+describe('Trackers → announces', () => {
+  it("an announce hears the first of its trackers down, virtual servers' quorum included; a script only it tracks runs", () => {
+    const parsed = parseYamlConfig(
+      `vrrp_script:
+  chk: { script: /bin/true, weight: -20 }
+virtual_server:
+  10.0.0.1 80:
+    protocol: TCP
+    real_server:
+      10.0.0.11 80: {}
+announce:
+  WEB:
+    prefix: 192.0.2.10
+    track_virtual_server: [10.0.0.1 80]
+    track_script: [chk]
+`,
+      'test.yaml',
+    );
+    if (!parsed.config) throw new Error(parsed.errors.map((e) => e.message).join('; '));
+    const results: ((r: { ok: boolean; reason: string; latencyMs: number }) => void)[] = [];
+    const edges: TrackerEdges = {
+      createCheck: (_spec, onResult) => {
+        results.push(onResult);
+        return { start: () => undefined, stop: async () => undefined, running: true };
+      },
+      watchFile: () => () => undefined,
+      readFile: () => undefined,
+      writeFile: () => undefined,
+      scriptSecurity: () => undefined,
+      resolveUser: () => undefined,
+    };
+    const trackers = new Trackers(parsed.config, edges, pino({ level: 'silent' }));
+    const heard: (string | undefined)[] = [];
+    trackers.bindAnnounce(parsed.config.announces[0] as AnnounceConfig, (down) => heard.push(down));
+    trackers.start();
+    expect(results).toHaveLength(1);
+    trackers.virtualServerChanged('TCP 10.0.0.1 80', false);
+    trackers.virtualServerChanged('TCP 10.0.0.1 80', false); // no change, nothing heard
+    trackers.virtualServerChanged('TCP 10.0.0.1 80', true);
+    results[0]?.({ ok: false, reason: 'exit 1', latencyMs: 1 }); // fall 1: down, its weight -20 meaning nothing here
+    trackers.unbindAnnounce('WEB');
+    results[0]?.({ ok: true, reason: 'ok', latencyMs: 1 });
+    expect(heard).toEqual([undefined, 'virtual-server:TCP 10.0.0.1 80', undefined, 'script:chk']);
   });
 });

@@ -260,6 +260,12 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
       if (!link) throw errno('ENODEV');
       return (kernel.addresses.get(link.index) ?? []).filter((a) => a.family === family);
     },
+    listAll: async (family) =>
+      [...kernel.links.values()].flatMap((l) =>
+        (kernel.addresses.get(l.index) ?? [])
+          .filter((a) => a.family === family)
+          .map((a) => ({ dev: l.name, address: a.address })),
+      ),
     close: () => undefined,
   };
   /** Files the trackers read (track_file), and who watches them. */
@@ -293,6 +299,14 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     },
     addRule: async (r) => addTo(kernel.rules, ruleLine(r)),
     removeRule: async (r) => (kernel.rules.delete(ruleLine(r)) ? 'removed' : 'absent'),
+    removeRoutesOf: async (protocol) => {
+      const mine = [...kernel.routes].filter((line) => line.endsWith(` protocol ${protocol}`));
+      for (const line of mine) {
+        kernel.routes.delete(line);
+        kernel.routeDevs.delete(line);
+      }
+      return mine;
+    },
     close: () => undefined,
   };
   const edges: DaemonEdges = {

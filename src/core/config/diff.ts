@@ -58,6 +58,8 @@ export interface ReloadPlan {
   pacingChanged: boolean;
   /** Virtual servers by identity (`tcp 192.0.2.1 80`): an unchanged or changed one keeps its health. */
   virtualServers: { unchanged: string[]; changed: string[]; removed: string[]; added: string[] };
+  /** `announce` blocks by name: a changed one stays announced where it was (only the routes that differ change). */
+  announces: { unchanged: string[]; changed: string[]; removed: string[]; added: string[] };
 }
 
 /** What makes an instance the same VRRP router to its peers (keepalived's matching on reload). */
@@ -96,6 +98,7 @@ export function planReload(running: VipdConfig, next: VipdConfig): ReloadPlan {
     noAccept: undefined,
     pacingChanged: false,
     virtualServers: diffVirtualServers(running, next),
+    announces: diffByName(running.announces, next.announces),
   };
   for (const [name, n] of after) {
     const o = before.get(name);
@@ -129,6 +132,20 @@ function routingChanges(before: InstanceConfig, after: InstanceConfig): RoutingC
     routes: diffByKey(before.virtualRoutes, after.virtualRoutes, routeKey),
     rules: diffByKey(before.virtualRules, after.virtualRules, ruleKey),
   };
+}
+
+function diffByName<T extends { name: string }>(running: readonly T[], next: readonly T[]): ReloadPlan['announces'] {
+  const before = new Map(running.map((a) => [a.name, a]));
+  const out: ReloadPlan['announces'] = { unchanged: [], changed: [], removed: [], added: [] };
+  const names = new Set(next.map((a) => a.name));
+  for (const name of before.keys()) if (!names.has(name)) out.removed.push(name);
+  for (const a of next) {
+    const old = before.get(a.name);
+    if (!old) out.added.push(a.name);
+    else if (same(old, a)) out.unchanged.push(a.name);
+    else out.changed.push(a.name);
+  }
+  return out;
 }
 
 function diffVirtualServers(running: VipdConfig, next: VipdConfig): ReloadPlan['virtualServers'] {
@@ -176,6 +193,9 @@ export function describePlan(plan: ReloadPlan): string[] {
   if (plan.pacingChanged) lines.push('GARP/NA pacing: changed');
   for (const [kind, ids] of Object.entries(plan.virtualServers)) {
     if (kind !== 'unchanged') for (const id of ids) lines.push(`virtual_server ${id}: ${kind}`);
+  }
+  for (const [kind, names] of Object.entries(plan.announces)) {
+    if (kind !== 'unchanged') for (const name of names) lines.push(`announce ${name}: ${kind}`);
   }
   return lines;
 }

@@ -15,7 +15,8 @@ export interface CheckResult {
   dynamicWeight?: number | undefined;
 }
 
-export type TrackerKind = 'script' | 'check' | 'interface' | 'file' | 'process';
+/** `virtual-server`: an announce's tracked virtual server, up while it has quorum (named by virtualServerId). */
+export type TrackerKind = 'script' | 'check' | 'interface' | 'file' | 'process' | 'virtual-server';
 
 /** How one tracker counts towards an instance (keepalived semantics; see priority.ts). */
 export interface TrackerBinding {

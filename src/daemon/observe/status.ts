@@ -76,6 +76,18 @@ export interface StatusReport {
   sync_groups?: SyncGroupStatus[];
   /** Virtual servers (IPVS) with their real servers, weights, checker states and the kernel's counters. */
   virtual_servers: VirtualServerReport[];
+  /** `announce` blocks: announced or not, since when and why (absent in reports of vipd before announces). */
+  announces?: AnnounceReport[];
+}
+
+export interface AnnounceReport {
+  name: string;
+  state: 'withdrawn' | 'waiting' | 'announced' | 'draining';
+  /** When it entered that state (ISO time). */
+  since: string;
+  /** Why it is not announced (the first tracker down, an interface holding a prefix), while it is not. */
+  why?: string;
+  prefixes: string[];
 }
 
 export interface SyncGroupStatus {

@@ -159,6 +159,7 @@ export class KernelEvents {
         .config()
         .instances.flatMap((c) => [...c.trackInterfaces.map((t) => t.interface), ...addressInterfaces(c)]),
       ...[...trackGroupInterfaces(this.edges.config()).values()].flat(),
+      ...this.edges.config().announces.flatMap((a) => a.trackers.trackInterfaces.map((t) => t.interface)),
     ];
     for (const name of new Set(tracked)) {
       if (this.seeded.has(name)) continue;

@@ -5,7 +5,14 @@
  * told only when its effective priority or its tracker fault changes.
  */
 import type { CheckSpec } from '../../core/checks/spec.js';
-import type { InstanceConfig, ScriptUser, TrackProcessConfig, VipdConfig } from '../../core/config/model.js';
+import type {
+  AnnounceConfig,
+  InstanceConfig,
+  ScriptUser,
+  TrackerLists,
+  TrackProcessConfig,
+  VipdConfig,
+} from '../../core/config/model.js';
 import { addressInterfaces, trackGroupInterfaces } from '../../core/config/tracking.js';
 import { TrackerError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -39,15 +46,53 @@ export class Trackers {
 
   /** Registers (or re-registers) an instance; `apply` gets its effective priority now and every change later. */
   bind(instance: InstanceConfig, apply: (result: EffectivePriority) => void): void {
-    const bindings = bindingsOf(instance, this.config);
-    const keys = new Set(bindings.map((b) => trackerKey(b)));
-    const consumer: Consumer = { base: instance.priority, bindings, keys, last: undefined, apply };
-    this.consumers.set(instance.name, consumer);
-    this.update(consumer);
+    this.register(instance.name, instance.priority, bindingsOf(instance, this.config), apply);
   }
 
   unbind(instanceName: string): void {
     this.consumers.delete(instanceName);
+  }
+
+  /**
+   * Registers (or re-registers) an announce: `apply` hears now and at every change whether all its trackers and
+   * virtual servers are up, and if not, the first that is not (its tracker key).
+   */
+  bindAnnounce(a: AnnounceConfig, apply: (down: string | undefined) => void): void {
+    const bindings = [
+      ...listBindings(a.trackers),
+      ...a.trackVirtualServers.map((name) => ({ kind: 'virtual-server' as const, name, weight: 0, reverse: false })),
+    ];
+    this.register(announceConsumer(a.name), 0, bindings, (r) => apply(r.fault));
+  }
+
+  unbindAnnounce(name: string): void {
+    this.consumers.delete(announceConsumer(name));
+  }
+
+  /** The trackers of an announce with their current state, for status. */
+  announceStateOf(a: AnnounceConfig): (TrackerBinding & TrackerState)[] {
+    return (this.consumers.get(announceConsumer(a.name))?.bindings ?? []).map((b) => ({
+      ...b,
+      ...(this.states.get(trackerKey(b)) ?? { up: true }),
+    }));
+  }
+
+  /** A tracked virtual server gained (up) or lost its quorum. */
+  virtualServerChanged(id: string, up: boolean): void {
+    const key = trackerKey({ kind: 'virtual-server', name: id });
+    if (this.states.get(key)?.up !== up) this.set(key, { up });
+  }
+
+  private register(
+    name: string,
+    base: number,
+    bindings: TrackerBinding[],
+    apply: (result: EffectivePriority) => void,
+  ): void {
+    const keys = new Set(bindings.map((b) => trackerKey(b)));
+    const consumer: Consumer = { base, bindings, keys, last: undefined, apply };
+    this.consumers.set(name, consumer);
+    this.update(consumer);
   }
 
   /**
@@ -249,14 +294,30 @@ function bindingsOf(i: InstanceConfig, c: VipdConfig): TrackerBinding[] {
       reverse: t.reverse,
     })),
     ...[...groups, ...holding].map((name) => ({ kind: 'interface' as const, name, weight: 0, reverse: false })),
-    ...i.trackScripts.map((t) => ({ kind: 'script' as const, name: t.script, weight: t.weight, reverse: t.reverse })),
-    ...i.trackFiles.map((t) => ({ kind: 'file' as const, name: t.file, weight: t.weight, reverse: t.reverse })),
-    ...i.trackChecks.map((t) => ({ kind: 'check' as const, name: t.name, weight: t.weight, reverse: t.reverse })),
-    ...i.trackProcesses.map((t) => ({
+    ...listBindings({ ...i, trackInterfaces: [] }),
+  ];
+}
+
+/** An announce's consumer name: apart from the instances' (an instance and an announce may share a name). */
+const announceConsumer = (name: string) => `announce ${name}`;
+
+/** Tracker lists as bindings, in the order effectivePriority names the first fault by. */
+function listBindings(t: TrackerLists): TrackerBinding[] {
+  return [
+    ...t.trackInterfaces.map((x) => ({
+      kind: 'interface' as const,
+      name: x.interface,
+      weight: x.weight,
+      reverse: x.reverse,
+    })),
+    ...t.trackScripts.map((x) => ({ kind: 'script' as const, name: x.script, weight: x.weight, reverse: x.reverse })),
+    ...t.trackFiles.map((x) => ({ kind: 'file' as const, name: x.file, weight: x.weight, reverse: x.reverse })),
+    ...t.trackChecks.map((x) => ({ kind: 'check' as const, name: x.name, weight: x.weight, reverse: x.reverse })),
+    ...t.trackProcesses.map((x) => ({
       kind: 'process' as const,
-      name: t.process,
-      weight: t.weight,
-      reverse: t.reverse,
+      name: x.process,
+      weight: x.weight,
+      reverse: x.reverse,
     })),
   ];
 }

@@ -16,6 +16,7 @@ import {
   listAddresses,
   type NetlinkOptions,
   SCOPES,
+  toListed,
   validName,
 } from './messages.js';
 import { FlagsNew, rt } from './package.js';
@@ -224,6 +225,26 @@ export function createAddressPort(opts: NetlinkOptions = {}): NetlinkAddressPort
       const link = await linkByName(sock, dev, what);
       indexes.set(dev, link.data.index ?? 0);
       return listAddresses(sock, link.data.index ?? 0, family, what);
+    },
+
+    async listAll(family) {
+      const what = `cannot list IPv${family} addresses`;
+      const links = await sock.dump({ type: rt.MessageType.GETLINK, body: body('link', {}, {}), what });
+      const names = new Map<number, string>();
+      for (const { message: m } of links) {
+        if (m.kind === 'link' && m.attrs.ifname !== undefined) names.set(m.data.index ?? 0, m.attrs.ifname);
+      }
+      const replies = await sock.dump({
+        type: rt.MessageType.GETADDR,
+        body: body('address', { family: afOf(family) }, {}),
+        what,
+      });
+      return replies.flatMap(({ message: m }) => {
+        if (m.kind !== 'address' || m.data.family !== afOf(family)) return [];
+        const listed = toListed(m);
+        const index = m.data.index ?? 0;
+        return listed ? [{ dev: names.get(index) ?? `#${index}`, address: listed.address }] : [];
+      });
     },
 
     close() {

@@ -5,7 +5,7 @@
  * (a route is not on the takeover's critical path the way a VIP is).
  */
 
-import { parseAddress } from '../../core/codec/ip-address.js';
+import { formatAddress, parseAddress } from '../../core/codec/ip-address.js';
 import { routeLine, ruleLine } from '../../core/config/routing.js';
 import type { RouteSpec, RuleSpec } from '../../core/net.js';
 import type { RoutingPort } from '../../core/ports.js';
@@ -187,6 +187,36 @@ export function createRoutingPort(opts: NetlinkOptions = {}): RoutingPort {
     removeRule(r) {
       const what = `cannot remove rule ${ruleLine(r)}`;
       return remove(rt.MessageType.DELRULE, ruleMessage(r), what);
+    },
+    async removeRoutesOf(protocol) {
+      const removed: string[] = [];
+      for (const family of [4, 6] as const) {
+        const what = `cannot list IPv${family} routes`;
+        const replies = await sock.dump({
+          type: rt.MessageType.GETROUTE,
+          body: messageBody({ kind: 'route', data: { family: afOf(family) } as rt.Route, attrs: {} }),
+          what,
+        });
+        for (const { message: m } of replies) {
+          if (m.kind !== 'route' || m.data.protocol !== protocol) continue;
+          const table = m.attrs.table ?? m.data.table ?? 0;
+          const dst = m.attrs.dst ? formatAddress(m.attrs.dst) : family === 4 ? '0.0.0.0' : '::';
+          const line = `${dst}/${m.data.dstLen ?? 0} table ${table} protocol ${protocol}`;
+          try {
+            // The kernel's own message names the route exactly (table, type, metric, device).
+            await sock.request({
+              type: rt.MessageType.DELROUTE,
+              body: messageBody(m),
+              what: `cannot remove route ${line}`,
+            });
+            removed.push(line);
+          } catch (err) {
+            const e = toNetlinkError(`cannot remove route ${line}`, err);
+            if (e.code !== 'ESRCH' && e.code !== 'ENOENT') throw e;
+          }
+        }
+      }
+      return removed;
     },
     close: () => sock.close(),
   };
