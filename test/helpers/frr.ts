@@ -1,8 +1,7 @@
 /**
- * FRR's vrrpd (with the zebra it needs) inside a lab host, for interop tests: its own run directory, started as
- * the frr user the Debian package makes, stopped by the Lab with everything else it spawned. FRR does not make
- * the VMAC interface itself: the caller sets it up as FRR's documentation says (a macvlan with the virtual MAC
- * and the VIP).
+ * FRR inside a lab host, for interop tests: vrrpd (the VRRP peer; FRR does not make the VMAC interface itself, the
+ * caller sets it up as FRR's documentation says: a macvlan with the virtual MAC and the VIP), and bgpd / bfdd (the
+ * routers an announce reaches).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -22,7 +21,14 @@ export function frrAvailable(): boolean {
   }
 }
 
-export class FrrVrrp {
+/** FRR's daemons a test starts; zebra always runs first (the others talk to the kernel through it). */
+export type FrrDaemon = 'zebra' | 'bgpd' | 'bfdd' | 'vrrpd';
+
+/**
+ * FRR's daemons in one lab host: their own run directory (configs, pid files, logs, zebra's socket, the vty sockets
+ * vtysh talks to), started as the frr user the Debian package makes, killed by the Lab with everything it spawned.
+ */
+export class Frr {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'vipd-frr-'));
 
   constructor(
@@ -34,19 +40,20 @@ export class FrrVrrp {
     chownSync(this.dir, uid, gid);
   }
 
-  /** `vrrpd.conf`: the interface stanza with the `vrrp` lines. vrrpd starts once zebra listens (else it waits 10 s). */
-  async start(config: string): Promise<this> {
-    writeFileSync(path.join(this.dir, 'zebra.conf'), '', { mode: 0o644 });
-    writeFileSync(path.join(this.dir, 'vrrpd.conf'), config, { mode: 0o644 });
+  /** Writes each daemon's configuration and starts zebra, then, once it listens, the others. */
+  async start(configs: Partial<Record<FrrDaemon, string>>): Promise<this> {
+    for (const daemon of ['zebra', ...Object.keys(configs)] as FrrDaemon[]) {
+      writeFileSync(path.join(this.dir, `${daemon}.conf`), configs[daemon] ?? '', { mode: 0o644 });
+    }
     this.spawn('zebra');
     for (let i = 0; i < 100 && !existsSync(path.join(this.dir, 'zserv.api')); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    this.spawn('vrrpd');
+    for (const daemon of Object.keys(configs) as FrrDaemon[]) if (daemon !== 'zebra') this.spawn(daemon);
     return this;
   }
 
-  private spawn(daemon: string): void {
+  spawn(daemon: FrrDaemon): void {
     const d = this.dir;
     this.lab.spawn(this.host, `${FRR_DIR}/${daemon}`, [
       '-u',
@@ -68,26 +75,44 @@ export class FrrVrrp {
     ]);
   }
 
-  /** FRR's own word on the router's state, from its log ("Backup -> Master"). */
-  state(): string {
-    const m = [...this.log().matchAll(/\[IPv4\] \w+ -> (\w+)/g)];
-    return m.at(-1)?.[1] ?? 'Initialize';
+  /** Sends `signal` to one daemon (SIGKILL: gone without a word to its peers). */
+  kill(daemon: FrrDaemon, signal: NodeJS.Signals = 'SIGKILL'): void {
+    try {
+      process.kill(Number(readFileSync(path.join(this.dir, `${daemon}.pid`), 'utf8').trim()), signal);
+    } catch {
+      // already gone
+    }
   }
 
-  log(): string {
+  /** vtysh's answer to `commands` (each a -c), through this host's vty sockets. */
+  vtysh(...commands: string[]): string {
+    return this.lab.exec(this.host, 'vtysh', '--vty_socket', this.dir, ...commands.flatMap((c) => ['-c', c]));
+  }
+
+  log(daemon: FrrDaemon): string {
     try {
-      return readFileSync(path.join(this.dir, 'vrrpd.log'), 'utf8');
+      return readFileSync(path.join(this.dir, `${daemon}.log`), 'utf8');
     } catch {
       return '';
     }
   }
+}
+
+/** FRR's vrrpd (with the zebra it needs), for the VRRP interop tests. */
+export class FrrVrrp extends Frr {
+  /** `vrrpd.conf`: the interface stanza with the `vrrp` lines. vrrpd starts once zebra listens (else it waits 10 s). */
+  async startVrrp(config: string): Promise<this> {
+    return this.start({ vrrpd: config });
+  }
+
+  /** FRR's own word on the router's state, from its log ("Backup -> Master"). */
+  state(): string {
+    const m = [...this.log('vrrpd').matchAll(/\[IPv4\] \w+ -> (\w+)/g)];
+    return m.at(-1)?.[1] ?? 'Initialize';
+  }
 
   stopVrrpd(): void {
-    try {
-      process.kill(Number(readFileSync(path.join(this.dir, 'vrrpd.pid'), 'utf8').trim()), 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    this.kill('vrrpd');
   }
 
   restartVrrpd(): void {

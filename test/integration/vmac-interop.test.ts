@@ -47,7 +47,7 @@ describe.skipIf(!canRunNetns())('VMAC interop', () => {
     sh('link', 'set', 'dev', 'vrrp4-51', 'address', '00:00:5e:00:01:33', 'addrgenmode', 'random');
     sh('addr', 'add', `${VIP}/24`, 'dev', 'vrrp4-51');
     sh('link', 'set', 'dev', 'vrrp4-51', 'up');
-    const frr = await new FrrVrrp(lab, 'r3').start(
+    const frr = await new FrrVrrp(lab, 'r3').startVrrp(
       `interface eth0\n vrrp 51 version 3\n vrrp 51 priority 200\n vrrp 51 advertisement-interval 100\n vrrp 51 ip ${VIP}\n!\n`,
     );
     await waitFor(() => (frr.state() === 'Master' ? true : undefined), 10_000, 50, 'FRR master');
