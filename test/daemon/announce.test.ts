@@ -5,6 +5,8 @@
  * later), what a crashed vipd left removed at start, reloads and the stop.
  */
 import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/daemon/observe/metrics.js';
+import { formatStatusTable } from '../../src/daemon/observe/status.js';
 import { configOf, instanceYaml, world } from '../helpers/fake-daemon.js';
 
 const ANNOUNCING = '192.0.2.10/32 dev lo metric 4242 protocol 245';
@@ -48,6 +50,17 @@ describe('announce on the daemon', () => {
     expect(w.daemon.status('t').announces).toMatchObject([
       { name: 'WEB', state: 'withdrawn', why: 'file:/run/web-down is down', prefixes: ['192.0.2.10/32'] },
     ]);
+    expect(formatStatusTable(w.daemon.status('t'))).toMatch(
+      /\nANNOUNCE WEB WITHDRAWN since \S+ because file:\/run\/web-down is down: 192\.0\.2\.10\/32\n/,
+    );
+    const metrics = createMetrics(
+      () => w.daemon.status('t'),
+      () => [],
+    );
+    expect(await metrics.metrics()).toContain('vipd_announce_up{name="WEB",prefix="192.0.2.10/32"} 0');
+    w.writeTrackedFile('/run/web-down', '0\n');
+    await w.settle();
+    expect(await metrics.metrics()).toContain('vipd_announce_up{name="WEB",prefix="192.0.2.10/32"} 1');
   });
 
   it('withdraw_delay keeps the address accepted after the withdraw; announce_delay holds a recovery back', async () => {

@@ -15,6 +15,7 @@ const NOT_SANDBOX = new Set([
   'ExecStartPre',
   'ExecStart',
   'ExecReload',
+  'ExecStopPost',
   'TimeoutStopSec',
   'KillMode',
   'Restart',

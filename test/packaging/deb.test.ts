@@ -156,6 +156,19 @@ describe.skipIf(!canRunPackaging())('the Debian package', () => {
     expect(code, output.slice(-3000)).toBe(0);
     expect(l.addresses('r1')).not.toContain(VIP);
     expect(output).not.toMatch(/EPERM|EACCES|EROFS/);
+    // ExecStopPost= after a crash: what an announce left (vipd's protocol) goes, under the same sandbox.
+    l.exec('r1', 'ip', 'route', 'add', '198.51.100.10/32', 'dev', 'lo', 'proto', '245', 'metric', '4242');
+    const post = inLab(split(sandbox.service.get('ExecStopPost')));
+    let postOut = '';
+    post.stdout?.on('data', (d: Buffer) => {
+      postOut += d.toString();
+    });
+    post.stderr?.on('data', (d: Buffer) => {
+      postOut += d.toString();
+    });
+    expect(await new Promise((resolve) => post.on('exit', resolve)), postOut).toBe(0);
+    expect(postOut).toContain("vipd cleanup: 1 route of vipd's removed");
+    expect(l.exec('r1', 'ip', 'route', 'show', 'proto', '245')).toBe('');
   }, 60_000);
 
   it('an upgrade keeps a locally edited configuration (a conffile); removing keeps it too, purging does not', () => {

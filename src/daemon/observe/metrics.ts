@@ -114,6 +114,16 @@ export function createMetrics(report: () => StatusReport, vips: (instance: strin
         value: g.state === 'STOP' ? 0 : STATE_CODE[g.state],
       })),
   );
+  gaugeFrom(
+    registry,
+    'vipd_announce_up',
+    'Whether an announce block announces its prefix now (1), or not (0: withdrawn, waiting, draining).',
+    ['name', 'prefix'],
+    () =>
+      (current().announces ?? []).flatMap((a) =>
+        a.prefixes.map((prefix) => ({ labels: { name: a.name, prefix }, value: a.state === 'announced' ? 1 : 0 })),
+      ),
+  );
   const counters: [string, string, (i: InstanceStatus) => number][] = [
     ['keepalived_advertisements_sent_total', 'Adverts sent.', (i) => i.counters.adverts_sent],
     ['keepalived_advertisements_received_total', 'Adverts received and accepted.', (i) => i.counters.adverts_received],

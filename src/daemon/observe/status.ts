@@ -197,6 +197,10 @@ export function formatStatusTable(report: StatusReport): string {
       lines.push(`${d.interface}/ipv${d.family} dropped: ${JSON.stringify(counted)}`);
   }
   for (const vs of report.virtual_servers ?? []) lines.push('', ...formatVirtualServer(vs));
+  for (const a of report.announces ?? []) {
+    const why = a.why === undefined ? '' : ` because ${a.why}`;
+    lines.push(`ANNOUNCE ${a.name} ${a.state.toUpperCase()} since ${a.since}${why}: ${a.prefixes.join(' ')}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
