@@ -3,6 +3,7 @@
  * tests implement them with fakes. Nothing here touches a socket. Every port is defined here, so edges import
  * core and never the daemon.
  */
+import type { BfdSession } from './bfd/control.js';
 import type { ResultReporting } from './checks/reporting.js';
 import type { CheckSpec, ScriptUser } from './checks/spec.js';
 import type { IpvsOp } from './ipvs/reconcile.js';
@@ -231,6 +232,13 @@ export interface TrackerEdges {
   scriptSecurity(path: string): string | undefined;
   /** uid/gid of a user (and group), or undefined when unknown. */
   resolveUser(user: ScriptUser): { uid: number; gid: number } | undefined;
+  /** FRR bfdd's sessions, all of them after every change (absent: these edges cannot see BFD). */
+  watchBfd?(
+    socketPath: string | undefined,
+    changed: (sessions: ReadonlyMap<string, BfdSession>) => void,
+  ): {
+    stop(): void;
+  };
   /** Releases what the edges hold (the check thread). */
   close?(): Promise<void>;
 }

@@ -5,8 +5,10 @@
  */
 import { type FSWatcher, readFileSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pino } from 'pino';
 import type { Logger } from '../core/log.js';
 import type { TrackerEdges } from '../core/ports.js';
+import { DEFAULT_BFDD_SOCKET, watchBfdSessions } from './bfdd.js';
 import { CheckThread } from './check-thread.js';
 import { checkScriptSecurity } from './checks/misc.js';
 import { watchProcesses } from './processes.js';
@@ -17,6 +19,8 @@ export function createTrackerEdges(log?: Logger): TrackerEdges {
     createCheck: (spec, onResult, reporting) => thread.createCheck(spec, onResult, reporting),
     close: () => thread.close(),
     watchProcesses,
+    watchBfd: (socketPath, changed) =>
+      watchBfdSessions(socketPath ?? DEFAULT_BFDD_SOCKET, changed, log ?? pino({ level: 'silent' })),
     watchFile(file, onChange) {
       let watcher: FSWatcher | undefined;
       try {

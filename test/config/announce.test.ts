@@ -108,9 +108,12 @@ announce C {
     ]);
   });
 
-  it('track_bfd is not there yet (issue 22 continues)', () => {
-    expect(errors('announce A {\n  prefix 192.0.2.1\n  track_bfd up1\n}\n')).toEqual([
-      '/k/k.conf:3:3: track_bfd is not supported yet',
+  it('track_bfd: a session of FRR bfdd by label or peer address, must be up', () => {
+    const r = load('announce A {\n  prefix 192.0.2.1\n  track_bfd up1\n  track_bfd 192.0.2.254\n}\n');
+    expect(r.errors).toEqual([]);
+    expect(r.config?.announces[0]?.trackers.trackBfds.map((t) => [t.session, t.weight])).toEqual([
+      ['up1', 0],
+      ['192.0.2.254', 0],
     ]);
   });
 });

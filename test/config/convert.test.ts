@@ -128,7 +128,14 @@ vrrp_sync_group:
         instances: ['VI_1', 'VI_2'],
         notify: { generic: ['/bin/n', 'x'] },
         trackingWeight: false,
-        trackers: { trackInterfaces: [], trackScripts: [], trackFiles: [], trackChecks: [], trackProcesses: [] },
+        trackers: {
+          trackInterfaces: [],
+          trackScripts: [],
+          trackFiles: [],
+          trackChecks: [],
+          trackProcesses: [],
+          trackBfds: [],
+        },
         source: { file: 'test.yaml', line: 8, col: 3 },
       },
     ]);

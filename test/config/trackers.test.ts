@@ -484,11 +484,18 @@ ${BASE}    track_check: [s, "t weight 4", "m weight -2 reverse", h]
   });
 });
 
-describe('what is still refused: BFD (issue 22)', () => {
-  it('every other tracker runs; track_bfd and bfd_instance are refused by name', () => {
+describe("BFD: FRR bfdd's sessions, never a BFD of vipd's own (issue 22)", () => {
+  it('track_bfd names a session by its label or peer address; bfd_instance is refused, pointing at track_bfd', () => {
     expect(yaml(BRIEF).errors).toEqual([]);
-    expect(issues(`${BRIEF}    track_bfd: [b]\n`)).toEqual(['19:5: track_bfd is not supported yet']);
-    expect(issues(`${BRIEF}bfd_instance:\n  b: {}\n`)).toEqual(['19:1: bfd_instance is not supported yet']);
+    const r = yaml(`${BRIEF}    track_bfd: [up1, "2001:DB8::1 weight -10 reverse"]\n`);
+    expect(r.errors).toEqual([]);
+    expect(withoutSource(r.config?.instances[0]?.trackBfds)).toEqual([
+      { session: 'up1', weight: 0, reverse: false },
+      { session: '2001:db8::1', weight: -10, reverse: true },
+    ]);
+    expect(issues(`${BRIEF}bfd_instance:\n  b: {}\n`)).toEqual([
+      "19:1: bfd_instance: vipd runs no BFD of its own; configure the session in FRR's bfdd (frr.conf: bfd / peer ADDRESS label NAME) and track it with track_bfd NAME, or track_bfd ADDRESS",
+    ]);
     // Sync-group trackers are the group's members' trackers.
     expect(issues(`${BRIEF}vrrp_sync_group:\n  G: { group: [VI_1], track_script: [chk_haproxy] }\n`)).toEqual([]);
   });

@@ -159,6 +159,7 @@ describe('YAML configuration: valid files', () => {
           trackFiles: [],
           trackChecks: [],
           trackProcesses: [],
+          trackBfds: [],
           excludedVips: [],
           virtualRoutes: [],
           virtualRules: [],
@@ -536,9 +537,9 @@ const BROKEN: [string, string, string | string[]][] = [
     "6:15: use_vmac eth0 is the instance's own interface: name another one",
   ],
   [
-    'sync group tracker not built yet',
-    `${base()}vrrp_sync_group:\n  G1: { group: [VI_1], track_bfd: [p] }\n`,
-    '7:24: track_bfd is not supported yet',
+    'a sync group tracker with a bad weight',
+    `${base()}vrrp_sync_group:\n  G1: { group: [VI_1], track_bfd: [p weight 300] }\n`,
+    '7:36: track_bfd "p weight 300": weight must be a whole number from -253 to 253, not "300"',
   ],
   [
     'vrrp_strict with unicast peers',

@@ -7,6 +7,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { expect } from 'vitest';
+import { type BfdSession, sessionKey } from '../../src/core/bfd/control.js';
 import { encodeAdvert } from '../../src/core/codec/advert.js';
 import { encodeAhDatagram } from '../../src/core/codec/ah.js';
 import { decodeGarp } from '../../src/core/codec/frames.js';
@@ -271,8 +272,19 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
   /** Files the trackers read (track_file), and who watches them. */
   const files = new Map<string, string>();
   const watchers = new Map<string, () => void>();
+  /** Who follows bfdd's sessions, and the socket each asked for. */
+  const bfdWatchers = new Map<(sessions: ReadonlyMap<string, BfdSession>) => void, string | undefined>();
+  /** bfdd's sessions change: every watcher hears all of them. */
+  const setBfd = (sessions: BfdSession[]) => {
+    const map = new Map(sessions.map((s) => [sessionKey(s), s]));
+    for (const w of bfdWatchers.keys()) w(map);
+  };
   const trackers: TrackerEdges = {
     createCheck: () => ({ start: () => undefined, stop: async () => undefined, running: true }),
+    watchBfd: (socketPath, changed) => {
+      bfdWatchers.set(changed, socketPath);
+      return { stop: () => bfdWatchers.delete(changed) };
+    },
     watchFile: (path, onChange) => {
       watchers.set(path, onChange);
       return () => watchers.delete(path);
@@ -499,6 +511,8 @@ export function world(instanceExtra = '', topLevel = '', first = instanceYaml('V
     advance,
     state,
     writeTrackedFile,
+    setBfd,
+    bfdWatchers,
     fifoLines,
     inject,
     time,

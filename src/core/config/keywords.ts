@@ -34,7 +34,16 @@ export const TOP_LEVEL_BLOCKS: readonly string[] = [
 ];
 
 /** Top-level blocks. */
-export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set(['bfd_instance']);
+export const UNSUPPORTED_TOP_LEVEL: ReadonlySet<string> = new Set([]);
+
+/** keepalived's top-level blocks that vipd does another way on purpose: the error says which. */
+export const REPLACED_TOP_LEVEL: ReadonlyMap<string, string> = new Map([
+  [
+    'bfd_instance',
+    "bfd_instance: vipd runs no BFD of its own; configure the session in FRR's bfdd (frr.conf: bfd / peer " +
+      'ADDRESS label NAME) and track it with track_bfd NAME, or track_bfd ADDRESS',
+  ],
+]);
 
 /** global_defs keywords (VRRP, process and notification side). */
 export const UNSUPPORTED_GLOBAL: ReadonlySet<string> = new Set(['json_version']);
@@ -58,10 +67,10 @@ export const DEPRECATED_NAMES: Readonly<Record<string, Readonly<Record<string, s
 export const NEWER_THAN_2_2_7: ReadonlySet<string> = new Set(['timer_expired_backup', 'auth_hmac', 'json_version']);
 
 /** vrrp_instance keywords. */
-export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set(['track_bfd', 'auth_hmac', 'timer_expired_backup']);
+export const UNSUPPORTED_INSTANCE: ReadonlySet<string> = new Set(['auth_hmac', 'timer_expired_backup']);
 
 /** vrrp_sync_group keywords not built yet. */
-export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set(['track_bfd']);
+export const UNSUPPORTED_SYNC_GROUP: ReadonlySet<string> = new Set([]);
 
 /** keepalived checker options a vrrp_check's checker block does not have (yet). */
 export const UNSUPPORTED_CHECKER: ReadonlySet<string> = new Set(['alpha']);

@@ -96,6 +96,8 @@ export interface GlobalDefs {
    * JSON signal).
    */
   dumpFiles: { state?: string | undefined; stats?: string | undefined; json?: string | undefined };
+  /** `bfdd_socket` (vipd): FRR bfdd's control socket, for track_bfd (undefined: FRR's default). */
+  bfddSocket?: string | undefined;
   /** `umask`: the process's umask for the files it creates (undefined: as started). */
   umask?: number | undefined;
   /** `vmac_prefix` ('vrrp'): a use_vmac without a name makes PREFIX.VRID. */
@@ -221,6 +223,18 @@ export interface TrackProcessRef {
   source: SourceLocation;
 }
 
+/**
+ * One `track_bfd` line: a BFD session run by FRR's bfdd, named by its peer address or its `label` (frr.conf
+ * `peer ADDRESS label NAME`). Weight 0 (the default) is FAULT while the session is not up.
+ */
+export interface TrackBfdRef {
+  session: string;
+  /** −253..253. */
+  weight: number;
+  reverse: boolean;
+  source: SourceLocation;
+}
+
 /** `vrrp_track_process NAME { ... }`: up while the number of matching processes is within its quorum. */
 export interface TrackProcessConfig {
   name: string;
@@ -329,6 +343,7 @@ export interface TrackerLists {
   trackFiles: TrackFileRef[];
   trackChecks: TrackCheckRef[];
   trackProcesses: TrackProcessRef[];
+  trackBfds: TrackBfdRef[];
 }
 
 /**
@@ -443,6 +458,8 @@ export interface InstanceConfig {
   trackChecks: TrackCheckRef[];
   /** `track_process`. */
   trackProcesses: TrackProcessRef[];
+  /** `track_bfd`: sessions of FRR's bfdd. */
+  trackBfds: TrackBfdRef[];
   /** `virtual_ipaddress_excluded`: held with the VIPs by a master, never in adverts; any family. */
   excludedVips: AddressSpec[];
   /** `virtual_routes`: added by a master after its VIPs, removed before them. */

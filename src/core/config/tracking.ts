@@ -20,7 +20,13 @@ export interface TrackLine {
   reverse?: boolean | undefined;
 }
 
-export type TrackerKind = 'track_interface' | 'track_script' | 'track_file' | 'track_check' | 'track_process';
+export type TrackerKind =
+  | 'track_interface'
+  | 'track_script'
+  | 'track_file'
+  | 'track_check'
+  | 'track_process'
+  | 'track_bfd';
 
 /** The weight bound of each tracker kind (keepalived: ±253 for interfaces and scripts, ±254 for files). */
 export const WEIGHT_MAX: Readonly<Record<TrackerKind, number>> = {
@@ -29,6 +35,7 @@ export const WEIGHT_MAX: Readonly<Record<TrackerKind, number>> = {
   track_file: 254,
   track_check: 253,
   track_process: 254,
+  track_bfd: 253,
 };
 
 const INTEGER = /^[+-]?\d+$/;

@@ -15,8 +15,11 @@ export interface CheckResult {
   dynamicWeight?: number | undefined;
 }
 
-/** `virtual-server`: an announce's tracked virtual server, up while it has quorum (named by virtualServerId). */
-export type TrackerKind = 'script' | 'check' | 'interface' | 'file' | 'process' | 'virtual-server';
+/**
+ * `virtual-server`: an announce's tracked virtual server, up while it has quorum (named by virtualServerId); `bfd`:
+ * a session of FRR's bfdd, by label or peer address.
+ */
+export type TrackerKind = 'script' | 'check' | 'interface' | 'file' | 'process' | 'virtual-server' | 'bfd';
 
 /** How one tracker counts towards an instance (keepalived semantics; see priority.ts). */
 export interface TrackerBinding {

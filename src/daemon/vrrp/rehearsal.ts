@@ -56,6 +56,7 @@ export async function rehearseTakeover(config: InstanceConfig, log: Logger): Pro
     trackFiles: [],
     trackChecks: [],
     trackProcesses: [],
+    trackBfds: [],
   };
   const runtime: InstanceRuntime = {
     primaryAddress: config.family === 4 ? '192.0.2.1' : 'fe80::1',

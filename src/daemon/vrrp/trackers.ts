@@ -4,7 +4,10 @@
  * from a file watch; rise/fall and the weight rules are the pure ones of src/core/tracking. An instance is
  * told only when its effective priority or its tracker fault changes.
  */
+
+import { type BfdSession, trackedUp } from '../../core/bfd/control.js';
 import type { CheckSpec } from '../../core/checks/spec.js';
+import { addressFamily, canonicalAddress } from '../../core/codec/ip-address.js';
 import type {
   AnnounceConfig,
   InstanceConfig,
@@ -37,6 +40,8 @@ export class Trackers {
   private readonly consumers = new Map<string, Consumer>();
   /** What runs, by tracker key: a check's handle or a file's watch. Unchanged ones survive a reload. */
   private readonly running = new Map<string, { stop(): Promise<void> | void }>();
+  /** FRR bfdd's sessions, followed once something tracks one, for vipd's whole life (a reload keeps it). */
+  private bfd: { watch: { stop(): void }; sessions: ReadonlyMap<string, BfdSession> } | undefined;
 
   constructor(
     private config: VipdConfig,
@@ -174,6 +179,41 @@ export class Trackers {
     this.startProcesses(
       this.config.trackProcesses.filter((p) => wanted(trackerKey({ kind: 'process', name: p.name }))),
     );
+    this.startBfd([...used].filter((k) => k.startsWith('bfd:')));
+  }
+
+  /**
+   * track_bfd: bfdd's sessions followed (one watch for all), and each tracked name judged again now and at every
+   * change: up while every session it names is up; down until bfdd says so.
+   */
+  private startBfd(keys: string[]): void {
+    if (keys.length === 0) return;
+    if (!this.bfd) {
+      const watch = this.edges.watchBfd;
+      if (!watch) throw new TrackerError('track_bfd: these edges cannot see BFD sessions');
+      const bfd = {
+        sessions: new Map() as ReadonlyMap<string, BfdSession>,
+        watch: { stop: () => undefined } as { stop(): void },
+      };
+      this.bfd = bfd;
+      bfd.watch = watch(this.config.globalDefs.bfddSocket, (sessions) => {
+        bfd.sessions = sessions;
+        this.judgeBfd();
+      });
+    }
+    this.judgeBfd();
+  }
+
+  private judgeBfd(): void {
+    const sessions = [...(this.bfd?.sessions.values() ?? [])];
+    const keys = new Set([...this.consumers.values()].flatMap((c) => [...c.keys].filter((k) => k.startsWith('bfd:'))));
+    for (const key of keys) {
+      const name = key.slice('bfd:'.length);
+      const up = trackedUp(name, sessions, canonicalPeer);
+      if (this.states.get(key)?.up === up) continue;
+      if (this.states.has(key) || up) this.log.info({ tracker: key, state: up ? 'up' : 'down' }, 'tracker changed');
+      this.set(key, { up });
+    }
   }
 
   /**
@@ -223,6 +263,8 @@ export class Trackers {
   async stop(): Promise<void> {
     const all = [...this.running.values()];
     this.running.clear();
+    this.bfd?.watch.stop();
+    this.bfd = undefined;
     await Promise.allSettled(all.map((t) => t.stop()));
     await this.edges.close?.();
   }
@@ -319,5 +361,9 @@ function listBindings(t: TrackerLists): TrackerBinding[] {
       weight: x.weight,
       reverse: x.reverse,
     })),
+    ...t.trackBfds.map((x) => ({ kind: 'bfd' as const, name: x.session, weight: x.weight, reverse: x.reverse })),
   ];
 }
+
+/** bfdd's peer address as the configuration writes it (canonical), for matching a track_bfd name. */
+const canonicalPeer = (a: string) => (addressFamily(a) === undefined ? a : canonicalAddress(a));

@@ -17,7 +17,14 @@ import { buildTrackerLists } from './trackers.js';
 /** The metric of an announcing route when none is written: the marker the README's FRR route-map matches. */
 export const DEFAULT_ANNOUNCE_METRIC = 4242;
 
-const TRACKER_KEYWORDS = ['track_interface', 'track_script', 'track_file', 'track_check', 'track_process'] as const;
+const TRACKER_KEYWORDS = [
+  'track_interface',
+  'track_script',
+  'track_file',
+  'track_check',
+  'track_process',
+  'track_bfd',
+] as const;
 
 export const announceSchema = z
   .object({
@@ -28,6 +35,7 @@ export const announceSchema = z
     track_file: trackEntries,
     track_check: trackEntries,
     track_process: trackEntries,
+    track_bfd: trackEntries,
     announce_delay: seconds(0, 86400),
     withdraw_delay: seconds(0, 86400),
     metric: wholeNumber(0, 4294967295),
@@ -51,8 +59,7 @@ export function buildAnnounce(
   const { data: r, invalid } = parseSection(
     body,
     base,
-    // track_bfd is issue 22's next step; the instance refuses it the same way today.
-    { schema: announceSchema, where, unsupported: new Set(['track_bfd']) },
+    { schema: announceSchema, where, unsupported: new Set() },
     report,
   );
   const prefixes = buildPrefixes(r.prefix ?? [], base, where, owners, report);
@@ -96,6 +103,7 @@ function unweighted(t: TrackerLists): TrackerLists {
     trackFiles: t.trackFiles.map(zero),
     trackChecks: t.trackChecks.map(zero),
     trackProcesses: t.trackProcesses.map(zero),
+    trackBfds: t.trackBfds.map(zero),
   };
 }
 

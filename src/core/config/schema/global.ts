@@ -104,6 +104,7 @@ export const globalDefsSchema = z
     // Read by the keepalived reader (its ${_RANDOM}s); nothing else in vipd draws random numbers a user sees.
     random_seed: wholeNumber(0, 4_294_967_295),
     state_dump_file: absolutePath,
+    bfdd_socket: absolutePath,
     stats_dump_file: absolutePath,
     json_dump_file: absolutePath,
     startup_script: notifyCommand,
@@ -255,6 +256,7 @@ export function buildGlobalDefs(node: unknown, report: Reporter): GlobalDefs {
     startupScript: g.startup_script && { ...g.startup_script, timeoutMs: (g.startup_script_timeout ?? 10) * 1000 },
     shutdownScript: g.shutdown_script && { ...g.shutdown_script, timeoutMs: (g.shutdown_script_timeout ?? 10) * 1000 },
     umask: g.umask,
+    bfddSocket: g.bfdd_socket,
     startupDelayMs: toMs(g.vrrp_startup_delay ?? 0),
     delayAfterBootMs: toMs(g.vrrp_delay_after_boot ?? 0),
     notifyPriorityChanges: g.vrrp_notify_priority_changes ?? false,

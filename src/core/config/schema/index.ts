@@ -5,7 +5,14 @@
  */
 
 import { nameVmacs } from '../address-vmacs.js';
-import { NOT_USED_BY_VIPD, notUsedMessage, suggest, TOP_LEVEL_BLOCKS, UNSUPPORTED_TOP_LEVEL } from '../keywords.js';
+import {
+  NOT_USED_BY_VIPD,
+  notUsedMessage,
+  REPLACED_TOP_LEVEL,
+  suggest,
+  TOP_LEVEL_BLOCKS,
+  UNSUPPORTED_TOP_LEVEL,
+} from '../keywords.js';
 import type {
   AnnounceConfig,
   CheckConfig,
@@ -71,7 +78,9 @@ export function validateConfig(
   for (const key of Object.keys(root)) {
     if (key === 'global_defs' || key === 'vrrp_instance') continue;
     const notUsed = NOT_USED_BY_VIPD.top.get(key);
+    const replaced = REPLACED_TOP_LEVEL.get(key);
     if (notUsed) report.warn([key], 'key', notUsedMessage(key, notUsed));
+    else if (replaced) report.error([key], 'key', replaced);
     else if (UNSUPPORTED_TOP_LEVEL.has(key)) {
       if (modelled.has(key)) report.unsupported([key], 'key', `${key} is not supported yet`);
       else report.error([key], 'key', `${key} is not supported yet`);

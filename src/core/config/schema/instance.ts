@@ -110,6 +110,7 @@ export const instanceSchema = z
     track_file: trackEntries,
     track_check: trackEntries,
     track_process: trackEntries,
+    track_bfd: trackEntries,
     virtual_ipaddress_excluded: listOf(z.string({ error: 'must be text like "10.0.0.1/24 dev eth0"' }), 'addresses'),
     virtual_routes: z.unknown(),
     virtual_rules: z.unknown(),

@@ -26,6 +26,7 @@ export const syncGroupSchema = z
     track_file: trackEntries,
     track_check: trackEntries,
     track_process: trackEntries,
+    track_bfd: trackEntries,
     sync_group_tracking_weight: flag,
     global_tracking: flag,
   })
@@ -137,6 +138,10 @@ export function joinSyncGroup(
         if (t.weight !== 0) ignored(t.source, `track_process ${t.process} with a weight is ignored`);
         return t.weight === 0;
       }),
+      trackBfds: member.trackBfds.filter((t) => {
+        if (t.weight !== 0) ignored(t.source, `track_bfd ${t.session} with a weight is ignored`);
+        return t.weight === 0;
+      }),
     };
   }
   const owner = member.priority === 255;
@@ -155,5 +160,6 @@ export function joinSyncGroup(
     trackFiles: add(own.trackFiles, g.trackFiles.map(unweighted), (t) => t.file),
     trackChecks: add(own.trackChecks, g.trackChecks.map(unweighted), (t) => t.name),
     trackProcesses: add(own.trackProcesses, g.trackProcesses.map(unweighted), (t) => t.process),
+    trackBfds: add(own.trackBfds, g.trackBfds.map(unweighted), (t) => t.session),
   };
 }

@@ -1,7 +1,9 @@
 /** `vrrp_script` and `track_file` blocks, and the tracker lines of an instance (weights resolved line over block). */
 import * as z from 'zod';
+import { addressFamily, canonicalAddress } from '../../codec/ip-address.js';
 import { suggest } from '../keywords.js';
 import type {
+  TrackBfdRef,
   TrackCheckRef,
   TrackerLists,
   TrackFileConfig,
@@ -210,6 +212,7 @@ export function buildTrackerLists(
     track_file?: unknown[];
     track_check?: unknown[];
     track_process?: unknown[];
+    track_bfd?: unknown[];
   },
   base: readonly PathSegment[],
   ctx: Context,
@@ -274,7 +277,14 @@ export function buildTrackerLists(
     if (!tp) return undefined;
     return { process: t.name, ...resolveWeight(t, tp), source };
   }) satisfies (TrackProcessRef | undefined)[];
-  const lists = [trackInterfaces, trackScripts, trackFiles, trackChecks, trackProcesses];
+  // A BFD session is FRR bfdd's, named by its peer address or its label: nothing here to check it against.
+  const trackBfds = buildTrackers('track_bfd', r.track_bfd, base, report, (t, source) => ({
+    session: addressFamily(t.name) === undefined ? t.name : canonicalAddress(t.name),
+    weight: t.weight ?? 0,
+    reverse: t.reverse ?? false,
+    source,
+  })) satisfies (TrackBfdRef | undefined)[];
+  const lists = [trackInterfaces, trackScripts, trackFiles, trackChecks, trackProcesses, trackBfds];
   if (lists.some((l) => l.includes(undefined))) return undefined;
   return {
     trackProcesses: trackProcesses as TrackProcessRef[],
@@ -282,5 +292,6 @@ export function buildTrackerLists(
     trackScripts: trackScripts as TrackScriptRef[],
     trackFiles: trackFiles as TrackFileRef[],
     trackChecks: trackChecks as TrackCheckRef[],
+    trackBfds: trackBfds as TrackBfdRef[],
   };
 }
