@@ -6,6 +6,7 @@
  * On stop it releases everything in keepalived's order (priority 0, VIPs, notify).
  */
 import { hostname } from 'node:os';
+import { scaleOutAdvice } from '../core/announce/advice.js';
 import { PROTOCOL_VIPD } from '../core/announce/routes.js';
 import { encodeGarp, encodeUnsolicitedNa } from '../core/codec/frames.js';
 import { canonicalAddress } from '../core/codec/ip-address.js';
@@ -330,6 +331,7 @@ export class Daemon {
     await this.startLoadBalancer(this.config);
     // Announces last: what they track (virtual servers' quorum included) is known by now.
     this.tellQuorums();
+    for (const advice of scaleOutAdvice(this.config, (key) => this.edges.sysctl?.read(key))) this.log.warn(advice);
     await this.announcer.start(this.config.announces);
     this.startTrackers(); // the trackers only announces use
     this.log.info({ instances: this.instances.map((r) => r.config.name) }, 'vipd started');

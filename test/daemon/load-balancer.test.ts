@@ -59,7 +59,7 @@ class FakeIpvs implements IpvsPort {
       const at = svc.dests.findIndex((x) => x.address === op.dest.address && x.port === op.dest.port);
       if (op.op === 'add-dest') {
         if (at >= 0) throw errno('EEXIST');
-        svc.dests.push(structuredClone(op.dest));
+        svc.dests.unshift(structuredClone(op.dest)); // the kernel lists the newest first
       } else if (at < 0) throw errno('ENOENT');
       else if (op.op === 'edit-dest') svc.dests[at] = structuredClone(op.dest);
       else svc.dests.splice(at, 1);

@@ -72,7 +72,13 @@ export class Frr {
       `file:${path.join(d, `${daemon}.log`)}`,
       '--log-level',
       'debug',
+      // bfdd's control socket in this host's directory: the default path is shared by every namespace.
+      ...(daemon === 'bfdd' ? ['--bfdctl', this.bfddSocket] : []),
     ]);
+  }
+
+  get bfddSocket(): string {
+    return path.join(this.dir, 'bfdd.sock');
   }
 
   /** Sends `signal` to one daemon (SIGKILL: gone without a word to its peers). */

@@ -174,3 +174,56 @@ describe("rowOps: one real server's row in every service of its virtual server",
     expect(rowOps(keys, undefined, undefined)).toEqual([]);
   });
 });
+
+describe('reconcile: mh (Maglev) destinations in the order the configuration gives', () => {
+  /** The kernel's list: an added destination goes first (it lists the newest first), an edited one stays put. */
+  function kernel(table: IpvsService, ops: IpvsOp[]): IpvsService {
+    let dests = [...table.dests];
+    for (const op of ops) {
+      if (op.op === 'add-dest') dests.unshift(op.dest);
+      else if (op.op === 'remove-dest') dests = dests.filter((d) => d.address !== op.dest.address);
+      else if (op.op === 'edit-dest') dests = dests.map((d) => (d.address === op.dest.address ? op.dest : d));
+    }
+    return { ...table, dests };
+  }
+  const mh = (dests: IpvsDest[]) => svc('10.0.0.100', dests, { scheduler: 'mh' });
+  const addedOrder = (s: IpvsService) => [...s.dests].reverse().map((d) => d.address);
+
+  it('a destination added in the middle by a reload: those after it are removed and added again, in order', () => {
+    const want = mh([dest('10.0.0.11'), dest('10.0.0.12'), dest('10.0.0.13')]);
+    const have = mh([dest('10.0.0.13'), dest('10.0.0.11')]); // added 11 then 13
+    const ops = reconcile([want], [have]);
+    expect(ops.map(text)).toEqual([
+      'remove-dest TCP 10.0.0.100:80 10.0.0.13',
+      'add-dest TCP 10.0.0.100:80 10.0.0.12 w1',
+      'add-dest TCP 10.0.0.100:80 10.0.0.13 w1',
+    ]);
+    expect(addedOrder(kernel(have, ops))).toEqual(['10.0.0.11', '10.0.0.12', '10.0.0.13']);
+    // Any other scheduler: the one destination missing is added, nothing moves.
+    const rr = reconcile([{ ...want, scheduler: 'rr' }], [{ ...have, scheduler: 'rr' }]);
+    expect(rr.map(text)).toEqual(['add-dest TCP 10.0.0.100:80 10.0.0.12 w1']);
+  });
+
+  it('in order already: nothing, a weight change edits in place', () => {
+    const have = mh([dest('10.0.0.13'), dest('10.0.0.12'), dest('10.0.0.11')]);
+    expect(reconcile([mh([dest('10.0.0.11'), dest('10.0.0.12'), dest('10.0.0.13')])], [have])).toEqual([]);
+    const ops = reconcile([mh([dest('10.0.0.11'), dest('10.0.0.12', 0), dest('10.0.0.13')])], [have]);
+    expect(ops.map(text)).toEqual(['edit-dest TCP 10.0.0.100:80 10.0.0.12 w0']);
+  });
+
+  it('whatever the kernel holds, in whatever order: once applied, the order is the configuration’s', () => {
+    const all = ['10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14', '10.0.0.15'];
+    // Every subset of 3 of the wanted ones plus a stray, in every order they could have been added.
+    const permutations = (xs: string[]): string[][] =>
+      xs.length <= 1
+        ? [xs]
+        : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+    const want = mh(all.slice(0, 4).map((a) => dest(a)));
+    for (const added of permutations(['10.0.0.12', '10.0.0.14', '10.0.0.11', '10.0.0.15'])) {
+      const have = mh([...added].reverse().map((a) => dest(a)));
+      const after = kernel(have, reconcile([want], [have]));
+      expect(addedOrder(after)).toEqual(all.slice(0, 4));
+      expect(reconcile([want], [after])).toEqual([]);
+    }
+  });
+});

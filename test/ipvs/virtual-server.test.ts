@@ -64,6 +64,19 @@ describe('real servers in the table', () => {
     ]);
   });
 
+  it('lb_algo mh: a failed real server stays at weight 0, in its place (its Maglev table keeps its order)', () => {
+    const mh = vsOf('lb_algo mh\nsorry_server 10.0.0.200 80\nquorum 4');
+    const st = down(mh, initialState(mh), 0).state;
+    expect(rows(mh, st)).toEqual(['10.0.0.11:80 NAT w0', '10.0.0.12:80 NAT w2', '10.0.0.13:80 NAT w3']);
+    // The quorum lost: the sorry server joins at the end, the real servers stay at weight 0.
+    expect(rows(mh, down(mh, st, 2).state)).toEqual([
+      '10.0.0.11:80 NAT w0',
+      '10.0.0.12:80 NAT w0',
+      '10.0.0.13:80 NAT w0',
+      '10.0.0.200:80 NAT w1',
+    ]);
+  });
+
   it('a real server with two checkers is alive only while both are up', () => {
     const vs = vsOf('', 'real_server 10.0.0.11 80 {\n TCP_CHECK {\n }\n HTTP_GET {\n url {\n path /\n }\n }\n}');
     let st = initialState(vs);

@@ -9,6 +9,12 @@
  * Order, per service: add or edit the service, add and edit destinations, then remove the ones not wanted —
  * adding before removing, so a service switching to its sorry server is never left without a destination.
  * Services no longer wanted go last.
+ *
+ * `mh` (Maglev): the kernel builds its lookup table walking the destinations in the order they were added (it
+ * lists them newest first), so two directors have the same table only if they added the same destinations in the
+ * same order. The order vipd wants is the configuration's; where the kernel's differs (a reload added a real server
+ * in the middle, a destination deleted by hand and put back), the destinations from the first one out of place on
+ * are removed and added again in order (IPVS keeps a removed destination's connections, and takes them back with it).
  */
 import {
   type DestKey,
@@ -48,11 +54,16 @@ export function reconcile(
     }
     if (!sameService(want, have)) ops.push({ op: 'edit-service', service: want });
     const haveDests = new Map(have.dests.map((d) => [destId(d), d]));
-    const wantIds = new Set<string>();
+    const wantIds = new Set(want.dests.map(destId));
+    const again = want.scheduler === 'mh' ? outOfOrder(want, have, wantIds) : new Set<string>();
     for (const dest of want.dests) {
       const did = destId(dest);
-      wantIds.add(did);
-      const cur = haveDests.get(did);
+      if (again.has(did))
+        ops.push({ op: 'remove-dest', key: want.key, dest: { address: dest.address, port: dest.port } });
+    }
+    for (const dest of want.dests) {
+      const did = destId(dest);
+      const cur = again.has(did) ? undefined : haveDests.get(did);
       if (!cur) ops.push({ op: 'add-dest', key: want.key, dest });
       else if (!sameDest(dest, cur)) ops.push({ op: 'edit-dest', key: want.key, dest });
     }
@@ -66,6 +77,22 @@ export function reconcile(
     if (!wanted.has(id) && owned.has(id)) ops.push({ op: 'remove-service', key: have.key });
   }
   return ops;
+}
+
+/**
+ * The wanted destinations of an mh service that are in the kernel but not in their place in the order they were
+ * added (the kernel lists newest first): from the first one out of place on.
+ */
+function outOfOrder(want: IpvsService, have: IpvsService, wantIds: ReadonlySet<string>): Set<string> {
+  const added = have.dests
+    .map(destId)
+    .reverse()
+    .filter((id) => wantIds.has(id));
+  const order = want.dests.map(destId);
+  let k = 0;
+  while (k < added.length && added[k] === order[k]) k++;
+  const present = new Set(added);
+  return new Set(order.slice(k).filter((id) => present.has(id)));
 }
 
 function sameService(a: IpvsService, b: IpvsService): boolean {

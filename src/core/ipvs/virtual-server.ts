@@ -7,7 +7,8 @@
  *   FILE_CHECK dynamic (value × weight added), never below 0;
  * - quorum: the sum of the alive real servers' weights; lost when it falls below quorum − hysteresis (or to 0),
  *   gained again at quorum + hysteresis;
- * - in the table: an alive real server at its weight; a dead one at weight 0 with inhibit_on_failure, else absent;
+ * - in the table: an alive real server at its weight; a dead one at weight 0 with inhibit_on_failure or under the
+ *   `mh` scheduler (whose table depends on the order of its destinations: see reconcile.ts), else absent;
  *   with the quorum lost and a sorry server: the sorry server at weight 1 (the virtual server's forwarding method
  *   unless sorry_server_lvs_method) and the real servers out, except the inhibited ones at weight 0;
  *   sorry_server_inhibit keeps the sorry server at weight 0 while it is not needed.
@@ -193,10 +194,12 @@ export function realServerRow(vs: VirtualServerConfig, state: VirtualServerState
   const rs = state.reals[index];
   if (!cfg || !rs) return undefined;
   const sorryActive = vs.sorryServer !== undefined && !state.quorumUp;
+  // mh: out of the table would change the order its Maglev table is built in; at weight 0 it gets no slot.
+  const inhibit = cfg.inhibitOnFailure || vs.scheduler === 'mh';
   let weight: number | undefined;
-  if (sorryActive) weight = cfg.inhibitOnFailure ? 0 : undefined;
+  if (sorryActive) weight = inhibit ? 0 : undefined;
   else if (isAlive(rs)) weight = effectiveWeight(cfg, rs);
-  else weight = cfg.inhibitOnFailure ? 0 : undefined;
+  else weight = inhibit ? 0 : undefined;
   if (weight === undefined) return undefined;
   return destOf(cfg.address, cfg.port, cfg.method, weight, cfg.upperThreshold, cfg.lowerThreshold);
 }

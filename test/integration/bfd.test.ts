@@ -1,0 +1,79 @@
+/**
+ * track_bfd against FRR's bfdd on the real kernel (issue 22): two hosts each running bfdd with a 100 ms × 3
+ * session to the other, vipd on the first tracking it by label. The session's state reaches vipd by bfdd's control
+ * socket as bfdd changes it: the link cut silently on the far side, the instance is FAULT within 100 ms of bfdd's
+ * own log line saying the session went down; the link back, it returns; bfdd restarted, vipd connects again.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Frr, frrAvailable } from '../helpers/frr.js';
+import { canRunNetns, inCI, Lab, waitFor } from '../helpers/netns.js';
+import { VipdRouter } from '../helpers/routers.js';
+
+const bfdConf = (peer: string) => `log timestamp precision 3
+debug bfd peer
+bfd
+ peer ${peer} label up1
+  receive-interval 100
+  transmit-interval 100
+  detect-multiplier 3
+ exit
+exit
+`;
+
+/** The time (ms since the epoch) of bfdd's last log line saying the session went from `from` to `to`. */
+function bfdChange(frr: Frr, from: string, to: string): number | undefined {
+  const lines = frr
+    .log('bfdd')
+    .split('\n')
+    .filter((l) => l.includes('state-change') && l.includes(`${from} -> ${to}`));
+  const m = lines.at(-1)?.match(/^(\d{4})\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d\.\d{3})/);
+  return m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}`) : undefined;
+}
+
+describe.skipIf(!canRunNetns() || (!frrAvailable() && !inCI))('track_bfd with FRR bfdd', () => {
+  let lab: Lab;
+  afterEach(() => lab?.destroy());
+
+  it('a session down is FAULT within 100 ms of bfdd seeing it; up again, and after bfdd restarts', async () => {
+    lab = Lab.create('bfd', ['r1', 'r2']);
+    const near = await new Frr(lab, 'r1').start({ bfdd: bfdConf('192.0.2.12') });
+    const far = await new Frr(lab, 'r2').start({ bfdd: bfdConf('192.0.2.11') });
+    const vipd = new VipdRouter(lab, 'r1', { name: 'VI_1', vrid: 51, vips: ['192.0.2.100/24'] });
+    vipd.opts.configText = `global_defs:
+  bfdd_socket: ${near.bfddSocket}
+vrrp_instance:
+  VI_1:
+    interface: eth0
+    virtual_router_id: 51
+    priority: 150
+    version: 3
+    advert_int: 0.1
+    virtual_ipaddress: [192.0.2.100/24]
+    track_bfd: [up1]
+`;
+    vipd.start();
+    await waitFor(() => (vipd.state() === 'MASTER' ? true : undefined), 20_000, 20, 'master once the session is up');
+
+    // Cut silently: the far side stops, the near side's link stays up; bfdd detects it after 3 × 100 ms.
+    lab.exec('r2', 'ip', 'link', 'set', 'eth0', 'down');
+    await waitFor(() => (vipd.state() === 'FAULT' ? true : undefined), 5000, 10, 'FAULT');
+    const down = bfdChange(near, 'up', 'down');
+    const fault = vipd.transitions().at(-1);
+    expect(down, near.log('bfdd').slice(-2000)).toBeDefined();
+    expect(fault?.time).toBeDefined();
+    const lag = (fault?.time as number) - (down as number);
+    expect(lag, `bfdd down at ${down}, vipd FAULT at ${fault?.time}`).toBeLessThanOrEqual(100);
+    expect(lag).toBeGreaterThanOrEqual(-5); // not before bfdd knew (log times are whole milliseconds)
+
+    lab.exec('r2', 'ip', 'link', 'set', 'eth0', 'up');
+    await waitFor(() => (vipd.state() === 'MASTER' ? true : undefined), 10_000, 20, 'master again');
+
+    // bfdd restarted: vipd counts the session down while it is away, then follows the new bfdd.
+    near.kill('bfdd');
+    await waitFor(() => (vipd.state() === 'FAULT' ? true : undefined), 5000, 10, 'FAULT while bfdd is away');
+    near.spawn('bfdd');
+    await waitFor(() => (vipd.state() === 'MASTER' ? true : undefined), 20_000, 20, 'master with the new bfdd');
+    expect(vipd.lines().some((l) => l.msg === 'bfdd reached again')).toBe(true);
+    expect(far.log('bfdd')).toContain('state-change');
+  }, 90_000);
+});
