@@ -27,6 +27,7 @@ import type { SyncGroupState } from '../core/vrrp/sync-group.js';
 import { SYNC_GROUP_FAULT } from '../core/vrrp/sync-group.js';
 import { type InstanceVmac, vmacAddress, vmacsOf } from '../core/vrrp/vmac.js';
 import { Announcer } from './announce/announcer.js';
+import { BfdSessions } from './bfd-sessions.js';
 import { DeviceQueues } from './device-queues.js';
 import { EventQueue } from './event-queue.js';
 import { LoadBalancer } from './ipvs/load-balancer.js';
@@ -79,6 +80,8 @@ export class Daemon {
   private readonly statics: Statics;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly trackers: Trackers;
+  /** FRR bfdd's sessions: track_bfd and BFD_CHECK follow them through one watch. */
+  private readonly bfd: BfdSessions;
   /** Everything vipd added to the kernel, daemon-wide: what stop and crash release, and nothing else. */
   private readonly ledger: KernelLedger;
   private readonly events: EventQueue;
@@ -117,7 +120,8 @@ export class Daemon {
     private readonly edges: DaemonEdges,
     private readonly log: Logger,
   ) {
-    this.trackers = new Trackers(config, edges.trackers, log);
+    this.bfd = new BfdSessions(edges.trackers, () => this.config.globalDefs.bfddSocket);
+    this.trackers = new Trackers(config, edges.trackers, log, this.bfd);
     this.notifier = new Notifier(
       () => this.config.globalDefs,
       {
@@ -264,6 +268,7 @@ export class Daemon {
       },
       createTimer: (f: () => void) => this.edges.createTimer(f),
       now: () => this.edges.clock.now(),
+      followBfd: (name: string, heard: (up: boolean) => void) => this.bfd.follow(name, heard),
     };
   }
 
@@ -843,6 +848,7 @@ export class Daemon {
       this.log.info('vipd stopping');
       await this.starting?.catch(() => undefined); // a SIGTERM during start-up stops what start-up made
       await this.trackers.stop();
+      this.bfd.stop();
       // Withdrawn first: the routers move the traffic to the other directors while this one still serves it.
       await this.announcer.stop();
       await Promise.allSettled(this.instances.map((r) => r.stop()));
@@ -862,6 +868,7 @@ export class Daemon {
   /** On a crash: send priority 0 where master and remove every VIP this process added. */
   async emergencyRelease(): Promise<void> {
     void this.trackers.stop();
+    this.bfd.stop();
     await this.announcer.withdrawNow();
     await Promise.allSettled(this.instances.map((r) => r.emergencyRelease()));
     await this.ledger.releaseAll(); // whatever an instance did not get to

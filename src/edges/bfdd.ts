@@ -42,12 +42,11 @@ export function watchBfdSessions(
   let lost = false;
 
   const away = (why: string) => {
-    if (!lost) log.warn({ socket: socketPath, why }, 'bfdd cannot be reached: its sessions count as down');
+    if (lost) return;
+    log.warn({ socket: socketPath, why }, 'bfdd cannot be reached: its sessions count as down');
     lost = true;
-    if (sessions.size > 0) {
-      sessions.clear();
-      changed(sessions);
-    }
+    sessions.clear();
+    changed(sessions);
   };
   const later = (f: () => void, ms: number) => {
     if (!stopped) timer = setTimeout(f, ms).unref();

@@ -481,3 +481,32 @@ describe('address ranges of virtual_server_group', () => {
     expect(parseAddressRange('10.0.0.9-3')).toBe('the range ends before it starts');
   });
 });
+
+describe('BFD_CHECK: a session of FRR bfdd (issue 22)', () => {
+  const vs = (reals: string) => conf(`virtual_server 10.0.0.100 80 {\n  protocol TCP\n${reals}}\n`);
+  it('names the session by label or peer address; alpha from the checker or the real server', () => {
+    const r = vs(`  real_server 10.0.0.11 80 {
+    BFD_CHECK {
+      name 2001:DB8::11
+    }
+  }
+  real_server 10.0.0.12 80 {
+    alpha
+    BFD_CHECK {
+      name rs2
+    }
+  }
+`);
+    expect(r.errors.map(formatIssue)).toEqual([]);
+    expect(r.config?.virtualServers[0]?.realServers.map((rs) => noSource(rs.checkers))).toEqual([
+      [{ kind: 'bfd', session: '2001:db8::11', alpha: false }],
+      [{ kind: 'bfd', session: 'rs2', alpha: true }],
+    ]);
+  });
+
+  it('without a name: an error at the checker', () => {
+    expect(vs('  real_server 10.0.0.13 80 {\n    BFD_CHECK {\n    }\n  }\n').errors.map(formatIssue)).toEqual([
+      "/etc/keepalived/keepalived.conf:4:5: BFD_CHECK of real_server 10.0.0.13 80 of virtual_server 10.0.0.100 80 has no name (a session of FRR's bfdd: its label or peer address)",
+    ]);
+  });
+});

@@ -168,6 +168,8 @@ function world(config: VipdConfig) {
   };
   const scripts: string[] = [];
   const fifo: string[] = [];
+  /** BFD_CHECK's followers by session name: the test tells them the session's state. */
+  const bfd = new Map<string, (up: boolean) => void>();
   /** nftables_ipvs's tables as the kernel would hold them, their changes logged with IPVS's operations. */
   const marks = {
     held: undefined as string | undefined,
@@ -203,6 +205,10 @@ function world(config: VipdConfig) {
       notifyFifo: (line) => fifo.push(line),
       createTimer: time.createTimer,
       now: () => time.now,
+      followBfd: (name, heard) => {
+        bfd.set(name, heard);
+        return () => bfd.delete(name);
+      },
     },
     log,
   );
@@ -231,10 +237,43 @@ function world(config: VipdConfig) {
     await lb.reconfigure(next, planReload(running, next).virtualServers);
     running = next;
   };
-  return { ipvs, marks, lb, lines, checks, scripts, fifo, result, settle, advance, reload, created: () => created };
+  return {
+    ipvs,
+    marks,
+    lb,
+    lines,
+    checks,
+    scripts,
+    fifo,
+    bfd,
+    result,
+    settle,
+    advance,
+    reload,
+    created: () => created,
+  };
 }
 
 describe('LoadBalancer on a fake IPVS', () => {
+  it('BFD_CHECK: a real server is in the table while its bfdd session is up', async () => {
+    const w = world(
+      configOf(WEB('', '    real_server:\n      10.0.0.11 80: { BFD_CHECK: { name: rs1 } }\n      10.0.0.12 80: {}\n')),
+    );
+    await w.lb.start(() => false);
+    await w.settle();
+    const dests = () => w.ipvs.table.find((s) => s.key.port === 80)?.dests.map((d) => d.address) ?? [];
+    // In the table at start, as every real server before its first check (keepalived's rule, unless alpha).
+    expect(dests().sort()).toEqual(['10.0.0.11', '10.0.0.12']);
+    w.bfd.get('rs1')?.(false);
+    await w.settle();
+    expect(dests()).toEqual(['10.0.0.12']);
+    expect(w.lb.report()[0]?.realServers[0]?.checkers).toEqual([
+      { type: 'BFD_CHECK', up: false, reason: 'BFD session rs1 down' },
+    ]);
+    await w.lb.stop();
+    expect(w.bfd.size).toBe(0);
+  });
+
   it('programs every real server at start, before any check has run; leaves other services alone', async () => {
     const w = world(configOf(WEB()));
     await w.lb.start(() => false);

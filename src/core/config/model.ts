@@ -576,7 +576,10 @@ export interface VirtualServerGroupConfig {
   source: SourceLocation;
 }
 
-/** One checker of a real server: a probe on the shared engine, or a FILE_CHECK on a track_file. */
+/**
+ * One checker of a real server: a probe on the shared engine, a FILE_CHECK on a track_file, or a BFD_CHECK on a
+ * session of FRR's bfdd (by label or peer address; keepalived names its own bfd_instance there).
+ */
 export type RealServerChecker =
   | {
       kind: 'probe';
@@ -594,6 +597,14 @@ export type RealServerChecker =
       dynamic: boolean;
       weight: number;
       reverse: boolean;
+      source: SourceLocation;
+    }
+  | {
+      kind: 'bfd';
+      /** `name`: the session's label or peer address (canonical). */
+      session: string;
+      /** `alpha`: down until the session is first seen up (else up until bfdd says otherwise). */
+      alpha: boolean;
       source: SourceLocation;
     };
 

@@ -61,7 +61,7 @@ export function weightSum(vs: VirtualServerConfig, state: VirtualServerState): n
 
 export function initialState(vs: VirtualServerConfig): VirtualServerState {
   const reals = vs.realServers.map((rs) => ({
-    checkers: rs.checkers.map((c) => ({ up: !(c.kind === 'probe' ? c.alpha : rs.alpha), adjust: 0 })),
+    checkers: rs.checkers.map((c) => ({ up: !(c.kind === 'file' ? rs.alpha : c.alpha), adjust: 0 })),
   }));
   // keepalived's set_quorum_states: up at start when the live weight reaches quorum + hysteresis.
   const sum = weightSum(vs, { reals, quorumUp: true });

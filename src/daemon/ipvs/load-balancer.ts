@@ -18,6 +18,7 @@ import type {
   VirtualServerConfig,
   VirtualServerGroupConfig,
 } from '../../core/config/model.js';
+import { VipdError } from '../../core/errors.js';
 import { assignGroupMarks, type GroupMarks, markElements } from '../../core/ipvs/group-marks.js';
 import { type IpvsOp, reconcile, rowOps } from '../../core/ipvs/reconcile.js';
 import { type IpvsService, type ServiceKey, serviceId } from '../../core/ipvs/table.js';
@@ -63,6 +64,8 @@ export interface LoadBalancerEdges {
   changed?(virtualServer: string, e: VirtualServerEvent): void;
   createTimer(onFire: () => void): TimerPort;
   now(): Millis;
+  /** BFD_CHECK: follows a session of FRR's bfdd (its label or peer address); returns how to stop. */
+  followBfd?(name: string, heard: (up: boolean) => void): () => void;
 }
 
 interface CheckerRun {
@@ -286,7 +289,7 @@ export class LoadBalancer {
             weight: st ? effectiveWeight(rs, st) : rs.weight,
             tableWeight: inTable?.weight,
             checkers: rs.checkers.map((c, j) => ({
-              type: c.kind === 'probe' ? c.spec.type : 'FILE_CHECK',
+              type: c.kind === 'probe' ? c.spec.type : c.kind === 'bfd' ? 'BFD_CHECK' : 'FILE_CHECK',
               up: st?.checkers[j]?.up ?? false,
               reason: m.checkers.get(`${realServerId(rs)}|${checkerId(c)}`)?.reason ?? 'not run yet',
             })),
@@ -345,7 +348,12 @@ export class LoadBalancer {
           return now?.config.realServers[now.index.get(realServerId(rs)) ?? -1]?.weight ?? rs.weight;
         };
         const failures = c.kind === 'probe' && c.logAllFailures ? `${realServerId(rs)} ${c.spec.type}` : undefined;
-        run.stop = c.kind === 'probe' ? this.runProbe(c.spec, weightNow, report, failures) : this.watchFile(c, report);
+        run.stop =
+          c.kind === 'probe'
+            ? this.runProbe(c.spec, weightNow, report, failures)
+            : c.kind === 'bfd'
+              ? this.followBfd(c.session, report)
+              : this.watchFile(c, report);
       }
     }
   }
@@ -391,6 +399,13 @@ export class LoadBalancer {
     const unwatch = this.edges.checks.watchFile(path, read);
     read();
     return unwatch;
+  }
+
+  /** BFD_CHECK: up while the bfdd session is up. */
+  private followBfd(session: string, report: (v: CheckerVerdict, reason: string) => void) {
+    const follow = this.edges.followBfd;
+    if (!follow) throw new VipdError('VIPD_ERR_MISSING_PORT', 'BFD_CHECK: these edges cannot see BFD sessions');
+    return follow(session, (up) => report({ up }, `BFD session ${session} ${up ? 'up' : 'down'}`));
   }
 
   private trackFilePath(name: string): string | undefined {

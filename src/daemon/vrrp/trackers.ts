@@ -5,9 +5,7 @@
  * told only when its effective priority or its tracker fault changes.
  */
 
-import { type BfdSession, trackedUp } from '../../core/bfd/control.js';
 import type { CheckSpec } from '../../core/checks/spec.js';
-import { addressFamily, canonicalAddress } from '../../core/codec/ip-address.js';
 import type {
   AnnounceConfig,
   InstanceConfig,
@@ -24,6 +22,7 @@ import { HealthCounter } from '../../core/tracking/health.js';
 import { type EffectivePriority, effectivePriority } from '../../core/tracking/priority.js';
 import { ProcessTable, withinQuorum } from '../../core/tracking/process.js';
 import { type TrackerBinding, type TrackerState, trackerKey } from '../../core/tracking/types.js';
+import { BfdSessions } from '../bfd-sessions.js';
 
 interface Consumer {
   base: number;
@@ -40,13 +39,15 @@ export class Trackers {
   private readonly consumers = new Map<string, Consumer>();
   /** What runs, by tracker key: a check's handle or a file's watch. Unchanged ones survive a reload. */
   private readonly running = new Map<string, { stop(): Promise<void> | void }>();
-  /** FRR bfdd's sessions, followed once something tracks one, for vipd's whole life (a reload keeps it). */
-  private bfd: { watch: { stop(): void }; sessions: ReadonlyMap<string, BfdSession> } | undefined;
+  /** The track_bfd names followed, by tracker key, with how to stop following each. */
+  private readonly bfdFollowed = new Map<string, () => void>();
 
   constructor(
     private config: VipdConfig,
     private readonly edges: TrackerEdges,
     private readonly log: Logger,
+    /** bfdd's sessions, shared with the load balancer's BFD_CHECKs. */
+    private readonly bfd: BfdSessions = new BfdSessions(edges, () => config.globalDefs.bfddSocket),
   ) {}
 
   /** Registers (or re-registers) an instance; `apply` gets its effective priority now and every change later. */
@@ -183,36 +184,27 @@ export class Trackers {
   }
 
   /**
-   * track_bfd: bfdd's sessions followed (one watch for all), and each tracked name judged again now and at every
-   * change: up while every session it names is up; down until bfdd says so.
+   * track_bfd: each tracked name followed in the daemon's one view of bfdd's sessions (a reload keeps a name that
+   * stays tracked); down until bfdd says up.
    */
   private startBfd(keys: string[]): void {
-    if (keys.length === 0) return;
-    if (!this.bfd) {
-      const watch = this.edges.watchBfd;
-      if (!watch) throw new TrackerError('track_bfd: these edges cannot see BFD sessions');
-      const bfd = {
-        sessions: new Map() as ReadonlyMap<string, BfdSession>,
-        watch: { stop: () => undefined } as { stop(): void },
-      };
-      this.bfd = bfd;
-      bfd.watch = watch(this.config.globalDefs.bfddSocket, (sessions) => {
-        bfd.sessions = sessions;
-        this.judgeBfd();
-      });
+    for (const [key, unfollow] of [...this.bfdFollowed]) {
+      if (keys.includes(key)) continue;
+      unfollow();
+      this.bfdFollowed.delete(key);
+      this.states.delete(key);
     }
-    this.judgeBfd();
-  }
-
-  private judgeBfd(): void {
-    const sessions = [...(this.bfd?.sessions.values() ?? [])];
-    const keys = new Set([...this.consumers.values()].flatMap((c) => [...c.keys].filter((k) => k.startsWith('bfd:'))));
     for (const key of keys) {
+      if (this.bfdFollowed.has(key)) continue;
       const name = key.slice('bfd:'.length);
-      const up = trackedUp(name, sessions, canonicalPeer);
-      if (this.states.get(key)?.up === up) continue;
-      if (this.states.has(key) || up) this.log.info({ tracker: key, state: up ? 'up' : 'down' }, 'tracker changed');
-      this.set(key, { up });
+      if (!this.states.has(key)) this.set(key, { up: false }); // down until bfdd says up
+      this.bfdFollowed.set(
+        key,
+        this.bfd.follow(name, (up) => {
+          if (this.states.has(key) || up) this.log.info({ tracker: key, state: up ? 'up' : 'down' }, 'tracker changed');
+          this.set(key, { up });
+        }),
+      );
     }
   }
 
@@ -263,8 +255,8 @@ export class Trackers {
   async stop(): Promise<void> {
     const all = [...this.running.values()];
     this.running.clear();
-    this.bfd?.watch.stop();
-    this.bfd = undefined;
+    for (const unfollow of this.bfdFollowed.values()) unfollow();
+    this.bfdFollowed.clear();
     await Promise.allSettled(all.map((t) => t.stop()));
     await this.edges.close?.();
   }
@@ -364,6 +356,3 @@ function listBindings(t: TrackerLists): TrackerBinding[] {
     ...t.trackBfds.map((x) => ({ kind: 'bfd' as const, name: x.session, weight: x.weight, reverse: x.reverse })),
   ];
 }
-
-/** bfdd's peer address as the configuration writes it (canonical), for matching a track_bfd name. */
-const canonicalPeer = (a: string) => (addressFamily(a) === undefined ? a : canonicalAddress(a));

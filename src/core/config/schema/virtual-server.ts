@@ -214,7 +214,8 @@ const serverSchemas = once(() => {
       weight: z.union([z.number(), z.string()], { error: 'must be a weight like 1 or "-2 reverse"' }),
     })
     .partial();
-  return { timingFields, virtualServer, realServer, realServerProbes, fileCheck };
+  const bfdCheck = z.object({ name: text, alpha: flag }).partial();
+  return { timingFields, virtualServer, realServer, realServerProbes, fileCheck, bfdCheck };
 });
 
 /** Keywords only the LVS side has: refused as unknown in a vrrp_check's checker, known here. */
@@ -503,8 +504,6 @@ function parseGranularity(v: string | number | undefined, family: Family): numbe
   return mask;
 }
 
-const BFD_UNSUPPORTED: ReadonlySet<string> = new Set(['BFD_CHECK']);
-
 function buildRealServer(
   key: string,
   body: unknown,
@@ -534,7 +533,7 @@ function buildRealServer(
     {
       schema: serverSchemas().realServer,
       where,
-      unsupported: BFD_UNSUPPORTED,
+      unsupported: new Set(),
       notUsed: NOT_USED_IN_SERVERS,
       alike: true,
     },
@@ -547,14 +546,16 @@ function buildRealServer(
   const endpoint = { address: hp.address, port };
   const checkers: RealServerChecker[] = [];
   for (const type of CHECKER_KEYS) {
-    if (!Object.hasOwn(node, type) || type === 'BFD_CHECK') continue;
+    if (!Object.hasOwn(node, type)) continue;
     const entries = Array.isArray(node[type]) ? (node[type] as unknown[]) : [node[type]];
     entries.forEach((entry, i) => {
       const here = Array.isArray(node[type]) ? [...at, type, i] : [...at, type];
       const c =
         type === 'FILE_CHECK'
           ? buildFileCheck(entry, here, where, ctx, report)
-          : buildRealServerProbe(type, entry, here, where, endpoint, inherited, report);
+          : type === 'BFD_CHECK'
+            ? buildBfdCheck(entry, here, where, inherited.alpha ?? false, report)
+            : buildRealServerProbe(type, entry, here, where, endpoint, inherited, report);
       checkers.push(...c);
     });
   }
@@ -681,6 +682,34 @@ function buildRealServerProbe(
     return [];
   }
   return out;
+}
+
+/** `BFD_CHECK { name NAME [alpha] }`: a session of FRR's bfdd, by its label or peer address. */
+function buildBfdCheck(
+  entry: unknown,
+  at: PathSegment[],
+  rsWhere: string,
+  alpha: boolean,
+  report: Reporter,
+): RealServerChecker[] {
+  const where = `BFD_CHECK of ${rsWhere}`;
+  if (!isMap(entry)) {
+    report.error(at, 'value', `${where} must be a map like { name: LABEL_OR_PEER }`);
+    return [];
+  }
+  const { data, invalid } = parseSection(
+    entry,
+    at,
+    { schema: serverSchemas().bfdCheck, where, unsupported: new Set() },
+    report,
+  );
+  if (invalid.size > 0) return [];
+  if (data.name === undefined) {
+    report.error(at, 'key', `${where} has no name (a session of FRR's bfdd: its label or peer address)`);
+    return [];
+  }
+  const session = addressFamily(data.name) === undefined ? data.name : canonicalAddress(data.name);
+  return [{ kind: 'bfd', session, alpha: data.alpha ?? alpha, source: report.at(at, 'key') }];
 }
 
 function buildFileCheck(
