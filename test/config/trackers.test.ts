@@ -494,7 +494,7 @@ describe("BFD: FRR bfdd's sessions, never a BFD of vipd's own (issue 22)", () =>
       { session: '2001:db8::1', weight: -10, reverse: true },
     ]);
     expect(issues(`${BRIEF}bfd_instance:\n  b: {}\n`)).toEqual([
-      "19:1: bfd_instance: vipd runs no BFD of its own; configure the session in FRR's bfdd (frr.conf: bfd / peer ADDRESS label NAME) and track it with track_bfd NAME, or track_bfd ADDRESS",
+      "19:1: bfd_instance: vipd runs no BFD of its own; configure the session in FRR's bfdd (frr.conf: bfd / peer ADDRESS) and track it with track_bfd ADDRESS",
     ]);
     // Sync-group trackers are the group's members' trackers.
     expect(issues(`${BRIEF}vrrp_sync_group:\n  G: { group: [VI_1], track_script: [chk_haproxy] }\n`)).toEqual([]);

@@ -41,7 +41,7 @@ export const REPLACED_TOP_LEVEL: ReadonlyMap<string, string> = new Map([
   [
     'bfd_instance',
     "bfd_instance: vipd runs no BFD of its own; configure the session in FRR's bfdd (frr.conf: bfd / peer " +
-      'ADDRESS label NAME) and track it with track_bfd NAME, or track_bfd ADDRESS',
+      'ADDRESS) and track it with track_bfd ADDRESS',
   ],
 ]);
 

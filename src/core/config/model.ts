@@ -224,8 +224,9 @@ export interface TrackProcessRef {
 }
 
 /**
- * One `track_bfd` line: a BFD session run by FRR's bfdd, named by its peer address or its `label` (frr.conf
- * `peer ADDRESS label NAME`). Weight 0 (the default) is FAULT while the session is not up.
+ * One `track_bfd` line: a BFD session run by FRR's bfdd, named by its peer address (frr.conf `bfd` / `peer ADDRESS`),
+ * or by its label where it has one (a session made through bfdd's control socket). Weight 0 (the default) is FAULT
+ * while the session is not up.
  */
 export interface TrackBfdRef {
   session: string;
