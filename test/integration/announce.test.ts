@@ -4,8 +4,9 @@
  * all in namespaces on one bridge. The upstream's own kernel is the judge: one ECMP next hop per healthy director;
  * a director's tracker failing takes its next hop out of the upstream's FIB within 500 ms, and recovery brings it
  * back within announce_delay + 500 ms; SIGTERM withdraws before the director stops accepting the address; kill -9
- * then `vipd cleanup` withdraws within 500 ms; FRR restarted on a director announces again; a prefix that is an
- * interface address is refused at start.
+ * then `vipd cleanup` withdraws within 500 ms; FRR restarted on a director announces again; with bfdd 100 ms × 3 on
+ * the BGP sessions a director cut off silently leaves the upstream's FIB within 600 ms (FRR's work, with the
+ * README's configuration); a prefix that is an interface address is refused at start.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ const DIRECTORS = ['d1', 'd2'] as const;
 const ADDRESS = { d1: '192.0.2.12', d2: '192.0.2.13' } as const;
 
 /** The director side of the README's FRR configuration (IPv4). */
-const directorBgp = (self: string) => `ip prefix-list VIPD-V4 seq 10 permit 198.51.100.0/24 ge 32
+const directorBgp = (self: string, bfd = false) => `ip prefix-list VIPD-V4 seq 10 permit 198.51.100.0/24 ge 32
 route-map VIPD-ANNOUNCE permit 10
  match ip address prefix-list VIPD-V4
  match metric 4242
@@ -33,22 +34,27 @@ router bgp 65001
  neighbor ${UPSTREAM} remote-as 65000
  neighbor ${UPSTREAM} timers 1 3
  neighbor ${UPSTREAM} timers connect 1
- address-family ipv4 unicast
+${bfd ? ` neighbor ${UPSTREAM} bfd profile vipd\n` : ''} address-family ipv4 unicast
   redistribute kernel route-map VIPD-ANNOUNCE
   neighbor ${UPSTREAM} route-map VIPD-OUT out
  exit-address-family
 `;
 
-const UPSTREAM_BGP = `router bgp 65000
+const upstreamBgp = (bfd = false) => `router bgp 65000
  bgp router-id ${UPSTREAM}
  no bgp ebgp-requires-policy
-${DIRECTORS.map((d) => ` neighbor ${ADDRESS[d]} remote-as 65001\n neighbor ${ADDRESS[d]} timers 1 3\n neighbor ${ADDRESS[d]} timers connect 1\n`).join('')} address-family ipv4 unicast
+${DIRECTORS.map((d) => ` neighbor ${ADDRESS[d]} remote-as 65001\n neighbor ${ADDRESS[d]} timers 1 3\n neighbor ${ADDRESS[d]} timers connect 1\n${bfd ? ` neighbor ${ADDRESS[d]} bfd profile vipd\n` : ''}`).join('')} address-family ipv4 unicast
   maximum-paths 8
  exit-address-family
 `;
 
+/** The README's BFD profile: 100 ms × 3. */
+const BFD_PROFILE =
+  'bfd\n profile vipd\n  transmit-interval 100\n  receive-interval 100\n  detect-multiplier 3\n exit\nexit\n';
+
 describe.skipIf(!canRunNetns() || (!frrAvailable() && !inCI))('announce through FRR', () => {
   let lab: Lab;
+  let upFrr: Frr;
   afterEach(() => lab?.destroy());
 
   /** The next hops of the service's route in the upstream's kernel, sorted. */
@@ -67,13 +73,14 @@ describe.skipIf(!canRunNetns() || (!frrAvailable() && !inCI))('announce through 
     return performance.now() - t0;
   };
 
-  async function build(extra = '') {
+  async function build(extra = '', bfd = false) {
     lab = Lab.create('announce', ['up', ...DIRECTORS]);
-    await new Frr(lab, 'up').start({ bgpd: UPSTREAM_BGP });
+    const withBfd = bfd ? { bfdd: BFD_PROFILE } : {};
+    upFrr = await new Frr(lab, 'up').start({ bgpd: upstreamBgp(bfd), ...withBfd });
     const frr = new Map<string, Frr>();
     const vipd = new Map<string, VipdRouter>();
     for (const d of DIRECTORS) {
-      frr.set(d, await new Frr(lab, d).start({ bgpd: directorBgp(ADDRESS[d]) }));
+      frr.set(d, await new Frr(lab, d).start({ bgpd: directorBgp(ADDRESS[d], bfd), ...withBfd }));
       const router = new VipdRouter(lab, d, { name: 'unused', vrid: 1, vips: [] });
       const down = path.join(router.dir, 'down');
       writeFileSync(down, '0\n');
@@ -130,6 +137,26 @@ describe.skipIf(!canRunNetns() || (!frrAvailable() && !inCI))('announce through 
     await fibReaches([ADDRESS.d2], 10_000, 'd1 gone with its bgpd');
     d1.spawn('bgpd');
     await fibReaches([ADDRESS.d1, ADDRESS.d2], 30_000, 'd1 announced again by its new bgpd');
+  }, 60_000);
+
+  it("BFD 100 ms × 3 on the BGP sessions (the README's profile): a director cut off silently leaves within 600 ms", async () => {
+    await build('', true);
+    await fibReaches([ADDRESS.d1, ADDRESS.d2], 30_000, 'both directors announced');
+    // BFD up on both of the upstream's sessions before the cut (else the 3 s hold timer would be what acts).
+    const peers = () =>
+      JSON.parse(lab.exec('up', 'vtysh', '--vty_socket', upFrr.dir, '-c', 'show bfd peers json')) as {
+        status: string;
+      }[];
+    await waitFor(
+      () => (peers().filter((p) => p.status === 'up').length === 2 ? true : undefined),
+      15_000,
+      100,
+      'BFD up',
+    );
+    // d1's own link goes: the upstream's stays up and hears nothing more from it.
+    lab.exec('d1', 'ip', 'link', 'set', 'eth0', 'down');
+    const dropped = await fibReaches([ADDRESS.d2], 3000, 'd1 dropped by BFD');
+    expect(dropped).toBeLessThan(600);
   }, 60_000);
 
   it('a prefix that is an interface address: refused at start, nothing announced', async () => {
