@@ -7,7 +7,9 @@
  * - checkers: a real server that stops answering leaves the table within delay_loop + connect_timeout, and
  *   comes back; a reload re-weights, adds and removes real servers without disturbing a connection to another;
  * - at scale: 300 real servers checked each second while busy loops share the guest's one CPU are all kept (no
- *   "real server down": each would be a check vipd failed by being late, since every server is healthy).
+ *   "real server down": each would be a check vipd failed by being late, since every server is healthy);
+ * - lb_algo mh on two directors: the same destination list in the kernel's own order, whatever order the real
+ *   servers came in (shown to fail without the reordering).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -340,5 +342,34 @@ describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-m
         await sh('vipd_stop dir2; ns dir2 ipvsadm -C; kill "$(cat /run/accept-rs1.pid)" 2>/dev/null; true');
       }
     }, 180_000);
+  });
+
+  describe('lb_algo mh on two directors (issue 22)', () => {
+    it('the same real servers and verdicts give the same destination list whatever order events came in', async () => {
+      const reals = (ns: number[]) => ns.map((n) => rs(n)).join('\n');
+      const mh = (ns: number[]) =>
+        conf(`mh-${ns.join('')}.conf`, vs('10.0.0.100 80', '  lb_algo mh\n  lb_kind NAT', reals(ns)));
+      // dir1 starts with all three; dir2 without 10.0.0.12, which a reload then adds in the middle.
+      const all = mh([1, 2, 3]);
+      await sh(`vipd_start ${all} dir1; vipd_start ${mh([1, 3])} dir2`);
+      try {
+        // The kernel's own order, newest first (ipvsadm sorts what it prints; /proc/net/ip_vs does not).
+        const raw = (d: string) => `ns ${d} cat /proc/net/ip_vs`;
+        await lab.waitFor(`W=${lab.work}; source ${LIB}; ${raw('dir2')} | grep -q 0A00000D:0050`, 20_000, 100);
+        await sh(`cp ${all} ${mh([1, 3])}; kill -HUP "$(cat /run/vipd-main-dir2.pid)"`);
+        // rs3 has no server: its checker fails on both, and under mh it stays, at weight 0.
+        const settled = `[ "$(${raw('dir1')})" = "$(${raw('dir2')})" ] && ${raw('dir1')} | grep -q '0A00000D:0050 *Masq *0 '`;
+        await lab.waitFor(`W=${lab.work}; source ${LIB}; ${settled}`, 20_000, 100);
+        const dests = (await sh(raw('dir1'))).split('\n').filter((l) => l.includes('->') && l.includes('0A0000'));
+        expect(dests.map((l) => l.trim().split(/\s+/).slice(1, 4).join(' '))).toEqual([
+          '0A00000D:0050 Masq 0',
+          '0A00000C:0050 Masq 1',
+          '0A00000B:0050 Masq 1',
+        ]);
+        expect(await sh(raw('dir2'))).toBe(await sh(raw('dir1')));
+      } finally {
+        await sh('vipd_stop dir1; vipd_stop dir2; ns dir1 ipvsadm -C; ns dir2 ipvsadm -C');
+      }
+    }, 120_000);
   });
 });
