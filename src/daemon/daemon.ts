@@ -894,13 +894,17 @@ export class Daemon {
       interfaces: [...this.interfaces.values()].flatMap((b) => [...b.receivers.values()].map(interfaceDrops)),
       sync_groups: this.syncGroups.report(),
       virtual_servers: this.lb?.report() ?? [],
-      announces: this.announcer.report().map((a) => ({
-        name: a.name,
-        state: a.state,
-        since: wall(a.since),
-        ...(a.why === undefined ? {} : { why: a.why }),
-        prefixes: a.prefixes,
-      })),
+      announces: this.announcer.report().map((a) => {
+        const config = this.config.announces.find((x) => x.name === a.name);
+        return {
+          name: a.name,
+          state: a.state,
+          since: wall(a.since),
+          ...(a.why === undefined ? {} : { why: a.why }),
+          prefixes: a.prefixes,
+          trackers: config ? this.trackers.announceStateOf(config) : [],
+        };
+      }),
     };
   }
 

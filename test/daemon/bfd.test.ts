@@ -66,5 +66,8 @@ describe('track_bfd on the daemon', () => {
     await w.settle();
     expect(w.kernel.routes.size).toBe(0);
     expect(w.daemon.status('t').announces?.[0]?.why).toBe('bfd:up1 is down');
+    expect(w.daemon.status('t').announces?.[0]?.trackers).toEqual([
+      { kind: 'bfd', name: 'up1', weight: 0, reverse: false, up: false },
+    ]);
   });
 });

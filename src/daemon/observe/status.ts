@@ -88,6 +88,8 @@ export interface AnnounceReport {
   /** Why it is not announced (the first tracker down, an interface holding a prefix), while it is not. */
   why?: string;
   prefixes: string[];
+  /** Its trackers (track_bfd sessions, virtual servers' quorum...), each with its state now. */
+  trackers: (TrackerBinding & TrackerState)[];
 }
 
 export interface SyncGroupStatus {
