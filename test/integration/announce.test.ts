@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADDRESS, AnnounceLab, SERVICE } from '../helpers/announce-lab.js';
+import { ADDRESS, AnnounceLab, SERVICE, SERVICE6 } from '../helpers/announce-lab.js';
 import { type Frr, frrAvailable } from '../helpers/frr.js';
 import { canRunNetns, inCI, Lab, waitFor } from '../helpers/netns.js';
 import { VipdRouter, vipdCommand } from '../helpers/routers.js';
@@ -22,8 +22,8 @@ describe.skipIf(!canRunNetns() || (!frrAvailable() && !inCI))('announce through 
     a?.destroy();
     lab?.destroy();
   });
-  const build = async (extra = '', bfd = false) => {
-    a = await AnnounceLab.create(extra, bfd);
+  const build = async (extra = '', o: { bfd?: boolean; ipv6?: boolean } = {}) => {
+    a = await AnnounceLab.create(extra, o);
     return a;
   };
 
@@ -76,7 +76,7 @@ describe.skipIf(!canRunNetns() || (!frrAvailable() && !inCI))('announce through 
   }, 60_000);
 
   it("BFD 100 ms × 3 on the BGP sessions (the README's profile): a director cut off silently leaves within 600 ms", async () => {
-    const l = await build('', true);
+    const l = await build('', { bfd: true });
     await l.fibReaches([ADDRESS.d1, ADDRESS.d2], 30_000, 'both directors announced');
     // BFD up on both of the upstream's sessions before the cut (else the 3 s hold timer would be what acts).
     const peers = () => JSON.parse(l.upstream.vtysh('show bfd peers json')) as { status: string }[];
@@ -90,6 +90,20 @@ describe.skipIf(!canRunNetns() || (!frrAvailable() && !inCI))('announce through 
     l.lab.exec('d1', 'ip', 'link', 'set', 'eth0', 'down');
     const dropped = await l.fibReaches([ADDRESS.d2], 3000, 'd1 dropped by BFD');
     expect(dropped).toBeLessThan(600);
+  }, 60_000);
+
+  it("IPv6 as well (the README's IPv6 half): both families announced, a failing tracker withdraws both", async () => {
+    const l = await build('', { ipv6: true });
+    await l.fibReaches([ADDRESS.d1, ADDRESS.d2], 30_000, 'both directors announced (IPv4)');
+    // The upstream reaches the IPv6 service through the directors' link-local addresses (BGP's IPv6 next hops).
+    const v6 = await waitFor(() => (l.nextHops(6).length === 2 ? l.nextHops(6) : undefined), 30_000, 20, 'IPv6 ECMP');
+    expect(v6.every((h) => h.startsWith('fe80:'))).toBe(true);
+    const local6 = l.lab.exec('d1', 'ip', '-6', 'route', 'show', 'table', 'local', `${SERVICE6}/128`);
+    expect(local6).toMatch(/^local 2001:db8:100::10 dev lo proto 245/);
+    l.fail('d1', true);
+    await l.fibReaches([ADDRESS.d2], 2000, 'd1 withdrawn (IPv4)');
+    await waitFor(() => (l.nextHops(6).length === 1 ? true : undefined), 2000, 10, 'd1 withdrawn (IPv6)');
+    expect(l.lab.exec('d1', 'ip', '-6', 'route', 'show', 'proto', '245')).toBe('');
   }, 60_000);
 
   it('a prefix that is an interface address: refused at start, nothing announced', async () => {
