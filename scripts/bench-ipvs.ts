@@ -20,23 +20,13 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UmlLab } from '../test/helpers/uml-lab.js';
+import { ACCEPT_LOOP, UmlLab } from '../test/helpers/uml-lab.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LIB = path.join(REPO, 'test/helpers/uml/lab-lib.sh');
 const N = Number(process.argv[2] ?? 1000);
 const HTTPD = process.env.BENCH_SERVER === 'httpd';
 const CHECK_PORT = HTTPD ? 80 : 8081;
-/** Accepts and closes, in one process: a TCP_CHECK's healthy server that never runs out of CPU for forks. */
-const ACCEPT_LOOP = [
-  'import socket',
-  's = socket.socket()',
-  's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
-  "s.bind(('0.0.0.0', 8081))",
-  's.listen(4096)',
-  'while True:',
-  '    s.accept()[0].close()',
-].join('\n');
 const WINDOW_S = Number(process.argv[3] ?? 20);
 /** Each daemon's log in the work folder (lab-lib.sh), and what it writes there for one real-server transition. */
 const LOG = { keepalived: 'keepalived-dir1.log', vipd: 'vipd-dir1.log' } as const;

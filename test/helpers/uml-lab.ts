@@ -50,6 +50,20 @@ export function canRunUmlLab(): boolean {
   return false;
 }
 
+/**
+ * A TCP server that accepts and closes, in one python3 process (`python3 accept.py` listens on 8081): a TCP_CHECK's
+ * healthy server that stays so whatever CPU the director leaves it (busybox httpd forks per connection).
+ */
+export const ACCEPT_LOOP = [
+  'import socket',
+  's = socket.socket()',
+  's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+  "s.bind(('0.0.0.0', 8081))",
+  's.listen(4096)',
+  'while True:',
+  '    s.accept()[0].close()',
+].join('\n');
+
 export interface ExecResult {
   rc: number;
   stdout: string;

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRunUmlLab, UmlLab } from '../helpers/uml-lab.js';
+import { ACCEPT_LOOP, canRunUmlLab, UmlLab } from '../helpers/uml-lab.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LIB = path.join(REPO, 'test/helpers/uml/lab-lib.sh');
@@ -305,16 +305,6 @@ describe.skipIf(!canRunUmlLab())('vipd as an LVS director on a real IPVS (user-m
   });
 
   describe('a few hundred real servers under load', () => {
-    /** Accepts and closes in one process: a healthy server that stays so whatever CPU the director leaves it. */
-    const ACCEPT_LOOP = [
-      'import socket',
-      's = socket.socket()',
-      's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
-      "s.bind(('0.0.0.0', 8081))",
-      's.listen(4096)',
-      'while True:',
-      '    s.accept()[0].close()',
-    ].join('\n');
     const N = 300;
 
     it('every real server checked each second while a busy loop shares the CPU: all in the table, no transition', async () => {
